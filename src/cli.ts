@@ -1,0 +1,150 @@
+/**
+ * The `drill` command. Each subcommand is a function in `src/commands/` that returns data; only
+ * this entry maps errors to exit codes: 0 ok, 1 the thing checked failed (or is unknown), 2 error
+ * (bad input, no server, misconfiguration).
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { ackTimerStart, ackTimerStatus } from './commands/ack-timer';
+import { startDev } from './commands/dev';
+import { describeAck, incidentAckCommand } from './commands/incident-ack';
+import { CommandError, processOutput, type Output } from './commands/output';
+import { toolsEnsure, toolsWhere } from './commands/tools';
+import { CONFIG_VARIABLES, ConfigError, loadConfig, type Config } from './config';
+import { createLogger } from './logger';
+import { runWorker } from './worker';
+
+function examples(...lines: string[]): string {
+  return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
+}
+
+export function buildProgram(output: Output, setExit: (code: number) => void): Command {
+  let config: Config | undefined;
+  const cfg = (): Config => (config ??= loadConfig());
+  const program = new Command('drill')
+    .description('drill-runner: the DR and incident runbook of a trading operation as durable Temporal workflows')
+    .version('0.1.0')
+    .showHelpAfterError('(add --help for usage)')
+    .configureOutput({ writeOut: (s) => output.out(s.trimEnd()), writeErr: (s) => output.err(s.trimEnd()) })
+    .exitOverride();
+
+  program
+    .command('dev')
+    .description('Start the embedded Temporal dev server (Web UI, SQLite state) and a worker; Ctrl-C stops both')
+    .option('--headless', 'no Web UI')
+    .option('--no-worker', 'server only')
+    .addHelpText('after', examples('drill dev', 'TEMPORAL_ADDRESS=127.0.0.1:7300 DRILL_UI_PORT=8300 drill dev'))
+    .action(async (o: { headless?: boolean; worker: boolean }) => {
+      const c = cfg();
+      const logger = createLogger({ level: c.log.level, pretty: c.log.pretty });
+      const session = await startDev({ headless: o.headless, worker: o.worker }, { config: c, logger, output });
+      output.out('ready. Ctrl-C to stop.');
+      await new Promise<void>((resolve) => {
+        const onSignal = () => {
+          output.out('stopping...');
+          void session.stop().then(resolve);
+        };
+        process.once('SIGINT', onSignal);
+        process.once('SIGTERM', onSignal);
+        void session.done.then(resolve);
+      });
+      output.out('stopped.');
+    });
+
+  program
+    .command('worker')
+    .description('Run a worker on the configured Temporal server and task queue')
+    .addHelpText('after', examples('TEMPORAL_ADDRESS=temporal.internal:7233 drill worker'))
+    .action(async () => {
+      const c = cfg();
+      await runWorker(c, createLogger({ level: c.log.level, pretty: c.log.pretty }));
+    });
+
+  program
+    .command('incident-ack')
+    .description('Acknowledge an incident (the runbook\'s incident_ack.py): ack its timer and record incident_ack in the run\'s incident_events.jsonl')
+    .requiredOption('--run-id <run_id>', 'run whose artifacts hold the incident (results/runs/<run_id>/)')
+    .requiredOption('--incident-id <id>', 'incident id from incident_events.jsonl (event_type=incident_open)')
+    .requiredOption('--ack-by <oncall>', 'who acknowledges')
+    .option('--notes <text>', 'concise notes, with mitigation status')
+    .addHelpText('after', examples('drill incident-ack --run-id paper-2026-11-25 --incident-id inc-42 --ack-by alice --notes "entries halted, reconciling"'))
+    .action(async (o: { runId: string; incidentId: string; ackBy: string; notes?: string }) => {
+      const r = await incidentAckCommand(o, { config: cfg(), output });
+      output.out(describeAck(r, o.incidentId));
+    });
+
+  const timer = program.command('ack-timer').description('Start or inspect an incident\'s acknowledgment timer (incidentAckWorkflow)');
+  timer
+    .command('start')
+    .description('Start the 15-minute ack timer for an incident (idempotent: one timer per incident)')
+    .requiredOption('--run-id <run_id>', 'run id')
+    .requiredOption('--incident-id <id>', 'incident id')
+    .addOption(new Option('--severity <severity>', 'incident severity').choices(['critical', 'warning']).default('critical'))
+    .option('--sla <seconds>', 'ack SLA in seconds (runbook: 900)', (v) => Number(v))
+    .option('--opened-at <iso>', 'when the incident opened (default: now)')
+    .addHelpText('after', examples('drill ack-timer start --run-id paper-2026-11-25 --incident-id inc-42 --severity critical'))
+    .action(async (o: { runId: string; incidentId: string; severity: 'critical' | 'warning'; sla?: number; openedAt?: string }) => {
+      const r = await ackTimerStart(
+        { runId: o.runId, incidentId: o.incidentId, severity: o.severity, ...(o.sla !== undefined ? { ackSlaSeconds: o.sla } : {}), ...(o.openedAt ? { openedAt: o.openedAt } : {}) },
+        { config: cfg() },
+      );
+      output.out(`ack timer running: workflow ${r.workflowId} (run ${r.runId})`);
+    });
+  timer
+    .command('status')
+    .description('Show the timer\'s state, escalation level, pages and SLA verdict as JSON')
+    .requiredOption('--run-id <run_id>', 'run id')
+    .requiredOption('--incident-id <id>', 'incident id')
+    .addHelpText('after', examples('drill ack-timer status --run-id paper-2026-11-25 --incident-id inc-42'))
+    .action(async (o: { runId: string; incidentId: string }) => {
+      output.out(JSON.stringify(await ackTimerStatus(o.runId, o.incidentId, { config: cfg() }), null, 2));
+    });
+
+  const tools = program.command('tools').description('The pinned Temporal CLI and time-skipping test server');
+  tools
+    .command('ensure')
+    .description('Provision both tools into the per-user cache (skipped when present)')
+    .addHelpText('after', examples('drill tools ensure', 'DRILL_RUNNER_CACHE=/opt/drill-cache drill tools ensure'))
+    .action(async () => toolsEnsure(output));
+  tools
+    .command('where')
+    .description('Print where each tool is, so you can run the same `temporal` binary')
+    .addHelpText('after', examples('drill tools where'))
+    .action(() => setExit(toolsWhere(output)));
+
+  program
+    .command('config')
+    .description('Validate the environment and list every setting drill-runner reads')
+    .addHelpText('after', examples('SLO_PAGING_ENABLED=true SLO_PAGING_WEBHOOK_URL=https://hooks.example/page drill config'))
+    .action(() => {
+      const c = cfg();
+      for (const v of CONFIG_VARIABLES) output.out(`${v.name.padEnd(40)} default ${v.default.padEnd(14)} ${v.meaning}`);
+      output.out(`\nin force: address ${c.temporal.address}, namespace ${c.temporal.namespace}, task queue ${c.taskQueue}, paging ${c.paging.enabled ? `on (${c.paging.format}, min ${c.paging.minSeverity})` : 'off'}`);
+    });
+
+  return program;
+}
+
+/** Runs the CLI; resolves to the exit code. */
+export async function main(argv: string[], output: Output = processOutput): Promise<number> {
+  let exitCode = 0;
+  const program = buildProgram(output, (c) => (exitCode = c));
+  try {
+    await program.parseAsync(argv);
+    return exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end with code 0; usage errors with 2.
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    if (err instanceof CommandError) {
+      output.err(`drill: ${err.message}`);
+      return err.exitCode;
+    }
+    if (err instanceof ConfigError) {
+      output.err(`drill: ${err.message}`);
+      return 2;
+    }
+    output.err(`drill: ${(err as Error).message ?? String(err)}`);
+    return 2;
+  }
+}

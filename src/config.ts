@@ -1,0 +1,167 @@
+/**
+ * Environment → typed, frozen config. Parsed once at start-up; a bad value stops start-up with a
+ * message that names the variable and the form it expects.
+ *
+ * The Temporal connection is read the ecosystem's way, through `@temporalio/envconfig`
+ * (`TEMPORAL_ADDRESS`, `TEMPORAL_NAMESPACE`, `TEMPORAL_API_KEY`, `TEMPORAL_TLS*`, `TEMPORAL_PROFILE`,
+ * `TEMPORAL_CONFIG_FILE`); the rest are drill-runner's own names and the runbook's `SLO_PAGING_*`.
+ */
+import path from 'node:path';
+import { loadClientConnectConfig, type ClientConnectConfig } from '@temporalio/envconfig';
+import { z } from 'zod';
+import { DEFAULT_NAMESPACE, DEFAULT_TASK_QUEUE } from './shared';
+import { severitySchema } from './domain/severity';
+
+const boolFromEnv = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'expected true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const hostPort = z
+  .string()
+  .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, { error: 'expected host:port, e.g. 127.0.0.1:7233' })
+  .refine((v) => {
+    const port = Number(v.slice(v.lastIndexOf(':') + 1));
+    return port > 0 && port < 65536;
+  }, { error: 'port must be between 1 and 65535' });
+
+const port = z.coerce.number({ error: 'expected a port number' }).int().min(1).max(65535);
+
+const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
+
+/** Each key is the environment variable's own name, so an issue's path is the variable. */
+const envSchema = z
+  .object({
+    TEMPORAL_ADDRESS: hostPort.optional(),
+    TEMPORAL_NAMESPACE: z.string().min(1, { error: 'must not be empty' }).optional(),
+    DRILL_TASK_QUEUE: z.string().regex(/^[A-Za-z0-9._-]{1,200}$/, { error: 'expected letters, digits, . _ - (at most 200)' }).default(DEFAULT_TASK_QUEUE),
+    DRILL_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    DRILL_LOG_PRETTY: boolFromEnv.optional(),
+    DRILL_METRICS_ADDRESS: hostPort.optional(),
+    DRILL_STATE_DIR: z.string().min(1).default('.drill-runner'),
+    DRILL_RESULTS_DIR: z.string().min(1).default('results'),
+    DRILL_UI_PORT: port.default(8233),
+    SLO_PAGING_ENABLED: boolFromEnv.default(false),
+    SLO_PAGING_WEBHOOK_URL: httpUrl.optional(),
+    SLO_PAGING_MIN_SEVERITY: severitySchema.default('critical'),
+    SLO_PAGING_FORMAT: z.enum(['json', 'pagerduty'], { error: 'expected json or pagerduty' }).default('json'),
+    SLO_PAGING_ROUTING_KEY: z.string().min(1).optional(),
+    SLO_PAGING_TIMEOUT_MS: z.coerce.number({ error: 'expected milliseconds' }).int().min(100).max(120000).default(10000),
+  })
+  .superRefine((v, ctx) => {
+    if (v.SLO_PAGING_ENABLED && !v.SLO_PAGING_WEBHOOK_URL) {
+      ctx.addIssue({ code: 'custom', path: ['SLO_PAGING_WEBHOOK_URL'], message: 'required when SLO_PAGING_ENABLED=true' });
+    }
+    if (v.SLO_PAGING_ENABLED && v.SLO_PAGING_FORMAT === 'pagerduty' && !v.SLO_PAGING_ROUTING_KEY) {
+      ctx.addIssue({ code: 'custom', path: ['SLO_PAGING_ROUTING_KEY'], message: 'required when SLO_PAGING_FORMAT=pagerduty' });
+    }
+  });
+
+export interface PagingConfig {
+  enabled: boolean;
+  /** Secret: never logged (see logger redaction). */
+  webhookUrl?: string;
+  minSeverity: 'critical' | 'warning';
+  format: 'json' | 'pagerduty';
+  /** Secret: PagerDuty integration key. */
+  routingKey?: string;
+  timeoutMs: number;
+}
+
+export interface Config {
+  temporal: ClientConnectConfig & { namespace: string; address: string };
+  taskQueue: string;
+  log: { level: string; pretty: boolean };
+  metricsAddress?: string;
+  stateDir: string;
+  resultsDir: string;
+  /** `results/runs`: where run artifacts live (the runbook's `results/runs/<run_id>/`). */
+  runsDir: string;
+  uiPort: number;
+  paging: PagingConfig;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment. Throws {@link ConfigError} listing every bad variable by name. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): Readonly<Config> {
+  const raw = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== '')) as Record<string, string>;
+  const parsed = envSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => {
+        const name = String(i.path[0] ?? '(environment)');
+        const value = raw[name];
+        const shown = value === undefined || /KEY|URL|SECRET|TOKEN/.test(name) ? '' : ` (got "${value}")`;
+        return `${name}: ${i.message}${shown}`;
+      }),
+    );
+  }
+  const v = parsed.data;
+  let connect: ClientConnectConfig;
+  try {
+    connect = loadClientConnectConfig({ overrideEnvVars: raw });
+  } catch (err) {
+    throw new ConfigError([`TEMPORAL_CONFIG_FILE / TEMPORAL_PROFILE / TEMPORAL_TLS*: ${(err as Error).message}`]);
+  }
+  const address = connect.connectionOptions.address ?? v.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
+  const resultsDir = path.resolve(cwd, v.DRILL_RESULTS_DIR);
+  const config: Config = {
+    temporal: {
+      ...connect,
+      connectionOptions: { ...connect.connectionOptions, address },
+      namespace: connect.namespace ?? v.TEMPORAL_NAMESPACE ?? DEFAULT_NAMESPACE,
+      address,
+    },
+    taskQueue: v.DRILL_TASK_QUEUE,
+    log: { level: v.DRILL_LOG_LEVEL, pretty: v.DRILL_LOG_PRETTY ?? Boolean(process.stdout.isTTY) },
+    metricsAddress: v.DRILL_METRICS_ADDRESS,
+    stateDir: path.resolve(cwd, v.DRILL_STATE_DIR),
+    resultsDir,
+    runsDir: path.join(resultsDir, 'runs'),
+    uiPort: v.DRILL_UI_PORT,
+    paging: {
+      enabled: v.SLO_PAGING_ENABLED,
+      webhookUrl: v.SLO_PAGING_WEBHOOK_URL,
+      minSeverity: v.SLO_PAGING_MIN_SEVERITY,
+      format: v.SLO_PAGING_FORMAT,
+      routingKey: v.SLO_PAGING_ROUTING_KEY,
+      timeoutMs: v.SLO_PAGING_TIMEOUT_MS,
+    },
+  };
+  return deepFreeze(config);
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object' && !Object.isFrozen(o)) {
+    Object.freeze(o);
+    for (const value of Object.values(o as object)) deepFreeze(value);
+  }
+  return o;
+}
+
+/** The variables `drill config` documents (and the README's table mirrors). */
+export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; meaning: string }> = [
+  { name: 'TEMPORAL_ADDRESS', default: '127.0.0.1:7233', meaning: 'Temporal frontend host:port (envconfig)' },
+  { name: 'TEMPORAL_NAMESPACE', default: DEFAULT_NAMESPACE, meaning: 'Temporal namespace (envconfig)' },
+  { name: 'TEMPORAL_API_KEY', default: '—', meaning: 'API key, e.g. Temporal Cloud (envconfig; secret)' },
+  { name: 'TEMPORAL_TLS, TEMPORAL_TLS_CLIENT_CERT_PATH, TEMPORAL_TLS_CLIENT_KEY_PATH, TEMPORAL_TLS_SERVER_CA_CERT_PATH', default: '—', meaning: 'mTLS (envconfig)' },
+  { name: 'TEMPORAL_PROFILE, TEMPORAL_CONFIG_FILE', default: '—', meaning: 'envconfig TOML profile' },
+  { name: 'DRILL_TASK_QUEUE', default: DEFAULT_TASK_QUEUE, meaning: 'task queue of the worker fleet' },
+  { name: 'DRILL_LOG_LEVEL', default: 'info', meaning: 'pino level' },
+  { name: 'DRILL_LOG_PRETTY', default: 'on a TTY', meaning: 'pretty logs instead of JSON lines' },
+  { name: 'DRILL_METRICS_ADDRESS', default: '—', meaning: 'host:port for the worker\'s Prometheus metrics' },
+  { name: 'DRILL_STATE_DIR', default: '.drill-runner', meaning: 'dev server SQLite file and local state' },
+  { name: 'DRILL_RESULTS_DIR', default: 'results', meaning: 'run artifacts (`runs/<run_id>/`) and evidence' },
+  { name: 'DRILL_UI_PORT', default: '8233', meaning: 'Web UI port of the embedded dev server' },
+  { name: 'SLO_PAGING_ENABLED', default: 'false', meaning: 'page the webhook on escalation (runbook)' },
+  { name: 'SLO_PAGING_WEBHOOK_URL', default: '—', meaning: 'paging webhook (runbook; secret)' },
+  { name: 'SLO_PAGING_MIN_SEVERITY', default: 'critical', meaning: 'critical or warning (runbook)' },
+  { name: 'SLO_PAGING_FORMAT', default: 'json', meaning: 'json or pagerduty (Events API v2)' },
+  { name: 'SLO_PAGING_ROUTING_KEY', default: '—', meaning: 'PagerDuty routing key (secret)' },
+  { name: 'SLO_PAGING_TIMEOUT_MS', default: '10000', meaning: 'timeout of one webhook POST' },
+];

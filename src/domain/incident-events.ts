@@ -1,0 +1,74 @@
+/**
+ * Lines of a run's `incident_events.jsonl` (runbook: "Identify active incident ID from
+ * incident_events.jsonl (event_type=incident_open)"). Extra fields are tolerated.
+ */
+import { z } from 'zod';
+import { incidentIdSchema } from './ids';
+import { severitySchema } from './severity';
+
+export const INCIDENT_EVENTS_FILE = 'incident_events.jsonl';
+
+const base = {
+  ts: z.iso.datetime({ offset: true }),
+  incident_id: incidentIdSchema,
+};
+
+export const incidentOpenEventSchema = z.looseObject({
+  ...base,
+  event_type: z.literal('incident_open'),
+  severity: severitySchema.default('critical'),
+  incident_class: z.string().optional(),
+  summary: z.string().optional(),
+});
+
+export const incidentAckEventSchema = z.looseObject({
+  ...base,
+  event_type: z.literal('incident_ack'),
+  ack_by: z.string().min(1),
+  notes: z.string().optional(),
+  ack_latency_seconds: z.number().nonnegative().optional(),
+  sla_met: z.boolean().optional(),
+  source: z.string().optional(),
+});
+
+export const incidentResolvedEventSchema = z.looseObject({
+  ...base,
+  event_type: z.literal('incident_resolved'),
+  resolution: z.string().optional(),
+});
+
+export const incidentEventSchema = z.discriminatedUnion('event_type', [
+  incidentOpenEventSchema,
+  incidentAckEventSchema,
+  incidentResolvedEventSchema,
+]);
+export type IncidentEvent = z.infer<typeof incidentEventSchema>;
+export type IncidentAckEvent = z.infer<typeof incidentAckEventSchema>;
+
+export interface IncidentSummary {
+  incidentId: string;
+  severity?: 'critical' | 'warning';
+  openedAt?: string;
+  ackedAt?: string;
+  ackBy?: string;
+  resolvedAt?: string;
+}
+
+/** Folds events into one summary per incident id, in first-seen order. */
+export function summarizeIncidents(events: readonly IncidentEvent[]): IncidentSummary[] {
+  const byId = new Map<string, IncidentSummary>();
+  for (const e of events) {
+    const s = byId.get(e.incident_id) ?? { incidentId: e.incident_id };
+    if (e.event_type === 'incident_open') {
+      s.openedAt ??= e.ts;
+      s.severity ??= e.severity;
+    } else if (e.event_type === 'incident_ack') {
+      s.ackedAt ??= e.ts;
+      s.ackBy ??= e.ack_by;
+    } else {
+      s.resolvedAt ??= e.ts;
+    }
+    byId.set(e.incident_id, s);
+  }
+  return [...byId.values()];
+}

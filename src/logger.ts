@@ -1,0 +1,50 @@
+/**
+ * One root pino logger per process. JSON lines by default, pretty only on a TTY; secrets redacted
+ * wherever they appear in a log object. Temporal's SDK and Core logs are forwarded into it.
+ */
+import pino, { type DestinationStream, type Logger } from 'pino';
+import { DefaultLogger, type LogEntry, type LogLevel } from '@temporalio/worker';
+
+/** Paths pino censors. Secrets only ever travel in fields with these names. */
+export const REDACT_PATHS = [
+  'webhookUrl', '*.webhookUrl', 'paging.webhookUrl',
+  'routingKey', '*.routingKey', 'routing_key', '*.routing_key',
+  'apiKey', '*.apiKey', 'api_key', '*.api_key',
+  'SLO_PAGING_WEBHOOK_URL', '*.SLO_PAGING_WEBHOOK_URL', 'SLO_PAGING_ROUTING_KEY', '*.SLO_PAGING_ROUTING_KEY',
+  'TEMPORAL_API_KEY', '*.TEMPORAL_API_KEY',
+  'headers.authorization', '*.headers.authorization',
+];
+
+export interface LoggerOptions {
+  level?: string;
+  pretty?: boolean;
+  /** For tests: capture lines instead of writing to stdout. */
+  destination?: DestinationStream;
+  base?: Record<string, unknown>;
+}
+
+export function createLogger(opts: LoggerOptions = {}): Logger {
+  const options = {
+    level: opts.level ?? 'info',
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    base: { service: 'drill-runner', ...(opts.base ?? {}) },
+    timestamp: pino.stdTimeFunctions.isoTime,
+  };
+  if (opts.destination) return pino(options, opts.destination);
+  if (opts.pretty) {
+    return pino({ ...options, transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' } } });
+  }
+  return pino(options);
+}
+
+const levelMap: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {
+  TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error',
+};
+
+/** A Temporal logger that writes into pino, keeping the SDK's metadata (workflow id, run id, ...). */
+export function temporalLoggerFor(logger: Logger, level: LogLevel = 'INFO'): DefaultLogger {
+  return new DefaultLogger(level, (entry: LogEntry) => {
+    const { meta, message } = entry;
+    logger[levelMap[entry.level]]({ ...(meta ?? {}), sdk: true }, message);
+  });
+}

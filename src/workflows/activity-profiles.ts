@@ -1,0 +1,14 @@
+/** Activity options as a few named profiles, declared once. */
+import type { ActivityOptions } from '@temporalio/workflow';
+
+/** A short call to a local file or loopback service. */
+export const shortIo: ActivityOptions = {
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5 },
+};
+
+/** Paging: retried with backoff until delivered; a 4xx rejection is non-retryable. */
+export const paging: ActivityOptions = {
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: ['PageRejected', 'InvalidInput'] },
+};
