@@ -1,0 +1,38 @@
+# syntax=docker/dockerfile:1
+# The drill-runner worker image (docker-compose.yml builds it as the `worker` service).
+#   build    npm ci, compile TypeScript, prebuild the workflow bundle (no webpack at start-up)
+#   deps     production dependencies only
+#   runtime  dist + production node_modules, runs `node dist/worker.js` as the non-root `node` user
+# Debian (glibc), not Alpine: the Temporal core bridge is a native module.
+ARG NODE_IMAGE=node:20.20.2-bookworm-slim
+
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+COPY deploy/bundle-workflows.js ./deploy/bundle-workflows.js
+RUN npm run build && node deploy/bundle-workflows.js
+
+FROM ${NODE_IMAGE} AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+
+FROM ${NODE_IMAGE} AS runtime
+ENV NODE_ENV=production \
+    TEMPORAL_ADDRESS=temporal:7233 \
+    DRILL_STATE_DIR=/data/state \
+    DRILL_RESULTS_DIR=/data/results \
+    DRILL_LOG_PRETTY=false
+WORKDIR /app
+COPY package.json ./
+COPY bin ./bin
+COPY --from=deps /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+RUN mkdir -p /data/state /data/results && chown -R node:node /data
+USER node
+# SIGTERM (docker stop) lets in-flight activities finish (the worker's shutdownGraceTime), then exits.
+STOPSIGNAL SIGTERM
+CMD ["node", "dist/worker.js"]
