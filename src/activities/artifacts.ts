@@ -1,8 +1,21 @@
 /** Run artifacts adapter: reads and writes under `results/runs/<run_id>/`. */
+import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/activity';
+import { ARTIFACT_FILES, dataQualityLatestSchema, type DataQualityEvent } from '../domain/artifacts';
 import { type AckRecord } from '../domain/incident-ack';
+import { initialSloState } from '../domain/slo';
 import { PathEscapeError } from '../io/files';
-import { appendIncidentAck, InvalidRunIdError, runDirExists } from '../io/run-artifacts';
+import { appendIncidentAck, InvalidRunIdError, runDir, runDirExists } from '../io/run-artifacts';
+import {
+  foldRunArtifacts,
+  readLatestJson,
+  snapshotRunArtifacts,
+  tailRunArtifactsInputSchema,
+  type FoldRunResult,
+  type LatestJson,
+  type RunSnapshot,
+  type TailRunArtifactsInput,
+} from '../io/tail';
 
 export interface RecordAckInput {
   runId: string;
@@ -26,5 +39,49 @@ export function createArtifactActivities(runsDir: string) {
         throw err;
       }
     },
+
+    /**
+     * Reads what the run's artifacts gained since `cursors` and returns the SLO state folded forward
+     * (`domain/slo.ts`), new cursors, corrupt-line counts, and the events a watcher acts on (incident
+     * events, SLO breaches, audit events; capped, the cursor stops at the cap). Raw reconciliation
+     * and data quality lines are folded, not returned, so the result stays small for any file size.
+     * Retry-safe: the same input gives the same output. Call again while `more` is true.
+     */
+    async tailRunArtifacts(input: TailRunArtifactsInput): Promise<FoldRunResult> {
+      const i = parseActivityInput(tailRunArtifactsInputSchema, input);
+      const dir = artifactDir(runsDir, i.runId);
+      return foldRunArtifacts(dir, i.cursors ?? {}, i.state ?? initialSloState(), {
+        maxBytesPerFile: i.maxBytesPerFile,
+        maxEvents: i.maxEvents,
+        auditLogsDir: i.auditLogsDir,
+      });
+    },
+
+    /** `data_quality_latest.json` of a run: the value, or why there is none (missing / invalid). */
+    async readDataQualityLatest(input: { runId: string }): Promise<LatestJson<DataQualityEvent>> {
+      return readLatestJson(path.join(artifactDir(runsDir, input.runId), ARTIFACT_FILES.dataQualityLatest), dataQualityLatestSchema);
+    },
+
+    /** The latest lines of every artifact file, for the triage report. */
+    async snapshotRunArtifacts(input: { runId: string; lines?: number }): Promise<RunSnapshot> {
+      const lines = Math.min(Math.max(1, Math.trunc(input.lines ?? 5)), 100);
+      return snapshotRunArtifacts(artifactDir(runsDir, input.runId), { lines });
+    },
   };
+}
+
+function artifactDir(runsDir: string, runId: string): string {
+  try {
+    return runDir(runsDir, runId);
+  } catch (err) {
+    if (err instanceof InvalidRunIdError || err instanceof PathEscapeError) throw ApplicationFailure.nonRetryable(err.message, 'InvalidInput');
+    throw err;
+  }
+}
+
+function parseActivityInput<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }> } } }, input: unknown): T {
+  const r = schema.safeParse(input);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0];
+  throw ApplicationFailure.nonRetryable(`${issue ? `${issue.path.map(String).join('.') || '(input)'}: ${issue.message}` : 'invalid input'}`, 'InvalidInput');
 }
