@@ -2,18 +2,38 @@
  * All activities, built from their dependencies. Workflows see them only as types:
  * `proxyActivities<Activities>()`.
  */
+import path from 'node:path';
 import type { Config } from '../config';
+import { fileTargetResolver, type TargetResolver } from '../io/targets';
 import { createArtifactActivities } from './artifacts';
+import { createBrokerActivities } from './broker';
+import { createGatewayActivities } from './gateway';
 import { createPagingActivities } from './paging';
+import { createProcessControlActivities } from './process-control';
+import { createRuntimeStateActivities } from './runtime-state';
 
 export interface ActivityDeps {
-  config: Pick<Config, 'paging' | 'runsDir'>;
+  config: Pick<Config, 'paging' | 'runsDir'> & Partial<Pick<Config, 'stateDir'>>;
+  /** Target name → config. Default: the targets file (`DRILL_TARGETS_FILE`, else `targets.json`), re-read on change. */
+  targets?: TargetResolver;
 }
 
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createPagingActivities(deps.config.paging),
     ...createArtifactActivities(deps.config.runsDir),
+    ...targetActivities(deps),
+  };
+}
+
+/** Gateway, process control, runtime state and broker adapters: one set per worker, any number of targets. */
+function targetActivities(deps: ActivityDeps) {
+  const target = { targets: deps.targets ?? fileTargetResolver(), opsDir: path.join(deps.config.stateDir ?? '.drill-runner', 'ops') };
+  return {
+    ...createGatewayActivities(target),
+    ...createProcessControlActivities(target),
+    ...createRuntimeStateActivities(target),
+    ...createBrokerActivities(target),
   };
 }
 

@@ -1,0 +1,50 @@
+/**
+ * The runtime state file of the target contract: `{ saved_at, seq, digest, body }`, written
+ * atomically (temp + fsync + rename). `digest` is `sha256:<hex>` over the canonical JSON of `body`,
+ * so "runtime state restored" can be checked by anyone who can read the file. Shared by the sandbox
+ * (writer) and the runtime-state adapter (reader).
+ */
+import crypto from 'node:crypto';
+import fsp from 'node:fs/promises';
+import { canonicalJson, runtimeStateFileSchema, type RuntimeStateFile } from '../domain/target';
+import { writeFileAtomic } from '../io/files';
+
+export function stateDigest(body: unknown): string {
+  return `sha256:${crypto.createHash('sha256').update(canonicalJson(body)).digest('hex')}`;
+}
+
+export async function writeStateFile(file: string, seq: number, body: Record<string, unknown>, savedAt: Date = new Date()): Promise<RuntimeStateFile> {
+  const record: RuntimeStateFile = { saved_at: savedAt.toISOString(), seq, digest: stateDigest(body), body };
+  await writeFileAtomic(file, `${JSON.stringify(record)}\n`);
+  return record;
+}
+
+export type StateFileRead =
+  | { status: 'missing' }
+  | { status: 'unreadable'; error: string }
+  | { status: 'ok'; file: RuntimeStateFile; computedDigest: string; digestValid: boolean };
+
+/** Reads and checks the state file. Never throws for a bad file: the caller decides what it means. */
+export async function readStateFile(file: string): Promise<StateFileRead> {
+  let text: string;
+  try {
+    text = await fsp.readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { status: 'missing' };
+    return { status: 'unreadable', error: code ?? (err as Error).message };
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { status: 'unreadable', error: 'not JSON' };
+  }
+  const r = runtimeStateFileSchema.safeParse(value);
+  if (!r.success) {
+    const i = r.error.issues[0];
+    return { status: 'unreadable', error: `${i?.path.join('.') || '(root)'}: ${i?.message ?? 'invalid'}` };
+  }
+  const computedDigest = stateDigest(r.data.body);
+  return { status: 'ok', file: r.data, computedDigest, digestValid: computedDigest === r.data.digest };
+}
