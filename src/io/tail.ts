@@ -206,6 +206,36 @@ export async function readNew<T>(
       const view = bytesRead === buf.length ? buf : buf.subarray(0, bytesRead);
       let i = 0;
       while (i < bytesRead) {
+        if (!discarding && carryLen === 0) {
+          // Fast path: decode all complete lines left in this chunk at once (one toString, like
+          // readline). When the text has as many UTF-16 units as bytes, every byte decoded to one
+          // unit, so string lengths are byte lengths and offsets stay exact; otherwise (non-ASCII)
+          // fall through to the line-by-line path below.
+          const lastNl = view.lastIndexOf(NL);
+          if (lastNl > i) {
+            const text = buf.toString('utf8', i, lastNl);
+            if (text.length === lastNl - i) {
+              let at = pos + i;
+              let from = 0;
+              while (from <= text.length) {
+                let to = text.indexOf('\n', from);
+                if (to === -1) to = text.length;
+                const lineAt = at;
+                at += to - from + 1;
+                lineStart = at;
+                if (to - from > maxLine) problem(lineAt, `line longer than ${maxLine} bytes, skipped`);
+                else if (handleLine(text.slice(from, to), lineAt) || lineStart - offset >= maxBytes) {
+                  stopped = true;
+                  break;
+                }
+                from = to + 1;
+              }
+              if (stopped) break;
+              i = lastNl + 1;
+              continue;
+            }
+          }
+        }
         const nl = view.indexOf(NL, i);
         const end = nl === -1 ? bytesRead : nl;
         if (discarding) {

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { dataQualityEventSchema, orderReconciliationEventSchema, positionReconciliationEventSchema } from '../../src/domain/artifacts';
 import {
   DEFAULT_THRESHOLDS,
   evaluateSlos,
@@ -7,7 +8,9 @@ import {
   foldOpsSlo,
   foldOrderRecon,
   foldPositionRecon,
+  dataQualityFoldLineSchema,
   initialSloState,
+  reconFoldLineSchema,
   recoveryCriteria,
   resolveThresholds,
   SloConfigError,
@@ -311,5 +314,35 @@ describe('properties', () => {
         expect(JSON.stringify(s).length).toBeLessThan(2000);
       }),
     );
+  });
+});
+
+describe('light line validators (tailer fast path)', () => {
+  const line = fc.record({
+    ts: fc.constantFrom('2025-01-06T09:00:00Z', 'yesterday', 5),
+    cycle: fc.oneof(fc.nat(), fc.constant(-1), fc.constant(1.5), fc.constant('3')),
+    status: fc.constantFrom('ok', 'mismatch', 'OK', null),
+    orders_checked: fc.nat(),
+    positions_checked: fc.nat(),
+    errors: fc.oneof(fc.nat(3), fc.constant(-1)),
+    stale_warnings: fc.oneof(fc.nat(3), fc.constant('0')),
+    symbols_checked: fc.nat(),
+  });
+
+  it('accept every line the full artifact schemas accept', () => {
+    fc.assert(
+      fc.property(line, (l) => {
+        if (orderReconciliationEventSchema.safeParse(l).success) expect(reconFoldLineSchema.safeParse(l).success).toBe(true);
+        if (positionReconciliationEventSchema.safeParse(l).success) expect(reconFoldLineSchema.safeParse(l).success).toBe(true);
+        if (dataQualityEventSchema.safeParse(l).success) expect(dataQualityFoldLineSchema.safeParse(l).success).toBe(true);
+      }),
+    );
+  });
+
+  it('reject what the folds cannot use, naming the field', () => {
+    expect(reconFoldLineSchema.safeParse([1])).toMatchObject({ success: false });
+    expect(reconFoldLineSchema.safeParse({ cycle: 1, status: 'bad' })).toMatchObject({ success: false, error: { issues: [{ path: ['status'] }] } });
+    expect(dataQualityFoldLineSchema.safeParse({ cycle: 1, errors: 0 })).toMatchObject({ success: false, error: { issues: [{ path: ['stale_warnings'] }] } });
+    expect(reconFoldLineSchema.safeParse({ cycle: 2, status: 'ok', extra: 1 })).toEqual({ success: true, data: { cycle: 2, status: 'ok', extra: 1 } });
   });
 });
