@@ -32,6 +32,11 @@ export const incidentAckInputSchema = z.object({
   ackSlaSeconds: z.number().int().positive().max(WEEK_SECONDS).default(DEFAULT_ACK_SLA_SECONDS),
   /** Default: one level that fires when the SLA passes. */
   escalation: escalationPolicySchema.optional(),
+  /**
+   * After the ack, stay open this long so a repeated ack (a second on-call, a rerun of the CLI) gets
+   * the first one back through the update instead of an error from a closed workflow.
+   */
+  keepOpenAfterAckSeconds: z.number().int().min(0).max(86400).default(600),
   /** One line for the page and the UI. */
   summary: z.string().max(500).optional(),
 });

@@ -12,6 +12,7 @@ import {
   log,
   proxyActivities,
   setHandler,
+  sleep,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -163,6 +164,7 @@ export async function incidentAckWorkflow(input: IncidentAckInput): Promise<Inci
   }
   // Past the last level the incident still needs an owner: wait for the ack, however long.
   await condition(() => timer.ack !== undefined);
+  if (params.keepOpenAfterAckSeconds > 0) await sleep(params.keepOpenAfterAckSeconds * 1000);
   await condition(allHandlersFinished);
   const ack = timer.ack as AckRecord;
   return { runId: params.runId, incidentId: params.incidentId, severity: params.severity, slaMet: ack.slaMet, ack, pages: timer.pages };

@@ -1,0 +1,65 @@
+/**
+ * Real Temporal servers for tests: the time-skipping test server (long timers in seconds) and the
+ * Temporal CLI dev server (Schedules, visibility, search attributes). Both come from the pinned
+ * per-user cache (`drill tools ensure`, run by `npm test`'s pretest step).
+ */
+import path from 'node:path';
+import { Runtime, DefaultLogger, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { requireTool } from '../../src/tools/provision';
+import { SA } from '../../src/search-attributes';
+
+let runtimeInstalled = false;
+
+/** temporal.api.enums.v1.IndexedValueType codes. */
+const SA_TYPE_CODE: Record<string, number> = { TEXT: 1, KEYWORD: 2, INT: 3, DOUBLE: 4, BOOL: 5, DATETIME: 6, KEYWORD_LIST: 7 };
+
+/** Once per test file (each file has its own module registry), before any server or worker. */
+export function installTestRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+}
+
+export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  installTestRuntime();
+  const server = requireTool('test-server');
+  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: server.path } } });
+  // The test server knows no custom search attributes until told (it has the operator API, not visibility).
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: env.namespace ?? 'default',
+    searchAttributes: Object.fromEntries(Object.values(SA).map((k) => [k.name, SA_TYPE_CODE[k.type]])),
+  });
+  return env;
+}
+
+export async function devServerEnv(): Promise<TestWorkflowEnvironment> {
+  installTestRuntime();
+  const cli = requireTool('temporal');
+  return TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'existing-path', path: cli.path },
+      ui: false,
+      searchAttributes: Object.values(SA),
+      extraArgs: ['--dynamic-config-value', 'frontend.enableExecuteMultiOperation=true'],
+    },
+  });
+}
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+
+/** The workflow bundle, built once per test file. */
+export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundle ??= bundleWorkflowCode({
+    workflowsPath: path.resolve(__dirname, '../../src/workflows/index.ts'),
+    logger: new DefaultLogger('WARN'),
+  });
+  return bundle;
+}
+
+let counter = 0;
+/** Fresh ids per test so nothing collides on a shared server. */
+export function uniqueId(prefix: string): string {
+  counter += 1;
+  return `${prefix}-${process.pid}-${Date.now().toString(36)}-${counter}`;
+}
