@@ -126,6 +126,15 @@ describe('readNew', () => {
     expect(r2.cursor.discarding).toBeUndefined();
   });
 
+  it('a complete over-long line inside one chunk is counted corrupt too', async () => {
+    const f = path.join(dir, 'a.jsonl');
+    await fsp.writeFile(f, line(1) + line(2, 'z'.repeat(5000)) + line(3));
+    const r = await readNew(f, undefined, lineSchema, { maxLineBytes: 1000 });
+    expect(r.records.map((x) => x.n)).toEqual([1, 3]);
+    expect(r.corrupt).toBe(1);
+    expect(r.problems[0]).toBe(`offset ${line(1).length}: line longer than 1000 bytes, skipped`);
+  });
+
   it('lines spanning chunk boundaries and multi-byte characters', async () => {
     const f = path.join(dir, 'a.jsonl');
     let text = '';
