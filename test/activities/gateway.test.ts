@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import fs from 'node:fs';
 import path from 'node:path';
 import { auditEventSchema } from '../../src/domain/artifacts';
-import { createGatewayActivities } from '../../src/activities/gateway';
+import { createGatewayActivities, type GatewayStatsResult } from '../../src/activities/gateway';
 import { parseJsonl } from '../../src/io/files';
 import { staticTargetResolver, parseTargets } from '../../src/io/targets';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox';
@@ -64,7 +64,7 @@ test('halt until a time: trading_halted_until is reported and entries resume aft
 
 test('runs inside an activity context (MockActivityEnvironment)', async () => {
   const env = new MockActivityEnvironment();
-  const s = await env.run(gw.gatewayStats, { target: sbx.targetName });
+  const s = (await env.run(gw.gatewayStats, { target: sbx.targetName })) as GatewayStatsResult;
   expect(s.entriesHalted).toBe(false);
 });
 
