@@ -4,7 +4,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createPagingActivities } from '../../src/activities/paging';
 import type { PagingConfig } from '../../src/config';
-import type { PageRequest } from '../../src/domain/paging';
+import type { PageOutcome, PageRequest } from '../../src/domain/paging';
 import { createLogger } from '../../src/logger';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver';
 
@@ -26,8 +26,8 @@ function config(o: Partial<PagingConfig> = {}): PagingConfig {
   return { enabled: true, webhookUrl: receiver.url, minSeverity: 'critical', format: 'json', timeoutMs: 2000, ...o };
 }
 
-async function page(cfg: PagingConfig, req: PageRequest = request) {
-  return new MockActivityEnvironment().run(createPagingActivities(cfg).pageEscalation, req);
+async function page(cfg: PagingConfig, req: PageRequest = request): Promise<PageOutcome> {
+  return (await new MockActivityEnvironment().run(createPagingActivities(cfg).pageEscalation, req)) as PageOutcome;
 }
 
 test('plain JSON page with the dedup key in body and header', async () => {

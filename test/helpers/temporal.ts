@@ -28,7 +28,7 @@ export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   // The test server knows no custom search attributes until told (it has the operator API, not visibility).
   await env.connection.operatorService.addSearchAttributes({
     namespace: env.namespace ?? 'default',
-    searchAttributes: Object.fromEntries(Object.values(SA).map((k) => [k.name, SA_TYPE_CODE[k.type]])),
+    searchAttributes: Object.fromEntries(Object.values(SA).map((k) => [k.name, SA_TYPE_CODE[k.type] ?? 2])) as Record<string, never>,
   });
   return env;
 }
