@@ -1,6 +1,6 @@
 // One jest project per test kind (DESIGN.md §2), so each kind has its own timeout and setup.
 // Type checking is done once by `npm run lint` (tsc --noEmit); jest only transpiles.
-const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true, diagnostics: false }] };
+const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: false }] };
 
 function project(name, timeoutMs, extra = {}) {
   return {
