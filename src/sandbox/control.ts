@@ -48,6 +48,17 @@ function readPid(file: string): number | undefined {
 
 const infoSchema = z.looseObject({ pid: z.number(), port: z.number(), gateway_url: z.string(), control_url: z.string(), broker_api_url: z.string(), broker_ws_url: z.string(), serving_at: z.string() });
 
+/** The info file of this pid: it is written just after the port opens, so allow a moment. */
+async function waitForInfo(stateDir: string, pid: number, ms: number): Promise<SandboxInfo | undefined> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const info = readSandboxInfo(stateDir);
+    if (info?.pid === pid) return info;
+    if (Date.now() > deadline || !isAlive(pid)) return undefined;
+    await sleep(25);
+  }
+}
+
 /** The info file the sandbox writes once serving (`<stateDir>/sandbox.json`), if any. */
 export function readSandboxInfo(stateDir: string): SandboxInfo | undefined {
   try {
@@ -229,8 +240,8 @@ export async function sandboxFault(
 ): Promise<{ faults: ActiveFault[]; changed: boolean }> {
   const stateDir = stateDirOf(o);
   const pid = readPid(sandboxPaths(stateDir).pidFile);
-  const info = readSandboxInfo(stateDir);
-  if (!pid || !isAlive(pid) || !info || info.pid !== pid) throw new SandboxControlError(`sandbox in ${stateDir} is not running (start it first)`);
+  const info = pid && isAlive(pid) ? await waitForInfo(stateDir, pid, 2000) : undefined;
+  if (!pid || !info) throw new SandboxControlError(`sandbox in ${stateDir} is not running (start it first)`);
   const r = await fetchJson(`${info.gateway_url}/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(req) });
   if (r.status !== 200) {
     const b = r.body as { error?: string; issues?: string[] };

@@ -162,16 +162,16 @@ export class Sandbox {
     if (slow) {
       const ms = (slow.seconds ?? 5) * 1000;
       this.log.warn({ fault: 'slow_restart', seconds: ms / 1000 }, 'slow restart: delaying before serving');
-      await new Promise((r) => setTimeout(r, ms));
+      // Measured from process start on the wall clock (a timer alone may fire a little early).
+      const until = this.startedAt.getTime() + ms;
+      while (Date.now() < until && !this.stopping) await new Promise((r) => setTimeout(r, Math.min(250, until - Date.now() + 1)));
       if (this.stopping) throw new Error('stopped during slow restart');
     }
 
     await this.listen();
-    // Serving = listening with the loops started: the truth line goes first so the first
-    // reconciliation (which runs right away) is never recorded before it.
+    // Serving = listening, info file written, loops started. The truth line goes before the loops
+    // so the first reconciliation (which runs right away) is never recorded before it.
     this.servingAt = new Date();
-    this.truth.record('serving', {}, this.servingAt);
-    this.startLoops();
     const port = (this.server!.address() as { port: number }).port;
     const base = `http://${this.config.host}:${port}`;
     this.info = {
@@ -191,6 +191,8 @@ export class Sandbox {
       serving_at: this.servingAt.toISOString(),
     };
     await writeFileAtomic(this.paths.infoFile, `${JSON.stringify(this.info, null, 2)}\n`);
+    this.truth.record('serving', {}, this.servingAt);
+    if (!this.stopping) this.startLoops();
     this.log.info({ ready: true, ...this.info }, 'sandbox serving');
     return this.info;
   }

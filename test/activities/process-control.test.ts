@@ -57,6 +57,20 @@ describe('sandbox adapter', () => {
     await sbx.start();
   });
 
+  test('slow_restart: started but not healthy until the delay has passed', async () => {
+    await waitFor('serving', async () => (await pc.processHealth({ target: sbx.targetName })).healthy);
+    await sbx.inject('slow_restart', 1);
+    await pc.processStop({ target: sbx.targetName, idempotencyKey: 'slow.stop' });
+    const start = await pc.processStart({ target: sbx.targetName, idempotencyKey: 'slow.start' });
+    expect((await pc.processHealth({ target: sbx.targetName })).healthy).toBe(false);
+    const h = await waitFor('serving after the delay', async () => {
+      const r = await pc.processHealth({ target: sbx.targetName });
+      return r.healthy ? r : undefined;
+    });
+    expect(Date.parse(h.checkedAt) - Date.parse(start.startRequestedAt)).toBeGreaterThanOrEqual(1000);
+    await sbx.clear('slow_restart');
+  });
+
   test('a key reused for another target, a bad key, an unknown target are non-retryable', async () => {
     await expect(pc.processStop({ target: sbx.targetName, idempotencyKey: '../x' })).rejects.toMatchObject({ type: 'InvalidInput', nonRetryable: true, message: expect.stringMatching(/idempotencyKey/) });
     await expect(pc.processStart({ target: 'nope', idempotencyKey: 'k1' })).rejects.toMatchObject({ type: 'UnknownTarget', nonRetryable: true });
