@@ -1,0 +1,115 @@
+/**
+ * The Web UI of the embedded dev server, driven in a real headless Chromium: an on-call engineer
+ * starts `incidentAckWorkflow` from **Start Workflow** and acknowledges it from **Send an Update**,
+ * where the handler's description is shown. Needs Debian's chromium (`.ci/run` installs it).
+ */
+import fs from 'node:fs';
+import net from 'node:net';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { Client, Connection } from '@temporalio/client';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { createActivities } from '../../src/activities';
+import { startDevServer, type DevServer } from '../../src/client/dev-server';
+import { requireTool } from '../../src/tools/provision';
+import { installTestRuntime, workflowBundle } from '../helpers/temporal';
+import { eventually } from '../helpers/webhook-receiver';
+import type { IncidentAckStatus } from '../../src/domain/incident-ack';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const TASK_QUEUE = 'web-ui-e2e';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+let server: DevServer;
+let browser: Browser;
+let worker: Worker;
+let workerDone: Promise<void>;
+let nativeConnection: NativeConnection;
+let connection: Connection;
+let client: Client;
+let ui: string;
+
+beforeAll(async () => {
+  if (!fs.existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: install Debian's chromium (apt-get install chromium) or set CHROMIUM_PATH`);
+  installTestRuntime();
+  const [port, uiPort] = [await freePort(), await freePort()];
+  server = await startDevServer({ cliPath: requireTool('temporal').path, host: '127.0.0.1', port, uiPort, namespace: 'default' });
+  ui = server.uiUrl!;
+  nativeConnection = await NativeConnection.connect({ address: server.address });
+  worker = await Worker.create({
+    connection: nativeConnection,
+    taskQueue: TASK_QUEUE,
+    workflowBundle: await workflowBundle(),
+    activities: createActivities({ config: { paging: { enabled: false, minSeverity: 'critical', format: 'json', timeoutMs: 1000 }, runsDir: '/nonexistent-runs' } }),
+  });
+  workerDone = worker.run();
+  connection = await Connection.connect({ address: server.address });
+  client = new Client({ connection });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  worker?.shutdown();
+  await workerDone;
+  await connection?.close();
+  await nativeConnection?.close();
+  await server?.stop();
+});
+
+/** A CodeMirror JSON editor: type, then leave it so the form takes the value. */
+async function fillJson(page: Page, json: object, thenClick: string): Promise<void> {
+  await page.locator('[contenteditable=true][aria-label=Data]:visible').click();
+  await page.keyboard.type(JSON.stringify(json));
+  await page.locator(thenClick).click();
+}
+
+test('start the ack timer from Start Workflow, acknowledge it from Send an Update', async () => {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  const workflowId = `incident-ack-ui-run-inc-${Date.now().toString(36)}`;
+
+  await page.goto(`${ui}/namespaces/default/workflows/start-workflow`, { waitUntil: 'domcontentloaded' });
+  await page.locator('[data-testid=workflowId]:visible').fill(workflowId);
+  await page.locator('[data-testid=taskQueue]:visible').fill(TASK_QUEUE);
+  await page.locator('[data-testid=workflowType]:visible').fill('incidentAckWorkflow');
+  await fillJson(page, { runId: 'ui-run', incidentId: 'inc-ui', severity: 'critical', ackSlaSeconds: 900 }, '[data-testid=workflowId]:visible');
+  await page.locator('[data-testid=start-workflow-button]:visible').click();
+
+  const handle = client.workflow.getHandle(workflowId);
+  const opened = await eventually(async () => {
+    const s = await handle.query<IncidentAckStatus>('status');
+    return s.state === 'open' ? s : undefined;
+  }, 'the workflow started from the UI to answer status', 30000);
+  expect(opened).toMatchObject({ runId: 'ui-run', incidentId: 'inc-ui', severity: 'critical', sla: 'pending' });
+
+  await page.goto(`${ui}/namespaces/default/workflows/${workflowId}`, { waitUntil: 'domcontentloaded' });
+  await page.getByRole('button', { name: 'More Actions' }).click();
+  await page.getByRole('menuitem', { name: /Update/ }).click();
+  await page.locator('[data-testid=update-select-button]:visible').click();
+  const option = page.locator('[role=option]:visible', { hasText: 'acknowledge' });
+  // The dialog shows the description given to setHandler.
+  await expect(option.innerText()).resolves.toMatch(/Acknowledge the incident/);
+  await option.click();
+  await fillJson(page, { ackBy: 'ui-oncall', notes: 'from the Web UI' }, '#update-id:visible');
+  await page.locator('[data-testid=confirm-modal-button]:visible').click();
+
+  const acked = await eventually(async () => {
+    const s = await handle.query<IncidentAckStatus>('status');
+    return s.state === 'acknowledged' ? s : undefined;
+  }, 'the ack sent from the UI', 30000);
+  expect(acked.ack).toMatchObject({ ackBy: 'ui-oncall', notes: 'from the Web UI', slaMet: true });
+  await handle.terminate('e2e done');
+  await page.close();
+});
