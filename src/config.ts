@@ -168,6 +168,8 @@ export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; me
   { name: 'DRILL_METRICS_ADDRESS', default: '—', meaning: 'host:port for the worker\'s Prometheus metrics' },
   { name: 'DRILL_STATE_DIR', default: '.drill-runner', meaning: 'dev server SQLite file and local state' },
   { name: 'DRILL_RESULTS_DIR', default: 'results', meaning: 'run artifacts (`runs/<run_id>/`) and evidence' },
+  { name: 'DRILL_TARGETS_FILE', default: 'targets.json', meaning: 'named targets (docs/target-contract.md)' },
+  { name: 'DRILL_SANDBOX_CONFIG', default: '<state>/sandbox/config.json', meaning: 'config of the paper-trading sandbox' },
   { name: 'DRILL_UI_PORT', default: '8233', meaning: 'Web UI port of the embedded dev server' },
   { name: 'SLO_PAGING_ENABLED', default: 'false', meaning: 'page the webhook on escalation (runbook)' },
   { name: 'SLO_PAGING_WEBHOOK_URL', default: '—', meaning: 'paging webhook (runbook; secret)' },
