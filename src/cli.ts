@@ -8,9 +8,11 @@ import { ackTimerStart, ackTimerStatus } from './commands/ack-timer';
 import { startDev } from './commands/dev';
 import { describeAck, incidentAckCommand } from './commands/incident-ack';
 import { CommandError, processOutput, type Output } from './commands/output';
+import { describeVerification, promoteCommand, verifyBundleCommand } from './commands/promote';
 import { sandboxClearCommand, sandboxInjectCommand, sandboxStartCommand, sandboxStatusCommand, sandboxStopCommand, sandboxTargetCommand } from './commands/sandbox';
 import { toolsEnsure, toolsWhere } from './commands/tools';
 import { CONFIG_VARIABLES, ConfigError, loadConfig, type Config } from './config';
+import { renderVerdictTable } from './domain/promotion';
 import { createLogger } from './logger';
 import { runWorker } from './worker';
 
@@ -164,6 +166,47 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
     .addHelpText('after', examples('drill sandbox target > targets.json', 'drill sandbox target --name paper-sandbox'))
     .action(async (o: { config?: string; name: string }) => {
       output.out(JSON.stringify(await sandboxTargetCommand(o, { config: cfg() }), null, 2));
+    });
+
+  program
+    .command('promote')
+    .description('Run the promotion gate (runbook "Promotion Readiness"): criteria table, evidence bundle under results/promotions/<experiment>/<run_id>/, Markdown to $GITHUB_STEP_SUMMARY when set; exit 0 pass, 1 fail, 2 error. Thresholds: SLO_* variables (drill config)')
+    .requiredOption('--experiment <id>', 'experiment (strategy) being promoted')
+    .requiredOption('--run-id <run_id>', 'paper run whose artifacts are the evidence (results/runs/<run_id>/)')
+    .option('--strict', 'missing evidence fails the gate (default)')
+    .option('--no-strict', 'lenient: missing evidence is reported, not enforced')
+    .option('--target <name>', 'target whose latest weekly drill counts (default: latest drill of any target)')
+    .option('--drill-max-age <days>', 'maximum age of the latest drill in days (default 7)', (v) => Number(v))
+    .option('--timeout <seconds>', 'how long to wait for the verdict', (v) => Number(v), 600)
+    .option('--json', 'print the verdict as JSON instead of the table')
+    .addHelpText('after', examples(
+      'drill promote --experiment momentum-v3 --run-id paper-2026-11-25',
+      'drill promote --experiment momentum-v3 --run-id paper-2026-11-25 --no-strict --target paper-sandbox',
+      'SLO_MIN_RECONCILIATION_PASS_RATE=99.9% drill promote --experiment momentum-v3 --run-id paper-2026-11-25 --json',
+    ))
+    .action(async (o: { experiment: string; runId: string; strict?: boolean; target?: string; drillMaxAge?: number; timeout: number; json?: boolean }) => {
+      const r = await promoteCommand(
+        { experiment: o.experiment, runId: o.runId, strict: o.strict, target: o.target, drillMaxAgeDays: o.drillMaxAge, timeoutSeconds: o.timeout },
+        { config: cfg(), output },
+      );
+      if (o.json) output.out(JSON.stringify(r.result.verdict, null, 2));
+      else {
+        output.out(renderVerdictTable(r.result.verdict));
+        output.out(`evidence bundle: ${r.result.bundle.dir} (manifest sha256 ${r.result.bundle.manifestSha256})`);
+        output.out(`workflow: ${r.workflowId} (run ${r.workflowRunId})`);
+      }
+      setExit(r.exitCode);
+    });
+
+  program
+    .command('verify-bundle')
+    .description('Check an evidence bundle against its manifest.json (SHA-256 of every file): exit 0 verified, 1 a file changed, missing or extra, 2 not a bundle')
+    .argument('<dir>', 'bundle folder, e.g. results/promotions/<experiment>/<run_id>')
+    .addHelpText('after', examples('drill verify-bundle results/promotions/momentum-v3/paper-2026-11-25'))
+    .action(async (dir: string) => {
+      const r = await verifyBundleCommand(dir);
+      output.out(describeVerification(r.verification));
+      setExit(r.exitCode);
     });
 
   const tools = program.command('tools').description('The pinned Temporal CLI and time-skipping test server');

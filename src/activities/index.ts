@@ -10,10 +10,12 @@ import { createBrokerActivities } from './broker';
 import { createGatewayActivities } from './gateway';
 import { createPagingActivities } from './paging';
 import { createProcessControlActivities } from './process-control';
+import { createPromotionActivities } from './promotion';
 import { createRuntimeStateActivities } from './runtime-state';
 
 export interface ActivityDeps {
-  config: Pick<Config, 'paging' | 'runsDir'> & Partial<Pick<Config, 'stateDir'>>;
+  /** `resultsDir` (drills read, promotions written) defaults to the parent of `runsDir`. */
+  config: Pick<Config, 'paging' | 'runsDir'> & Partial<Pick<Config, 'stateDir' | 'resultsDir'>>;
   /** Target name → config. Default: the targets file (`DRILL_TARGETS_FILE`, else `targets.json`), re-read on change. */
   targets?: TargetResolver;
 }
@@ -22,6 +24,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createPagingActivities(deps.config.paging),
     ...createArtifactActivities(deps.config.runsDir),
+    ...createPromotionActivities({ runsDir: deps.config.runsDir, resultsDir: deps.config.resultsDir ?? path.dirname(deps.config.runsDir) }),
     ...targetActivities(deps),
   };
 }

@@ -12,3 +12,10 @@ export const paging: ActivityOptions = {
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: ['PageRejected', 'InvalidInput'] },
 };
+
+/** Reading a whole run's artifacts or writing an evidence bundle: may take minutes on big files; heartbeats per read. */
+export const evidenceIo: ActivityOptions = {
+  startToCloseTimeout: '15 minutes',
+  heartbeatTimeout: '2 minutes',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5, nonRetryableErrorTypes: ['InvalidInput', 'RunNotFound'] },
+};

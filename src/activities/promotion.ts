@@ -1,0 +1,231 @@
+/**
+ * The promotion gate's activities: gather the evidence (the run's artifacts folded into SLO state,
+ * its incidents, the latest drill report) and write the evidence bundle.
+ */
+import { type Dirent } from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ARTIFACT_FILES, dataQualityLatestSchema } from '../domain/artifacts';
+import { summarizeIncidents, type IncidentEvent } from '../domain/incident-events';
+import {
+  experimentIdSchema,
+  PROMOTIONS_DIR,
+  promotionVerdictSchema,
+  renderVerdictMarkdown,
+  type PromotionBundleInfo,
+  type PromotionEvidence,
+  type PromotionVerdict,
+  type RunFileEvidence,
+} from '../domain/promotion';
+import { DRILL_REPORT_FILE, DRILLS_DIR, drillEvidenceSchema, pickLatestDrill, type FoundDrill } from '../domain/promotion-drill';
+import { runIdSchema, targetNameSchema } from '../domain/ids';
+import { initialSloState } from '../domain/slo';
+import { PathEscapeError, resolveInside } from '../io/files';
+import { InvalidRunIdError, runDir } from '../io/run-artifacts';
+import { foldRunArtifacts, readLatestJson, type RunArtifactCursors, type RunArtifactFileKey } from '../io/tail';
+import { writeBundleAtomically, type BundleEntry } from './evidence';
+
+export interface PromotionActivityDeps {
+  runsDir: string;
+  /** Holds `drills/` (read) and `promotions/` (written). */
+  resultsDir: string;
+}
+
+export interface GatherEvidenceInput {
+  runId: string;
+  target?: string;
+}
+
+export interface WriteBundleInput {
+  experimentId: string;
+  runId: string;
+  verdict: PromotionVerdict;
+  /** Evaluated bytes per artifact file (from the evidence): the bundle attaches exactly these. */
+  files: Record<string, Pick<RunFileEvidence, 'present' | 'bytes'>>;
+  /** Drill report path relative to the results folder, when one was found. */
+  drillPath?: string;
+}
+
+export type WriteBundleResult = PromotionBundleInfo & { markdown: string };
+
+const JSONL_FILES: Array<[Exclude<RunArtifactFileKey, 'audit'>, string]> = [
+  ['orderReconciliation', ARTIFACT_FILES.orderReconciliation],
+  ['positionReconciliation', ARTIFACT_FILES.positionReconciliation],
+  ['opsSlo', ARTIFACT_FILES.opsSlo],
+  ['dataQuality', ARTIFACT_FILES.dataQuality],
+  ['incidents', ARTIFACT_FILES.incidents],
+];
+
+/** Drill reports are small; a huge one is not a report. */
+const MAX_DRILL_REPORT_BYTES = 4 * 1024 * 1024;
+/** Bounds one gather: 64 MiB per file per read, this many reads. */
+const MAX_FOLD_ROUNDS = 10_000;
+
+function invalid(err: unknown): never {
+  if (err instanceof InvalidRunIdError || err instanceof PathEscapeError) throw ApplicationFailure.nonRetryable(err.message, 'InvalidInput');
+  throw err;
+}
+
+function heartbeat(details?: unknown): void {
+  try {
+    Context.current().heartbeat(details);
+  } catch {
+    // Called outside an activity (unit use): nothing to report to.
+  }
+}
+
+function checkId<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: Array<{ message: string }> } } }, value: unknown, what: string): T {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  throw ApplicationFailure.nonRetryable(`${what}: ${r.error.issues[0]?.message ?? 'invalid'}`, 'InvalidInput');
+}
+
+/** Every readable drill report under `<resultsDir>/drills/*`, and the ones skipped with why. */
+export async function findDrillReports(resultsDir: string): Promise<{ found: FoundDrill[]; problems: Array<{ path: string; problem: string }> }> {
+  const root = path.join(resultsDir, DRILLS_DIR);
+  const found: FoundDrill[] = [];
+  const problems: Array<{ path: string; problem: string }> = [];
+  let entries: Dirent[];
+  try {
+    entries = await fsp.readdir(root, { withFileTypes: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { found, problems };
+    throw err;
+  }
+  for (const d of entries) {
+    if (!d.isDirectory() || d.name.startsWith('.')) continue;
+    const rel = `${DRILLS_DIR}/${d.name}/${DRILL_REPORT_FILE}`;
+    const file = path.join(root, d.name, DRILL_REPORT_FILE);
+    const st = await fsp.stat(file).catch(() => undefined);
+    // A drill still running has no report yet: not a problem.
+    if (!st) continue;
+    if (st.size > MAX_DRILL_REPORT_BYTES) {
+      problems.push({ path: rel, problem: `larger than ${MAX_DRILL_REPORT_BYTES} bytes` });
+      continue;
+    }
+    let raw: unknown;
+    try {
+      raw = JSON.parse(await fsp.readFile(file, 'utf8'));
+    } catch {
+      problems.push({ path: rel, problem: 'not JSON' });
+      continue;
+    }
+    const r = drillEvidenceSchema.safeParse(raw);
+    if (!r.success) {
+      problems.push({ path: rel, problem: r.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(report)'}: ${i.message}`).join('; ') });
+      continue;
+    }
+    found.push({ path: rel, report: r.data });
+  }
+  return { found, problems };
+}
+
+export function createPromotionActivities(deps: PromotionActivityDeps) {
+  return {
+    /**
+     * Reads the whole run folder once (folded with the SLO folds, never held in memory), its
+     * incident events, and the latest drill report. Read-only: retry-safe. A run folder that does
+     * not exist fails without retry (`RunNotFound`): there is nothing to gate.
+     */
+    async gatherPromotionEvidence(input: GatherEvidenceInput): Promise<PromotionEvidence> {
+      const runId = checkId(runIdSchema, input.runId, 'runId');
+      const target = input.target === undefined ? undefined : checkId(targetNameSchema, input.target, 'target');
+      let dir: string;
+      try {
+        dir = runDir(deps.runsDir, runId);
+      } catch (err) {
+        invalid(err);
+      }
+      const st = await fsp.stat(dir).catch(() => undefined);
+      if (!st?.isDirectory()) throw ApplicationFailure.nonRetryable(`run ${runId}: folder ${dir} not found (check --run-id and DRILL_RESULTS_DIR)`, 'RunNotFound');
+
+      const files: Record<string, RunFileEvidence> = {};
+      for (const [, name] of JSONL_FILES) files[name] = { present: false, bytes: 0, lines: 0, corrupt: 0, problems: [] };
+      let cursors: RunArtifactCursors = {};
+      let state = initialSloState();
+      const incidentEvents: IncidentEvent[] = [];
+      for (let round = 0; round < MAX_FOLD_ROUNDS; round++) {
+        const r = await foldRunArtifacts(dir, cursors, state);
+        state = r.state;
+        cursors = r.cursors;
+        incidentEvents.push(...r.incidentEvents);
+        for (const [key, name] of JSONL_FILES) {
+          const s = r.files[key];
+          const f = files[name]!;
+          if (!s) continue;
+          if (!s.missing) f.present = true;
+          f.lines += s.read;
+          f.corrupt += s.corrupt;
+          for (const p of s.problems) if (f.problems.length < 5) f.problems.push(p);
+          f.bytes = cursors[key]?.offset ?? 0;
+        }
+        heartbeat({ round });
+        if (!r.more) break;
+      }
+
+      const latestPath = path.join(dir, ARTIFACT_FILES.dataQualityLatest);
+      const latest = await readLatestJson(latestPath, dataQualityLatestSchema);
+      const latestSize = (await fsp.stat(latestPath).catch(() => undefined))?.size ?? 0;
+      files[ARTIFACT_FILES.dataQualityLatest] = latest.ok
+        ? { present: true, bytes: latestSize, lines: 1, corrupt: 0, problems: [] }
+        : { present: latest.reason !== 'missing', bytes: latestSize, lines: 0, corrupt: latest.reason === 'missing' ? 0 : 1, problems: latest.reason === 'invalid' ? latest.problems.slice(0, 5) : [] };
+
+      const drills = await findDrillReports(deps.resultsDir);
+      const latestDrill = pickLatestDrill(drills.found, target);
+      return {
+        runId,
+        runDir: dir,
+        files,
+        slo: state,
+        incidents: summarizeIncidents(incidentEvents),
+        drill: latestDrill ? { status: 'found', path: latestDrill.path, report: latestDrill.report } : { status: 'none', searched: path.join(deps.resultsDir, DRILLS_DIR) },
+        drillProblems: drills.problems,
+      };
+    },
+
+    /**
+     * Writes `<resultsDir>/promotions/<experimentId>/<runId>/`: verdict.json (schema-checked),
+     * verdict.md, the run's artifacts as evaluated (`artifacts/`), the drill report (`drill/`), and
+     * manifest.json with the SHA-256 of every file, all at once (see `writeBundleAtomically`). A rerun
+     * replaces the whole bundle.
+     */
+    async writePromotionBundle(input: WriteBundleInput): Promise<WriteBundleResult> {
+      const experimentId = checkId(experimentIdSchema, input.experimentId, 'experimentId');
+      const runId = checkId(runIdSchema, input.runId, 'runId');
+      const verdict = promotionVerdictSchema.safeParse(input.verdict);
+      if (!verdict.success) throw ApplicationFailure.nonRetryable(`verdict does not match its schema: ${verdict.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, 'InvalidInput');
+      let finalDir: string;
+      let srcDir: string;
+      try {
+        finalDir = resolveInside(deps.resultsDir, PROMOTIONS_DIR, experimentId, runId);
+        srcDir = runDir(deps.runsDir, runId);
+      } catch (err) {
+        invalid(err);
+      }
+      const markdown = renderVerdictMarkdown(verdict.data, { bundleDir: finalDir });
+      const entries: BundleEntry[] = [
+        { path: 'verdict.json', content: `${JSON.stringify(verdict.data, null, 2)}\n` },
+        { path: 'verdict.md', content: markdown },
+      ];
+      for (const [name, f] of Object.entries(input.files)) {
+        if (!f.present || !Object.values(ARTIFACT_FILES).includes(name as never)) continue;
+        const from = path.join(srcDir, name);
+        const size = (await fsp.stat(from).catch(() => undefined))?.size;
+        if (size === undefined) continue;
+        entries.push({ path: `artifacts/${name}`, copyFrom: from, bytes: Math.min(f.bytes, size) });
+      }
+      if (input.drillPath) {
+        let from: string;
+        try {
+          from = resolveInside(deps.resultsDir, ...input.drillPath.split('/'));
+        } catch (err) {
+          invalid(err);
+        }
+        entries.push({ path: `drill/${DRILL_REPORT_FILE}`, copyFrom: from });
+      }
+      const written = await writeBundleAtomically(finalDir, entries, verdict.data.evaluatedAt, { experimentId, runId, result: verdict.data.result }, (p) => heartbeat({ writing: p }));
+      return { dir: written.dir, files: written.files, manifestSha256: written.manifestSha256, markdown };
+    },
+  };
+}

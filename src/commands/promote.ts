@@ -1,0 +1,198 @@
+/**
+ * `drill promote`: runs `promotionGateWorkflow` and returns its verdict (the CLI prints the criteria
+ * table and maps pass / fail / error to 0 / 1 / 2); `drill verify-bundle`: checks an evidence
+ * bundle against its manifest.
+ */
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/client';
+import { TemporalFailure } from '@temporalio/common';
+import type { Config } from '../config';
+import { connectClient, type ConnectedClient } from '../client/connection';
+import { promotionGateInputSchema, type PromotionGateInput, type PromotionGateResult, type PromotionThresholdOverrides } from '../domain/promotion';
+import { DEFAULT_THRESHOLDS, SLO_ENV_VARIABLES, SloConfigError, thresholdsFromEnv, type SloThresholds } from '../domain/slo';
+import { verifyBundle, type BundleVerification } from '../activities/evidence';
+import { workflowIds } from '../shared';
+import { CommandError, type Output } from './output';
+
+export interface PromoteOptions {
+  experiment: string;
+  runId: string;
+  /** Default true. */
+  strict?: boolean;
+  target?: string;
+  /** Maximum age of the latest drill, days (default 7). */
+  drillMaxAgeDays?: number;
+  /** How long to wait for the verdict, seconds (default 600). */
+  timeoutSeconds?: number;
+}
+
+export interface PromoteDeps {
+  config: Pick<Config, 'temporal' | 'taskQueue'>;
+  output: Output;
+  /** `SLO_*` threshold overrides and `GITHUB_STEP_SUMMARY` are read from here (default: process.env). */
+  env?: Readonly<Record<string, string | undefined>>;
+  connect?: typeof connectClient;
+}
+
+export interface PromoteOutcome {
+  workflowId: string;
+  workflowRunId: string;
+  result: PromotionGateResult;
+  /** 0 pass, 1 fail. */
+  exitCode: 0 | 1;
+  /** The `$GITHUB_STEP_SUMMARY` file appended to, if any. */
+  stepSummary?: string;
+}
+
+const FLAG: Record<string, string> = { experimentId: '--experiment', runId: '--run-id', target: '--target', strict: '--strict' };
+const ENV_OF = Object.fromEntries(Object.entries(SLO_ENV_VARIABLES).map(([name, key]) => [key, name])) as Record<string, string>;
+
+/** `SLO_*` overrides that differ from the runbook's numbers. */
+function thresholdOverrides(env: Readonly<Record<string, string | undefined>>, drillMaxAgeDays?: number): PromotionThresholdOverrides {
+  let t: SloThresholds;
+  try {
+    t = thresholdsFromEnv(env);
+  } catch (err) {
+    if (err instanceof SloConfigError) throw new CommandError(err.message);
+    throw err;
+  }
+  const out: Record<string, number> = {};
+  for (const k of Object.keys(t) as Array<keyof SloThresholds>) if (t[k] !== DEFAULT_THRESHOLDS[k]) out[k] = t[k];
+  if (drillMaxAgeDays !== undefined) {
+    if (!Number.isFinite(drillMaxAgeDays) || drillMaxAgeDays <= 0) throw new CommandError(`--drill-max-age: expected a positive number of days (got ${drillMaxAgeDays})`);
+    out.maxDrillAgeSeconds = drillMaxAgeDays * 86400;
+  }
+  return out;
+}
+
+function validate(o: PromoteOptions, env: Readonly<Record<string, string | undefined>>): PromotionGateInput {
+  const thresholds = thresholdOverrides(env, o.drillMaxAgeDays);
+  const input = {
+    experimentId: o.experiment,
+    runId: o.runId,
+    strict: o.strict ?? true,
+    ...(o.target !== undefined ? { target: o.target } : {}),
+    ...(Object.keys(thresholds).length ? { thresholds } : {}),
+  };
+  const r = promotionGateInputSchema.safeParse(input);
+  if (!r.success) {
+    throw new CommandError(
+      r.error.issues
+        .map((i) => {
+          const [head, key] = i.path.map(String);
+          const name = head === 'thresholds' && key ? (ENV_OF[key] ?? (key === 'maxDrillAgeSeconds' ? '--drill-max-age' : key)) : (FLAG[head ?? ''] ?? head ?? '(input)');
+          return `${name}: ${i.message}`;
+        })
+        .join('; '),
+    );
+  }
+  return input;
+}
+
+async function appendStepSummary(file: string, text: string, output: Output): Promise<boolean> {
+  try {
+    await fsp.appendFile(file, text.endsWith('\n') ? `${text}\n` : `${text}\n\n`);
+    return true;
+  } catch (err) {
+    output.err(`warning: could not write GITHUB_STEP_SUMMARY (${file}): ${(err as Error).message}`);
+    return false;
+  }
+}
+
+/** The deepest failure message (an activity's `RunNotFound` under the workflow's failure). */
+function failureMessage(err: unknown): string {
+  let e: unknown = err;
+  let message = (err as Error)?.message ?? String(err);
+  while (e instanceof Error) {
+    if (e instanceof TemporalFailure || e instanceof WorkflowFailedError) message = e.message || message;
+    e = e.cause;
+  }
+  return message;
+}
+
+export async function promoteCommand(o: PromoteOptions, deps: PromoteDeps): Promise<PromoteOutcome> {
+  const env = deps.env ?? process.env;
+  const summaryFile = env.GITHUB_STEP_SUMMARY?.trim() || undefined;
+  try {
+    return await promote(o, deps, env, summaryFile);
+  } catch (err) {
+    // CI readers look at the step summary first: say why there is no verdict.
+    if (summaryFile) await appendStepSummary(summaryFile, `## Promotion gate: ⛔ ERROR: experiment \`${o.experiment}\`, run \`${o.runId}\`\n\n${(err as Error).message ?? String(err)}\n`, deps.output);
+    throw err;
+  }
+}
+
+async function promote(o: PromoteOptions, deps: PromoteDeps, env: Readonly<Record<string, string | undefined>>, summaryFile: string | undefined): Promise<PromoteOutcome> {
+  const input = validate(o, env);
+  const timeoutMs = Math.max(1, o.timeoutSeconds ?? 600) * 1000;
+  let conn: ConnectedClient;
+  try {
+    conn = await (deps.connect ?? connectClient)(deps.config, { connectTimeoutMs: 5000 });
+  } catch (err) {
+    throw new CommandError((err as Error).message);
+  }
+  try {
+    const workflowId = workflowIds.promotion(input.experimentId, input.runId);
+    let handle;
+    try {
+      handle = await conn.client.workflow.start('promotionGateWorkflow', {
+        taskQueue: deps.config.taskQueue,
+        workflowId,
+        args: [input],
+        // A rerun of the same gate after the last one closed starts a fresh run; two at once is an error.
+        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+        staticSummary: `Promotion gate: experiment ${input.experimentId}, run ${input.runId} (${input.strict === false ? 'lenient' : 'strict'})`,
+      });
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) throw new CommandError(`a promotion gate ${workflowId} is already running; wait for it to finish, then rerun`);
+      throw new CommandError(`could not start ${workflowId}: ${(err as Error).message}`);
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), timeoutMs);
+    });
+    let result: PromotionGateResult | 'timeout';
+    try {
+      result = await Promise.race([handle.result() as Promise<PromotionGateResult>, timedOut]);
+    } catch (err) {
+      if (err instanceof WorkflowFailedError) throw new CommandError(`promotion gate ${workflowId} failed: ${failureMessage(err)}`);
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+    if (result === 'timeout') {
+      // Leave nothing running that would block the next attempt.
+      await handle.terminate(`drill promote: no verdict within ${timeoutMs / 1000} s`).catch(() => undefined);
+      throw new CommandError(`no verdict from ${workflowId} within ${timeoutMs / 1000} s: is a worker polling task queue ${deps.config.taskQueue}?`);
+    }
+    const written = summaryFile ? await appendStepSummary(summaryFile, result.markdown, deps.output) : false;
+    return {
+      workflowId,
+      workflowRunId: handle.firstExecutionRunId,
+      result,
+      exitCode: result.verdict.result === 'pass' ? 0 : 1,
+      ...(written && summaryFile ? { stepSummary: summaryFile } : {}),
+    };
+  } finally {
+    await conn.close();
+  }
+}
+
+/** `drill verify-bundle <dir>`: 0 verified, 1 changed / missing / extra files, 2 not a bundle. */
+export async function verifyBundleCommand(dir: string): Promise<{ verification: BundleVerification; exitCode: 0 | 1 }> {
+  const abs = path.resolve(dir);
+  const v = await verifyBundle(abs);
+  if ('error' in v) throw new CommandError(v.error);
+  return { verification: v, exitCode: v.ok ? 0 : 1 };
+}
+
+export function describeVerification(v: BundleVerification): string {
+  if ('error' in v) return `error: ${v.error}`;
+  const lines = [`${v.ok ? 'OK' : 'MISMATCH'}: ${v.dir}: ${v.verified} file(s) verified (manifest sha256 ${v.manifestSha256})`];
+  for (const p of v.changed) lines.push(`  changed: ${p}`);
+  for (const p of v.missing) lines.push(`  missing: ${p}`);
+  for (const p of v.extra) lines.push(`  extra:   ${p}`);
+  return lines.join('\n');
+}
