@@ -8,6 +8,7 @@ import { fileTargetResolver, type TargetResolver } from '../io/targets';
 import { createArtifactActivities } from './artifacts';
 import { createBrokerActivities } from './broker';
 import { createGatewayActivities } from './gateway';
+import { createIncidentActivities } from './incidents';
 import { createPagingActivities } from './paging';
 import { createProcessControlActivities } from './process-control';
 import { createPromotionActivities } from './promotion';
@@ -37,6 +38,7 @@ function targetActivities(deps: ActivityDeps) {
     ...createProcessControlActivities(target),
     ...createRuntimeStateActivities(target),
     ...createBrokerActivities(target),
+    ...createIncidentActivities(target),
   };
 }
 

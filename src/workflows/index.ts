@@ -1,3 +1,6 @@
 /** The workflow bundle's entry: every workflow type the worker registers, by name. */
+export { alertWatchWorkflow } from './alert-watch';
+export { incidentWorkflow } from './incident';
 export { incidentAckWorkflow } from './incident-ack';
 export { promotionGateWorkflow } from './promotion-gate';
+export { recoveryWorkflow } from './recovery';

@@ -1,0 +1,273 @@
+/**
+ * Incident adapters: the watcher's per-cycle read, the triage evidence and report, the recovery
+ * probe (one call per recovery cycle), and `incident_resolved`. Run folders come from the target's
+ * `artifactsRoot` (the place the target writes), audit events from its `auditLogsDir`.
+ */
+import path from 'node:path';
+import { ApplicationFailure } from '@temporalio/activity';
+import { z } from 'zod';
+import { auditEventSchema, type OrderReconciliationEvent } from '../domain/artifacts';
+import { incidentIdSchema, runIdSchema, targetNameSchema } from '../domain/ids';
+import { INCIDENT_EVENTS_FILE, incidentEventSchema, summarizeIncidents, type IncidentEvent } from '../domain/incident-events';
+import { type DataQualityProbe } from '../domain/recovery';
+import { evaluateSlos, initialSloState, resolveThresholds, sloThresholdOverridesSchema, type SloCriterion, type SloState } from '../domain/slo';
+import { type TargetConfig } from '../domain/target';
+import { buildTriageReport, type TriageEvidence, type TriageReport } from '../domain/triage';
+import { appendJsonlOnce, PathEscapeError, readJsonl, resolveInside, writeFileAtomic } from '../io/files';
+import { InvalidRunIdError, runDir } from '../io/run-artifacts';
+import {
+  foldRunArtifacts,
+  listAuditFiles,
+  readLastRecords,
+  runArtifactCursorsSchema,
+  snapshotRunArtifacts,
+  type FileReadStats,
+  type RunArtifactCursors,
+} from '../io/tail';
+import { createBrokerActivities } from './broker';
+import { createGatewayActivities } from './gateway';
+import { checkMarketData, type MarketDataCheck } from './market-data';
+import { parseInput, resolveTarget, type TargetActivityDeps } from './target-input';
+
+const sloStateSchema = z.custom<SloState>((v) => typeof v === 'object' && v !== null && (v as { v?: unknown }).v === 1, { error: 'state must be an SloState (v: 1)' });
+
+export const watchCycleInputSchema = z.object({
+  runId: runIdSchema,
+  target: targetNameSchema,
+  cursors: runArtifactCursorsSchema.optional(),
+  state: sloStateSchema.nullable().optional(),
+  thresholds: sloThresholdOverridesSchema.optional(),
+  /** Workflow time, ISO: ages unacknowledged incidents. */
+  now: z.string(),
+  maxEvents: z.number().int().positive().max(5000).default(500),
+});
+export type WatchCycleInput = z.input<typeof watchCycleInputSchema>;
+
+export interface WatchCycleResult {
+  state: SloState;
+  cursors: RunArtifactCursors;
+  incidentEvents: IncidentEvent[];
+  sloBreaches: Array<{ ts: string; slo: string; value: number; threshold: number; severity: 'critical' | 'warning'; incident_id?: string }>;
+  auditEvents: number;
+  riskAuditEvents: Array<{ ts: string; event_type: string; detail?: string }>;
+  files: Partial<Record<string, FileReadStats>>;
+  corrupt: number;
+  more: boolean;
+  breaches: SloCriterion[];
+  criteria: Array<Pick<SloCriterion, 'id' | 'value' | 'ok' | 'severity'>>;
+}
+
+export const triageInputSchema = z.object({
+  runId: runIdSchema,
+  target: targetNameSchema,
+  incidentId: incidentIdSchema.optional(),
+  hint: z.string().max(100).optional(),
+  /** Write the report atomically to `<run folder>/triage/<incidentId|adhoc>.json`. */
+  write: z.boolean().default(true),
+  lines: z.number().int().min(1).max(100).default(5),
+});
+export type TriageInput = z.input<typeof triageInputSchema>;
+
+export const recoveryProbeInputSchema = z.object({
+  runId: runIdSchema,
+  target: targetNameSchema,
+  reconciliation: z.object({ cursors: runArtifactCursorsSchema.optional(), state: sloStateSchema.nullable().optional() }).optional(),
+  dataQuality: z.boolean().default(false),
+  broker: z.boolean().default(false),
+});
+export type RecoveryProbeInput = z.input<typeof recoveryProbeInputSchema>;
+
+export interface RecoveryProbeResult {
+  checkedAt: string;
+  gateway: { ok: true; entriesHalted: boolean; haltReason: string | null; tradingHaltedUntil: string | null } | { ok: false; error: string };
+  reconciliation?: {
+    cursors: RunArtifactCursors;
+    state: SloState;
+    lastOrder: Pick<OrderReconciliationEvent, 'cycle' | 'status' | 'mismatched_order_ids' | 'broker_status' | 'stuck_transitions'> | null;
+    corrupt: number;
+  };
+  dataQuality?: DataQualityProbe & { market: Pick<MarketDataCheck, 'reachable' | 'errors' | 'staleWarnings' | 'issues'> };
+  broker?: { healthy: boolean; apiOk: boolean; websocketOk: boolean; detail?: string };
+}
+
+export const resolvedInputSchema = z.object({
+  runId: runIdSchema,
+  target: targetNameSchema,
+  incidentId: incidentIdSchema,
+  resolution: z.enum(['recovered', 'forced']),
+  incidentClass: z.string(),
+  /** When the workflow decided (workflow time); the line's `ts`. */
+  at: z.string(),
+  detail: z.string().max(2000).optional(),
+});
+export type ResolvedInput = z.input<typeof resolvedInputSchema>;
+
+function targetRunDir(t: TargetConfig, runId: string): string {
+  try {
+    return runDir(t.artifactsRoot, runId);
+  } catch (err) {
+    if (err instanceof InvalidRunIdError || err instanceof PathEscapeError) throw ApplicationFailure.nonRetryable(err.message, 'InvalidInput');
+    throw err;
+  }
+}
+
+/** Gathers the "First 5 Minutes" evidence of a run and builds the report. Used by the activity and `drill triage`. */
+export async function gatherTriage(deps: TargetActivityDeps, raw: TriageInput): Promise<{ report: TriageReport; path: string | null }> {
+  const i = parseInput(triageInputSchema, raw, 'triage input');
+  const t = await resolveTarget(deps, i.target);
+  const dir = targetRunDir(t, i.runId);
+  const gw = createGatewayActivities(deps);
+  const br = createBrokerActivities(deps);
+  const [stats, broker, snap, incidents, audit] = await Promise.all([
+    gw.gatewayStats({ target: i.target }).then(
+      (s) => ({ ok: true as const, haltReason: s.haltReason, tradingHaltedUntil: s.tradingHaltedUntil, entriesHalted: s.entriesHalted }),
+      (err: unknown) => ({ ok: false as const, error: err instanceof Error ? err.message : String(err) }),
+    ),
+    br.brokerHealth({ target: i.target }).then(
+      (b) => ({ ok: true as const, apiOk: b.api.ok, websocketOk: b.websocket.ok, ...(b.api.error || b.websocket.error ? { detail: [b.api.error, b.websocket.error].filter(Boolean).join('; ') } : {}) }),
+      (err: unknown) => ({ ok: false as const, error: err instanceof Error ? err.message : String(err) }),
+    ),
+    snapshotRunArtifacts(dir, { lines: i.lines }),
+    readJsonl(path.join(dir, INCIDENT_EVENTS_FILE), incidentEventSchema).catch(() => ({ records: [] as IncidentEvent[], errors: [] })),
+    recentAudit(t.auditLogsDir, 10),
+  ]);
+  const opened = i.incidentId ? incidents.records.find((e) => e.event_type === 'incident_open' && e.incident_id === i.incidentId) : undefined;
+  const hint = i.hint ?? (opened?.event_type === 'incident_open' ? opened.incident_class : undefined);
+  const evidence: TriageEvidence = {
+    runId: i.runId,
+    target: i.target,
+    ...(i.incidentId ? { incidentId: i.incidentId } : {}),
+    gatheredAt: new Date().toISOString(),
+    killSwitch: stats,
+    lastSloBreach: snap.lastSloBreach,
+    incidents: summarizeIncidents(incidents.records),
+    orderReconciliation: snap.orderReconciliation,
+    positionReconciliation: snap.positionReconciliation,
+    dataQualityLatest: snap.dataQualityLatest.ok ? { ok: true, value: snap.dataQualityLatest.value } : { ok: false, reason: snap.dataQualityLatest.reason },
+    broker,
+    auditEvents: audit,
+    missingFiles: snap.missing,
+    corruptLines: snap.corrupt,
+    ...(hint ? { hint } : {}),
+  };
+  const report = buildTriageReport(evidence);
+  if (!i.write) return { report, path: null };
+  const file = resolveInside(dir, 'triage', `${i.incidentId ?? 'adhoc'}.json`);
+  await writeFileAtomic(file, `${JSON.stringify(report, null, 2)}\n`);
+  return { report, path: file };
+}
+
+async function recentAudit(dir: string, count: number): Promise<Array<{ event_type: string; ts?: string; detail?: string }>> {
+  const names = await listAuditFiles(dir);
+  const last = names.at(-1);
+  if (!last) return [];
+  const r = await readLastRecords(path.join(dir, last), auditEventSchema, { count });
+  return r.records.map((e) => ({ event_type: e.event_type, ts: e.ts, ...(e.detail ? { detail: e.detail } : {}) }));
+}
+
+export function createIncidentActivities(deps: TargetActivityDeps) {
+  const gw = createGatewayActivities(deps);
+  const br = createBrokerActivities(deps);
+
+  return {
+    /**
+     * The watcher's cycle: reads what the run's artifacts and audit logs gained since `cursors`, folds
+     * the SLO state forward and evaluates the runbook's SLOs over the current window. Corrupt lines are
+     * counted per file (the watcher records them as data quality errors). Retry-safe: same input, same
+     * output.
+     */
+    async watchCycle(input: WatchCycleInput): Promise<WatchCycleResult> {
+      const i = parseInput(watchCycleInputSchema, input, 'watchCycle input');
+      const t = await resolveTarget(deps, i.target);
+      const r = await foldRunArtifacts(targetRunDir(t, i.runId), i.cursors ?? {}, i.state ?? initialSloState(), { auditLogsDir: t.auditLogsDir, maxEvents: i.maxEvents });
+      const evaluation = evaluateSlos(r.state, resolveThresholds(i.thresholds ?? {}), { window: 'latest', now: i.now });
+      return {
+        state: r.state,
+        cursors: r.cursors,
+        incidentEvents: r.incidentEvents,
+        sloBreaches: r.sloBreaches.map((b) => ({ ts: b.ts, slo: b.slo, value: b.value, threshold: b.threshold, severity: b.severity, ...(b.incident_id ? { incident_id: b.incident_id } : {}) })),
+        auditEvents: r.auditEvents.length,
+        riskAuditEvents: r.auditEvents.filter((a) => a.event_type === 'risk_warning' || a.event_type === 'risk_limit_breach').slice(-20).map((a) => ({ ts: a.ts, event_type: a.event_type, ...(a.detail ? { detail: a.detail } : {}) })),
+        files: r.files,
+        corrupt: r.corrupt,
+        more: r.more,
+        breaches: evaluation.breaches,
+        criteria: evaluation.criteria.map((c) => ({ id: c.id, value: c.value, ok: c.ok, severity: c.severity })),
+      };
+    },
+
+    /** "First 5 Minutes": kill switch, latest artifacts, ack status, broker health → classified report, written atomically. */
+    async triageIncident(input: TriageInput): Promise<{ report: TriageReport; path: string | null }> {
+      return gatherTriage(deps, input);
+    },
+
+    /**
+     * One recovery cycle's look at the outside world: the kill switch always, plus what the branch
+     * needs (new reconciliation events since its cursors, bar validation and the latest quality cycle,
+     * broker health). Never throws for an unhealthy answer.
+     */
+    async recoveryProbe(input: RecoveryProbeInput): Promise<RecoveryProbeResult> {
+      const i = parseInput(recoveryProbeInputSchema, input, 'recoveryProbe input');
+      const t = await resolveTarget(deps, i.target);
+      const dir = targetRunDir(t, i.runId);
+      const out: RecoveryProbeResult = {
+        checkedAt: new Date().toISOString(),
+        gateway: await gw.gatewayStats({ target: i.target }).then(
+          (s) => ({ ok: true as const, entriesHalted: s.entriesHalted, haltReason: s.haltReason, tradingHaltedUntil: s.tradingHaltedUntil }),
+          (err: unknown) => ({ ok: false as const, error: err instanceof Error ? err.message : String(err) }),
+        ),
+      };
+      if (i.reconciliation) {
+        const r = await foldRunArtifacts(dir, i.reconciliation.cursors ?? {}, i.reconciliation.state ?? initialSloState(), { maxEvents: 1 });
+        const o = r.lastOrderReconciliation;
+        out.reconciliation = {
+          // Only the reconciliation cursors move: the other files are the watcher's business.
+          cursors: { orderReconciliation: r.cursors.orderReconciliation, positionReconciliation: r.cursors.positionReconciliation },
+          state: { ...r.state, incidents: initialSloState().incidents },
+          lastOrder: o ? { cycle: o.cycle, status: o.status, mismatched_order_ids: o.mismatched_order_ids, ...(o.broker_status ? { broker_status: o.broker_status } : {}), ...(o.stuck_transitions !== undefined ? { stuck_transitions: o.stuck_transitions } : {}) } : null,
+          corrupt: (r.files.orderReconciliation?.corrupt ?? 0) + (r.files.positionReconciliation?.corrupt ?? 0),
+        };
+      }
+      if (i.dataQuality) {
+        const [market, snap] = await Promise.all([checkMarketData(t), snapshotRunArtifacts(dir, { lines: 1 })]);
+        const l = snap.dataQualityLatest;
+        out.dataQuality = {
+          validation: market.reachable ? { errors: market.errors, staleWarnings: market.staleWarnings, symbols: market.symbols.length, issues: market.issues } : null,
+          latest: l.ok ? { cycle: l.value.cycle, errors: l.value.errors, stale_warnings: l.value.stale_warnings } : null,
+          market: { reachable: market.reachable, errors: market.errors, staleWarnings: market.staleWarnings, issues: market.issues },
+        };
+      }
+      if (i.broker) {
+        const b = await br.brokerHealth({ target: i.target });
+        const detail = [b.api.error, b.websocket.error].filter(Boolean).join('; ');
+        out.broker = { healthy: b.healthy, apiOk: b.api.ok, websocketOk: b.websocket.ok, ...(detail ? { detail } : {}) };
+      }
+      return out;
+    },
+
+    /** "Refresh data source connectivity": every active symbol's bars fetched (and validated) once. */
+    async refreshDataSource(input: { target: string }): Promise<MarketDataCheck> {
+      const i = parseInput(z.object({ target: targetNameSchema }), input, 'refreshDataSource input');
+      return checkMarketData(await resolveTarget(deps, i.target));
+    },
+
+    /** Appends `incident_resolved` once per incident (a retry or a rerun finds the first line). */
+    async appendIncidentResolved(input: ResolvedInput): Promise<{ appended: boolean; file: string }> {
+      const i = parseInput(resolvedInputSchema, input, 'appendIncidentResolved input');
+      const t = await resolveTarget(deps, i.target);
+      const file = resolveInside(targetRunDir(t, i.runId), INCIDENT_EVENTS_FILE);
+      const record = {
+        ts: i.at,
+        event_type: 'incident_resolved',
+        incident_id: i.incidentId,
+        run_id: i.runId,
+        resolution: i.resolution,
+        incident_class: i.incidentClass,
+        ...(i.detail ? { detail: i.detail } : {}),
+        source: 'drill-runner',
+      };
+      const r = await appendJsonlOnce(file, incidentEventSchema, record, (e) => e.event_type === 'incident_resolved' && e.incident_id === i.incidentId);
+      return { appended: r.appended, file };
+    },
+  };
+}
