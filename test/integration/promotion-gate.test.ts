@@ -1,0 +1,274 @@
+/**
+ * promotionGateWorkflow end to end on the Temporal CLI dev server: one worker on real run folders
+ * and drill reports in a temp results dir; the real `drill promote` / `drill verify-bundle` as child
+ * processes (exit codes 0 / 1 / 2, $GITHUB_STEP_SUMMARY); the bundle's manifest verified and
+ * tampered with.
+ */
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
+import { createActivities } from '../../src/activities';
+import { verifyBundle } from '../../src/activities/evidence';
+import type { PromotionGateInput, PromotionGateResult } from '../../src/domain/promotion';
+import { promotionVerdictSchema } from '../../src/domain/promotion';
+import { manifestSchema } from '../../src/domain/manifest';
+import { SA } from '../../src/search-attributes';
+import { workflowIds } from '../../src/shared';
+import { promotionGateStatusQuery } from '../../src/workflows/definitions';
+import { devServerEnv, uniqueId } from '../helpers/temporal';
+import { DAY, drillReport, incident, MIN, writeDrillReport, writeRunFolder } from '../fixtures/promotion/evidence';
+
+const exec = promisify(execFile);
+const DRILL = path.resolve(__dirname, '../../bin/drill.js');
+
+let env: TestWorkflowEnvironment;
+let resultsDir: string;
+let runsDir: string;
+let worker: Worker;
+let workerDone: Promise<void>;
+let taskQueue: string;
+
+beforeAll(async () => {
+  if (!fs.existsSync(path.resolve(__dirname, '../../dist/commands/promote.js'))) throw new Error('build first: npx tsc -p tsconfig.build.json');
+  resultsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'promo-int-'));
+  runsDir = path.join(resultsDir, 'runs');
+  taskQueue = uniqueId('tq');
+  const [e, workflowBundle] = await Promise.all([
+    devServerEnv(),
+    // The gate's own module as entry: the same function the index registers.
+    bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows/promotion-gate'), logger: new DefaultLogger('WARN') }),
+  ]);
+  env = e;
+  worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle,
+    activities: createActivities({ config: { paging: { enabled: false, minSeverity: 'critical', format: 'json', timeoutMs: 1000 }, runsDir, resultsDir } }),
+  });
+  workerDone = worker.run();
+  writeDrillReport(resultsDir, drillReport({ drillId: 'drill-old', finishedMsAgo: 9 * DAY, result: 'fail' }));
+  writeDrillReport(resultsDir, drillReport({ drillId: 'drill-latest', finishedMsAgo: 1 * DAY }));
+});
+
+afterAll(async () => {
+  worker?.shutdown();
+  await workerDone;
+  await env?.teardown();
+  if (resultsDir) fs.rmSync(resultsDir, { recursive: true, force: true });
+});
+
+async function drill(args: string[], extraEnv: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await exec(process.execPath, [DRILL, ...args], {
+      env: {
+        ...process.env,
+        TEMPORAL_ADDRESS: env.address,
+        TEMPORAL_NAMESPACE: env.namespace ?? 'default',
+        DRILL_TASK_QUEUE: taskQueue,
+        DRILL_RESULTS_DIR: resultsDir,
+        DRILL_LOG_PRETTY: 'false',
+        GITHUB_STEP_SUMMARY: '',
+        ...extraEnv,
+      },
+      timeout: 60000,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+  }
+}
+
+/** `RECORD_HISTORIES=1 npx jest ...` refreshes the histories the replay tests guard. */
+async function recordHistory(handle: { fetchHistory(): Promise<Parameters<typeof historyToJSON>[0]> }, name: string): Promise<void> {
+  if (!process.env.RECORD_HISTORIES) return;
+  fs.writeFileSync(path.resolve(__dirname, `../replay/histories/${name}.json`), historyToJSON(await handle.fetchHistory()));
+}
+
+const bundleDir = (experiment: string, runId: string) => path.join(resultsDir, 'promotions', experiment, runId);
+
+test('the workflow gathers, decides and writes a bundle whose manifest verifies', async () => {
+  const runId = uniqueId('run');
+  const experimentId = uniqueId('exp');
+  writeRunFolder(runsDir, runId);
+  const handle = await env.client.workflow.start('promotionGateWorkflow', {
+    taskQueue,
+    workflowId: workflowIds.promotion(experimentId, runId),
+    args: [{ experimentId, runId, target: 'paper-sandbox' } satisfies PromotionGateInput],
+  });
+  const r: PromotionGateResult = await handle.result();
+  expect(r.verdict.result).toBe('pass');
+  expect(r.verdict.failed).toEqual([]);
+  expect(r.verdict.drill).toMatchObject({ drillId: 'drill-latest', path: 'drills/drill-latest/report.json' });
+  expect(r.verdict.workflow).toEqual({ workflowId: handle.workflowId, runId: handle.firstExecutionRunId });
+
+  const dir = bundleDir(experimentId, runId);
+  expect(r.bundle.dir).toBe(dir);
+  expect(r.bundle.files).toEqual([
+    'artifacts/data_quality_events.jsonl',
+    'artifacts/data_quality_latest.json',
+    'artifacts/incident_events.jsonl',
+    'artifacts/ops_slo_events.jsonl',
+    'artifacts/order_reconciliation_events.jsonl',
+    'artifacts/position_reconciliation_events.jsonl',
+    'drill/report.json',
+    'manifest.json',
+    'verdict.json',
+    'verdict.md',
+  ]);
+  // Attached as evaluated: byte for byte the run's files and the drill report.
+  for (const f of r.bundle.files.filter((p) => p.startsWith('artifacts/'))) {
+    expect(fs.readFileSync(path.join(dir, f))).toEqual(fs.readFileSync(path.join(runsDir, runId, path.basename(f))));
+  }
+  expect(fs.readFileSync(path.join(dir, 'drill/report.json'))).toEqual(fs.readFileSync(path.join(resultsDir, 'drills/drill-latest/report.json')));
+  expect(promotionVerdictSchema.parse(JSON.parse(fs.readFileSync(path.join(dir, 'verdict.json'), 'utf8')))).toEqual(r.verdict);
+  expect(fs.readFileSync(path.join(dir, 'verdict.md'), 'utf8')).toBe(r.markdown);
+  const manifest = manifestSchema.parse(JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')));
+  expect(manifest.files).toHaveLength(9);
+  expect(manifest.subject).toEqual({ experimentId, runId, result: 'pass' });
+  const v = await verifyBundle(dir);
+  expect(v).toMatchObject({ ok: true, verified: 9, changed: [], missing: [], extra: [], manifestSha256: r.bundle.manifestSha256 });
+  // No temp or aside folders left next to it.
+  expect(fs.readdirSync(path.dirname(dir))).toEqual([runId]);
+
+  expect(await handle.query(promotionGateStatusQuery)).toMatchObject({ phase: 'done', result: 'pass', bundleDir: dir, strict: true, target: 'paper-sandbox' });
+  const desc = await handle.describe();
+  expect(desc.typedSearchAttributes.get(SA.result)).toBe('pass');
+  expect(desc.typedSearchAttributes.get(SA.state)).toBe('done');
+  expect(desc.typedSearchAttributes.get(SA.runId)).toBe(runId);
+  await recordHistory(handle, 'promotion-pass');
+});
+
+test('`drill promote` exit 0 on pass: criteria table, step summary appended; a rerun replaces the bundle; verify-bundle catches a changed, missing and extra file', async () => {
+  const runId = uniqueId('run');
+  const experiment = uniqueId('exp');
+  writeRunFolder(runsDir, runId);
+  const summary = path.join(resultsDir, `summary-${runId}.md`);
+  fs.writeFileSync(summary, '# earlier step\n');
+
+  const first = await drill(['promote', '--experiment', experiment, '--run-id', runId], { GITHUB_STEP_SUMMARY: summary });
+  expect(first.stderr).toBe('');
+  expect(first.code).toBe(0);
+  expect(first.stdout).toMatch(/promotion gate PASS \(strict\)/);
+  expect(first.stdout).toMatch(/reconciliation_pass_rate\s+100\.00%\s+>= 99\.50%\s+pass/);
+  expect(first.stdout).toMatch(/drill_age\s+24\.\d h\s+<= 7\.0 d\s+pass/);
+  expect(first.stdout).toContain(`workflow: ${workflowIds.promotion(experiment, runId)}`);
+  const md = fs.readFileSync(summary, 'utf8');
+  expect(md.startsWith('# earlier step\n## Promotion gate: ✅ PASS')).toBe(true);
+  expect(md).toContain('| ✅ | Reconciliation pass rate (`reconciliation_pass_rate`)');
+
+  const dir = bundleDir(experiment, runId);
+  const firstVerdict = JSON.parse(fs.readFileSync(path.join(dir, 'verdict.json'), 'utf8')) as { workflow: { runId: string } };
+
+  // Same workflow id again (the first closed): a fresh run, a consistent new bundle.
+  const again = await drill(['promote', '--experiment', experiment, '--run-id', runId]);
+  expect(again.code).toBe(0);
+  const secondVerdict = JSON.parse(fs.readFileSync(path.join(dir, 'verdict.json'), 'utf8')) as { workflow: { runId: string } };
+  expect(secondVerdict.workflow.runId).not.toBe(firstVerdict.workflow.runId);
+  const ok = await drill(['verify-bundle', dir]);
+  expect(ok.code).toBe(0);
+  expect(ok.stdout).toMatch(/^OK: .* 9 file\(s\) verified/);
+
+  fs.appendFileSync(path.join(dir, 'artifacts/ops_slo_events.jsonl'), '{"forged":true}\n');
+  const changed = await drill(['verify-bundle', dir]);
+  expect(changed.code).toBe(1);
+  expect(changed.stdout).toMatch(/MISMATCH/);
+  expect(changed.stdout).toMatch(/changed: artifacts\/ops_slo_events\.jsonl/);
+
+  fs.rmSync(path.join(dir, 'verdict.md'));
+  fs.writeFileSync(path.join(dir, 'extra.txt'), 'not evidence');
+  const tampered = await drill(['verify-bundle', dir]);
+  expect(tampered.code).toBe(1);
+  expect(tampered.stdout).toMatch(/missing: verdict\.md/);
+  expect(tampered.stdout).toMatch(/extra: {3}extra\.txt/);
+
+  const notBundle = await drill(['verify-bundle', runsDir]);
+  expect(notBundle.code).toBe(2);
+  expect(notBundle.stderr).toMatch(/manifest\.json not found/);
+});
+
+test('`drill promote` exit 1 on fail (late ack, unacked incident), and strict vs lenient on missing drill evidence', async () => {
+  const runId = uniqueId('run');
+  const experiment = uniqueId('exp');
+  writeRunFolder(runsDir, runId, {
+    incidents: [...incident('inc-late', { ackAfterMs: 20 * MIN }), ...incident('inc-open', { openedMsAgo: 5 * MIN, resolved: false })],
+  });
+  const summary = path.join(resultsDir, `summary-${runId}.md`);
+  const fail = await drill(['promote', '--experiment', experiment, '--run-id', runId], { GITHUB_STEP_SUMMARY: summary });
+  expect(fail.code).toBe(1);
+  expect(fail.stdout).toMatch(/promotion gate FAIL/);
+  expect(fail.stdout).toMatch(/ack_sla\s+20\.0 min\s+<= 15\.0 min\s+fail/);
+  expect(fail.stdout).toMatch(/open_incidents\s+1\s+<= 0\s+fail/);
+  expect(fail.stdout).toMatch(/FAIL: ack_sla failed, open_incidents failed/);
+  expect(fs.readFileSync(summary, 'utf8')).toMatch(/❌ FAIL/);
+  // A failing gate still leaves its evidence.
+  expect((await verifyBundle(bundleDir(experiment, runId))).ok).toBe(true);
+
+  const clean = uniqueId('run');
+  writeRunFolder(runsDir, clean);
+  const strict = await drill(['promote', '--experiment', experiment, '--run-id', clean, '--target', 'no-such-target', '--json']);
+  expect(strict.code).toBe(1);
+  const verdict = promotionVerdictSchema.parse(JSON.parse(strict.stdout));
+  expect(verdict.missing).toEqual(['drill_result', 'drill_rto', 'drill_rpo', 'drill_age']);
+  expect(verdict.missingEvidence[0]).toMatch(/no valid drill report for target no-such-target under .*drills/);
+  const lenient = await drill(['promote', '--experiment', experiment, '--run-id', clean, '--target', 'no-such-target', '--no-strict']);
+  expect(lenient.code).toBe(0);
+  expect(lenient.stdout).toMatch(/drill_result\s+—\s+= pass\s+missing \(not enforced\)/);
+});
+
+test('`drill promote` exit 2: no server, bad run id, unknown run, bad threshold; the step summary says why', async () => {
+  const runId = uniqueId('run');
+  writeRunFolder(runsDir, runId);
+  const summary = path.join(resultsDir, `summary-err-${runId}.md`);
+
+  const dead = await drill(['promote', '--experiment', 'e1', '--run-id', runId], { TEMPORAL_ADDRESS: '127.0.0.1:1', GITHUB_STEP_SUMMARY: summary });
+  expect(dead.code).toBe(2);
+  expect(dead.stderr).toMatch(/cannot reach the Temporal server at 127\.0\.0\.1:1/);
+  expect(fs.readFileSync(summary, 'utf8')).toMatch(/⛔ ERROR: experiment `e1`/);
+
+  const bad = await drill(['promote', '--experiment', 'e1', '--run-id', '../escape']);
+  expect(bad.code).toBe(2);
+  expect(bad.stderr).toMatch(/--run-id: run id may hold only/);
+
+  const badExp = await drill(['promote', '--experiment', 'a/b', '--run-id', runId]);
+  expect(badExp.code).toBe(2);
+  expect(badExp.stderr).toMatch(/--experiment: experiment id may hold only/);
+
+  const unknown = await drill(['promote', '--experiment', 'e1', '--run-id', 'no-such-run']);
+  expect(unknown.code).toBe(2);
+  expect(unknown.stderr).toMatch(/run no-such-run: folder .*no-such-run not found/);
+
+  const badEnv = await drill(['promote', '--experiment', 'e1', '--run-id', runId], { SLO_MIN_RECONCILIATION_PASS_RATE: 'lots' });
+  expect(badEnv.code).toBe(2);
+  expect(badEnv.stderr).toMatch(/SLO_MIN_RECONCILIATION_PASS_RATE: expected a number/);
+
+  const missingFlag = await drill(['promote', '--run-id', runId]);
+  expect(missingFlag.code).toBe(2);
+  expect(missingFlag.stderr).toMatch(/required option '--experiment <id>'/);
+  expect(fs.existsSync(path.join(resultsDir, 'promotions', 'e1'))).toBe(false);
+});
+
+test('a failing gate recorded for replay: SLO thresholds from SLO_* reach the workflow', async () => {
+  const runId = uniqueId('run');
+  const experimentId = uniqueId('exp');
+  writeRunFolder(runsDir, runId);
+  const handle = await env.client.workflow.start('promotionGateWorkflow', {
+    taskQueue,
+    workflowId: workflowIds.promotion(experimentId, runId),
+    args: [{ experimentId, runId, thresholds: { maxOperationalErrorRate: 0.005 } } satisfies PromotionGateInput],
+  });
+  const r: PromotionGateResult = await handle.result();
+  expect(r.verdict.failed).toEqual(['operational_error_rate']);
+  await recordHistory(handle, 'promotion-fail');
+
+  const viaEnv = await drill(['promote', '--experiment', uniqueId('exp'), '--run-id', runId, '--json'], { SLO_MAX_OPERATIONAL_ERROR_RATE: '0.5%' });
+  expect(viaEnv.code).toBe(1);
+  const v = promotionVerdictSchema.parse(JSON.parse(viaEnv.stdout));
+  expect(v.thresholds.maxOperationalErrorRate).toBe(0.005);
+  expect(v.failed).toEqual(['operational_error_rate']);
+});
