@@ -6,13 +6,17 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ackTimerStart, ackTimerStatus } from './commands/ack-timer';
 import { startDev } from './commands/dev';
+import { incidentList, incidentStatus } from './commands/incident';
 import { describeAck, incidentAckCommand } from './commands/incident-ack';
 import { CommandError, processOutput, type Output } from './commands/output';
 import { describeVerification, promoteCommand, verifyBundleCommand } from './commands/promote';
 import { sandboxClearCommand, sandboxInjectCommand, sandboxStartCommand, sandboxStatusCommand, sandboxStopCommand, sandboxTargetCommand } from './commands/sandbox';
 import { toolsEnsure, toolsWhere } from './commands/tools';
+import { triageCommand } from './commands/triage';
+import { watchStart, watchStop } from './commands/watch';
 import { CONFIG_VARIABLES, ConfigError, loadConfig, type Config } from './config';
 import { renderVerdictTable } from './domain/promotion';
+import { describeTriage } from './domain/triage';
 import { createLogger } from './logger';
 import { runWorker } from './worker';
 
@@ -73,6 +77,65 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
     .action(async (o: { runId: string; incidentId: string; ackBy: string; notes?: string }) => {
       const r = await incidentAckCommand(o, { config: cfg(), output });
       output.out(describeAck(r, o.incidentId));
+    });
+
+  program
+    .command('triage')
+    .description('The runbook\'s "First 5 Minutes" for a run: kill switch, last SLO breach, ack status, reconciliation and data quality snapshots, broker health, incident class with reasons (no running incident needed)')
+    .requiredOption('--run-id <run_id>', 'run whose artifacts to read (results/runs/<run_id>/)')
+    .option('--target <name>', 'target in the targets file (default: the one with this run id, else the only one)')
+    .option('--incident-id <id>', 'incident to report the ack status of')
+    .option('--write', 'also write the report to <run folder>/triage/<incident-id|adhoc>.json')
+    .option('--json', 'print the report as JSON')
+    .addHelpText('after', examples('drill triage --run-id paper-2026-11-25', 'drill triage --run-id paper-2026-11-25 --incident-id inc-42 --json', 'DRILL_TARGETS_FILE=targets.json drill triage --run-id paper-2026-11-25 --target paper-sandbox --write'))
+    .action(async (o: { runId: string; target?: string; incidentId?: string; write?: boolean; json?: boolean }) => {
+      const r = await triageCommand(o, { config: cfg() });
+      output.out(o.json ? JSON.stringify(r.report, null, 2) : describeTriage(r.report));
+      if (r.path && !o.json) output.out(`report: ${r.path}`);
+    });
+
+  const incident = program.command('incident').description('Incidents run by incidentWorkflow (triage, halt, recovery, resume)');
+  incident
+    .command('list')
+    .description('Incident workflows (optionally of one run) with state and class, as JSON')
+    .option('--run-id <run_id>', 'only this run')
+    .option('--open', 'only running ones')
+    .addHelpText('after', examples('drill incident list', 'drill incident list --run-id paper-2026-11-25 --open'))
+    .action(async (o: { runId?: string; open?: boolean }) => {
+      output.out(JSON.stringify(await incidentList(o, { config: cfg() }), null, 2));
+    });
+  incident
+    .command('status')
+    .description('One incident\'s live status: phase, class and reasons, recovery attempt, re-halts, operator actions, timeline (JSON; exit 1 when unknown)')
+    .requiredOption('--run-id <run_id>', 'run id')
+    .requiredOption('--incident-id <id>', 'incident id')
+    .addHelpText('after', examples('drill incident status --run-id paper-2026-11-25 --incident-id inc-42'))
+    .action(async (o: { runId: string; incidentId: string }) => {
+      output.out(JSON.stringify(await incidentStatus(o, { config: cfg() }), null, 2));
+    });
+
+  const watch = program.command('watch').description('The alert watcher of a run (alertWatchWorkflow): tails the artifacts and audit logs, records SLO breaches, opens incidents');
+  watch
+    .command('start')
+    .description('Start the run\'s watcher (idempotent: one per run)')
+    .requiredOption('--run-id <run_id>', 'run id')
+    .option('--target <name>', 'target in the targets file (default: the one with this run id, else the only one)')
+    .option('--interval <seconds>', 'seconds between cycles (default 30)', (v) => Number(v))
+    .addHelpText('after', examples('drill watch start --run-id paper-2026-11-25', 'drill watch start --run-id paper-2026-11-25 --target paper-sandbox --interval 10'))
+    .action(async (o: { runId: string; target?: string; interval?: number }) => {
+      const r = await watchStart({ runId: o.runId, target: o.target, intervalSeconds: o.interval }, { config: cfg() });
+      output.out(`watching run ${o.runId} (target ${r.target}): workflow ${r.workflowId}`);
+    });
+  watch
+    .command('stop')
+    .description('Stop the run\'s watcher after its current cycle (running incidents go on)')
+    .requiredOption('--run-id <run_id>', 'run id')
+    .option('--reason <text>', 'why')
+    .option('--by <identity>', 'who')
+    .addHelpText('after', examples('drill watch stop --run-id paper-2026-11-25 --reason "run ended" --by alice'))
+    .action(async (o: { runId: string; reason?: string; by?: string }) => {
+      const r = await watchStop(o, { config: cfg() });
+      output.out(`stop sent to ${r.workflowId}`);
     });
 
   const timer = program.command('ack-timer').description('Start or inspect an incident\'s acknowledgment timer (incidentAckWorkflow)');

@@ -1,0 +1,48 @@
+/** `drill watch start|stop --run-id R`: the run's alert watcher (one per run, idempotent start). */
+import { WorkflowIdConflictPolicy } from '@temporalio/client';
+import type { Config } from '../config';
+import { connectClient } from '../client/connection';
+import { alertWatchInputSchema, type AlertWatchInput } from '../domain/watch';
+import { targetsFilePath } from '../io/targets';
+import { workflowIds } from '../shared';
+import { stopWatchSignal } from '../workflows/definitions';
+import { CommandError } from './output';
+import { targetForRun } from './triage';
+
+type Deps = { config: Pick<Config, 'temporal' | 'taskQueue'>; targetsFile?: string };
+
+export async function watchStart(o: { runId: string; target?: string; intervalSeconds?: number }, deps: Deps): Promise<{ workflowId: string; runId: string; target: string }> {
+  const t = await targetForRun(o.runId, o.target, deps.targetsFile ?? targetsFilePath());
+  const input: AlertWatchInput = { runId: o.runId, target: t.name, ...(o.intervalSeconds !== undefined ? { intervalSeconds: o.intervalSeconds } : {}) };
+  const parsed = alertWatchInputSchema.safeParse(input);
+  if (!parsed.success) throw new CommandError(`invalid watch: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  const conn = await connectClient(deps.config);
+  try {
+    const workflowId = workflowIds.alertWatch(o.runId);
+    const handle = await conn.client.workflow.start('alertWatchWorkflow', {
+      taskQueue: deps.config.taskQueue,
+      workflowId,
+      args: [input],
+      // One watcher per run: starting it again returns the running one.
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+      staticSummary: `Alert watcher: run ${o.runId} (target ${t.name})`,
+    });
+    return { workflowId, runId: handle.firstExecutionRunId, target: t.name };
+  } finally {
+    await conn.close();
+  }
+}
+
+export async function watchStop(o: { runId: string; reason?: string; by?: string }, deps: Pick<Deps, 'config'>): Promise<{ workflowId: string }> {
+  const conn = await connectClient(deps.config);
+  const workflowId = workflowIds.alertWatch(o.runId);
+  try {
+    await conn.client.workflow.getHandle(workflowId).signal(stopWatchSignal, { ...(o.reason ? { reason: o.reason } : {}), ...(o.by ? { by: o.by } : {}) });
+    return { workflowId };
+  } catch (err) {
+    if ((err as Error).name === 'WorkflowNotFoundError') throw new CommandError(`no running watcher ${workflowId}`, 1);
+    throw err;
+  } finally {
+    await conn.close();
+  }
+}
