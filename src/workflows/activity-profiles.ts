@@ -32,16 +32,3 @@ export const processOps: ActivityOptions = {
   heartbeatTimeout: '1 minute',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes: ['InvalidInput', 'UnknownTarget', 'InvalidTargetConfig'] },
 };
-
-/** One probe of outside state per cycle (gateway, artifacts, bars, broker): bounded, retried briefly; the next cycle tries again. */
-export const probe: ActivityOptions = {
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 3, nonRetryableErrorTypes: ['InvalidInput', 'UnknownTarget', 'InvalidTargetConfig'] },
-};
-
-/** Stopping or starting the target process: can take a while (graceful flush, slow start). */
-export const processOps: ActivityOptions = {
-  startToCloseTimeout: '10 minutes',
-  heartbeatTimeout: '1 minute',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes: ['InvalidInput', 'UnknownTarget', 'InvalidTargetConfig'] },
-};

@@ -27,15 +27,3 @@ export const forceResumeUpdate = defineUpdate<OperatorAction, [ForceResumeReques
 export const reclassifyUpdate = defineUpdate<OperatorAction, [ReclassifyRequest]>('reclassify');
 
 export const recoveryStatusQuery = defineQuery<RecoveryStatus>('status');
-
-export const alertWatchStatusQuery = defineQuery<AlertWatchStatus>('status');
-/** Stop the watcher after the current cycle (signal: fire and forget; update: answers with the final status). */
-export const stopWatchSignal = defineSignal<[StopWatchRequest]>('stop');
-export const stopWatchUpdate = defineUpdate<AlertWatchStatus, [StopWatchRequest]>('stopWatch');
-
-export const incidentStatusQuery = defineQuery<IncidentStatus>('status');
-export const triageQuery = defineQuery<TriageReport | null>('triage');
-export const forceResumeUpdate = defineUpdate<OperatorAction, [ForceResumeRequest]>('forceResume');
-export const reclassifyUpdate = defineUpdate<OperatorAction, [ReclassifyRequest]>('reclassify');
-
-export const recoveryStatusQuery = defineQuery<RecoveryStatus>('status');

@@ -4,4 +4,3 @@ export { incidentWorkflow } from './incident';
 export { incidentAckWorkflow } from './incident-ack';
 export { promotionGateWorkflow } from './promotion-gate';
 export { recoveryWorkflow } from './recovery';
-export { recoveryWorkflow } from './recovery';
