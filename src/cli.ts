@@ -242,14 +242,15 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
     .option('--drill-max-age <days>', 'maximum age of the latest drill in days (default 7)', (v) => Number(v))
     .option('--timeout <seconds>', 'how long to wait for the verdict', (v) => Number(v), 600)
     .option('--json', 'print the verdict as JSON instead of the table')
+    .option('--out <file>', 'also write { verdict, bundle } as JSON to this local file (e.g. a CI artifact)')
     .addHelpText('after', examples(
       'drill promote --experiment momentum-v3 --run-id paper-2026-11-25',
       'drill promote --experiment momentum-v3 --run-id paper-2026-11-25 --no-strict --target paper-sandbox',
       'SLO_MIN_RECONCILIATION_PASS_RATE=99.9% drill promote --experiment momentum-v3 --run-id paper-2026-11-25 --json',
     ))
-    .action(async (o: { experiment: string; runId: string; strict?: boolean; target?: string; drillMaxAge?: number; timeout: number; json?: boolean }) => {
+    .action(async (o: { experiment: string; runId: string; strict?: boolean; target?: string; drillMaxAge?: number; timeout: number; json?: boolean; out?: string }) => {
       const r = await promoteCommand(
-        { experiment: o.experiment, runId: o.runId, strict: o.strict, target: o.target, drillMaxAgeDays: o.drillMaxAge, timeoutSeconds: o.timeout },
+        { experiment: o.experiment, runId: o.runId, strict: o.strict, target: o.target, drillMaxAgeDays: o.drillMaxAge, timeoutSeconds: o.timeout, out: o.out },
         { config: cfg(), output },
       );
       if (o.json) output.out(JSON.stringify(r.result.verdict, null, 2));

@@ -12,6 +12,7 @@ import { connectClient, type ConnectedClient } from '../client/connection';
 import { promotionGateInputSchema, type PromotionGateInput, type PromotionGateResult, type PromotionThresholdOverrides } from '../domain/promotion';
 import { DEFAULT_THRESHOLDS, SLO_ENV_VARIABLES, SloConfigError, thresholdsFromEnv, type SloThresholds } from '../domain/slo';
 import { verifyBundle, type BundleVerification } from '../activities/evidence';
+import { writeFileAtomic } from '../io/files';
 import { workflowIds } from '../shared';
 import { CommandError, type Output } from './output';
 
@@ -25,6 +26,8 @@ export interface PromoteOptions {
   drillMaxAgeDays?: number;
   /** How long to wait for the verdict, seconds (default 600). */
   timeoutSeconds?: number;
+  /** Also write `{ verdict, bundle }` as JSON to this local file (CI artifact: the bundle itself lives where the worker writes). */
+  out?: string;
 }
 
 export interface PromoteDeps {
@@ -168,6 +171,7 @@ async function promote(o: PromoteOptions, deps: PromoteDeps, env: Readonly<Recor
       throw new CommandError(`no verdict from ${workflowId} within ${timeoutMs / 1000} s: is a worker polling task queue ${deps.config.taskQueue}?`);
     }
     const written = summaryFile ? await appendStepSummary(summaryFile, result.markdown, deps.output) : false;
+    if (o.out) await writeFileAtomic(path.resolve(o.out), `${JSON.stringify({ workflowId, verdict: result.verdict, bundle: result.bundle }, null, 2)}\n`);
     return {
       workflowId,
       workflowRunId: handle.firstExecutionRunId,

@@ -199,8 +199,12 @@ test('`drill promote` exit 1 on fail (late ack, unacked incident), and strict vs
     incidents: [...incident('inc-late', { ackAfterMs: 20 * MIN }), ...incident('inc-open', { openedMsAgo: 5 * MIN, resolved: false })],
   });
   const summary = path.join(resultsDir, `summary-${runId}.md`);
-  const fail = await drill(['promote', '--experiment', experiment, '--run-id', runId], { GITHUB_STEP_SUMMARY: summary });
+  const out = path.join(resultsDir, `ci-${runId}`, 'verdict.json');
+  const fail = await drill(['promote', '--experiment', experiment, '--run-id', runId, '--out', out], { GITHUB_STEP_SUMMARY: summary });
   expect(fail.code).toBe(1);
+  const saved = JSON.parse(fs.readFileSync(out, 'utf8')) as { verdict: unknown; bundle: { dir: string } };
+  expect(promotionVerdictSchema.parse(saved.verdict).failed).toEqual(['ack_sla', 'open_incidents']);
+  expect(saved.bundle.dir).toBe(bundleDir(experiment, runId));
   expect(fail.stdout).toMatch(/promotion gate FAIL/);
   expect(fail.stdout).toMatch(/ack_sla\s+20\.0 min\s+<= 15\.0 min\s+fail/);
   expect(fail.stdout).toMatch(/open_incidents\s+1\s+<= 0\s+fail/);
