@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/activity';
 import { z } from 'zod';
-import { auditEventSchema, type OrderReconciliationEvent } from '../domain/artifacts';
+import { ARTIFACT_FILES, auditEventSchema, opsSloEventSchema, type OrderReconciliationEvent } from '../domain/artifacts';
 import { incidentIdSchema, runIdSchema, targetNameSchema } from '../domain/ids';
 import { INCIDENT_EVENTS_FILE, incidentEventSchema, summarizeIncidents, type IncidentEvent } from '../domain/incident-events';
 import { type DataQualityProbe } from '../domain/recovery';
@@ -131,6 +131,10 @@ export async function gatherTriage(deps: TargetActivityDeps, raw: TriageInput): 
     readJsonl(path.join(dir, INCIDENT_EVENTS_FILE), incidentEventSchema).catch(() => ({ records: [] as IncidentEvent[], errors: [] })),
     recentAudit(t.auditLogsDir, 10),
   ]);
+  // The breach that opened this incident, when the target linked them; else the run's last breach.
+  const own = i.incidentId
+    ? (await readLastRecords(path.join(dir, ARTIFACT_FILES.opsSlo), opsSloEventSchema, { count: 1, maxBytes: 4 * 1024 * 1024, filter: (e) => e.event_type === 'slo_breach' && e.incident_id === i.incidentId })).records[0]
+    : undefined;
   const opened = i.incidentId ? incidents.records.find((e) => e.event_type === 'incident_open' && e.incident_id === i.incidentId) : undefined;
   const hint = i.hint ?? (opened?.event_type === 'incident_open' ? opened.incident_class : undefined);
   const evidence: TriageEvidence = {
@@ -139,7 +143,7 @@ export async function gatherTriage(deps: TargetActivityDeps, raw: TriageInput): 
     ...(i.incidentId ? { incidentId: i.incidentId } : {}),
     gatheredAt: new Date().toISOString(),
     killSwitch: stats,
-    lastSloBreach: snap.lastSloBreach,
+    lastSloBreach: own?.event_type === 'slo_breach' ? own : snap.lastSloBreach,
     incidents: summarizeIncidents(incidents.records),
     orderReconciliation: snap.orderReconciliation,
     positionReconciliation: snap.positionReconciliation,

@@ -89,6 +89,12 @@ async function waitRecovery(incidentId: string, what: string, ok: (s: Awaited<Re
   }, { timeoutMs, intervalMs: 50 });
 }
 
+/** Waits until the target's monitor has written `slo` as the run's latest breach (triage reads it). */
+async function latestBreach(slo: string): Promise<void> {
+  const sloFile = path.join(sbx.runDir, 'ops_slo_events.jsonl');
+  await waitFor(`${slo} as the latest breach`, () => fs.readFileSync(sloFile, 'utf8').trimEnd().split('\n').filter((l) => l.includes('slo_breach')).at(-1)?.includes(`"${slo}"`));
+}
+
 function resolvedLines(incidentId: string) {
   return sbx.artifact('incident_events.jsonl', incidentEventSchema).filter((e) => e.event_type === 'incident_resolved' && e.incident_id === incidentId);
 }
@@ -161,6 +167,7 @@ test('data quality: corrupt bars keep entries halted until validation and a full
     const f = path.join(sbx.runDir, 'data_quality_latest.json');
     return fs.existsSync(f) && (JSON.parse(fs.readFileSync(f, 'utf8')) as { errors: number }).errors > 0;
   });
+  await latestBreach('data_quality_errors');
   const id = uniqueId('inc-dq');
   const handle = await start(id);
   const s = await waitRecovery(id, 'dirty quality cycles', (x) => x.phase === 'quality-cycles' && typeof x.lastReason === 'string' && /critical/.test(x.lastReason as string));
@@ -201,6 +208,7 @@ test('broker: API down → restart the broker session (process) → healthy → 
 
 test('bounded wait: the recovery escalates (page at the receiver), stays halted, and a forced resume is audited', async () => {
   await sbx.inject('order_drift');
+  await latestBreach('order_reconciliation_consecutive_mismatch_runs');
   const id = uniqueId('inc-esc');
   receiver.requests.length = 0;
   const handle = await start(id, { maxWaitSeconds: 3, hint: 'reconciliation' });
