@@ -7,11 +7,14 @@ import type { Config } from '../config';
 import { fileTargetResolver, type TargetResolver } from '../io/targets';
 import { createArtifactActivities } from './artifacts';
 import { createBrokerActivities } from './broker';
+import { createChaosActivities } from './chaos';
+import { createDrillActivities } from './drill';
 import { createGatewayActivities } from './gateway';
 import { createIncidentActivities } from './incidents';
 import { createPagingActivities } from './paging';
 import { createProcessControlActivities } from './process-control';
 import { createPromotionActivities } from './promotion';
+import { createReportActivities } from './reports';
 import { createRuntimeStateActivities } from './runtime-state';
 
 export interface ActivityDeps {
@@ -26,6 +29,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createPagingActivities(deps.config.paging),
     ...createArtifactActivities(deps.config.runsDir),
     ...createPromotionActivities({ runsDir: deps.config.runsDir, resultsDir: deps.config.resultsDir ?? path.dirname(deps.config.runsDir) }),
+    ...createReportActivities(deps.config.resultsDir ?? path.dirname(deps.config.runsDir)),
     ...targetActivities(deps),
   };
 }
@@ -39,6 +43,8 @@ function targetActivities(deps: ActivityDeps) {
     ...createRuntimeStateActivities(target),
     ...createBrokerActivities(target),
     ...createIncidentActivities(target),
+    ...createDrillActivities(target),
+    ...createChaosActivities(target),
   };
 }
 

@@ -32,3 +32,16 @@ export const processOps: ActivityOptions = {
   heartbeatTimeout: '1 minute',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes: ['InvalidInput', 'UnknownTarget', 'InvalidTargetConfig'] },
 };
+
+/** The weekly drill's probes and keyed target calls: a few quick retries, then the step decides. */
+export const drillProbe: ActivityOptions = {
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 4, nonRetryableErrorTypes: ['InvalidInput', 'UnknownTarget', 'InvalidTargetConfig', 'ContractViolation', 'ChaosUnsupported', 'ChaosRejected', 'KillSwitchRejected'] },
+};
+
+/** The weekly drill's graceful stop and start (keyed by drill id): heartbeats while waiting for the process. */
+export const drillProcess: ActivityOptions = {
+  startToCloseTimeout: '15 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5, nonRetryableErrorTypes: ['InvalidInput', 'UnknownTarget', 'InvalidTargetConfig'] },
+};

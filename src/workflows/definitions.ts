@@ -3,6 +3,7 @@
  * and shows the description each workflow gives in `setHandler`.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { WeeklyDrillStatus } from '../domain/drill';
 import type { AckRecord, AcknowledgeRequest, IncidentAckStatus } from '../domain/incident-ack';
 import type { ForceResumeRequest, IncidentStatus, OperatorAction, ReclassifyRequest } from '../domain/incident';
 import type { RecoveryStatus } from '../domain/recovery';
@@ -27,3 +28,6 @@ export const forceResumeUpdate = defineUpdate<OperatorAction, [ForceResumeReques
 export const reclassifyUpdate = defineUpdate<OperatorAction, [ReclassifyRequest]>('reclassify');
 
 export const recoveryStatusQuery = defineQuery<RecoveryStatus>('status');
+
+/** weeklyDrillWorkflow: current step, steps so far with times, the timeline and RTO/RPO once known. */
+export const weeklyDrillStatusQuery = defineQuery<WeeklyDrillStatus>('status');

@@ -3,4 +3,5 @@ export { alertWatchWorkflow } from './alert-watch';
 export { incidentWorkflow } from './incident';
 export { incidentAckWorkflow } from './incident-ack';
 export { promotionGateWorkflow } from './promotion-gate';
+export { weeklyDrillWorkflow } from './weekly-drill';
 export { recoveryWorkflow } from './recovery';

@@ -1,0 +1,135 @@
+/**
+ * Drill evidence under the results folder: `drills/<drillId>/report.{json,md,html}` written
+ * atomically (the JSON validated against `drillReportSchema` first: nothing half-written), the
+ * chaos drill's `chaos_drill_latest.json`, the runner's audit event (append-only, hash-chained,
+ * one per drill id), and listing reports for the overdue check and the gate.
+ */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { ApplicationFailure } from '@temporalio/activity';
+import type { ChaosDrillReport } from '../domain/drill';
+import { DRILL_REPORT_FILE, DRILLS_DIR, drillReportSchema, type DrillReport, type DrillReportInput } from '../domain/drill-report';
+import { drillIdSchema } from '../domain/ids';
+import { resolveInside, withFileLock, writeFileAtomic } from '../io/files';
+import { renderDrillHtml, renderDrillMarkdown } from '../report/drill-report';
+
+export const CHAOS_LATEST_FILE = 'chaos_drill_latest.json';
+export const AUDIT_FILE = path.join('audit', 'drill-runner.jsonl');
+
+export interface DrillReportPaths {
+  dir: string;
+  json: string;
+  markdown: string;
+  html: string;
+}
+
+export function drillReportPaths(resultsDir: string, drillId: string): DrillReportPaths {
+  const id = drillIdSchema.parse(drillId);
+  const dir = resolveInside(resultsDir, DRILLS_DIR, id);
+  return { dir, json: path.join(dir, DRILL_REPORT_FILE), markdown: path.join(dir, 'report.md'), html: path.join(dir, 'report.html') };
+}
+
+/** Validates and writes the three files. Same input, same files: a retry is harmless. */
+export async function writeDrillReportFiles(resultsDir: string, input: DrillReportInput): Promise<DrillReportPaths & { report: DrillReport }> {
+  const r = drillReportSchema.safeParse(input);
+  if (!r.success) throw ApplicationFailure.nonRetryable(`drill report does not match its schema: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, 'InvalidInput');
+  const p = drillReportPaths(resultsDir, r.data.drillId);
+  await fs.mkdir(p.dir, { recursive: true });
+  // The HTML and Markdown first: report.json appearing means the evidence is complete.
+  await writeFileAtomic(p.html, renderDrillHtml(r.data));
+  await writeFileAtomic(p.markdown, renderDrillMarkdown(r.data, { json: p.json, html: p.html }));
+  await writeFileAtomic(p.json, `${JSON.stringify(r.data, null, 2)}\n`);
+  return { ...p, report: r.data };
+}
+
+export interface FoundDrillReport {
+  path: string;
+  report: DrillReport;
+}
+
+/** Every readable `drills/*\/report.json`; unreadable ones are listed in `problems`, never fatal. */
+export async function listDrillReports(resultsDir: string): Promise<{ reports: FoundDrillReport[]; problems: string[] }> {
+  const root = path.join(resultsDir, DRILLS_DIR);
+  const names = await fs.readdir(root).catch(() => [] as string[]);
+  const reports: FoundDrillReport[] = [];
+  const problems: string[] = [];
+  for (const n of names.sort()) {
+    const file = path.join(root, n, DRILL_REPORT_FILE);
+    let text: string;
+    try {
+      text = await fs.readFile(file, 'utf8');
+    } catch {
+      continue;
+    }
+    try {
+      const r = drillReportSchema.safeParse(JSON.parse(text));
+      if (r.success) reports.push({ path: file, report: r.data });
+      else problems.push(`${file}: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    } catch (err) {
+      problems.push(`${file}: not JSON (${(err as Error).message})`);
+    }
+  }
+  return { reports, problems };
+}
+
+export interface AuditAppendResult {
+  appended: boolean;
+  hash: string;
+}
+
+/**
+ * Appends one audit event per key to `<resultsDir>/audit/drill-runner.jsonl`. Each line carries
+ * `prev_hash` and `hash` = sha256(prev_hash + canonical line), so a removed or edited line breaks
+ * the chain. A retry with the same key finds its line and appends nothing.
+ */
+export async function appendAuditEvent(resultsDir: string, key: string, event: Record<string, unknown>): Promise<AuditAppendResult> {
+  const file = path.join(resultsDir, AUDIT_FILE);
+  return withFileLock(file, async () => {
+    const text = await fs.readFile(file, 'utf8').catch(() => '');
+    let prev = 'sha256:0';
+    for (const line of text.split('\n')) {
+      if (!line.trim()) continue;
+      try {
+        const l = JSON.parse(line) as { key?: string; hash?: string };
+        if (l.key === key) return { appended: false, hash: l.hash ?? '' };
+        if (l.hash) prev = l.hash;
+      } catch {
+        // a corrupt line is evidence too: keep chaining from the last good hash
+      }
+    }
+    const body = { ts: new Date().toISOString(), source: 'drill-runner', key, ...event, prev_hash: prev };
+    const hash = `sha256:${createHash('sha256').update(prev).update(JSON.stringify(body)).digest('hex')}`;
+    await fs.mkdir(path.dirname(file), { recursive: true });
+    await fs.appendFile(file, `${JSON.stringify({ ...body, hash })}\n`);
+    return { appended: true, hash };
+  });
+}
+
+export function createReportActivities(resultsDir: string) {
+  return {
+    /** Step 5: report.json (schema-validated), report.md, report.html under drills/<drillId>/. */
+    async writeDrillReport(input: { report: DrillReportInput }): Promise<DrillReportPaths> {
+      const { report: _r, ...paths } = await writeDrillReportFiles(resultsDir, input.report);
+      return paths;
+    },
+    /** `results/chaos_drill_latest.json` (the runbook's path), and a copy beside the drill's report. */
+    async writeChaosReport(input: { report: ChaosDrillReport }): Promise<{ path: string; copy?: string }> {
+      const text = `${JSON.stringify(input.report, null, 2)}\n`;
+      const file = path.join(resultsDir, CHAOS_LATEST_FILE);
+      await writeFileAtomic(file, text);
+      if (!input.report.drillId) return { path: file };
+      const copy = path.join(drillReportPaths(resultsDir, input.report.drillId).dir, 'chaos_drill.json');
+      await writeFileAtomic(copy, text);
+      return { path: file, copy };
+    },
+    /** The runner's audit event for a finished drill (once per drill id). */
+    async appendDrillAudit(input: { drillId: string; event: Record<string, unknown> }): Promise<AuditAppendResult> {
+      return appendAuditEvent(resultsDir, `drill:${input.drillId}`, { event_type: 'dr_drill_completed', drill_id: input.drillId, ...input.event });
+    },
+    /** Reports on disk (for the overdue check). */
+    async listDrillReports(): Promise<{ reports: FoundDrillReport[]; problems: string[] }> {
+      return listDrillReports(resultsDir);
+    },
+  };
+}

@@ -1,0 +1,117 @@
+/**
+ * `results/drills/<drillId>/report.json`: the weekly drill's evidence, read by the promotion gate.
+ * The contract fields (schemaVersion, drillId, target, mode, startedAt, finishedAt, result, rto,
+ * rpo, timeline, failures) are kept exactly; the rest (steps, chaos, checks) is extra. Loose: a
+ * newer writer's additions pass through. Also the "overdue drill" check shared with the gate.
+ */
+import { z } from 'zod';
+
+const iso = z.iso.datetime({ offset: true, error: 'expected an ISO 8601 date-time' });
+
+export const DRILL_RESULTS = ['pass', 'fail', 'error', 'aborted'] as const;
+export const DRILLS_DIR = 'drills';
+export const DRILL_REPORT_FILE = 'report.json';
+
+const recoveryMeasureSchema = z.object({
+  seconds: z.number().nonnegative().nullable(),
+  targetSeconds: z.number().positive(),
+  ok: z.boolean(),
+});
+
+export const drillTimelineSchema = z.object({
+  detectedAt: iso.optional(),
+  stopRequestedAt: iso.optional(),
+  stoppedAt: iso.optional(),
+  restartCompleteAt: iso.optional(),
+  firstCleanReconciliationAt: iso.optional(),
+  lastStateSaveAt: iso.optional(),
+  firstSloSnapshotAt: iso.optional(),
+});
+
+const stepSchema = z.object({
+  index: z.number().int().nonnegative(),
+  name: z.string(),
+  status: z.enum(['running', 'ok', 'failed', 'skipped']),
+  startedAt: iso,
+  finishedAt: iso.optional(),
+  detail: z.string().optional(),
+});
+
+const chaosResultSchema = z.object({
+  scenario: z.string(),
+  injectedAt: iso,
+  detected: z.boolean(),
+  detectedAt: iso.optional(),
+  detectionSeconds: z.number().nonnegative().optional(),
+  signal: z.string().optional(),
+  clearedAt: iso.optional(),
+  recovered: z.boolean().optional(),
+  recoveredAt: iso.optional(),
+  detail: z.string().optional(),
+});
+
+const checkSchema = z.object({ name: z.string(), ok: z.boolean(), detail: z.string() });
+
+export const drillReportSchema = z.looseObject({
+  schemaVersion: z.literal(1),
+  drillId: z.string().min(1),
+  target: z.string().min(1),
+  mode: z.enum(['paper', 'live']),
+  startedAt: iso,
+  finishedAt: iso,
+  result: z.enum(DRILL_RESULTS),
+  rto: recoveryMeasureSchema,
+  rpo: recoveryMeasureSchema,
+  timeline: drillTimelineSchema,
+  failures: z.array(z.string()),
+  workflowId: z.string().optional(),
+  runId: z.string().optional(),
+  seed: z.number().int().optional(),
+  abortReason: z.string().optional(),
+  steps: z.array(stepSchema).default([]),
+  chaos: z.array(chaosResultSchema).default([]),
+  checks: z.array(checkSchema).default([]),
+  rollback: z.array(z.string()).default([]),
+});
+export type DrillReport = z.infer<typeof drillReportSchema>;
+export type DrillReportInput = z.input<typeof drillReportSchema>;
+
+export interface LatestDrill {
+  /** The newest drill (by finishedAt, then drillId), any result. */
+  latest?: DrillReport;
+  /** The newest passing drill. */
+  latestPass?: DrillReport;
+  /** Days since the newest pass finished; null when there is none. */
+  passAgeDays: number | null;
+  /** No passing drill within `maxAgeDays`. */
+  overdue: boolean;
+}
+
+function newer(a: DrillReport, b: DrillReport): boolean {
+  const d = Date.parse(a.finishedAt) - Date.parse(b.finishedAt);
+  return d > 0 || (d === 0 && a.drillId > b.drillId);
+}
+
+/** The latest drill and whether one is overdue (no pass in `maxAgeDays`), for one target or all. */
+export function latestDrill(reports: readonly DrillReport[], o: { target?: string; now: number; maxAgeDays?: number }): LatestDrill {
+  const maxAgeDays = o.maxAgeDays ?? 7;
+  let latest: DrillReport | undefined;
+  let latestPass: DrillReport | undefined;
+  for (const r of reports) {
+    if (o.target !== undefined && r.target !== o.target) continue;
+    if (!latest || newer(r, latest)) latest = r;
+    if (r.result === 'pass' && (!latestPass || newer(r, latestPass))) latestPass = r;
+  }
+  const passAgeDays = latestPass ? Math.max(0, (o.now - Date.parse(latestPass.finishedAt)) / 86_400_000) : null;
+  return {
+    ...(latest ? { latest } : {}),
+    ...(latestPass ? { latestPass } : {}),
+    passAgeDays: passAgeDays === null ? null : Math.round(passAgeDays * 1000) / 1000,
+    overdue: passAgeDays === null || passAgeDays > maxAgeDays,
+  };
+}
+
+/** True when `target` (or any, without one) has no passing drill within `maxAgeDays` (default 7). */
+export function isDrillOverdue(reports: readonly DrillReport[], o: { target?: string; now: number; maxAgeDays?: number }): boolean {
+  return latestDrill(reports, o).overdue;
+}

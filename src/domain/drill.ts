@@ -1,0 +1,354 @@
+/**
+ * The weekly DR drill (runbook "Disaster Recovery Drill (Weekly)"): its input, the chaos scenarios
+ * and how each is detected, the observation state the workflow folds activity results into, and
+ * the RTO/RPO maths with verdicts. Pure: no I/O, no host clock (every time is passed in as data).
+ */
+import { z } from 'zod';
+import { drillIdSchema, targetNameSchema } from './ids';
+import { DEFAULT_THRESHOLDS } from './slo';
+import { type FaultName } from './target';
+
+// ---------------------------------------------------------------------------------------------
+// Chaos scenarios
+
+/**
+ * What "the target detected it" means per fault, in the target's own artifacts: an SLO breach
+ * (`ops_slo_events.jsonl`), an incident (`incident_events.jsonl`), a data quality issue, or a
+ * reconciliation mismatch. A fault with no entry has no known signal: any SLO breach or incident
+ * opened after the injection counts, and if none comes the scenario is reported as undetected.
+ */
+export interface DetectionSpec {
+  slos?: readonly string[];
+  dataQualityKinds?: readonly string[];
+  orderMismatch?: boolean;
+  positionMismatch?: boolean;
+}
+
+export const DETECTION: Partial<Record<FaultName, DetectionSpec>> = {
+  stale_data: { slos: ['data_stale_warnings'], dataQualityKinds: ['stale'] },
+  corrupt_bars: { slos: ['data_quality_errors'], dataQualityKinds: ['corrupt', 'non_positive_price', 'ohlc_inconsistent', 'gap', 'missing'] },
+  order_drift: { slos: ['order_reconciliation_consecutive_mismatch_runs'] },
+  position_drift: { slos: ['reconciliation_pass_rate'], positionMismatch: true },
+  broker_disconnect: { slos: ['broker_api_connected', 'operational_error_rate'] },
+  websocket_silence: { slos: ['broker_websocket_silent'] },
+};
+
+/** Faults that act on the running process (the others act at the next start, or kill it). */
+export const CHAOS_FAULTS = ['stale_data', 'corrupt_bars', 'order_drift', 'position_drift', 'broker_disconnect', 'websocket_silence', 'state_saves_stop'] as const satisfies readonly FaultName[];
+export const chaosScenarioSchema = z.enum(CHAOS_FAULTS, { error: `expected a chaos scenario: one of ${CHAOS_FAULTS.join(', ')}` });
+export type ChaosScenario = z.infer<typeof chaosScenarioSchema>;
+
+/** The default set: one per incident class of the runbook (data quality, reconciliation, broker). */
+export const DEFAULT_SCENARIOS: readonly ChaosScenario[] = ['stale_data', 'order_drift', 'broker_disconnect'];
+
+/** mulberry32: a tiny seeded PRNG, the same sequence everywhere. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** The scenarios in the order the seed gives (Fisher-Yates): same seed, same drill. */
+export function chaosOrder(scenarios: readonly ChaosScenario[], seed: number): ChaosScenario[] {
+  const out = [...new Set(scenarios)];
+  const r = rng(seed);
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(r() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Input
+
+const seconds = (dflt: number, max = 7 * 86400) => z.number().positive().max(max).default(dflt);
+
+export const weeklyDrillInputSchema = z.object({
+  target: targetNameSchema,
+  /** Default: derived from the workflow id (deterministic; a schedule's run ids differ per run). */
+  drillId: drillIdSchema.optional(),
+  /** Orders the chaos scenarios. */
+  seed: z.number().int().default(42),
+  scenarios: z.array(chaosScenarioSchema).max(20).default([...DEFAULT_SCENARIOS]),
+  /** A live target is refused unless this is true. */
+  allowLive: z.boolean().default(false),
+  mode: z.enum(['paper', 'live']).optional(),
+  rtoSeconds: z.number().positive().max(86400).default(DEFAULT_THRESHOLDS.rtoSeconds),
+  rpoSeconds: z.number().positive().max(86400).default(DEFAULT_THRESHOLDS.rpoSeconds),
+  /** The whole drill; past it the drill is aborted and rolled back. */
+  maxDrillSeconds: seconds(3600),
+  /** Per chaos scenario: injection → the target's detection. */
+  detectionSeconds: seconds(120),
+  /** Per chaos scenario: clear → the target reports healthy signals again. */
+  recoverySeconds: seconds(120),
+  /** Stop request → process gone. */
+  stopSeconds: seconds(300),
+  /** Start → target serving again (a restart slower than this aborts the wait; the RTO verdict still counts). */
+  restartSeconds: seconds(1800),
+  /** Restart → fresh reconciliation events, a clean cycle and SLO snapshots. */
+  verifySeconds: seconds(300),
+  /** Stop condition: target unhealthy this long outside the stop/restart window aborts the drill. */
+  unhealthySeconds: seconds(60),
+  /** Interval between polls of outside state (one activity per poll). */
+  pollMs: z.number().int().min(20).max(60000).default(1000),
+});
+export type WeeklyDrillInput = z.input<typeof weeklyDrillInputSchema>;
+export type WeeklyDrillParams = z.output<typeof weeklyDrillInputSchema>;
+
+/** A drill id from a workflow id: the safe-id alphabet, at most 128 characters. */
+export function drillIdFromWorkflowId(workflowId: string): string {
+  const s = workflowId.replace(/[^A-Za-z0-9_.:-]/g, '_').replace(/^[.-]+/, '');
+  return (s || 'drill').slice(-128);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Steps and status
+
+export const DRILL_STEPS = ['preflight', 'chaos', 'stop', 'restart', 'record', 'evidence', 'rollback'] as const;
+export type DrillStepName = (typeof DRILL_STEPS)[number];
+export type DrillResult = 'pass' | 'fail' | 'error' | 'aborted';
+
+export interface DrillStepRecord {
+  index: number;
+  name: DrillStepName;
+  status: 'running' | 'ok' | 'failed' | 'skipped';
+  startedAt: string;
+  finishedAt?: string;
+  detail?: string;
+}
+
+export interface DrillTimeline {
+  /** When the outage (the drill's stop) was detected: the runner saw the process gone. */
+  detectedAt?: string;
+  stopRequestedAt?: string;
+  stoppedAt?: string;
+  /** The restarted target answered healthy (with a new boot). */
+  restartCompleteAt?: string;
+  /** The first cycle after the restart whose order and position reconciliation were both clean. */
+  firstCleanReconciliationAt?: string;
+  /** `saved_at` of the last runtime-state save before the process went down. */
+  lastStateSaveAt?: string;
+  /** The first SLO snapshot after the restart. */
+  firstSloSnapshotAt?: string;
+}
+
+export interface ChaosScenarioResult {
+  scenario: ChaosScenario;
+  injectedAt: string;
+  detected: boolean;
+  detectedAt?: string;
+  detectionSeconds?: number;
+  /** What detected it: `slo_breach:<slo>`, `incident_open:<id>`, `data_quality:<kind>`, `position_mismatch`. */
+  signal?: string;
+  clearedAt?: string;
+  recovered?: boolean;
+  recoveredAt?: string;
+  detail?: string;
+}
+
+export interface ChaosDrillReport {
+  schemaVersion: 1;
+  generatedAt: string;
+  target: string;
+  drillId?: string;
+  seed: number;
+  detectionBoundSeconds: number;
+  scenarios: ChaosScenarioResult[];
+  passed: boolean;
+  failures: string[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Observation: what the activities read from the target's artifacts, folded by the workflow
+
+export interface ObservedEvents {
+  slo: Array<{ ts: string; event_type: string; slo?: string; severity?: string; incident_id?: string }>;
+  incidents: Array<{ ts: string; event_type: string; incident_id: string; severity?: string; slo?: string }>;
+  dataQuality: Array<{ ts: string; errors: number; stale_warnings: number; kinds: string[] }>;
+  order: Array<{ ts: string; cycle: number; status: string }>;
+  position: Array<{ ts: string; cycle: number; status: string }>;
+}
+
+export function emptyObserved(): ObservedEvents {
+  return { slo: [], incidents: [], dataQuality: [], order: [], position: [] };
+}
+
+const KEEP = 400;
+
+/** Appends new events, keeping at most the first and last few hundred per kind (bounded history). */
+export function foldObserved(acc: ObservedEvents, next: ObservedEvents): ObservedEvents {
+  const cat = <T>(a: T[], b: T[]) => {
+    const all = a.concat(b);
+    return all.length <= KEEP ? all : all.slice(0, KEEP / 2).concat(all.slice(-KEEP / 2));
+  };
+  return {
+    slo: cat(acc.slo, next.slo),
+    incidents: cat(acc.incidents, next.incidents),
+    dataQuality: cat(acc.dataQuality, next.dataQuality),
+    order: cat(acc.order, next.order),
+    position: cat(acc.position, next.position),
+  };
+}
+
+const after = (ts: string, sinceMs: number) => Date.parse(ts) >= sinceMs;
+
+/** The first signal, at or after `sinceMs`, by which the target detected `scenario`. */
+export function detectScenario(scenario: ChaosScenario, obs: ObservedEvents, sinceMs: number): { at: string; signal: string } | undefined {
+  const spec = DETECTION[scenario];
+  const found: Array<{ at: string; signal: string }> = [];
+  for (const e of obs.slo) {
+    if (e.event_type !== 'slo_breach' || !after(e.ts, sinceMs)) continue;
+    if (!spec || spec.slos?.includes(e.slo ?? '')) found.push({ at: e.ts, signal: `slo_breach:${e.slo}` });
+  }
+  for (const e of obs.incidents) {
+    if (e.event_type !== 'incident_open' || !after(e.ts, sinceMs)) continue;
+    if (!spec || spec.slos?.includes(e.slo ?? '')) found.push({ at: e.ts, signal: `incident_open:${e.incident_id}` });
+  }
+  if (spec?.dataQualityKinds) {
+    for (const e of obs.dataQuality) {
+      const kind = e.kinds.find((k) => spec.dataQualityKinds!.includes(k));
+      if (kind && after(e.ts, sinceMs)) found.push({ at: e.ts, signal: `data_quality:${kind}` });
+    }
+  }
+  if (spec?.positionMismatch) for (const e of obs.position) if (e.status === 'mismatch' && after(e.ts, sinceMs)) found.push({ at: e.ts, signal: 'position_mismatch' });
+  if (spec?.orderMismatch) for (const e of obs.order) if (e.status === 'mismatch' && after(e.ts, sinceMs)) found.push({ at: e.ts, signal: 'order_mismatch' });
+  found.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+  return found[0];
+}
+
+/** After a clear: the scenario's own signal is healthy again (a clean cycle of the kind it broke). */
+export function scenarioRecovered(scenario: ChaosScenario, obs: ObservedEvents, sinceMs: number): string | undefined {
+  const first = <T extends { ts: string }>(xs: T[], ok: (x: T) => boolean) => xs.find((x) => after(x.ts, sinceMs) && ok(x))?.ts;
+  switch (scenario) {
+    case 'stale_data':
+    case 'corrupt_bars':
+      return first(obs.dataQuality, (e) => e.errors === 0 && e.stale_warnings === 0);
+    case 'order_drift':
+      return first(obs.order, (e) => e.status === 'ok');
+    case 'position_drift':
+      return first(obs.position, (e) => e.status === 'ok');
+    default:
+      // Broker and state faults: any SLO snapshot after the clear shows the loops alive.
+      return first(obs.slo, (e) => e.event_type === 'slo_snapshot');
+  }
+}
+
+/** The first cycle at or after `sinceMs` with both order and position reconciliation clean. */
+export function firstCleanReconciliation(obs: ObservedEvents, sinceMs: number): string | undefined {
+  const positions = new Map(obs.position.filter((p) => after(p.ts, sinceMs)).map((p) => [p.cycle, p]));
+  for (const o of obs.order) {
+    if (!after(o.ts, sinceMs) || o.status !== 'ok') continue;
+    const p = positions.get(o.cycle);
+    if (p && p.status === 'ok') return Date.parse(p.ts) > Date.parse(o.ts) ? p.ts : o.ts;
+  }
+  return undefined;
+}
+
+export function firstAfter<T extends { ts: string }>(xs: readonly T[], sinceMs: number, ok: (x: T) => boolean = () => true): string | undefined {
+  return xs.find((x) => after(x.ts, sinceMs) && ok(x))?.ts;
+}
+
+// ---------------------------------------------------------------------------------------------
+// RTO / RPO
+
+export interface RecoveryMeasure {
+  seconds: number | null;
+  targetSeconds: number;
+  ok: boolean;
+}
+
+const secondsBetween = (from?: string, to?: string): number | null => {
+  if (!from || !to) return null;
+  const d = (Date.parse(to) - Date.parse(from)) / 1000;
+  return Number.isFinite(d) ? Math.round(Math.max(0, d) * 1000) / 1000 : null;
+};
+
+/**
+ * RTO: detection of the outage → first clean reconciliation after the restart (the runbook's three
+ * recorded times; recovery means trading reconciles cleanly again, not merely "process up").
+ * RPO: runtime state lost = time between the last save and the stop request (a final flush at
+ * the stop makes it 0). Missing evidence means no number and a failed verdict.
+ */
+export function recoveryMeasures(t: DrillTimeline, targets: { rtoSeconds: number; rpoSeconds: number }): { rto: RecoveryMeasure; rpo: RecoveryMeasure } {
+  const rto = secondsBetween(t.detectedAt, t.firstCleanReconciliationAt);
+  const rpo = secondsBetween(t.lastStateSaveAt, t.stopRequestedAt);
+  return {
+    rto: { seconds: rto, targetSeconds: targets.rtoSeconds, ok: rto !== null && rto <= targets.rtoSeconds },
+    rpo: { seconds: rpo, targetSeconds: targets.rpoSeconds, ok: rpo !== null && rpo <= targets.rpoSeconds },
+  };
+}
+
+/**
+ * The drill's verdict. `error`: it could not run (refused, target unreachable, an adapter failed);
+ * `aborted`: cancelled or past its maximum duration / a stop condition; `fail`: it ran and found a
+ * problem (a failed check, RTO or RPO over target); else `pass`.
+ */
+export function drillVerdict(i: { ran: boolean; aborted: boolean; errored: boolean; failures: readonly string[]; rto: RecoveryMeasure; rpo: RecoveryMeasure }): { result: DrillResult; failures: string[] } {
+  const failures = [...i.failures];
+  if (i.ran) {
+    if (!i.rto.ok) failures.push(i.rto.seconds === null ? 'RTO not measured: no clean reconciliation after the restart' : `RTO ${i.rto.seconds} s exceeds the target ${i.rto.targetSeconds} s`);
+    if (!i.rpo.ok) failures.push(i.rpo.seconds === null ? 'RPO not measured: no runtime state save found' : `RPO ${i.rpo.seconds} s exceeds the target ${i.rpo.targetSeconds} s`);
+  }
+  const result: DrillResult = i.aborted ? 'aborted' : i.errored ? 'error' : failures.length ? 'fail' : 'pass';
+  return { result, failures: [...new Set(failures)] };
+}
+
+/** Preflight: decides from the snapshot whether the drill may proceed. */
+export interface PreflightSnapshot {
+  checkedAt: string;
+  mode: 'paper' | 'live';
+  runId: string;
+  healthy: boolean;
+  healthDetail: string;
+  bootId?: string;
+  entriesHalted: boolean;
+  haltReason: string | null;
+  openCriticalIncidents: string[];
+  activeFaults: string[];
+  lastSave: { savedAt: string; seq: number; ageSeconds: number } | null;
+  brokerHealthy: boolean | null;
+  loops?: Record<string, boolean>;
+}
+
+export function preflightProblems(s: PreflightSnapshot, allowLive: boolean): { refused: string[] } {
+  const refused: string[] = [];
+  if (s.mode === 'live' && !allowLive) refused.push('target is in live mode: refused (pass allowLive: true to drill a live target)');
+  if (!s.healthy) refused.push(`target is not healthy (${s.healthDetail})`);
+  if (s.openCriticalIncidents.length) refused.push(`open critical incident(s): ${s.openCriticalIncidents.join(', ')}`);
+  return { refused };
+}
+
+export interface WeeklyDrillStatus {
+  drillId: string;
+  target: string;
+  /** The step running now (or the last one). */
+  step: DrillStepName | 'done';
+  stepIndex: number;
+  startedAt: string;
+  steps: DrillStepRecord[];
+  timeline: DrillTimeline;
+  chaos: ChaosScenarioResult[];
+  failures: string[];
+  rto?: RecoveryMeasure;
+  rpo?: RecoveryMeasure;
+  result?: DrillResult;
+  reportPath?: string;
+  abortReason?: string;
+}
+
+export interface WeeklyDrillResult {
+  drillId: string;
+  target: string;
+  result: DrillResult;
+  rto: RecoveryMeasure;
+  rpo: RecoveryMeasure;
+  failures: string[];
+  reportPath?: string;
+  abortReason?: string;
+}

@@ -1,0 +1,115 @@
+/**
+ * A drill report as Markdown (CI summaries) and as a self-contained HTML page with an inline SVG
+ * timeline: detection → stop → restart → first clean reconciliation, and RTO/RPO bars against
+ * their targets. Pure string building: no I/O, no scripts, every value escaped.
+ */
+import type { DrillReport } from '../domain/drill-report';
+
+const esc = (s: unknown) => String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const fmtS = (s: number | null) => (s === null ? 'not measured' : `${s.toFixed(3)} s`);
+const verdict = (ok: boolean) => (ok ? 'ok' : 'FAILED');
+
+const MARKS: Array<{ key: keyof DrillReport['timeline']; label: string }> = [
+  { key: 'lastStateSaveAt', label: 'last state save' },
+  { key: 'stopRequestedAt', label: 'stop requested' },
+  { key: 'detectedAt', label: 'outage detected' },
+  { key: 'stoppedAt', label: 'stopped' },
+  { key: 'restartCompleteAt', label: 'restart complete' },
+  { key: 'firstSloSnapshotAt', label: 'SLO monitor emitting' },
+  { key: 'firstCleanReconciliationAt', label: 'first clean reconciliation' },
+];
+
+export function renderDrillMarkdown(r: DrillReport, files: { json?: string; html?: string } = {}): string {
+  const L: string[] = [];
+  L.push(`# DR drill ${r.drillId}: ${r.result.toUpperCase()}`, '');
+  L.push(`- target: \`${r.target}\` (${r.mode})`, `- started ${r.startedAt}, finished ${r.finishedAt}`);
+  L.push(`- RTO: ${fmtS(r.rto.seconds)} (target ≤ ${r.rto.targetSeconds} s) — ${verdict(r.rto.ok)}`);
+  L.push(`- RPO: ${fmtS(r.rpo.seconds)} (target ≤ ${r.rpo.targetSeconds} s) — ${verdict(r.rpo.ok)}`);
+  if (r.abortReason) L.push(`- aborted: ${r.abortReason}`);
+  if (files.json) L.push(`- report: \`${files.json}\``);
+  if (files.html) L.push(`- timeline: \`${files.html}\``);
+  L.push('');
+  if (r.failures.length) {
+    L.push('## Failures', '', ...r.failures.map((f) => `- ${f}`), '');
+  }
+  L.push('## Timeline', '', '| event | time |', '|---|---|');
+  for (const m of MARKS) if (r.timeline[m.key]) L.push(`| ${m.label} | ${r.timeline[m.key]} |`);
+  L.push('');
+  if (r.steps.length) {
+    L.push('## Steps', '', '| # | step | status | started | finished | detail |', '|---|---|---|---|---|---|');
+    for (const s of r.steps) L.push(`| ${s.index} | ${s.name} | ${s.status} | ${s.startedAt} | ${s.finishedAt ?? ''} | ${(s.detail ?? '').replace(/\|/g, '\\|')} |`);
+    L.push('');
+  }
+  if (r.chaos.length) {
+    L.push('## Chaos drill', '', '| scenario | detected | signal | detection s | recovered |', '|---|---|---|---|---|');
+    for (const c of r.chaos) L.push(`| ${c.scenario} | ${c.detected ? 'yes' : 'NO'} | ${c.signal ?? ''} | ${c.detectionSeconds?.toFixed(3) ?? ''} | ${c.recovered === undefined ? '' : c.recovered ? 'yes' : 'NO'} |`);
+    L.push('');
+  }
+  if (r.checks.length) {
+    L.push('## Checks', '', ...r.checks.map((c) => `- ${c.ok ? '✅' : '❌'} ${c.name}: ${c.detail}`), '');
+  }
+  if (r.rollback.length) L.push('## Rollback', '', ...r.rollback.map((x) => `- ${x}`), '');
+  return `${L.join('\n')}\n`;
+}
+
+/** The timeline picture: events on a time axis, then RTO and RPO bars against their targets. */
+export function renderTimelineSvg(r: DrillReport): string {
+  const W = 900;
+  const pad = 40;
+  const marks = MARKS.filter((m) => r.timeline[m.key]).map((m) => ({ ...m, t: Date.parse(r.timeline[m.key]!) }));
+  const parts: string[] = [];
+  let y = 30;
+  parts.push(`<text x="${pad}" y="${y - 12}" class="h">Timeline</text>`);
+  if (marks.length) {
+    const t0 = Math.min(...marks.map((m) => m.t));
+    const t1 = Math.max(...marks.map((m) => m.t), t0 + 1);
+    const x = (t: number) => pad + ((t - t0) / (t1 - t0)) * (W - 2 * pad);
+    y += 30;
+    parts.push(`<line x1="${pad}" y1="${y}" x2="${W - pad}" y2="${y}" class="axis"/>`);
+    marks.forEach((m, i) => {
+      const cx = x(m.t);
+      const ly = y + 20 + (i % 4) * 16;
+      parts.push(`<circle cx="${cx.toFixed(1)}" cy="${y}" r="5" class="mark"><title>${esc(m.label)} ${esc(r.timeline[m.key])}</title></circle>`);
+      parts.push(`<line x1="${cx.toFixed(1)}" y1="${y}" x2="${cx.toFixed(1)}" y2="${ly - 10}" class="tick"/>`);
+      parts.push(`<text x="${cx.toFixed(1)}" y="${ly}" class="lbl" text-anchor="middle">${esc(m.label)} +${((m.t - t0) / 1000).toFixed(2)}s</text>`);
+    });
+    y += 100;
+  } else {
+    y += 20;
+    parts.push(`<text x="${pad}" y="${y}" class="lbl">no timeline events recorded</text>`);
+    y += 20;
+  }
+  for (const [name, m] of [['RTO', r.rto], ['RPO', r.rpo]] as const) {
+    const scale = Math.max(m.targetSeconds, m.seconds ?? 0) * 1.1 || 1;
+    const bw = (s: number) => (s / scale) * (W - 2 * pad - 120);
+    parts.push(`<text x="${pad}" y="${y + 14}" class="h">${name}</text>`);
+    parts.push(`<rect x="${pad + 60}" y="${y}" width="${bw(m.targetSeconds).toFixed(1)}" height="18" class="target"><title>target ${m.targetSeconds} s</title></rect>`);
+    if (m.seconds !== null) parts.push(`<rect x="${pad + 60}" y="${y + 4}" width="${Math.max(1, bw(m.seconds)).toFixed(1)}" height="10" class="${m.ok ? 'ok' : 'bad'}"><title>measured ${m.seconds} s</title></rect>`);
+    parts.push(`<text x="${pad + 66 + bw(Math.max(m.targetSeconds, m.seconds ?? 0))}" y="${y + 14}" class="lbl">${esc(fmtS(m.seconds))} / target ${m.targetSeconds} s — ${verdict(m.ok)}</text>`);
+    y += 34;
+  }
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${y + 10}" viewBox="0 0 ${W} ${y + 10}" role="img" aria-label="drill timeline">
+<style>.axis{stroke:#555;stroke-width:2}.tick{stroke:#aaa}.mark{fill:#1f6feb}.lbl{font:11px sans-serif;fill:#222}.h{font:bold 13px sans-serif}.target{fill:#e6e6e6;stroke:#999}.ok{fill:#2da44e}.bad{fill:#cf222e}</style>
+${parts.join('\n')}
+</svg>`;
+}
+
+export function renderDrillHtml(r: DrillReport): string {
+  const rows = (xs: string[][]) => xs.map((c) => `<tr>${c.map((v) => `<td>${esc(v)}</td>`).join('')}</tr>`).join('\n');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>DR drill ${esc(r.drillId)}: ${esc(r.result)}</title>
+<style>body{font:14px sans-serif;margin:2em;max-width:960px}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}.pass{color:#2da44e}.fail,.error,.aborted{color:#cf222e}</style></head>
+<body>
+<h1>DR drill ${esc(r.drillId)}: <span class="${esc(r.result)}">${esc(r.result.toUpperCase())}</span></h1>
+<p>target <b>${esc(r.target)}</b> (${esc(r.mode)}), started ${esc(r.startedAt)}, finished ${esc(r.finishedAt)}${r.abortReason ? `, aborted: ${esc(r.abortReason)}` : ''}</p>
+${renderTimelineSvg(r)}
+${r.failures.length ? `<h2>Failures</h2><ul>${r.failures.map((f) => `<li>${esc(f)}</li>`).join('')}</ul>` : ''}
+<h2>Steps</h2><table><tr><th>#</th><th>step</th><th>status</th><th>started</th><th>finished</th><th>detail</th></tr>
+${rows(r.steps.map((s) => [String(s.index), s.name, s.status, s.startedAt, s.finishedAt ?? '', s.detail ?? '']))}</table>
+${r.chaos.length ? `<h2>Chaos drill</h2><table><tr><th>scenario</th><th>detected</th><th>signal</th><th>detection s</th><th>recovered</th></tr>
+${rows(r.chaos.map((c) => [c.scenario, c.detected ? 'yes' : 'NO', c.signal ?? '', c.detectionSeconds?.toFixed(3) ?? '', c.recovered === undefined ? '' : c.recovered ? 'yes' : 'NO']))}</table>` : ''}
+${r.checks.length ? `<h2>Checks</h2><table>${rows(r.checks.map((c) => [c.ok ? 'ok' : 'FAILED', c.name, c.detail]))}</table>` : ''}
+${r.rollback.length ? `<h2>Rollback</h2><ul>${r.rollback.map((x) => `<li>${esc(x)}</li>`).join('')}</ul>` : ''}
+</body></html>
+`;
+}

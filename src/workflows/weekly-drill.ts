@@ -1,0 +1,536 @@
+/**
+ * Runbook "Disaster Recovery Drill (Weekly)" as one durable workflow:
+ *   0 preflight → 1 seeded chaos drill → 2 graceful stop (keyed) → 3 restart and confirm →
+ *   4 record RTO/RPO → 5 evidence (report.json/md/html, audit event, page on failure).
+ * A rollback that always runs (non-cancellable) brings the target back up: faults cleared,
+ * process started if down, entries resumed if the drill halted them. A maximum duration and stop
+ * conditions abort the drill; cancelling it from the UI rolls back too. Every time used as a
+ * measurement comes from an activity; workflow time only bounds waits and stamps steps.
+ */
+import {
+  ApplicationFailure,
+  CancellationScope,
+  isCancellation,
+  log,
+  proxyActivities,
+  setHandler,
+  sleep,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { DrillCursors } from '../activities/drill';
+import {
+  chaosOrder,
+  detectScenario,
+  drillIdFromWorkflowId,
+  drillVerdict,
+  emptyObserved,
+  firstAfter,
+  firstCleanReconciliation,
+  foldObserved,
+  preflightProblems,
+  recoveryMeasures,
+  scenarioRecovered,
+  weeklyDrillInputSchema,
+  type ChaosDrillReport,
+  type ChaosScenario,
+  type ChaosScenarioResult,
+  type DrillResult,
+  type DrillStepName,
+  type DrillStepRecord,
+  type DrillTimeline,
+  type ObservedEvents,
+  type PreflightSnapshot,
+  type RecoveryMeasure,
+  type WeeklyDrillInput,
+  type WeeklyDrillParams,
+  type WeeklyDrillResult,
+  type WeeklyDrillStatus,
+} from '../domain/drill';
+import type { DrillReportInput } from '../domain/drill-report';
+import { SA } from '../search-attributes';
+import { drillProbe, drillProcess, paging, shortIo } from './activity-profiles';
+import { weeklyDrillStatusQuery } from './definitions';
+import { parseOrFail } from './validation';
+
+const probe = (summary: string) => proxyActivities<Activities>({ ...drillProbe, summary });
+const processCall = (summary: string) => proxyActivities<Activities>({ ...drillProcess, summary });
+const io = (summary: string) => proxyActivities<Activities>({ ...shortIo, summary });
+const pager = (summary: string) => proxyActivities<Activities>({ ...paging, summary });
+
+const STEP_INDEX: Record<DrillStepName, number> = { preflight: 0, chaos: 1, stop: 2, restart: 3, record: 4, evidence: 5, rollback: 6 };
+
+/** Failure types the drill throws at itself to end the main steps. */
+const FAILED = 'DrillFailed';
+const REFUSED = 'DrillRefused';
+const STOP_CONDITION = 'DrillStopCondition';
+
+const iso = () => new Date().toISOString();
+const ms = (s: number) => Math.round(s * 1000);
+
+/** State and steps of one drill; the workflow function only wires them. */
+class WeeklyDrill {
+  readonly startedAt = iso();
+  readonly steps: DrillStepRecord[] = [];
+  readonly timeline: DrillTimeline = {};
+  readonly chaos: ChaosScenarioResult[] = [];
+  readonly failures: string[] = [];
+  readonly checks: Array<{ name: string; ok: boolean; detail: string }> = [];
+  readonly rollbackLog: string[] = [];
+  current: DrillStepName | 'done' = 'preflight';
+  preflight?: PreflightSnapshot;
+  haltedByDrill = false;
+  ran = false;
+  rto?: RecoveryMeasure;
+  rpo?: RecoveryMeasure;
+  result?: DrillResult;
+  reportPath?: string;
+  abortReason?: string;
+
+  constructor(readonly p: WeeklyDrillParams, readonly drillId: string) {}
+
+  /** Keys for the keyed target calls: unique per drill, within the 128-character key alphabet. */
+  key(what: string): string {
+    return `drill.${this.drillId.slice(-100)}.${what}`;
+  }
+
+  begin(name: DrillStepName, detail?: string): DrillStepRecord {
+    const s: DrillStepRecord = { index: STEP_INDEX[name], name, status: 'running', startedAt: iso(), ...(detail ? { detail } : {}) };
+    this.steps.push(s);
+    this.current = name;
+    upsertSearchAttributes([{ key: SA.state, value: name }]);
+    return s;
+  }
+
+  end(s: DrillStepRecord, status: DrillStepRecord['status'], detail?: string): void {
+    s.status = status;
+    s.finishedAt = iso();
+    if (detail) s.detail = detail;
+  }
+
+  status(): WeeklyDrillStatus {
+    return {
+      drillId: this.drillId,
+      target: this.p.target,
+      step: this.current,
+      stepIndex: this.current === 'done' ? 7 : STEP_INDEX[this.current],
+      startedAt: this.startedAt,
+      steps: this.steps.map((s) => ({ ...s })),
+      timeline: { ...this.timeline },
+      chaos: this.chaos.map((c) => ({ ...c })),
+      failures: [...this.failures],
+      ...(this.rto ? { rto: this.rto } : {}),
+      ...(this.rpo ? { rpo: this.rpo } : {}),
+      ...(this.result ? { result: this.result } : {}),
+      ...(this.reportPath ? { reportPath: this.reportPath } : {}),
+      ...(this.abortReason ? { abortReason: this.abortReason } : {}),
+    };
+  }
+
+  /** Runs a step; a throw marks it failed (with the message) and propagates. */
+  async step<T>(name: DrillStepName, fn: (s: DrillStepRecord) => Promise<T>): Promise<T> {
+    const s = this.begin(name);
+    try {
+      const r = await fn(s);
+      if (s.status === 'running') this.end(s, 'ok');
+      return r;
+    } catch (err) {
+      this.end(s, 'failed', isCancellation(err) ? 'cancelled' : messageOf(err));
+      throw err;
+    }
+  }
+
+  async observe(cursors: ObservedCursors, summary: string): Promise<{ cursors: ObservedCursors; events: ObservedEvents; checkedAt: string }> {
+    const r = await probe(summary).drillObserve({ target: this.p.target, cursors });
+    return { cursors: r.cursors, events: r.events, checkedAt: r.checkedAt };
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  async runSteps(): Promise<void> {
+    const p = this.p;
+    await this.step('preflight', async (s) => {
+      const snap = await probe('0 preflight: target healthy, paper mode, no open critical incident, steady-state snapshot').drillPreflight({ target: p.target });
+      this.preflight = snap;
+      upsertSearchAttributes([{ key: SA.runId, value: snap.runId }]);
+      const { refused } = preflightProblems(snap, p.allowLive);
+      if (refused.length) {
+        this.failures.push(...refused);
+        throw ApplicationFailure.nonRetryable(`preflight refused the drill: ${refused.join('; ')}`, REFUSED);
+      }
+      s.detail = `${snap.mode}, boot ${snap.bootId ?? '?'}, entries ${snap.entriesHalted ? 'halted' : 'open'}, faults [${snap.activeFaults.join(', ')}], last save ${snap.lastSave ? `${snap.lastSave.ageSeconds.toFixed(1)} s ago` : 'none'}`;
+    });
+
+    await this.step('chaos', async (s) => {
+      const order = chaosOrder(p.scenarios, p.seed);
+      for (const scenario of order) await this.chaosScenario(scenario);
+      const undetected = this.chaos.filter((c) => !c.detected).map((c) => c.scenario);
+      const unrecovered = this.chaos.filter((c) => c.detected && c.recovered === false).map((c) => c.scenario);
+      const report: ChaosDrillReport = {
+        schemaVersion: 1,
+        generatedAt: iso(),
+        target: p.target,
+        drillId: this.drillId,
+        seed: p.seed,
+        detectionBoundSeconds: p.detectionSeconds,
+        scenarios: this.chaos,
+        passed: undetected.length === 0 && unrecovered.length === 0,
+        failures: [
+          ...undetected.map((x) => `chaos scenario ${x} not detected within ${p.detectionSeconds} s`),
+          ...unrecovered.map((x) => `chaos scenario ${x}: target did not recover within ${p.recoverySeconds} s of the clear`),
+        ],
+      };
+      await io('1 chaos: write results/chaos_drill_latest.json').writeChaosReport({ report });
+      if (report.failures.length) {
+        this.failures.push(...report.failures);
+        throw ApplicationFailure.nonRetryable(report.failures.join('; '), FAILED);
+      }
+      s.detail = order.length ? this.chaos.map((c) => `${c.scenario} ${c.detectionSeconds?.toFixed(2)} s via ${c.signal}`).join('; ') : 'no scenarios';
+    });
+
+    const { cursors, lastSave } = await this.step('stop', async (s) => {
+      const mark = await probe('2 stop: mark the artifact files').drillArtifactCursors({ target: p.target });
+      const halt = await processCall('2 stop: halt entries (kill switch) before the stop').gatewayHalt({ target: p.target, reason: `DR drill ${this.drillId}: graceful stop`, idempotencyKey: this.key('halt') });
+      this.haltedByDrill = !this.preflight?.entriesHalted;
+      if (!halt.entriesHalted) {
+        this.failures.push('entries not halted after the kill-switch halt');
+        throw ApplicationFailure.nonRetryable('stop condition: entries not halted when they must be (kill switch halt had no effect)', STOP_CONDITION);
+      }
+      const stop = await processCall(`2 stop: graceful stop of ${p.target} (keyed by drill id)`).processStop({ target: p.target, idempotencyKey: this.key('stop') });
+      this.ran = true;
+      this.timeline.stopRequestedAt = stop.stopRequestedAt;
+      this.timeline.stoppedAt = stop.stoppedAt;
+      const down = await probe('2 stop: detect the outage').processHealth({ target: p.target, timeoutMs: 1000 });
+      if (down.healthy) this.failures.push(`target still answers healthy after the stop (${down.detail})`);
+      else this.timeline.detectedAt = down.checkedAt;
+      const save = await probe('2 stop: last runtime-state save').runtimeStateLastSave({ target: p.target });
+      if (save.exists) this.timeline.lastStateSaveAt = save.savedAt;
+      s.detail = `${stop.alreadyDone ? 'already stopped by this drill' : stop.detail ?? 'stopped'}; last save ${save.exists ? `seq ${save.seq} at ${save.savedAt}` : 'none'}`;
+      return { cursors: mark.cursors, lastSave: save };
+    });
+
+    await this.step('restart', async (s) => {
+      await processCall(`3 restart: start ${p.target} (keyed by drill id)`).processStart({ target: p.target, idempotencyKey: this.key('start') });
+      const bound = Date.now() + ms(p.restartSeconds);
+      for (;;) {
+        const h = await probe('3 restart: wait until serving').processHealth({ target: p.target, timeoutMs: 1000 });
+        if (h.healthy && (!h.bootId || h.bootId !== this.preflight?.bootId)) {
+          this.timeline.restartCompleteAt = h.checkedAt;
+          break;
+        }
+        if (Date.now() >= bound) {
+          this.failures.push(`target not serving within ${p.restartSeconds} s of the restart`);
+          this.check('target serving after restart', false, `not healthy within ${p.restartSeconds} s (${h.detail})`);
+          this.end(s, 'failed', `not serving within ${p.restartSeconds} s`);
+          return;
+        }
+        await sleep(p.pollMs);
+      }
+      this.check('target serving after restart', true, `healthy at ${this.timeline.restartCompleteAt}`);
+
+      if (lastSave.exists) {
+        const v = await probe('3 restart: runtime state restored (digest equals the last save)').runtimeStateVerifyRestore({ target: p.target, expectedDigest: lastSave.digest, expectedSeq: lastSave.seq });
+        this.check('runtime state restored', v.matches, v.reason);
+      } else {
+        this.check('runtime state restored', false, 'no runtime state save found before the stop');
+      }
+
+      const sinceMs = Date.parse(this.timeline.stoppedAt ?? this.timeline.stopRequestedAt ?? this.startedAt);
+      let obs = emptyObserved();
+      let c = cursors;
+      const verifyBound = Date.now() + ms(p.verifySeconds);
+      for (;;) {
+        const r = await this.observe(c, '3 restart: reconciliation loop and SLO monitor emitting again');
+        c = r.cursors;
+        obs = foldObserved(obs, r.events);
+        const clean = firstCleanReconciliation(obs, sinceMs);
+        const slo = firstAfter(obs.slo, sinceMs, (e) => e.event_type === 'slo_snapshot');
+        if (clean) this.timeline.firstCleanReconciliationAt = clean;
+        if (slo) this.timeline.firstSloSnapshotAt = slo;
+        if ((clean && slo) || Date.now() >= verifyBound) break;
+        await sleep(p.pollMs);
+      }
+      const freshRecon = obs.order.filter((e) => Date.parse(e.ts) >= sinceMs).length;
+      this.check('reconciliation loop restarted', freshRecon > 0, freshRecon > 0 ? `${freshRecon} fresh reconciliation cycle(s) after the restart` : `no reconciliation events within ${p.verifySeconds} s of the restart`);
+      this.check('first clean reconciliation', !!this.timeline.firstCleanReconciliationAt, this.timeline.firstCleanReconciliationAt ? `at ${this.timeline.firstCleanReconciliationAt}` : `none within ${p.verifySeconds} s`);
+      this.check('SLO monitor emitting', !!this.timeline.firstSloSnapshotAt, this.timeline.firstSloSnapshotAt ? `first snapshot at ${this.timeline.firstSloSnapshotAt}` : `no SLO snapshot within ${p.verifySeconds} s of the restart`);
+      const bad = this.checks.filter((x) => !x.ok);
+      if (bad.length) this.end(s, 'failed', bad.map((x) => `${x.name}: ${x.detail}`).join('; '));
+    });
+
+    await this.step('record', async (s) => {
+      const m = recoveryMeasures(this.timeline, p);
+      this.rto = m.rto;
+      this.rpo = m.rpo;
+      publishMeasures(m.rto, m.rpo);
+      s.detail = `RTO ${m.rto.seconds ?? 'n/a'} s (target ${m.rto.targetSeconds}), RPO ${m.rpo.seconds ?? 'n/a'} s (target ${m.rpo.targetSeconds})`;
+    });
+  }
+
+  private check(name: string, ok: boolean, detail: string): void {
+    this.checks.push({ name, ok, detail });
+    if (!ok) this.failures.push(`${name}: ${detail}`);
+  }
+
+  private async chaosScenario(scenario: ChaosScenario): Promise<void> {
+    const p = this.p;
+    const mark = await probe(`1 chaos: mark the artifact files before ${scenario}`).drillArtifactCursors({ target: p.target });
+    let cursors = mark.cursors;
+    const injected = await probe(`1 chaos: inject ${scenario}`).chaosInject({ target: p.target, fault: scenario });
+    const res: ChaosScenarioResult = { scenario, injectedAt: injected.at, detected: false };
+    this.chaos.push(res);
+    const sinceMs = Date.parse(injected.at);
+    let obs = emptyObserved();
+    const bound = Date.now() + ms(p.detectionSeconds);
+    for (;;) {
+      const r = await this.observe(cursors, `1 chaos: wait for the target to detect ${scenario}`);
+      cursors = r.cursors;
+      obs = foldObserved(obs, r.events);
+      const d = detectScenario(scenario, obs, sinceMs);
+      if (d) {
+        Object.assign(res, { detected: true, detectedAt: d.at, signal: d.signal, detectionSeconds: Math.max(0, (Date.parse(d.at) - sinceMs) / 1000) });
+        break;
+      }
+      if (Date.now() >= bound) {
+        res.detail = `not detected within ${p.detectionSeconds} s`;
+        break;
+      }
+      await sleep(p.pollMs);
+    }
+    const cleared = await probe(`1 chaos: clear ${scenario}`).chaosClear({ target: p.target, fault: scenario });
+    res.clearedAt = cleared.at;
+    if (!res.detected) return;
+    const clearedMs = Date.parse(cleared.at);
+    const recoverBound = Date.now() + ms(p.recoverySeconds);
+    let unhealthySince: number | undefined;
+    for (;;) {
+      const at = scenarioRecovered(scenario, obs, clearedMs);
+      if (at) {
+        Object.assign(res, { recovered: true, recoveredAt: at });
+        return;
+      }
+      if (Date.now() >= recoverBound) {
+        res.recovered = false;
+        return;
+      }
+      await sleep(p.pollMs);
+      const h = await probe(`1 chaos: target healthy after clearing ${scenario}`).processHealth({ target: p.target, timeoutMs: 2000 });
+      if (!h.healthy) {
+        unhealthySince ??= Date.now();
+        if (Date.now() - unhealthySince >= ms(p.unhealthySeconds)) {
+          this.failures.push(`target unhealthy for ${p.unhealthySeconds} s during the chaos drill (${h.detail})`);
+          throw ApplicationFailure.nonRetryable(`stop condition: target unhealthy past ${p.unhealthySeconds} s after ${scenario}`, STOP_CONDITION);
+        }
+      } else unhealthySince = undefined;
+      const r = await this.observe(cursors, `1 chaos: wait for recovery from ${scenario}`);
+      cursors = r.cursors;
+      obs = foldObserved(obs, r.events);
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  /** Always runs (non-cancellable): target up, faults cleared, entries resumed if the drill halted them. */
+  async rollback(): Promise<void> {
+    const p = this.p;
+    const s = this.begin('rollback');
+    const note = (x: string) => this.rollbackLog.push(x);
+    const attempt = async (what: string, fn: () => Promise<string>) => {
+      try {
+        note(`${what}: ${await fn()}`);
+      } catch (err) {
+        note(`${what}: FAILED (${messageOf(err)})`);
+      }
+    };
+    if (!this.preflight) {
+      this.end(s, 'skipped', 'nothing to roll back: preflight did not complete');
+      return;
+    }
+    let healthy = (await probe('rollback: is the target up').processHealth({ target: p.target, timeoutMs: 2000 }).catch(() => ({ healthy: false }))).healthy;
+    if (!healthy) {
+      await attempt('start target', async () => {
+        const r = await processCall('rollback: start the target').processStart({ target: p.target, idempotencyKey: this.key('rollback-start') });
+        return r.alreadyRunning ? 'already running' : `started (${r.detail ?? 'spawned'})`;
+      });
+      const bound = Date.now() + ms(p.restartSeconds);
+      while (!healthy && Date.now() < bound) {
+        await sleep(p.pollMs);
+        healthy = (await probe('rollback: wait until serving').processHealth({ target: p.target, timeoutMs: 1000 }).catch(() => ({ healthy: false }))).healthy;
+      }
+      note(healthy ? 'target serving again' : `target NOT serving within ${p.restartSeconds} s`);
+    }
+    if (healthy) {
+      await attempt('clear faults', async () => {
+        const r = await probe('rollback: clear all faults').chaosClear({ target: p.target, fault: 'all' });
+        return r.changed ? 'cleared' : 'none active';
+      });
+      if (this.haltedByDrill) {
+        await attempt('resume entries', async () => {
+          const r = await processCall('rollback: resume entries halted by the drill').gatewayResume({ target: p.target, idempotencyKey: this.key('resume') });
+          return r.entriesHalted ? 'still halted' : r.changed ? 'resumed' : 'already open';
+        });
+      }
+    }
+    this.end(s, healthy ? 'ok' : 'failed', this.rollbackLog.join('; '));
+  }
+
+  async evidence(cancelledByUser: boolean, errored: boolean): Promise<void> {
+    const p = this.p;
+    const s = this.begin('evidence');
+    const m = this.rto && this.rpo ? { rto: this.rto, rpo: this.rpo } : recoveryMeasures(this.timeline, p);
+    this.rto = m.rto;
+    this.rpo = m.rpo;
+    const v = drillVerdict({ ran: this.ran && !this.abortReason, aborted: !!this.abortReason, errored, failures: this.failures, rto: m.rto, rpo: m.rpo });
+    this.result = v.result;
+    this.failures.splice(0, this.failures.length, ...v.failures);
+    publishMeasures(m.rto, m.rpo);
+    upsertSearchAttributes([{ key: SA.result, value: v.result }]);
+    const info = workflowInfo();
+    const report: DrillReportInput = {
+      schemaVersion: 1,
+      drillId: this.drillId,
+      target: p.target,
+      mode: this.preflight?.mode ?? p.mode ?? 'paper',
+      startedAt: this.startedAt,
+      finishedAt: iso(),
+      result: v.result,
+      rto: m.rto,
+      rpo: m.rpo,
+      timeline: this.timeline,
+      failures: v.failures,
+      workflowId: info.workflowId,
+      runId: info.runId,
+      seed: p.seed,
+      ...(this.abortReason ? { abortReason: this.abortReason } : {}),
+      steps: [...this.steps.filter((x) => x !== s).map((x) => ({ ...x })), { ...s, status: 'ok' as const, finishedAt: iso() }],
+      chaos: this.chaos,
+      checks: this.checks,
+      rollback: this.rollbackLog,
+    };
+    try {
+      const paths = await io('5 evidence: report.json, report.md, report.html').writeDrillReport({ report });
+      this.reportPath = paths.json;
+    } catch (err) {
+      log.error('drill report not written', { error: messageOf(err) });
+      this.end(s, 'failed', `report not written: ${messageOf(err)}`);
+    }
+    try {
+      await io('5 evidence: audit event').appendDrillAudit({ drillId: this.drillId, event: { target: p.target, result: v.result, rto_seconds: m.rto.seconds, rpo_seconds: m.rpo.seconds, report: this.reportPath ?? null, failures: v.failures } });
+    } catch (err) {
+      log.warn('drill audit event not written', { error: messageOf(err) });
+    }
+    if (v.result !== 'pass' && !cancelledByUser) {
+      try {
+        const r = await pager('5 evidence: page on-call (drill did not pass)').pageEscalation({
+          runId: this.preflight?.runId ?? 'drill',
+          incidentId: `drill-${this.drillId}`.slice(0, 128),
+          severity: 'critical',
+          level: 1,
+          round: 0,
+          levelName: 'dr-drill',
+          openedAt: this.startedAt,
+          summary: `DR drill ${this.drillId} on ${p.target}: ${v.result.toUpperCase()}: ${v.failures.slice(0, 3).join('; ')}`.slice(0, 500),
+          dedupKey: `drill:${this.drillId}`,
+        });
+        log.info('drill failure paged', { outcome: r.outcome });
+      } catch (err) {
+        log.error('drill failure page not delivered', { error: messageOf(err) });
+      }
+    }
+    if (s.status === 'running') this.end(s, 'ok', this.reportPath ?? '');
+    this.current = 'done';
+  }
+}
+
+type ObservedCursors = DrillCursors;
+
+function publishMeasures(rto: RecoveryMeasure, rpo: RecoveryMeasure): void {
+  const updates = [
+    ...(rto.seconds !== null ? [{ key: SA.rtoSeconds, value: rto.seconds }] : []),
+    ...(rpo.seconds !== null ? [{ key: SA.rpoSeconds, value: rpo.seconds }] : []),
+  ];
+  // An empty upsert is rejected by the server (and would fail the workflow task forever).
+  if (updates.length) upsertSearchAttributes(updates);
+}
+
+function messageOf(err: unknown): string {
+  let e = err as { message?: string; cause?: unknown } | undefined;
+  // Activity failures wrap the adapter's ApplicationFailure: show the innermost message.
+  while (e && e.cause && (e.cause as { message?: string }).message) e = e.cause as { message?: string; cause?: unknown };
+  return e?.message ?? String(err);
+}
+
+function failureType(err: unknown): string | undefined {
+  let e = err as { type?: string; cause?: unknown } | undefined;
+  while (e) {
+    if (e.type) return e.type;
+    e = e.cause as typeof e;
+  }
+  return undefined;
+}
+
+export async function weeklyDrillWorkflow(input: WeeklyDrillInput): Promise<WeeklyDrillResult> {
+  const p = parseOrFail(weeklyDrillInputSchema, input, 'weeklyDrillWorkflow input');
+  const drillId = p.drillId ?? drillIdFromWorkflowId(workflowInfo().workflowId);
+  const d = new WeeklyDrill(p, drillId);
+  setHandler(weeklyDrillStatusQuery, () => d.status(), {
+    description: 'Current step (0 preflight … 5 evidence, rollback), each step with start/finish times and detail, the timeline measured so far, chaos results, failures, and RTO/RPO with verdicts once recorded.',
+  });
+  upsertSearchAttributes([
+    { key: SA.target, value: p.target },
+    { key: SA.state, value: 'preflight' },
+  ]);
+
+  let timedOut = false;
+  let cancelledByUser: unknown;
+  let errored = false;
+  const main = new CancellationScope();
+  const deadline = new CancellationScope();
+  void deadline
+    .run(() => sleep(ms(p.maxDrillSeconds)))
+    .then(
+      () => {
+        timedOut = true;
+        main.cancel();
+      },
+      () => undefined,
+    );
+  try {
+    await main.run(() => d.runSteps());
+  } catch (err) {
+    const type = failureType(err);
+    if (isCancellation(err) && timedOut) {
+      d.abortReason = `maximum drill duration ${p.maxDrillSeconds} s reached in step ${d.current}`;
+      d.failures.push(d.abortReason);
+    } else if (isCancellation(err)) {
+      d.abortReason = `cancelled during step ${d.current}`;
+      cancelledByUser = err;
+    } else if (type === STOP_CONDITION) {
+      d.abortReason = messageOf(err);
+    } else if (type === FAILED) {
+      // the step recorded its failures
+    } else {
+      errored = true;
+      d.failures.push(`${d.current}: ${messageOf(err)}`);
+    }
+    log.warn('drill ended early', { step: d.current, error: messageOf(err) });
+  } finally {
+    deadline.cancel();
+  }
+  await CancellationScope.nonCancellable(async () => {
+    await d.rollback();
+    await d.evidence(cancelledByUser !== undefined, errored);
+  });
+  if (cancelledByUser) throw cancelledByUser;
+  return {
+    drillId,
+    target: p.target,
+    result: d.result!,
+    rto: d.rto!,
+    rpo: d.rpo!,
+    failures: [...d.failures],
+    ...(d.reportPath ? { reportPath: d.reportPath } : {}),
+    ...(d.abortReason ? { abortReason: d.abortReason } : {}),
+  };
+}
