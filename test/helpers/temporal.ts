@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { Runtime, DefaultLogger, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { ConnectionPlugin } from '@temporalio/client';
 import { requireTool } from '../../src/tools/provision';
 import { SA } from '../../src/search-attributes';
 
@@ -21,10 +22,26 @@ export function installTestRuntime(): void {
   Runtime.install({ logger: new DefaultLogger('WARN') });
 }
 
+/**
+ * The Java-based test server allows a client keepalive ping only every 5 minutes; the SDK's client
+ * pings every 30 s, and on a loaded machine (a long test file) the server answers GOAWAY
+ * "too_many_pings", which can leave an in-flight call hanging. Ping less often than the server allows.
+ */
+const slowKeepalive: ConnectionPlugin = {
+  name: 'drill-runner-test-keepalive',
+  configureConnection: (options) => ({
+    ...options,
+    channelArgs: { ...(options.channelArgs ?? {}), 'grpc.keepalive_time_ms': 6 * 60 * 1000, 'grpc.keepalive_permit_without_calls': 0 },
+  }),
+};
+
 export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   installTestRuntime();
   const server = requireTool('test-server');
-  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: server.path } } });
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: server.path } },
+    plugins: [slowKeepalive],
+  });
   // The test server knows no custom search attributes until told (it has the operator API, not visibility).
   await env.connection.operatorService.addSearchAttributes({
     namespace: env.namespace ?? 'default',
