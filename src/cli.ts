@@ -5,11 +5,14 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { ackTimerStart, ackTimerStatus } from './commands/ack-timer';
-import { startDev } from './commands/dev';
+import { chaosCommand } from './commands/chaos';
+import { runDevDrill, startDev } from './commands/dev';
 import { incidentList, incidentStatus } from './commands/incident';
 import { describeAck, incidentAckCommand } from './commands/incident-ack';
 import { CommandError, processOutput, type Output } from './commands/output';
 import { describeVerification, promoteCommand, verifyBundleCommand } from './commands/promote';
+import { describeDrillResult, runWeeklyCommand } from './commands/run';
+import { scheduleCommand, type ScheduleAction } from './commands/schedule';
 import { sandboxClearCommand, sandboxInjectCommand, sandboxStartCommand, sandboxStatusCommand, sandboxStopCommand, sandboxTargetCommand } from './commands/sandbox';
 import { toolsEnsure, toolsWhere } from './commands/tools';
 import { triageCommand } from './commands/triage';
@@ -36,14 +39,31 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
 
   program
     .command('dev')
-    .description('Start the embedded Temporal dev server (Web UI, SQLite state) and a worker; Ctrl-C stops both')
+    .description('Start the embedded Temporal dev server (Web UI, SQLite state), a worker and a paper-trading sandbox target; with --drill, run one full weekly drill; Ctrl-C stops them')
     .option('--headless', 'no Web UI')
     .option('--no-worker', 'server only')
-    .addHelpText('after', examples('drill dev', 'TEMPORAL_ADDRESS=127.0.0.1:7300 DRILL_UI_PORT=8300 drill dev'))
-    .action(async (o: { headless?: boolean; worker: boolean }) => {
+    .option('--no-sandbox', 'do not start the sandbox target')
+    .option('--drill', 'run one full weekly drill against the sandbox, print the report path and UI link, keep serving')
+    .option('--exit-after-drill', 'with --drill: exit with the drill\'s code (0 pass, 1 fail, 2 error) instead of serving on')
+    .addHelpText('after', examples('drill dev', 'drill dev --drill', 'drill dev --drill --exit-after-drill --headless', 'TEMPORAL_ADDRESS=127.0.0.1:7300 DRILL_UI_PORT=8300 drill dev'))
+    .action(async (o: { headless?: boolean; worker: boolean; sandbox: boolean; drill?: boolean; exitAfterDrill?: boolean }) => {
       const c = cfg();
       const logger = createLogger({ level: c.log.level, pretty: c.log.pretty });
-      const session = await startDev({ headless: o.headless, worker: o.worker }, { config: c, logger, output });
+      const session = await startDev({ headless: o.headless, worker: o.worker, sandbox: o.sandbox }, { config: c, logger, output });
+      if (o.drill) {
+        let code: number;
+        try {
+          code = (await runDevDrill(session, { config: c, output })).exitCode;
+        } catch (err) {
+          output.err(`drill: ${(err as Error).message}`);
+          code = 2;
+        }
+        if (o.exitAfterDrill) {
+          await session.stop();
+          setExit(code);
+          return;
+        }
+      }
       output.out('ready. Ctrl-C to stop.');
       await new Promise<void>((resolve) => {
         const onSignal = () => {
@@ -55,6 +75,58 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
         void session.done.then(resolve);
       });
       output.out('stopped.');
+    });
+
+  const run = program.command('run').description('Run a runbook procedure now');
+  run
+    .command('weekly')
+    .description('Run the weekly DR drill (weeklyDrillWorkflow) now: chaos, graceful stop, restart, verify, RTO/RPO, report. Exit 0 pass, 1 fail, 2 error/aborted')
+    .option('--target <name>', 'target from the targets file (default: the only one)')
+    .option('--watch', 'print the steps as they happen')
+    .option('--drill-id <id>', 'drill id (default: the start time, e.g. 20261125T030000Z)')
+    .option('--input <json>', 'extra drill input: scenarios, seed, rtoSeconds, rpoSeconds, bounds')
+    .option('--allow-live', 'allow drilling a live target')
+    .addHelpText('after', examples('drill run weekly --target paper-1 --watch', 'drill run weekly --input \'{"scenarios":["stale_data","order_drift"],"rtoSeconds":600}\''))
+    .action(async (o: { target?: string; watch?: boolean; drillId?: string; input?: string; allowLive?: boolean }) => {
+      const r = await runWeeklyCommand(o, { config: cfg(), output });
+      for (const l of describeDrillResult(r.result)) output.out(l);
+      setExit(r.exitCode);
+    });
+
+  const schedule = program.command('schedule').description('The weekly drill\'s Temporal Schedule per target (overlap SKIP, catch-up window)');
+  const scheduleAction = (action: ScheduleAction, description: string, extra: (c: Command) => Command, ...ex: string[]) => {
+    const cmd = schedule.command(action).description(description).requiredOption('--target <name>', 'target the schedule drills');
+    extra(cmd)
+      .addHelpText('after', examples(...ex))
+      .action(async (o: { target: string }) => {
+        output.out(JSON.stringify(await scheduleCommand(action, o, { config: cfg() }), null, 2));
+      });
+  };
+  scheduleAction('create', 'Create the weekly drill schedule (idempotent: an existing one is updated to this spec)', (c) =>
+    c.option('--day <day>', 'day of week, e.g. SUNDAY', 'SUNDAY').option('--at <HH:MM>', 'time of day', '03:00').option('--timezone <tz>', 'IANA time zone', 'UTC')
+      .option('--catchup-window <seconds>', 'missed runs are still taken within this window', (v) => Number(v), 86400).option('--input <json>', 'extra drill input for every run').option('--note <text>', 'note shown in the UI'),
+  'drill schedule create --target paper-1', 'drill schedule create --target paper-1 --day SATURDAY --at 02:30 --timezone Europe/London');
+  scheduleAction('describe', 'Show the schedule: spec, next runs, recent and running drills', (c) => c, 'drill schedule describe --target paper-1');
+  scheduleAction('pause', 'Pause the schedule', (c) => c.option('--note <text>', 'why'), 'drill schedule pause --target paper-1 --note "maintenance"');
+  scheduleAction('unpause', 'Unpause the schedule', (c) => c.option('--note <text>', 'why'), 'drill schedule unpause --target paper-1');
+  scheduleAction('trigger', 'Run a drill now through the schedule (skipped while one is running)', (c) => c, 'drill schedule trigger --target paper-1');
+  scheduleAction('backfill', 'Take the runs the schedule would have taken in a past window', (c) => c.requiredOption('--start <iso>', 'window start').requiredOption('--end <iso>', 'window end'), 'drill schedule backfill --target paper-1 --start 2026-11-01T00:00:00Z --end 2026-11-08T00:00:00Z');
+  scheduleAction('delete', 'Delete the schedule (running drills continue)', (c) => c, 'drill schedule delete --target paper-1');
+
+  program
+    .command('chaos')
+    .description('The runbook\'s deterministic chaos drill (chaos_drill.py) against a target, without a workflow: inject, detect, clear; writes the report. Exit 1 when a scenario is not detected')
+    .option('--target <name>', 'target from the targets file (default: the only one)')
+    .option('--output <file>', 'report file', 'results/chaos_drill_latest.json')
+    .option('--scenarios <list>', 'comma-separated: stale_data, corrupt_bars, order_drift, position_drift, broker_disconnect, websocket_silence, state_saves_stop')
+    .option('--seed <n>', 'orders the scenarios', (v) => Number(v))
+    .option('--detection-seconds <n>', 'detection bound per scenario', (v) => Number(v))
+    .addHelpText('after', examples('drill chaos --output results/chaos_drill_latest.json', 'drill chaos --target paper-1 --scenarios stale_data,order_drift --seed 7'))
+    .action(async (o: { target?: string; output?: string; scenarios?: string; seed?: number; detectionSeconds?: number }) => {
+      const r = await chaosCommand(o, { config: cfg() });
+      for (const sc of r.report.scenarios) output.out(`${sc.scenario.padEnd(18)} ${sc.detected ? `detected in ${sc.detectionSeconds?.toFixed(2)} s via ${sc.signal}` : 'NOT DETECTED'}${sc.recovered === false ? ', did not recover' : ''}`);
+      output.out(`${r.report.passed ? 'passed' : 'FAILED'}; report: ${r.output}`);
+      if (!r.report.passed) setExit(1);
     });
 
   program

@@ -1,0 +1,113 @@
+/**
+ * The weekly drill as a Temporal Schedule per target: create (idempotent: an existing schedule is
+ * updated to the asked spec, not an error), describe, pause, unpause, trigger, backfill, delete.
+ * Overlap SKIP (a drill still running skips the next), a catch-up window for missed runs.
+ */
+import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleDescription, type ScheduleOptions } from '@temporalio/client';
+import { drillScheduleId, drillScheduleOptionsSchema, type DrillScheduleOptions } from '../domain/schedule';
+import { weeklyDrillInputSchema } from '../domain/drill';
+import { SA } from '../search-attributes';
+
+export class ScheduleInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ScheduleInputError';
+  }
+}
+
+function optionsFor(raw: DrillScheduleOptions, taskQueue: string): ScheduleOptions {
+  const r = drillScheduleOptionsSchema.safeParse(raw);
+  if (!r.success) throw new ScheduleInputError(r.error.issues.map((i) => `${i.path.join('.') || '(options)'}: ${i.message}`).join('; '));
+  const o = r.data;
+  const input = { ...o.drillInput, target: o.target };
+  const checked = weeklyDrillInputSchema.safeParse(input);
+  if (!checked.success) throw new ScheduleInputError(`drill input: ${checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  return {
+    scheduleId: drillScheduleId(o.target),
+    spec: {
+      calendars: [{ dayOfWeek: o.dayOfWeek, hour: o.hour, minute: o.minute, comment: `weekly DR drill of ${o.target}` }],
+      timezone: o.timezone,
+    },
+    policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: `${o.catchupWindowSeconds} seconds`, pauseOnFailure: false },
+    action: {
+      type: 'startWorkflow',
+      workflowType: 'weeklyDrillWorkflow',
+      taskQueue,
+      // The server appends the scheduled time: one workflow (and drill id) per run.
+      workflowId: `drill-${o.target}-weekly`,
+      args: [input],
+      typedSearchAttributes: [{ key: SA.target, value: o.target }],
+      staticSummary: `Weekly DR drill of ${o.target}`,
+    },
+    state: { note: o.note ?? `weekly DR drill of ${o.target} (drill-runner)` },
+  };
+}
+
+export interface ScheduleCreateResult {
+  scheduleId: string;
+  created: boolean;
+  description: ScheduleDescription;
+}
+
+export async function createDrillSchedule(client: Client, raw: DrillScheduleOptions, taskQueue: string): Promise<ScheduleCreateResult> {
+  const opts = optionsFor(raw, taskQueue);
+  try {
+    const handle = await client.schedule.create(opts);
+    return { scheduleId: opts.scheduleId, created: true, description: await handle.describe() };
+  } catch (err) {
+    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+    const handle = client.schedule.getHandle(opts.scheduleId);
+    await handle.update((prev) => ({ ...prev, spec: opts.spec, policies: opts.policies, action: opts.action } as typeof prev));
+    return { scheduleId: opts.scheduleId, created: false, description: await handle.describe() };
+  }
+}
+
+export class ScheduleMissingError extends Error {
+  constructor(target: string) {
+    super(`no drill schedule for target ${target} (create it with \`drill schedule create --target ${target}\`)`);
+    this.name = 'ScheduleMissingError';
+  }
+}
+
+async function onHandle<T>(client: Client, target: string, fn: (h: ReturnType<Client['schedule']['getHandle']>) => Promise<T>): Promise<T> {
+  try {
+    return await fn(client.schedule.getHandle(drillScheduleId(target)));
+  } catch (err) {
+    if (err instanceof ScheduleNotFoundError) throw new ScheduleMissingError(target);
+    throw err;
+  }
+}
+
+export const describeDrillSchedule = (client: Client, target: string) => onHandle(client, target, (h) => h.describe());
+export const pauseDrillSchedule = (client: Client, target: string, note?: string) => onHandle(client, target, (h) => h.pause(note ?? 'paused with drill schedule pause'));
+export const unpauseDrillSchedule = (client: Client, target: string, note?: string) => onHandle(client, target, (h) => h.unpause(note ?? 'unpaused with drill schedule unpause'));
+/** Runs a drill now; with a drill still running it is skipped (overlap SKIP) unless `overlap` says otherwise. */
+export const triggerDrillSchedule = (client: Client, target: string, overlap: ScheduleOverlapPolicy = ScheduleOverlapPolicy.SKIP) => onHandle(client, target, (h) => h.trigger(overlap));
+export const backfillDrillSchedule = (client: Client, target: string, start: Date, end: Date) =>
+  onHandle(client, target, (h) => h.backfill({ start, end, overlap: ScheduleOverlapPolicy.SKIP }));
+export const deleteDrillSchedule = async (client: Client, target: string): Promise<{ deleted: boolean }> => {
+  try {
+    await client.schedule.getHandle(drillScheduleId(target)).delete();
+    return { deleted: true };
+  } catch (err) {
+    if (err instanceof ScheduleNotFoundError) return { deleted: false };
+    throw err;
+  }
+};
+
+/** The parts of a description the CLI prints. */
+export function summarizeSchedule(d: ScheduleDescription) {
+  return {
+    scheduleId: d.scheduleId,
+    paused: d.state.paused,
+    note: d.state.note,
+    timezone: d.spec.timezone ?? 'UTC',
+    calendars: d.spec.calendars,
+    overlap: d.policies.overlap,
+    catchupWindowSeconds: Math.round(d.policies.catchupWindow / 1000),
+    nextRuns: d.info.nextActionTimes.map((t) => t.toISOString()),
+    recent: d.info.recentActions.map((a) => ({ scheduledAt: a.scheduledAt.toISOString(), workflowId: a.action.workflow.workflowId })),
+    running: d.info.runningActions.map((a) => a.workflow.workflowId),
+    skippedOverlap: d.info.numActionsSkippedOverlap,
+  };
+}

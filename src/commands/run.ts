@@ -1,0 +1,143 @@
+/**
+ * `drill run weekly [--target T] [--watch]`: starts weeklyDrillWorkflow, shows the steps as they
+ * happen (polling the `status` query), prints the verdict and report path. The entry maps the
+ * result to the exit code: pass 0, fail 1, error/aborted 2.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { WorkflowFailedError } from '@temporalio/client';
+import type { Config } from '../config';
+import { connectClient } from '../client/connection';
+import { weeklyDrillInputSchema, type DrillStepRecord, type WeeklyDrillInput, type WeeklyDrillResult, type WeeklyDrillStatus } from '../domain/drill';
+import { loadTargetsFile, targetsFilePath } from '../io/targets';
+import { workflowIds } from '../shared';
+import { weeklyDrillStatusQuery } from '../workflows/definitions';
+import { CommandError, type Output } from './output';
+
+export interface RunWeeklyOptions {
+  target?: string;
+  watch?: boolean;
+  drillId?: string;
+  /** Extra drill input as JSON (scenarios, bounds, rtoSeconds, ...). */
+  input?: string;
+  allowLive?: boolean;
+}
+
+export interface RunWeeklyDeps {
+  config: Pick<Config, 'temporal' | 'taskQueue' | 'stateDir' | 'uiPort'>;
+  output: Output;
+  env?: NodeJS.ProcessEnv;
+  pollMs?: number;
+}
+
+export interface RunWeeklyOutcome {
+  workflowId: string;
+  result: WeeklyDrillResult;
+  exitCode: 0 | 1 | 2;
+}
+
+/** The target: the flag, else the only target in the targets file (DRILL_TARGETS_FILE, targets.json, <state>/targets.json). */
+export async function defaultTarget(flag: string | undefined, deps: Pick<RunWeeklyDeps, 'config' | 'env'>): Promise<string> {
+  if (flag) return flag;
+  const env = deps.env ?? process.env;
+  const candidates = [env.DRILL_TARGETS_FILE ? targetsFilePath(env) : undefined, targetsFilePath({}), path.join(deps.config.stateDir, 'targets.json')].filter((f): f is string => !!f);
+  const file = candidates.find((f) => fs.existsSync(f));
+  if (!file) throw new CommandError('--target is required (no targets file found)');
+  const names = Object.keys((await loadTargetsFile(file)).targets);
+  if (names.length !== 1) throw new CommandError(`--target is required: ${file} has ${names.length} targets (${names.join(', ')})`);
+  return names[0]!;
+}
+
+/** A drill id from the start time: sortable, one per second per target. */
+export function newDrillId(now = new Date()): string {
+  return now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+}
+
+export const exitCodeFor = (r: WeeklyDrillResult['result']): 0 | 1 | 2 => (r === 'pass' ? 0 : r === 'fail' ? 1 : 2);
+
+function describeStep(s: DrillStepRecord): string {
+  return `  [${s.index}] ${s.name.padEnd(9)} ${s.status}${s.detail ? `: ${s.detail}` : ''}`;
+}
+
+export async function runWeeklyCommand(o: RunWeeklyOptions, deps: RunWeeklyDeps): Promise<RunWeeklyOutcome> {
+  const target = await defaultTarget(o.target, deps);
+  let extra: Record<string, unknown> = {};
+  if (o.input) {
+    try {
+      extra = JSON.parse(o.input) as Record<string, unknown>;
+    } catch (err) {
+      throw new CommandError(`--input: not JSON (${(err as Error).message})`);
+    }
+  }
+  const drillId = o.drillId ?? newDrillId();
+  const input: WeeklyDrillInput = { ...extra, target, drillId, ...(o.allowLive ? { allowLive: true } : {}) } as WeeklyDrillInput;
+  const parsed = weeklyDrillInputSchema.safeParse(input);
+  if (!parsed.success) throw new CommandError(parsed.error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`).join('; '));
+  const conn = await connectClient(deps.config);
+  try {
+    const workflowId = workflowIds.drill(target, drillId);
+    const handle = await conn.client.workflow.start('weeklyDrillWorkflow', {
+      taskQueue: deps.config.taskQueue,
+      workflowId,
+      args: [input],
+      staticSummary: `DR drill ${drillId} of ${target}`,
+    });
+    deps.output.out(`drill ${drillId} started on ${target}: workflow ${workflowId}`);
+    let done = false;
+    const resultP = handle.result().finally(() => (done = true));
+    if (o.watch) {
+      const printed = new Map<string, string>();
+      const show = (s: WeeklyDrillStatus) => {
+        for (const st of s.steps) {
+          const key = `${st.name}@${st.startedAt}`;
+          const line = describeStep(st);
+          if (printed.get(key) !== line) {
+            printed.set(key, line);
+            deps.output.out(line);
+          }
+        }
+      };
+      while (!done) {
+        await new Promise((r) => setTimeout(r, deps.pollMs ?? 500));
+        try {
+          show(await handle.query(weeklyDrillStatusQuery));
+        } catch {
+          // not answering yet (no worker, or the first task not done): keep polling
+        }
+      }
+      await resultP.catch(() => undefined);
+      show(await handle.query(weeklyDrillStatusQuery).catch(() => ({ steps: [] }) as unknown as WeeklyDrillStatus));
+    }
+    let result: WeeklyDrillResult;
+    try {
+      result = await resultP;
+    } catch (err) {
+      if (err instanceof WorkflowFailedError) {
+        const s = await handle.query(weeklyDrillStatusQuery).catch(() => undefined);
+        result = {
+          drillId,
+          target,
+          result: s?.result ?? 'error',
+          rto: s?.rto ?? { seconds: null, targetSeconds: parsed.data.rtoSeconds, ok: false },
+          rpo: s?.rpo ?? { seconds: null, targetSeconds: parsed.data.rpoSeconds, ok: false },
+          failures: s?.failures ?? [String((err.cause as Error)?.message ?? err.message)],
+          ...(s?.reportPath ? { reportPath: s.reportPath } : {}),
+        };
+      } else throw err;
+    }
+    return { workflowId, result, exitCode: exitCodeFor(result.result) };
+  } finally {
+    await conn.close();
+  }
+}
+
+export function describeDrillResult(r: WeeklyDrillResult): string[] {
+  const m = (x: WeeklyDrillResult['rto']) => `${x.seconds === null ? 'not measured' : `${x.seconds.toFixed(3)} s`} (target ≤ ${x.targetSeconds} s, ${x.ok ? 'ok' : 'FAILED'})`;
+  return [
+    `verdict: ${r.result.toUpperCase()}`,
+    `RTO ${m(r.rto)}; RPO ${m(r.rpo)}`,
+    ...r.failures.map((f) => `  - ${f}`),
+    ...(r.abortReason ? [`aborted: ${r.abortReason}`] : []),
+    `report: ${r.reportPath ?? '(not written)'}`,
+  ];
+}
