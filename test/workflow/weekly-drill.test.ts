@@ -1,0 +1,132 @@
+/**
+ * weeklyDrillWorkflow's long bounds on the time-skipping server, at their real durations: a
+ * 10-minute detection bound that runs out, and the maximum drill duration aborting a restart that
+ * never completes (with the rollback still run). Activities are in-memory stand-ins of a target.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { createReportActivities } from '../../src/activities/reports';
+import { emptyObserved, type WeeklyDrillInput, type WeeklyDrillResult } from '../../src/domain/drill';
+import { drillReportSchema } from '../../src/domain/drill-report';
+import { timeSkippingEnv, uniqueId, workflowBundle } from '../helpers/temporal';
+
+let env: TestWorkflowEnvironment;
+let resultsDir: string;
+
+beforeAll(async () => {
+  env = await timeSkippingEnv();
+  await workflowBundle();
+  resultsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'drill-wf-'));
+});
+
+afterAll(async () => {
+  await env?.teardown();
+  fs.rmSync(resultsDir, { recursive: true, force: true });
+});
+
+/** A target that is healthy, never detects a fault, and (optionally) never comes back after a stop. */
+function fakeTarget(o: { comesBack: boolean }) {
+  const calls: string[] = [];
+  let up = true;
+  const now = () => new Date().toISOString();
+  return {
+    calls,
+    activities: {
+      ...createReportActivities(resultsDir),
+      async drillPreflight() {
+        calls.push('preflight');
+        return { checkedAt: now(), mode: 'paper', runId: 'fake-run', healthy: true, healthDetail: 'ok', bootId: 'b1', entriesHalted: false, haltReason: null, openCriticalIncidents: [], activeFaults: [], lastSave: null, brokerHealthy: true, cursors: {} };
+      },
+      async drillArtifactCursors() {
+        return { at: now(), cursors: {} };
+      },
+      async drillObserve() {
+        return { checkedAt: now(), cursors: {}, events: emptyObserved(), more: false };
+      },
+      async chaosInject(i: { fault: string }) {
+        calls.push(`inject:${i.fault}`);
+        return { at: now(), changed: true, active: [i.fault] };
+      },
+      async chaosClear(i: { fault: string }) {
+        calls.push(`clear:${i.fault}`);
+        return { at: now(), changed: true, active: [] };
+      },
+      async gatewayHalt() {
+        calls.push('halt');
+        return { checkedAt: now(), haltReason: 'drill', tradingHaltedUntil: null, entriesHalted: true, stats: {}, changed: true };
+      },
+      async gatewayResume() {
+        calls.push('resume');
+        return { checkedAt: now(), haltReason: null, tradingHaltedUntil: null, entriesHalted: false, stats: {}, changed: true };
+      },
+      async processStop() {
+        calls.push('stop');
+        up = false;
+        return { adapter: 'sandbox', alreadyDone: false, stopRequestedAt: now(), stoppedAt: now(), wasRunning: true };
+      },
+      async processStart(i: { idempotencyKey: string }) {
+        calls.push(`start:${i.idempotencyKey.split('.').pop()}`);
+        if (o.comesBack) up = true;
+        return { adapter: 'sandbox', alreadyDone: false, startRequestedAt: now(), startReturnedAt: now(), alreadyRunning: false };
+      },
+      async processHealth() {
+        return { adapter: 'sandbox', healthy: up, checkedAt: now(), detail: up ? 'ok' : 'unreachable', bootId: 'b2' };
+      },
+      async runtimeStateLastSave() {
+        return { exists: true, checkedAt: now(), savedAt: now(), ageSeconds: 0, seq: 1, digest: `sha256:${'0'.repeat(64)}`, computedDigest: `sha256:${'0'.repeat(64)}`, digestValid: true };
+      },
+      async runtimeStateVerifyRestore() {
+        return { checkedAt: now(), restored: true, restoredDigest: null, restoredSeq: 1, restoreError: null, matches: true, reason: 'ok' };
+      },
+      async appendDrillAudit() {
+        return { appended: true, hash: 'x' };
+      },
+      async pageEscalation(i: { dedupKey: string }) {
+        calls.push('page');
+        return { outcome: 'disabled', dedupKey: i.dedupKey };
+      },
+    },
+  };
+}
+
+async function runDrill(input: Partial<WeeklyDrillInput>, comesBack: boolean): Promise<{ result: WeeklyDrillResult; calls: string[] }> {
+  const fake = fakeTarget({ comesBack });
+  const taskQueue = uniqueId('tq');
+  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: fake.activities });
+  const result = await worker.runUntil(
+    env.client.workflow.execute('weeklyDrillWorkflow', { taskQueue, workflowId: uniqueId('drill-wf'), args: [{ target: 'fake', drillId: uniqueId('d'), pollMs: 30_000, ...input }] }),
+  );
+  return { result: result as WeeklyDrillResult, calls: fake.calls };
+}
+
+test('a 10-minute detection bound runs out: the chaos step fails naming the scenario; nothing is stopped; the fault is cleared', async () => {
+  const t0 = await env.currentTimeMs();
+  const { result, calls } = await runDrill({ scenarios: ['corrupt_bars'], detectionSeconds: 600 }, true);
+  expect(result.result).toBe('fail');
+  expect(result.failures).toContain('chaos scenario corrupt_bars not detected within 600 s');
+  expect(calls).toEqual(['preflight', 'inject:corrupt_bars', 'clear:corrupt_bars', 'clear:all', 'page']);
+  expect((await env.currentTimeMs()) - t0).toBeGreaterThanOrEqual(600_000);
+  const report = drillReportSchema.parse(JSON.parse(fs.readFileSync(result.reportPath!, 'utf8')));
+  expect(report.chaos[0]).toMatchObject({ scenario: 'corrupt_bars', detected: false });
+});
+
+test('the maximum drill duration aborts a restart that never completes; the rollback still runs', async () => {
+  const t0 = await env.currentTimeMs();
+  const { result, calls } = await runDrill({ scenarios: [], maxDrillSeconds: 1800, restartSeconds: 7200 }, false);
+  expect(result.result).toBe('aborted');
+  expect(result.abortReason).toMatch(/maximum drill duration 1800 s reached in step restart/);
+  expect((await env.currentTimeMs()) - t0).toBeGreaterThanOrEqual(1_800_000);
+  // The abort came from the 30-minute bound, not from the 2-hour restart bound.
+  const report = drillReportSchema.parse(JSON.parse(fs.readFileSync(result.reportPath!, 'utf8')));
+  const drillSpan = Date.parse(report.steps.find((s) => s.name === 'restart')!.finishedAt!) - Date.parse(report.startedAt);
+  expect(drillSpan).toBeGreaterThanOrEqual(1_800_000);
+  expect(drillSpan).toBeLessThan(1_800_000 + 60_000);
+  expect(report.result).toBe('aborted');
+  // Rollback: the target was down, so it was started again (its own key), then the pages.
+  expect(calls.slice(0, 4)).toEqual(['preflight', 'halt', 'stop', 'start:start']);
+  expect(calls).toContain('start:rollback-start');
+  expect(calls.at(-1)).toBe('page');
+});
