@@ -1,0 +1,24 @@
+/**
+ * Determinism guard for weeklyDrillWorkflow: histories recorded from the integration tests
+ * (`RECORD_HISTORIES=1 npx jest --selectProjects integration --runTestsByPath test/integration/weekly-drill.test.ts`)
+ * must replay against today's workflow code. A change that alters the commands needs `patched()`.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { Worker } from '@temporalio/worker';
+import { installTestRuntime } from '../helpers/temporal';
+
+const HISTORIES = path.join(__dirname, 'histories');
+const recorded = fs.readdirSync(HISTORIES).filter((f) => f.startsWith('weekly-drill-') && f.endsWith('.json'));
+
+beforeAll(() => installTestRuntime());
+
+test('recorded weekly-drill histories exist (pass, RPO breach, undetected chaos fault)', () => {
+  expect(recorded.sort()).toEqual(['weekly-drill-pass.json', 'weekly-drill-rpo-breach.json', 'weekly-drill-undetected.json']);
+});
+
+test.each(recorded)('%s replays against the current workflow code', async (file) => {
+  const history = historyFromJSON(JSON.parse(fs.readFileSync(path.join(HISTORIES, file), 'utf8')));
+  await Worker.runReplayHistory({ workflowsPath: require.resolve('../../src/workflows') }, history, `replay-${file}`);
+});
