@@ -4,7 +4,6 @@
  * where the handler's description is shown. Needs Debian's chromium (`.ci/run` installs it).
  */
 import fs from 'node:fs';
-import net from 'node:net';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { Client, Connection } from '@temporalio/client';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -14,20 +13,11 @@ import { requireTool } from '../../src/tools/provision';
 import { installTestRuntime, workflowBundle } from '../helpers/temporal';
 import { eventually } from '../helpers/webhook-receiver';
 import type { IncidentAckStatus } from '../../src/domain/incident-ack';
+import { freePort } from '../helpers/process';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const TASK_QUEUE = 'web-ui-e2e';
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 let server: DevServer;
 let browser: Browser;

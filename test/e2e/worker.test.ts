@@ -3,25 +3,15 @@
  * environment, JSON logs without secrets, Prometheus metrics, work done, graceful SIGTERM.
  */
 import { spawn } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { startDevServer, type DevServer } from '../../src/client/dev-server';
 import { requireTool } from '../../src/tools/provision';
 import { eventually } from '../helpers/webhook-receiver';
+import { freePort } from '../helpers/process';
 
 const WORKER = path.resolve(__dirname, '../../dist/worker.js');
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 let server: DevServer;
 beforeAll(async () => {

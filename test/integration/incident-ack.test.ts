@@ -2,14 +2,11 @@
  * incidentAckWorkflow end to end on the Temporal CLI dev server: a real paging receiver on loopback,
  * the real `drill incident-ack` as a child process, search attributes queried through visibility.
  */
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { createActivities } from '../../src/activities';
 import type { PagingConfig } from '../../src/config';
 import type { IncidentAckInput, IncidentAckResult } from '../../src/domain/incident-ack';
@@ -17,9 +14,8 @@ import { workflowIds } from '../../src/shared';
 import { incidentAckStatusQuery } from '../../src/workflows/definitions';
 import { devServerEnv, uniqueId, workflowBundle } from '../helpers/temporal';
 import { eventually, startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver';
+import { recordHistory, runDrillCli } from '../helpers/process';
 
-const exec = promisify(execFile);
-const DRILL = path.resolve(__dirname, '../../bin/drill.js');
 
 let env: TestWorkflowEnvironment;
 let receiver: WebhookReceiver;
@@ -69,31 +65,15 @@ function openIncident(runId: string, incidentId: string, openedAt = new Date().t
   return file;
 }
 
-async function drill(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await exec(process.execPath, [DRILL, ...args], {
-      env: {
-        ...process.env,
-        TEMPORAL_ADDRESS: env.address,
-        TEMPORAL_NAMESPACE: env.namespace ?? 'default',
-        DRILL_TASK_QUEUE: taskQueue,
-        DRILL_RESULTS_DIR: resultsDir,
-        DRILL_LOG_PRETTY: 'false',
-      },
-      timeout: 30000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
+function drill(args: string[]) {
+  return runDrillCli(args, {
+    TEMPORAL_ADDRESS: env.address,
+    TEMPORAL_NAMESPACE: env.namespace ?? 'default',
+    DRILL_TASK_QUEUE: taskQueue,
+    DRILL_RESULTS_DIR: resultsDir,
+  }, 30000);
 }
 
-/** `RECORD_HISTORIES=1 npx jest ...` refreshes the histories the replay tests guard. */
-async function recordHistory(handle: { fetchHistory(): Promise<Parameters<typeof historyToJSON>[0]> }, name: string): Promise<void> {
-  if (!process.env.RECORD_HISTORIES) return;
-  fs.writeFileSync(path.resolve(__dirname, `../replay/histories/${name}.json`), historyToJSON(await handle.fetchHistory()));
-}
 
 function lines(file: string): Array<Record<string, unknown>> {
   return fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);

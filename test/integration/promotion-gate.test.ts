@@ -4,12 +4,9 @@
  * processes (exit codes 0 / 1 / 2, $GITHUB_STEP_SUMMARY); the bundle's manifest verified and
  * tampered with.
  */
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
@@ -21,10 +18,9 @@ import { SA } from '../../src/search-attributes';
 import { workflowIds } from '../../src/shared';
 import { promotionGateStatusQuery } from '../../src/workflows/definitions';
 import { devServerEnv, uniqueId } from '../helpers/temporal';
+import { recordHistory, runDrillCli } from '../helpers/process';
 import { DAY, drillReport, incident, MIN, writeDrillReport, writeRunFolder } from '../fixtures/promotion/evidence';
 
-const exec = promisify(execFile);
-const DRILL = path.resolve(__dirname, '../../bin/drill.js');
 
 let env: TestWorkflowEnvironment;
 let resultsDir: string;
@@ -62,33 +58,17 @@ afterAll(async () => {
   if (resultsDir) fs.rmSync(resultsDir, { recursive: true, force: true });
 });
 
-async function drill(args: string[], extraEnv: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await exec(process.execPath, [DRILL, ...args], {
-      env: {
-        ...process.env,
-        TEMPORAL_ADDRESS: env.address,
-        TEMPORAL_NAMESPACE: env.namespace ?? 'default',
-        DRILL_TASK_QUEUE: taskQueue,
-        DRILL_RESULTS_DIR: resultsDir,
-        DRILL_LOG_PRETTY: 'false',
-        GITHUB_STEP_SUMMARY: '',
-        ...extraEnv,
-      },
-      timeout: 60000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
+function drill(args: string[], extraEnv: Record<string, string> = {}) {
+  return runDrillCli(args, {
+    TEMPORAL_ADDRESS: env.address,
+    TEMPORAL_NAMESPACE: env.namespace ?? 'default',
+    DRILL_TASK_QUEUE: taskQueue,
+    DRILL_RESULTS_DIR: resultsDir,
+    GITHUB_STEP_SUMMARY: '',
+    ...extraEnv,
+  });
 }
 
-/** `RECORD_HISTORIES=1 npx jest ...` refreshes the histories the replay tests guard. */
-async function recordHistory(handle: { fetchHistory(): Promise<Parameters<typeof historyToJSON>[0]> }, name: string): Promise<void> {
-  if (!process.env.RECORD_HISTORIES) return;
-  fs.writeFileSync(path.resolve(__dirname, `../replay/histories/${name}.json`), historyToJSON(await handle.fetchHistory()));
-}
 
 const bundleDir = (experiment: string, runId: string) => path.join(resultsDir, 'promotions', experiment, runId);
 
