@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { DeterminismViolationError } from '@temporalio/workflow';
 import { Worker } from '@temporalio/worker';
 import { installTestRuntime } from '../helpers/temporal';
 
@@ -38,4 +39,13 @@ test('every branch replays against the current workflow code', async () => {
     results.push(`${r.workflowId}: ${r.error ? String(r.error) : 'ok'}`);
   }
   expect(results).toEqual(BRANCHES.map((f) => `replay-${f}: ok`));
+});
+
+test.each(['incident-reconciliation.json', 'incident-escalated-forced.json'])('%s: incidentWorkflow changed without patched() is caught as a determinism violation', async (file) => {
+  const err = await Worker.runReplayHistory(
+    { workflowsPath: require.resolve('./fixtures/incident-workflow-changed') },
+    historyFromJSON(JSON.parse(fs.readFileSync(path.join(HISTORIES, file), 'utf8'))),
+    `replay-negative-${file}`,
+  ).catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(DeterminismViolationError);
 });
