@@ -3,7 +3,7 @@
  * foreground until SIGTERM/SIGINT or `POST /control/stop`, which flush state and exit 0.
  * `drill sandbox start` spawns this detached (src/sandbox/control.ts).
  */
-import { loadSandboxConfig, SandboxConfigError } from './config';
+import { loadSandboxConfig } from './config';
 import { Sandbox } from './sandbox';
 
 export async function runSandboxMain(argv: string[]): Promise<void> {

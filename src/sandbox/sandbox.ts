@@ -34,15 +34,6 @@ import { GroundTruth } from './ground-truth';
 import { rngFor } from './rng';
 import { readStateFile, stateDigest, writeStateFile } from './state-file';
 
-interface Order {
-  id: string;
-  symbol: string;
-  side: 'buy' | 'sell';
-  qty: number;
-  status: 'new' | 'filled';
-  created_cycle: number;
-}
-
 /** The runtime state the sandbox persists. Plain JSON so the digest is over exactly what is saved. */
 export const stateBodySchema = z.object({
   version: z.literal(1),
