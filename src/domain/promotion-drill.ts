@@ -1,11 +1,13 @@
 /**
  * The weekly drill's report as the promotion gate reads it: only the fields the gate needs, loose
  * (extra fields pass through). The drill module owns the full schema (`drillReportSchema` in
- * `domain/drill-report.ts`); once it lands, {@link drillEvidenceSchema} can become
- * `drillReportSchema.pick(...)` or be replaced by it, and {@link pickLatestDrill} by its
- * `latestDrill(...)`. Until then this keeps the gate unblocked and tolerant of additions.
+ * `domain/drill-report.ts`) and the file layout; the gate deliberately validates less, so a report
+ * written by a newer drill (more fields, richer timeline) still counts as evidence.
  */
 import { z } from 'zod';
+import { DRILL_REPORT_FILE, DRILL_RESULTS, DRILLS_DIR } from './drill-report';
+
+export { DRILL_REPORT_FILE, DRILL_RESULTS, DRILLS_DIR };
 
 const iso = z.iso.datetime({ offset: true, error: 'expected an ISO 8601 date-time' });
 
@@ -14,8 +16,6 @@ const recoveryMeasure = z.looseObject({
   targetSeconds: z.number().positive(),
   ok: z.boolean(),
 });
-
-export const DRILL_RESULTS = ['pass', 'fail', 'error', 'aborted'] as const;
 
 /** `<resultsDir>/drills/<drillId>/report.json`, the fields the gate reads. */
 export const drillEvidenceSchema = z.looseObject({
@@ -32,10 +32,6 @@ export const drillEvidenceSchema = z.looseObject({
   failures: z.array(z.string()),
 });
 export type DrillEvidence = z.infer<typeof drillEvidenceSchema>;
-
-/** Where drill reports live under the results folder. */
-export const DRILLS_DIR = 'drills';
-export const DRILL_REPORT_FILE = 'report.json';
 
 /** One report found on disk, parsed, with its path relative to the results folder. */
 export interface FoundDrill {
