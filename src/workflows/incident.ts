@@ -21,6 +21,7 @@ import {
   isCancellation,
   log,
   ParentClosePolicy,
+  patched,
   proxyActivities,
   setHandler,
   startChild,
@@ -251,15 +252,21 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentRe
   }
 
   let cls: IncidentClass = inc.cls;
+  const applyReclassify = (to: OperatorAction) => {
+    cls = to.incidentClass ?? cls;
+    inc.cls = cls;
+    inc.reclassifyTo = undefined;
+    upsertSearchAttributes([{ key: SA.incidentClass, value: cls }]);
+  };
   for (;;) {
+    // A reclassification that arrived while escalated (or before the first recovery) starts the new
+    // class at once; before this patch it first started and cancelled a recovery for the old class.
+    if (inc.reclassifyTo && patched('reclassify-before-recovery')) applyReclassify(inc.reclassifyTo);
     await inc.keepHalted('before recovery');
     const r = await inc.recover(cls);
     if (inc.forced) break;
     if (inc.reclassifyTo) {
-      cls = inc.reclassifyTo.incidentClass ?? cls;
-      inc.cls = cls;
-      inc.reclassifyTo = undefined;
-      upsertSearchAttributes([{ key: SA.incidentClass, value: cls }]);
+      applyReclassify(inc.reclassifyTo);
       continue;
     }
     if (r !== 'interrupted' && r.outcome === 'recovered') break;

@@ -2,14 +2,15 @@
  * incidentWorkflow on the time-skipping test server at realistic durations: a reconciliation that
  * stays dirty past its 30-minute maximum wait escalates (one page), the incident keeps entries halted
  * at every 30-second cycle while it waits for an operator (released behind its back → halted again),
- * and an audited force resume closes it. Activities are stubs that count calls.
+ * and an audited force resume closes it; reclassified instead, the new class recovers and entries resume.
+ * Activities are stubs that count calls.
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type { Activities } from '../../src/activities';
 import type { IncidentInput, IncidentResult } from '../../src/domain/incident';
 import { initialSloState, type SloState } from '../../src/domain/slo';
-import { forceResumeUpdate, incidentStatusQuery } from '../../src/workflows/definitions';
+import { forceResumeUpdate, incidentStatusQuery, reclassifyUpdate } from '../../src/workflows/definitions';
 import { timeSkippingEnv, uniqueId, workflowBundle } from '../helpers/temporal';
 
 let env: TestWorkflowEnvironment;
@@ -23,7 +24,7 @@ afterAll(async () => {
 });
 
 function stubs() {
-  const calls = { probe: 0, page: 0, halt: 0, resume: 0, resolved: [] as Array<Record<string, unknown>> };
+  const calls = { probe: 0, quality: 0, refresh: 0, page: 0, halt: 0, resume: 0, resolved: [] as Array<Record<string, unknown>> };
   const gw = { halted: false, reason: null as string | null };
   let state: SloState = initialSloState();
   const stats = () => ({ checkedAt: new Date().toISOString(), haltReason: gw.reason, tradingHaltedUntil: null, entriesHalted: gw.halted, stats: {} as never });
@@ -38,11 +39,20 @@ function stubs() {
       calls.probe++;
       const prev = (input.reconciliation?.state as SloState | null | undefined) ?? state;
       state = { ...prev, order: { ...prev.order, cycles: prev.order.cycles + 1 }, position: { ...prev.position, cycles: prev.position.cycles + 1, passes: prev.position.passes + 1 } };
+      if (input.dataQuality) calls.quality++;
       return {
         checkedAt: new Date().toISOString(),
         gateway: { ok: true, entriesHalted: gw.halted, haltReason: gw.reason, tradingHaltedUntil: null },
+        // Data quality is clean, one target quality cycle per probe.
+        ...(input.dataQuality
+          ? { dataQuality: { validation: { errors: 0, staleWarnings: 0, symbols: 3, issues: [] }, latest: { cycle: calls.quality, errors: 0, stale_warnings: 0 }, market: { reachable: true, errors: 0, staleWarnings: 0, issues: [] } } }
+          : {}),
         reconciliation: { cursors: {}, state, lastOrder: { cycle: state.order.cycles, status: 'mismatch', mismatched_order_ids: ['ord-1'] }, corrupt: 0 },
       } as never;
+    },
+    async refreshDataSource() {
+      calls.refresh++;
+      return { reachable: true, symbols: ['AAPL', 'MSFT', 'SPY'], issues: [] } as never;
     },
     async gatewayHalt(input) {
       calls.halt++;
@@ -116,5 +126,35 @@ test('reconciliation still dirty after its 30-minute maximum wait: escalates onc
     expect(s.calls.resume).toBe(1);
     expect(s.gw.halted).toBe(false);
     expect(s.calls.resolved).toEqual([expect.objectContaining({ incidentId: 'inc-1', resolution: 'forced', detail: 'force resume by alice: broker confirmed positions by phone' })]);
+  });
+});
+
+test('escalated reconciliation reclassified as data quality: the new recovery passes its criteria and entries resume (no force)', async () => {
+  const s = stubs();
+  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: uniqueId('tq'), workflowBundle: await workflowBundle(), activities: s.activities });
+  await worker.runUntil(async () => {
+    const handle = await env.client.workflow.start('incidentWorkflow', {
+      taskQueue: worker.options.taskQueue,
+      workflowId: uniqueId('incident'),
+      args: [{ runId: 'paper-1', incidentId: 'inc-2', target: 'sandbox', severity: 'critical', cycleSeconds: 30, maxWaitSeconds: 1800, ackTimer: false } satisfies IncidentInput],
+    });
+    await env.sleep('32m');
+    expect(await handle.query(incidentStatusQuery)).toMatchObject({ phase: 'escalated', incidentClass: 'reconciliation' });
+    expect(s.calls.page).toBe(1);
+
+    await handle.executeUpdate(reclassifyUpdate, { args: [{ incidentClass: 'data_quality', reason: 'recon is clean at the broker; bars are stale', by: 'bob' }] });
+    const result: IncidentResult = await handle.result();
+    expect(result).toMatchObject({ resolution: 'recovered', incidentClass: 'data_quality', escalated: true });
+    expect(result.recoveries.map((r) => [r.incidentClass, r.outcome, r.attempt])).toEqual([
+      ['reconciliation', 'escalated', 1],
+      ['data_quality', 'recovered', 2],
+    ]);
+    expect(result.operatorActions).toEqual([expect.objectContaining({ action: 'reclassify', by: 'bob', incidentClass: 'data_quality' })]);
+    expect(s.calls.refresh).toBe(1);
+    expect(s.calls.quality).toBeGreaterThanOrEqual(2);
+    expect(s.calls.page).toBe(1);
+    expect(s.calls.resume).toBe(1);
+    expect(s.gw.halted).toBe(false);
+    expect(s.calls.resolved).toEqual([expect.objectContaining({ incidentId: 'inc-2', resolution: 'recovered', incidentClass: 'data_quality' })]);
   });
 });
