@@ -21,19 +21,29 @@ let receiver: WebhookReceiver;
 let runsDir: string;
 
 beforeAll(async () => {
-  [env, receiver] = await Promise.all([timeSkippingEnv(), startWebhookReceiver()]);
+  receiver = await startWebhookReceiver();
   await workflowBundle();
   runsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ack-wf-'));
 });
 
 afterAll(async () => {
   await receiver?.close();
-  await env?.teardown();
   fs.rmSync(runsDir, { recursive: true, force: true });
+});
+
+// A fresh test server per test (~1 s): the server drops connections that send keepalive pings more
+// often than every 5 minutes, which the worker's native connection does every 30 s; on a loaded
+// machine a file-long server outlived that and calls hung (docs/decisions.md).
+beforeEach(async () => {
+  env = await timeSkippingEnv();
 });
 
 beforeEach(() => {
   receiver.requests.length = 0;
+});
+
+afterEach(async () => {
+  await env?.teardown();
 });
 
 function paging(overrides: Partial<PagingConfig> = {}): PagingConfig {
@@ -148,14 +158,22 @@ test('multi-level policy with repeats: each level at its offset, one page per le
   await withWorker(async (tq) => {
     const handle = await start(tq, {
       escalation: { levels: [{ name: 'primary', afterSeconds: 900 }, { name: 'secondary', afterSeconds: 600 }], repeats: 1 },
+      keepOpenAfterAckSeconds: 0,
     });
+    const runId = (await handle.query(incidentAckStatusQuery)).runId;
     const opened = Date.parse((await handle.query(incidentAckStatusQuery)).openedAt);
-    await env.sleep('51m');
-    const delivered = await receiver.waitForDelivered(4);
-    const status = await eventually(async () => {
-      const s = await handle.query(incidentAckStatusQuery);
-      return s.pages.length === 4 ? s : undefined;
-    }, 'four pages recorded');
+    // Step through each level: server time jumps while pages go out in real time, so advance only
+    // once the previous page is recorded (the next timer exists only after it).
+    let status = await handle.query(incidentAckStatusQuery);
+    // Gaps between the levels (cumulative 901, 1501, 2401, 3001 s: each just past its level).
+    for (const [i, gapSeconds] of [901, 600, 900, 600].entries()) {
+      await env.sleep(gapSeconds * 1000);
+      status = await eventually(async () => {
+        const s = await handle.query(incidentAckStatusQuery);
+        return s.pages.length === i + 1 ? s : undefined;
+      }, `page ${i + 1} recorded`);
+    }
+    const delivered = receiver.delivered().filter((d) => d.body.run_id === runId);
     expect(status.pages.map((p) => [p.level, p.round, p.name])).toEqual([
       [1, 0, 'primary'],
       [2, 0, 'secondary'],
@@ -182,7 +200,7 @@ test('a warning below SLO_PAGING_MIN_SEVERITY escalates without paging', async (
       return s.pages.length === 1 ? s : undefined;
     }, 'the escalation');
     expect(status.pages[0]!.outcome).toBe('below-min-severity');
-    expect(receiver.requests).toHaveLength(0);
+    expect(receiver.requests.filter((r) => r.body.run_id === status.runId)).toHaveLength(0);
     await handle.cancel();
   });
 });
