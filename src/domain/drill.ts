@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { drillIdSchema, targetNameSchema } from './ids';
 import { DEFAULT_THRESHOLDS } from './slo';
 import { type FaultName } from './target';
+import { mulberry32 } from './rng';
 
 // ---------------------------------------------------------------------------------------------
 // Chaos scenarios
@@ -41,22 +42,10 @@ export type ChaosScenario = z.infer<typeof chaosScenarioSchema>;
 /** The default set: one per incident class of the runbook (data quality, reconciliation, broker). */
 export const DEFAULT_SCENARIOS: readonly ChaosScenario[] = ['stale_data', 'order_drift', 'broker_disconnect'];
 
-/** mulberry32: a tiny seeded PRNG, the same sequence everywhere. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** The scenarios in the order the seed gives (Fisher-Yates): same seed, same drill. */
 export function chaosOrder(scenarios: readonly ChaosScenario[], seed: number): ChaosScenario[] {
   const out = [...new Set(scenarios)];
-  const r = rng(seed);
+  const r = mulberry32(seed);
   for (let i = out.length - 1; i > 0; i--) {
     const j = Math.floor(r() * (i + 1));
     [out[i], out[j]] = [out[j]!, out[i]!];

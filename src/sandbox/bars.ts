@@ -5,7 +5,7 @@
  * high below low). The data quality cycle here is the sandbox's own simple check; the runner's
  * validation of the latest 30 bars lives in the market-data module.
  */
-import { rngFor } from './rng';
+import { rngFor } from '../domain/rng';
 
 const DAY_MS = 86_400_000;
 

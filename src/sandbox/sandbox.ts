@@ -31,7 +31,7 @@ import { resolveInside, writeFileAtomic } from '../io/files';
 import { checkBars, generateBars } from './bars';
 import { sandboxPaths, type SandboxConfig } from './config';
 import { GroundTruth } from './ground-truth';
-import { rngFor } from './rng';
+import { rngFor } from '../domain/rng';
 import { readStateFile, stateDigest, writeStateFile } from './state-file';
 
 /** The runtime state the sandbox persists. Plain JSON so the digest is over exactly what is saved. */
