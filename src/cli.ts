@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { ackTimerStart, ackTimerStatus } from './commands/ack-timer';
+import { auditVerify } from './commands/audit';
 import { chaosCommand } from './commands/chaos';
 import { runDevDrill, startDev } from './commands/dev';
 import { incidentList, incidentStatus } from './commands/incident';
@@ -343,6 +344,23 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
       const r = await verifyBundleCommand(dir);
       output.out(describeVerification(r.verification));
       setExit(r.exitCode);
+    });
+
+  program
+    .command('audit')
+    .description('The runner\'s append-only, hash-chained audit log')
+    .command('verify')
+    .description('Re-walk the hash chain; exit 0 intact, 1 broken (the lines are named), 2 no log')
+    .option('--file <path>', 'audit log (default: <DRILL_RESULTS_DIR>/audit/drill-runner.jsonl)')
+    .addHelpText('after', examples('drill audit verify', 'drill audit verify --file /srv/drill/results/audit/drill-runner.jsonl'))
+    .action(async (o: { file?: string }) => {
+      const r = await auditVerify(o, { resultsDir: cfg().resultsDir });
+      if (r.ok) output.out(`audit log intact: ${r.lines} lines, last hash ${r.lastHash} (${r.file})`);
+      else {
+        for (const p of r.problems) output.out(p);
+        output.out(`audit log BROKEN: ${r.problems.length} problem(s) in ${r.lines} lines (${r.file})`);
+        setExit(1);
+      }
     });
 
   const tools = program.command('tools').description('The pinned Temporal CLI and time-skipping test server');

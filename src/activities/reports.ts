@@ -4,18 +4,17 @@
  * chaos drill's `chaos_drill_latest.json`, the runner's audit event (append-only, hash-chained,
  * one per drill id), and listing reports for the overdue check and the gate.
  */
-import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { ChaosDrillReport } from '../domain/drill';
 import { DRILL_REPORT_FILE, DRILLS_DIR, drillReportSchema, type DrillReport, type DrillReportInput } from '../domain/drill-report';
 import { drillIdSchema } from '../domain/ids';
-import { resolveInside, withFileLock, writeFileAtomic } from '../io/files';
+import { appendAuditEvent, type AuditAppendResult } from '../io/audit-log';
+import { resolveInside, writeFileAtomic } from '../io/files';
 import { renderDrillHtml, renderDrillMarkdown } from '../report/drill-report';
 
 export const CHAOS_LATEST_FILE = 'chaos_drill_latest.json';
-export const AUDIT_FILE = path.join('audit', 'drill-runner.jsonl');
 
 export interface DrillReportPaths {
   dir: string;
@@ -71,39 +70,6 @@ export async function listDrillReports(resultsDir: string): Promise<{ reports: F
     }
   }
   return { reports, problems };
-}
-
-export interface AuditAppendResult {
-  appended: boolean;
-  hash: string;
-}
-
-/**
- * Appends one audit event per key to `<resultsDir>/audit/drill-runner.jsonl`. Each line carries
- * `prev_hash` and `hash` = sha256(prev_hash + canonical line), so a removed or edited line breaks
- * the chain. A retry with the same key finds its line and appends nothing.
- */
-export async function appendAuditEvent(resultsDir: string, key: string, event: Record<string, unknown>): Promise<AuditAppendResult> {
-  const file = path.join(resultsDir, AUDIT_FILE);
-  return withFileLock(file, async () => {
-    const text = await fs.readFile(file, 'utf8').catch(() => '');
-    let prev = 'sha256:0';
-    for (const line of text.split('\n')) {
-      if (!line.trim()) continue;
-      try {
-        const l = JSON.parse(line) as { key?: string; hash?: string };
-        if (l.key === key) return { appended: false, hash: l.hash ?? '' };
-        if (l.hash) prev = l.hash;
-      } catch {
-        // a corrupt line is evidence too: keep chaining from the last good hash
-      }
-    }
-    const body = { ts: new Date().toISOString(), source: 'drill-runner', key, ...event, prev_hash: prev };
-    const hash = `sha256:${createHash('sha256').update(prev).update(JSON.stringify(body)).digest('hex')}`;
-    await fs.mkdir(path.dirname(file), { recursive: true });
-    await fs.appendFile(file, `${JSON.stringify({ ...body, hash })}\n`);
-    return { appended: true, hash };
-  });
 }
 
 export function createReportActivities(resultsDir: string) {
