@@ -11,6 +11,7 @@ import {
   chaosScenarioSchema,
   DEFAULT_SCENARIOS,
   detectScenario,
+  detectedFields,
   emptyObserved,
   foldObserved,
   scenarioRecovered,
@@ -104,7 +105,7 @@ export async function runChaosDrill(deps: TargetActivityDeps, o: ChaosDrillOptio
         obs = foldObserved(obs, r.events);
         const d = detectScenario(scenario, obs, sinceMs);
         if (d) {
-          Object.assign(res, { detected: true, detectedAt: d.at, signal: d.signal, detectionSeconds: Math.max(0, (Date.parse(d.at) - sinceMs) / 1000) });
+          Object.assign(res, detectedFields(d, sinceMs));
           break;
         }
         if (Date.now() > deadline) break;

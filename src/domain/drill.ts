@@ -188,6 +188,11 @@ export function foldObserved(acc: ObservedEvents, next: ObservedEvents): Observe
 const after = (ts: string, sinceMs: number) => Date.parse(ts) >= sinceMs;
 
 /** The first signal, at or after `sinceMs`, by which the target detected `scenario`. */
+/** The result fields of a detected scenario: when, by which signal, and how long after injection. */
+export function detectedFields(d: { at: string; signal: string }, sinceMs: number): Pick<ChaosScenarioResult, 'detected' | 'detectedAt' | 'signal' | 'detectionSeconds'> {
+  return { detected: true, detectedAt: d.at, signal: d.signal, detectionSeconds: Math.max(0, (Date.parse(d.at) - sinceMs) / 1000) };
+}
+
 export function detectScenario(scenario: ChaosScenario, obs: ObservedEvents, sinceMs: number): { at: string; signal: string } | undefined {
   const spec = DETECTION[scenario];
   const found: Array<{ at: string; signal: string }> = [];

@@ -23,6 +23,7 @@ import type { DrillCursors } from '../activities/drill';
 import {
   chaosOrder,
   detectScenario,
+  detectedFields,
   drillIdFromWorkflowId,
   drillVerdict,
   emptyObserved,
@@ -289,7 +290,7 @@ class WeeklyDrill {
       obs = foldObserved(obs, r.events);
       const d = detectScenario(scenario, obs, sinceMs);
       if (d) {
-        Object.assign(res, { detected: true, detectedAt: d.at, signal: d.signal, detectionSeconds: Math.max(0, (Date.parse(d.at) - sinceMs) / 1000) });
+        Object.assign(res, detectedFields(d, sinceMs));
         break;
       }
       if (Date.now() >= bound) {
