@@ -18,6 +18,7 @@ import { buildWorker, connectWorker, installRuntime } from '../worker';
 import type { Output } from './output';
 import { describeDrillResult, runWeeklyCommand, type RunWeeklyOutcome } from './run';
 import { resolveSandboxConfigFile } from './sandbox';
+import { writeFileAtomic } from '../io/files';
 
 export interface DevOptions {
   headless?: boolean;
@@ -79,8 +80,8 @@ export async function startDevSandbox(config: Config, output: Output, env: NodeJ
   const sbx = loadSandboxConfig(configFile);
   const port = r.info?.port ?? sbx.port;
   const targetsFile = path.join(config.stateDir, 'targets.json');
-  fs.mkdirSync(config.stateDir, { recursive: true });
-  fs.writeFileSync(targetsFile, `${JSON.stringify({ targets: { [DEV_TARGET]: sandboxTargetEntry(sbx, port) } }, null, 2)}\n`);
+  // Atomic: a worker re-reads the targets file when it changes and must never see half of it.
+  await writeFileAtomic(targetsFile, `${JSON.stringify({ targets: { [DEV_TARGET]: sandboxTargetEntry(sbx, port) } }, null, 2)}\n`);
   output.out(`target "${DEV_TARGET}" written to ${targetsFile}`);
   return { targetsFile, target: DEV_TARGET, ...(stop ? { stopSandbox: stop } : {}) };
 }
