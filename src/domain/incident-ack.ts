@@ -5,8 +5,10 @@
 import { z } from 'zod';
 import { incidentIdSchema, runIdSchema } from './ids';
 import { severitySchema, type Severity } from './severity';
+import { DEFAULT_THRESHOLDS } from './slo';
 
-export const DEFAULT_ACK_SLA_SECONDS = 15 * 60;
+/** The runbook's ack SLA, from the one table of thresholds. */
+export const DEFAULT_ACK_SLA_SECONDS = DEFAULT_THRESHOLDS.ackSlaSeconds;
 const WEEK_SECONDS = 7 * 24 * 3600;
 
 export const escalationLevelSchema = z.object({
