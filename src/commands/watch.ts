@@ -2,6 +2,7 @@
 import { WorkflowIdConflictPolicy } from '@temporalio/client';
 import type { Config } from '../config';
 import { connectClient } from '../client/connection';
+import { SLO_ENV_VARIABLES, SloConfigError, thresholdsFromEnv, type SloThresholds } from '../domain/slo';
 import { alertWatchInputSchema, type AlertWatchInput } from '../domain/watch';
 import { targetsFilePath } from '../io/targets';
 import { workflowIds } from '../shared';
@@ -11,9 +12,26 @@ import { targetForRun } from './triage';
 
 type Deps = { config: Pick<Config, 'temporal' | 'taskQueue'>; targetsFile?: string };
 
-export async function watchStart(o: { runId: string; target?: string; intervalSeconds?: number }, deps: Deps): Promise<{ workflowId: string; runId: string; target: string }> {
+/** The runbook thresholds with any `SLO_*` overrides from the environment, or nothing when none is set. */
+function thresholdOverrides(env: NodeJS.ProcessEnv): SloThresholds | undefined {
+  if (!Object.keys(SLO_ENV_VARIABLES).some((name) => env[name]?.trim())) return undefined;
+  try {
+    return thresholdsFromEnv(env);
+  } catch (err) {
+    if (err instanceof SloConfigError) throw new CommandError(err.message);
+    throw err;
+  }
+}
+
+export async function watchStart(o: { runId: string; target?: string; intervalSeconds?: number }, deps: Deps & { env?: NodeJS.ProcessEnv }): Promise<{ workflowId: string; runId: string; target: string }> {
   const t = await targetForRun(o.runId, o.target, deps.targetsFile ?? targetsFilePath());
-  const input: AlertWatchInput = { runId: o.runId, target: t.name, ...(o.intervalSeconds !== undefined ? { intervalSeconds: o.intervalSeconds } : {}) };
+  const thresholds = thresholdOverrides(deps.env ?? process.env);
+  const input: AlertWatchInput = {
+    runId: o.runId,
+    target: t.name,
+    ...(o.intervalSeconds !== undefined ? { intervalSeconds: o.intervalSeconds } : {}),
+    ...(thresholds ? { thresholds } : {}),
+  };
   const parsed = alertWatchInputSchema.safeParse(input);
   if (!parsed.success) throw new CommandError(`invalid watch: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   const conn = await connectClient(deps.config);

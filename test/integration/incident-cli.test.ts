@@ -51,8 +51,9 @@ afterAll(async () => {
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-function drill(args: string[]) {
+function drill(args: string[], extraEnv: Record<string, string> = {}) {
   return runDrillCli(args, {
+    ...extraEnv,
     TEMPORAL_ADDRESS: env.address,
     TEMPORAL_NAMESPACE: env.namespace ?? 'default',
     DRILL_TASK_QUEUE: taskQueue,
@@ -116,6 +117,21 @@ test('drill watch start → drill watch stop (signal) ends the watcher with who 
 
   const unknown = await drill(['watch', 'start', '--run-id', 'paper-nope', '--target', 'no-such-target']);
   expect(unknown.code).not.toBe(0);
+});
+
+test('drill watch start carries SLO_* threshold overrides into the watcher; a bad one is refused before anything starts', async () => {
+  const runId = uniqueId('paper-slo');
+  const bad = await drill(['watch', 'start', '--run-id', runId, '--target', sbx.targetName], { SLO_MAX_CONSECUTIVE_MISMATCH_RUNS: 'many' });
+  expect(bad.code).toBe(2);
+  expect(bad.stderr).toContain('SLO_MAX_CONSECUTIVE_MISMATCH_RUNS: expected a number');
+  const started = await drill(['watch', 'start', '--run-id', runId, '--target', sbx.targetName, '--interval', '1'], { SLO_MAX_CONSECUTIVE_MISMATCH_RUNS: '5', SLO_MIN_RECONCILIATION_PASS_RATE: '99%' });
+  expect(started.code).toBe(0);
+  const handle = env.client.workflow.getHandle(workflowIds.alertWatch(runId));
+  const history = await handle.fetchHistory();
+  const payload = history.events![0]!.workflowExecutionStartedEventAttributes!.input!.payloads![0]!;
+  const input = JSON.parse(Buffer.from(payload.data!).toString('utf8')) as { thresholds?: Record<string, number> };
+  expect(input.thresholds).toMatchObject({ maxConsecutiveMismatchRuns: 5, minReconciliationPassRate: 0.99, ackSlaSeconds: 900 });
+  await handle.terminate('test done');
 });
 
 test('drill incident status|list on a running incident; reclassify: bad class rejected, never in history; a valid one restarts recovery for the new class', async () => {
