@@ -146,9 +146,11 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
     .requiredOption('--incident-id <id>', 'incident id from incident_events.jsonl (event_type=incident_open)')
     .requiredOption('--ack-by <oncall>', 'who acknowledges')
     .option('--notes <text>', 'concise notes, with mitigation status')
+    .option('--timeout <seconds>', 'how long the ack timer may take to answer', (v) => Number(v), 15)
     .addHelpText('after', examples('drill incident-ack --run-id paper-2026-11-25 --incident-id inc-42 --ack-by alice --notes "entries halted, reconciling"'))
-    .action(async (o: { runId: string; incidentId: string; ackBy: string; notes?: string }) => {
-      const r = await incidentAckCommand(o, { config: cfg(), output });
+    .action(async (o: { runId: string; incidentId: string; ackBy: string; notes?: string; timeout: number }) => {
+      if (!(o.timeout > 0)) throw new CommandError('--timeout: expected a positive number of seconds');
+      const r = await incidentAckCommand(o, { config: cfg(), output, timeoutMs: o.timeout * 1000 });
       output.out(describeAck(r, o.incidentId));
     });
 

@@ -34,6 +34,20 @@ export interface IncidentAckDeps {
   output: Output;
   connect?: typeof connectClient;
   now?: () => number;
+  /** How long the timer may take to answer (it needs a worker). */
+  timeoutMs?: number;
+}
+
+/**
+ * Our deadline ran out: gRPC DEADLINE_EXCEEDED (4) or, as the client's own deadline surfaces on
+ * some connections, CANCELLED (1), thrown or wrapped in the client's ServiceError.
+ */
+function isOurDeadline(err: unknown, deadline: number): boolean {
+  if (Date.now() < deadline - 100) return false;
+  for (let e = err as { code?: number; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+    if (e.code === 4 || e.code === 1) return true;
+  }
+  return false;
 }
 
 function validate(o: IncidentAckOptions): IncidentAckOptions {
@@ -61,13 +75,22 @@ export async function incidentAckCommand(raw: IncidentAckOptions, deps: Incident
     let already = false;
     if (conn) {
       const handle = conn.client.workflow.getHandle(workflowIds.incidentAck(o.runId, o.incidentId));
+      const timeoutMs = deps.timeoutMs ?? 15000;
+      const deadline = Date.now() + timeoutMs;
       try {
-        const before = await handle.query(incidentAckStatusQuery);
-        already = before.ack !== undefined;
-        ack = before.ack ?? (await handle.executeUpdate(acknowledgeUpdate, { args: [{ ackBy: o.ackBy, ...(o.notes ? { notes: o.notes } : {}) }] }));
+        // Queries and updates need a worker: without one they would wait forever.
+        await conn.connection.withDeadline(deadline, async () => {
+          const before = await handle.query(incidentAckStatusQuery);
+          already = before.ack !== undefined;
+          ack = before.ack ?? (await handle.executeUpdate(acknowledgeUpdate, { args: [{ ackBy: o.ackBy, ...(o.notes ? { notes: o.notes } : {}) }] }));
+        });
       } catch (err) {
         if (err instanceof WorkflowUpdateFailedError) throw new CommandError(`acknowledge rejected: ${(err.cause as Error)?.message ?? err.message}`);
-        if (!(err instanceof WorkflowNotFoundError)) throw err;
+        if (err instanceof WorkflowNotFoundError) {
+          // no timer: fall through to the file alone
+        } else if (isOurDeadline(err, deadline)) {
+          throw new CommandError(`the ack timer of incident ${o.incidentId} did not answer within ${timeoutMs / 1000} s: is a worker running on its task queue? Nothing was written; retry when it is.`);
+        } else throw err;
       }
     }
     if (ack) {

@@ -162,6 +162,22 @@ test('bad input from the CLI: nothing written, clear message, non-zero exit', as
   expect(fs.readdirSync(resultsDir).sort()).toEqual(['runs']);
 });
 
+test('a timer with no worker to answer: clear error after --timeout, nothing written', async () => {
+  const runId = uniqueId('run');
+  const file = openIncident(runId, 'inc-noworker');
+  const before = fs.readFileSync(file, 'utf8');
+  const handle = await env.client.workflow.start('incidentAckWorkflow', {
+    taskQueue: uniqueId('no-worker-tq'),
+    workflowId: workflowIds.incidentAck(runId, 'inc-noworker'),
+    args: [{ runId, incidentId: 'inc-noworker', severity: 'critical' } satisfies IncidentAckInput],
+  });
+  const r = await drill(['incident-ack', '--run-id', runId, '--incident-id', 'inc-noworker', '--ack-by', 'alice', '--timeout', '2']);
+  expect(r.code).toBe(2);
+  expect(r.stderr).toMatch(/did not answer within 2 s: is a worker running/);
+  expect(fs.readFileSync(file, 'utf8')).toBe(before);
+  await handle.terminate('test done');
+});
+
 test('no timer running: the ack is recorded in the run file alone, once', async () => {
   const runId = uniqueId('run');
   const file = openIncident(runId, 'inc-file', new Date(Date.now() - 60_000).toISOString());
