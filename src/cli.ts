@@ -18,6 +18,7 @@ import { sandboxClearCommand, sandboxInjectCommand, sandboxStartCommand, sandbox
 import { toolsEnsure, toolsWhere } from './commands/tools';
 import { triageCommand } from './commands/triage';
 import { watchStart, watchStop } from './commands/watch';
+import { TemporalTimeoutError } from './client/connection';
 import { CONFIG_VARIABLES, ConfigError, loadConfig, type Config } from './config';
 import { renderVerdictTable } from './domain/promotion';
 import { describeTriage } from './domain/triage';
@@ -406,7 +407,7 @@ export async function main(argv: string[], output: Output = processOutput): Prom
       output.err(`drill: ${err.message}`);
       return err.exitCode;
     }
-    if (err instanceof ConfigError) {
+    if (err instanceof ConfigError || err instanceof TemporalTimeoutError) {
       output.err(`drill: ${err.message}`);
       return 2;
     }

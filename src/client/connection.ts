@@ -26,3 +26,29 @@ export async function connectClient(config: Pick<Config, 'temporal'>, { connectT
   const client = new Client({ connection, namespace });
   return { client, connection, close: () => connection.close() };
 }
+
+export class TemporalTimeoutError extends Error {
+  constructor(what: string, timeoutMs: number) {
+    super(`${what} did not answer within ${timeoutMs / 1000} s: is a worker running on its task queue?`);
+    this.name = 'TemporalTimeoutError';
+  }
+}
+
+/**
+ * Runs client calls under a deadline. Queries and updates need a worker and would otherwise wait
+ * forever; our deadline surfaces as gRPC DEADLINE_EXCEEDED (4) or, on some connections, CANCELLED
+ * (1), possibly wrapped in the client's ServiceError: either becomes a {@link TemporalTimeoutError}.
+ */
+export async function withTimeout<T>(connection: Connection, timeoutMs: number, what: string, fn: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  try {
+    return await connection.withDeadline(deadline, fn);
+  } catch (err) {
+    if (Date.now() >= deadline - 100) {
+      for (let e = err as { code?: number; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+        if (e.code === 4 || e.code === 1) throw new TemporalTimeoutError(what, timeoutMs);
+      }
+    }
+    throw err;
+  }
+}

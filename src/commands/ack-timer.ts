@@ -1,7 +1,7 @@
 /** `drill ack-timer start|status`: start an incident's ack timer, or show its live state. */
 import { WorkflowIdConflictPolicy } from '@temporalio/client';
 import type { Config } from '../config';
-import { connectClient } from '../client/connection';
+import { connectClient, withTimeout } from '../client/connection';
 import { incidentAckInputSchema, type IncidentAckInput, type IncidentAckStatus } from '../domain/incident-ack';
 import { workflowIds } from '../shared';
 import { incidentAckStatusQuery } from '../workflows/definitions';
@@ -32,7 +32,9 @@ export async function ackTimerStart(input: IncidentAckInput, deps: Deps): Promis
 export async function ackTimerStatus(runId: string, incidentId: string, deps: Deps): Promise<IncidentAckStatus> {
   const conn = await connectClient(deps.config);
   try {
-    return await conn.client.workflow.getHandle(workflowIds.incidentAck(runId, incidentId)).query(incidentAckStatusQuery);
+    return await withTimeout(conn.connection, 15000, `the ack timer of incident ${incidentId}`, () =>
+      conn.client.workflow.getHandle(workflowIds.incidentAck(runId, incidentId)).query(incidentAckStatusQuery),
+    );
   } finally {
     await conn.close();
   }

@@ -6,7 +6,7 @@
  */
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { Config } from '../config';
-import { connectClient, type ConnectedClient } from '../client/connection';
+import { connectClient, TemporalTimeoutError, withTimeout, type ConnectedClient } from '../client/connection';
 import { acknowledgeSchema, DEFAULT_ACK_SLA_SECONDS, makeAckRecord, type AckRecord } from '../domain/incident-ack';
 import { incidentIdSchema, runIdSchema } from '../domain/ids';
 import { appendIncidentAck, findIncident, runDir, runDirExists } from '../io/run-artifacts';
@@ -38,18 +38,6 @@ export interface IncidentAckDeps {
   timeoutMs?: number;
 }
 
-/**
- * Our deadline ran out: gRPC DEADLINE_EXCEEDED (4) or, as the client's own deadline surfaces on
- * some connections, CANCELLED (1), thrown or wrapped in the client's ServiceError.
- */
-function isOurDeadline(err: unknown, deadline: number): boolean {
-  if (Date.now() < deadline - 100) return false;
-  for (let e = err as { code?: number; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
-    if (e.code === 4 || e.code === 1) return true;
-  }
-  return false;
-}
-
 function validate(o: IncidentAckOptions): IncidentAckOptions {
   const run = runIdSchema.safeParse(o.runId);
   if (!run.success) throw new CommandError(`--run-id: ${run.error.issues[0]?.message}`);
@@ -76,10 +64,8 @@ export async function incidentAckCommand(raw: IncidentAckOptions, deps: Incident
     if (conn) {
       const handle = conn.client.workflow.getHandle(workflowIds.incidentAck(o.runId, o.incidentId));
       const timeoutMs = deps.timeoutMs ?? 15000;
-      const deadline = Date.now() + timeoutMs;
       try {
-        // Queries and updates need a worker: without one they would wait forever.
-        await conn.connection.withDeadline(deadline, async () => {
+        await withTimeout(conn.connection, timeoutMs, `the ack timer of incident ${o.incidentId}`, async () => {
           const before = await handle.query(incidentAckStatusQuery);
           already = before.ack !== undefined;
           ack = before.ack ?? (await handle.executeUpdate(acknowledgeUpdate, { args: [{ ackBy: o.ackBy, ...(o.notes ? { notes: o.notes } : {}) }] }));
@@ -88,8 +74,8 @@ export async function incidentAckCommand(raw: IncidentAckOptions, deps: Incident
         if (err instanceof WorkflowUpdateFailedError) throw new CommandError(`acknowledge rejected: ${(err.cause as Error)?.message ?? err.message}`);
         if (err instanceof WorkflowNotFoundError) {
           // no timer: fall through to the file alone
-        } else if (isOurDeadline(err, deadline)) {
-          throw new CommandError(`the ack timer of incident ${o.incidentId} did not answer within ${timeoutMs / 1000} s: is a worker running on its task queue? Nothing was written; retry when it is.`);
+        } else if (err instanceof TemporalTimeoutError) {
+          throw new CommandError(`${err.message} Nothing was written; retry when it is.`);
         } else throw err;
       }
     }
