@@ -7,6 +7,7 @@ import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, t
 import { drillScheduleId, drillScheduleOptionsSchema, type DrillScheduleOptions } from '../domain/schedule';
 import { weeklyDrillInputSchema } from '../domain/drill';
 import { SA } from '../search-attributes';
+import { workflowIds } from '../shared';
 
 export class ScheduleInputError extends Error {
   constructor(message: string) {
@@ -34,7 +35,7 @@ function optionsFor(raw: DrillScheduleOptions, taskQueue: string): ScheduleOptio
       workflowType: 'weeklyDrillWorkflow',
       taskQueue,
       // The server appends the scheduled time: one workflow (and drill id) per run.
-      workflowId: `drill-${o.target}-weekly`,
+      workflowId: workflowIds.scheduledDrill(o.target),
       args: [input],
       typedSearchAttributes: [{ key: SA.target, value: o.target }],
       staticSummary: `Weekly DR drill of ${o.target}`,

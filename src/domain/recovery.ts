@@ -40,11 +40,6 @@ export const recoveryInputSchema = z.object({
 export type RecoveryInput = z.input<typeof recoveryInputSchema>;
 export type RecoveryParams = z.output<typeof recoveryInputSchema>;
 
-/** One recovery child per attempt (a reclassification starts the next attempt). */
-export function recoveryWorkflowId(runId: string, incidentId: string, attempt: number): string {
-  return `recovery-${runId}-${incidentId}-${attempt}`;
-}
-
 export type CycleVerdict = 'clean' | 'dirty' | 'idle';
 
 export interface ReconCounts {

@@ -18,6 +18,7 @@ import {
   continueAsNew,
   log,
   ParentClosePolicy,
+  patched,
   proxyActivities,
   setHandler,
   startChild,
@@ -40,7 +41,7 @@ import {
   type WatchCarried,
 } from '../domain/watch';
 import { SA } from '../search-attributes';
-import { workflowIds } from '../shared';
+import { COLLISION_FREE_IDS_PATCH, legacyWorkflowIds, workflowIds } from '../shared';
 import { probe } from './activity-profiles';
 import { alertWatchStatusQuery, stopWatchSignal, stopWatchUpdate } from './definitions';
 import { incidentWorkflow } from './incident';
@@ -104,7 +105,7 @@ export async function alertWatchWorkflow(input: AlertWatchInput): Promise<AlertW
 
   const open = async (o: IncidentToOpen) => {
     if (c.incidents[o.incidentId]) return;
-    const workflowId = workflowIds.incident(p.runId, o.incidentId);
+    const workflowId = (patched(COLLISION_FREE_IDS_PATCH) ? workflowIds : legacyWorkflowIds).incident(p.runId, o.incidentId);
     let outcome: 'started' | 'already-exists' = 'started';
     try {
       await startChild(incidentWorkflow, {

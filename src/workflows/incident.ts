@@ -42,10 +42,10 @@ import {
   type IncidentStatus,
   type OperatorAction,
 } from '../domain/incident';
-import { recoveryWorkflowId, type RecoveryResult, type TimelineEntry } from '../domain/recovery';
+import { type RecoveryResult, type TimelineEntry } from '../domain/recovery';
 import { type TriageReport } from '../domain/triage';
 import { SA } from '../search-attributes';
-import { workflowIds } from '../shared';
+import { COLLISION_FREE_IDS_PATCH, legacyWorkflowIds, workflowIds } from '../shared';
 import { probe, shortIo } from './activity-profiles';
 import { forceResumeUpdate, incidentStatusQuery, reclassifyUpdate, triageQuery } from './definitions';
 import { incidentAckWorkflow } from './incident-ack';
@@ -55,6 +55,11 @@ import { describeIssues, INVALID_INPUT, parseOrFail } from './validation';
 const { triageIncident, recoveryProbe, gatewayHalt } = proxyActivities<Activities>(probe);
 const { gatewayResume, appendIncidentResolved } = proxyActivities<Activities>(shortIo);
 
+/** Child workflow ids: collision-free for new incidents, the old `-` joins when replaying older histories. */
+function childIds(): Pick<typeof workflowIds, 'incidentAck' | 'recovery'> {
+  return patched(COLLISION_FREE_IDS_PATCH) ? workflowIds : legacyWorkflowIds;
+}
+
 class Incident {
   phase: IncidentPhase = 'triage';
   cls: IncidentClass | null = null;
@@ -62,6 +67,8 @@ class Incident {
   triage: TriageReport | null = null;
   triagePath: string | null = null;
   attempt = 0;
+  /** The workflow id of the current recovery attempt (as started: histories before the id patch used `-` joins). */
+  recoveryId: string | null = null;
   rehalts = 0;
   escalated = false;
   forced?: OperatorAction;
@@ -95,7 +102,7 @@ class Incident {
       incidentClass: this.cls,
       classification: this.classification,
       recoveryAttempt: this.attempt,
-      recoveryWorkflowId: this.attempt > 0 ? recoveryWorkflowId(this.p.runId, this.p.incidentId, this.attempt) : null,
+      recoveryWorkflowId: this.recoveryId,
       recoveries: this.recoveries.map((r) => ({ outcome: r.outcome, incidentClass: r.incidentClass, attempt: r.attempt, cycles: r.cycles, dirtyResets: r.dirtyResets, rehalts: r.rehalts })),
       rehalts: this.rehalts + this.recoveries.reduce((n, r) => n + r.rehalts, 0),
       escalated: this.escalated,
@@ -137,7 +144,8 @@ class Incident {
   async recover(cls: IncidentClass): Promise<RecoveryResult | 'interrupted'> {
     this.attempt++;
     this.setPhase('recovering');
-    const workflowId = recoveryWorkflowId(this.p.runId, this.p.incidentId, this.attempt);
+    const workflowId = childIds().recovery(this.p.runId, this.p.incidentId, this.attempt);
+    this.recoveryId = workflowId;
     this.note(`recovery attempt ${this.attempt}: ${cls}`, workflowId);
     let result: RecoveryResult | undefined;
     let failure: unknown;
@@ -237,17 +245,18 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentRe
   inc.note(halt.changed ? 'entries halted' : 'entries already halted', `halt_reason ${JSON.stringify(halt.haltReason)}`);
 
   if (p.ackTimer) {
+    const ackId = childIds().incidentAck(p.runId, p.incidentId);
     try {
       await startChild(incidentAckWorkflow, {
-        workflowId: workflowIds.incidentAck(p.runId, p.incidentId),
+        workflowId: ackId,
         // The timer ends with the incident.
         parentClosePolicy: ParentClosePolicy.TERMINATE,
         args: [{ runId: p.runId, incidentId: p.incidentId, severity: p.severity, openedAt: new Date(inc.openedAtMs).toISOString(), ...(p.ackSlaSeconds ? { ackSlaSeconds: p.ackSlaSeconds } : {}), ...(p.summary ? { summary: p.summary } : {}) }],
       });
-      inc.note('ack timer started', workflowIds.incidentAck(p.runId, p.incidentId));
+      inc.note('ack timer started', ackId);
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-      inc.note('ack timer already running', workflowIds.incidentAck(p.runId, p.incidentId));
+      inc.note('ack timer already running', ackId);
     }
   }
 

@@ -12,7 +12,7 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
 import type { IncidentInput, IncidentResult, IncidentStatus } from '../../src/domain/incident';
-import { recoveryWorkflowId, type RecoveryStatus } from '../../src/domain/recovery';
+import { type RecoveryStatus } from '../../src/domain/recovery';
 import type { AlertWatchResult } from '../../src/domain/watch';
 import { workflowIds } from '../../src/shared';
 import { alertWatchStatusQuery, forceResumeUpdate, reclassifyUpdate, recoveryStatusQuery, stopWatchUpdate } from '../../src/workflows/definitions';
@@ -152,7 +152,7 @@ test('drill incident status|list on a running incident; reclassify: bad class re
     workflowId,
     args: [{ runId, incidentId: id, target: sbx.targetName, severity: 'critical', cycleSeconds: 1, maxWaitSeconds: 120, ackTimer: false } satisfies IncidentInput],
   });
-  const rec1 = env.client.workflow.getHandle(recoveryWorkflowId(runId, id, 1));
+  const rec1 = env.client.workflow.getHandle(workflowIds.recovery(runId, id, 1));
   await waitFor('recovery attempt 1 cycling', async () => {
     const s = await rec1.query(recoveryStatusQuery).catch(() => undefined);
     return s && s.cycles >= 1 ? s : undefined;
@@ -187,7 +187,7 @@ test('drill incident status|list on a running incident; reclassify: bad class re
   // A valid class: recovery attempt 1 cancelled, attempt 2 for data quality.
   const action = await handle.executeUpdate(reclassifyUpdate, { args: [{ incidentClass: 'data_quality', reason: 'bars are stale, not a recon issue', by: 'alice' }] });
   expect(action).toMatchObject({ action: 'reclassify', by: 'alice', incidentClass: 'data_quality' });
-  const rec2 = env.client.workflow.getHandle(recoveryWorkflowId(runId, id, 2));
+  const rec2 = env.client.workflow.getHandle(workflowIds.recovery(runId, id, 2));
   const s2: RecoveryStatus = await waitFor('recovery attempt 2', () => rec2.query(recoveryStatusQuery).catch(() => undefined), { timeoutMs: 20000 });
   expect(s2).toMatchObject({ incidentClass: 'data_quality', attempt: 2 });
   expect((await rec1.describe()).status.name).toBe('CANCELLED');

@@ -15,7 +15,7 @@ import { createActivities } from '../../src/activities';
 import type { PagingConfig } from '../../src/config';
 import type { IncidentInput, IncidentResult } from '../../src/domain/incident';
 import { incidentEventSchema } from '../../src/domain/incident-events';
-import { recoveryWorkflowId } from '../../src/domain/recovery';
+
 import { workflowIds } from '../../src/shared';
 import { forceResumeUpdate, incidentStatusQuery, recoveryStatusQuery, triageQuery } from '../../src/workflows/definitions';
 import { startTestSandbox, waitFor, type TestSandbox } from '../helpers/sandbox';
@@ -79,7 +79,7 @@ function start(incidentId: string, input: Partial<IncidentInput> = {}) {
 }
 
 function recoveryOf(incidentId: string, attempt = 1) {
-  return env.client.workflow.getHandle(recoveryWorkflowId(sbx.config.runId, incidentId, attempt));
+  return env.client.workflow.getHandle(workflowIds.recovery(sbx.config.runId, incidentId, attempt));
 }
 
 async function waitRecovery(incidentId: string, what: string, ok: (s: Awaited<ReturnType<WorkflowHandle['query']>> & Record<string, unknown>) => boolean, timeoutMs = 30000) {
