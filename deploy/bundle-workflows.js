@@ -13,7 +13,9 @@ async function main() {
   const out = path.resolve(process.argv[2] || path.join(root, 'dist', 'workflow-bundle.js'));
   const workflowsPath = require.resolve(path.join(root, 'dist', 'workflows'));
   const started = Date.now();
-  const { code } = await bundleWorkflowCode({ workflowsPath });
+  // The same payload converter as src/worker.ts (PAYLOAD_CONVERTER_PATH): it must be built into the bundle.
+  const payloadConverterPath = require.resolve(path.join(root, 'dist', 'payload-converter'));
+  const { code } = await bundleWorkflowCode({ workflowsPath, payloadConverterPath });
   const tmp = `${out}.tmp-${process.pid}`;
   fs.writeFileSync(tmp, code);
   fs.renameSync(tmp, out);

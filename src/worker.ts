@@ -13,6 +13,8 @@ import { createLogger, temporalLoggerFor } from './logger';
 
 /** Where `npm run build` leaves the prebuilt workflow bundle. */
 export const PREBUILT_BUNDLE = path.join(__dirname, 'workflow-bundle.js');
+/** The payload converter of every worker and workflow bundle: undecodable payloads never wedge a workflow. */
+export const PAYLOAD_CONVERTER_PATH = require.resolve('./payload-converter');
 
 let runtimeInstalled = false;
 
@@ -52,6 +54,7 @@ export async function buildWorker(opts: BuildWorkerOptions): Promise<Worker> {
     taskQueue: opts.taskQueue ?? config.taskQueue,
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : workflowSource()),
     activities: opts.activities ?? createActivities({ config }),
+    dataConverter: { payloadConverterPath: PAYLOAD_CONVERTER_PATH },
     // Give in-flight activities time to finish on SIGTERM (a deploy), then stop.
     shutdownGraceTime: '10 seconds',
   });

@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { incidentIdSchema, runIdSchema, targetNameSchema } from './ids';
 import { type IncidentEvent } from './incident-events';
-import { type Severity } from './severity';
+import { severitySchema, type Severity } from './severity';
 import { sloThresholdOverridesSchema, type SloEvaluation, type SloState } from './slo';
 
 /** Per-incident tuning handed to each incident workflow the watcher starts. */
@@ -58,10 +58,45 @@ export interface BreachRecord {
   incidentId?: string;
 }
 
-export const watchCarriedSchema = z.custom<WatchCarried>(
-  (v) => typeof v === 'object' && v !== null && typeof (v as { counters?: unknown }).counters === 'object' && typeof (v as { incidents?: unknown }).incidents === 'object',
-  { error: 'carried must be the watcher state from continue-as-new' },
-);
+const count = z.number().int().nonnegative();
+/**
+ * The state carried over continue-as-new, checked field by field: it is part of the workflow's input,
+ * so a hand-written `carried` (Web UI, CLI) must fail as `InvalidInput` instead of crashing the
+ * workflow code that reads it. Cursors and the SLO state are checked by the activity that reads them.
+ * Loose at the top: a field added to {@link WatchCarried} later is carried, not stripped.
+ */
+export const watchCarriedSchema = z.looseObject({
+  cursors: z.record(z.string(), z.unknown()),
+  state: z.custom<SloState>((v) => typeof v === 'object' && v !== null && (v as { v?: unknown }).v === 1, { error: 'expected an SLO state (v: 1)' }).nullable(),
+  counters: z.object({
+    cycles: count,
+    linesRead: z.record(z.string(), count),
+    dataQualityErrors: count,
+    incidentEvents: count,
+    sloBreachEvents: count,
+    auditEvents: count,
+    breachesRecorded: count,
+  }),
+  incidents: z.record(z.string(), z.object({
+    source: z.enum(['target', 'watcher']),
+    openedAt: z.string(),
+    workflowId: z.string(),
+    outcome: z.enum(['started', 'already-exists']),
+  })),
+  breachStreaks: z.record(z.string(), count),
+  selfOpened: z.record(z.string(), z.string()),
+  recentBreaches: z.array(z.object({
+    at: z.string(),
+    source: z.enum(['target', 'watcher', 'artifacts']),
+    slo: z.string(),
+    value: z.number().nullable(),
+    threshold: z.number().nullable(),
+    severity: severitySchema,
+    incidentId: z.string().optional(),
+  })),
+  breaching: z.array(z.string()),
+  continuedAsNew: count,
+}, { error: 'carried must be the watcher state from continue-as-new' }) satisfies z.ZodType<WatchCarried, unknown>;
 
 export const alertWatchInputSchema = z.object({
   runId: runIdSchema,
@@ -83,6 +118,9 @@ export type AlertWatchParams = z.output<typeof alertWatchInputSchema>;
 
 export const stopWatchSchema = z.object({ reason: z.string().trim().min(1).max(500).optional(), by: z.string().trim().min(1).max(200).optional() });
 export type StopWatchRequest = z.input<typeof stopWatchSchema>;
+/** The stop signal / stopWatch update payload: absent or null means `{}` (both fields are optional). */
+export const stopWatchMessageSchema = z.preprocess((v) => v ?? {}, stopWatchSchema);
+export type StopWatchParams = z.output<typeof stopWatchSchema>;
 
 export interface AlertWatchStatus {
   runId: string;

@@ -13,7 +13,6 @@
  */
 import {
   allHandlersFinished,
-  ApplicationFailure,
   condition,
   continueAsNew,
   log,
@@ -32,12 +31,13 @@ import {
   alertWatchInputSchema,
   decideCycle,
   initialCarried,
-  stopWatchSchema,
+  stopWatchMessageSchema,
   type AlertWatchInput,
   type AlertWatchResult,
   type AlertWatchStatus,
   type BreachRecord,
   type IncidentToOpen,
+  type StopWatchParams,
   type WatchCarried,
 } from '../domain/watch';
 import { SA } from '../search-attributes';
@@ -45,7 +45,7 @@ import { COLLISION_FREE_IDS_PATCH, legacyWorkflowIds, workflowIds } from '../sha
 import { probe } from './activity-profiles';
 import { alertWatchStatusQuery, stopWatchSignal, stopWatchUpdate } from './definitions';
 import { incidentWorkflow } from './incident';
-import { describeIssues, INVALID_INPUT, parseOrFail } from './validation';
+import { parseOrFail, signalHandlerFor, validatorFor } from './validation';
 
 const { watchCycle } = proxyActivities<Activities>(probe);
 
@@ -73,23 +73,21 @@ export async function alertWatchWorkflow(input: AlertWatchInput): Promise<AlertW
     lastEvaluation,
     ...(stop?.reason ? { stopReason: stop.reason } : {}),
   });
-  const requestStop = (req: unknown) => {
-    const r = stopWatchSchema.parse(req ?? {});
+  const requestStop = (r: StopWatchParams) => {
     stop ??= { by: r.by ?? null, reason: r.reason ?? null };
     state = 'stopping';
   };
 
   setHandler(alertWatchStatusQuery, status, { description: 'Cycle count, lines read per file, data quality errors (corrupt lines), recorded breaches, incidents opened, continue-as-new count.' });
-  setHandler(stopWatchSignal, (req) => requestStop(req), { description: 'Stop watching after the current cycle: { "reason": "...", "by": "..." } (both optional).' });
+  // A bad stop signal is logged and dropped (it used to throw here and wedge the watcher); a bad
+  // stopWatch update is rejected by its validator before history.
+  setHandler(stopWatchSignal, signalHandlerFor(stopWatchMessageSchema, 'stop', requestStop), { description: 'Stop watching after the current cycle: { "reason": "...", "by": "..." } (both optional).' });
   setHandler(stopWatchUpdate, (req) => {
-    requestStop(req);
+    requestStop(parseOrFail(stopWatchMessageSchema, req, 'stop'));
     return status();
   }, {
     description: 'Stop watching after the current cycle and answer with the status: { "reason": "...", "by": "..." }.',
-    validator: (req) => {
-      const r = stopWatchSchema.safeParse(req ?? {});
-      if (!r.success) throw ApplicationFailure.nonRetryable(`invalid stop: ${describeIssues(r.error)}`, INVALID_INPUT);
-    },
+    validator: validatorFor(stopWatchMessageSchema, 'stop'),
   });
   upsertSearchAttributes([
     { key: SA.runId, value: p.runId },

@@ -7,7 +7,6 @@
  */
 import {
   allHandlersFinished,
-  ApplicationFailure,
   condition,
   log,
   proxyActivities,
@@ -38,7 +37,7 @@ import {
 import { SA } from '../search-attributes';
 import { paging, shortIo } from './activity-profiles';
 import { acknowledgeUpdate, incidentAckStatusQuery } from './definitions';
-import { describeIssues, INVALID_INPUT, parseOrFail } from './validation';
+import { parseOrFail, validatorFor } from './validation';
 
 const { pageEscalation } = proxyActivities<Activities>(paging);
 const { recordIncidentAck } = proxyActivities<Activities>(shortIo);
@@ -84,7 +83,7 @@ class AckTimer {
   /** Idempotent: the first ack is recorded; every later one gets the first back. */
   async acknowledge(req: AcknowledgeRequest): Promise<AckRecord> {
     if (this.ack) return this.ack;
-    const parsed = acknowledgeSchema.parse(req);
+    const parsed = parseOrFail(acknowledgeSchema, req, 'acknowledge');
     const ack = makeAckRecord(parsed, this.openedAtMs, Date.now(), this.params.ackSlaSeconds);
     this.ack = ack;
     publishState(this.phase);
@@ -144,10 +143,7 @@ export async function incidentAckWorkflow(input: IncidentAckInput): Promise<Inci
   });
   setHandler(acknowledgeUpdate, (req) => timer.acknowledge(req), {
     description: 'Acknowledge the incident: { "ackBy": "<on-call>", "notes": "<mitigation status>" }. Returns the recorded ack with its latency and SLA verdict; a second ack returns the first.',
-    validator: (req) => {
-      const r = acknowledgeSchema.safeParse(req);
-      if (!r.success) throw ApplicationFailure.nonRetryable(`invalid acknowledge: ${describeIssues(r.error)}`, INVALID_INPUT);
-    },
+    validator: validatorFor(acknowledgeSchema, 'acknowledge'),
   });
   upsertSearchAttributes([
     { key: SA.runId, value: params.runId },

@@ -50,7 +50,7 @@ import { probe, shortIo } from './activity-profiles';
 import { forceResumeUpdate, incidentStatusQuery, reclassifyUpdate, triageQuery } from './definitions';
 import { incidentAckWorkflow } from './incident-ack';
 import { recoveryWorkflow } from './recovery';
-import { describeIssues, INVALID_INPUT, parseOrFail } from './validation';
+import { parseOrFail, validatorFor } from './validation';
 
 const { triageIncident, recoveryProbe, gatewayHalt } = proxyActivities<Activities>(probe);
 const { gatewayResume, appendIncidentResolved } = proxyActivities<Activities>(shortIo);
@@ -113,7 +113,7 @@ class Incident {
   }
 
   forceResume(req: unknown): OperatorAction {
-    const r = forceResumeSchema.parse(req);
+    const r = parseOrFail(forceResumeSchema, req, 'forceResume');
     const action: OperatorAction = { action: 'forceResume', at: new Date(Date.now()).toISOString(), by: r.by, reason: r.reason };
     this.forced ??= action;
     this.operatorActions.push(action);
@@ -123,7 +123,7 @@ class Incident {
   }
 
   reclassify(req: unknown): OperatorAction {
-    const r = reclassifySchema.parse(req);
+    const r = parseOrFail(reclassifySchema, req, 'reclassify');
     const action: OperatorAction = { action: 'reclassify', at: new Date(Date.now()).toISOString(), by: r.by, reason: r.reason, incidentClass: r.incidentClass };
     this.reclassifyTo = action;
     this.operatorActions.push(action);
@@ -210,16 +210,14 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentRe
   setHandler(forceResumeUpdate, (req) => inc.forceResume(req), {
     description: 'Resume entries without the recovery criteria: { "reason": "<why>", "by": "<identity>" }. Audited in the timeline, the result and incident_resolved.',
     validator: (req) => {
-      const r = forceResumeSchema.safeParse(req);
-      if (!r.success) throw ApplicationFailure.nonRetryable(`invalid forceResume: ${describeIssues(r.error)}`, INVALID_INPUT);
+      validatorFor(forceResumeSchema, 'forceResume')(req);
       if (inc.phase === 'resuming' || inc.phase === 'resolved') throw ApplicationFailure.nonRetryable(`incident is already ${inc.phase}`, 'IncidentClosed');
     },
   });
   setHandler(reclassifyUpdate, (req) => inc.reclassify(req), {
     description: 'Change the incident class and restart recovery for it: { "incidentClass": "data_quality|reconciliation|broker_connectivity", "reason": "<why>", "by": "<identity>" }.',
     validator: (req) => {
-      const r = reclassifySchema.safeParse(req);
-      if (!r.success) throw ApplicationFailure.nonRetryable(`invalid reclassify: ${describeIssues(r.error)}`, INVALID_INPUT);
+      validatorFor(reclassifySchema, 'reclassify')(req);
       if (inc.phase === 'resuming' || inc.phase === 'resolved' || inc.forced) throw ApplicationFailure.nonRetryable(`incident is already ${inc.forced ? 'being force-resumed' : inc.phase}`, 'IncidentClosed');
     },
   });

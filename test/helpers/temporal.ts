@@ -69,6 +69,7 @@ let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
   bundle ??= bundleWorkflowCode({
     workflowsPath: path.resolve(__dirname, '../../src/workflows/index.ts'),
+    payloadConverterPath: path.resolve(__dirname, '../../src/payload-converter.ts'),
     logger: new DefaultLogger('WARN'),
   });
   return bundle;
