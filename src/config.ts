@@ -11,6 +11,7 @@ import { loadClientConnectConfig, type ClientConnectConfig } from '@temporalio/e
 import { z } from 'zod';
 import { DEFAULT_NAMESPACE, DEFAULT_TASK_QUEUE } from './shared';
 import { severitySchema } from './domain/severity';
+import { envAllowVariableSchema } from './domain/target-env';
 
 const boolFromEnv = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'expected true or false' })
@@ -46,6 +47,7 @@ const envSchema = z
     SLO_PAGING_FORMAT: z.enum(['json', 'pagerduty'], { error: 'expected json or pagerduty' }).default('json'),
     SLO_PAGING_ROUTING_KEY: z.string().min(1).optional(),
     SLO_PAGING_TIMEOUT_MS: z.coerce.number({ error: 'expected milliseconds' }).int().min(100).max(120000).default(10000),
+    DRILL_TARGET_ENV_ALLOW: envAllowVariableSchema.optional(),
   })
   .superRefine((v, ctx) => {
     if (v.SLO_PAGING_ENABLED && !v.SLO_PAGING_WEBHOOK_URL) {
@@ -78,6 +80,8 @@ export interface Config {
   runsDir: string;
   uiPort: number;
   paging: PagingConfig;
+  /** Variables passed to target commands beyond the defaults (`domain/target-env.ts`). */
+  targetEnvAllow: readonly string[];
 }
 
 export class ConfigError extends Error {
@@ -132,6 +136,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
       routingKey: v.SLO_PAGING_ROUTING_KEY,
       timeoutMs: v.SLO_PAGING_TIMEOUT_MS,
     },
+    targetEnvAllow: v.DRILL_TARGET_ENV_ALLOW ?? [],
   };
   return deepFreeze(config);
 }
@@ -177,4 +182,5 @@ export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; me
   { name: 'SLO_PAGING_FORMAT', default: 'json', meaning: 'json or pagerduty (Events API v2)' },
   { name: 'SLO_PAGING_ROUTING_KEY', default: '—', meaning: 'PagerDuty routing key (secret)' },
   { name: 'SLO_PAGING_TIMEOUT_MS', default: '10000', meaning: 'timeout of one webhook POST' },
+  { name: 'DRILL_TARGET_ENV_ALLOW', default: '—', meaning: 'extra variables target commands get (names or PREFIX*; docs/target-contract.md)' },
 ];

@@ -19,7 +19,7 @@ import { createRuntimeStateActivities } from './runtime-state';
 
 export interface ActivityDeps {
   /** `resultsDir` (drills read, promotions written) defaults to the parent of `runsDir`. */
-  config: Pick<Config, 'paging' | 'runsDir'> & Partial<Pick<Config, 'stateDir' | 'resultsDir'>>;
+  config: Pick<Config, 'paging' | 'runsDir'> & Partial<Pick<Config, 'stateDir' | 'resultsDir' | 'targetEnvAllow'>>;
   /** Target name → config. Default: the targets file (`DRILL_TARGETS_FILE`, else `targets.json`), re-read on change. */
   targets?: TargetResolver;
 }
@@ -36,7 +36,11 @@ export function createActivities(deps: ActivityDeps) {
 
 /** Gateway, process control, runtime state and broker adapters: one set per worker, any number of targets. */
 function targetActivities(deps: ActivityDeps) {
-  const target = { targets: deps.targets ?? fileTargetResolver(), opsDir: path.join(deps.config.stateDir ?? '.drill-runner', 'ops') };
+  const target = {
+    targets: deps.targets ?? fileTargetResolver(),
+    opsDir: path.join(deps.config.stateDir ?? '.drill-runner', 'ops'),
+    envAllow: deps.config.targetEnvAllow ?? [],
+  };
   return {
     ...createGatewayActivities(target),
     ...createProcessControlActivities(target),

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/activity';
 import { z } from 'zod';
 import { targetNameSchema, type ProcessAdapterConfig, type TargetConfig } from '../domain/target';
+import { targetCommandEnv } from '../domain/target-env';
 import { resolveInside, writeFileAtomic } from '../io/files';
 import { SandboxControlError, startSandbox, stopSandbox } from '../sandbox/control';
 import { cancellationSignal, errorKind, getJson, heartbeat, parseInput, resolveTarget, type TargetActivityDeps } from './target-input';
@@ -75,12 +76,13 @@ const TAIL = 2000;
 /**
  * Runs `sh -c command` in its own process group; on timeout (or activity cancellation) the group is
  * killed. Resolves on the shell's exit, not on its pipes closing: a start command may leave a
- * daemon holding them.
+ * daemon holding them. The command gets only the allowed variables of the worker's environment
+ * (`targetCommandEnv`: the defaults plus `envAllow`), never the worker's secrets.
  */
-export function runShell(command: string, o: { timeoutMs: number; cwd?: string; env?: NodeJS.ProcessEnv }): Promise<CommandOutcome> {
+export function runShell(command: string, o: { timeoutMs: number; cwd?: string; envAllow?: readonly string[] }): Promise<CommandOutcome> {
   return new Promise((resolve, reject) => {
     const t0 = Date.now();
-    const child = spawn('sh', ['-c', command], { cwd: o.cwd, env: { ...process.env, ...(o.env ?? {}) }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('sh', ['-c', command], { cwd: o.cwd, env: targetCommandEnv(process.env, o.envAllow), detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let timedOut = false;
@@ -133,6 +135,13 @@ async function readMarker<T>(file: string): Promise<T | undefined> {
 }
 
 export function createProcessControlActivities(deps: TargetActivityDeps) {
+  /** What a target's commands may see: `DRILL_TARGET_ENV_ALLOW` plus the target's own `envAllow`. */
+  const envAllow = (p: ProcessAdapterConfig): string[] => [...(deps.envAllow ?? []), ...(p.envAllow ?? [])];
+  const shell = (p: Extract<ProcessAdapterConfig, { adapter: 'shell' }>, timeoutMs?: number) => ({
+    timeoutMs: timeoutMs ?? p.timeoutSeconds * 1000,
+    envAllow: envAllow(p),
+    ...(p.cwd ? { cwd: p.cwd } : {}),
+  });
   const markerFiles = (action: Action, key: string) => ({
     done: resolveInside(deps.opsDir, `${action}.${key}.done`),
     pending: resolveInside(deps.opsDir, `${action}.${key}.pending`),
@@ -150,7 +159,7 @@ export function createProcessControlActivities(deps: TargetActivityDeps) {
         return { adapter: 'sandbox', healthy: false, checkedAt, detail: `unreachable (${errorKind(err)})` };
       }
     }
-    const c = await runShell(p.health, { timeoutMs: timeoutMs ?? p.timeoutSeconds * 1000, ...(p.cwd ? { cwd: p.cwd } : {}) });
+    const c = await runShell(p.health, shell(p, timeoutMs));
     return { adapter: 'shell', healthy: c.exitCode === 0 && !c.timedOut, checkedAt, detail: describe(c) };
   }
 
@@ -191,7 +200,7 @@ export function createProcessControlActivities(deps: TargetActivityDeps) {
     }
     const timer = setInterval(() => heartbeat({ stopping: target }), 1000);
     try {
-      const c = await runShell(p.stop, { timeoutMs: p.timeoutSeconds * 1000, ...(p.cwd ? { cwd: p.cwd } : {}) });
+      const c = await runShell(p.stop, shell(p));
       if (c.timedOut) throw ApplicationFailure.retryable(`${target}: stop command ${describe(c)}`, 'ProcessCommandTimeout');
       if (c.exitCode !== 0) throw ApplicationFailure.retryable(`${target}: stop command failed: ${describe(c)}`, 'ProcessCommandFailed');
       return { adapter: 'shell', stopRequestedAt, stoppedAt: new Date().toISOString(), wasRunning: true, detail: describe(c) };
@@ -206,14 +215,14 @@ export function createProcessControlActivities(deps: TargetActivityDeps) {
     if (p.adapter === 'sandbox') {
       if (!p.configFile) throw ApplicationFailure.nonRetryable(`${target}: process.configFile is required to start a sandbox (a stopped process has no URL to call)`, 'InvalidTargetConfig');
       try {
-        const r = await startSandbox({ configFile: p.configFile, wait: false });
+        const r = await startSandbox({ configFile: p.configFile, wait: false, baseEnv: targetCommandEnv(process.env, envAllow(p)) });
         return { adapter: 'sandbox', startRequestedAt: r.startRequestedAt, startReturnedAt: new Date().toISOString(), alreadyRunning: r.alreadyRunning, pid: r.pid, detail: r.alreadyRunning ? 'already running' : 'spawned' };
       } catch (err) {
         if (err instanceof SandboxControlError) throw ApplicationFailure.nonRetryable(`${target}: ${err.message}`, 'InvalidTargetConfig');
         throw err;
       }
     }
-    const c = await runShell(p.start, { timeoutMs: p.timeoutSeconds * 1000, ...(p.cwd ? { cwd: p.cwd } : {}) });
+    const c = await runShell(p.start, shell(p));
     if (c.timedOut) throw ApplicationFailure.retryable(`${target}: start command ${describe(c)}`, 'ProcessCommandTimeout');
     if (c.exitCode !== 0) throw ApplicationFailure.retryable(`${target}: start command failed: ${describe(c)}`, 'ProcessCommandFailed');
     return { adapter: 'shell', startRequestedAt, startReturnedAt: new Date().toISOString(), alreadyRunning: false, detail: describe(c) };

@@ -13,6 +13,8 @@ export interface TargetActivityDeps {
   targets: TargetResolver;
   /** Where keyed operations leave their markers (`<DRILL_STATE_DIR>/ops`). */
   opsDir: string;
+  /** `DRILL_TARGET_ENV_ALLOW`: variables every target command gets beyond the defaults. */
+  envAllow?: readonly string[];
 }
 
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {

@@ -22,7 +22,7 @@ export interface ChaosCommandOptions {
   detectionSeconds?: number;
 }
 
-export async function chaosCommand(o: ChaosCommandOptions, deps: { config: Pick<Config, 'stateDir' | 'resultsDir' | 'temporal' | 'taskQueue' | 'uiPort'>; env?: NodeJS.ProcessEnv }): Promise<{ report: ChaosDrillReport; output: string }> {
+export async function chaosCommand(o: ChaosCommandOptions, deps: { config: Pick<Config, 'stateDir' | 'resultsDir' | 'temporal' | 'taskQueue' | 'uiPort'> & Partial<Pick<Config, 'targetEnvAllow'>>; env?: NodeJS.ProcessEnv }): Promise<{ report: ChaosDrillReport; output: string }> {
   const target = await defaultTarget(o.target, deps);
   const scenarios = o.scenarios?.split(',').map((s) => s.trim()).filter(Boolean).map((s) => {
     const r = chaosScenarioSchema.safeParse(s);
@@ -32,7 +32,7 @@ export async function chaosCommand(o: ChaosCommandOptions, deps: { config: Pick<
   const env = deps.env ?? process.env;
   const file = env.DRILL_TARGETS_FILE ? targetsFilePath(env) : [targetsFilePath({}), path.join(deps.config.stateDir, 'targets.json')].find((f) => fs.existsSync(f)) ?? targetsFilePath({});
   const report = await runChaosDrill(
-    { targets: fileTargetResolver(file), opsDir: path.join(deps.config.stateDir, 'ops') },
+    { targets: fileTargetResolver(file), opsDir: path.join(deps.config.stateDir, 'ops'), envAllow: deps.config.targetEnvAllow ?? [] },
     { target, ...(scenarios ? { scenarios } : {}), ...(o.seed !== undefined ? { seed: o.seed } : {}), ...(o.detectionSeconds !== undefined ? { detectionSeconds: o.detectionSeconds } : {}) },
   );
   const output = path.resolve(o.output ?? path.join(deps.config.resultsDir, CHAOS_LATEST_FILE));

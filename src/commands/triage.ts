@@ -20,7 +20,7 @@ export interface TriageOptions {
 }
 
 export interface TriageDeps {
-  config: Pick<Config, 'stateDir'>;
+  config: Pick<Config, 'stateDir'> & Partial<Pick<Config, 'targetEnvAllow'>>;
   targetsFile?: string;
 }
 
@@ -49,7 +49,7 @@ export async function triageCommand(o: TriageOptions, deps: TriageDeps): Promise
   const t = await targetForRun(o.runId, o.target, deps.targetsFile ?? targetsFilePath());
   try {
     return await gatherTriage(
-      { targets: t.resolver, opsDir: path.join(deps.config.stateDir, 'ops') },
+      { targets: t.resolver, opsDir: path.join(deps.config.stateDir, 'ops'), envAllow: deps.config.targetEnvAllow ?? [] },
       { runId: o.runId, target: t.name, ...(o.incidentId ? { incidentId: o.incidentId } : {}), write: o.write ?? false },
     );
   } catch (err) {

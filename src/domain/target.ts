@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { runIdSchema, targetNameSchema } from './ids';
+import { envAllowListSchema } from './target-env';
 
 const isoTs = z.iso.datetime({ offset: true, error: 'expected an ISO 8601 date-time' });
 const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
@@ -30,6 +31,8 @@ export const sandboxProcessSchema = z.object({
   configFile: nonEmpty('configFile').optional(),
   /** Bound on one stop (graceful flush and exit) or start. */
   timeoutSeconds: z.number().int().positive().max(3600).default(60),
+  /** Variables the spawned sandbox gets beyond the defaults (see `domain/target-env.ts`). */
+  envAllow: envAllowListSchema.optional(),
 });
 
 /** Any deployment: shell commands (systemctl, docker, kubectl, ...). Exit code 0 means success/healthy. */
@@ -41,6 +44,8 @@ export const shellProcessSchema = z.object({
   timeoutSeconds: z.number().int().positive().max(3600).default(120),
   /** Working directory of the commands (default: the worker's). */
   cwd: nonEmpty('cwd').optional(),
+  /** Variables the commands get beyond the defaults, e.g. `["AWS_PROFILE", "KUBE_*"]` (see `domain/target-env.ts`). */
+  envAllow: envAllowListSchema.optional(),
 });
 
 export const processAdapterSchema = z.discriminatedUnion('adapter', [sandboxProcessSchema, shellProcessSchema], {

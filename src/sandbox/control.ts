@@ -90,6 +90,8 @@ export interface StartOptions {
   timeoutMs?: number;
   /** Extra environment for the child. */
   env?: NodeJS.ProcessEnv;
+  /** The environment `env` is added to (default: this process's). The worker passes only the allowed variables. */
+  baseEnv?: NodeJS.ProcessEnv;
 }
 
 export interface StartResult {
@@ -118,7 +120,7 @@ export async function startSandbox(o: StartOptions): Promise<StartResult> {
     const child = spawn(process.execPath, [main, '--config', config.configFile!], {
       detached: true,
       stdio: ['ignore', log, log],
-      env: { ...process.env, ...(o.env ?? {}) },
+      env: { ...(o.baseEnv ?? process.env), ...(o.env ?? {}) },
     });
     if (!child.pid) throw new SandboxControlError('spawn failed: no pid');
     child.on('exit', (code, signal) => (exited = { code, signal }));
