@@ -353,12 +353,16 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
     .command('audit')
     .description('The runner\'s append-only, hash-chained audit log')
     .command('verify')
-    .description('Re-walk the hash chain; exit 0 intact, 1 broken (the lines are named), 2 no log')
+    .description('Re-walk the hash chain and check its head against the checkpoint, drill reports and evidence bundles; exit 0 intact, 1 broken (edited, removed, reordered, truncated, wiped or recomputed: named), 2 no log')
     .option('--file <path>', 'audit log (default: <DRILL_RESULTS_DIR>/audit/drill-runner.jsonl)')
-    .addHelpText('after', examples('drill audit verify', 'drill audit verify --file /srv/drill/results/audit/drill-runner.jsonl'))
-    .action(async (o: { file?: string }) => {
+    .option('--json', 'print the result as JSON')
+    .addHelpText('after', examples('drill audit verify', 'drill audit verify --file /srv/drill/results/audit/drill-runner.jsonl', 'drill audit verify --json'))
+    .action(async (o: { file?: string; json?: boolean }) => {
       const r = await auditVerify(o, { resultsDir: cfg().resultsDir });
-      if (r.ok) output.out(`audit log intact: ${r.lines} lines, last hash ${r.lastHash} (${r.file})`);
+      if (o.json) {
+        output.out(JSON.stringify(r, null, 2));
+        if (!r.ok) setExit(1);
+      } else if (r.ok) output.out(`audit log intact: ${r.lines} lines, last hash ${r.lastHash}, ${r.anchors} anchor(s) agree (${r.file})`);
       else {
         for (const p of r.problems) output.out(p);
         output.out(`audit log BROKEN: ${r.problems.length} problem(s) in ${r.lines} lines (${r.file})`);

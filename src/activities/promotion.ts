@@ -21,6 +21,8 @@ import {
 import { DRILL_REPORT_FILE, DRILLS_DIR, drillEvidenceSchema, pickLatestDrill, type FoundDrill } from '../domain/promotion-drill';
 import { runIdSchema, targetNameSchema } from '../domain/ids';
 import { initialSloState } from '../domain/slo';
+import { BUNDLE_AUDIT_HEAD_FILE } from '../io/audit-anchors';
+import { readAuditHead } from '../io/audit-log';
 import { PathEscapeError, resolveInside } from '../io/files';
 import { InvalidRunIdError, runDir } from '../io/run-artifacts';
 import { foldRunArtifacts, readLatestJson, type RunArtifactCursors, type RunArtifactFileKey } from '../io/tail';
@@ -224,6 +226,8 @@ export function createPromotionActivities(deps: PromotionActivityDeps) {
         }
         entries.push({ path: `drill/${DRILL_REPORT_FILE}`, copyFrom: from });
       }
+      // Anchor the audit log: its head as of now, covered by the manifest (see domain/audit.ts).
+      entries.push({ path: BUNDLE_AUDIT_HEAD_FILE, content: `${JSON.stringify(await readAuditHead(deps.resultsDir), null, 2)}\n` });
       const written = await writeBundleAtomically(finalDir, entries, verdict.data.evaluatedAt, { experimentId, runId, result: verdict.data.result }, (p) => heartbeat({ writing: p }));
       return { dir: written.dir, files: written.files, manifestSha256: written.manifestSha256, markdown };
     },

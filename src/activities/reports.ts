@@ -10,7 +10,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { ChaosDrillReport } from '../domain/drill';
 import { DRILL_REPORT_FILE, DRILLS_DIR, drillReportSchema, type DrillReport, type DrillReportInput } from '../domain/drill-report';
 import { drillIdSchema } from '../domain/ids';
-import { appendAuditEvent, type AuditAppendResult } from '../io/audit-log';
+import { appendAuditEvent, AuditChainBrokenError, readAuditHead, type AuditAppendResult } from '../io/audit-log';
 import { resolveInside, writeFileAtomic } from '../io/files';
 import { renderDrillHtml, renderDrillMarkdown } from '../report/drill-report';
 
@@ -31,7 +31,9 @@ export function drillReportPaths(resultsDir: string, drillId: string): DrillRepo
 
 /** Validates and writes the three files. Same input, same files: a retry is harmless. */
 export async function writeDrillReportFiles(resultsDir: string, input: DrillReportInput): Promise<DrillReportPaths & { report: DrillReport }> {
-  const r = drillReportSchema.safeParse(input);
+  // Anchor the audit log: its head as of now goes into the report (see domain/audit.ts).
+  const auditHead = await readAuditHead(resultsDir);
+  const r = drillReportSchema.safeParse({ ...input, auditHead });
   if (!r.success) throw ApplicationFailure.nonRetryable(`drill report does not match its schema: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, 'InvalidInput');
   const p = drillReportPaths(resultsDir, r.data.drillId);
   await fs.mkdir(p.dir, { recursive: true });
@@ -91,7 +93,13 @@ export function createReportActivities(resultsDir: string) {
     },
     /** The runner's audit event for a finished drill (once per drill id). */
     async appendDrillAudit(input: { drillId: string; event: Record<string, unknown> }): Promise<AuditAppendResult> {
-      return appendAuditEvent(resultsDir, `drill:${input.drillId}`, { event_type: 'dr_drill_completed', drill_id: input.drillId, ...input.event });
+      try {
+        return await appendAuditEvent(resultsDir, `drill:${input.drillId}`, { event_type: 'dr_drill_completed', drill_id: input.drillId, ...input.event });
+      } catch (err) {
+        // Retrying cannot repair a log that contradicts its checkpoint: an operator must look.
+        if (err instanceof AuditChainBrokenError) throw ApplicationFailure.nonRetryable(err.message, 'AuditChainBroken');
+        throw err;
+      }
     },
     /** Reports on disk (for the overdue check). */
     async listDrillReports(): Promise<{ reports: FoundDrillReport[]; problems: string[] }> {

@@ -5,6 +5,7 @@
  * newer writer's additions pass through. Also the "overdue drill" check shared with the gate.
  */
 import { z } from 'zod';
+import { recordedAuditHeadSchema } from './audit';
 
 const iso = z.iso.datetime({ offset: true, error: 'expected an ISO 8601 date-time' });
 
@@ -72,6 +73,8 @@ export const drillReportSchema = z.looseObject({
   chaos: z.array(chaosResultSchema).default([]),
   checks: z.array(checkSchema).default([]),
   rollback: z.array(z.string()).default([]),
+  /** The runner's audit log head when the report was written (an anchor: `drill audit verify`). */
+  auditHead: recordedAuditHeadSchema.optional(),
 });
 export type DrillReport = z.infer<typeof drillReportSchema>;
 export type DrillReportInput = z.input<typeof drillReportSchema>;

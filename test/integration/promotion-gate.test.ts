@@ -96,6 +96,7 @@ test('the workflow gathers, decides and writes a bundle whose manifest verifies'
     'artifacts/ops_slo_events.jsonl',
     'artifacts/order_reconciliation_events.jsonl',
     'artifacts/position_reconciliation_events.jsonl',
+    'audit-head.json',
     'drill/report.json',
     'manifest.json',
     'verdict.json',
@@ -109,10 +110,10 @@ test('the workflow gathers, decides and writes a bundle whose manifest verifies'
   expect(promotionVerdictSchema.parse(JSON.parse(fs.readFileSync(path.join(dir, 'verdict.json'), 'utf8')))).toEqual(r.verdict);
   expect(fs.readFileSync(path.join(dir, 'verdict.md'), 'utf8')).toBe(r.markdown);
   const manifest = manifestSchema.parse(JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')));
-  expect(manifest.files).toHaveLength(9);
+  expect(manifest.files).toHaveLength(10);
   expect(manifest.subject).toEqual({ experimentId, runId, result: 'pass' });
   const v = await verifyBundle(dir);
-  expect(v).toMatchObject({ ok: true, verified: 9, changed: [], missing: [], extra: [], manifestSha256: r.bundle.manifestSha256 });
+  expect(v).toMatchObject({ ok: true, verified: 10, changed: [], missing: [], extra: [], manifestSha256: r.bundle.manifestSha256 });
   // No temp or aside folders left next to it.
   expect(fs.readdirSync(path.dirname(dir))).toEqual([runId]);
 
@@ -152,7 +153,7 @@ test('`drill promote` exit 0 on pass: criteria table, step summary appended; a r
   expect(secondVerdict.workflow.runId).not.toBe(firstVerdict.workflow.runId);
   const ok = await drill(['verify-bundle', dir]);
   expect(ok.code).toBe(0);
-  expect(ok.stdout).toMatch(/^OK: .* 9 file\(s\) verified/);
+  expect(ok.stdout).toMatch(/^OK: .* 10 file\(s\) verified/);
 
   fs.appendFileSync(path.join(dir, 'artifacts/ops_slo_events.jsonl'), '{"forged":true}\n');
   const changed = await drill(['verify-bundle', dir]);
