@@ -18,6 +18,8 @@ module.exports = {
   maxWorkers: 2,
   projects: [
     project('unit', 10000),
+    // Generated hostile input (fast-check, >= 1,000 cases per boundary) against the real parsing code.
+    project('hostile', 120000),
     project('activities', 60000),
     project('workflow', 120000),
     project('integration', 180000),

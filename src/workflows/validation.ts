@@ -27,8 +27,10 @@ export type MessageParse<T> = { ok: true; data: T } | { ok: false; error: string
 function preCheck(value: unknown): string | undefined {
   if (isUndecodable(value)) return `(input): the payload could not be decoded (encoding "${value.encoding}": ${value.error})`;
   if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
-    const proto: unknown = Object.getPrototypeOf(value);
-    if (proto !== Object.prototype && proto !== null) {
+    // Plain: tagged Object, made by a literal or JSON.parse (its prototype is an Object.prototype, of
+    // whichever realm, or null). Class instances, typed arrays and dates are not.
+    const proto = Object.getPrototypeOf(value) as object | null;
+    if (Object.prototype.toString.call(value) !== '[object Object]' || (proto !== null && Object.getPrototypeOf(proto) !== null)) {
       const kind = (value as { constructor?: { name?: string } }).constructor?.name ?? 'object';
       return `(input): expected a JSON object, got ${kind === 'Uint8Array' ? 'binary data' : kind}`;
     }

@@ -73,7 +73,7 @@ export async function checkHostile<T>(spec: HostileSpec<T>): Promise<BoundaryRec
         const label = await spec.run(value);
         if (counting) outcomes[label] = (outcomes[label] ?? 0) + 1;
       }),
-      { numRuns: runs, seed, endOnFailure: false },
+      { numRuns: runs, seed, includeErrorInReport: true },
     );
   } catch (err) {
     counting = false;
