@@ -153,7 +153,8 @@ function loadEnvconfig(raw: Record<string, string>): ClientConnectConfig {
 }
 
 function deepFreeze<T>(o: T): T {
-  if (o && typeof o === 'object' && !Object.isFrozen(o)) {
+  // Typed arrays (TLS certificates and keys read by envconfig) cannot be frozen: leave them as they are.
+  if (o && typeof o === 'object' && !Object.isFrozen(o) && !ArrayBuffer.isView(o)) {
     Object.freeze(o);
     for (const value of Object.values(o as object)) deepFreeze(value);
   }

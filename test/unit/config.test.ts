@@ -59,3 +59,25 @@ test('several bad variables are all reported at once; secrets are never echoed',
   expect(p.map((x) => x.split(':')[0]).sort()).toEqual(['DRILL_UI_PORT', 'SLO_PAGING_ENABLED', 'SLO_PAGING_WEBHOOK_URL']);
   expect(p.join('\n')).not.toMatch(/s3cr3t/);
 });
+
+test('mTLS from files loads (the certificate bytes are not frozen: typed arrays cannot be); DRILL_TARGET_ENV_ALLOW is read', () => {
+  const fs = jest.requireActual<typeof import('node:fs')>('node:fs');
+  const os = jest.requireActual<typeof import('node:os')>('node:os');
+  const path = jest.requireActual<typeof import('node:path')>('node:path');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'config-tls-'));
+  try {
+    for (const f of ['ca.pem', 'cert.pem', 'key.pem']) fs.writeFileSync(path.join(dir, f), `-----BEGIN ${f}-----\nAAAA\n-----END ${f}-----\n`);
+    const c = loadConfig({
+      HOME: '/nonexistent',
+      TEMPORAL_TLS_SERVER_CA_CERT_PATH: path.join(dir, 'ca.pem'),
+      TEMPORAL_TLS_CLIENT_CERT_PATH: path.join(dir, 'cert.pem'),
+      TEMPORAL_TLS_CLIENT_KEY_PATH: path.join(dir, 'key.pem'),
+      DRILL_TARGET_ENV_ALLOW: 'KUBECONFIG AWS_*',
+    }, '/work');
+    expect(c.temporal.connectionOptions.tls).toBeTruthy();
+    expect(Object.isFrozen(c.temporal)).toBe(true);
+    expect(c.targetEnvAllow).toEqual(['KUBECONFIG', 'AWS_*']);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
