@@ -3,13 +3,14 @@
  * this entry maps errors to exit codes: 0 ok, 1 the thing checked failed (or is unknown), 2 error
  * (bad input, no server, misconfiguration).
  */
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ackTimerStart, ackTimerStatus } from './commands/ack-timer';
 import { auditVerify } from './commands/audit';
 import { chaosCommand } from './commands/chaos';
 import { runDevDrill, startDev } from './commands/dev';
 import { incidentList, incidentStatus } from './commands/incident';
 import { describeAck, incidentAckCommand } from './commands/incident-ack';
+import { checkNumberFlag } from './commands/flags';
 import { CommandError, processOutput, type Output } from './commands/output';
 import { describeVerification, promoteCommand, verifyBundleCommand } from './commands/promote';
 import { describeDrillResult, runWeeklyCommand } from './commands/run';
@@ -24,6 +25,13 @@ import { renderVerdictTable } from './domain/promotion';
 import { describeTriage } from './domain/triage';
 import { createLogger } from './logger';
 import { runWorker } from './worker';
+
+/** Commander's parser for number flags: `abc` or an empty value is a usage error naming the flag, not NaN or 0. */
+function numberArg(v: string): number {
+  const n = Number(v);
+  if (v.trim() === '' || Number.isNaN(n)) throw new InvalidArgumentError('expected a number.');
+  return n;
+}
 
 function examples(...lines: string[]): string {
   return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
@@ -106,7 +114,7 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
   };
   scheduleAction('create', 'Create the weekly drill schedule (idempotent: an existing one is updated to this spec)', (c) =>
     c.option('--day <day>', 'day of week, e.g. SUNDAY', 'SUNDAY').option('--at <HH:MM>', 'time of day', '03:00').option('--timezone <tz>', 'IANA time zone', 'UTC')
-      .option('--catchup-window <seconds>', 'missed runs are still taken within this window', (v) => Number(v), 86400).option('--input <json>', 'extra drill input for every run').option('--note <text>', 'note shown in the UI'),
+      .option('--catchup-window <seconds>', 'missed runs are still taken within this window', numberArg, 86400).option('--input <json>', 'extra drill input for every run').option('--note <text>', 'note shown in the UI'),
   'drill schedule create --target paper-1', 'drill schedule create --target paper-1 --day SATURDAY --at 02:30 --timezone Europe/London');
   scheduleAction('describe', 'Show the schedule: spec, next runs, recent and running drills', (c) => c, 'drill schedule describe --target paper-1');
   scheduleAction('pause', 'Pause the schedule', (c) => c.option('--note <text>', 'why'), 'drill schedule pause --target paper-1 --note "maintenance"');
@@ -121,8 +129,8 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
     .option('--target <name>', 'target from the targets file (default: the only one)')
     .option('--output <file>', 'report file', 'results/chaos_drill_latest.json')
     .option('--scenarios <list>', 'comma-separated: stale_data, corrupt_bars, order_drift, position_drift, broker_disconnect, websocket_silence, state_saves_stop')
-    .option('--seed <n>', 'orders the scenarios', (v) => Number(v))
-    .option('--detection-seconds <n>', 'detection bound per scenario', (v) => Number(v))
+    .option('--seed <n>', 'orders the scenarios', numberArg)
+    .option('--detection-seconds <n>', 'detection bound per scenario', numberArg)
     .addHelpText('after', examples('drill chaos --output results/chaos_drill_latest.json', 'drill chaos --target paper-1 --scenarios stale_data,order_drift --seed 7'))
     .action(async (o: { target?: string; output?: string; scenarios?: string; seed?: number; detectionSeconds?: number }) => {
       const r = await chaosCommand(o, { config: cfg() });
@@ -147,10 +155,10 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
     .requiredOption('--incident-id <id>', 'incident id from incident_events.jsonl (event_type=incident_open)')
     .requiredOption('--ack-by <oncall>', 'who acknowledges')
     .option('--notes <text>', 'concise notes, with mitigation status')
-    .option('--timeout <seconds>', 'how long the ack timer may take to answer', (v) => Number(v), 15)
+    .option('--timeout <seconds>', 'how long the ack timer may take to answer', numberArg, 15)
     .addHelpText('after', examples('drill incident-ack --run-id paper-2026-11-25 --incident-id inc-42 --ack-by alice --notes "entries halted, reconciling"'))
     .action(async (o: { runId: string; incidentId: string; ackBy: string; notes?: string; timeout: number }) => {
-      if (!(o.timeout > 0)) throw new CommandError('--timeout: expected a positive number of seconds');
+      checkNumberFlag('--timeout', o.timeout, { min: 0, exclusiveMin: true, max: 3600, unit: 'seconds' });
       const r = await incidentAckCommand(o, { config: cfg(), output, timeoutMs: o.timeout * 1000 });
       output.out(describeAck(r, o.incidentId));
     });
@@ -196,7 +204,7 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
     .description('Start the run\'s watcher (idempotent: one per run)')
     .requiredOption('--run-id <run_id>', 'run id')
     .option('--target <name>', 'target in the targets file (default: the one with this run id, else the only one)')
-    .option('--interval <seconds>', 'seconds between cycles (default 30)', (v) => Number(v))
+    .option('--interval <seconds>', 'seconds between cycles (default 30)', numberArg)
     .addHelpText('after', examples('drill watch start --run-id paper-2026-11-25', 'drill watch start --run-id paper-2026-11-25 --target paper-sandbox --interval 10'))
     .action(async (o: { runId: string; target?: string; interval?: number }) => {
       const r = await watchStart({ runId: o.runId, target: o.target, intervalSeconds: o.interval }, { config: cfg() });
@@ -221,12 +229,12 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
     .requiredOption('--run-id <run_id>', 'run id')
     .requiredOption('--incident-id <id>', 'incident id')
     .addOption(new Option('--severity <severity>', 'incident severity').choices(['critical', 'warning']).default('critical'))
-    .option('--sla <seconds>', 'ack SLA in seconds (runbook: 900)', (v) => Number(v))
+    .option('--sla <seconds>', 'ack SLA in seconds (runbook: 900)', numberArg)
     .option('--opened-at <iso>', 'when the incident opened (default: now)')
     .addHelpText('after', examples('drill ack-timer start --run-id paper-2026-11-25 --incident-id inc-42 --severity critical'))
     .action(async (o: { runId: string; incidentId: string; severity: 'critical' | 'warning'; sla?: number; openedAt?: string }) => {
       const r = await ackTimerStart(
-        { runId: o.runId, incidentId: o.incidentId, severity: o.severity, ...(o.sla !== undefined ? { ackSlaSeconds: o.sla } : {}), ...(o.openedAt ? { openedAt: o.openedAt } : {}) },
+        { runId: o.runId, incidentId: o.incidentId, severity: o.severity, ...(o.sla !== undefined ? { ackSlaSeconds: o.sla } : {}), ...(o.openedAt !== undefined ? { openedAt: o.openedAt } : {}) },
         { config: cfg() },
       );
       output.out(`ack timer running: workflow ${r.workflowId} (run ${r.runId})`);
@@ -248,7 +256,7 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
     .description('Start the sandbox detached (pid file in its state dir); waits until it serves')
     .addOption(sandboxConfigOpt())
     .option('--no-wait', 'return right after the spawn')
-    .option('--timeout <seconds>', 'how long to wait for it to serve', (v) => Number(v), 30)
+    .option('--timeout <seconds>', 'how long to wait for it to serve', numberArg, 30)
     .addHelpText('after', examples('drill sandbox start', 'drill sandbox start --config examples/sandbox-config.json'))
     .action(async (o: { config?: string; wait: boolean; timeout: number }) => {
       const r = await sandboxStartCommand({ config: o.config, wait: o.wait, timeoutSeconds: o.timeout }, { config: cfg() });
@@ -260,7 +268,7 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
     .description('Stop the sandbox gracefully (control endpoint, else SIGTERM): it flushes its state and exits 0')
     .addOption(sandboxConfigOpt())
     .option('--signal', 'send SIGTERM instead of calling the control endpoint')
-    .option('--timeout <seconds>', 'how long to wait for it to exit', (v) => Number(v), 30)
+    .option('--timeout <seconds>', 'how long to wait for it to exit', numberArg, 30)
     .addHelpText('after', examples('drill sandbox stop', 'drill sandbox stop --signal'))
     .action(async (o: { config?: string; signal?: boolean; timeout: number }) => {
       const r = await sandboxStopCommand({ config: o.config, signal: o.signal, timeoutSeconds: o.timeout }, { config: cfg() });
@@ -281,7 +289,7 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
     .description('Inject a fault: stale_data, corrupt_bars, order_drift, position_drift, broker_disconnect, websocket_silence, crash_without_flush, slow_restart, state_saves_stop, reconciliation_not_restarting, slo_monitor_silent_after_restart, wrong_digest_on_restore')
     .argument('<fault>', 'fault name')
     .addOption(sandboxConfigOpt())
-    .option('--seconds <n>', 'slow_restart: startup delay before serving', (v) => Number(v))
+    .option('--seconds <n>', 'slow_restart: startup delay before serving', numberArg)
     .addHelpText('after', examples('drill sandbox inject order_drift', 'drill sandbox inject slow_restart --seconds 30'))
     .action(async (fault: string, o: { config?: string; seconds?: number }) => {
       const r = await sandboxInjectCommand({ config: o.config, fault, seconds: o.seconds }, { config: cfg() });
@@ -315,8 +323,8 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
     .option('--strict', 'missing evidence fails the gate (default)')
     .option('--no-strict', 'lenient: missing evidence is reported, not enforced')
     .option('--target <name>', 'target whose latest weekly drill counts (default: latest drill of any target)')
-    .option('--drill-max-age <days>', 'maximum age of the latest drill in days (default 7)', (v) => Number(v))
-    .option('--timeout <seconds>', 'how long to wait for the verdict', (v) => Number(v), 600)
+    .option('--drill-max-age <days>', 'maximum age of the latest drill in days (default 7)', numberArg)
+    .option('--timeout <seconds>', 'how long to wait for the verdict', numberArg, 600)
     .option('--json', 'print the verdict as JSON instead of the table')
     .option('--out <file>', 'also write { verdict, bundle } as JSON to this local file (e.g. a CI artifact)')
     .addHelpText('after', examples(

@@ -2,9 +2,11 @@
 import { WorkflowIdConflictPolicy } from '@temporalio/client';
 import type { Config } from '../config';
 import { connectClient, withTimeout } from '../client/connection';
+import { incidentIdSchema, runIdSchema } from '../domain/ids';
 import { incidentAckInputSchema, type IncidentAckInput, type IncidentAckStatus } from '../domain/incident-ack';
 import { workflowIds } from '../shared';
 import { incidentAckStatusQuery } from '../workflows/definitions';
+import { checkFlag } from './flags';
 import { CommandError } from './output';
 
 type Deps = { config: Pick<Config, 'temporal' | 'taskQueue'> };
@@ -30,6 +32,8 @@ export async function ackTimerStart(input: IncidentAckInput, deps: Deps): Promis
 }
 
 export async function ackTimerStatus(runId: string, incidentId: string, deps: Deps): Promise<IncidentAckStatus> {
+  checkFlag('--run-id', runIdSchema, runId);
+  checkFlag('--incident-id', incidentIdSchema, incidentId);
   const conn = await connectClient(deps.config);
   try {
     return await withTimeout(conn.connection, 15000, `the ack timer of incident ${incidentId}`, () =>

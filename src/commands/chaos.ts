@@ -11,6 +11,8 @@ import { chaosScenarioSchema, type ChaosDrillReport } from '../domain/drill';
 import { writeFileAtomic } from '../io/files';
 import { fileTargetResolver, targetsFilePath } from '../io/targets';
 import { CHAOS_LATEST_FILE } from '../activities/reports';
+import { targetNameSchema } from '../domain/ids';
+import { checkFlag, checkNumberFlag } from './flags';
 import { defaultTarget } from './run';
 import { CommandError } from './output';
 
@@ -23,6 +25,10 @@ export interface ChaosCommandOptions {
 }
 
 export async function chaosCommand(o: ChaosCommandOptions, deps: { config: Pick<Config, 'stateDir' | 'resultsDir' | 'temporal' | 'taskQueue' | 'uiPort'> & Partial<Pick<Config, 'targetEnvAllow'>>; env?: NodeJS.ProcessEnv }): Promise<{ report: ChaosDrillReport; output: string }> {
+  checkFlag('--target', targetNameSchema, o.target);
+  checkNumberFlag('--seed', o.seed, { min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER, int: true });
+  checkNumberFlag('--detection-seconds', o.detectionSeconds, { min: 0, exclusiveMin: true, max: 3600, unit: 'seconds' });
+  if (o.output !== undefined && !o.output.trim()) throw new CommandError('--output: expected a file name');
   const target = await defaultTarget(o.target, deps);
   const scenarios = o.scenarios?.split(',').map((s) => s.trim()).filter(Boolean).map((s) => {
     const r = chaosScenarioSchema.safeParse(s);

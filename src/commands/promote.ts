@@ -14,6 +14,7 @@ import { DEFAULT_THRESHOLDS, SLO_ENV_VARIABLES, SloConfigError, thresholdsFromEn
 import { verifyBundle, type BundleVerification } from '../activities/evidence';
 import { writeFileAtomic } from '../io/files';
 import { workflowIds } from '../shared';
+import { checkNumberFlag } from './flags';
 import { CommandError, type Output } from './output';
 
 export interface PromoteOptions {
@@ -63,7 +64,7 @@ function thresholdOverrides(env: Readonly<Record<string, string | undefined>>, d
   const out: Record<string, number> = {};
   for (const k of Object.keys(t) as Array<keyof SloThresholds>) if (t[k] !== DEFAULT_THRESHOLDS[k]) out[k] = t[k];
   if (drillMaxAgeDays !== undefined) {
-    if (!Number.isFinite(drillMaxAgeDays) || drillMaxAgeDays <= 0) throw new CommandError(`--drill-max-age: expected a positive number of days (got ${drillMaxAgeDays})`);
+    checkNumberFlag('--drill-max-age', drillMaxAgeDays, { min: 0, exclusiveMin: true, max: 3650, unit: 'days' });
     out.maxDrillAgeSeconds = drillMaxAgeDays * 86400;
   }
   return out;
@@ -128,7 +129,7 @@ export async function promoteCommand(o: PromoteOptions, deps: PromoteDeps): Prom
 
 async function promote(o: PromoteOptions, deps: PromoteDeps, env: Readonly<Record<string, string | undefined>>, summaryFile: string | undefined): Promise<PromoteOutcome> {
   const input = validate(o, env);
-  const timeoutMs = Math.max(1, o.timeoutSeconds ?? 600) * 1000;
+  const timeoutMs = (checkNumberFlag('--timeout', o.timeoutSeconds, { min: 0, exclusiveMin: true, max: 86400, unit: 'seconds' }) ?? 600) * 1000;
   let conn: ConnectedClient;
   try {
     conn = await (deps.connect ?? connectClient)(deps.config, { connectTimeoutMs: 5000 });

@@ -38,7 +38,7 @@ export interface RunWeeklyOutcome {
 
 /** The target: the flag, else the only target in the targets file (DRILL_TARGETS_FILE, targets.json, <state>/targets.json). */
 export async function defaultTarget(flag: string | undefined, deps: Pick<RunWeeklyDeps, 'config' | 'env'>): Promise<string> {
-  if (flag) return flag;
+  if (flag !== undefined) return flag;
   const env = deps.env ?? process.env;
   const candidates = [env.DRILL_TARGETS_FILE ? targetsFilePath(env) : undefined, targetsFilePath({}), path.join(deps.config.stateDir, 'targets.json')].filter((f): f is string => !!f);
   const file = candidates.find((f) => fs.existsSync(f));
@@ -62,17 +62,21 @@ function describeStep(s: DrillStepRecord): string {
 export async function runWeeklyCommand(o: RunWeeklyOptions, deps: RunWeeklyDeps): Promise<RunWeeklyOutcome> {
   const target = await defaultTarget(o.target, deps);
   let extra: Record<string, unknown> = {};
-  if (o.input) {
+  if (o.input !== undefined) {
     try {
       extra = JSON.parse(o.input) as Record<string, unknown>;
     } catch (err) {
       throw new CommandError(`--input: not JSON (${(err as Error).message})`);
     }
+    if (typeof extra !== 'object' || extra === null || Array.isArray(extra)) throw new CommandError('--input: expected a JSON object, e.g. {"scenarios":["stale_data"]}');
   }
   const drillId = o.drillId ?? newDrillId();
   const input: WeeklyDrillInput = { ...extra, target, drillId, ...(o.allowLive ? { allowLive: true } : {}) } as WeeklyDrillInput;
   const parsed = weeklyDrillInputSchema.safeParse(input);
-  if (!parsed.success) throw new CommandError(parsed.error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`).join('; '));
+  if (!parsed.success) {
+    const flag: Record<string, string> = { target: '--target', drillId: '--drill-id', allowLive: '--allow-live' };
+    throw new CommandError(parsed.error.issues.map((i) => `${flag[String(i.path[0])] ?? `--input: ${i.path.join('.') || '(input)'}`}: ${i.message}`).join('; '));
+  }
   const conn = await connectClient(deps.config);
   try {
     const workflowId = workflowIds.drill(target, drillId);

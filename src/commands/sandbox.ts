@@ -21,6 +21,7 @@ import {
   type StartResult,
   type StopResult,
 } from '../sandbox/control';
+import { checkNumberFlag } from './flags';
 import { CommandError } from './output';
 
 export interface SandboxCommandDeps {
@@ -56,6 +57,7 @@ function wrap<T>(fn: () => Promise<T>): Promise<T> {
 
 export function sandboxStartCommand(o: { config?: string; wait?: boolean; timeoutSeconds?: number }, deps: SandboxCommandDeps): Promise<StartResult & { configFile: string }> {
   return wrap(async () => {
+    checkNumberFlag('--timeout', o.timeoutSeconds, { min: 0, exclusiveMin: true, max: 3600, unit: 'seconds' });
     const configFile = await resolveSandboxConfigFile(o.config, deps);
     const r = await startSandbox({ configFile, wait: o.wait ?? true, timeoutMs: (o.timeoutSeconds ?? 30) * 1000 });
     return { ...r, configFile };
@@ -64,6 +66,7 @@ export function sandboxStartCommand(o: { config?: string; wait?: boolean; timeou
 
 export function sandboxStopCommand(o: { config?: string; signal?: boolean; timeoutSeconds?: number }, deps: SandboxCommandDeps): Promise<StopResult> {
   return wrap(async () => {
+    checkNumberFlag('--timeout', o.timeoutSeconds, { min: 0, exclusiveMin: true, max: 3600, unit: 'seconds' });
     const configFile = await resolveSandboxConfigFile(o.config, deps);
     const r = await stopSandbox({ configFile, via: o.signal ? 'signal' : 'control', timeoutMs: (o.timeoutSeconds ?? 30) * 1000 });
     if (!r.stopped) throw new CommandError(`sandbox pid ${r.pid} did not stop within ${o.timeoutSeconds ?? 30} s`, 1);
@@ -84,7 +87,7 @@ export function parseFaultName(v: string): FaultName {
 export function sandboxInjectCommand(o: { config?: string; fault: string; seconds?: number }, deps: SandboxCommandDeps): Promise<{ faults: ActiveFault[]; changed: boolean }> {
   return wrap(async () => {
     const fault = parseFaultName(o.fault);
-    if (o.seconds !== undefined && (!Number.isFinite(o.seconds) || o.seconds < 0)) throw new CommandError('--seconds: expected a non-negative number');
+    checkNumberFlag('--seconds', o.seconds, { min: 0, max: 3600, unit: 'seconds' });
     return sandboxFault({ configFile: await resolveSandboxConfigFile(o.config, deps) }, { action: 'inject', fault, ...(o.seconds !== undefined ? { seconds: o.seconds } : {}) });
   });
 }

@@ -13,7 +13,10 @@ import {
   triggerDrillSchedule,
   unpauseDrillSchedule,
 } from '../client/schedules';
-import { DAYS, type Day } from '../domain/schedule';
+import { weeklyDrillInputSchema } from '../domain/drill';
+import { targetNameSchema } from '../domain/ids';
+import { DAYS, drillScheduleOptionsSchema, type Day, type DrillScheduleOptions } from '../domain/schedule';
+import { checkFlag } from './flags';
 import { CommandError } from './output';
 
 export interface ScheduleDeps {
@@ -35,7 +38,7 @@ export interface ScheduleCommandOptions {
 }
 
 function parseAt(at: string | undefined): { hour?: number; minute?: number } {
-  if (!at) return {};
+  if (at === undefined) return {};
   const m = /^(\d{1,2}):(\d{2})$/.exec(at);
   if (!m) throw new CommandError('--at: expected HH:MM, e.g. 03:00');
   return { hour: Number(m[1]), minute: Number(m[2]) };
@@ -47,31 +50,55 @@ function parseDate(v: string | undefined, flag: string): Date {
   return d;
 }
 
+/** The schedule's options from the flags, checked in full before any connection (errors name the flag). */
+function createOptions(o: ScheduleCommandOptions): DrillScheduleOptions {
+  const day = o.day?.toUpperCase();
+  if (day !== undefined && !DAYS.includes(day as Day)) throw new CommandError(`--day: expected one of ${DAYS.join(', ')}`);
+  let drillInput: Record<string, unknown> = {};
+  if (o.input !== undefined) {
+    try {
+      drillInput = JSON.parse(o.input) as Record<string, unknown>;
+    } catch (err) {
+      throw new CommandError(`--input: not JSON (${(err as Error).message})`);
+    }
+    if (typeof drillInput !== 'object' || drillInput === null || Array.isArray(drillInput)) throw new CommandError('--input: expected a JSON object');
+  }
+  if (o.timezone !== undefined) {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: o.timezone });
+    } catch {
+      throw new CommandError(`--timezone: unknown time zone ${JSON.stringify(o.timezone)} (expected an IANA name, e.g. Europe/London or UTC)`);
+    }
+  }
+  const raw: DrillScheduleOptions = {
+    target: o.target,
+    ...(day ? { dayOfWeek: day as Day } : {}),
+    ...parseAt(o.at),
+    ...(o.timezone !== undefined ? { timezone: o.timezone } : {}),
+    ...(o.catchupWindow !== undefined ? { catchupWindowSeconds: o.catchupWindow } : {}),
+    ...(o.note !== undefined ? { note: o.note } : {}),
+    drillInput,
+  };
+  const flags: Record<string, string> = { target: '--target', dayOfWeek: '--day', hour: '--at', minute: '--at', timezone: '--timezone', catchupWindowSeconds: '--catchup-window', note: '--note', drillInput: '--input' };
+  const r = drillScheduleOptionsSchema.safeParse(raw);
+  if (!r.success) throw new CommandError(r.error.issues.map((i) => `${flags[String(i.path[0])] ?? String(i.path[0])}: ${i.message}`).join('; '));
+  const input = weeklyDrillInputSchema.safeParse({ ...drillInput, target: o.target });
+  if (!input.success) throw new CommandError(`--input: ${input.error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`).join('; ')}`);
+  return raw;
+}
+
 export async function scheduleCommand(action: ScheduleAction, o: ScheduleCommandOptions, deps: ScheduleDeps): Promise<unknown> {
+  // Everything the flags can get wrong is refused before connecting.
+  checkFlag('--target', targetNameSchema, o.target);
+  const created = action === 'create' ? createOptions(o) : undefined;
+  const window = action === 'backfill' ? { start: parseDate(o.start, '--start'), end: parseDate(o.end, '--end') } : undefined;
+  if (o.note !== undefined) checkFlag('--note', drillScheduleOptionsSchema.shape.note, o.note);
   const conn = await connectClient(deps.config);
   try {
     const c = conn.client;
     switch (action) {
       case 'create': {
-        const day = o.day?.toUpperCase();
-        if (day && !DAYS.includes(day as Day)) throw new CommandError(`--day: expected one of ${DAYS.join(', ')}`);
-        let drillInput: Record<string, unknown> = {};
-        if (o.input) {
-          try {
-            drillInput = JSON.parse(o.input) as Record<string, unknown>;
-          } catch (err) {
-            throw new CommandError(`--input: not JSON (${(err as Error).message})`);
-          }
-        }
-        const r = await createDrillSchedule(c, {
-          target: o.target,
-          ...(day ? { dayOfWeek: day as Day } : {}),
-          ...parseAt(o.at),
-          ...(o.timezone ? { timezone: o.timezone } : {}),
-          ...(o.catchupWindow ? { catchupWindowSeconds: o.catchupWindow } : {}),
-          ...(o.note ? { note: o.note } : {}),
-          drillInput,
-        }, deps.config.taskQueue);
+        const r = await createDrillSchedule(c, created!, deps.config.taskQueue);
         return { created: r.created, ...summarizeSchedule(r.description) };
       }
       case 'describe':
@@ -86,7 +113,7 @@ export async function scheduleCommand(action: ScheduleAction, o: ScheduleCommand
         await triggerDrillSchedule(c, o.target);
         return { triggered: true };
       case 'backfill':
-        await backfillDrillSchedule(c, o.target, parseDate(o.start, '--start'), parseDate(o.end, '--end'));
+        await backfillDrillSchedule(c, o.target, window!.start, window!.end);
         return { backfilled: true, start: o.start, end: o.end };
       case 'delete':
         return deleteDrillSchedule(c, o.target);

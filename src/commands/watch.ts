@@ -3,10 +3,12 @@ import { WorkflowIdConflictPolicy } from '@temporalio/client';
 import type { Config } from '../config';
 import { connectClient } from '../client/connection';
 import { SLO_ENV_VARIABLES, SloConfigError, thresholdsFromEnv, type SloThresholds } from '../domain/slo';
-import { alertWatchInputSchema, type AlertWatchInput } from '../domain/watch';
+import { runIdSchema } from '../domain/ids';
+import { alertWatchInputSchema, stopWatchSchema, type AlertWatchInput } from '../domain/watch';
 import { targetsFilePath } from '../io/targets';
 import { workflowIds } from '../shared';
 import { stopWatchSignal } from '../workflows/definitions';
+import { checkFlag } from './flags';
 import { CommandError } from './output';
 import { targetForRun } from './triage';
 
@@ -52,6 +54,9 @@ export async function watchStart(o: { runId: string; target?: string; intervalSe
 }
 
 export async function watchStop(o: { runId: string; reason?: string; by?: string }, deps: Pick<Deps, 'config'>): Promise<{ workflowId: string }> {
+  checkFlag('--run-id', runIdSchema, o.runId);
+  checkFlag('--reason', stopWatchSchema.shape.reason, o.reason);
+  checkFlag('--by', stopWatchSchema.shape.by, o.by);
   const conn = await connectClient(deps.config);
   const workflowId = workflowIds.alertWatch(o.runId);
   try {
