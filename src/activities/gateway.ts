@@ -49,6 +49,13 @@ function parseStats(body: unknown, what: string): GatewayStats {
   return r.data;
 }
 
+/** The gateway's `{ error, issues }` as one bounded line, whatever the body really is. */
+function rejectionText(body: unknown): string {
+  const e = typeof body === 'object' && body !== null ? (body as { error?: unknown; issues?: unknown }) : {};
+  const issues = Array.isArray(e.issues) ? e.issues.filter((i): i is string => typeof i === 'string') : [];
+  return [typeof e.error === 'string' ? e.error : '', ...issues].filter(Boolean).join('; ').slice(0, 500);
+}
+
 async function call(url: string, timeoutMs: number, init: RequestInit, what: string) {
   try {
     return await getJson(url, timeoutMs, init);
@@ -62,12 +69,11 @@ export function createGatewayActivities(deps: TargetActivityDeps) {
     const t = await resolveTarget(deps, target);
     const r = await call(`${t.gatewayUrl}/kill-switch`, timeoutMs, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }, `${target} kill switch`);
     if (r.status >= 500) throw ApplicationFailure.retryable(`${target} kill switch: gateway answered ${r.status}`, 'GatewayUnavailable');
-    if (r.status !== 200) {
-      const e = r.body as { error?: string; issues?: string[] };
-      throw ApplicationFailure.nonRetryable(`${target} kill switch rejected (${r.status}): ${e?.error ?? ''}${e?.issues ? ` ${e.issues.join('; ')}` : ''}`, 'KillSwitchRejected');
-    }
+    if (r.status !== 200) throw ApplicationFailure.nonRetryable(`${target} kill switch rejected (${r.status}): ${rejectionText(r.body)}`, 'KillSwitchRejected');
     const stats = parseStats(r.body, `${target} kill-switch reply`);
-    return { ...toResult(stats, new Date().toISOString()), changed: (r.body as { changed?: boolean }).changed ?? true };
+    const changed = (r.body as { changed?: unknown }).changed;
+    if (changed !== undefined && typeof changed !== 'boolean') throw ApplicationFailure.nonRetryable(`${target} kill-switch reply does not honour the target contract: changed: expected a boolean`, 'ContractViolation');
+    return { ...toResult(stats, new Date().toISOString()), changed: changed ?? true };
   }
 
   return {

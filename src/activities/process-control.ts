@@ -10,7 +10,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/activity';
 import { z } from 'zod';
-import { targetNameSchema, type ProcessAdapterConfig, type TargetConfig } from '../domain/target';
+import { formatIssues, targetNameSchema, type ProcessAdapterConfig, type TargetConfig } from '../domain/target';
 import { targetCommandEnv } from '../domain/target-env';
 import { resolveInside, writeFileAtomic } from '../io/files';
 import { SandboxControlError, startSandbox, stopSandbox } from '../sandbox/control';
@@ -27,6 +27,9 @@ export const processKeyedInputSchema = z.object({ target: targetNameSchema, idem
 export const processHealthInputSchema = z.object({ target: targetNameSchema, timeoutMs: z.number().int().min(100).max(600000).optional() });
 export type ProcessKeyedInput = z.input<typeof processKeyedInputSchema>;
 export type ProcessHealthInput = z.input<typeof processHealthInputSchema>;
+
+/** The sandbox's `GET /health`: what the adapter reads of it (extra fields tolerated). */
+const sandboxHealthSchema = z.looseObject({ status: z.string().optional(), pid: z.number().int().positive().optional(), boot_id: z.string().max(200).optional() });
 
 export interface ProcessStopResult {
   adapter: 'sandbox' | 'shell';
@@ -153,8 +156,10 @@ export function createProcessControlActivities(deps: TargetActivityDeps) {
     if (p.adapter === 'sandbox') {
       try {
         const r = await getJson(`${p.controlUrl}/health`, timeoutMs ?? 3000);
-        const b = r.body as { status?: string; pid?: number; boot_id?: string };
-        return { adapter: 'sandbox', healthy: r.status === 200 && b?.status === 'ok', checkedAt, detail: `HTTP ${r.status} ${b?.status ?? ''}`.trim(), ...(b?.pid ? { pid: b.pid } : {}), ...(b?.boot_id ? { bootId: b.boot_id } : {}) };
+        const parsed = sandboxHealthSchema.safeParse(r.body);
+        if (!parsed.success) return { adapter: 'sandbox', healthy: false, checkedAt, detail: `HTTP ${r.status}: the health answer does not honour the contract (${formatIssues(parsed.error).join('; ').slice(0, 300)})` };
+        const b = parsed.data;
+        return { adapter: 'sandbox', healthy: r.status === 200 && b.status === 'ok', checkedAt, detail: `HTTP ${r.status} ${b.status ?? ''}`.trim(), ...(b.pid ? { pid: b.pid } : {}), ...(b.boot_id ? { bootId: b.boot_id } : {}) };
       } catch (err) {
         return { adapter: 'sandbox', healthy: false, checkedAt, detail: `unreachable (${errorKind(err)})` };
       }
