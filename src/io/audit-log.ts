@@ -153,10 +153,13 @@ export async function appendAuditEvent(resultsDir: string, key: string, event: R
 /** The head of the results folder's log right now, to record in a report or bundle. */
 export async function readAuditHead(resultsDir: string): Promise<RecordedAuditHead> {
   const file = path.join(resultsDir, AUDIT_FILE);
-  const text = await withFileLock(file, () => fs.readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
+  const readText = () => fs.readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT') return '';
     throw err;
-  }));
+  });
+  // No log yet: nothing to lock (the lock would create the audit folder as a side effect).
+  const exists = await fs.stat(file).then(() => true, () => false);
+  const text = exists ? await withFileLock(file, readText) : '';
   return { log: AUDIT_FILE.split(path.sep).join('/'), ...headOf(scanChain(text)), recordedAt: new Date().toISOString() };
 }
 
