@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { ConfigError, loadConfig } from '../../src/config';
 
 function problems(env: Record<string, string>): string[] {
@@ -61,9 +64,6 @@ test('several bad variables are all reported at once; secrets are never echoed',
 });
 
 test('mTLS from files loads (the certificate bytes are not frozen: typed arrays cannot be); DRILL_TARGET_ENV_ALLOW is read', () => {
-  const fs = jest.requireActual<typeof import('node:fs')>('node:fs');
-  const os = jest.requireActual<typeof import('node:os')>('node:os');
-  const path = jest.requireActual<typeof import('node:path')>('node:path');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'config-tls-'));
   try {
     for (const f of ['ca.pem', 'cert.pem', 'key.pem']) fs.writeFileSync(path.join(dir, f), `-----BEGIN ${f}-----\nAAAA\n-----END ${f}-----\n`);
