@@ -121,9 +121,10 @@ test('every answer a receiver can give is classified: delivered (2xx), PageUndel
       expect(failure.type).toBe('PageUndelivered');
       expect(failure.nonRetryable).toBe(false);
       // Retried: a retryable status, or no complete answer at all.
-      // A complete answer with a status we do not retry is retried only for 421 Misdirected Request,
-      // which fetch itself answers by dropping the connection (HTTP says such a request may be retried).
-      if (a.kind === 'http' && complete && !RETRYABLE(a.status) && a.status !== 421) {
+      // A complete answer with a status we do not retry is retried only where fetch itself fails on
+      // it: 421 Misdirected Request (it drops the connection; HTTP says such a request may be
+      // retried) and 407 Proxy Authentication Required (no proxy configured: fetch throws).
+      if (a.kind === 'http' && complete && !RETRYABLE(a.status) && a.status !== 421 && a.status !== 407) {
         // A 2xx/4xx answer whose body broke mid-read is not a confirmed delivery: retrying is right.
         expect(a.declaredLength).not.toBe('exact');
       }

@@ -184,7 +184,9 @@ test('drill incident status|list on a running incident; reclassify: bad class re
   expect((before.events ?? []).some((e) => e.workflowExecutionUpdateAcceptedEventAttributes)).toBe(false);
   expect(JSON.stringify(before.events)).not.toContain('cosmic_rays');
 
-  // A valid class: recovery attempt 1 cancelled, attempt 2 for data quality.
+  // A valid class: recovery attempt 1 cancelled, attempt 2 for data quality. Stale data keeps that
+  // branch dirty (with clean data it would pass its clean cycles and resume before the checks below).
+  await sbx.inject('stale_data');
   const action = await handle.executeUpdate(reclassifyUpdate, { args: [{ incidentClass: 'data_quality', reason: 'bars are stale, not a recon issue', by: 'alice' }] });
   expect(action).toMatchObject({ action: 'reclassify', by: 'alice', incidentClass: 'data_quality' });
   const rec2 = env.client.workflow.getHandle(workflowIds.recovery(runId, id, 2));
