@@ -7,6 +7,7 @@ import type { Config } from '../config';
 import { fileTargetResolver, type TargetResolver } from '../io/targets';
 import { createArtifactActivities } from './artifacts';
 import { createBrokerActivities } from './broker';
+import { createCalendarActivities } from './calendar';
 import { createChaosActivities } from './chaos';
 import { createDrillActivities } from './drill';
 import { createGatewayActivities } from './gateway';
@@ -45,6 +46,7 @@ function targetActivities(deps: ActivityDeps) {
     ...createIncidentActivities(target),
     ...createDrillActivities(target),
     ...createChaosActivities(target),
+    ...createCalendarActivities(target),
   };
 }
 

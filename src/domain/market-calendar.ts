@@ -263,3 +263,41 @@ export function calendarFingerprint(cal: MarketCalendar): string {
     Array.isArray(v) ? v.map(sort) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, x]) => [k, sort(x)])) : v;
   return JSON.stringify(sort(cal));
 }
+
+// ---------------------------------------------------------------------------------------------
+// The drill's calendar preflight (plain data: an activity's result, read by the workflow)
+
+export interface CalendarCheckResult {
+  /** False when the target has no calendar: nothing to refuse. */
+  hasCalendar: boolean;
+  allowed: boolean;
+  /** When the check was made (the activity's clock: when the drill would begin). */
+  checkedAt: string;
+  calendar?: string;
+  needSeconds?: number;
+  message?: string;
+  window?: { kind: BlockedWindow['kind']; name: string; start: string; end: string };
+  nextAllowedAt?: string;
+}
+
+/** The check as data. */
+export function calendarCheckResult(cal: MarketCalendar | undefined, atMs: number, maxDrillSeconds?: number): CalendarCheckResult {
+  const checkedAt = new Date(atMs).toISOString();
+  if (!cal) return { hasCalendar: false, allowed: true, checkedAt };
+  const need = neededMs(cal, maxDrillSeconds);
+  const c = checkDrillStart(cal, atMs, need);
+  const base = { hasCalendar: true, checkedAt, calendar: cal.name ?? cal.timezone, needSeconds: need / 1000 };
+  if (c.allowed) return { ...base, allowed: true };
+  return {
+    ...base,
+    allowed: false,
+    message: c.message,
+    window: { kind: c.window.kind, name: c.window.name, start: new Date(c.window.startMs).toISOString(), end: new Date(c.window.endMs).toISOString() },
+    ...(c.nextAllowedMs !== undefined ? { nextAllowedAt: new Date(c.nextAllowedMs).toISOString() } : {}),
+  };
+}
+
+/** Why the drill must not start, or undefined when it may. */
+export function calendarRefusal(r: CalendarCheckResult): string | undefined {
+  return r.hasCalendar && !r.allowed ? (r.message ?? 'drill refused by the market calendar') : undefined;
+}
