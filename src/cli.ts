@@ -13,7 +13,8 @@ import { describeAck, incidentAckCommand } from './commands/incident-ack';
 import { CommandError, processOutput, type Output } from './commands/output';
 import { describeVerification, promoteCommand, verifyBundleCommand } from './commands/promote';
 import { describeDrillResult, runWeeklyCommand } from './commands/run';
-import { scheduleCommand, type ScheduleAction } from './commands/schedule';
+import { scheduleCommand, schedulePreviewCommand, type ScheduleAction } from './commands/schedule';
+import { describePreview } from './client/schedule-placement';
 import { sandboxClearCommand, sandboxInjectCommand, sandboxStartCommand, sandboxStatusCommand, sandboxStopCommand, sandboxTargetCommand } from './commands/sandbox';
 import { toolsEnsure, toolsWhere } from './commands/tools';
 import { triageCommand } from './commands/triage';
@@ -104,11 +105,25 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
         output.out(JSON.stringify(await scheduleCommand(action, o, { config: cfg() }), null, 2));
       });
   };
-  scheduleAction('create', 'Create the weekly drill schedule (idempotent: an existing one is updated to this spec)', (c) =>
-    c.option('--day <day>', 'day of week, e.g. SUNDAY', 'SUNDAY').option('--at <HH:MM>', 'time of day', '03:00').option('--timezone <tz>', 'IANA time zone', 'UTC')
-      .option('--catchup-window <seconds>', 'missed runs are still taken within this window', (v) => Number(v), 86400).option('--input <json>', 'extra drill input for every run').option('--note <text>', 'note shown in the UI'),
-  'drill schedule create --target paper-1', 'drill schedule create --target paper-1 --day SATURDAY --at 02:30 --timezone Europe/London');
+  scheduleAction('create', 'Create the weekly drill schedule (idempotent: an existing one is updated to this spec). A target with a market calendar is placed on it: the first allowed time after its drillSlot each week, as Temporal calendars with skips', (c) =>
+    c.option('--day <day>', 'day of week (default SUNDAY; not with a market calendar)').option('--at <HH:MM>', 'time of day (default 03:00; not with a market calendar)').option('--timezone <tz>', 'IANA time zone (default UTC; not with a market calendar)')
+      .option('--catchup-window <seconds>', 'missed runs are still taken within this window', (v) => Number(v), 86400).option('--input <json>', 'extra drill input for every run').option('--note <text>', 'note shown in the UI')
+      .option('--horizon-days <n>', 'market calendar: days of dated exceptions (moved and skipped weeks) to encode', (v) => Number(v), 370),
+  'drill schedule create --target paper-1', 'drill schedule create --target paper-1 --day SATURDAY --at 02:30 --timezone Europe/London', 'drill schedule create --target live-k8s   # on its market calendar');
   scheduleAction('describe', 'Show the schedule: spec, next runs, recent and running drills', (c) => c, 'drill schedule describe --target paper-1');
+  schedule
+    .command('preview')
+    .description('List the coming runs as the Temporal server computes them (ListScheduleMatchingTimes and describe), each with why it moved, the weeks the market calendar blocks, and whether the server agrees with the calendar placement (exit 1 when it does not)')
+    .requiredOption('--target <name>', 'target the schedule drills')
+    .option('--next <n>', 'how many runs', (v) => Number(v), 10)
+    .option('--json', 'print the preview as JSON')
+    .addHelpText('after', examples('drill schedule preview --target live-k8s --next 10', 'drill schedule preview --target live-k8s --json'))
+    .action(async (o: { target: string; next: number; json?: boolean }) => {
+      const p = await schedulePreviewCommand(o, { config: cfg() });
+      if (o.json) output.out(JSON.stringify(p, null, 2));
+      else for (const l of describePreview(p)) output.out(l);
+      if (p.agrees === false) setExit(1);
+    });
   scheduleAction('pause', 'Pause the schedule', (c) => c.option('--note <text>', 'why'), 'drill schedule pause --target paper-1 --note "maintenance"');
   scheduleAction('unpause', 'Unpause the schedule', (c) => c.option('--note <text>', 'why'), 'drill schedule unpause --target paper-1');
   scheduleAction('trigger', 'Run a drill now through the schedule (skipped while one is running)', (c) => c, 'drill schedule trigger --target paper-1');

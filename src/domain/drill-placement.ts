@@ -171,9 +171,15 @@ function weeklyOccurrences(r: { day: Weekday; hour: number; minute: number }, tz
   return out;
 }
 
+/** The server refuses a calendar comment over about 200 bytes: ASCII, cut short. */
+function clip(comment: string): string {
+  const ascii = comment.replace(/→/g, '->').replace(/[^\x20-\x7e]/g, '?');
+  return ascii.length > 180 ? `${ascii.slice(0, 177)}...` : ascii;
+}
+
 function dated(ms: number, tz: string, comment: string): SpecEntry {
   const p = zonedParts(ms, tz);
-  return { year: p.year, month: p.month, dayOfMonth: p.day, hour: p.hour, minute: p.minute, comment: comment.slice(0, 200) };
+  return { year: p.year, month: p.month, dayOfMonth: p.day, hour: p.hour, minute: p.minute, comment: clip(comment) };
 }
 
 function why(w: PlannedWeek, tz: string): string[] {
