@@ -26,18 +26,19 @@ export interface ActivityDeps {
 }
 
 export function createActivities(deps: ActivityDeps) {
+  const targets = deps.targets ?? fileTargetResolver();
   return {
     ...createPagingActivities(deps.config.paging),
     ...createArtifactActivities(deps.config.runsDir),
-    ...createPromotionActivities({ runsDir: deps.config.runsDir, resultsDir: deps.config.resultsDir ?? path.dirname(deps.config.runsDir) }),
+    ...createPromotionActivities({ runsDir: deps.config.runsDir, resultsDir: deps.config.resultsDir ?? path.dirname(deps.config.runsDir), targets }),
     ...createReportActivities(deps.config.resultsDir ?? path.dirname(deps.config.runsDir)),
-    ...targetActivities(deps),
+    ...targetActivities({ ...deps, targets }),
   };
 }
 
 /** Gateway, process control, runtime state and broker adapters: one set per worker, any number of targets. */
-function targetActivities(deps: ActivityDeps) {
-  const target = { targets: deps.targets ?? fileTargetResolver(), opsDir: path.join(deps.config.stateDir ?? '.drill-runner', 'ops') };
+function targetActivities(deps: ActivityDeps & { targets: TargetResolver }) {
+  const target = { targets: deps.targets, opsDir: path.join(deps.config.stateDir ?? '.drill-runner', 'ops') };
   return {
     ...createGatewayActivities(target),
     ...createProcessControlActivities(target),

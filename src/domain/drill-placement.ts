@@ -315,8 +315,8 @@ export function reviewSlots(cal: MarketCalendar, needMs: number, sinceMs: number
   const allowed: PlannedRun[] = [];
   for (const w of weeks) {
     if (w.runMs === undefined) {
-      // A week still under way is blocked only once it has ended.
-      if (w.endMs <= nowMs) blocked.push({ weekOf: formatLocal(zonedParts(w.slotMs, tz)), slotMs: w.slotMs, blockedBy: why(w, tz) });
+      // No allowed start anywhere in the week (also in one still under way).
+      blocked.push({ weekOf: formatLocal(zonedParts(w.slotMs, tz)), slotMs: w.slotMs, blockedBy: why(w, tz) });
     } else if (w.runMs > sinceMs && w.runMs <= nowMs) {
       const k = localKey(w.runMs, tz);
       allowed.push({ atMs: w.runMs, at: new Date(w.runMs).toISOString(), local: formatLocal(zonedParts(w.runMs, tz)), weekday: k.day, regular: w.runMs === w.slotMs });
@@ -330,4 +330,28 @@ export function reviewSlots(cal: MarketCalendar, needMs: number, sinceMs: number
   else if (allowed.length) text = `the market calendar allowed ${allowed.length} slot(s) since ${since} (${allowed.map((a) => a.local).join(', ')} ${tz}): the drill did not run or did not pass there`;
   else text = `no weekly slot has come up since ${since}`;
   return { blocked, allowed, text };
+}
+
+/** What the promotion gate's overdue check is told about a target's calendar (gathered by an activity). */
+export interface DrillCalendarReview {
+  target: string;
+  calendar: string;
+  since: string;
+  until: string;
+  blockedWeeks: Array<{ weekOf: string; blockedBy: string[] }>;
+  allowedSlots: string[];
+  text: string;
+}
+
+export function drillCalendarReview(target: string, cal: MarketCalendar, needMs: number, sinceMs: number, nowMs: number): DrillCalendarReview {
+  const r = reviewSlots(cal, needMs, sinceMs, nowMs);
+  return {
+    target,
+    calendar: cal.name ?? cal.timezone,
+    since: new Date(sinceMs).toISOString(),
+    until: new Date(nowMs).toISOString(),
+    blockedWeeks: r.blocked.map((b) => ({ weekOf: b.weekOf, blockedBy: b.blockedBy })),
+    allowedSlots: r.allowed.map((a) => a.at),
+    text: r.text,
+  };
 }

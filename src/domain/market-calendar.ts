@@ -173,6 +173,9 @@ export function blockedWindows(cal: MarketCalendar, fromMs: number, toMs: number
   return out.filter((w) => w.endMs > fromMs && w.startMs < toMs && w.endMs > w.startMs).sort((a, b) => a.startMs - b.startMs || a.endMs - b.endMs);
 }
 
+/** The weekly drill's default `maxDrillSeconds` (`domain/drill.ts`), for checks that have no drill input. */
+export const DEFAULT_DRILL_SECONDS = 3600;
+
 /** How long a drill needs clear: the calendar's window, or the drill's own bound when longer. */
 export function neededMs(cal: MarketCalendar, maxDrillSeconds?: number): number {
   return Math.max(cal.drillWindowMinutes * 60_000, (maxDrillSeconds ?? 0) * 1000);
