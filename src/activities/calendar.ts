@@ -5,7 +5,12 @@
  */
 import { z } from 'zod';
 import { drillCalendarReview, type DrillCalendarReview } from '../domain/drill-placement';
-import { calendarCheckResult, DEFAULT_DRILL_SECONDS, neededMs, type CalendarCheckResult } from '../domain/market-calendar';
+import {
+  calendarCheckResult,
+  DEFAULT_DRILL_SECONDS,
+  neededMs,
+  type CalendarCheckResult,
+} from '../domain/market-calendar';
 import { targetNameSchema } from '../domain/ids';
 import type { TargetResolver } from '../io/targets';
 import { parseInput, resolveTarget, type TargetActivityDeps } from './target-input';
@@ -35,7 +40,12 @@ const REVIEW_WEEKS = 8;
  * {@link REVIEW_WEEKS} weeks), which the calendar blocked and why. Undefined when the target has no
  * calendar or the targets file cannot be read (the gate still decides; it only lacks the reason).
  */
-export async function reviewDrillCalendar(targets: TargetResolver, target: string, lastDrillFinishedAt: string | undefined, nowMs: number): Promise<DrillCalendarReview | undefined> {
+export async function reviewDrillCalendar(
+  targets: TargetResolver,
+  target: string,
+  lastDrillFinishedAt: string | undefined,
+  nowMs: number,
+): Promise<DrillCalendarReview | undefined> {
   let cal;
   try {
     cal = (await targets(target)).calendar;

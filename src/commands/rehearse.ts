@@ -33,22 +33,28 @@ function quietRuntime(): void {
   runtimeInstalled = true;
   Runtime.install({
     logger: temporalLoggerFor(createLogger({ level: 'error' }), 'ERROR'),
-    telemetryOptions: { logging: { forward: {}, filter: makeTelemetryFilterString({ core: 'ERROR', other: 'ERROR' }) } },
+    telemetryOptions: {
+      logging: { forward: {}, filter: makeTelemetryFilterString({ core: 'ERROR', other: 'ERROR' }) },
+    },
   });
 }
 
 function duration(v: string | undefined, flag: string, { min = 0 } = {}): number | undefined {
   if (v === undefined) return undefined;
   const s = parseDuration(v);
-  if (s === undefined || s < min) throw new CommandError(`${flag}: expected a duration like 20m, 90s or 1h30m${min ? ` (at least ${min} s)` : ''}`);
+  if (s === undefined || s < min)
+    throw new CommandError(`${flag}: expected a duration like 20m, 90s or 1h30m${min ? ` (at least ${min} s)` : ''}`);
   return s;
 }
 
 const escalationSchema = incidentAckInputSchema.shape.escalation.unwrap();
 /** The wrapped form: the policy and, optionally, the SLA the timer starts with. */
-const wrappedPolicySchema = z.object({ escalation: escalationSchema, ackSlaSeconds: incidentAckInputSchema.shape.ackSlaSeconds.unwrap().optional() });
+const wrappedPolicySchema = z.object({
+  escalation: escalationSchema,
+  ackSlaSeconds: incidentAckInputSchema.shape.ackSlaSeconds.unwrap().optional(),
+});
 
-/** A policy file: `{ levels, repeats }`, or `{ escalation, ackSlaSeconds }`; validated by the ack timer's own schema. */
+/** A policy file: `{ levels, repeats }` or `{ escalation, ackSlaSeconds }`, checked by the ack timer's own schema. */
 export function loadPolicyFile(file: string): z.output<typeof wrappedPolicySchema> {
   let value: unknown;
   try {
@@ -59,7 +65,15 @@ export function loadPolicyFile(file: string): z.output<typeof wrappedPolicySchem
   }
   const wrapped = !!value && typeof value === 'object' && 'escalation' in value;
   const r = wrappedPolicySchema.safeParse(wrapped ? value : { escalation: value });
-  if (!r.success) throw new CommandError(`--policy ${file}: ${r.error.issues.map((i) => `${i.path.slice(wrapped ? 0 : 1).join('.') || '(policy)'}: ${i.message}`).join('; ')}`);
+  const pathOf = (p: PropertyKey[]) =>
+    p
+      .slice(wrapped ? 0 : 1)
+      .map(String)
+      .join('.');
+  if (!r.success)
+    throw new CommandError(
+      `--policy ${file}: ${r.error.issues.map((i) => `${pathOf(i.path) || '(policy)'}: ${i.message}`).join('; ')}`,
+    );
   return r.data;
 }
 
@@ -86,12 +100,18 @@ export async function rehearseAckCommand(o: RehearseAckOptions, deps: RehearseDe
   const ackSlaSeconds = file?.ackSlaSeconds ?? sla;
   const source = file
     ? `policy ${o.policy}`
-    : `the configured policy (incidents start the ack timer without one: a single level at the ack SLA ${formatOffset(ackSlaSeconds)}, SLO_ACK_SLA_SECONDS)`;
+    : 'the configured policy (incidents start the ack timer without one: ' +
+      `a single level at the ack SLA ${formatOffset(ackSlaSeconds)}, SLO_ACK_SLA_SECONDS)`;
   if (deps.installRuntime !== false) quietRuntime();
   return rehearseAck({
     config: deps.config,
     ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : {}),
-    input: { severity: severity.data, ackSlaSeconds: Math.round(ackSlaSeconds), ...(file ? { escalation: file.escalation } : {}), summary: 'escalation rehearsal (drill rehearse ack): not a real incident' },
+    input: {
+      severity: severity.data,
+      ackSlaSeconds: Math.round(ackSlaSeconds),
+      ...(file ? { escalation: file.escalation } : {}),
+      summary: 'escalation rehearsal (drill rehearse ack): not a real incident',
+    },
     policySource: source,
     ...(ackAtSeconds !== undefined ? { ackAtSeconds } : {}),
     ...(watchSeconds !== undefined ? { watchSeconds } : {}),
@@ -105,7 +125,10 @@ export interface RehearseRecoveryOptions {
   recoverAt?: string;
 }
 
-export async function rehearseRecoveryCommand(o: RehearseRecoveryOptions, deps: RehearseDeps): Promise<RecoveryRehearsal> {
+export async function rehearseRecoveryCommand(
+  o: RehearseRecoveryOptions,
+  deps: RehearseDeps,
+): Promise<RecoveryRehearsal> {
   const incidentClass = normalizeIncidentClass(o.class);
   if (!incidentClass) throw new CommandError(`--class: expected one of ${INCIDENT_CLASSES.join(', ')}`);
   const maxWaitSeconds = duration(o.maxWait, '--max-wait', { min: 1 });

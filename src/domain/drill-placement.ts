@@ -15,7 +15,15 @@
  * twice. {@link specMatchingTimes} reproduces that; placed runs are always a wall time that exists
  * exactly once, so every week has at most one run.
  */
-import { blockedWindows, describeWindow, firstClear, WEEKDAYS, type BlockedWindow, type MarketCalendar, type Weekday } from './market-calendar';
+import {
+  blockedWindows,
+  describeWindow,
+  firstClear,
+  WEEKDAYS,
+  type BlockedWindow,
+  type MarketCalendar,
+  type Weekday,
+} from './market-calendar';
 import {
   addDays,
   atMinutes,
@@ -31,6 +39,7 @@ import {
 } from './zoned-time';
 
 const DAY_MS = 86_400_000;
+const DST_NOTE = 'the slot time does not exist once on this day (daylight saving)';
 const WEEK_MS = 7 * DAY_MS;
 export const DEFAULT_HORIZON_DAYS = 370;
 
@@ -159,14 +168,20 @@ function localKey(ms: number, tz: string): { day: Weekday; hour: number; minute:
 }
 
 /** Instants in `[fromMs, toMs)` whose wall time is the weekly `(day, hour, minute)`. */
-function weeklyOccurrences(r: { day: Weekday; hour: number; minute: number }, tz: string, fromMs: number, toMs: number): number[] {
+function weeklyOccurrences(
+  r: { day: Weekday; hour: number; minute: number },
+  tz: string,
+  fromMs: number,
+  toMs: number,
+): number[] {
   const out: number[] = [];
   const want = WEEKDAYS.indexOf(r.day);
   for (let d: LocalDate = addDays(zonedParts(fromMs, tz), -1); ; d = addDays(d, 1)) {
     const startOfDay = localToInstant(atMinutes(d, 0), tz);
     if (startOfDay > toMs + DAY_MS) break;
     if (weekdayOf(d) !== want) continue;
-    for (const t of localToInstants({ ...d, hour: r.hour, minute: r.minute }, tz)) if (t >= fromMs && t < toMs) out.push(t);
+    for (const t of localToInstants({ ...d, hour: r.hour, minute: r.minute }, tz))
+      if (t >= fromMs && t < toMs) out.push(t);
   }
   return out;
 }
@@ -187,7 +202,12 @@ function why(w: PlannedWeek, tz: string): string[] {
 }
 
 /** The weekly drill's placement from `fromMs` over `horizonDays`, and the Temporal spec that runs it. */
-export function placeWeeklyDrill(cal: MarketCalendar, needMs: number, fromMs: number, horizonDays = DEFAULT_HORIZON_DAYS): Placement {
+export function placeWeeklyDrill(
+  cal: MarketCalendar,
+  needMs: number,
+  fromMs: number,
+  horizonDays = DEFAULT_HORIZON_DAYS,
+): Placement {
   const tz = cal.timezone;
   const horizonEndMs = fromMs + horizonDays * DAY_MS;
   const weeks = planWeeks(cal, needMs, fromMs, horizonEndMs).filter((w) => w.endMs > fromMs);
@@ -202,16 +222,28 @@ export function placeWeeklyDrill(cal: MarketCalendar, needMs: number, fromMs: nu
     c.n++;
     counts.set(id, c);
   }
-  let regular = { day: cal.drillSlot.day, hour: Math.floor(parseClock(cal.drillSlot.at)! / 60), minute: parseClock(cal.drillSlot.at)! % 60 };
+  let regular = {
+    day: cal.drillSlot.day,
+    hour: Math.floor(parseClock(cal.drillSlot.at)! / 60),
+    minute: parseClock(cal.drillSlot.at)! % 60,
+  };
   let best = 0;
   for (const c of counts.values()) {
     if (c.n <= best) continue;
     best = c.n;
     regular = c.key;
   }
-  const regularLocal = `${regular.day} ${String(regular.hour).padStart(2, '0')}:${String(regular.minute).padStart(2, '0')}`;
+  const pad2 = (n: number) => String(n).padStart(2, '0');
+  const regularLocal = `${regular.day} ${pad2(regular.hour)}:${pad2(regular.minute)}`;
 
-  const calendars: SpecEntry[] = [{ dayOfWeek: regular.day, hour: regular.hour, minute: regular.minute, comment: `weekly DR drill: first allowed time after ${cal.drillSlot.day} ${cal.drillSlot.at}` }];
+  const calendars: SpecEntry[] = [
+    {
+      dayOfWeek: regular.day,
+      hour: regular.hour,
+      minute: regular.minute,
+      comment: `weekly DR drill: first allowed time after ${cal.drillSlot.day} ${cal.drillSlot.at}`,
+    },
+  ];
   const skip: SpecEntry[] = [];
   const runs: PlannedRun[] = [];
   const blockedWeeks: BlockedWeek[] = [];
@@ -220,16 +252,35 @@ export function placeWeeklyDrill(cal: MarketCalendar, needMs: number, fromMs: nu
     const isRegular = w.runMs !== undefined && occurrences.length === 1 && occurrences[0] === w.runMs;
     const reasons = why(w, tz);
     if (!isRegular) {
-      const because = w.runMs === undefined ? `week blocked: ${reasons.join('; ')}` : `moved to ${formatZoned(w.runMs, tz)}`;
+      const because =
+        w.runMs === undefined ? `week blocked: ${reasons.join('; ')}` : `moved to ${formatZoned(w.runMs, tz)}`;
       for (const o of occurrences) {
         const e = dated(o, tz, because);
         // Both copies of a repeated wall time are one skip entry.
-        if (!skip.some((x) => x.year === e.year && x.month === e.month && x.dayOfMonth === e.dayOfMonth && x.hour === e.hour && x.minute === e.minute)) skip.push(e);
+        if (
+          !skip.some(
+            (x) =>
+              x.year === e.year &&
+              x.month === e.month &&
+              x.dayOfMonth === e.dayOfMonth &&
+              x.hour === e.hour &&
+              x.minute === e.minute,
+          )
+        )
+          skip.push(e);
       }
-      if (w.runMs !== undefined) calendars.push(dated(w.runMs, tz, `moved from ${formatLocal(zonedParts(w.slotMs, tz))}${reasons.length ? `: ${reasons.join('; ')}` : ''}`));
+      if (w.runMs !== undefined)
+        calendars.push(
+          dated(
+            w.runMs,
+            tz,
+            `moved from ${formatLocal(zonedParts(w.slotMs, tz))}${reasons.length ? `: ${reasons.join('; ')}` : ''}`,
+          ),
+        );
     }
     if (w.runMs === undefined) {
-      if (w.slotMs <= horizonEndMs) blockedWeeks.push({ weekOf: formatLocal(zonedParts(w.slotMs, tz)), slotMs: w.slotMs, blockedBy: reasons });
+      if (w.slotMs <= horizonEndMs)
+        blockedWeeks.push({ weekOf: formatLocal(zonedParts(w.slotMs, tz)), slotMs: w.slotMs, blockedBy: reasons });
       continue;
     }
     if (w.runMs <= fromMs || w.runMs > horizonEndMs) continue;
@@ -240,7 +291,11 @@ export function placeWeeklyDrill(cal: MarketCalendar, needMs: number, fromMs: nu
       local: formatLocal(zonedParts(w.runMs, tz)),
       weekday: key.day,
       regular: isRegular,
-      ...(w.runMs !== w.slotMs ? { note: `after ${formatLocal(zonedParts(w.slotMs, tz))}: ${reasons.join('; ') || 'the slot time does not exist once on this day (daylight saving)'}` } : {}),
+      ...(w.runMs !== w.slotMs
+        ? {
+            note: `after ${formatLocal(zonedParts(w.slotMs, tz))}: ${reasons.join('; ') || DST_NOTE}`,
+          }
+        : {}),
     });
   }
   return {
@@ -278,7 +333,11 @@ function entryMatches(e: SpecEntry, l: LocalDateTime & { weekday: number }): boo
 export function specMatchingTimes(spec: PlacementSpec, fromMs: number, toMs: number): number[] {
   const tz = spec.timezone;
   const out = new Set<number>();
-  for (let d: LocalDate = addDays(zonedParts(fromMs, tz), -1); localToInstant(atMinutes(d, 0), tz) <= toMs + DAY_MS; d = addDays(d, 1)) {
+  for (
+    let d: LocalDate = addDays(zonedParts(fromMs, tz), -1);
+    localToInstant(atMinutes(d, 0), tz) <= toMs + DAY_MS;
+    d = addDays(d, 1)
+  ) {
     const wd = weekdayOf(d);
     for (const c of spec.calendars) {
       const l = { ...d, hour: c.hour, minute: c.minute, weekday: wd };
@@ -319,15 +378,30 @@ export function reviewSlots(cal: MarketCalendar, needMs: number, sinceMs: number
       blocked.push({ weekOf: formatLocal(zonedParts(w.slotMs, tz)), slotMs: w.slotMs, blockedBy: why(w, tz) });
     } else if (w.runMs > sinceMs && w.runMs <= nowMs) {
       const k = localKey(w.runMs, tz);
-      allowed.push({ atMs: w.runMs, at: new Date(w.runMs).toISOString(), local: formatLocal(zonedParts(w.runMs, tz)), weekday: k.day, regular: w.runMs === w.slotMs });
+      allowed.push({
+        atMs: w.runMs,
+        at: new Date(w.runMs).toISOString(),
+        local: formatLocal(zonedParts(w.runMs, tz)),
+        weekday: k.day,
+        regular: w.runMs === w.slotMs,
+      });
     }
   }
   const since = formatZoned(sinceMs, tz);
-  const blockedText = blocked.map((b) => `week of ${b.weekOf}: ${b.blockedBy.join('; ') || 'no clear window'}`).join(' | ');
+  const blockedText = blocked
+    .map((b) => `week of ${b.weekOf}: ${b.blockedBy.join('; ') || 'no clear window'}`)
+    .join(' | ');
   let text: string;
-  if (blocked.length && !allowed.length) text = `every weekly drill slot since ${since} was blocked by the market calendar — ${blockedText}`;
-  else if (blocked.length) text = `${blocked.length} weekly slot(s) since ${since} blocked by the market calendar (${blockedText}); allowed slots at ${allowed.map((a) => a.local).join(', ')} had no passing drill`;
-  else if (allowed.length) text = `the market calendar allowed ${allowed.length} slot(s) since ${since} (${allowed.map((a) => a.local).join(', ')} ${tz}): the drill did not run or did not pass there`;
+  if (blocked.length && !allowed.length)
+    text = `every weekly drill slot since ${since} was blocked by the market calendar — ${blockedText}`;
+  else if (blocked.length)
+    text =
+      `${blocked.length} weekly slot(s) since ${since} blocked by the market calendar (${blockedText}); ` +
+      `allowed slots at ${allowed.map((a) => a.local).join(', ')} had no passing drill`;
+  else if (allowed.length)
+    text =
+      `the market calendar allowed ${allowed.length} slot(s) since ${since} ` +
+      `(${allowed.map((a) => a.local).join(', ')} ${tz}): the drill did not run or did not pass there`;
   else text = `no weekly slot has come up since ${since}`;
   return { blocked, allowed, text };
 }
@@ -343,7 +417,13 @@ export interface DrillCalendarReview {
   text: string;
 }
 
-export function drillCalendarReview(target: string, cal: MarketCalendar, needMs: number, sinceMs: number, nowMs: number): DrillCalendarReview {
+export function drillCalendarReview(
+  target: string,
+  cal: MarketCalendar,
+  needMs: number,
+  sinceMs: number,
+  nowMs: number,
+): DrillCalendarReview {
   const r = reviewSlots(cal, needMs, sinceMs, nowMs);
   return {
     target,

@@ -30,7 +30,9 @@ export type Weekday = (typeof WEEKDAYS)[number];
 const weekdaySchema = z.enum(WEEKDAYS, { error: `expected one of ${WEEKDAYS.join(', ')}` });
 
 const clock = z.string().refine((s) => parseClock(s) !== undefined, { error: 'expected HH:MM (00:00-23:59)' });
-const closeClock = z.string().refine((s) => parseClock(s, true) !== undefined, { error: 'expected HH:MM (00:00-24:00)' });
+const closeClock = z
+  .string()
+  .refine((s) => parseClock(s, true) !== undefined, { error: 'expected HH:MM (00:00-24:00)' });
 const localDate = z.string().refine((s) => parseDate(s) !== undefined, { error: 'expected a date YYYY-MM-DD' });
 const localDateTime = z.string().refine((s) => parseLocalDateTime(s) !== undefined, {
   error: 'expected a wall-clock date-time YYYY-MM-DDTHH:MM in the calendar time zone',
@@ -38,15 +40,17 @@ const localDateTime = z.string().refine((s) => parseLocalDateTime(s) !== undefin
 const name = z.string({ error: 'name is required' }).trim().min(1, { error: 'name must not be empty' }).max(100);
 
 /** A weekly trading session. `close` at or before `open` ends on the next day (overnight sessions). */
-export const sessionSchema = z.strictObject({
-  days: z.array(weekdaySchema).min(1, { error: 'at least one day' }),
-  open: clock,
-  close: closeClock,
-  name: name.optional(),
-}).refine((s) => s.close === '24:00' || parseClock(s.open) !== parseClock(s.close, true), {
-  error: 'open and close are the same time: write 00:00-24:00 for a whole day',
-  path: ['close'],
-});
+export const sessionSchema = z
+  .strictObject({
+    days: z.array(weekdaySchema).min(1, { error: 'at least one day' }),
+    open: clock,
+    close: closeClock,
+    name: name.optional(),
+  })
+  .refine((s) => s.close === '24:00' || parseClock(s.open) !== parseClock(s.close, true), {
+    error: 'open and close are the same time: write 00:00-24:00 for a whole day',
+    path: ['close'],
+  });
 
 /** An exchange holiday: no session opens that day, or with `close`, the day's sessions close early. */
 export const holidaySchema = z.strictObject({
@@ -57,22 +61,26 @@ export const holidaySchema = z.strictObject({
 });
 
 /** A change freeze or any one-off window, wall-clock start and end in the calendar time zone. */
-export const fixedBlackoutSchema = z.strictObject({
-  name,
-  start: localDateTime,
-  end: localDateTime,
-}).refine((b) => b.end > b.start, {
-  error: 'end must be after start',
-  path: ['end'],
-});
+export const fixedBlackoutSchema = z
+  .strictObject({
+    name,
+    start: localDateTime,
+    end: localDateTime,
+  })
+  .refine((b) => b.end > b.start, {
+    error: 'end must be after start',
+    path: ['end'],
+  });
 
 /** Every month's end: from 00:00 of the last `lastDays` days to the end of the next month's first `firstDays` days. */
 export const monthEndBlackoutSchema = z.strictObject({
   name,
-  monthEnd: z.strictObject({
-    lastDays: z.number().int().min(0).max(15).default(1),
-    firstDays: z.number().int().min(0).max(15).default(0),
-  }).refine((m) => m.lastDays + m.firstDays > 0, { error: 'lastDays + firstDays must be at least 1' }),
+  monthEnd: z
+    .strictObject({
+      lastDays: z.number().int().min(0).max(15).default(1),
+      firstDays: z.number().int().min(0).max(15).default(0),
+    })
+    .refine((m) => m.lastDays + m.firstDays > 0, { error: 'lastDays + firstDays must be at least 1' }),
 });
 
 export const blackoutSchema = z.union([fixedBlackoutSchema, monthEndBlackoutSchema], {
@@ -83,7 +91,9 @@ export const marketCalendarSchema = z.strictObject({
   /** Shown in messages, e.g. `XNYS`. */
   name: name.optional(),
   /** IANA time zone of every wall time in this calendar. */
-  timezone: z.string({ error: 'timezone is required' }).refine(isTimeZone, { error: 'expected an IANA time zone, e.g. America/New_York' }),
+  timezone: z
+    .string({ error: 'timezone is required' })
+    .refine(isTimeZone, { error: 'expected an IANA time zone, e.g. America/New_York' }),
   sessions: z.array(sessionSchema).default([]),
   holidays: z.array(holidaySchema).default([]),
   blackouts: z.array(blackoutSchema).default([]),
@@ -93,7 +103,12 @@ export const marketCalendarSchema = z.strictObject({
    * Minutes a drill needs clear of sessions and blackouts from its start (its bound plus rollback).
    * A drill whose `maxDrillSeconds` is longer needs that instead.
    */
-  drillWindowMinutes: z.number().int().min(1).max(24 * 60).default(75),
+  drillWindowMinutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .default(75),
 });
 export type MarketCalendar = z.output<typeof marketCalendarSchema>;
 export type MarketCalendarInput = z.input<typeof marketCalendarSchema>;
@@ -115,7 +130,8 @@ export function describeWindow(w: BlockedWindow, tz: string): string {
 
 function sessionName(s: z.output<typeof sessionSchema>, day: number, early?: { name: string; close: string }): string {
   const label = s.name ? `trading session "${s.name}"` : 'trading session';
-  return `${label} ${WEEKDAYS[day]} ${s.open}-${early ? early.close : s.close}${early ? ` (early close: ${early.name})` : ''}`;
+  const hours = `${s.open}-${early ? early.close : s.close}`;
+  return `${label} ${WEEKDAYS[day]} ${hours}${early ? ` (early close: ${early.name})` : ''}`;
 }
 
 /** Every blocked window that overlaps `[fromMs, toMs)`, sorted by start. */
@@ -151,7 +167,11 @@ export function blockedWindows(cal: MarketCalendar, fromMs: number, toMs: number
   }
   for (const b of cal.blackouts) {
     if ('monthEnd' in b) {
-      for (let y = first.year, m = first.month; y < last.year || (y === last.year && m <= last.month); m === 12 ? (y++, (m = 1)) : m++) {
+      for (
+        let y = first.year, m = first.month;
+        y < last.year || (y === last.year && m <= last.month);
+        m === 12 ? (y++, (m = 1)) : m++
+      ) {
         const startDay: LocalDate = addDays({ year: y, month: m, day: daysInMonth(y, m) }, 1 - b.monthEnd.lastDays);
         const endDay: LocalDate = addDays({ year: y, month: m, day: daysInMonth(y, m) }, 1 + b.monthEnd.firstDays);
         out.push({
@@ -170,7 +190,9 @@ export function blockedWindows(cal: MarketCalendar, fromMs: number, toMs: number
       });
     }
   }
-  return out.filter((w) => w.endMs > fromMs && w.startMs < toMs && w.endMs > w.startMs).sort((a, b) => a.startMs - b.startMs || a.endMs - b.endMs);
+  return out
+    .filter((w) => w.endMs > fromMs && w.startMs < toMs && w.endMs > w.startMs)
+    .sort((a, b) => a.startMs - b.startMs || a.endMs - b.endMs);
 }
 
 /** The weekly drill's default `maxDrillSeconds` (`domain/drill.ts`), for checks that have no drill input. */
@@ -195,7 +217,12 @@ export const SEARCH_HORIZON_MS = 400 * 86_400_000;
  * The first time at or after `fromMs` from which `needMs` are clear of every window in `windows`
  * (sorted by start, as {@link blockedWindows} gives them), before `untilMs`.
  */
-export function firstClear(windows: readonly BlockedWindow[], fromMs: number, needMs: number, untilMs: number): NextAllowed {
+export function firstClear(
+  windows: readonly BlockedWindow[],
+  fromMs: number,
+  needMs: number,
+  untilMs: number,
+): NextAllowed {
   let t = fromMs;
   const pushedBy: BlockedWindow[] = [];
   for (const w of windows) {
@@ -209,7 +236,12 @@ export function firstClear(windows: readonly BlockedWindow[], fromMs: number, ne
 }
 
 /** The first allowed drill start at or after `fromMs` (searching {@link SEARCH_HORIZON_MS}). */
-export function nextAllowedStart(cal: MarketCalendar, fromMs: number, needMs: number, horizonMs = SEARCH_HORIZON_MS): NextAllowed {
+export function nextAllowedStart(
+  cal: MarketCalendar,
+  fromMs: number,
+  needMs: number,
+  horizonMs = SEARCH_HORIZON_MS,
+): NextAllowed {
   return firstClear(blockedWindows(cal, fromMs, fromMs + horizonMs + needMs), fromMs, needMs, fromMs + horizonMs);
 }
 
@@ -238,10 +270,12 @@ export function checkDrillStart(cal: MarketCalendar, atMs: number, needMs: numbe
   const at = formatZoned(atMs, tz);
   const why = inside
     ? `${at} is inside the ${describeWindow(hit, tz)}`
-    : `a drill started at ${at} needs ${Math.round(needMs / 60000)} min clear and would run into the ${describeWindow(hit, tz)}`;
-  const nextText = next.atMs !== undefined
-    ? `next allowed start: ${formatZoned(next.atMs, tz)} (${new Date(next.atMs).toISOString()})`
-    : `no allowed start within ${Math.round(SEARCH_HORIZON_MS / 86_400_000)} days`;
+    : `a drill started at ${at} needs ${Math.round(needMs / 60000)} min clear ` +
+      `and would run into the ${describeWindow(hit, tz)}`;
+  const nextText =
+    next.atMs !== undefined
+      ? `next allowed start: ${formatZoned(next.atMs, tz)} (${new Date(next.atMs).toISOString()})`
+      : `no allowed start within ${Math.round(SEARCH_HORIZON_MS / 86_400_000)} days`;
   return {
     allowed: false,
     atMs,
@@ -254,16 +288,29 @@ export function checkDrillStart(cal: MarketCalendar, atMs: number, needMs: numbe
 }
 
 /** Parses a calendar value; errors name the path (`holidays.0.date: expected a date YYYY-MM-DD`). */
-export function parseMarketCalendar(value: unknown): { ok: true; value: MarketCalendar } | { ok: false; errors: string[] } {
+export function parseMarketCalendar(
+  value: unknown,
+): { ok: true; value: MarketCalendar } | { ok: false; errors: string[] } {
   const r = marketCalendarSchema.safeParse(value);
   if (r.success) return { ok: true, value: r.data };
-  return { ok: false, errors: r.error.issues.map((i) => `${i.path.map(String).join('.') || '(calendar)'}: ${i.message}`) };
+  return {
+    ok: false,
+    errors: r.error.issues.map((i) => `${i.path.map(String).join('.') || '(calendar)'}: ${i.message}`),
+  };
 }
 
 /** Canonical JSON of the parsed calendar: equal calendars give equal text (for change detection). */
 export function calendarFingerprint(cal: MarketCalendar): string {
   const sort = (v: unknown): unknown =>
-    Array.isArray(v) ? v.map(sort) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, x]) => [k, sort(x)])) : v;
+    Array.isArray(v)
+      ? v.map(sort)
+      : v && typeof v === 'object'
+        ? Object.fromEntries(
+            Object.entries(v)
+              .sort(([a], [b]) => (a < b ? -1 : 1))
+              .map(([k, x]) => [k, sort(x)]),
+          )
+        : v;
   return JSON.stringify(sort(cal));
 }
 
@@ -284,7 +331,11 @@ export interface CalendarCheckResult {
 }
 
 /** The check as data. */
-export function calendarCheckResult(cal: MarketCalendar | undefined, atMs: number, maxDrillSeconds?: number): CalendarCheckResult {
+export function calendarCheckResult(
+  cal: MarketCalendar | undefined,
+  atMs: number,
+  maxDrillSeconds?: number,
+): CalendarCheckResult {
   const checkedAt = new Date(atMs).toISOString();
   if (!cal) return { hasCalendar: false, allowed: true, checkedAt };
   const need = neededMs(cal, maxDrillSeconds);
@@ -295,7 +346,12 @@ export function calendarCheckResult(cal: MarketCalendar | undefined, atMs: numbe
     ...base,
     allowed: false,
     message: c.message,
-    window: { kind: c.window.kind, name: c.window.name, start: new Date(c.window.startMs).toISOString(), end: new Date(c.window.endMs).toISOString() },
+    window: {
+      kind: c.window.kind,
+      name: c.window.name,
+      start: new Date(c.window.startMs).toISOString(),
+      end: new Date(c.window.endMs).toISOString(),
+    },
     ...(c.nextAllowedMs !== undefined ? { nextAllowedAt: new Date(c.nextAllowedMs).toISOString() } : {}),
   };
 }

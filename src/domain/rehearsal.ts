@@ -59,7 +59,9 @@ const KEYS: Record<keyof PageFacts, string[]> = {
 
 function find(v: unknown, names: string[], depth = 0): unknown {
   if (!v || typeof v !== 'object' || depth > 4) return undefined;
-  for (const n of names) if (Object.hasOwn(v, n) && (v as Record<string, unknown>)[n] !== undefined) return (v as Record<string, unknown>)[n];
+  for (const n of names)
+    if (Object.hasOwn(v, n) && (v as Record<string, unknown>)[n] !== undefined)
+      return (v as Record<string, unknown>)[n];
   for (const x of Object.values(v)) {
     const f = find(x, names, depth + 1);
     if (f !== undefined) return f;
@@ -126,7 +128,11 @@ function pageLine(p: RecordedRequest & { facts: PageFacts; outcome?: string }): 
   const f = p.facts;
   const who = f.levelName ? `${f.levelName} (level ${f.level ?? '?'})` : `level ${f.level ?? '?'}`;
   const round = f.round ? `, repeat ${f.round}` : '';
-  return `  ${formatOffset(p.atSeconds).padStart(7)}  PAGE   ${who}${round} via ${p.path}  dedup ${f.dedupKey ?? '(none)'}${f.action ? `  [${f.action}]` : ''}  → recorder ${p.status}`;
+  const action = f.action ? `  [${f.action}]` : '';
+  return (
+    `  ${formatOffset(p.atSeconds).padStart(7)}  PAGE   ${who}${round} via ${p.path}` +
+    `  dedup ${f.dedupKey ?? '(none)'}${action}  → recorder ${p.status}`
+  );
 }
 
 export function renderAckRehearsal(r: AckRehearsal): string[] {
@@ -139,29 +145,49 @@ export function renderAckRehearsal(r: AckRehearsal): string[] {
   if (r.ack) {
     events.push({
       at: r.ack.atSeconds,
-      line: `  ${formatOffset(r.ack.atSeconds).padStart(7)}  ACK    by ${r.ack.ackBy}: latency ${formatOffset(r.ack.latencySeconds)}, SLA ${r.ack.slaMet ? 'met' : 'breached'}`,
+      line:
+        `  ${formatOffset(r.ack.atSeconds).padStart(7)}  ACK    by ${r.ack.ackBy}: ` +
+        `latency ${formatOffset(r.ack.latencySeconds)}, SLA ${r.ack.slaMet ? 'met' : 'breached'}`,
     });
   }
   events.sort((a, b) => a.at - b.at);
   lines.push(...events.map((e) => e.line));
   if (!r.pages.length) lines.push('  (no page reached the recorder)');
-  if (r.ack) lines.push(`  after the ack: ${r.pagesAfterAck ? `${r.pagesAfterAck} more page(s) reached the recorder` : 'no page reached the recorder'} up to ${formatOffset(r.watchedUntilSeconds)}`);
+  if (r.ack)
+    lines.push(
+      `  after the ack: ${r.pagesAfterAck ? `${r.pagesAfterAck} more page(s)` : 'no page'} reached the recorder` +
+        ` up to ${formatOffset(r.watchedUntilSeconds)}`,
+    );
   lines.push(`  ${formatOffset(r.watchedUntilSeconds).padStart(7)}  END    ${r.ended}`);
   return lines;
 }
 
 export function renderRecoveryRehearsal(r: RecoveryRehearsal): string[] {
+  const wait = r.input.maxWaitSeconds
+    ? `, max wait ${formatOffset(r.input.maxWaitSeconds)}`
+    : ' (workflow default max wait)';
+  const recovers =
+    r.input.recoverAtSeconds !== undefined
+      ? `, target recovers at ${formatOffset(r.input.recoverAtSeconds)}`
+      : ', target never recovers';
+  const e = r.escalation;
+  const escalated = e
+    ? `; escalated at ${formatOffset(e.atSeconds)} with dedup ${e.dedupKey} (page ${e.pageOutcome})`
+    : '';
   const lines = [
-    `Recovery rehearsal: recoveryWorkflow, class ${r.incidentClass}${r.input.maxWaitSeconds ? `, max wait ${formatOffset(r.input.maxWaitSeconds)}` : ' (workflow default max wait)'}${r.input.recoverAtSeconds !== undefined ? `, target recovers at ${formatOffset(r.input.recoverAtSeconds)}` : ', target never recovers'}`,
+    `Recovery rehearsal: recoveryWorkflow, class ${r.incidentClass}${wait}${recovers}`,
     `  ${r.isolation.statement}`,
     `  ${r.simulated}`,
   ];
   const events: Array<{ at: number; line: string }> = [
-    ...r.timeline.map((t) => ({ at: t.atSeconds, line: `  ${formatOffset(t.atSeconds).padStart(7)}  ${t.step}${t.detail ? `: ${t.detail}` : ''}` })),
+    ...r.timeline.map((t) => ({
+      at: t.atSeconds,
+      line: `  ${formatOffset(t.atSeconds).padStart(7)}  ${t.step}${t.detail ? `: ${t.detail}` : ''}`,
+    })),
     ...r.pages.map((p) => ({ at: p.atSeconds, line: pageLine({ ...p }) })),
   ];
   events.sort((a, b) => a.at - b.at);
   lines.push(...events.map((e) => e.line));
-  lines.push(`  outcome: ${r.outcome} after ${r.cycles} probe cycle(s)${r.escalation ? `; escalated at ${formatOffset(r.escalation.atSeconds)} with dedup ${r.escalation.dedupKey} (page ${r.escalation.pageOutcome})` : ''}`);
+  lines.push(`  outcome: ${r.outcome} after ${r.cycles} probe cycle(s)${escalated}`);
   return lines;
 }

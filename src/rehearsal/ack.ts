@@ -35,13 +35,20 @@ export async function rehearseAck(o: AckRehearsalOptions): Promise<AckRehearsal>
   try {
     return await r.withWorker(async () => {
       const workflowId = workflowIds.incidentAck(RUN_ID, incidentId);
-      const handle = await r.env.client.workflow.start('incidentAckWorkflow', { taskQueue: r.taskQueue, workflowId, args: [input] });
+      const handle = await r.env.client.workflow.start('incidentAckWorkflow', {
+        taskQueue: r.taskQueue,
+        workflowId,
+        args: [input],
+      });
       const t0 = (await handle.describe()).startTime.getTime();
       r.setOrigin(t0);
       const status = async (): Promise<IncidentAckStatus> => handle.query(incidentAckStatusQuery);
       // Quiet: nothing in flight (no pending activity), status and recorder unchanged for a moment.
       const quiet = () =>
-        settle(async () => ({ s: await status(), n: r.recorder.requests.length, pending: await pendingActivities(handle) }), { ready: (v) => v.pending === 0 });
+        settle(
+          async () => ({ s: await status(), n: r.recorder.requests.length, pending: await pendingActivities(handle) }),
+          { ready: (v) => v.pending === 0 },
+        );
 
       let ack: AckRehearsal['ack'];
       let ended = '';
@@ -51,8 +58,15 @@ export async function rehearseAck(o: AckRehearsalOptions): Promise<AckRehearsal>
         const ackAt = o.ackAtSeconds !== undefined && !ack ? t0 + o.ackAtSeconds * 1000 : undefined;
         if (ackAt !== undefined && (next === undefined || ackAt < next)) {
           await r.advanceTo(ackAt);
-          const rec = await handle.executeUpdate(acknowledgeUpdate, { args: [{ ackBy: 'rehearsal', notes: 'escalation rehearsal (drill rehearse ack)' }] });
-          ack = { atSeconds: ((await r.nowMs()) - t0) / 1000, ackBy: rec.ackBy, latencySeconds: rec.latencySeconds, slaMet: rec.slaMet };
+          const rec = await handle.executeUpdate(acknowledgeUpdate, {
+            args: [{ ackBy: 'rehearsal', notes: 'escalation rehearsal (drill rehearse ack)' }],
+          });
+          ack = {
+            atSeconds: ((await r.nowMs()) - t0) / 1000,
+            ackBy: rec.ackBy,
+            latencySeconds: rec.latencySeconds,
+            slaMet: rec.slaMet,
+          };
           watchedUntil = Math.min(ackAt + watch, t0 + until);
           await r.advanceTo(watchedUntil);
           ended = `acknowledged at ${Math.round(ack.atSeconds)} s; watched ${watch / 60000} min more`;

@@ -20,14 +20,26 @@ import { rehearsalPaging } from './offline-paging';
 import { startRecorder, type Recorder } from './recorder';
 
 /** temporal.api.enums.v1.IndexedValueType codes. */
-const SA_TYPE_CODE: Record<string, number> = { TEXT: 1, KEYWORD: 2, INT: 3, DOUBLE: 4, BOOL: 5, DATETIME: 6, KEYWORD_LIST: 7 };
+const SA_TYPE_CODE: Record<string, number> = {
+  TEXT: 1,
+  KEYWORD: 2,
+  INT: 3,
+  DOUBLE: 4,
+  BOOL: 5,
+  DATETIME: 6,
+  KEYWORD_LIST: 7,
+};
 
 /** The test server allows a keepalive ping only every 5 minutes; ping less often than that. */
 const slowKeepalive: ConnectionPlugin = {
   name: 'drill-runner-rehearsal-keepalive',
   configureConnection: (options) => ({
     ...options,
-    channelArgs: { ...(options.channelArgs ?? {}), 'grpc.keepalive_time_ms': 6 * 60 * 1000, 'grpc.keepalive_permit_without_calls': 0 },
+    channelArgs: {
+      ...(options.channelArgs ?? {}),
+      'grpc.keepalive_time_ms': 6 * 60 * 1000,
+      'grpc.keepalive_permit_without_calls': 0,
+    },
   }),
 };
 
@@ -61,12 +73,18 @@ export async function startRehearsalEnv(o: RehearsalEnvOptions): Promise<Rehears
   const recorder = await startRecorder(async () => (env ? ((await env.currentTimeMs()) - origin) / 1000 : NaN));
   try {
     const { paging, routes } = rehearsalPaging(o.config.paging, recorder.url);
-    env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: server.path } }, plugins: [slowKeepalive] });
+    env = await TestWorkflowEnvironment.createTimeSkipping({
+      server: { executable: { type: 'existing-path', path: server.path } },
+      plugins: [slowKeepalive],
+    });
     const e = env;
     // The test server knows no custom search attributes until told.
     await e.connection.operatorService.addSearchAttributes({
       namespace: e.namespace ?? 'default',
-      searchAttributes: Object.fromEntries(Object.values(SA).map((k) => [k.name, SA_TYPE_CODE[k.type] ?? 2])) as Record<string, never>,
+      searchAttributes: Object.fromEntries(Object.values(SA).map((k) => [k.name, SA_TYPE_CODE[k.type] ?? 2])) as Record<
+        string,
+        never
+      >,
     });
     const taskQueue = `rehearsal-${crypto.randomUUID()}`;
     const activities = createActivities({
@@ -85,7 +103,9 @@ export async function startRehearsalEnv(o: RehearsalEnvOptions): Promise<Rehears
         recorder: recorder.url,
         routes,
         server: `time-skipping test server ${path.basename(server.path)} on loopback, started for this rehearsal`,
-        statement: `offline: nothing left this machine. Pages went to a recorder at ${recorder.url}; the workflow ran on a private time-skipping test server started (and stopped) by this command.`,
+        statement:
+          `offline: nothing left this machine. Pages went to a recorder at ${recorder.url}; the workflow ran ` +
+          'on a private time-skipping test server started (and stopped) by this command.',
       },
       setOrigin: (ms) => {
         origin = ms;
@@ -125,7 +145,12 @@ export async function startRehearsalEnv(o: RehearsalEnvOptions): Promise<Rehears
  */
 export async function settle<T>(
   probe: () => Promise<T>,
-  { stableMs = 600, intervalMs = 150, maxMs = 20000, ready = (_v: T): boolean => true }: { stableMs?: number; intervalMs?: number; maxMs?: number; ready?: (v: T) => boolean } = {},
+  {
+    stableMs = 600,
+    intervalMs = 150,
+    maxMs = 20000,
+    ready = (_v: T): boolean => true,
+  }: { stableMs?: number; intervalMs?: number; maxMs?: number; ready?: (v: T) => boolean } = {},
 ): Promise<T> {
   const deadline = Date.now() + maxMs;
   let last = await probe();
@@ -145,6 +170,8 @@ export async function settle<T>(
 }
 
 /** Activities the workflow has scheduled and not finished (a page in flight), from the server. */
-export async function pendingActivities(handle: { describe(): Promise<{ raw: { pendingActivities?: unknown[] | null } }> }): Promise<number> {
+export async function pendingActivities(handle: {
+  describe(): Promise<{ raw: { pendingActivities?: unknown[] | null } }>;
+}): Promise<number> {
   return (await handle.describe()).raw.pendingActivities?.length ?? 0;
 }

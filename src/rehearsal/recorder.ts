@@ -38,8 +38,20 @@ export async function startRecorder(clock: () => Promise<number>): Promise<Recor
         } catch {
           // keep the text
         }
-        const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => KEEP.has(k)).map(([k, v]) => [k, String(v)]));
-        requests.push({ seq: ++seq, atSeconds, method: req.method ?? '?', path: req.url ?? '/', headers, body, status: 202 });
+        const headers = Object.fromEntries(
+          Object.entries(req.headers)
+            .filter(([k]) => KEEP.has(k))
+            .map(([k, v]) => [k, String(v)]),
+        );
+        requests.push({
+          seq: ++seq,
+          atSeconds,
+          method: req.method ?? '?',
+          path: req.url ?? '/',
+          headers,
+          body,
+          status: 202,
+        });
         res.writeHead(202, { 'content-type': 'application/json' }).end('{"status":"recorded"}');
       });
     });

@@ -41,7 +41,11 @@ export async function rehearseRecovery(o: RecoveryRehearsalOptions): Promise<Rec
         ...(o.maxWaitSeconds !== undefined ? { maxWaitSeconds: o.maxWaitSeconds } : {}),
         ...(o.cycleSeconds !== undefined ? { cycleSeconds: o.cycleSeconds } : {}),
       };
-      const handle = await r.env.client.workflow.start('recoveryWorkflow', { taskQueue: r.taskQueue, workflowId: workflowIds.recovery(RUN_ID, incidentId, 1), args: [input] });
+      const handle = await r.env.client.workflow.start('recoveryWorkflow', {
+        taskQueue: r.taskQueue,
+        workflowId: workflowIds.recovery(RUN_ID, incidentId, 1),
+        args: [input],
+      });
       // Awaiting the result through the test environment's client lets time skip to each timer.
       const result = (await handle.result()) as RecoveryResult;
       await settle(async () => r.recorder.requests.length);
@@ -57,14 +61,27 @@ export async function rehearseRecovery(o: RecoveryRehearsalOptions): Promise<Rec
           ...(o.recoverAtSeconds !== undefined ? { recoverAtSeconds: o.recoverAtSeconds } : {}),
         },
         outcome: result.outcome,
-        timeline: result.timeline.map((t) => ({ atSeconds: rel(t.at), step: t.step, ...(t.detail ? { detail: t.detail } : {}) })),
+        timeline: result.timeline.map((t) => ({
+          atSeconds: rel(t.at),
+          step: t.step,
+          ...(t.detail ? { detail: t.detail } : {}),
+        })),
         // When the workflow paged (its own record, matched by the dedup key the recorder received).
         pages: r.recorder.requests.map((q) => {
           const facts = pageFacts(q);
-          const own = result.escalation && facts.dedupKey === result.escalation.dedupKey ? rel(result.escalation.at) : undefined;
+          const own =
+            result.escalation && facts.dedupKey === result.escalation.dedupKey ? rel(result.escalation.at) : undefined;
           return { ...q, atSeconds: own ?? q.atSeconds, receivedAtSeconds: q.atSeconds, facts };
         }),
-        ...(result.escalation ? { escalation: { atSeconds: rel(result.escalation.at), dedupKey: result.escalation.dedupKey, pageOutcome: result.escalation.pageOutcome } } : {}),
+        ...(result.escalation
+          ? {
+              escalation: {
+                atSeconds: rel(result.escalation.at),
+                dedupKey: result.escalation.dedupKey,
+                pageOutcome: result.escalation.pageOutcome,
+              },
+            }
+          : {}),
         cycles: result.cycles,
         simulated: SIMULATED_TARGET_NOTE,
       };

@@ -20,7 +20,15 @@ import { placeWeeklyDrill } from '../../src/domain/drill-placement';
 import { marketCalendarSchema, type MarketCalendarInput } from '../../src/domain/market-calendar';
 import { drillScheduleId } from '../../src/domain/schedule';
 import type { TargetConfigInput } from '../../src/domain/target';
-import { addDays, formatDate, localToInstant, offsetMinutes, weekdayOf, zonedParts, type LocalDate } from '../../src/domain/zoned-time';
+import {
+  addDays,
+  formatDate,
+  localToInstant,
+  offsetMinutes,
+  weekdayOf,
+  zonedParts,
+  type LocalDate,
+} from '../../src/domain/zoned-time';
 import { workflowIds } from '../../src/shared';
 import { requireTool } from '../../src/tools/provision';
 import { runDrillCli } from '../helpers/process';
@@ -56,7 +64,9 @@ function nextDstChange(): { date: LocalDate; spring: boolean } {
   throw new Error('no DST change in New York within a year?');
 }
 const dst = nextDstChange();
-const weeksToDst = Math.ceil((localToInstant({ ...dst.date, hour: 12, minute: 0 }, NY) - Date.now()) / (7 * 86_400_000));
+const weeksToDst = Math.ceil(
+  (localToInstant({ ...dst.date, hour: 12, minute: 0 }, NY) - Date.now()) / (7 * 86_400_000),
+);
 
 function target(calendar: MarketCalendarInput): TargetConfigInput {
   return {
@@ -77,7 +87,13 @@ beforeAll(async () => {
   env = await devServerEnv();
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sched-cal-'));
   // Monday 10:00 is inside the session: the regular run is Monday 16:00; a Monday holiday frees the slot itself.
-  calendars.holiday = { name: 'XNYS', timezone: NY, sessions: [SESSION], holidays: [{ date: formatDate(monday(3)), name: 'test holiday' }], drillSlot: { day: 'MONDAY', at: '10:00' } };
+  calendars.holiday = {
+    name: 'XNYS',
+    timezone: NY,
+    sessions: [SESSION],
+    holidays: [{ date: formatDate(monday(3)), name: 'test holiday' }],
+    drillSlot: { day: 'MONDAY', at: '10:00' },
+  };
   // Saturday 02:00: week 2's slot moved to the end of a morning blackout; week 4 blocked entirely by a freeze.
   const sat = (k: number) => addDays(monday(k), 5);
   calendars.blackout = {
@@ -91,7 +107,12 @@ beforeAll(async () => {
     drillSlot: { day: 'SATURDAY', at: '02:00' },
   };
   // Sunday at the wall time the next change skips (spring) or repeats (autumn).
-  calendars.dst = { name: 'XNYS', timezone: NY, sessions: [SESSION], drillSlot: { day: 'SUNDAY', at: dst.spring ? '02:30' : '01:30' } };
+  calendars.dst = {
+    name: 'XNYS',
+    timezone: NY,
+    sessions: [SESSION],
+    drillSlot: { day: 'SUNDAY', at: dst.spring ? '02:30' : '01:30' },
+  };
   calendars.open = {
     name: 'ALWAYS',
     timezone: 'UTC',
@@ -100,7 +121,10 @@ beforeAll(async () => {
   };
   targetsFile = path.join(dir, 'targets.json');
   const names = Object.keys(calendars);
-  fs.writeFileSync(targetsFile, JSON.stringify({ targets: Object.fromEntries(names.map((n) => [n, target(calendars[n]!)])) }));
+  fs.writeFileSync(
+    targetsFile,
+    JSON.stringify({ targets: Object.fromEntries(names.map((n) => [n, target(calendars[n]!)])) }),
+  );
 });
 
 afterAll(async () => {
@@ -109,21 +133,41 @@ afterAll(async () => {
 });
 
 const drill = (args: string[]) =>
-  runDrillCli(args, {
-    TEMPORAL_ADDRESS: env.address,
-    TEMPORAL_NAMESPACE: env.namespace ?? 'default',
-    DRILL_TASK_QUEUE: taskQueue,
-    DRILL_TARGETS_FILE: targetsFile,
-    DRILL_STATE_DIR: dir,
-    DRILL_RESULTS_DIR: dir,
-  }, 60000);
+  runDrillCli(
+    args,
+    {
+      TEMPORAL_ADDRESS: env.address,
+      TEMPORAL_NAMESPACE: env.namespace ?? 'default',
+      DRILL_TASK_QUEUE: taskQueue,
+      DRILL_TARGETS_FILE: targetsFile,
+      DRILL_STATE_DIR: dir,
+      DRILL_RESULTS_DIR: dir,
+    },
+    60000,
+  );
 
 /** The Temporal CLI's own list: no code of ours between the server and this answer. */
 async function temporalCliMatchingTimes(scheduleId: string, start: string, end: string): Promise<string[]> {
-  const { stdout } = await exec(requireTool('temporal').path, [
-    'schedule', 'list-matching-times', '--address', env.address, '--namespace', env.namespace ?? 'default',
-    '--schedule-id', scheduleId, '--start-time', start, '--end-time', end, '--output', 'json',
-  ], { timeout: 30000 });
+  const { stdout } = await exec(
+    requireTool('temporal').path,
+    [
+      'schedule',
+      'list-matching-times',
+      '--address',
+      env.address,
+      '--namespace',
+      env.namespace ?? 'default',
+      '--schedule-id',
+      scheduleId,
+      '--start-time',
+      start,
+      '--end-time',
+      end,
+      '--output',
+      'json',
+    ],
+    { timeout: 30000 },
+  );
   return ((JSON.parse(stdout) as { startTime?: string[] }).startTime ?? []).map((t) => new Date(t).toISOString());
 }
 
@@ -132,7 +176,11 @@ async function placeAndPreview(name: string, next: number): Promise<SchedulePrev
   const created = await drill(['schedule', 'create', '--target', name]);
   expect(created.stderr).toBe('');
   expect(created.code).toBe(0);
-  expect(JSON.parse(created.stdout)).toMatchObject({ created: true, timezone: calendars[name]!.timezone, marketCalendar: { calendar: calendars[name]!.name } });
+  expect(JSON.parse(created.stdout)).toMatchObject({
+    created: true,
+    timezone: calendars[name]!.timezone,
+    marketCalendar: { calendar: calendars[name]!.name },
+  });
 
   const r = await drill(['schedule', 'preview', '--target', name, '--next', String(next), '--json']);
   expect(r.code).toBe(0);
@@ -152,7 +200,9 @@ async function placeAndPreview(name: string, next: number): Promise<SchedulePrev
 
   // And the placement computed here from the same calendar (a placement is per week: independent of when).
   const cal = marketCalendarSchema.parse(calendars[name]);
-  const mine = placeWeeklyDrill(cal, 75 * 60_000, Date.now(), 400).runs.slice(0, next).map((x) => x.at);
+  const mine = placeWeeklyDrill(cal, 75 * 60_000, Date.now(), 400)
+    .runs.slice(0, next)
+    .map((x) => x.at);
   expect(p.runs.map((x) => x.at)).toEqual(mine);
   return p;
 }
@@ -162,12 +212,15 @@ test('across a holiday: Monday 16:00 every week, the slot (10:00) on the holiday
   const holiday = p.runs.find((r) => r.local.startsWith(formatDate(monday(3))));
   expect(holiday?.local).toBe(`${formatDate(monday(3))} 10:00 ${NY}`);
   for (const r of p.runs.filter((x) => x !== holiday)) expect(r.local).toMatch(/ 16:00 America\/New_York$/);
-  const d = JSON.parse((await drill(['schedule', 'describe', '--target', 'holiday'])).stdout) as { calendars: string[]; skip: string[] };
+  const d = JSON.parse((await drill(['schedule', 'describe', '--target', 'holiday'])).stdout) as {
+    calendars: string[];
+    skip: string[];
+  };
   expect(d.calendars[0]).toMatch(/^MONDAY 16:00/);
   expect(d.skip.some((s) => s.startsWith(`${formatDate(monday(3))} 16:00`))).toBe(true);
 });
 
-test('across a blackout: one week moved to the blackout\'s end, one week blocked (no run, named in the preview)', async () => {
+test("across a blackout: one week moved to the blackout's end, one week blocked (no run, named in the preview)", async () => {
   const p = await placeAndPreview('blackout', 6);
   const sat2 = formatDate(addDays(monday(2), 5));
   expect(p.runs.find((r) => r.local.startsWith(sat2))?.local).toBe(`${sat2} 12:00 ${NY}`);
@@ -175,11 +228,15 @@ test('across a blackout: one week moved to the blackout\'s end, one week blocked
   const sat4 = formatDate(addDays(monday(4), 5));
   const sat5 = formatDate(addDays(monday(5), 5));
   expect(p.runs.some((r) => r.local.startsWith(sat4))).toBe(false);
-  expect(p.blockedWeeks).toEqual([{ weekOf: `${sat4} 02:00`, blockedBy: [expect.stringContaining('blackout "change freeze"')] }]);
+  expect(p.blockedWeeks).toEqual([
+    { weekOf: `${sat4} 02:00`, blockedBy: [expect.stringContaining('blackout "change freeze"')] },
+  ]);
   expect(p.runs.find((r) => r.local.startsWith(sat5))?.local).toBe(`${sat5} 03:00 ${NY}`);
   const text = await drill(['schedule', 'preview', '--target', 'blackout', '--next', '6']);
   expect(text.stdout).toContain(`week of ${sat4} 02:00: NO RUN, blocked by blackout "change freeze"`);
-  expect(text.stdout).toContain('server check: ListScheduleMatchingTimes and describe agree with the market calendar placement');
+  expect(text.stdout).toContain(
+    'server check: ListScheduleMatchingTimes and describe agree with the placement',
+  );
 });
 
 test(`across the next DST change in ${NY}: same wall time both sides (UTC moves), the changed day's slot placed once`, async () => {
@@ -203,11 +260,16 @@ test('a manual drill inside a session is refused before any workflow starts; so 
   const r = await drill(['run', 'weekly', '--target', 'open', '--drill-id', drillId]);
   expect(r.code).toBe(2);
   const tomorrow = formatDate(zonedParts(Date.now() + 86_400_000, 'UTC'));
-  expect(r.stderr).toMatch(/drill refused by the market calendar \(calendar ALWAYS\): .* UTC is inside the trading session [A-Z]+DAY 00:00-24:00/);
+  expect(r.stderr).toMatch(
+    /drill refused by the market calendar \(calendar ALWAYS\): .* UTC is inside the trading session [A-Z]+DAY 00:00-24:00/,
+  );
   expect(r.stderr).toContain(`next allowed start: ${tomorrow} 00:00 UTC (${tomorrow}T00:00:00.000Z)`);
   expect(r.stderr).toContain('Nothing was started.');
   expect(r.stdout).not.toContain('started');
-  const none = await env.client.workflow.getHandle(workflowIds.drill('open', drillId)).describe().catch((e: unknown) => e);
+  const none = await env.client.workflow
+    .getHandle(workflowIds.drill('open', drillId))
+    .describe()
+    .catch((e: unknown) => e);
   expect(none).toBeInstanceOf(WorkflowNotFoundError);
 
   expect((await drill(['schedule', 'create', '--target', 'open'])).code).toBe(0);

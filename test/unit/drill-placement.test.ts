@@ -28,8 +28,11 @@ function expectSpecAgrees(p: Placement, fromMs: number): void {
   expect(server.map((t) => new Date(t).toISOString())).toEqual(p.runs.map((r) => r.at));
 }
 
-test('across a holiday: the slot is inside Monday\'s session, so the regular run is Monday 16:00; on a Monday holiday it runs at the slot', () => {
-  const cal = xnys({ drillSlot: { day: 'MONDAY', at: '10:00' }, holidays: [{ date: '2027-01-18', name: 'Martin Luther King Jr. Day' }] });
+test("across a holiday: the slot is inside Monday's session, so the regular run is Monday 16:00; on a Monday holiday it runs at the slot", () => {
+  const cal = xnys({
+    drillSlot: { day: 'MONDAY', at: '10:00' },
+    holidays: [{ date: '2027-01-18', name: 'Martin Luther King Jr. Day' }],
+  });
   const from = ny('2027-01-01 00:00');
   const p = placeWeeklyDrill(cal, NEED, from, 60);
   expect(p.regular).toMatchObject({ day: 'MONDAY', hour: 16, minute: 0 });
@@ -47,7 +50,7 @@ test('across a holiday: the slot is inside Monday\'s session, so the regular run
   expectSpecAgrees(p, from);
 });
 
-test('across a blackout: a freeze moves one week\'s run to its end, blocks the next week entirely, and the gate review names it', () => {
+test("across a blackout: a freeze moves one week's run to its end, blocks the next week entirely, and the gate review names it", () => {
   const cal = xnys({
     drillSlot: { day: 'SATURDAY', at: '02:00' },
     blackouts: [
@@ -59,24 +62,36 @@ test('across a blackout: a freeze moves one week\'s run to its end, blocks the n
   const p = placeWeeklyDrill(cal, NEED, from, 60);
   expect(p.regular).toMatchObject({ day: 'SATURDAY', hour: 2, minute: 0 });
   const byWeek = p.runs.map((r) => r.local);
-  expect(byWeek).toEqual(expect.arrayContaining(['2026-12-12 02:00', '2026-12-21 06:00', '2027-01-04 00:00', '2027-01-09 02:00']));
+  expect(byWeek).toEqual(
+    expect.arrayContaining(['2026-12-12 02:00', '2026-12-21 06:00', '2027-01-04 00:00', '2027-01-09 02:00']),
+  );
   // No run in the week of 2026-12-26: every start up to the next slot is inside the freeze.
-  expect(byWeek.some((l) => l.startsWith('2026-12-26') || l.startsWith('2026-12-27') || l.startsWith('2026-12-28'))).toBe(false);
-  expect(p.blockedWeeks).toEqual([{ weekOf: '2026-12-26 02:00', slotMs: ny('2026-12-26 02:00'), blockedBy: [expect.stringContaining('blackout "year-end change freeze"')] }]);
+  expect(
+    byWeek.some((l) => l.startsWith('2026-12-26') || l.startsWith('2026-12-27') || l.startsWith('2026-12-28')),
+  ).toBe(false);
+  expect(p.blockedWeeks).toEqual([
+    {
+      weekOf: '2026-12-26 02:00',
+      slotMs: ny('2026-12-26 02:00'),
+      blockedBy: [expect.stringContaining('blackout "year-end change freeze"')],
+    },
+  ]);
   const moved = p.runs.find((r) => r.local === '2026-12-21 06:00')!;
   expect(moved.note).toContain('blackout "options expiry weekend"');
   expectSpecAgrees(p, from);
 
   const review = reviewSlots(cal, NEED, ny('2026-12-24 12:00'), ny('2027-01-03 12:00'));
   expect(review.allowed).toEqual([]);
-  expect(review.text).toMatch(/^every weekly drill slot since 2026-12-24 12:00 America\/New_York was blocked by the market calendar/);
+  expect(review.text).toMatch(
+    /^every weekly drill slot since 2026-12-24 12:00 America\/New_York was blocked by the market calendar/,
+  );
   expect(review.text).toContain('week of 2026-12-26 02:00: blackout "year-end change freeze"');
   const partly = reviewSlots(cal, NEED, ny('2026-12-10 00:00'), ny('2027-01-03 12:00'));
   expect(partly.text).toContain('1 weekly slot(s) since');
   expect(partly.text).toContain('allowed slots at 2026-12-12 02:00, 2026-12-21 06:00 had no passing drill');
 });
 
-test('across daylight saving in the target\'s time zone: same wall time, UTC shifts; a skipped or repeated slot time is placed once', () => {
+test("across daylight saving in the target's time zone: same wall time, UTC shifts; a skipped or repeated slot time is placed once", () => {
   // Sunday 02:30 does not exist on 2026-03-08 in New York: the run is at 03:30 that day.
   const spring = marketCalendarSchema.parse({ timezone: NY, drillSlot: { day: 'SUNDAY', at: '02:30' } });
   const from = ny('2026-02-25 00:00');
@@ -106,7 +121,11 @@ test('across daylight saving in the target\'s time zone: same wall time, UTC shi
   expect(q.spec.skip).toEqual([expect.objectContaining({ year: 2026, month: 11, dayOfMonth: 1, hour: 1, minute: 30 })]);
   expectSpecAgrees(q, from2);
   // Without the skip the server's matching would fire twice that morning.
-  const naive = specMatchingTimes({ timezone: NY, calendars: [q.spec.calendars[0]!], skip: [] }, ny('2026-10-31 00:00'), ny('2026-11-02 00:00'));
+  const naive = specMatchingTimes(
+    { timezone: NY, calendars: [q.spec.calendars[0]!], skip: [] },
+    ny('2026-10-31 00:00'),
+    ny('2026-11-02 00:00'),
+  );
   expect(naive.map((t) => new Date(t).toISOString())).toEqual(['2026-11-01T05:30:00.000Z', '2026-11-01T06:30:00.000Z']);
 });
 
@@ -124,7 +143,10 @@ test('a session across the DST change: Friday-evening runs after the close keep 
 });
 
 test('month-end blackout over a long horizon: the spec stays small and still agrees', () => {
-  const cal = xnys({ drillSlot: { day: 'SUNDAY', at: '03:00' }, blackouts: [{ name: 'month-end close', monthEnd: { lastDays: 1, firstDays: 1 } }] });
+  const cal = xnys({
+    drillSlot: { day: 'SUNDAY', at: '03:00' },
+    blackouts: [{ name: 'month-end close', monthEnd: { lastDays: 1, firstDays: 1 } }],
+  });
   const from = ny('2026-06-01 00:00');
   const p = placeWeeklyDrill(cal, NEED, from, 370);
   expect(p.runs.length).toBeGreaterThan(50);

@@ -32,12 +32,13 @@ const ny = (s: string) => {
 describe('zoned time (Intl)', () => {
   test('a wall time skipped by daylight saving has no instant; a repeated one has two', () => {
     expect(localToInstants({ year: 2026, month: 3, day: 8, hour: 2, minute: 30 }, NY)).toEqual([]);
-    expect(localToInstants({ year: 2026, month: 11, day: 1, hour: 1, minute: 30 }, NY).map((t) => new Date(t).toISOString())).toEqual([
-      '2026-11-01T05:30:00.000Z',
-      '2026-11-01T06:30:00.000Z',
-    ]);
+    expect(
+      localToInstants({ year: 2026, month: 11, day: 1, hour: 1, minute: 30 }, NY).map((t) => new Date(t).toISOString()),
+    ).toEqual(['2026-11-01T05:30:00.000Z', '2026-11-01T06:30:00.000Z']);
     // Read forward by the gap, as Go's time.Date (the Temporal server) does.
-    expect(new Date(localToInstant({ year: 2026, month: 3, day: 8, hour: 2, minute: 30 }, NY)).toISOString()).toBe('2026-03-08T07:30:00.000Z');
+    expect(new Date(localToInstant({ year: 2026, month: 3, day: 8, hour: 2, minute: 30 }, NY)).toISOString()).toBe(
+      '2026-03-08T07:30:00.000Z',
+    );
     expect(offsetMinutes(Date.parse('2026-07-01T12:00:00Z'), NY)).toBe(-240);
     expect(offsetMinutes(Date.parse('2026-01-01T12:00:00Z'), 'Asia/Kolkata')).toBe(330);
     expect(zonedParts(Date.parse('2026-03-08T07:00:00Z'), NY)).toMatchObject({ hour: 3, minute: 0, weekday: 0 });
@@ -64,7 +65,13 @@ describe('market calendar schema', () => {
 
   test('defaults: Sunday 03:00 slot, 75 minutes clear', () => {
     const c = marketCalendarSchema.parse({ timezone: 'UTC' });
-    expect(c).toMatchObject({ drillSlot: { day: 'SUNDAY', at: '03:00' }, drillWindowMinutes: 75, sessions: [], holidays: [], blackouts: [] });
+    expect(c).toMatchObject({
+      drillSlot: { day: 'SUNDAY', at: '03:00' },
+      drillWindowMinutes: 75,
+      sessions: [],
+      holidays: [],
+      blackouts: [],
+    });
   });
 });
 
@@ -130,8 +137,19 @@ describe('checkDrillStart', () => {
   });
 
   test('overnight session (open 17:00, close 16:00 next day) blocks across midnight', () => {
-    const c = marketCalendarSchema.parse({ timezone: 'America/Chicago', sessions: [{ days: ['SUNDAY', 'MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY'], open: '17:00', close: '16:00', name: 'Globex' }] });
-    const ct = (h: number, d: number) => localToInstant({ year: 2026, month: 11, day: d, hour: h, minute: 0 }, 'America/Chicago');
+    const c = marketCalendarSchema.parse({
+      timezone: 'America/Chicago',
+      sessions: [
+        {
+          days: ['SUNDAY', 'MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY'],
+          open: '17:00',
+          close: '16:00',
+          name: 'Globex',
+        },
+      ],
+    });
+    const ct = (h: number, d: number) =>
+      localToInstant({ year: 2026, month: 11, day: d, hour: h, minute: 0 }, 'America/Chicago');
     expect(checkDrillStart(c, ct(2, 24), 30 * MIN).allowed).toBe(false);
     const gap = checkDrillStart(c, ct(16, 24), 61 * MIN);
     expect(gap.allowed).toBe(false);
@@ -147,7 +165,10 @@ describe('checkDrillStart', () => {
     expect(new Date(before.startMs).toISOString()).toBe('2026-03-06T14:30:00.000Z');
     expect(new Date(after.startMs).toISOString()).toBe('2026-03-09T13:30:00.000Z');
     // A 02:00-03:00 blackout on the spring-forward night is only the instants that exist.
-    const c = marketCalendarSchema.parse({ timezone: NY, blackouts: [{ name: 'dst', start: '2026-03-08T01:30', end: '2026-03-08T03:30' }] });
+    const c = marketCalendarSchema.parse({
+      timezone: NY,
+      blackouts: [{ name: 'dst', start: '2026-03-08T01:30', end: '2026-03-08T03:30' }],
+    });
     const [w] = blockedWindows(c, Date.parse('2026-03-08T00:00:00Z'), Date.parse('2026-03-09T00:00:00Z'));
     expect((w!.endMs - w!.startMs) / MIN).toBe(60);
   });

@@ -13,21 +13,64 @@ test('durations: 20m, 90s, 1h30m; junk refused', () => {
 });
 
 test('page facts are read from what was received, in either format', () => {
-  const req = { runId: 'r', incidentId: 'i', severity: 'critical' as const, level: 2, round: 1, levelName: 'secondary', openedAt: '2026-01-01T00:00:00Z', dedupKey: 'k-2-1' };
-  expect(pageFacts({ body: plainPayload(req), headers: {} })).toMatchObject({ dedupKey: 'k-2-1', level: 2, round: 1, levelName: 'secondary', severity: 'critical' });
-  expect(pageFacts({ body: pagerDutyPayload(req, 'rk'), headers: {} })).toMatchObject({ dedupKey: 'k-2-1', level: 2, round: 1, levelName: 'secondary', action: 'trigger' });
-  expect(pageFacts({ body: 'not json', headers: { 'idempotency-key': 'from-header' } })).toEqual({ dedupKey: 'from-header' });
+  const req = {
+    runId: 'r',
+    incidentId: 'i',
+    severity: 'critical' as const,
+    level: 2,
+    round: 1,
+    levelName: 'secondary',
+    openedAt: '2026-01-01T00:00:00Z',
+    dedupKey: 'k-2-1',
+  };
+  expect(pageFacts({ body: plainPayload(req), headers: {} })).toMatchObject({
+    dedupKey: 'k-2-1',
+    level: 2,
+    round: 1,
+    levelName: 'secondary',
+    severity: 'critical',
+  });
+  expect(pageFacts({ body: pagerDutyPayload(req, 'rk'), headers: {} })).toMatchObject({
+    dedupKey: 'k-2-1',
+    level: 2,
+    round: 1,
+    levelName: 'secondary',
+    action: 'trigger',
+  });
+  expect(pageFacts({ body: 'not json', headers: { 'idempotency-key': 'from-header' } })).toEqual({
+    dedupKey: 'from-header',
+  });
 });
 
 test('rehearsal paging: every configured URL goes to the recorder (route named), secrets replaced, paging on', () => {
-  const configured = { enabled: false, webhookUrl: 'https://events.example.invalid/v2/enqueue/secret-token', minSeverity: 'warning' as const, format: 'pagerduty' as const, routingKey: 'R0UT1NGKEY', timeoutMs: 5000 };
+  const configured = {
+    enabled: false,
+    webhookUrl: 'https://events.example.invalid/v2/enqueue/secret-token',
+    minSeverity: 'warning' as const,
+    format: 'pagerduty' as const,
+    routingKey: 'R0UT1NGKEY',
+    timeoutMs: 5000,
+  };
   const { paging, routes } = rehearsalPaging(configured, 'http://127.0.0.1:4000');
-  expect(paging).toEqual({ enabled: true, webhookUrl: 'http://127.0.0.1:4000/paging/webhookUrl', minSeverity: 'warning', format: 'pagerduty', routingKey: 'rehearsal-routingKey', timeoutMs: 5000 });
+  expect(paging).toEqual({
+    enabled: true,
+    webhookUrl: 'http://127.0.0.1:4000/paging/webhookUrl',
+    minSeverity: 'warning',
+    format: 'pagerduty',
+    routingKey: 'rehearsal-routingKey',
+    timeoutMs: 5000,
+  });
   expect(routes).toEqual({ webhookUrl: '/paging/webhookUrl' });
   expect(JSON.stringify(paging)).not.toContain('secret-token');
   expect(JSON.stringify(paging)).not.toContain('R0UT1NGKEY');
   // Routes paging may grow (per level) are rewritten the same way.
-  const more = rehearsalPaging({ ...configured, routes: { secondary: { url: 'https://hooks.example.invalid/b' } } } as never, 'http://127.0.0.1:4000');
-  expect(more.routes).toEqual({ webhookUrl: '/paging/webhookUrl', 'routes.secondary.url': '/paging/routes.secondary.url' });
+  const more = rehearsalPaging(
+    { ...configured, routes: { secondary: { url: 'https://hooks.example.invalid/b' } } } as never,
+    'http://127.0.0.1:4000',
+  );
+  expect(more.routes).toEqual({
+    webhookUrl: '/paging/webhookUrl',
+    'routes.secondary.url': '/paging/routes.secondary.url',
+  });
   expect(() => rehearsalPaging(configured, 'http://10.0.0.5:4000')).toThrow(RehearsalIsolationError);
 });

@@ -13,7 +13,13 @@ import { renderAckRehearsal, renderRecoveryRehearsal, type AckRehearsal } from '
 import { runDrillCli } from '../helpers/process';
 import { installTestRuntime, workflowBundle } from '../helpers/temporal';
 
-const configured: PagingConfig = { enabled: true, webhookUrl: 'https://paging.example.invalid/hook/secret', minSeverity: 'critical', format: 'json', timeoutMs: 2000 };
+const configured: PagingConfig = {
+  enabled: true,
+  webhookUrl: 'https://paging.example.invalid/hook/secret',
+  minSeverity: 'critical',
+  format: 'json',
+  timeoutMs: 2000,
+};
 let dir: string;
 let policyFile: string;
 
@@ -22,12 +28,26 @@ beforeAll(async () => {
   await workflowBundle();
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rehearsal-'));
   policyFile = path.join(dir, 'policy.json');
-  fs.writeFileSync(policyFile, JSON.stringify({ levels: [{ name: 'primary', afterSeconds: 900 }, { name: 'secondary', afterSeconds: 900 }], repeats: 1 }));
+  fs.writeFileSync(
+    policyFile,
+    JSON.stringify({
+      levels: [
+        { name: 'primary', afterSeconds: 900 },
+        { name: 'secondary', afterSeconds: 900 },
+      ],
+      repeats: 1,
+    }),
+  );
 });
 
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-const deps = async () => ({ config: { paging: configured }, installRuntime: false, workflowBundle: await workflowBundle(), env: {} });
+const deps = async () => ({
+  config: { paging: configured },
+  installRuntime: false,
+  workflowBundle: await workflowBundle(),
+  env: {},
+});
 
 function expectOffline(r: { isolation: AckRehearsal['isolation'] }, text: string[]) {
   expect(r.isolation.recorder).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
@@ -59,8 +79,16 @@ test('two levels, one repeat, no ack: pages at 15, 30, 45 and 60 minutes, each l
   expect(r.ack).toBeUndefined();
   expect(r.watchedUntilSeconds).toBeGreaterThanOrEqual(75 * 60);
   expect(r.ended).toContain('no further escalation scheduled');
-  expect(text).toEqual(expect.arrayContaining([expect.stringMatching(/^\s+15:00 {2}PAGE {3}primary \(level 1\) via \/paging\/webhookUrl {2}dedup drill-runner\/rehearsal\/.*\/L1\/R0/)]));
-  expect(text).toEqual(expect.arrayContaining([expect.stringMatching(/^\s+1:00:00 {2}PAGE {3}secondary \(level 2\), repeat 1 /)]));
+  expect(text).toEqual(
+    expect.arrayContaining([
+      expect.stringMatching(
+        /^\s+15:00 {2}PAGE {3}primary \(level 1\) via \/paging\/webhookUrl {2}dedup drill-runner\/rehearsal\/.*\/L1\/R0/,
+      ),
+    ]),
+  );
+  expect(text).toEqual(
+    expect.arrayContaining([expect.stringMatching(/^\s+1:00:00 {2}PAGE {3}secondary \(level 2\), repeat 1 /)]),
+  );
 });
 
 test('the same policy acknowledged at 20 minutes: one page (15:00), the ack, then no page for the rest', async () => {
@@ -73,7 +101,12 @@ test('the same policy acknowledged at 20 minutes: one page (15:00), the ack, the
   expect(r.pagesAfterAck).toBe(0);
   expect(r.watchedUntilSeconds).toBeGreaterThanOrEqual(80 * 60);
   const text = renderAckRehearsal(r);
-  expect(text).toEqual(expect.arrayContaining([expect.stringMatching(/^\s+20:00 {2}ACK {4}by rehearsal: latency 20:00, SLA breached$/), '  after the ack: no page reached the recorder up to 1:20:00']));
+  expect(text).toEqual(
+    expect.arrayContaining([
+      expect.stringMatching(/^\s+20:00 {2}ACK {4}by rehearsal: latency 20:00, SLA breached$/),
+      '  after the ack: no page reached the recorder up to 1:20:00',
+    ]),
+  );
 });
 
 test('a recovery branch that never recovers escalates at its maximum wait (the page as received); one that recovers does not page', async () => {
@@ -85,7 +118,10 @@ test('a recovery branch that never recovers escalates at its maximum wait (the p
   expect(never.timeline.at(-1)?.step).toBe('escalated: maximum wait passed; entries stay halted');
   expect(renderRecoveryRehearsal(never)[1]).toContain('offline: nothing left this machine');
 
-  const recovers = await rehearseRecoveryCommand({ class: 'data-quality', maxWait: '20m', recoverAt: '5m' }, await deps());
+  const recovers = await rehearseRecoveryCommand(
+    { class: 'data-quality', maxWait: '20m', recoverAt: '5m' },
+    await deps(),
+  );
   expect(recovers.outcome).toBe('recovered');
   expect(recovers.pages).toEqual([]);
   const passed = recovers.timeline.find((t) => t.step === 'recovery criteria passed')!;
@@ -94,12 +130,16 @@ test('a recovery branch that never recovers escalates at its maximum wait (the p
 });
 
 test('the CLI: --json, nothing contacted but loopback (no Temporal server configured is reachable)', async () => {
-  const r = await runDrillCli(['rehearse', 'ack', '--policy', policyFile, '--ack-at', '10m', '--json'], {
-    // A configured server that does not exist and an external webhook: a rehearsal uses neither.
-    TEMPORAL_ADDRESS: '127.0.0.1:9',
-    SLO_PAGING_ENABLED: 'true',
-    SLO_PAGING_WEBHOOK_URL: 'https://paging.example.invalid/hook/secret',
-  }, 90000);
+  const r = await runDrillCli(
+    ['rehearse', 'ack', '--policy', policyFile, '--ack-at', '10m', '--json'],
+    {
+      // A configured server that does not exist and an external webhook: a rehearsal uses neither.
+      TEMPORAL_ADDRESS: '127.0.0.1:9',
+      SLO_PAGING_ENABLED: 'true',
+      SLO_PAGING_WEBHOOK_URL: 'https://paging.example.invalid/hook/secret',
+    },
+    90000,
+  );
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
   const out = JSON.parse(r.stdout) as AckRehearsal;

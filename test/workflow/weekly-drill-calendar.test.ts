@@ -72,7 +72,11 @@ function target(calendar: MarketCalendarInput): TargetConfigInput {
   };
 }
 
-async function withDrill<T>(name: string, calendar: MarketCalendarInput, fn: (h: WorkflowHandle) => Promise<T>): Promise<T> {
+async function withDrill<T>(
+  name: string,
+  calendar: MarketCalendarInput,
+  fn: (h: WorkflowHandle) => Promise<T>,
+): Promise<T> {
   const targets = parseTargets({ targets: { [name]: target(calendar) } }, dir);
   const taskQueue = uniqueId('tq');
   const worker = await Worker.create({
@@ -80,32 +84,52 @@ async function withDrill<T>(name: string, calendar: MarketCalendarInput, fn: (h:
     taskQueue,
     workflowBundle: await workflowBundle(),
     activities: createActivities({
-      config: { paging: { enabled: false, minSeverity: 'critical', format: 'json', timeoutMs: 1000 }, runsDir: path.join(dir, 'runs'), resultsDir: dir, stateDir: path.join(dir, 'state') },
+      config: {
+        paging: { enabled: false, minSeverity: 'critical', format: 'json', timeoutMs: 1000 },
+        runsDir: path.join(dir, 'runs'),
+        resultsDir: dir,
+        stateDir: path.join(dir, 'state'),
+      },
       targets: async (n) => pickTarget(targets, n),
     }),
   });
   // What the Web UI's Start Workflow form sends: the target, nothing else.
-  return worker.runUntil(async () => fn(await env.client.workflow.start('weeklyDrillWorkflow', { taskQueue, workflowId: workflowIds.drill(name, uniqueId('d')), args: [{ target: name }] })));
+  return worker.runUntil(async () =>
+    fn(
+      await env.client.workflow.start('weeklyDrillWorkflow', {
+        taskQueue,
+        workflowId: workflowIds.drill(name, uniqueId('d')),
+        args: [{ target: name }],
+      }),
+    ),
+  );
 }
 
-const runDrill = (name: string, calendar: MarketCalendarInput) => withDrill(name, calendar, (h) => h.result() as Promise<WeeklyDrillResult>);
+const runDrill = (name: string, calendar: MarketCalendarInput) =>
+  withDrill(name, calendar, (h) => h.result() as Promise<WeeklyDrillResult>);
 
 test('inside a blackout: refused before any call to the target, naming the window and the next allowed start', async () => {
   const now = Date.now();
   const end = now + 2 * 3600_000;
   hits.length = 0;
-  const r = await withDrill(uniqueId('frozen'), { timezone: 'UTC', blackouts: [{ name: 'test change freeze', start: wall(now - 3600_000), end: wall(end) }] }, async (h) => {
-    const result = (await h.result()) as WeeklyDrillResult;
-    await recordHistory(h, 'calendar-weekly-drill-refused');
-    return result;
-  });
+  const r = await withDrill(
+    uniqueId('frozen'),
+    { timezone: 'UTC', blackouts: [{ name: 'test change freeze', start: wall(now - 3600_000), end: wall(end) }] },
+    async (h) => {
+      const result = (await h.result()) as WeeklyDrillResult;
+      await recordHistory(h, 'calendar-weekly-drill-refused');
+      return result;
+    },
+  );
   expect(r.result).toBe('error');
   const refusal = r.failures.find((f) => f.startsWith('drill refused by the market calendar'));
   expect(refusal).toContain('is inside the blackout "test change freeze"');
   const nextAllowed = new Date(Math.floor(end / 60000) * 60000).toISOString();
   expect(refusal).toContain(`next allowed start: ${wall(end).replace('T', ' ')} UTC (${nextAllowed})`);
   expect(hits).toEqual([]);
-  const report = JSON.parse(fs.readFileSync(r.reportPath!, 'utf8')) as { steps: Array<{ name: string; status: string; detail?: string }> };
+  const report = JSON.parse(fs.readFileSync(r.reportPath!, 'utf8')) as {
+    steps: Array<{ name: string; status: string; detail?: string }>;
+  };
   expect(report.steps.find((s) => s.name === 'preflight')).toMatchObject({ status: 'failed' });
 });
 
@@ -117,7 +141,13 @@ test('inside a trading session (every day 00:00-24:00, tomorrow a holiday): refu
   const r = await runDrill(uniqueId('open'), {
     name: 'TEST',
     timezone: 'UTC',
-    sessions: [{ days: ['SUNDAY', 'MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY'], open: '00:00', close: '24:00' }],
+    sessions: [
+      {
+        days: ['SUNDAY', 'MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY'],
+        open: '00:00',
+        close: '24:00',
+      },
+    ],
     holidays: [{ date, name: 'test holiday' }],
   });
   expect(r.result).toBe('error');
@@ -129,12 +159,16 @@ test('inside a trading session (every day 00:00-24:00, tomorrow a holiday): refu
 
 test('outside every window: the calendar lets the drill through to the target', async () => {
   hits.length = 0;
-  await withDrill(uniqueId('clear'), { timezone: 'UTC', blackouts: [{ name: 'far away', start: '2099-01-01T00:00', end: '2099-01-02T00:00' }] }, async (h) => {
-    // The drill's own preflight asks the target (a stub here): the calendar did not stop it.
-    for (let i = 0; i < 100 && hits.length === 0; i++) await new Promise((r) => setTimeout(r, 100));
-    expect(hits.length).toBeGreaterThan(0);
-    const status = await h.query(weeklyDrillStatusQuery);
-    expect(status.failures.join('\n')).not.toContain('market calendar');
-    await h.terminate('test done');
-  });
+  await withDrill(
+    uniqueId('clear'),
+    { timezone: 'UTC', blackouts: [{ name: 'far away', start: '2099-01-01T00:00', end: '2099-01-02T00:00' }] },
+    async (h) => {
+      // The drill's own preflight asks the target (a stub here): the calendar did not stop it.
+      for (let i = 0; i < 100 && hits.length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+      expect(hits.length).toBeGreaterThan(0);
+      const status = await h.query(weeklyDrillStatusQuery);
+      expect(status.failures.join('\n')).not.toContain('market calendar');
+      await h.terminate('test done');
+    },
+  );
 });
