@@ -97,9 +97,16 @@ export interface AckRehearsal {
   isolation: RehearsalIsolation;
   policy: { source: string; ackSlaSeconds?: number; escalation?: unknown; severity: string };
   incident: { runId: string; incidentId: string; workflowId: string };
-  /** `atSeconds`: when the workflow paged (its own record); `receivedAtSeconds`: when the recorder got it. */
-  pages: Array<RecordedRequest & { facts: PageFacts; outcome?: string; receivedAtSeconds?: number }>;
+  /**
+   * `atSeconds`: when the escalation was due (the workflow's `nextEscalationAt`); `sentAtSeconds`: when
+   * the workflow paged (its own record); `receivedAtSeconds`: when the recorder got it.
+   */
+  pages: Array<
+    RecordedRequest & { facts: PageFacts; outcome?: string; sentAtSeconds?: number; receivedAtSeconds?: number }
+  >;
   ack?: { atSeconds: number; ackBy: string; latencySeconds: number; slaMet: boolean };
+  /** Escalations the workflow recorded without a request reaching the recorder, with its outcome. */
+  notPaged: Array<{ atSeconds: number; level: number; round: number; outcome: string }>;
   /** Pages the recorder received after the ack (should be none). */
   pagesAfterAck: number;
   /** The workflow's own records (public status query) at the end. */
@@ -116,6 +123,8 @@ export interface RecoveryRehearsal {
   incidentClass: string;
   input: { maxWaitSeconds?: number; cycleSeconds?: number; recoverAtSeconds?: number };
   outcome: string;
+  /** When the branch's maximum wait ends (its own deadline), seconds after it started. */
+  deadlineSeconds: number;
   /** The workflow's own timeline (public result), seconds after the recovery started. */
   timeline: Array<{ atSeconds: number; step: string; detail?: string }>;
   pages: Array<RecordedRequest & { facts: PageFacts; receivedAtSeconds?: number }>;
@@ -124,14 +133,18 @@ export interface RecoveryRehearsal {
   simulated: string;
 }
 
-function pageLine(p: RecordedRequest & { facts: PageFacts; outcome?: string }): string {
+function pageLine(p: RecordedRequest & { facts: PageFacts; outcome?: string; sentAtSeconds?: number }): string {
   const f = p.facts;
   const who = f.levelName ? `${f.levelName} (level ${f.level ?? '?'})` : `level ${f.level ?? '?'}`;
   const round = f.round ? `, repeat ${f.round}` : '';
   const action = f.action ? `  [${f.action}]` : '';
+  const late =
+    p.sentAtSeconds !== undefined && p.sentAtSeconds - p.atSeconds >= 1
+      ? ` (sent ${formatOffset(p.sentAtSeconds)})`
+      : '';
   return (
     `  ${formatOffset(p.atSeconds).padStart(7)}  PAGE   ${who}${round} via ${p.path}` +
-    `  dedup ${f.dedupKey ?? '(none)'}${action}  → recorder ${p.status}`
+    `  dedup ${f.dedupKey ?? '(none)'}${action}  → recorder ${p.status}${late}`
   );
 }
 
@@ -142,6 +155,13 @@ export function renderAckRehearsal(r: AckRehearsal): string[] {
     `  incident ${r.incident.incidentId} opened at 00:00 (workflow ${r.incident.workflowId})`,
   ];
   const events: Array<{ at: number; line: string }> = r.pages.map((p) => ({ at: p.atSeconds, line: pageLine(p) }));
+  for (const n of r.notPaged) {
+    const round = n.round ? `, repeat ${n.round}` : '';
+    events.push({
+      at: n.atSeconds,
+      line: `  ${formatOffset(n.atSeconds).padStart(7)}  ESCAL  level ${n.level}${round}: no page sent (${n.outcome})`,
+    });
+  }
   if (r.ack) {
     events.push({
       at: r.ack.atSeconds,
@@ -188,6 +208,7 @@ export function renderRecoveryRehearsal(r: RecoveryRehearsal): string[] {
   ];
   events.sort((a, b) => a.at - b.at);
   lines.push(...events.map((e) => e.line));
+  lines.push(`  maximum wait ends at ${formatOffset(r.deadlineSeconds)}`);
   lines.push(`  outcome: ${r.outcome} after ${r.cycles} probe cycle(s)${escalated}`);
   return lines;
 }

@@ -8,6 +8,7 @@ import type { IncidentClass } from '../domain/classification';
 import { pageFacts, type RecoveryRehearsal } from '../domain/rehearsal';
 import type { RecoveryInput, RecoveryResult } from '../domain/recovery';
 import { workflowIds } from '../shared';
+import { recoveryStatusQuery } from '../workflows/definitions';
 import { settle, startRehearsalEnv, type RehearsalEnvOptions } from './environment';
 import { SIMULATED_TARGET_NOTE, simulatedTarget } from './simulated-target';
 
@@ -49,8 +50,12 @@ export async function rehearseRecovery(o: RecoveryRehearsalOptions): Promise<Rec
       // Awaiting the result through the test environment's client lets time skip to each timer.
       const result = (await handle.result()) as RecoveryResult;
       await settle(async () => r.recorder.requests.length);
-      const start = (await handle.describe()).startTime.getTime();
+      // Minute 0: the branch's own first record (when it started counting), else the start event.
+      const first = Date.parse(result.timeline[0]?.at ?? '');
+      const start = Number.isFinite(first) ? first : (await handle.describe()).startTime.getTime();
       const rel = (iso: string) => (Date.parse(iso) - start) / 1000;
+      // The branch's own deadline (its public status), the end of its maximum wait.
+      const deadline = rel((await handle.query(recoveryStatusQuery)).deadline);
       return {
         kind: 'recovery' as const,
         isolation: r.isolation,
@@ -61,6 +66,7 @@ export async function rehearseRecovery(o: RecoveryRehearsalOptions): Promise<Rec
           ...(o.recoverAtSeconds !== undefined ? { recoverAtSeconds: o.recoverAtSeconds } : {}),
         },
         outcome: result.outcome,
+        deadlineSeconds: deadline,
         timeline: result.timeline.map((t) => ({
           atSeconds: rel(t.at),
           step: t.step,

@@ -13,6 +13,7 @@ import { createDrillSchedule, deleteDrillSchedule, describeDrillSchedule, pauseD
 import type { TargetConfig } from '../../src/domain/target';
 import { nextRunsUtc } from '../../src/domain/schedule';
 import { pickTarget } from '../../src/io/targets';
+import { workflowIds } from '../../src/shared';
 import { startTestSandbox, waitFor, type TestSandbox } from '../helpers/sandbox';
 import { devServerEnv, uniqueId, workflowBundle } from '../helpers/temporal';
 
@@ -83,7 +84,8 @@ test('trigger starts a drill; a second trigger while it runs is skipped (overlap
   await createDrillSchedule(env.client, { target: sbx.targetName, drillInput }, taskQueue);
   await triggerDrillSchedule(env.client, sbx.targetName);
   const running = await waitFor('the triggered drill to run', async () => summarizeSchedule(await describeDrillSchedule(env.client, sbx.targetName)).running[0], { timeoutMs: 15000 });
-  expect(running).toMatch(new RegExp(`^drill-${sbx.targetName}-weekly-`));
+  // The schedule appends the scheduled time to its workflow id prefix (collision-free ids: `~`).
+  expect(running.startsWith(`${workflowIds.scheduledDrill(sbx.targetName)}-`)).toBe(true);
   await triggerDrillSchedule(env.client, sbx.targetName);
   const d = await waitFor('the overlapping trigger to be skipped', async () => {
     const x = summarizeSchedule(await describeDrillSchedule(env.client, sbx.targetName));
@@ -92,6 +94,6 @@ test('trigger starts a drill; a second trigger while it runs is skipped (overlap
   expect(d.recent).toHaveLength(1);
   const result = await env.client.workflow.getHandle(running).result();
   expect(result).toMatchObject({ result: 'pass', target: sbx.targetName });
-  expect(result.drillId).toMatch(/^drill-.*-weekly-/);
+  expect(result.drillId).toMatch(/^drill_.*_weekly-/);
   await deleteDrillSchedule(env.client, sbx.targetName);
 });

@@ -66,7 +66,10 @@ test('two levels, one repeat, no ack: pages at 15, 30, 45 and 60 minutes, each l
     [60, 2, 1, 'secondary'],
   ]);
   for (const p of r.pages) {
-    expect(p.atSeconds % 900).toBeLessThan(1);
+    // Due exactly at the policy's minutes (the workflow's own nextEscalationAt); sent right then.
+    expect(p.atSeconds % 900).toBe(0);
+    expect(p.sentAtSeconds! - p.atSeconds).toBeGreaterThanOrEqual(0);
+    expect(p.sentAtSeconds! - p.atSeconds).toBeLessThan(30);
     expect(p.path).toBe('/paging/webhookUrl');
     expect(p.headers['idempotency-key']).toBe(p.facts.dedupKey);
     expect(p.outcome).toBe('delivered');
@@ -95,9 +98,9 @@ test('the same policy acknowledged at 20 minutes: one page (15:00), the ack, the
   const r = await rehearseAckCommand({ policy: policyFile, ackAt: '20m', watch: '60m' }, await deps());
   expectOffline(r, renderAckRehearsal(r));
   expect(r.pages.map((p) => [Math.floor(p.atSeconds / 60), p.facts.level, p.facts.round])).toEqual([[15, 1, 0]]);
-  expect(r.ack).toMatchObject({ ackBy: 'rehearsal', slaMet: false });
+  expect(r.ack).toMatchObject({ atSeconds: 1200, ackBy: 'rehearsal', slaMet: false });
   expect(r.ack!.latencySeconds).toBeGreaterThanOrEqual(1200);
-  expect(r.ack!.latencySeconds).toBeLessThan(1205);
+  expect(r.ack!.latencySeconds).toBeLessThan(1230);
   expect(r.pagesAfterAck).toBe(0);
   expect(r.watchedUntilSeconds).toBeGreaterThanOrEqual(80 * 60);
   const text = renderAckRehearsal(r);
@@ -109,12 +112,25 @@ test('the same policy acknowledged at 20 minutes: one page (15:00), the ack, the
   );
 });
 
+test('the configured policy (no --policy) for a warning below SLO_PAGING_MIN_SEVERITY: escalates at the SLA, pages nobody', async () => {
+  const r = await rehearseAckCommand({ severity: 'warning', watch: '5m' }, { ...(await deps()), env: { SLO_ACK_SLA_SECONDS: '600' } });
+  expect(r.policy).toMatchObject({ ackSlaSeconds: 600, severity: 'warning' });
+  expect(r.policy.source).toContain('the configured policy');
+  expect(r.pages).toEqual([]);
+  expect(r.notPaged).toEqual([{ atSeconds: expect.any(Number), level: 1, round: 0, outcome: 'below-min-severity' }]);
+  expect(r.notPaged[0]!.atSeconds).toBe(600);
+  expect(renderAckRehearsal(r)).toEqual(expect.arrayContaining(['    10:00  ESCAL  level 1: no page sent (below-min-severity)']));
+});
+
 test('a recovery branch that never recovers escalates at its maximum wait (the page as received); one that recovers does not page', async () => {
   const never = await rehearseRecoveryCommand({ class: 'reconciliation', maxWait: '20m' }, await deps());
   expect(never.outcome).toBe('escalated');
   expect(never.pages).toHaveLength(1);
   expect(never.pages[0]!.facts).toMatchObject({ levelName: 'recovery-max-wait', dedupKey: never.escalation!.dedupKey });
-  expect(Math.floor(never.escalation!.atSeconds)).toBe(1200);
+  expect(never.deadlineSeconds).toBe(1200);
+  expect(never.escalation!.atSeconds).toBeGreaterThanOrEqual(1200);
+  expect(never.escalation!.atSeconds).toBeLessThan(1230);
+  expect(renderRecoveryRehearsal(never)).toContain('  maximum wait ends at 20:00');
   expect(never.timeline.at(-1)?.step).toBe('escalated: maximum wait passed; entries stay halted');
   expect(renderRecoveryRehearsal(never)[1]).toContain('offline: nothing left this machine');
 
