@@ -212,6 +212,7 @@ export interface NextAllowed {
 
 /** The max horizon searched for an allowed start. */
 export const SEARCH_HORIZON_MS = 400 * 86_400_000;
+const QUICK_HORIZON_MS = 16 * 86_400_000;
 
 /**
  * The first time at or after `fromMs` from which `needMs` are clear of every window in `windows`
@@ -242,7 +243,12 @@ export function nextAllowedStart(
   needMs: number,
   horizonMs = SEARCH_HORIZON_MS,
 ): NextAllowed {
-  return firstClear(blockedWindows(cal, fromMs, fromMs + horizonMs + needMs), fromMs, needMs, fromMs + horizonMs);
+  // Almost always within days: search two weeks first, the whole horizon only when that finds nothing.
+  for (const h of [Math.min(QUICK_HORIZON_MS, horizonMs), horizonMs]) {
+    const r = firstClear(blockedWindows(cal, fromMs, fromMs + h + needMs), fromMs, needMs, fromMs + h);
+    if (r.atMs !== undefined || h === horizonMs) return r;
+  }
+  return { pushedBy: [] };
 }
 
 export type StartCheck =
@@ -261,11 +267,10 @@ export type StartCheck =
 /** May a drill that needs `needMs` start at `atMs`? If not: which window blocks it, and when may it. */
 export function checkDrillStart(cal: MarketCalendar, atMs: number, needMs: number): StartCheck {
   const tz = cal.timezone;
-  const windows = blockedWindows(cal, atMs, atMs + SEARCH_HORIZON_MS + needMs);
-  const hit = windows.find((w) => w.startMs < atMs + needMs && w.endMs > atMs);
+  const hit = blockedWindows(cal, atMs, atMs + needMs).find((w) => w.startMs < atMs + needMs && w.endMs > atMs);
   if (!hit) return { allowed: true, atMs, needMs };
   const inside = hit.startMs <= atMs;
-  const next = firstClear(windows, atMs, needMs, atMs + SEARCH_HORIZON_MS);
+  const next = nextAllowedStart(cal, atMs, needMs);
   const where = cal.name ? ` (calendar ${cal.name})` : '';
   const at = formatZoned(atMs, tz);
   const why = inside
