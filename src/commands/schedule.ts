@@ -58,6 +58,9 @@ function parseDate(v: string | undefined, flag: string): Date {
 }
 
 export async function scheduleCommand(action: ScheduleAction, o: ScheduleCommandOptions, deps: ScheduleDeps): Promise<unknown> {
+  if (o.horizonDays !== undefined && !(Number.isInteger(o.horizonDays) && o.horizonDays >= 7 && o.horizonDays <= 1100)) {
+    throw new CommandError('--horizon-days: expected a whole number of days from 7 to 1100');
+  }
   const conn = await connectClient(deps.config);
   try {
     const c = conn.client;
