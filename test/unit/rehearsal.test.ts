@@ -1,3 +1,7 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadPolicyFile } from '../../src/commands/rehearse';
 import { pagerDutyPayload, plainPayload } from '../../src/domain/paging';
 import { formatOffset, pageFacts, parseDuration } from '../../src/domain/rehearsal';
 import { rehearsalPaging, RehearsalIsolationError } from '../../src/rehearsal/offline-paging';
@@ -73,4 +77,27 @@ test('rehearsal paging: every configured URL goes to the recorder (route named),
     'routes.secondary.url': '/paging/routes.secondary.url',
   });
   expect(() => rehearsalPaging(configured, 'http://10.0.0.5:4000')).toThrow(RehearsalIsolationError);
+});
+
+test('policy files: plain or wrapped, validated by the ack timer\'s own schema, errors name the file and field', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'policy-'));
+  const put = (name: string, v: string) => {
+    fs.writeFileSync(path.join(dir, name), v);
+    return path.join(dir, name);
+  };
+  try {
+    expect(loadPolicyFile(path.resolve(__dirname, '../../examples/escalation-policy.json'))).toMatchObject({ escalation: { repeats: 1 } });
+    expect(loadPolicyFile(put('w.json', JSON.stringify({ escalation: { levels: [{ afterSeconds: 60 }] }, ackSlaSeconds: 300 })))).toEqual({
+      escalation: { levels: [{ afterSeconds: 60 }], repeats: 0 },
+      ackSlaSeconds: 300,
+    });
+    const bad = put('b.json', JSON.stringify({ levels: [{ name: 'p', afterSeconds: 'soon' }] }));
+    expect(() => loadPolicyFile(bad)).toThrow(`--policy ${bad}: levels.0.afterSeconds: afterSeconds must be a number of seconds`);
+    const none = put('n.json', JSON.stringify({ levels: [] }));
+    expect(() => loadPolicyFile(none)).toThrow('levels: an escalation policy needs at least one level');
+    expect(() => loadPolicyFile(put('j.json', '{'))).toThrow(/not JSON/);
+    expect(() => loadPolicyFile(path.join(dir, 'missing.json'))).toThrow(/cannot read \(ENOENT\)/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
