@@ -14,7 +14,9 @@ import { checkNumberFlag } from './commands/flags';
 import { CommandError, processOutput, type Output } from './commands/output';
 import { describeVerification, promoteCommand, verifyBundleCommand } from './commands/promote';
 import { describeDrillResult, runWeeklyCommand } from './commands/run';
-import { scheduleCommand, type ScheduleAction } from './commands/schedule';
+import { scheduleCommand, schedulePreviewCommand, type ScheduleAction } from './commands/schedule';
+import { describePreview } from './client/schedule-placement';
+import { rehearseAckCommand, rehearseRecoveryCommand } from './commands/rehearse';
 import { sandboxClearCommand, sandboxInjectCommand, sandboxStartCommand, sandboxStatusCommand, sandboxStopCommand, sandboxTargetCommand } from './commands/sandbox';
 import { toolsEnsure, toolsWhere } from './commands/tools';
 import { triageCommand } from './commands/triage';
@@ -22,6 +24,7 @@ import { watchStart, watchStop } from './commands/watch';
 import { TemporalTimeoutError } from './client/connection';
 import { CONFIG_VARIABLES, ConfigError, loadConfig, type Config } from './config';
 import { renderVerdictTable } from './domain/promotion';
+import { renderAckRehearsal, renderRecoveryRehearsal } from './domain/rehearsal';
 import { describeTriage } from './domain/triage';
 import { createLogger } from './logger';
 import { runWorker } from './worker';
@@ -112,11 +115,25 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
         output.out(JSON.stringify(await scheduleCommand(action, o, { config: cfg() }), null, 2));
       });
   };
-  scheduleAction('create', 'Create the weekly drill schedule (idempotent: an existing one is updated to this spec)', (c) =>
-    c.option('--day <day>', 'day of week, e.g. SUNDAY', 'SUNDAY').option('--at <HH:MM>', 'time of day', '03:00').option('--timezone <tz>', 'IANA time zone', 'UTC')
-      .option('--catchup-window <seconds>', 'missed runs are still taken within this window', numberArg, 86400).option('--input <json>', 'extra drill input for every run').option('--note <text>', 'note shown in the UI'),
-  'drill schedule create --target paper-1', 'drill schedule create --target paper-1 --day SATURDAY --at 02:30 --timezone Europe/London');
+  scheduleAction('create', 'Create the weekly drill schedule (idempotent: an existing one is updated to this spec). A target with a market calendar is placed on it: the first allowed time after its drillSlot each week, as Temporal calendars with skips', (c) =>
+    c.option('--day <day>', 'day of week (default SUNDAY; not with a market calendar)').option('--at <HH:MM>', 'time of day (default 03:00; not with a market calendar)').option('--timezone <tz>', 'IANA time zone (default UTC; not with a market calendar)')
+      .option('--catchup-window <seconds>', 'missed runs are still taken within this window', numberArg, 86400).option('--input <json>', 'extra drill input for every run').option('--note <text>', 'note shown in the UI')
+      .option('--horizon-days <n>', 'market calendar: days of dated exceptions (moved and skipped weeks) to encode', numberArg, 370),
+  'drill schedule create --target paper-1', 'drill schedule create --target paper-1 --day SATURDAY --at 02:30 --timezone Europe/London', 'drill schedule create --target live-k8s   # on its market calendar');
   scheduleAction('describe', 'Show the schedule: spec, next runs, recent and running drills', (c) => c, 'drill schedule describe --target paper-1');
+  schedule
+    .command('preview')
+    .description('List the coming runs as the Temporal server computes them (ListScheduleMatchingTimes and describe), each with why it moved, the weeks the market calendar blocks, and whether the server agrees with the calendar placement (exit 1 when it does not)')
+    .requiredOption('--target <name>', 'target the schedule drills')
+    .option('--next <n>', 'how many runs', numberArg, 10)
+    .option('--json', 'print the preview as JSON')
+    .addHelpText('after', examples('drill schedule preview --target live-k8s --next 10', 'drill schedule preview --target live-k8s --json'))
+    .action(async (o: { target: string; next: number; json?: boolean }) => {
+      const p = await schedulePreviewCommand(o, { config: cfg() });
+      if (o.json) output.out(JSON.stringify(p, null, 2));
+      else for (const l of describePreview(p)) output.out(l);
+      if (p.agrees === false) setExit(1);
+    });
   scheduleAction('pause', 'Pause the schedule', (c) => c.option('--note <text>', 'why'), 'drill schedule pause --target paper-1 --note "maintenance"');
   scheduleAction('unpause', 'Unpause the schedule', (c) => c.option('--note <text>', 'why'), 'drill schedule unpause --target paper-1');
   scheduleAction('trigger', 'Run a drill now through the schedule (skipped while one is running)', (c) => c, 'drill schedule trigger --target paper-1');
@@ -137,6 +154,36 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
       for (const sc of r.report.scenarios) output.out(`${sc.scenario.padEnd(18)} ${sc.detected ? `detected in ${sc.detectionSeconds?.toFixed(2)} s via ${sc.signal}` : 'NOT DETECTED'}${sc.recovered === false ? ', did not recover' : ''}`);
       output.out(`${r.report.passed ? 'passed' : 'FAILED'}; report: ${r.output}`);
       if (!r.report.passed) setExit(1);
+    });
+
+  const rehearse = program.command('rehearse').description('Rehearse escalation without waking anyone: the real workflows on a private time-skipping server started by the command, pages into a loopback recorder; nothing leaves the machine');
+  rehearse
+    .command('ack')
+    .description('Run incidentAckWorkflow with an escalation policy and print who would be paged at which minute, with which dedup key, and what an ack at a given minute changes')
+    .option('--policy <file>', 'escalation policy JSON: { "levels": [{ "name", "afterSeconds" }], "repeats" } (default: the configured one, as incidents start their ack timer)')
+    .option('--ack-at <duration>', 'acknowledge at this time after the incident opened, e.g. 20m')
+    .option('--severity <severity>', 'critical or warning (paging honours SLO_PAGING_MIN_SEVERITY)', 'critical')
+    .option('--watch <duration>', 'after the last escalation (or the ack), keep watching the recorder this long', '15m')
+    .option('--json', 'print the rehearsal as JSON')
+    .addHelpText('after', examples('drill rehearse ack', 'drill rehearse ack --policy policy.json', 'drill rehearse ack --policy policy.json --ack-at 20m --json'))
+    .action(async (o: { policy?: string; ackAt?: string; severity?: string; watch?: string; json?: boolean }) => {
+      const r = await rehearseAckCommand(o, { config: cfg() });
+      if (o.json) output.out(JSON.stringify(r, null, 2));
+      else for (const l of renderAckRehearsal(r)) output.out(l);
+    });
+  rehearse
+    .command('recovery')
+    .description('Run recoveryWorkflow for an incident class against a simulated target that does not recover (or recovers at --recover-at): when the maximum wait runs out, what is paged then')
+    .requiredOption('--class <class>', 'data_quality, reconciliation or broker_connectivity')
+    .option('--max-wait <duration>', 'the branch\'s maximum wait (default: the workflow\'s, as incidents start it)')
+    .option('--cycle <duration>', 'time between probes (default: the workflow\'s)')
+    .option('--recover-at <duration>', 'the simulated target is clean from this time on')
+    .option('--json', 'print the rehearsal as JSON')
+    .addHelpText('after', examples('drill rehearse recovery --class reconciliation', 'drill rehearse recovery --class broker_connectivity --recover-at 12m', 'drill rehearse recovery --class data_quality --max-wait 45m --json'))
+    .action(async (o: { class: string; maxWait?: string; cycle?: string; recoverAt?: string; json?: boolean }) => {
+      const r = await rehearseRecoveryCommand(o, { config: cfg() });
+      if (o.json) output.out(JSON.stringify(r, null, 2));
+      else for (const l of renderRecoveryRehearsal(r)) output.out(l);
     });
 
   program

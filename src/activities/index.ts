@@ -7,6 +7,7 @@ import type { Config } from '../config';
 import { fileTargetResolver, type TargetResolver } from '../io/targets';
 import { createArtifactActivities } from './artifacts';
 import { createBrokerActivities } from './broker';
+import { createCalendarActivities } from './calendar';
 import { createChaosActivities } from './chaos';
 import { createDrillActivities } from './drill';
 import { createGatewayActivities } from './gateway';
@@ -25,19 +26,20 @@ export interface ActivityDeps {
 }
 
 export function createActivities(deps: ActivityDeps) {
+  const targets = deps.targets ?? fileTargetResolver();
   return {
     ...createPagingActivities(deps.config.paging),
     ...createArtifactActivities(deps.config.runsDir),
-    ...createPromotionActivities({ runsDir: deps.config.runsDir, resultsDir: deps.config.resultsDir ?? path.dirname(deps.config.runsDir) }),
+    ...createPromotionActivities({ runsDir: deps.config.runsDir, resultsDir: deps.config.resultsDir ?? path.dirname(deps.config.runsDir), targets }),
     ...createReportActivities(deps.config.resultsDir ?? path.dirname(deps.config.runsDir)),
-    ...targetActivities(deps),
+    ...targetActivities({ ...deps, targets }),
   };
 }
 
 /** Gateway, process control, runtime state and broker adapters: one set per worker, any number of targets. */
-function targetActivities(deps: ActivityDeps) {
+function targetActivities(deps: ActivityDeps & { targets: TargetResolver }) {
   const target = {
-    targets: deps.targets ?? fileTargetResolver(),
+    targets: deps.targets,
     opsDir: path.join(deps.config.stateDir ?? '.drill-runner', 'ops'),
     envAllow: deps.config.targetEnvAllow ?? [],
   };
@@ -49,6 +51,7 @@ function targetActivities(deps: ActivityDeps) {
     ...createIncidentActivities(target),
     ...createDrillActivities(target),
     ...createChaosActivities(target),
+    ...createCalendarActivities(target),
   };
 }
 

@@ -26,12 +26,16 @@ import { readAuditHead } from '../io/audit-log';
 import { PathEscapeError, resolveInside } from '../io/files';
 import { InvalidRunIdError, runDir } from '../io/run-artifacts';
 import { foldRunArtifacts, readLatestJson, type RunArtifactCursors, type RunArtifactFileKey } from '../io/tail';
+import { type TargetResolver } from '../io/targets';
+import { reviewDrillCalendar } from './calendar';
 import { writeBundleAtomically, type BundleEntry } from './evidence';
 
 export interface PromotionActivityDeps {
   runsDir: string;
   /** Holds `drills/` (read) and `promotions/` (written). */
   resultsDir: string;
+  /** Target name → config, for the market calendar named by the overdue check (issue 15). */
+  targets?: TargetResolver;
 }
 
 export interface GatherEvidenceInput {
@@ -183,6 +187,7 @@ export function createPromotionActivities(deps: PromotionActivityDeps) {
         incidents: summarizeIncidents(incidentEvents),
         drill: latestDrill ? { status: 'found', path: latestDrill.path, report: latestDrill.report } : { status: 'none', searched: path.join(deps.resultsDir, DRILLS_DIR) },
         drillProblems: drills.problems,
+        ...(await calendarReviewFor(deps, target ?? latestDrill?.report.target, latestDrill?.report.finishedAt)),
       };
     },
 
@@ -232,4 +237,11 @@ export function createPromotionActivities(deps: PromotionActivityDeps) {
       return { dir: written.dir, files: written.files, manifestSha256: written.manifestSha256, markdown };
     },
   };
+}
+
+/** Market calendar (issue 15): why the target's drill may be overdue; nothing without a calendar. */
+async function calendarReviewFor(deps: PromotionActivityDeps, target: string | undefined, lastDrillFinishedAt: string | undefined) {
+  if (!deps.targets || !target) return {};
+  const review = await reviewDrillCalendar(deps.targets, target, lastDrillFinishedAt, Date.now());
+  return review ? { drillCalendar: review } : {};
 }

@@ -6,6 +6,7 @@
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleDescription, type ScheduleOptions } from '@temporalio/client';
 import { drillScheduleId, drillScheduleOptionsSchema, type DrillScheduleOptions } from '../domain/schedule';
 import { weeklyDrillInputSchema } from '../domain/drill';
+import { describeCalendarSpec, placementMemo, placementSpec, placementSummary, type PlacedSchedule } from './schedule-placement';
 import { SA } from '../search-attributes';
 import { workflowIds } from '../shared';
 
@@ -16,7 +17,7 @@ export class ScheduleInputError extends Error {
   }
 }
 
-function optionsFor(raw: DrillScheduleOptions, taskQueue: string): ScheduleOptions {
+function optionsFor(raw: DrillScheduleOptions, taskQueue: string, placed?: PlacedSchedule): ScheduleOptions {
   const r = drillScheduleOptionsSchema.safeParse(raw);
   if (!r.success) throw new ScheduleInputError(r.error.issues.map((i) => `${i.path.join('.') || '(options)'}: ${i.message}`).join('; '));
   const o = r.data;
@@ -25,10 +26,13 @@ function optionsFor(raw: DrillScheduleOptions, taskQueue: string): ScheduleOptio
   if (!checked.success) throw new ScheduleInputError(`drill input: ${checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   return {
     scheduleId: drillScheduleId(o.target),
-    spec: {
-      calendars: [{ dayOfWeek: o.dayOfWeek, hour: o.hour, minute: o.minute, comment: `weekly DR drill of ${o.target}` }],
-      timezone: o.timezone,
-    },
+    // With a market calendar: the placement's calendars and skips (issue 15); else the weekly slot.
+    spec: placed
+      ? placementSpec(placed.placement)
+      : {
+          calendars: [{ dayOfWeek: o.dayOfWeek, hour: o.hour, minute: o.minute, comment: `weekly DR drill of ${o.target}` }],
+          timezone: o.timezone,
+        },
     policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: `${o.catchupWindowSeconds} seconds`, pauseOnFailure: false },
     action: {
       type: 'startWorkflow',
@@ -39,6 +43,7 @@ function optionsFor(raw: DrillScheduleOptions, taskQueue: string): ScheduleOptio
       args: [input],
       typedSearchAttributes: [{ key: SA.target, value: o.target }],
       staticSummary: `Weekly DR drill of ${o.target}`,
+      ...(placed ? { memo: placementMemo(placed.placement, placed.calendar, placed.placedAtMs) } : {}),
     },
     state: { note: o.note ?? `weekly DR drill of ${o.target} (drill-runner)` },
   };
@@ -50,8 +55,9 @@ export interface ScheduleCreateResult {
   description: ScheduleDescription;
 }
 
-export async function createDrillSchedule(client: Client, raw: DrillScheduleOptions, taskQueue: string): Promise<ScheduleCreateResult> {
-  const opts = optionsFor(raw, taskQueue);
+/** Creates or updates the target's schedule; `placed`: on a market calendar (its placement's spec). */
+export async function createDrillSchedule(client: Client, raw: DrillScheduleOptions, taskQueue: string, placed?: PlacedSchedule): Promise<ScheduleCreateResult> {
+  const opts = optionsFor(raw, taskQueue, placed);
   try {
     const handle = await client.schedule.create(opts);
     return { scheduleId: opts.scheduleId, created: true, description: await handle.describe() };
@@ -103,7 +109,9 @@ export function summarizeSchedule(d: ScheduleDescription) {
     paused: d.state.paused,
     note: d.state.note,
     timezone: d.spec.timezone ?? 'UTC',
-    calendars: d.spec.calendars,
+    calendars: (d.spec.calendars ?? []).map(describeCalendarSpec),
+    skip: (d.spec.skip ?? []).map(describeCalendarSpec),
+    ...placementSummary(d),
     overlap: d.policies.overlap,
     catchupWindowSeconds: Math.round(d.policies.catchupWindow / 1000),
     nextRuns: d.info.nextActionTimes.map((t) => t.toISOString()),

@@ -12,6 +12,7 @@ import { weeklyDrillInputSchema, type DrillStepRecord, type WeeklyDrillInput, ty
 import { loadTargetsFile, targetsFilePath } from '../io/targets';
 import { workflowIds } from '../shared';
 import { weeklyDrillStatusQuery } from '../workflows/definitions';
+import { refuseOutsideCalendar } from './calendar-check';
 import { CommandError, type Output } from './output';
 
 export interface RunWeeklyOptions {
@@ -77,6 +78,8 @@ export async function runWeeklyCommand(o: RunWeeklyOptions, deps: RunWeeklyDeps)
     const flag: Record<string, string> = { target: '--target', drillId: '--drill-id', allowLive: '--allow-live' };
     throw new CommandError(parsed.error.issues.map((i) => `${flag[String(i.path[0])] ?? `--input: ${i.path.join('.') || '(input)'}`}: ${i.message}`).join('; '));
   }
+  // Market calendar (issue 15): refuse before any workflow starts (the workflow's preflight checks again).
+  await refuseOutsideCalendar(target, parsed.data.maxDrillSeconds, deps);
   const conn = await connectClient(deps.config);
   try {
     const workflowId = workflowIds.drill(target, drillId);

@@ -23,6 +23,7 @@
 import { z } from 'zod';
 import { ARTIFACT_FILES } from './artifacts';
 import { runIdSchema, targetNameSchema } from './ids';
+import { type DrillCalendarReview } from './drill-placement';
 import { type IncidentSummary } from './incident-events';
 import { DRILL_REPORT_FILE, DRILLS_DIR, type DrillEvidence } from './promotion-drill';
 import { compare, DEFAULT_THRESHOLDS, evaluateSlos, sloThresholdsSchema, type SloCriterion, type SloState } from './slo';
@@ -95,6 +96,8 @@ export interface PromotionEvidence {
   drill: DrillLookup;
   /** Drill reports skipped as unreadable or invalid, with the reason. */
   drillProblems: Array<{ path: string; problem: string }>;
+  /** The target's market calendar over the weeks since its last drill (issue 15), when it has one. */
+  drillCalendar?: DrillCalendarReview;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -280,7 +283,7 @@ function drillCriteria(e: PromotionEvidence, t: PromotionThresholds, now: string
       { id: 'drill_result', label: 'Latest weekly drill result', value: null, threshold: 'pass', comparator: '=', unit: 'result', verdict: 'missing', source: `${src}: result`, evidence: why },
       { id: 'drill_rto', label: 'Latest drill RTO', value: null, threshold: t.rtoSeconds, comparator: '<=', unit: 'seconds', verdict: 'missing', source: `${src}: rto.seconds`, evidence: why },
       { id: 'drill_rpo', label: 'Latest drill RPO', value: null, threshold: t.rpoSeconds, comparator: '<=', unit: 'seconds', verdict: 'missing', source: `${src}: rpo.seconds`, evidence: why },
-      { id: 'drill_age', label: 'Latest drill age', value: null, threshold: t.maxDrillAgeSeconds, comparator: '<=', unit: 'seconds', verdict: 'missing', source: `${src}: finishedAt`, evidence: why },
+      { id: 'drill_age', label: 'Latest drill age', value: null, threshold: t.maxDrillAgeSeconds, comparator: '<=', unit: 'seconds', verdict: 'missing', source: `${src}: finishedAt`, evidence: `${why}${overdueReason(e)}` },
     ];
   }
   const r = d.report;
@@ -302,6 +305,7 @@ function drillCriteria(e: PromotionEvidence, t: PromotionThresholds, now: string
     };
   };
   const age = secondsBetween(r.finishedAt, now);
+  const fresh = age !== null && compare(age, '<=', t.maxDrillAgeSeconds);
   return [
     {
       id: 'drill_result',
@@ -325,9 +329,15 @@ function drillCriteria(e: PromotionEvidence, t: PromotionThresholds, now: string
       unit: 'seconds',
       verdict: verdictOf(age === null ? undefined : compare(age, '<=', t.maxDrillAgeSeconds)),
       source: `${d.path}: finishedAt`,
-      evidence: `finished ${r.finishedAt}`,
+      evidence: `finished ${r.finishedAt}${fresh ? '' : overdueReason(e)}`,
     },
   ];
+}
+
+/** The overdue check's reason from the target's market calendar (issue 15): which weekly slots it blocked. */
+function overdueReason(e: PromotionEvidence): string {
+  const c = e.drillCalendar;
+  return c ? `; overdue — calendar ${c.calendar} for ${c.target}: ${c.text}` : '';
 }
 
 /** The gate's verdict over gathered evidence. Pure: same evidence and context, same verdict. */

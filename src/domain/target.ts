@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { runIdSchema, targetNameSchema } from './ids';
 import { envAllowListSchema } from './target-env';
+import { marketCalendarSchema } from './market-calendar';
 
 const isoTs = z.iso.datetime({ offset: true, error: 'expected an ISO 8601 date-time' });
 const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
@@ -65,6 +66,10 @@ export const targetSchema = z.object({
   stateFile: nonEmpty('stateFile'),
   broker: z.object({ apiUrl: httpUrl, wsUrl }),
   symbols: z.array(symbolSchema).min(1, { error: 'at least one active symbol' }),
+  // Market calendar (issue 15; `domain/market-calendar.ts`): inline, or a file shared by targets.
+  calendar: marketCalendarSchema.optional(),
+  /** A calendar JSON file (relative to the targets file); the loader reads it into `calendar`. */
+  calendarFile: nonEmpty('calendarFile').optional(),
 });
 export type TargetConfig = z.infer<typeof targetSchema>;
 export type TargetConfigInput = z.input<typeof targetSchema>;

@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { parseMarketCalendar, type MarketCalendar } from '../domain/market-calendar';
 import { parseTargetsFile, targetNameSchema, type TargetConfig, type TargetsFile } from '../domain/target';
 
 export const DEFAULT_TARGETS_FILE = 'targets.json';
@@ -36,6 +37,7 @@ function resolvePaths(file: TargetsFile, baseDir: string): TargetsFile {
       artifactsRoot: path.resolve(baseDir, t.artifactsRoot),
       auditLogsDir: path.resolve(baseDir, t.auditLogsDir),
       stateFile: path.resolve(baseDir, t.stateFile),
+      ...(t.calendarFile ? { calendarFile: path.resolve(baseDir, t.calendarFile) } : {}),
       process:
         t.process.adapter === 'sandbox'
           ? { ...t.process, ...(t.process.configFile ? { configFile: path.resolve(baseDir, t.process.configFile) } : {}) }
@@ -53,6 +55,43 @@ export function parseTargets(value: unknown, baseDir: string, where = '(inline)'
 }
 
 export async function loadTargetsFile(file: string): Promise<TargetsFile> {
+  return (await loadTargetsWithSources(file)).value;
+}
+
+/** Reads every target's `calendarFile` into its `calendar` (one read per file); returns the files read. */
+async function loadCalendarFiles(value: TargetsFile, where: string): Promise<string[]> {
+  const read = new Map<string, Promise<MarketCalendar | string[]>>();
+  const problems: string[] = [];
+  for (const [name, t] of Object.entries(value.targets)) {
+    if (!t.calendarFile) continue;
+    if (t.calendar) {
+      problems.push(`targets.${name}: give calendar or calendarFile, not both`);
+      continue;
+    }
+    const f = t.calendarFile;
+    if (!read.has(f)) read.set(f, readCalendarFile(f));
+    const r = await read.get(f)!;
+    if (Array.isArray(r)) problems.push(...r.map((p) => `targets.${name}.calendarFile (${f}): ${p}`));
+    else t.calendar = r;
+  }
+  if (problems.length) throw new TargetConfigError(problems, where);
+  return [...read.keys()];
+}
+
+async function readCalendarFile(file: string): Promise<MarketCalendar | string[]> {
+  let value: unknown;
+  try {
+    value = JSON.parse(await fs.readFile(file, 'utf8'));
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    return [e.code ? `cannot read: ${e.code}` : `not JSON: ${e.message}`];
+  }
+  const r = parseMarketCalendar(value);
+  return r.ok ? r.value : r.errors;
+}
+
+/** The targets file with its calendar files read, and every file it came from (for change detection). */
+export async function loadTargetsWithSources(file: string): Promise<{ value: TargetsFile; sources: string[] }> {
   const abs = path.resolve(file);
   let text: string;
   try {
@@ -66,7 +105,9 @@ export async function loadTargetsFile(file: string): Promise<TargetsFile> {
   } catch (err) {
     throw new TargetConfigError([`not JSON: ${(err as Error).message}`], abs);
   }
-  return parseTargets(value, path.dirname(abs), abs);
+  const parsed = parseTargets(value, path.dirname(abs), abs);
+  const calendars = await loadCalendarFiles(parsed, abs);
+  return { value: parsed, sources: [abs, ...calendars] };
 }
 
 /** Looks a target up by name; the name is validated first (no traversal, no odd characters). */
@@ -81,13 +122,18 @@ export function pickTarget(file: TargetsFile, name: string): TargetConfig {
 /** Resolves target names for the activities. */
 export type TargetResolver = (name: string) => Promise<TargetConfig>;
 
-/** A resolver over a targets file that re-reads the file when it changes (mtime), so edits apply without a restart. */
+/**
+ * A resolver over a targets file that re-reads it when it or a calendar file it names changes
+ * (mtime), so edits apply without a restart.
+ */
 export function fileTargetResolver(file: string = targetsFilePath()): TargetResolver {
-  let cache: { mtimeMs: number; value: TargetsFile } | undefined;
+  let cache: { stamp: string; sources: string[]; value: TargetsFile } | undefined;
+  const stampOf = async (files: string[]) =>
+    (await Promise.all(files.map((f) => fs.stat(f).then((s) => `${f}@${s.mtimeMs}`, () => `${f}@missing`)))).join('|');
   return async (name) => {
-    const st = await fs.stat(file).catch(() => undefined);
-    if (!cache || !st || st.mtimeMs !== cache.mtimeMs) {
-      cache = { mtimeMs: st?.mtimeMs ?? 0, value: await loadTargetsFile(file) };
+    if (!cache || (await stampOf(cache.sources)) !== cache.stamp) {
+      const loaded = await loadTargetsWithSources(file);
+      cache = { stamp: await stampOf(loaded.sources), sources: loaded.sources, value: loaded.value };
     }
     return pickTarget(cache.value, name);
   };

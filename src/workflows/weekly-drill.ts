@@ -12,6 +12,7 @@ import {
   CancellationScope,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   setHandler,
   sleep,
@@ -50,6 +51,7 @@ import {
   type WeeklyDrillStatus,
 } from '../domain/drill';
 import type { DrillReportInput } from '../domain/drill-report';
+import { calendarRefusal } from '../domain/market-calendar';
 import { SA } from '../search-attributes';
 import { drillProbe, drillProcess, paging, shortIo } from './activity-profiles';
 import { weeklyDrillStatusQuery } from './definitions';
@@ -66,6 +68,8 @@ const STEP_INDEX: Record<DrillStepName, number> = { preflight: 0, chaos: 1, stop
 const FAILED = 'DrillFailed';
 const REFUSED = 'DrillRefused';
 const STOP_CONDITION = 'DrillStopCondition';
+/** Patch id: the market-calendar check at the start of the preflight (issue 15). */
+export const MARKET_CALENDAR_PATCH = 'market-calendar-preflight';
 
 const iso = () => new Date().toISOString();
 const ms = (s: number) => Math.round(s * 1000);
@@ -152,6 +156,7 @@ class WeeklyDrill {
   async runSteps(): Promise<void> {
     const p = this.p;
     await this.step('preflight', async (s) => {
+      if (patched(MARKET_CALENDAR_PATCH)) await this.calendarPreflight();
       const snap = await probe('0 preflight: target healthy, paper mode, no open critical incident, steady-state snapshot').drillPreflight({ target: p.target });
       this.preflight = snap;
       upsertSearchAttributes([{ key: SA.runId, value: snap.runId }]);
@@ -267,6 +272,18 @@ class WeeklyDrill {
       publishMeasures(m.rto, m.rpo);
       s.detail = `RTO ${m.rto.seconds ?? 'n/a'} s (target ${m.rto.targetSeconds}), RPO ${m.rpo.seconds ?? 'n/a'} s (target ${m.rpo.targetSeconds})`;
     });
+  }
+
+  /**
+   * Market calendar (issue 15): refused inside a trading session or blackout, before any call to the
+   * target, whoever started the drill (UI, schedule, trigger, backfill, CLI).
+   */
+  private async calendarPreflight(): Promise<void> {
+    const c = await io('0 preflight: market calendar (sessions, holidays, blackouts)').drillCalendarCheck({ target: this.p.target, maxDrillSeconds: this.p.maxDrillSeconds });
+    const refusal = calendarRefusal(c);
+    if (!refusal) return;
+    this.failures.push(refusal);
+    throw ApplicationFailure.nonRetryable(`preflight refused the drill: ${refusal}`, REFUSED);
   }
 
   private check(name: string, ok: boolean, detail: string): void {

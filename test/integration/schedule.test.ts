@@ -13,8 +13,8 @@ import { createDrillSchedule, deleteDrillSchedule, describeDrillSchedule, pauseD
 import type { TargetConfig } from '../../src/domain/target';
 import { drillIdFromWorkflowId } from '../../src/domain/drill';
 import { nextRunsUtc } from '../../src/domain/schedule';
-import { workflowIds } from '../../src/shared';
 import { pickTarget } from '../../src/io/targets';
+import { workflowIds } from '../../src/shared';
 import { startTestSandbox, waitFor, type TestSandbox } from '../helpers/sandbox';
 import { devServerEnv, uniqueId, workflowBundle } from '../helpers/temporal';
 

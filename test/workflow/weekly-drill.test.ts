@@ -36,6 +36,10 @@ function fakeTarget(o: { comesBack: boolean }) {
     calls,
     activities: {
       ...createReportActivities(resultsDir),
+      // No market calendar for this target (issue 15's preflight check).
+      async drillCalendarCheck() {
+        return { hasCalendar: false, allowed: true, checkedAt: now() };
+      },
       async drillPreflight() {
         calls.push('preflight');
         return { checkedAt: now(), mode: 'paper', runId: 'fake-run', healthy: true, healthDetail: 'ok', bootId: 'b1', entriesHalted: false, haltReason: null, openCriticalIncidents: [], activeFaults: [], lastSave: null, brokerHealthy: true, cursors: {} };
