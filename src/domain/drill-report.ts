@@ -72,6 +72,10 @@ export const drillReportSchema = z.looseObject({
   chaos: z.array(chaosResultSchema).default([]),
   checks: z.array(checkSchema).default([]),
   rollback: z.array(z.string()).default([]),
+  /** The Worker Deployment Version of the worker that wrote the report (set when it has a build id). */
+  deploymentVersion: z
+    .object({ deploymentName: z.string().min(1), buildId: z.string().min(1), versioning: z.boolean() })
+    .optional(),
 });
 export type DrillReport = z.infer<typeof drillReportSchema>;
 export type DrillReportInput = z.input<typeof drillReportSchema>;
