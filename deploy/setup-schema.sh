@@ -27,7 +27,7 @@ wait_seconds="${SCHEMA_WAIT_SECONDS:-120}"
 case "$SQL_PLUGIN" in postgres12 | postgres12_pgx) schema_root=postgresql/v12 ;; mysql8) schema_root=mysql/v8 ;; *) echo "setup-schema: unsupported SQL_PLUGIN $SQL_PLUGIN" >&2; exit 2 ;; esac
 
 say() { printf '%s\n' "setup-schema: $*"; }
-tool() { temporal-sql-tool --plugin "$SQL_PLUGIN" --ep "$SQL_HOST" -p "$SQL_PORT" "$@"; }
+tool() { temporal-sql-tool --quiet --plugin "$SQL_PLUGIN" --ep "$SQL_HOST" -p "$SQL_PORT" "$@"; }
 
 command -v temporal-sql-tool >/dev/null 2>&1 || { echo "setup-schema: temporal-sql-tool is not on PATH" >&2; exit 2; }
 

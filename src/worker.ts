@@ -48,11 +48,10 @@ export function workflowSource(): Pick<WorkerOptions, 'workflowBundle' | 'workfl
 /**
  * Worker Deployment options from config. Versioning on: the worker polls as `<name>.<buildId>` and
  * workflows without their own behaviour are PINNED (src/workflows/versioning.ts sets each one).
- * Versioning off with a build id: the worker only reports its version. Neither: unversioned, as before.
+ * Versioning off: an unversioned worker, as before (a build id then only names the drill reports).
  */
 export function deploymentOptions(d: Config['deployment']): Pick<WorkerOptions, 'workerDeploymentOptions'> {
-  if (!d.version) return {};
-  if (!d.versioning) return { workerDeploymentOptions: { version: d.version, useWorkerVersioning: false } };
+  if (!d.version || !d.versioning) return {};
   return { workerDeploymentOptions: { version: d.version, useWorkerVersioning: true, defaultVersioningBehavior: 'PINNED' } };
 }
 

@@ -11,7 +11,7 @@
  *   its changes are guarded with `patched()` and replay tests, like every change to it already is.
  */
 import type { VersioningBehavior } from '@temporalio/common';
-import { setWorkflowOptions } from '@temporalio/workflow';
+import { setWorkflowOptions, workflowInfo } from '@temporalio/workflow';
 import { alertWatchWorkflow } from './alert-watch';
 import { incidentWorkflow } from './incident';
 import { incidentAckWorkflow } from './incident-ack';
@@ -38,6 +38,17 @@ const workflows = {
   alertWatchWorkflow,
 } satisfies Record<keyof typeof VERSIONING_BEHAVIOR, (...args: never[]) => Promise<unknown>>;
 
+/**
+ * The behaviour goes to the server only from a versioned worker: the server refuses a versioning
+ * behaviour from an unversioned one ("versioning behavior cannot be specified without deployment
+ * options being set with versioned mode"). A versioned worker's activation carries its deployment
+ * name; an unversioned worker's carries none (only the SDK's own build id, with an empty name).
+ */
+export function definitionOptionsFor(name: keyof typeof VERSIONING_BEHAVIOR, versioned: boolean): { versioningBehavior?: VersioningBehavior } {
+  return versioned ? { versioningBehavior: VERSIONING_BEHAVIOR[name] } : {};
+}
+
 for (const [name, fn] of Object.entries(workflows)) {
-  setWorkflowOptions({ versioningBehavior: VERSIONING_BEHAVIOR[name as keyof typeof VERSIONING_BEHAVIOR] }, fn as (...a: unknown[]) => Promise<unknown>);
+  const key = name as keyof typeof VERSIONING_BEHAVIOR;
+  setWorkflowOptions(() => definitionOptionsFor(key, Boolean(workflowInfo().currentDeploymentVersion?.deploymentName)), fn as (...a: unknown[]) => Promise<unknown>);
 }

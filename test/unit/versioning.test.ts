@@ -3,7 +3,7 @@
  * behaviour, and the worker options follow the configuration.
  */
 import * as workflows from '../../src/workflows';
-import { VERSIONING_BEHAVIOR } from '../../src/workflows/versioning';
+import { definitionOptionsFor, VERSIONING_BEHAVIOR } from '../../src/workflows/versioning';
 import { loadConfig } from '../../src/config';
 import { deploymentOptions } from '../../src/worker';
 import { reportDeploymentVersion } from '../../src/activities/reports';
@@ -15,8 +15,13 @@ test('every registered workflow type has a versioning behaviour, attached to the
   const exported = Object.keys(workflows).filter((k) => k.endsWith('Workflow')).sort();
   expect(Object.keys(VERSIONING_BEHAVIOR).sort()).toEqual(exported);
   for (const name of exported) {
-    const fn = (workflows as Record<string, unknown>)[name] as { workflowDefinitionOptions?: { versioningBehavior?: string } };
-    expect({ name, behaviour: fn.workflowDefinitionOptions?.versioningBehavior }).toEqual({ name, behaviour: VERSIONING_BEHAVIOR[name as keyof typeof VERSIONING_BEHAVIOR] });
+    const fn = (workflows as Record<string, unknown>)[name] as { workflowDefinitionOptions?: unknown };
+    // A getter: the behaviour is decided per run, from the worker's deployment version.
+    expect({ name, options: typeof fn.workflowDefinitionOptions }).toEqual({ name, options: 'function' });
+    const key = name as keyof typeof VERSIONING_BEHAVIOR;
+    expect(definitionOptionsFor(key, true)).toEqual({ versioningBehavior: VERSIONING_BEHAVIOR[key] });
+    // An unversioned worker sends no behaviour (the server refuses one from it).
+    expect(definitionOptionsFor(key, false)).toEqual({});
   }
 });
 
@@ -32,11 +37,10 @@ test('off by default: no deployment options, the worker polls unversioned as bef
   expect(reportDeploymentVersion(c.deployment)).toEqual({});
 });
 
-test('a build id without versioning only names the worker; with versioning the default behaviour is PINNED', () => {
+test('a build id without versioning only names the reports; with versioning the default behaviour is PINNED', () => {
   const named = env({ DRILL_BUILD_ID: '2026.11.25-abc' });
-  expect(deploymentOptions(named.deployment)).toEqual({
-    workerDeploymentOptions: { version: { deploymentName: 'drill-runner', buildId: '2026.11.25-abc' }, useWorkerVersioning: false },
-  });
+  expect(deploymentOptions(named.deployment)).toEqual({});
+  expect(reportDeploymentVersion(named.deployment)).toEqual({ deploymentVersion: { deploymentName: 'drill-runner', buildId: '2026.11.25-abc', versioning: false } });
   const on = env({ DRILL_WORKER_VERSIONING: 'true', DRILL_BUILD_ID: 'v2', DRILL_DEPLOYMENT_NAME: 'dr-fleet' });
   expect(deploymentOptions(on.deployment)).toEqual({
     workerDeploymentOptions: { version: { deploymentName: 'dr-fleet', buildId: 'v2' }, useWorkerVersioning: true, defaultVersioningBehavior: 'PINNED' },
