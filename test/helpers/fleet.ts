@@ -54,6 +54,18 @@ function composeWorker(): ComposeWorker {
   return w;
 }
 
+/** Test folders for the compose worker's container mounts, created under `dir`. */
+export function fleetMounts(dir: string): Record<string, string> {
+  const w = composeWorker();
+  const mounts: Record<string, string> = {};
+  for (const v of w.volumes) {
+    const dst = interpolateDefaults(v).split(':')[1]!;
+    mounts[dst] = path.join(dir, dst.slice(1).replace(/\//g, '-'));
+    fs.mkdirSync(mounts[dst]!, { recursive: true });
+  }
+  return mounts;
+}
+
 export interface WorkerEnvOptions {
   server: FleetServer;
   /** Host folder for each container mount of the compose worker (`/data/results`, `/data/state`, `/config/targets`, ...). */

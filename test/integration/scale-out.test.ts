@@ -21,7 +21,7 @@ import type { IncidentInput, IncidentResult } from '../../src/domain/incident';
 import { incidentEventSchema } from '../../src/domain/incident-events';
 import { workflowIds } from '../../src/shared';
 import { acknowledgeUpdate, incidentAckStatusQuery, recoveryStatusQuery, weeklyDrillStatusQuery } from '../../src/workflows/definitions';
-import { composeWorkerEnv, spawnWorker, startFleetServer, workersInHistory, type FleetServer, type FleetWorker } from '../helpers/fleet';
+import { composeWorkerEnv, fleetMounts, spawnWorker, startFleetServer, workersInHistory, type FleetServer, type FleetWorker } from '../helpers/fleet';
 import { startTestSandbox, waitFor, type TestSandbox } from '../helpers/sandbox';
 import { uniqueId } from '../helpers/temporal';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver';
@@ -48,8 +48,7 @@ beforeAll(async () => {
   incidentTarget = sandboxes.pop()!;
   drillTargets.push(...sandboxes);
   // The compose worker's mounts, as test folders: the targets file, the results (runs/ + evidence), the runner's state.
-  const mounts = Object.fromEntries(['/config/targets', '/data/results', '/data/audit_logs', '/data/target-state', '/data/state'].map((m) => [m, path.join(dir, m.slice(1).replace(/\//g, '-'))]));
-  for (const d of Object.values(mounts)) fs.mkdirSync(d, { recursive: true });
+  const mounts = fleetMounts(dir);
   const targets = Object.assign({}, ...[...drillTargets, incidentTarget].map((s) => s.targets.targets));
   fs.writeFileSync(path.join(mounts['/config/targets']!, 'targets.json'), JSON.stringify({ targets }));
   fs.mkdirSync(path.join(mounts['/data/results']!, 'runs', ACK_RUN), { recursive: true });
