@@ -12,6 +12,7 @@ import { parse } from 'yaml';
 import type { History } from '@temporalio/common/lib/proto-utils';
 import { startDevServer } from '../../src/client/dev-server';
 import { requireTool } from '../../src/tools/provision';
+import { TOOL_VERSIONS } from '../../src/tools/versions';
 import type { WorkerHealth } from '../../src/worker-health';
 import { freePort } from './process';
 import { startPostgresTemporal } from './temporal-postgres';
@@ -30,6 +31,11 @@ export interface FleetServer {
 export async function startFleetServer(): Promise<FleetServer> {
   if (process.env.DRILL_TEST_TEMPORAL === 'postgres') {
     const s = await startPostgresTemporal();
+    const pinned = TOOL_VERSIONS.temporalServer.go.version.replace(/^v/, '');
+    if (s.serverVersion !== pinned) {
+      await s.stop();
+      throw new Error(`the PostgreSQL-backed server reports ${s.serverVersion}, expected the pinned ${pinned}`);
+    }
     return { kind: 'postgres', address: s.address, namespace: s.namespace, stop: s.stop };
   }
   const s = await startDevServer({ cliPath: requireTool('temporal').path, host: '127.0.0.1', port: await freePort(), uiPort: 0, namespace: 'default', headless: true });
