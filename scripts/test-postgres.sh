@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The fleet tests (scale-out, versioning) against the Temporal server on PostgreSQL, run the way
+# The fleet tests (scale-out, versioning) and the compose walkthrough against the Temporal server on PostgreSQL, run the way
 # docker-compose.yml runs it but without Docker: Debian's PostgreSQL, the server release pinned in
 # src/tools/versions.ts built from the Go module proxy, deploy/setup-schema.sh with that release's
 # temporal-sql-tool, the server's embedded config template, deploy/setup-temporal.sh.
@@ -40,5 +40,6 @@ if [ ! -x "$bin/server" ] || [ ! -x "$bin/sql" ]; then
 fi
 echo "== temporal server $version: $bin ($("$bin/server" --version 2>/dev/null | tail -1)) (${SECONDS}s)"
 
-DRILL_TEST_TEMPORAL=postgres npx jest --selectProjects integration --runInBand "$@" -- test/integration/scale-out.test.ts test/integration/versioning.test.ts
+DRILL_TEST_TEMPORAL=postgres npx jest --selectProjects integration e2e --runInBand "$@" -- \
+  test/integration/scale-out.test.ts test/integration/versioning.test.ts test/e2e/compose-walkthrough.test.ts
 echo "== test:postgres finished in ${SECONDS}s"
