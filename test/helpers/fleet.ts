@@ -38,7 +38,7 @@ export async function startFleetServer(): Promise<FleetServer> {
     }
     return { kind: 'postgres', address: s.address, namespace: s.namespace, stop: s.stop };
   }
-  const s = await startDevServer({ cliPath: requireTool('temporal').path, host: '127.0.0.1', port: await freePort(), uiPort: 0, namespace: 'default', headless: true });
+  const s = await startDevServer({ cliPath: requireTool('temporal').path, host: '127.0.0.1', port: await freePort(), uiPort: 0, namespace: 'default', headless: true, readyTimeoutMs: 60000 });
   return { kind: 'dev', address: s.address, namespace: 'default', stop: s.stop };
 }
 
@@ -129,7 +129,7 @@ export interface FleetWorker {
 }
 
 /** Spawns `node dist/worker.js` and waits until its /healthz answers 200. */
-export async function spawnWorker(name: string, env: Record<string, string>, timeoutMs = 60000): Promise<FleetWorker> {
+export async function spawnWorker(name: string, env: Record<string, string>, timeoutMs = 90000): Promise<FleetWorker> {
   const child: ChildProcess = spawn(process.execPath, [WORKER], { env: { ...process.env, DRILL_LOG_PRETTY: 'false', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-200_000)));

@@ -108,7 +108,7 @@ test('kill -9 one worker with a drill, an incident in recovery and ack timers in
 
   // 1. A drill with generous bounds: an activity lost with the killed worker is retried only after
   //    its timeout (a minute), and that wait must not fail the drill.
-  const drill = await startDrill(drillSbx, { detectionSeconds: 120, recoverySeconds: 120, restartSeconds: 120, maxDrillSeconds: 600 });
+  const drill = await startDrill(drillSbx, { scenarios: ['stale_data', 'order_drift'], detectionSeconds: 120, recoverySeconds: 120, restartSeconds: 120, verifySeconds: 120, unhealthySeconds: 180, maxDrillSeconds: 600 });
 
   // 2. An incident in recovery: order drift on its target, two clean cycles needed after the clear.
   await incidentTarget.inject('order_drift');
@@ -121,7 +121,13 @@ test('kill -9 one worker with a drill, an incident in recovery and ack timers in
     args: [{ runId, incidentId, target: incidentTarget.targetName, severity: 'critical', cycleSeconds: 1, maxWaitSeconds: 900, ackTimer: false } satisfies IncidentInput],
   });
 
-  // 3. Three ack timers whose SLA passes after the kill: each must page exactly once.
+  // In flight: the drill past preflight, the recovery cycling.
+  await waitFor('the drill past preflight', async () => ['chaos', 'stop', 'restart'].includes((await drill.query(weeklyDrillStatusQuery)).step), { timeoutMs: 30000 });
+  const recoveryOf = client.workflow.getHandle(workflowIds.recovery(runId, incidentId, 1));
+  await waitFor('the recovery cycling', async () => (await recoveryOf.query(recoveryStatusQuery)).phase === 'reconciliation-cycles', { timeoutMs: 30000 });
+
+  // 3. Three ack timers whose SLA passes after the kill (started last, so no page is in flight when
+  //    it happens): each must page exactly once.
   const ackIds = [1, 2, 3].map((i) => uniqueId(`ack${i}`));
   const timers = await Promise.all(ackIds.map((id) => client.workflow.start('incidentAckWorkflow', {
     taskQueue,
@@ -129,10 +135,6 @@ test('kill -9 one worker with a drill, an incident in recovery and ack timers in
     args: [{ runId: ACK_RUN, incidentId: id, severity: 'critical', ackSlaSeconds: 20, keepOpenAfterAckSeconds: 0 } satisfies IncidentAckInput],
   })));
 
-  // All in flight: the drill past preflight, the recovery cycling, the timers open.
-  await waitFor('the drill past preflight', async () => ['chaos', 'stop', 'restart'].includes((await drill.query(weeklyDrillStatusQuery)).step), { timeoutMs: 30000 });
-  const recoveryOf = client.workflow.getHandle(workflowIds.recovery(runId, incidentId, 1));
-  await waitFor('the recovery cycling', async () => (await recoveryOf.query(recoveryStatusQuery)).phase === 'reconciliation-cycles', { timeoutMs: 30000 });
   for (const t of timers) expect((await t.query(incidentAckStatusQuery)).state).toBe('open');
   expect(receiver.requests).toHaveLength(0);
 
@@ -141,6 +143,7 @@ test('kill -9 one worker with a drill, an incident in recovery and ack timers in
   const victim = workers.find((w) => w.identity === ran.at(-1))!;
   const survivor = workers.find((w) => w !== victim)!;
   expect(victim).toBeDefined();
+  expect((await drill.query(weeklyDrillStatusQuery)).step).not.toBe('done');
   const killedAt = Date.now();
   victim.kill9();
   expect(await victim.exited).toBeNull();

@@ -1,8 +1,9 @@
 /**
  * Procedures pinned to the version that ran them (Worker Deployment Versioning), with production
- * worker processes and the rollout commands of docs/deploy.md (the Temporal CLI): a drill starts on
- * build A; build B comes up and is made current while the drill runs; the drill finishes on A (every
- * workflow task and activity on A's worker, its report saying A) and the next drill runs on B.
+ * worker processes and the rollout commands of docs/deploy.md (the Temporal CLI): a drill and an
+ * incident in recovery start on build A; build B comes up and is made current while they run; both
+ * finish on A (every workflow task and activity on A's worker, the recovery child pinned with its
+ * parent, the drill report saying A) and the next drill runs on B.
  */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -15,7 +16,8 @@ import type { WeeklyDrillInput, WeeklyDrillResult } from '../../src/domain/drill
 import { drillReportSchema, type DrillReport } from '../../src/domain/drill-report';
 import { workflowIds } from '../../src/shared';
 import { requireTool } from '../../src/tools/provision';
-import { weeklyDrillStatusQuery } from '../../src/workflows/definitions';
+import type { IncidentInput, IncidentResult } from '../../src/domain/incident';
+import { recoveryStatusQuery, weeklyDrillStatusQuery } from '../../src/workflows/definitions';
 import { composeWorkerEnv, fleetMounts, spawnWorker, startFleetServer, workersInHistory, type FleetServer, type FleetWorker } from '../helpers/fleet';
 import { startTestSandbox, waitFor, type TestSandbox } from '../helpers/sandbox';
 import { uniqueId } from '../helpers/temporal';
@@ -27,6 +29,7 @@ let server: FleetServer;
 let connection: Connection;
 let client: Client;
 let sbx: TestSandbox;
+let incidentSbx: TestSandbox;
 let dir: string;
 let mounts: Record<string, string>;
 const workers: FleetWorker[] = [];
@@ -34,10 +37,14 @@ const taskQueue = uniqueId('versioned');
 const deploymentName = uniqueId('drill-runner');
 
 beforeAll(async () => {
-  [server, sbx] = await Promise.all([startFleetServer(), startTestSandbox({ targetName: 'versioned-target', config: { runId: 'paper-versioned' } })]);
+  [server, sbx, incidentSbx] = await Promise.all([
+    startFleetServer(),
+    startTestSandbox({ targetName: 'versioned-target', config: { runId: 'paper-versioned' } }),
+    startTestSandbox({ targetName: 'versioned-incident', config: { runId: 'paper-versioned-incident' } }),
+  ]);
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'versioning-'));
   mounts = fleetMounts(dir);
-  fs.writeFileSync(path.join(mounts['/config/targets']!, 'targets.json'), JSON.stringify(sbx.targets));
+  fs.writeFileSync(path.join(mounts['/config/targets']!, 'targets.json'), JSON.stringify({ targets: { ...sbx.targets.targets, ...incidentSbx.targets.targets } }));
   connection = await Connection.connect({ address: server.address });
   client = new Client({ connection, namespace: server.namespace });
 }, 120_000);
@@ -45,7 +52,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(workers.map((w) => w.stop()));
   await connection?.close();
-  await sbx?.cleanup();
+  await Promise.all([sbx, incidentSbx].filter(Boolean).map((s) => s.cleanup()));
   await server?.stop();
   if (dir && !process.env.KEEP_SANDBOX_DIRS) fs.rmSync(dir, { recursive: true, force: true });
 });
@@ -80,6 +87,12 @@ function startDrill(): Promise<WorkflowHandle> {
   });
 }
 
+async function pinnedTo(h: WorkflowHandle): Promise<{ behavior?: unknown; buildId?: string | null; workers: string[] }> {
+  const info = (await h.describe()).raw.workflowExecutionInfo?.versioningInfo;
+  const w = workersInHistory(await h.fetchHistory());
+  return { behavior: info?.behavior, buildId: info?.deploymentVersion?.buildId, workers: [...new Set([...w.workflowTasks, ...w.activities])] };
+}
+
 async function finished(h: WorkflowHandle): Promise<{ result: WeeklyDrillResult; report: DrillReport; versioning: { behavior?: unknown; buildId?: string | null }; workers: ReturnType<typeof workersInHistory>; taskTimes: number[] }> {
   const result = (await h.result()) as WeeklyDrillResult;
   const report = drillReportSchema.parse(JSON.parse(fs.readFileSync(result.reportPath!, 'utf8')));
@@ -89,7 +102,7 @@ async function finished(h: WorkflowHandle): Promise<{ result: WeeklyDrillResult;
   return { result, report, versioning: { behavior: info?.behavior, buildId: info?.deploymentVersion?.buildId }, workers: workersInHistory(history), taskTimes };
 }
 
-test('a drill started on build A finishes on A after B is made current; the next drill runs on B', async () => {
+test('a drill and an incident started on build A finish on A after B is made current; the next drill runs on B', async () => {
   const a = await versionedWorker('build-a');
   expect((await a.health()).body).toMatchObject({ ok: true, versioning: true, version: `${deploymentName}.build-a` });
   await setCurrentVersion('build-a');
@@ -97,7 +110,19 @@ test('a drill started on build A finishes on A after B is made current; the next
   const b = await versionedWorker('build-b');
 
   const first = await startDrill();
+  // An incident whose recovery waits for clean cycles (order drift on its target until cleared).
+  await incidentSbx.inject('order_drift');
+  await waitFor('a mismatch in the artifacts', () => fs.readFileSync(path.join(incidentSbx.runDir, 'order_reconciliation_events.jsonl'), 'utf8').includes('"mismatch"'), { timeoutMs: 20000 });
+  const runId = incidentSbx.config.runId;
+  const incidentId = uniqueId('inc');
+  const incident = await client.workflow.start('incidentWorkflow', {
+    taskQueue,
+    workflowId: workflowIds.incident(runId, incidentId),
+    args: [{ runId, incidentId, target: incidentSbx.targetName, severity: 'critical', cycleSeconds: 1, maxWaitSeconds: 900, ackTimer: false } satisfies IncidentInput],
+  });
+  const recovery = client.workflow.getHandle(workflowIds.recovery(runId, incidentId, 1));
   await waitFor('the first drill in its chaos step', async () => (await first.query(weeklyDrillStatusQuery)).step === 'chaos', { timeoutMs: 30000 });
+  await waitFor('the recovery cycling', async () => (await recovery.query(recoveryStatusQuery)).phase === 'reconciliation-cycles', { timeoutMs: 30000 });
 
   // B becomes current while the first drill is running.
   await setCurrentVersion('build-b');
@@ -112,6 +137,11 @@ test('a drill started on build A finishes on A after B is made current; the next
   expect(one.taskTimes.some((t) => t > switchedAt)).toBe(true);
   expect(one.report.deploymentVersion).toEqual({ deploymentName, buildId: 'build-a', versioning: true });
   expect(fs.readFileSync(path.join(path.dirname(one.result.reportPath!), 'report.md'), 'utf8')).toContain(`ran on: \`${deploymentName}.build-a\``);
+
+  // The recovery finishes on A too once its criteria pass; its child inherited the pin.
+  await incidentSbx.clear('order_drift');
+  expect(((await incident.result()) as IncidentResult).resolution).toBe('recovered');
+  for (const h of [incident, recovery]) expect({ id: h.workflowId, ...(await pinnedTo(h)) }).toEqual({ id: h.workflowId, behavior: PINNED, buildId: 'build-a', workers: [a.identity] });
 
   // The next drill starts on the current version, B, and stays there.
   const second = await startDrill();
