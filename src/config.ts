@@ -61,10 +61,12 @@ const envSchema = z
       ctx.addIssue({ code: 'custom', path: ['SLO_PAGING_WEBHOOK_URL'], message: 'required when SLO_PAGING_ENABLED=true' });
     }
     if (v.DRILL_WORKER_VERSIONING && !v.DRILL_BUILD_ID) {
-      ctx.addIssue({ code: 'custom', path: ['DRILL_BUILD_ID'], message: 'required when DRILL_WORKER_VERSIONING=true (the build id of this worker\'s code)' });
+      const message = "required when DRILL_WORKER_VERSIONING=true (the build id of this worker's code)";
+      ctx.addIssue({ code: 'custom', path: ['DRILL_BUILD_ID'], message });
     }
     if (v.DRILL_DEPLOYMENT_NAME.includes('.')) {
-      ctx.addIssue({ code: 'custom', path: ['DRILL_DEPLOYMENT_NAME'], message: 'must not contain "." (the server joins name and build id with it)' });
+      const message = 'must not contain "." (the server joins name and build id with it)';
+      ctx.addIssue({ code: 'custom', path: ['DRILL_DEPLOYMENT_NAME'], message });
     }
     if (v.SLO_PAGING_ENABLED && v.SLO_PAGING_FORMAT === 'pagerduty' && !v.SLO_PAGING_ROUTING_KEY) {
       ctx.addIssue({ code: 'custom', path: ['SLO_PAGING_ROUTING_KEY'], message: 'required when SLO_PAGING_FORMAT=pagerduty' });
@@ -199,11 +201,11 @@ export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; me
   { name: 'DRILL_LOG_LEVEL', default: 'info', meaning: 'pino level' },
   { name: 'DRILL_LOG_PRETTY', default: 'on a TTY', meaning: 'pretty logs instead of JSON lines' },
   { name: 'DRILL_METRICS_ADDRESS', default: '—', meaning: 'host:port for the worker\'s Prometheus metrics' },
-  { name: 'DRILL_HEALTH_ADDRESS', default: '—', meaning: 'host:port for the worker\'s GET /healthz (container healthcheck)' },
-  { name: 'DRILL_WORKER_VERSIONING', default: 'false', meaning: 'Worker Deployment Versioning: pinned drills and incidents' },
+  { name: 'DRILL_HEALTH_ADDRESS', default: '—', meaning: "host:port for the worker's GET /healthz" },
+  { name: 'DRILL_WORKER_VERSIONING', default: 'false', meaning: 'Worker Deployment Versioning (pinned drills)' },
   { name: 'DRILL_DEPLOYMENT_NAME', default: DEFAULT_DEPLOYMENT_NAME, meaning: 'Worker Deployment name (versioning)' },
   { name: 'DRILL_BUILD_ID', default: '—', meaning: 'build id of this worker\'s code; required with versioning' },
-  { name: 'DRILL_STATE_DIR', default: '.drill-runner', meaning: 'dev server SQLite file and local state; shared by a fleet' },
+  { name: 'DRILL_STATE_DIR', default: '.drill-runner', meaning: 'dev server SQLite, local state; shared by a fleet' },
   { name: 'DRILL_RESULTS_DIR', default: 'results', meaning: 'run artifacts (`runs/<run_id>/`) and evidence' },
   { name: 'DRILL_TARGETS_FILE', default: 'targets.json', meaning: 'named targets (docs/target-contract.md)' },
   { name: 'DRILL_SANDBOX_CONFIG', default: '<state>/sandbox/config.json', meaning: 'config of the paper-trading sandbox' },

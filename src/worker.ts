@@ -52,7 +52,9 @@ export function workflowSource(): Pick<WorkerOptions, 'workflowBundle' | 'workfl
  */
 export function deploymentOptions(d: Config['deployment']): Pick<WorkerOptions, 'workerDeploymentOptions'> {
   if (!d.version || !d.versioning) return {};
-  return { workerDeploymentOptions: { version: d.version, useWorkerVersioning: true, defaultVersioningBehavior: 'PINNED' } };
+  return {
+    workerDeploymentOptions: { version: d.version, useWorkerVersioning: true, defaultVersioningBehavior: 'PINNED' },
+  };
 }
 
 export async function buildWorker(opts: BuildWorkerOptions): Promise<Worker> {
@@ -93,7 +95,8 @@ export async function runWorker(config: Config, logger: Logger): Promise<void> {
           logger,
         })
       : undefined;
-    const version = config.deployment.version ? `${config.deployment.version.deploymentName}.${config.deployment.version.buildId}` : null;
+    const v = config.deployment.version;
+    const version = v ? `${v.deploymentName}.${v.buildId}` : null;
     logger.info(
       {
         taskQueue: config.taskQueue,

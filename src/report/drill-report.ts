@@ -27,7 +27,8 @@ export function renderDrillMarkdown(r: DrillReport, files: { json?: string; html
   L.push(`- RPO: ${fmtS(r.rpo.seconds)} (target ≤ ${r.rpo.targetSeconds} s) — ${verdict(r.rpo.ok)}`);
   if (r.abortReason) L.push(`- aborted: ${r.abortReason}`);
   const v = r.deploymentVersion;
-  if (v) L.push(`- ran on: \`${v.deploymentName}.${v.buildId}\`${v.versioning ? ' (pinned, Worker Deployment Versioning)' : ' (versioning off)'}`);
+  const how = v?.versioning ? ' (pinned, Worker Deployment Versioning)' : ' (versioning off)';
+  if (v) L.push(`- ran on: \`${v.deploymentName}.${v.buildId}\`${how}`);
   if (files.json) L.push(`- report: \`${files.json}\``);
   if (files.html) L.push(`- timeline: \`${files.html}\``);
   L.push('');

@@ -44,11 +44,17 @@ const workflows = {
  * options being set with versioned mode"). A versioned worker's activation carries its deployment
  * name; an unversioned worker's carries none (only the SDK's own build id, with an empty name).
  */
-export function definitionOptionsFor(name: keyof typeof VERSIONING_BEHAVIOR, versioned: boolean): { versioningBehavior?: VersioningBehavior } {
+export function definitionOptionsFor(
+  name: keyof typeof VERSIONING_BEHAVIOR,
+  versioned: boolean,
+): { versioningBehavior?: VersioningBehavior } {
   return versioned ? { versioningBehavior: VERSIONING_BEHAVIOR[name] } : {};
 }
 
 for (const [name, fn] of Object.entries(workflows)) {
   const key = name as keyof typeof VERSIONING_BEHAVIOR;
-  setWorkflowOptions(() => definitionOptionsFor(key, Boolean(workflowInfo().currentDeploymentVersion?.deploymentName)), fn as (...a: unknown[]) => Promise<unknown>);
+  setWorkflowOptions(
+    () => definitionOptionsFor(key, Boolean(workflowInfo().currentDeploymentVersion?.deploymentName)),
+    fn as (...a: unknown[]) => Promise<unknown>,
+  );
 }

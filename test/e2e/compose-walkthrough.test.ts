@@ -11,7 +11,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { drillReportSchema } from '../../src/domain/drill-report';
 import { killSandbox } from '../../src/sandbox/control';
-import { composeWorkerEnv, fleetMounts, spawnWorker, startFleetServer, type FleetServer, type FleetWorker } from '../helpers/fleet';
+import {
+  composeWorkerEnv,
+  fleetMounts,
+  spawnWorker,
+  startFleetServer,
+  type FleetServer,
+  type FleetWorker,
+} from '../helpers/fleet';
 import { freePort } from '../helpers/process';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -43,7 +50,11 @@ function mapPaths(text: string, port: number): string {
 
 function run(command: string, env: Record<string, string>): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
-    const p = spawn('sh', ['-c', command], { cwd: ROOT, env: { ...process.env, ...env, DRILL_LOG_PRETTY: 'false' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn('sh', ['-c', command], {
+      cwd: ROOT,
+      env: { ...process.env, ...env, DRILL_LOG_PRETTY: 'false' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     p.stdout.on('data', (d: Buffer) => (out += d.toString()));
     p.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -58,7 +69,10 @@ beforeAll(async () => {
   const port = await freePort();
   // The shipped demo target, as mounted: deploy/targets → /config/targets.
   for (const f of fs.readdirSync(path.join(ROOT, 'deploy', 'targets'))) {
-    fs.writeFileSync(path.join(mounts['/config/targets']!, f), mapPaths(fs.readFileSync(path.join(ROOT, 'deploy', 'targets', f), 'utf8'), port));
+    fs.writeFileSync(
+      path.join(mounts['/config/targets']!, f),
+      mapPaths(fs.readFileSync(path.join(ROOT, 'deploy', 'targets', f), 'utf8'), port),
+    );
   }
   sandboxConfig = path.join(mounts['/config/targets']!, 'demo-sandbox.json');
 }, 120_000);
@@ -86,20 +100,40 @@ test('the walkthrough of docs/deploy.md ends in a passing drill with its evidenc
   const metrics = await (await fetch(`http://${env.DRILL_METRICS_ADDRESS}/metrics`)).text();
   expect(metrics).toMatch(/temporal_/);
 
-  const port = Number(new URL(JSON.parse(fs.readFileSync(path.join(mounts['/config/targets']!, 'targets.json'), 'utf8')).targets['demo-sandbox'].gatewayUrl).port);
+  const port = Number(
+    new URL(
+      JSON.parse(fs.readFileSync(path.join(mounts['/config/targets']!, 'targets.json'), 'utf8')).targets[
+        'demo-sandbox'
+      ].gatewayUrl,
+    ).port,
+  );
   for (const command of walkthroughCommands()) {
     const r = await run(mapPaths(command, port), env);
-    expect({ command, code: r.code, tail: r.code === 0 ? '' : r.out.slice(-3000) }).toEqual({ command, code: 0, tail: '' });
+    expect({ command, code: r.code, tail: r.code === 0 ? '' : r.out.slice(-3000) }).toEqual({
+      command,
+      code: 0,
+      tail: '',
+    });
   }
 
   const drills = path.join(mounts['/data/results']!, 'drills');
   const ids = fs.readdirSync(drills);
   expect(ids).toHaveLength(1);
-  const report = drillReportSchema.parse(JSON.parse(fs.readFileSync(path.join(drills, ids[0]!, 'report.json'), 'utf8')));
-  expect(report).toMatchObject({ target: 'demo-sandbox', result: 'pass', deploymentVersion: { deploymentName: 'drill-runner', buildId, versioning: false } });
-  expect(fs.readFileSync(path.join(drills, ids[0]!, 'report.md'), 'utf8')).toContain(`ran on: \`drill-runner.${buildId}\``);
+  const report = drillReportSchema.parse(
+    JSON.parse(fs.readFileSync(path.join(drills, ids[0]!, 'report.json'), 'utf8')),
+  );
+  expect(report).toMatchObject({
+    target: 'demo-sandbox',
+    result: 'pass',
+    deploymentVersion: { deploymentName: 'drill-runner', buildId, versioning: false },
+  });
+  expect(fs.readFileSync(path.join(drills, ids[0]!, 'report.md'), 'utf8')).toContain(
+    `ran on: \`drill-runner.${buildId}\``,
+  );
   expect(fs.existsSync(path.join(mounts['/data/results']!, 'chaos_drill_latest.json'))).toBe(true);
-  expect(fs.readFileSync(path.join(mounts['/data/results']!, 'audit', 'drill-runner.jsonl'), 'utf8')).toContain(report.drillId);
+  expect(fs.readFileSync(path.join(mounts['/data/results']!, 'audit', 'drill-runner.jsonl'), 'utf8')).toContain(
+    report.drillId,
+  );
   // The demo target's artifacts are on the results mount, where the page says.
   expect(fs.existsSync(path.join(mounts['/data/results']!, 'runs', 'demo-paper'))).toBe(true);
 }, 180_000);

@@ -38,7 +38,15 @@ export async function startFleetServer(): Promise<FleetServer> {
     }
     return { kind: 'postgres', address: s.address, namespace: s.namespace, stop: s.stop };
   }
-  const s = await startDevServer({ cliPath: requireTool('temporal').path, host: '127.0.0.1', port: await freePort(), uiPort: 0, namespace: 'default', headless: true, readyTimeoutMs: 60000 });
+  const s = await startDevServer({
+    cliPath: requireTool('temporal').path,
+    host: '127.0.0.1',
+    port: await freePort(),
+    uiPort: 0,
+    namespace: 'default',
+    headless: true,
+    readyTimeoutMs: 60000,
+  });
   return { kind: 'dev', address: s.address, namespace: 'default', stop: s.stop };
 }
 
@@ -54,7 +62,9 @@ function interpolateDefaults(v: string): string {
 
 /** Container path → volume source of the compose worker (`${X:-./a}:/data/a:ro` → `/data/a`). */
 function composeWorker(): ComposeWorker {
-  const doc = parse(fs.readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, ComposeWorker> };
+  const doc = parse(fs.readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
+    services: Record<string, ComposeWorker>;
+  };
   const w = doc.services.worker;
   if (!w) throw new Error('docker-compose.yml has no worker service');
   return w;
@@ -74,7 +84,7 @@ export function fleetMounts(dir: string): Record<string, string> {
 
 export interface WorkerEnvOptions {
   server: FleetServer;
-  /** Host folder for each container mount of the compose worker (`/data/results`, `/data/state`, `/config/targets`, ...). */
+  /** Host folder for each container mount of the compose worker (`/data/results`, `/config/targets`, ...). */
   mounts: Record<string, string>;
   /** Anything else (task queue, paging, build id, versioning). */
   extra?: Record<string, string>;
@@ -87,7 +97,8 @@ export interface WorkerEnvOptions {
 export async function composeWorkerEnv(o: WorkerEnvOptions): Promise<Record<string, string>> {
   const w = composeWorker();
   const containerDirs = w.volumes.map((v) => interpolateDefaults(v).split(':')[1]!).filter((d) => d.startsWith('/'));
-  for (const d of containerDirs) if (!o.mounts[d]) throw new Error(`no host folder given for the compose worker's mount ${d}`);
+  for (const d of containerDirs)
+    if (!o.mounts[d]) throw new Error(`no host folder given for the compose worker's mount ${d}`);
   const env: Record<string, string> = {};
   for (const [k, raw] of Object.entries(w.environment)) {
     let v = interpolateDefaults(String(raw));
@@ -95,7 +106,8 @@ export async function composeWorkerEnv(o: WorkerEnvOptions): Promise<Record<stri
     if (mount) v = o.mounts[mount]! + v.slice(mount.length);
     if (v !== '') env[k] = v;
   }
-  if (env.TEMPORAL_ADDRESS !== 'temporal:7233') throw new Error(`unexpected compose TEMPORAL_ADDRESS ${env.TEMPORAL_ADDRESS}`);
+  if (env.TEMPORAL_ADDRESS !== 'temporal:7233')
+    throw new Error(`unexpected compose TEMPORAL_ADDRESS ${env.TEMPORAL_ADDRESS}`);
   env.TEMPORAL_ADDRESS = o.server.address;
   env.TEMPORAL_NAMESPACE = o.server.namespace;
   env.DRILL_HEALTH_ADDRESS = `127.0.0.1:${await freePort()}`;
@@ -105,7 +117,9 @@ export async function composeWorkerEnv(o: WorkerEnvOptions): Promise<Record<stri
 
 /** The compose worker's healthcheck command (`CMD` form), to run against a worker on this host. */
 export function composeHealthcheck(): string[] {
-  const doc = parse(fs.readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, { healthcheck: { test: string[] } }> };
+  const doc = parse(fs.readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
+    services: Record<string, { healthcheck: { test: string[] } }>;
+  };
   const test = doc.services.worker?.healthcheck.test ?? [];
   if (test[0] !== 'CMD') throw new Error(`expected a CMD healthcheck, got ${JSON.stringify(test)}`);
   return test.slice(1);
@@ -130,7 +144,10 @@ export interface FleetWorker {
 
 /** Spawns `node dist/worker.js` and waits until its /healthz answers 200. */
 export async function spawnWorker(name: string, env: Record<string, string>, timeoutMs = 90000): Promise<FleetWorker> {
-  const child: ChildProcess = spawn(process.execPath, [WORKER], { env: { ...process.env, DRILL_LOG_PRETTY: 'false', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, [WORKER], {
+    env: { ...process.env, DRILL_LOG_PRETTY: 'false', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-200_000)));
   child.stderr!.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-200_000)));
@@ -142,12 +159,15 @@ export async function spawnWorker(name: string, env: Record<string, string>, tim
   };
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`worker ${name} exited ${child.exitCode} before it was healthy:\n${out.slice(-3000)}`);
+    if (child.exitCode !== null)
+      throw new Error(`worker ${name} exited ${child.exitCode} before it was healthy:\n${out.slice(-3000)}`);
     const h = await health().catch(() => undefined);
     if (h?.status === 200) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`worker ${name} not healthy after ${timeoutMs} ms (${JSON.stringify(h?.body)}):\n${out.slice(-3000)}`);
+      throw new Error(
+        `worker ${name} not healthy after ${timeoutMs} ms (${JSON.stringify(h?.body)}):\n${out.slice(-3000)}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 100));
   }

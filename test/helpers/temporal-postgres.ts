@@ -38,9 +38,14 @@ export function postgresTemporalBin(): { server: string; sqlTool: string } {
 
 function postgresBinDir(): string {
   const base = '/usr/lib/postgresql';
-  const versions = fs.existsSync(base) ? fs.readdirSync(base).filter((v) => fs.existsSync(path.join(base, v, 'bin', 'initdb'))) : [];
+  const versions = fs.existsSync(base)
+    ? fs.readdirSync(base).filter((v) => fs.existsSync(path.join(base, v, 'bin', 'initdb')))
+    : [];
   const newest = versions.sort((a, b) => Number(b) - Number(a))[0];
-  if (!newest) throw new Error('PostgreSQL server binaries not found under /usr/lib/postgresql: run scripts/test-postgres.sh (it installs them)');
+  if (!newest)
+    throw new Error(
+      'PostgreSQL server binaries not found under /usr/lib/postgresql: run scripts/test-postgres.sh (it installs them)',
+    );
   return path.join(base, newest, 'bin');
 }
 
@@ -77,7 +82,12 @@ function stopProcess(child: ChildProcess, graceMs = 10000): Promise<void> {
   });
 }
 
-async function waitFor(what: string, probe: () => Promise<boolean>, timeoutMs: number, log: () => string): Promise<void> {
+async function waitFor(
+  what: string,
+  probe: () => Promise<boolean>,
+  timeoutMs: number,
+  log: () => string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await probe().catch(() => false))) {
     if (Date.now() > deadline) throw new Error(`${what} not ready after ${timeoutMs} ms:\n${log().slice(-3000)}`);
@@ -89,7 +99,8 @@ export async function startPostgresTemporal(o: { namespace?: string } = {}): Pro
   const namespace = o.namespace ?? 'default';
   const bin = postgresTemporalBin();
   for (const f of [bin.server, bin.sqlTool]) {
-    if (!fs.existsSync(f)) throw new Error(`${f} is missing: run scripts/test-postgres.sh (npm run test:postgres) to build it`);
+    if (!fs.existsSync(f))
+      throw new Error(`${f} is missing: run scripts/test-postgres.sh (npm run test:postgres) to build it`);
   }
   const pgBin = postgresBinDir();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'temporal-pg-'));
@@ -100,7 +111,10 @@ export async function startPostgresTemporal(o: { namespace?: string } = {}): Pro
   try {
     // PostgreSQL refuses to run as root: as root, run it as Debian's `postgres` user.
     const asRoot = process.getuid?.() === 0;
-    const pg = (cmd: string, args: string[]) => (asRoot ? exec('runuser', ['-u', 'postgres', '--', path.join(pgBin, cmd), ...args]) : exec(path.join(pgBin, cmd), args));
+    const pg = (cmd: string, args: string[]) =>
+      asRoot
+        ? exec('runuser', ['-u', 'postgres', '--', path.join(pgBin, cmd), ...args])
+        : exec(path.join(pgBin, cmd), args);
     const data = path.join(dir, 'pgdata');
     const sock = path.join(dir, 'sock');
     fs.mkdirSync(sock);
@@ -108,8 +122,26 @@ export async function startPostgresTemporal(o: { namespace?: string } = {}): Pro
     if (asRoot) await exec('chown', ['-R', 'postgres', dir]);
     const taken = new Set<number>();
     const pgPort = await lowPort(taken);
-    await pg('initdb', ['-D', data, '-U', 'temporal', `--pwfile=${path.join(dir, 'pw')}`, '--auth=scram-sha-256', '-E', 'UTF8']);
-    await pg('pg_ctl', ['-D', data, '-l', path.join(dir, 'postgres.log'), '-w', '-o', `-p ${pgPort} -k ${sock} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`, 'start']);
+    await pg('initdb', [
+      '-D',
+      data,
+      '-U',
+      'temporal',
+      `--pwfile=${path.join(dir, 'pw')}`,
+      '--auth=scram-sha-256',
+      '-E',
+      'UTF8',
+    ]);
+    await pg('pg_ctl', [
+      '-D',
+      data,
+      '-l',
+      path.join(dir, 'postgres.log'),
+      '-w',
+      '-o',
+      `-p ${pgPort} -k ${sock} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`,
+      'start',
+    ]);
     cleanups.push(() => pg('pg_ctl', ['-D', data, '-m', 'immediate', 'stop']).then(() => undefined));
     const { stdout: pgVersion } = await exec(path.join(pgBin, 'postgres'), ['--version']);
 
@@ -120,16 +152,28 @@ export async function startPostgresTemporal(o: { namespace?: string } = {}): Pro
     fs.symlinkSync(requireTool('temporal').path, path.join(toolDir, 'temporal'));
     const PATH = `${toolDir}${path.delimiter}${process.env.PATH ?? ''}`;
     await exec('sh', [path.join(ROOT, 'deploy', 'setup-schema.sh')], {
-      env: { ...process.env, PATH, SQL_PLUGIN: 'postgres12', SQL_HOST: '127.0.0.1', SQL_PORT: String(pgPort), SQL_USER: 'temporal', SQL_PASSWORD: 'temporal' },
+      env: {
+        ...process.env,
+        PATH,
+        SQL_PLUGIN: 'postgres12',
+        SQL_HOST: '127.0.0.1',
+        SQL_PORT: String(pgPort),
+        SQL_USER: 'temporal',
+        SQL_PASSWORD: 'temporal',
+      },
       maxBuffer: 64 * 1024 * 1024,
     });
 
     // The compose `temporal` service's variables; ports moved to free ones (membership ports < 32768).
     const grpcPort = await lowPort(taken);
     const httpPort = await freePort();
-    const ports: Record<string, string> = { FRONTEND_GRPC_PORT: String(grpcPort), FRONTEND_HTTP_PORT: String(httpPort) };
+    const ports: Record<string, string> = {
+      FRONTEND_GRPC_PORT: String(grpcPort),
+      FRONTEND_HTTP_PORT: String(httpPort),
+    };
     for (const svc of ['HISTORY', 'MATCHING', 'WORKER']) ports[`${svc}_GRPC_PORT`] = String(await lowPort(taken));
-    for (const svc of ['FRONTEND', 'HISTORY', 'MATCHING', 'WORKER']) ports[`${svc}_MEMBERSHIP_PORT`] = String(await lowPort(taken));
+    for (const svc of ['FRONTEND', 'HISTORY', 'MATCHING', 'WORKER'])
+      ports[`${svc}_MEMBERSHIP_PORT`] = String(await lowPort(taken));
     const logFile = path.join(dir, 'temporal.log');
     const out = fs.openSync(logFile, 'a');
     const server = spawn(bin.server, ['start'], {
@@ -154,15 +198,26 @@ export async function startPostgresTemporal(o: { namespace?: string } = {}): Pro
     const readLog = () => (fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8') : '');
     let serverVersion = '';
     // The compose healthcheck's probe: GetClusterInfo on the frontend's HTTP API.
-    await waitFor('temporal-server (GET /api/v1/cluster-info)', async () => {
-      if (server.exitCode !== null) throw new Error(`temporal-server exited ${server.exitCode}`);
-      const r = await fetch(`http://127.0.0.1:${httpPort}/api/v1/cluster-info`);
-      if (r.ok) serverVersion = ((await r.json()) as { serverVersion?: string }).serverVersion ?? '';
-      return r.ok;
-    }, 60000, readLog);
+    await waitFor(
+      'temporal-server (GET /api/v1/cluster-info)',
+      async () => {
+        if (server.exitCode !== null) throw new Error(`temporal-server exited ${server.exitCode}`);
+        const r = await fetch(`http://127.0.0.1:${httpPort}/api/v1/cluster-info`);
+        if (r.ok) serverVersion = ((await r.json()) as { serverVersion?: string }).serverVersion ?? '';
+        return r.ok;
+      },
+      60000,
+      readLog,
+    );
     const address = `127.0.0.1:${grpcPort}`;
     await exec('sh', [path.join(ROOT, 'deploy', 'setup-temporal.sh'), ...searchAttributeCliArgs()], {
-      env: { ...process.env, PATH, TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: namespace, TEMPORAL_NAMESPACE_RETENTION: '1d' },
+      env: {
+        ...process.env,
+        PATH,
+        TEMPORAL_ADDRESS: address,
+        TEMPORAL_NAMESPACE: namespace,
+        TEMPORAL_NAMESPACE_RETENTION: '1d',
+      },
     });
     return { address, namespace, serverVersion, postgresVersion: pgVersion.trim(), stop: cleanup };
   } catch (err) {

@@ -20,8 +20,21 @@ import type { IncidentAckInput, IncidentAckResult } from '../../src/domain/incid
 import type { IncidentInput, IncidentResult } from '../../src/domain/incident';
 import { incidentEventSchema } from '../../src/domain/incident-events';
 import { workflowIds } from '../../src/shared';
-import { acknowledgeUpdate, incidentAckStatusQuery, recoveryStatusQuery, weeklyDrillStatusQuery } from '../../src/workflows/definitions';
-import { composeWorkerEnv, fleetMounts, spawnWorker, startFleetServer, workersInHistory, type FleetServer, type FleetWorker } from '../helpers/fleet';
+import {
+  acknowledgeUpdate,
+  incidentAckStatusQuery,
+  recoveryStatusQuery,
+  weeklyDrillStatusQuery,
+} from '../../src/workflows/definitions';
+import {
+  composeWorkerEnv,
+  fleetMounts,
+  spawnWorker,
+  startFleetServer,
+  workersInHistory,
+  type FleetServer,
+  type FleetWorker,
+} from '../helpers/fleet';
 import { startTestSandbox, waitFor, type TestSandbox } from '../helpers/sandbox';
 import { uniqueId } from '../helpers/temporal';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver';
@@ -53,7 +66,13 @@ beforeAll(async () => {
   fs.writeFileSync(path.join(mounts['/config/targets']!, 'targets.json'), JSON.stringify({ targets }));
   fs.mkdirSync(path.join(mounts['/data/results']!, 'runs', ACK_RUN), { recursive: true });
   taskQueue = uniqueId('fleet');
-  const extra = { DRILL_TASK_QUEUE: taskQueue, SLO_PAGING_ENABLED: 'true', SLO_PAGING_WEBHOOK_URL: receiver.url, SLO_PAGING_TIMEOUT_MS: '2000', DRILL_LOG_LEVEL: 'warn' };
+  const extra = {
+    DRILL_TASK_QUEUE: taskQueue,
+    SLO_PAGING_ENABLED: 'true',
+    SLO_PAGING_WEBHOOK_URL: receiver.url,
+    SLO_PAGING_TIMEOUT_MS: '2000',
+    DRILL_LOG_LEVEL: 'warn',
+  };
   const envs = await Promise.all([1, 2].map(() => composeWorkerEnv({ server, mounts, extra })));
   workers.push(...(await Promise.all(envs.map((env, i) => spawnWorker(`w${i + 1}`, env)))));
   connection = await Connection.connect({ address: server.address });
@@ -76,13 +95,26 @@ function startDrill(sbx: TestSandbox, input: Partial<WeeklyDrillInput> = {}): Pr
   return client.workflow.start('weeklyDrillWorkflow', {
     taskQueue,
     workflowId: workflowIds.drill(sbx.targetName, drillId),
-    args: [{ target: sbx.targetName, drillId, scenarios: ['stale_data'], detectionSeconds: 5, recoverySeconds: 5, verifySeconds: 4, restartSeconds: 20, pollMs: 100, maxDrillSeconds: 120, ...input } satisfies WeeklyDrillInput],
+    args: [
+      {
+        target: sbx.targetName,
+        drillId,
+        scenarios: ['stale_data'],
+        detectionSeconds: 5,
+        recoverySeconds: 5,
+        verifySeconds: 4,
+        restartSeconds: 20,
+        pollMs: 100,
+        maxDrillSeconds: 120,
+        ...input,
+      } satisfies WeeklyDrillInput,
+    ],
   });
 }
 
 const stops = (sbx: TestSandbox) => sbx.groundTruth().filter((e) => e.event === 'stop_requested').length;
 
-test('the fleet drills several targets in parallel: every drill passes, each target is stopped once, both workers take part', async () => {
+test('the fleet drills several targets in parallel: all pass, each target stopped once, both workers work', async () => {
   for (const w of workers) expect(await w.healthcheck()).toBe(0);
   const before = drillTargets.map(stops);
   const handles = await Promise.all(drillTargets.map((s) => startDrill(s)));
@@ -101,39 +133,84 @@ test('the fleet drills several targets in parallel: every drill passes, each tar
   expect([...seen].sort()).toEqual(workers.map((w) => w.identity).sort());
 }, 180_000);
 
-test('kill -9 one worker with a drill, an incident in recovery and ack timers in flight: the other finishes all, side effects once', async () => {
+test('kill -9 a worker with a drill, an incident in recovery and ack timers in flight: the other finishes all, once', async () => {
   const drillSbx = drillTargets[0]!;
   const stopsBefore = stops(drillSbx);
   receiver.requests.length = 0;
 
   // 1. A drill with generous bounds: an activity lost with the killed worker is retried only after
   //    its timeout (a minute), and that wait must not fail the drill.
-  const drill = await startDrill(drillSbx, { scenarios: ['stale_data', 'order_drift'], detectionSeconds: 120, recoverySeconds: 120, restartSeconds: 120, verifySeconds: 120, unhealthySeconds: 180, maxDrillSeconds: 600 });
+  const drill = await startDrill(drillSbx, {
+    scenarios: ['stale_data', 'order_drift'],
+    detectionSeconds: 120,
+    recoverySeconds: 120,
+    restartSeconds: 120,
+    verifySeconds: 120,
+    unhealthySeconds: 180,
+    maxDrillSeconds: 600,
+  });
 
   // 2. An incident in recovery: order drift on its target, two clean cycles needed after the clear.
   await incidentTarget.inject('order_drift');
-  await waitFor('a mismatch in the artifacts', () => fs.readFileSync(path.join(incidentTarget.runDir, 'order_reconciliation_events.jsonl'), 'utf8').includes('"mismatch"'), { timeoutMs: 20000 });
+  await waitFor(
+    'a mismatch in the artifacts',
+    () =>
+      fs
+        .readFileSync(path.join(incidentTarget.runDir, 'order_reconciliation_events.jsonl'), 'utf8')
+        .includes('"mismatch"'),
+    { timeoutMs: 20000 },
+  );
   const incidentId = uniqueId('inc');
   const runId = incidentTarget.config.runId;
   const incident = await client.workflow.start('incidentWorkflow', {
     taskQueue,
     workflowId: workflowIds.incident(runId, incidentId),
-    args: [{ runId, incidentId, target: incidentTarget.targetName, severity: 'critical', cycleSeconds: 1, maxWaitSeconds: 900, ackTimer: false } satisfies IncidentInput],
+    args: [
+      {
+        runId,
+        incidentId,
+        target: incidentTarget.targetName,
+        severity: 'critical',
+        cycleSeconds: 1,
+        maxWaitSeconds: 900,
+        ackTimer: false,
+      } satisfies IncidentInput,
+    ],
   });
 
   // In flight: the drill past preflight, the recovery cycling.
-  await waitFor('the drill past preflight', async () => ['chaos', 'stop', 'restart'].includes((await drill.query(weeklyDrillStatusQuery)).step), { timeoutMs: 30000 });
+  await waitFor(
+    'the drill past preflight',
+    async () => ['chaos', 'stop', 'restart'].includes((await drill.query(weeklyDrillStatusQuery)).step),
+    { timeoutMs: 30000 },
+  );
   const recoveryOf = client.workflow.getHandle(workflowIds.recovery(runId, incidentId, 1));
-  await waitFor('the recovery cycling', async () => (await recoveryOf.query(recoveryStatusQuery)).phase === 'reconciliation-cycles', { timeoutMs: 30000 });
+  await waitFor(
+    'the recovery cycling',
+    async () => (await recoveryOf.query(recoveryStatusQuery)).phase === 'reconciliation-cycles',
+    { timeoutMs: 30000 },
+  );
 
   // 3. Three ack timers whose SLA passes after the kill (started last, so no page is in flight when
   //    it happens): each must page exactly once.
   const ackIds = [1, 2, 3].map((i) => uniqueId(`ack${i}`));
-  const timers = await Promise.all(ackIds.map((id) => client.workflow.start('incidentAckWorkflow', {
-    taskQueue,
-    workflowId: workflowIds.incidentAck(ACK_RUN, id),
-    args: [{ runId: ACK_RUN, incidentId: id, severity: 'critical', ackSlaSeconds: 20, keepOpenAfterAckSeconds: 0 } satisfies IncidentAckInput],
-  })));
+  const timers = await Promise.all(
+    ackIds.map((id) =>
+      client.workflow.start('incidentAckWorkflow', {
+        taskQueue,
+        workflowId: workflowIds.incidentAck(ACK_RUN, id),
+        args: [
+          {
+            runId: ACK_RUN,
+            incidentId: id,
+            severity: 'critical',
+            ackSlaSeconds: 20,
+            keepOpenAfterAckSeconds: 0,
+          } satisfies IncidentAckInput,
+        ],
+      }),
+    ),
+  );
 
   for (const t of timers) expect((await t.query(incidentAckStatusQuery)).state).toBe('open');
   expect(receiver.requests).toHaveLength(0);
@@ -153,7 +230,9 @@ test('kill -9 one worker with a drill, an incident in recovery and ack timers in
   // The incident can recover now; the timers escalate on their own.
   await incidentTarget.clear('order_drift');
   const pages = await receiver.waitForDelivered(3, 120_000);
-  const acks = await Promise.all(timers.map((t, i) => t.executeUpdate(acknowledgeUpdate, { args: [{ ackBy: `oncall-${i}`, notes: 'fleet test' }] })));
+  const acks = await Promise.all(
+    timers.map((t, i) => t.executeUpdate(acknowledgeUpdate, { args: [{ ackBy: `oncall-${i}`, notes: 'fleet test' }] })),
+  );
   expect(acks.every((a) => a.ackBy.startsWith('oncall-'))).toBe(true);
 
   const [drillResult, incidentResult, ...ackResults] = await Promise.all([
@@ -171,7 +250,9 @@ test('kill -9 one worker with a drill, an incident in recovery and ack timers in
   expect(incidentResult.resolution).toBe('recovered');
   const stats = (await (await fetch(`${incidentTarget.info.gateway_url}/stats`)).json()) as { entries_halted: boolean };
   expect(stats.entries_halted).toBe(false);
-  const resolved = incidentTarget.artifact('incident_events.jsonl', incidentEventSchema).filter((e) => e.event_type === 'incident_resolved' && e.incident_id === incidentId);
+  const resolved = incidentTarget
+    .artifact('incident_events.jsonl', incidentEventSchema)
+    .filter((e) => e.event_type === 'incident_resolved' && e.incident_id === incidentId);
   expect(resolved).toHaveLength(1);
 
   // The timers: one page per escalation at the receiver (by idempotency key, every request counted),
@@ -181,7 +262,9 @@ test('kill -9 one worker with a drill, an incident in recovery and ack timers in
   expect(keys.sort()).toEqual(ackResults.map((r) => r.pages[0]!.dedupKey).sort());
   expect(pages).toHaveLength(3);
   const ackFile = path.join(resultsDir(), 'runs', ACK_RUN, 'incident_events.jsonl');
-  const ackLines = parseJsonl(fs.readFileSync(ackFile, 'utf8'), incidentEventSchema).records.filter((e) => e.event_type === 'incident_ack');
+  const ackLines = parseJsonl(fs.readFileSync(ackFile, 'utf8'), incidentEventSchema).records.filter(
+    (e) => e.event_type === 'incident_ack',
+  );
   expect(ackLines.map((e) => e.incident_id).sort()).toEqual([...ackIds].sort());
 
   // After the kill only the survivor worked on them; the victim had worked on the drill before.

@@ -12,7 +12,9 @@ import { drillReportSchema } from '../../src/domain/drill-report';
 const env = (e: Record<string, string> = {}) => loadConfig({ HOME: '/nonexistent', ...e }, '/work');
 
 test('every registered workflow type has a versioning behaviour, attached to the function the bundle exports', () => {
-  const exported = Object.keys(workflows).filter((k) => k.endsWith('Workflow')).sort();
+  const exported = Object.keys(workflows)
+    .filter((k) => k.endsWith('Workflow'))
+    .sort();
   expect(Object.keys(VERSIONING_BEHAVIOR).sort()).toEqual(exported);
   for (const name of exported) {
     const fn = (workflows as Record<string, unknown>)[name] as { workflowDefinitionOptions?: unknown };
@@ -26,8 +28,17 @@ test('every registered workflow type has a versioning behaviour, attached to the
 });
 
 test('drills, incidents and their children are pinned; only the continue-as-new watcher auto-upgrades', () => {
-  expect(VERSIONING_BEHAVIOR).toMatchObject({ weeklyDrillWorkflow: 'PINNED', incidentWorkflow: 'PINNED', recoveryWorkflow: 'PINNED', incidentAckWorkflow: 'PINNED' });
-  expect(Object.entries(VERSIONING_BEHAVIOR).filter(([, b]) => b === 'AUTO_UPGRADE').map(([n]) => n)).toEqual(['alertWatchWorkflow']);
+  expect(VERSIONING_BEHAVIOR).toMatchObject({
+    weeklyDrillWorkflow: 'PINNED',
+    incidentWorkflow: 'PINNED',
+    recoveryWorkflow: 'PINNED',
+    incidentAckWorkflow: 'PINNED',
+  });
+  expect(
+    Object.entries(VERSIONING_BEHAVIOR)
+      .filter(([, b]) => b === 'AUTO_UPGRADE')
+      .map(([n]) => n),
+  ).toEqual(['alertWatchWorkflow']);
 });
 
 test('off by default: no deployment options, the worker polls unversioned as before', () => {
@@ -40,17 +51,32 @@ test('off by default: no deployment options, the worker polls unversioned as bef
 test('a build id without versioning only names the reports; with versioning the default behaviour is PINNED', () => {
   const named = env({ DRILL_BUILD_ID: '2026.11.25-abc' });
   expect(deploymentOptions(named.deployment)).toEqual({});
-  expect(reportDeploymentVersion(named.deployment)).toEqual({ deploymentVersion: { deploymentName: 'drill-runner', buildId: '2026.11.25-abc', versioning: false } });
+  expect(reportDeploymentVersion(named.deployment)).toEqual({
+    deploymentVersion: { deploymentName: 'drill-runner', buildId: '2026.11.25-abc', versioning: false },
+  });
   const on = env({ DRILL_WORKER_VERSIONING: 'true', DRILL_BUILD_ID: 'v2', DRILL_DEPLOYMENT_NAME: 'dr-fleet' });
   expect(deploymentOptions(on.deployment)).toEqual({
-    workerDeploymentOptions: { version: { deploymentName: 'dr-fleet', buildId: 'v2' }, useWorkerVersioning: true, defaultVersioningBehavior: 'PINNED' },
+    workerDeploymentOptions: {
+      version: { deploymentName: 'dr-fleet', buildId: 'v2' },
+      useWorkerVersioning: true,
+      defaultVersioningBehavior: 'PINNED',
+    },
   });
   const field = reportDeploymentVersion(on.deployment);
   expect(field).toEqual({ deploymentVersion: { deploymentName: 'dr-fleet', buildId: 'v2', versioning: true } });
   // The report schema accepts the field (and a report without it).
   const base = {
-    schemaVersion: 1, drillId: 'd1', target: 't', mode: 'paper', startedAt: '2026-11-25T03:00:00Z', finishedAt: '2026-11-25T03:05:00Z',
-    result: 'pass', rto: { seconds: 1, targetSeconds: 900, ok: true }, rpo: { seconds: 0, targetSeconds: 60, ok: true }, timeline: {}, failures: [],
+    schemaVersion: 1,
+    drillId: 'd1',
+    target: 't',
+    mode: 'paper',
+    startedAt: '2026-11-25T03:00:00Z',
+    finishedAt: '2026-11-25T03:05:00Z',
+    result: 'pass',
+    rto: { seconds: 1, targetSeconds: 900, ok: true },
+    rpo: { seconds: 0, targetSeconds: 60, ok: true },
+    timeline: {},
+    failures: [],
   };
   expect(drillReportSchema.parse({ ...base, ...field }).deploymentVersion?.buildId).toBe('v2');
   expect(drillReportSchema.parse(base).deploymentVersion).toBeUndefined();
