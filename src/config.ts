@@ -9,7 +9,7 @@
 import path from 'node:path';
 import { loadClientConnectConfig, type ClientConnectConfig } from '@temporalio/envconfig';
 import { z } from 'zod';
-import { DEFAULT_NAMESPACE, DEFAULT_TASK_QUEUE } from './shared';
+import { DEFAULT_DEPLOYMENT_NAME, DEFAULT_NAMESPACE, DEFAULT_TASK_QUEUE } from './shared';
 import { severitySchema } from './domain/severity';
 import { envAllowVariableSchema } from './domain/target-env';
 
@@ -27,6 +27,11 @@ const hostPort = z
 
 const port = z.coerce.number({ error: 'expected a port number' }).int().min(1).max(65535);
 
+/** A Worker Deployment name or build id: the server joins them as `<name>.<buildId>`, so no `.` in the name. */
+const deploymentPart = z
+  .string()
+  .regex(/^[A-Za-z0-9_][A-Za-z0-9_.:+-]{0,99}$/, { error: 'expected letters, digits and _ . : + - (at most 100)' });
+
 const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
 
 /** Each key is the environment variable's own name, so an issue's path is the variable. */
@@ -38,6 +43,10 @@ const envSchema = z
     DRILL_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     DRILL_LOG_PRETTY: boolFromEnv.optional(),
     DRILL_METRICS_ADDRESS: hostPort.optional(),
+    DRILL_HEALTH_ADDRESS: hostPort.optional(),
+    DRILL_WORKER_VERSIONING: boolFromEnv.default(false),
+    DRILL_DEPLOYMENT_NAME: deploymentPart.default(DEFAULT_DEPLOYMENT_NAME),
+    DRILL_BUILD_ID: deploymentPart.optional(),
     DRILL_STATE_DIR: z.string().min(1).default('.drill-runner'),
     DRILL_RESULTS_DIR: z.string().min(1).default('results'),
     DRILL_UI_PORT: port.default(8233),
@@ -52,6 +61,14 @@ const envSchema = z
   .superRefine((v, ctx) => {
     if (v.SLO_PAGING_ENABLED && !v.SLO_PAGING_WEBHOOK_URL) {
       ctx.addIssue({ code: 'custom', path: ['SLO_PAGING_WEBHOOK_URL'], message: 'required when SLO_PAGING_ENABLED=true' });
+    }
+    if (v.DRILL_WORKER_VERSIONING && !v.DRILL_BUILD_ID) {
+      const message = "required when DRILL_WORKER_VERSIONING=true (the build id of this worker's code)";
+      ctx.addIssue({ code: 'custom', path: ['DRILL_BUILD_ID'], message });
+    }
+    if (v.DRILL_DEPLOYMENT_NAME.includes('.')) {
+      const message = 'must not contain "." (the server joins name and build id with it)';
+      ctx.addIssue({ code: 'custom', path: ['DRILL_DEPLOYMENT_NAME'], message });
     }
     if (v.SLO_PAGING_ENABLED && v.SLO_PAGING_FORMAT === 'pagerduty' && !v.SLO_PAGING_ROUTING_KEY) {
       ctx.addIssue({ code: 'custom', path: ['SLO_PAGING_ROUTING_KEY'], message: 'required when SLO_PAGING_FORMAT=pagerduty' });
@@ -69,11 +86,24 @@ export interface PagingConfig {
   timeoutMs: number;
 }
 
+/**
+ * Worker Deployment Versioning (docs/deploy.md "Rollouts"). Off by default: the worker polls as an
+ * unversioned worker, as before. `version` is set whenever `DRILL_BUILD_ID` is, so reports name the
+ * build that wrote them even without versioning.
+ */
+export interface DeploymentConfig {
+  versioning: boolean;
+  version?: { deploymentName: string; buildId: string };
+}
+
 export interface Config {
   temporal: ClientConnectConfig & { namespace: string; address: string };
   taskQueue: string;
   log: { level: string; pretty: boolean };
   metricsAddress?: string;
+  /** host:port of the worker's `GET /healthz` (the container healthcheck); unset: no endpoint. */
+  healthAddress?: string;
+  deployment: DeploymentConfig;
   stateDir: string;
   resultsDir: string;
   /** `results/runs`: where run artifacts live (the runbook's `results/runs/<run_id>/`). */
@@ -124,6 +154,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     taskQueue: v.DRILL_TASK_QUEUE,
     log: { level: v.DRILL_LOG_LEVEL, pretty: v.DRILL_LOG_PRETTY ?? Boolean(process.stdout.isTTY) },
     metricsAddress: v.DRILL_METRICS_ADDRESS,
+    healthAddress: v.DRILL_HEALTH_ADDRESS,
+    deployment: {
+      versioning: v.DRILL_WORKER_VERSIONING,
+      ...(v.DRILL_BUILD_ID ? { version: { deploymentName: v.DRILL_DEPLOYMENT_NAME, buildId: v.DRILL_BUILD_ID } } : {}),
+    },
     stateDir: path.resolve(cwd, v.DRILL_STATE_DIR),
     resultsDir,
     runsDir: path.join(resultsDir, 'runs'),
@@ -172,7 +207,11 @@ export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; me
   { name: 'DRILL_LOG_LEVEL', default: 'info', meaning: 'pino level' },
   { name: 'DRILL_LOG_PRETTY', default: 'on a TTY', meaning: 'pretty logs instead of JSON lines' },
   { name: 'DRILL_METRICS_ADDRESS', default: '—', meaning: 'host:port for the worker\'s Prometheus metrics' },
-  { name: 'DRILL_STATE_DIR', default: '.drill-runner', meaning: 'dev server SQLite file and local state' },
+  { name: 'DRILL_HEALTH_ADDRESS', default: '—', meaning: "host:port for the worker's GET /healthz" },
+  { name: 'DRILL_WORKER_VERSIONING', default: 'false', meaning: 'Worker Deployment Versioning (pinned drills)' },
+  { name: 'DRILL_DEPLOYMENT_NAME', default: DEFAULT_DEPLOYMENT_NAME, meaning: 'Worker Deployment name (versioning)' },
+  { name: 'DRILL_BUILD_ID', default: '—', meaning: 'build id of this worker\'s code; required with versioning' },
+  { name: 'DRILL_STATE_DIR', default: '.drill-runner', meaning: 'dev server SQLite, local state; shared by a fleet' },
   { name: 'DRILL_RESULTS_DIR', default: 'results', meaning: 'run artifacts (`runs/<run_id>/`) and evidence' },
   { name: 'DRILL_TARGETS_FILE', default: 'targets.json', meaning: 'named targets (docs/target-contract.md)' },
   { name: 'DRILL_SANDBOX_CONFIG', default: '<state>/sandbox/config.json', meaning: 'config of the paper-trading sandbox' },

@@ -4,6 +4,8 @@
  */
 export const DEFAULT_TASK_QUEUE = 'dr-drills';
 export const DEFAULT_NAMESPACE = 'default';
+/** The Worker Deployment every drill-runner worker belongs to (when versioning is on). */
+export const DEFAULT_DEPLOYMENT_NAME = 'drill-runner';
 
 /**
  * Separates the kind and the parts of a workflow id. No user id can hold it (the safe-id alphabet

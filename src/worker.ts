@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import { createActivities } from './activities';
 import { loadConfig, type Config } from './config';
 import { createLogger, temporalLoggerFor } from './logger';
+import { startHealthServer } from './worker-health';
 
 /** Where `npm run build` leaves the prebuilt workflow bundle. */
 export const PREBUILT_BUNDLE = path.join(__dirname, 'workflow-bundle.js');
@@ -46,6 +47,18 @@ export function workflowSource(): Pick<WorkerOptions, 'workflowBundle' | 'workfl
   return { workflowsPath: require.resolve('./workflows') };
 }
 
+/**
+ * Worker Deployment options from config. Versioning on: the worker polls as `<name>.<buildId>` and
+ * workflows without their own behaviour are PINNED (src/workflows/versioning.ts sets each one).
+ * Versioning off: an unversioned worker, as before (a build id then only names the drill reports).
+ */
+export function deploymentOptions(d: Config['deployment']): Pick<WorkerOptions, 'workerDeploymentOptions'> {
+  if (!d.version || !d.versioning) return {};
+  return {
+    workerDeploymentOptions: { version: d.version, useWorkerVersioning: true, defaultVersioningBehavior: 'PINNED' },
+  };
+}
+
 export async function buildWorker(opts: BuildWorkerOptions): Promise<Worker> {
   const { config } = opts;
   return Worker.create({
@@ -55,6 +68,7 @@ export async function buildWorker(opts: BuildWorkerOptions): Promise<Worker> {
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : workflowSource()),
     activities: opts.activities ?? createActivities({ config }),
     dataConverter: { payloadConverterPath: PAYLOAD_CONVERTER_PATH },
+    ...deploymentOptions(config.deployment),
     // Give in-flight activities time to finish on SIGTERM (a deploy), then stop.
     shutdownGraceTime: '10 seconds',
   });
@@ -70,8 +84,38 @@ export async function runWorker(config: Config, logger: Logger): Promise<void> {
   const connection = await connectWorker(config);
   try {
     const worker = await buildWorker({ config, connection });
-    logger.info({ taskQueue: config.taskQueue, namespace: config.temporal.namespace, address: config.temporal.address }, 'worker started');
-    await worker.run();
+    const health = config.healthAddress
+      ? await startHealthServer({
+          address: config.healthAddress,
+          inputs: () => ({
+            state: worker.getState(),
+            taskQueue: config.taskQueue,
+            namespace: config.temporal.namespace,
+            versioning: config.deployment.versioning,
+            ...(config.deployment.version ? { version: config.deployment.version } : {}),
+          }),
+          pingServer: () => connection.workflowService.getSystemInfo({}),
+          logger,
+        })
+      : undefined;
+    const v = config.deployment.version;
+    const version = v ? `${v.deploymentName}.${v.buildId}` : null;
+    logger.info(
+      {
+        taskQueue: config.taskQueue,
+        namespace: config.temporal.namespace,
+        address: config.temporal.address,
+        version,
+        versioning: config.deployment.versioning,
+        ...(health ? { health: health.url } : {}),
+      },
+      'worker started',
+    );
+    try {
+      await worker.run();
+    } finally {
+      await health?.close();
+    }
     logger.info('worker stopped');
   } finally {
     await connection.close();

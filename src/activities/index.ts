@@ -20,7 +20,7 @@ import { createRuntimeStateActivities } from './runtime-state';
 
 export interface ActivityDeps {
   /** `resultsDir` (drills read, promotions written) defaults to the parent of `runsDir`. */
-  config: Pick<Config, 'paging' | 'runsDir'> & Partial<Pick<Config, 'stateDir' | 'resultsDir' | 'targetEnvAllow'>>;
+  config: Pick<Config, 'paging' | 'runsDir'> & Partial<Pick<Config, 'stateDir' | 'resultsDir' | 'targetEnvAllow' | 'deployment'>>;
   /** Target name → config. Default: the targets file (`DRILL_TARGETS_FILE`, else `targets.json`), re-read on change. */
   targets?: TargetResolver;
 }
@@ -31,7 +31,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createPagingActivities(deps.config.paging),
     ...createArtifactActivities(deps.config.runsDir),
     ...createPromotionActivities({ runsDir: deps.config.runsDir, resultsDir: deps.config.resultsDir ?? path.dirname(deps.config.runsDir), targets }),
-    ...createReportActivities(deps.config.resultsDir ?? path.dirname(deps.config.runsDir)),
+    ...createReportActivities(deps.config.resultsDir ?? path.dirname(deps.config.runsDir), deps.config.deployment),
     ...targetActivities({ ...deps, targets }),
   };
 }

@@ -7,6 +7,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/activity';
+import type { DeploymentConfig } from '../config';
 import type { ChaosDrillReport } from '../domain/drill';
 import { DRILL_REPORT_FILE, DRILLS_DIR, drillReportSchema, type DrillReport, type DrillReportInput } from '../domain/drill-report';
 import { drillIdSchema } from '../domain/ids';
@@ -74,11 +75,21 @@ export async function listDrillReports(resultsDir: string): Promise<{ reports: F
   return { reports, problems };
 }
 
-export function createReportActivities(resultsDir: string) {
+/**
+ * The report's `deploymentVersion`: this worker's Worker Deployment Version. With versioning on, a
+ * pinned drill's activities run on its own version's workers, so this is the version that ran it.
+ */
+export function reportDeploymentVersion(d: DeploymentConfig | undefined): Pick<DrillReportInput, 'deploymentVersion'> {
+  if (!d?.version) return {};
+  return { deploymentVersion: { ...d.version, versioning: d.versioning } };
+}
+
+export function createReportActivities(resultsDir: string, deployment?: DeploymentConfig) {
   return {
     /** Step 5: report.json (schema-validated), report.md, report.html under drills/<drillId>/. */
     async writeDrillReport(input: { report: DrillReportInput }): Promise<DrillReportPaths> {
-      const { report: _r, ...paths } = await writeDrillReportFiles(resultsDir, input.report);
+      const report = { ...input.report, ...reportDeploymentVersion(deployment) };
+      const { report: _r, ...paths } = await writeDrillReportFiles(resultsDir, report);
       return paths;
     },
     /** `results/chaos_drill_latest.json` (the runbook's path), and a copy beside the drill's report. */

@@ -75,6 +75,10 @@ export const drillReportSchema = z.looseObject({
   rollback: z.array(z.string()).default([]),
   /** The runner's audit log head when the report was written (an anchor: `drill audit verify`). */
   auditHead: recordedAuditHeadSchema.optional(),
+  /** The Worker Deployment Version of the worker that wrote the report (set when it has a build id). */
+  deploymentVersion: z
+    .object({ deploymentName: z.string().min(1), buildId: z.string().min(1), versioning: z.boolean() })
+    .optional(),
 });
 export type DrillReport = z.infer<typeof drillReportSchema>;
 export type DrillReportInput = z.input<typeof drillReportSchema>;

@@ -26,6 +26,9 @@ export function renderDrillMarkdown(r: DrillReport, files: { json?: string; html
   L.push(`- RTO: ${fmtS(r.rto.seconds)} (target ≤ ${r.rto.targetSeconds} s) — ${verdict(r.rto.ok)}`);
   L.push(`- RPO: ${fmtS(r.rpo.seconds)} (target ≤ ${r.rpo.targetSeconds} s) — ${verdict(r.rpo.ok)}`);
   if (r.abortReason) L.push(`- aborted: ${r.abortReason}`);
+  const v = r.deploymentVersion;
+  const how = v?.versioning ? ' (pinned, Worker Deployment Versioning)' : ' (versioning off)';
+  if (v) L.push(`- ran on: \`${v.deploymentName}.${v.buildId}\`${how}`);
   if (files.json) L.push(`- report: \`${files.json}\``);
   if (files.html) L.push(`- timeline: \`${files.html}\``);
   L.push('');

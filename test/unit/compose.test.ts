@@ -8,7 +8,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
+import { parseTargets } from '../../src/io/targets';
 import { SA, searchAttributeCliArgs } from '../../src/search-attributes';
+import { TOOL_VERSIONS } from '../../src/tools/versions';
 
 const root = path.resolve(__dirname, '..', '..');
 const composeFile = path.join(root, 'docker-compose.yml');
@@ -20,6 +22,7 @@ interface Service {
   environment?: Record<string, string> | string[];
   depends_on?: Record<string, { condition: string }> | string[];
   healthcheck?: { test: string[] | string; interval?: string; retries?: number };
+  profiles?: string[];
   entrypoint?: string[] | string;
   command?: string[] | string;
   volumes?: string[];
@@ -32,7 +35,8 @@ interface Compose {
   volumes?: Record<string, unknown>;
 }
 
-const compose = parse(fs.readFileSync(composeFile, 'utf8')) as Compose;
+// `merge`: the worker services share one definition through a YAML anchor (`<<: *worker`).
+const compose = parse(fs.readFileSync(composeFile, 'utf8'), { merge: true }) as Compose;
 const svc = (name: string): Service => {
   const s = compose.services[name];
   if (!s) throw new Error(`docker-compose.yml has no service "${name}"`);
@@ -78,24 +82,37 @@ describe('docker-compose.yml', () => {
     }
   }, 120_000);
 
-  test('has the services of a real deployment', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['postgresql', 'temporal', 'temporal-setup', 'temporal-ui', 'worker']);
+  test('has the services of a real deployment (worker-next only in the rollout profile)', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['postgresql', 'temporal', 'temporal-schema', 'temporal-setup', 'temporal-ui', 'worker', 'worker-next']);
+    const profiled = Object.entries(compose.services).filter(([, s]) => s.profiles).map(([n, s]) => [n, s.profiles]);
+    expect(profiled).toEqual([['worker-next', ['rollout']]]);
   });
 
   test('every image is pinned to an exact version tag', () => {
     const expected: Record<string, RegExp> = {
       postgresql: /^postgres:\d+\.\d+(-[a-z0-9.]+)?$/,
-      temporal: /^temporalio\/auto-setup:\d+\.\d+\.\d+$/,
-      'temporal-setup': /^temporalio\/admin-tools:\d+\.\d+\.\d+(-[a-z0-9.-]+)?$/,
+      temporal: /^temporalio\/server:\d+\.\d+\.\d+$/,
+      'temporal-schema': /^temporalio\/admin-tools:\d+\.\d+\.\d+$/,
+      'temporal-setup': /^temporalio\/admin-tools:\d+\.\d+\.\d+$/,
       'temporal-ui': /^temporalio\/ui:\d+\.\d+\.\d+$/,
     };
     for (const [name, re] of Object.entries(expected)) expect(svc(name).image).toMatch(re);
     for (const s of Object.values(compose.services)) {
       if (s.image) expect(s.image).toMatch(/:(?!latest$)[^:]+$/);
     }
-    // The Temporal server and its admin tools are the same release.
-    const server = svc('temporal').image!.split(':')[1] ?? '';
-    expect(svc('temporal-setup').image!.split(':')[1]).toMatch(new RegExp(`^${server.replace(/\./g, '\\.')}(-|$)`));
+    // No deprecated auto-setup image; the server and its admin tools are the same release.
+    expect(fs.readFileSync(composeFile, 'utf8')).not.toMatch(/image:\s*temporalio\/auto-setup/);
+    const tag = (name: string) => svc(name).image!.split(':')[1];
+    expect(tag('temporal-schema')).toBe(tag('temporal'));
+    expect(tag('temporal-setup')).toBe(tag('temporal'));
+  });
+
+  test('images match the servers the tests run against (dev server of the pinned CLI, test:postgres build)', () => {
+    const server = TOOL_VERSIONS.temporalServer.go.version.replace(/^v/, '');
+    expect(svc('temporal').image).toBe(`temporalio/server:${server}`);
+    // The dev server of Temporal CLI 1.9.1 reports server 1.32.x and UI 2.54.x (`drill tools where`).
+    expect(server).toMatch(/^1\.32\./);
+    expect(svc('temporal-ui').image).toMatch(/^temporalio\/ui:2\.54\./);
   });
 
   test('the Dockerfile pins its base image', () => {
@@ -103,14 +120,22 @@ describe('docker-compose.yml', () => {
     expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:20\.\d+\.\d+-bookworm-slim$/m);
   });
 
-  test('start order is gated on health: postgres → temporal → setup → worker', () => {
+  test('start order is gated on health: postgres → schema → temporal → setup → worker', () => {
     const pg = svc('postgresql');
     expect(pg.healthcheck?.test).toEqual(expect.arrayContaining([expect.stringMatching(/pg_isready/)]));
+    const schema = svc('temporal-schema');
+    expect(schema.depends_on).toEqual({ postgresql: { condition: 'service_healthy' } });
+    expect(schema.entrypoint).toEqual(['/bin/sh', '/deploy/setup-schema.sh']);
+    expect(schema.restart).toBe('no');
+    expect(envOf(schema)).toMatchObject({ SQL_PLUGIN: 'postgres12', SQL_HOST: 'postgresql' });
     const temporal = svc('temporal');
-    expect(temporal.depends_on).toEqual({ postgresql: { condition: 'service_healthy' } });
-    expect(temporal.healthcheck?.test).toEqual(expect.arrayContaining([expect.stringMatching(/operator cluster health/)]));
+    expect(temporal.depends_on).toEqual({ postgresql: { condition: 'service_healthy' }, 'temporal-schema': { condition: 'service_completed_successfully' } });
+    expect(temporal.healthcheck?.test).toEqual(expect.arrayContaining([expect.stringMatching(/\/api\/v1\/cluster-info/)]));
     expect(envOf(temporal).DB).toBe('postgres12');
     expect(envOf(temporal).POSTGRES_SEEDS).toBe('postgresql');
+    expect(envOf(temporal).DYNAMIC_CONFIG_FILE_PATH).toBe('/etc/temporal/config/dynamicconfig/drill-runner.yaml');
+    expect(temporal.volumes).toContain('./deploy/dynamicconfig:/etc/temporal/config/dynamicconfig:ro');
+    expect(fs.existsSync(path.join(root, 'deploy', 'dynamicconfig', 'drill-runner.yaml'))).toBe(true);
     expect(svc('temporal-setup').depends_on).toEqual({ temporal: { condition: 'service_healthy' } });
     expect(svc('temporal-ui').depends_on).toEqual({ temporal: { condition: 'service_healthy' } });
     expect(svc('worker').depends_on).toEqual({
@@ -121,7 +146,7 @@ describe('docker-compose.yml', () => {
 
   test('the setup container registers exactly src/search-attributes.ts', () => {
     const setup = svc('temporal-setup');
-    expect(setup.entrypoint).toEqual(['/bin/sh', '/deploy/register-search-attributes.sh']);
+    expect(setup.entrypoint).toEqual(['/bin/sh', '/deploy/setup-temporal.sh']);
     expect(setup.volumes).toContain('./deploy:/deploy:ro');
     expect(setup.restart).toBe('no');
     expect(envOf(setup).TEMPORAL_ADDRESS).toBe('temporal:7233');
@@ -129,14 +154,16 @@ describe('docker-compose.yml', () => {
     expect(registered).toEqual(searchAttributeCliArgs());
     // And every SA key is there by name, whatever the order.
     for (const key of Object.values(SA)) expect(registered.some((r) => r.startsWith(`${key.name}=`))).toBe(true);
-    expect(fs.statSync(path.join(root, 'deploy', 'register-search-attributes.sh')).isFile()).toBe(true);
-    // auto-setup's test attributes would eat SQL visibility's per-type slots.
-    expect(envOf(svc('temporal')).SKIP_ADD_CUSTOM_SEARCH_ATTRIBUTES).toBe('true');
+    for (const f of ['setup-temporal.sh', 'register-search-attributes.sh', 'setup-schema.sh']) {
+      expect(fs.statSync(path.join(root, 'deploy', f)).isFile()).toBe(true);
+    }
+    // The namespace is created there (auto-setup used to), with the configured retention.
+    expect(envOf(setup).TEMPORAL_NAMESPACE_RETENTION).toBe('${TEMPORAL_NAMESPACE_RETENTION:-30d}');
   });
 
   test('the worker is built from the Dockerfile and reaches Temporal through TEMPORAL_ADDRESS', () => {
     const worker = svc('worker');
-    expect(worker.build).toEqual({ context: '.', dockerfile: 'Dockerfile' });
+    expect(worker.build).toEqual({ context: '.', dockerfile: 'Dockerfile', args: { DRILL_BUILD_ID: '${DRILL_BUILD_ID:-0.1.0}' } });
     const env = envOf(worker);
     expect(env.TEMPORAL_ADDRESS).toBe('temporal:7233');
     expect(env.TEMPORAL_NAMESPACE).toBe('${TEMPORAL_NAMESPACE:-default}');
@@ -146,6 +173,49 @@ describe('docker-compose.yml', () => {
       expect(env[name]).toBe(`\${${name}:-}`);
     }
     expect(worker.user).not.toMatch(/^(root|0)(:|$)/);
+  });
+
+  test('the worker has its targets file, artifact / audit / state paths, a healthcheck and metrics', () => {
+    for (const name of ['worker', 'worker-next']) {
+      const worker = svc(name);
+      const env = envOf(worker);
+      const mounts = new Map((worker.volumes ?? []).map((v) => {
+        const [src, dst, mode] = v.split(':').reduce<string[]>((acc, part) => {
+          // `${VAR:-default}` holds a colon: rejoin it.
+          if (acc.length && /\$\{[^}]*$/.test(acc[acc.length - 1]!)) acc[acc.length - 1] += `:${part}`;
+          else acc.push(part);
+          return acc;
+        }, []);
+        return [dst!, { src: src!, mode }];
+      }));
+      const mountOf = (file: string) => [...mounts.keys()].find((dst) => file === dst || file.startsWith(`${dst}/`));
+      // Every path the worker reads from its environment lies on a mount.
+      for (const v of ['DRILL_TARGETS_FILE', 'DRILL_RESULTS_DIR', 'DRILL_STATE_DIR']) expect({ v, mount: mountOf(env[v]!) }).toEqual({ v, mount: expect.any(String) });
+      expect(mounts.get('/config/targets')).toEqual({ src: '${DRILL_TARGETS_HOST_DIR:-./deploy/targets}', mode: 'ro' });
+      expect(mounts.get('/data/results')?.mode).toBeUndefined();
+      expect(mounts.get('/data/audit_logs')?.mode).toBe('ro');
+      expect(mounts.get('/data/target-state')?.mode).toBe('ro');
+      expect(mounts.get('/data/state')?.src).toBe('worker-state');
+      expect(env.DRILL_METRICS_ADDRESS).toMatch(/^0\.0\.0\.0:\d+$/);
+      expect(worker.ports).toEqual([`127.0.0.1::${env.DRILL_METRICS_ADDRESS!.split(':')[1]}`]);
+      expect(env.DRILL_HEALTH_ADDRESS).toMatch(/^127\.0\.0\.1:\d+$/);
+      expect(worker.healthcheck?.test).toEqual(['CMD', 'node', '-e', expect.stringContaining('process.env.DRILL_HEALTH_ADDRESS')]);
+      expect(env.DRILL_WORKER_VERSIONING).toBe('${DRILL_WORKER_VERSIONING:-false}');
+    }
+    // The default targets folder holds a valid targets file whose demo target's files are on the mounts.
+    const targets = parseTargets(JSON.parse(fs.readFileSync(path.join(root, 'deploy', 'targets', 'targets.json'), 'utf8')), '/config/targets');
+    for (const t of Object.values(targets.targets)) {
+      for (const p of [t.artifactsRoot, t.auditLogsDir, t.stateFile]) expect(p).toMatch(/^\/data\/(results|state)\//);
+    }
+  });
+
+  test('rollouts: each worker image carries its own build id; worker-next is the same worker with the next one', () => {
+    const next = svc('worker-next');
+    expect(next.build).toEqual({ context: '.', dockerfile: 'Dockerfile', args: { DRILL_BUILD_ID: '${DRILL_NEXT_BUILD_ID:-next}' } });
+    expect(next.image).toBe('drill-runner-worker:${DRILL_NEXT_BUILD_ID:-next}');
+    expect(svc('worker').image).toBe('drill-runner-worker:${DRILL_BUILD_ID:-0.1.0}');
+    expect(envOf(next)).toEqual(envOf(svc('worker')));
+    expect(envOf(next).DRILL_BUILD_ID).toBeUndefined();
   });
 
   test('ports are published on loopback only (the UI has no login)', () => {
@@ -167,9 +237,12 @@ describe('Dockerfile', () => {
     expect(dockerfile).toMatch(/deploy\/bundle-workflows\.js/);
   });
 
-  test('runs node dist/worker.js as the non-root user', () => {
+  test('runs node dist/worker.js as the non-root user, with its build id and a healthcheck', () => {
     const runtime = dockerfile.slice(dockerfile.lastIndexOf('FROM '));
     expect(runtime).toMatch(/^USER node$/m);
+    expect(runtime).toMatch(/^ARG DRILL_BUILD_ID=/m);
+    expect(runtime).toMatch(/DRILL_BUILD_ID=\$\{DRILL_BUILD_ID\}/);
+    expect(runtime).toMatch(/^HEALTHCHECK .*\n\s+CMD \["node", "-e", ".*\/healthz/m);
     expect(runtime).toMatch(/^CMD \["node", "dist\/worker\.js"\]$/m);
     expect(fs.existsSync(path.join(root, 'src', 'worker.ts'))).toBe(true);
   });
