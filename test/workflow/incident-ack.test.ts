@@ -129,7 +129,7 @@ test('acknowledged after escalation: breach recorded; a second ack returns the f
     expect(second).toEqual(first);
     const result: IncidentAckResult = await handle.result();
     expect(result.slaMet).toBe(false);
-    expect(result.ack.ackBy).toBe('bob');
+    expect(result.ack?.ackBy).toBe('bob');
     expect(result.pages).toHaveLength(1);
     const status = await handle.query(incidentAckStatusQuery);
     expect(status.state).toBe('acknowledged');

@@ -1,0 +1,123 @@
+/**
+ * A run's `incident_events.jsonl` as a keyed log, with appends that stay O(1) in the file's length.
+ *
+ * Recording `incident_ack` (or `incident_resolved`) once per incident needs to know whether the file
+ * already holds one. Re-reading and re-validating the whole file for every append made an ack cost
+ * grow with the run (issue 12.4). Instead each process keeps an index per file — the incidents opened,
+ * acknowledged and resolved — built by reading from a byte cursor (`io/tail.ts`), so every later
+ * append reads only the lines written since (by anyone: the target, the runbook's script, another
+ * worker). Truncation or rotation (a new inode) drops the index and reads the file again.
+ *
+ * Appends still go through one `write` on an `O_APPEND` descriptor under the lock file (`io/files.ts`):
+ * the trading process appends to the same file, and a temp-file rename would lose its lines.
+ */
+import fsp from 'node:fs/promises';
+import {
+  INCIDENT_EVENTS_FILE,
+  incidentEventSchema,
+  type IncidentAckEvent,
+  type IncidentEvent,
+  type IncidentSummary,
+} from '../domain/incident-events';
+import { resolveInside, withFileLock } from './files';
+import { readNew, type LineSchema, type TailCursor } from './tail';
+
+interface IncidentIndex {
+  cursor?: TailCursor;
+  opens: Map<string, Extract<IncidentEvent, { event_type: 'incident_open' }>>;
+  acks: Map<string, IncidentAckEvent>;
+  resolved: Map<string, Extract<IncidentEvent, { event_type: 'incident_resolved' }>>;
+  /** Lines that were not JSON or not a valid incident event (counted once). */
+  corrupt: number;
+}
+
+const MAX_INDEXED_FILES = 512;
+const indexes = new Map<string, IncidentIndex>();
+
+/** `<runsDir>/<runId>/incident_events.jsonl` (the run id is checked by the caller's `runDir`). */
+export function incidentLogPath(runDirPath: string): string {
+  return resolveInside(runDirPath, INCIDENT_EVENTS_FILE);
+}
+
+function emptyIndex(): IncidentIndex {
+  return { opens: new Map(), acks: new Map(), resolved: new Map(), corrupt: 0 };
+}
+
+const eventSchema: LineSchema<IncidentEvent> = incidentEventSchema;
+
+/** Folds the lines written since the index's cursor into it. Returns the refreshed index. */
+async function refresh(file: string): Promise<IncidentIndex> {
+  let idx = indexes.get(file) ?? emptyIndex();
+  for (let pass = 0; pass < 2; pass++) {
+    const fold = (e: IncidentEvent) => {
+      if (e.event_type === 'incident_open') {
+        if (!idx.opens.has(e.incident_id)) idx.opens.set(e.incident_id, e);
+      } else if (e.event_type === 'incident_ack') {
+        if (!idx.acks.has(e.incident_id)) idx.acks.set(e.incident_id, e);
+      } else if (!idx.resolved.has(e.incident_id)) idx.resolved.set(e.incident_id, e);
+    };
+    const r = await readNew(file, idx.cursor, eventSchema, { onRecord: fold, maxProblems: 0 });
+    if ((r.truncated || r.rotated) && pass === 0) {
+      // A different file now (or a shorter one): what the index holds is no longer in it.
+      idx = emptyIndex();
+      continue;
+    }
+    idx.cursor = r.missing ? undefined : r.cursor;
+    idx.corrupt += r.corrupt;
+    break;
+  }
+  indexes.delete(file);
+  indexes.set(file, idx);
+  if (indexes.size > MAX_INDEXED_FILES) indexes.delete(indexes.keys().next().value as string);
+  return idx;
+}
+
+/** The incident as the file knows it (first open, first ack, first resolution). */
+export async function incidentFromLog(file: string, incidentId: string): Promise<IncidentSummary | undefined> {
+  const idx = await refresh(file);
+  const open = idx.opens.get(incidentId);
+  const ack = idx.acks.get(incidentId);
+  const res = idx.resolved.get(incidentId);
+  if (!open && !ack && !res) return undefined;
+  return {
+    incidentId,
+    ...(open ? { openedAt: open.ts, severity: open.severity } : {}),
+    ...(ack ? { ackedAt: ack.ts, ackBy: ack.ack_by } : {}),
+    ...(res ? { resolvedAt: res.ts } : {}),
+  };
+}
+
+/**
+ * Appends `record` unless the file already holds a line of its type for its incident (then returns
+ * that line). Reads only what was written since the last call in this process.
+ */
+export async function appendIncidentEventOnce(
+  file: string,
+  record: IncidentEvent,
+): Promise<{ appended: boolean; existing?: IncidentEvent }> {
+  return withFileLock(file, async () => {
+    const idx = await refresh(file);
+    const id = record.incident_id;
+    const twin =
+      record.event_type === 'incident_ack' ? idx.acks.get(id) : record.event_type === 'incident_resolved' ? idx.resolved.get(id) : idx.opens.get(id);
+    if (twin !== undefined) return { appended: false, existing: twin };
+    const line = `${idx.cursor?.partial ? '\n' : ''}${JSON.stringify(record)}\n`;
+    const h = await fsp.open(file, 'a', 0o644);
+    try {
+      await h.write(line);
+      await h.sync();
+    } finally {
+      await h.close();
+    }
+    // The next refresh reads this line back (from the cursor); until then the index knows it already.
+    if (record.event_type === 'incident_ack') idx.acks.set(id, record);
+    else if (record.event_type === 'incident_resolved') idx.resolved.set(id, record);
+    else idx.opens.set(id, record);
+    return { appended: true };
+  });
+}
+
+/** Drops every cached index (tests and benchmarks measuring a cold process). */
+export function forgetIncidentIndexes(): void {
+  indexes.clear();
+}
