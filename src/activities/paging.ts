@@ -224,7 +224,8 @@ export function createPagingActivities(paging: PagingConfig, runsDir?: string) {
       const routes = new Map<string, { route: ResolvedRoute; level: number }>();
       for (const level of p.levels) {
         const route = routeFor(paging, level);
-        if (route) routes.set(`${route.format}\n${route.url}\n${route.routingKey ?? ''}`, { route, level });
+        const key = `${route?.format}\n${route?.url}\n${route?.routingKey ?? ''}`;
+        if (route && !routes.has(key)) routes.set(key, { route, level });
       }
       if (routes.size === 0) return { outcome: 'disabled', routes: [] };
       for (const { route, level } of routes.values()) {
