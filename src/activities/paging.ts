@@ -214,7 +214,11 @@ export function createPagingActivities(paging: PagingConfig, runsDir?: string) {
       return { outcome: 'delivered', routes: [route.name], status };
     },
 
-    /** `acknowledge` / `resolve` under the incident's dedup key, once to each distinct route that was paged. */
+    /**
+     * `acknowledge` / `resolve` under the incident's dedup key, once to each distinct route that was
+     * paged, all routes at once: a failing receiver never holds another back. A retry sends only to the
+     * routes not yet done (kept in the heartbeat details, by route name).
+     */
     async sendIncidentPageEvent(input: IncidentLifecycleInput): Promise<IncidentLifecycleOutcome> {
       const parsed = incidentLifecycleSchema.safeParse(input);
       if (!parsed.success) invalid('incident page event', parsed.error);
@@ -228,8 +232,22 @@ export function createPagingActivities(paging: PagingConfig, runsDir?: string) {
         if (route && !routes.has(key)) routes.set(key, { route, level });
       }
       if (routes.size === 0) return { outcome: 'disabled', routes: [] };
-      for (const { route, level } of routes.values()) {
-        await post(route, { ...p, level, round: p.round, action: p.action });
+      const ctx = Context.current();
+      const done = new Set<string>((ctx.info.heartbeatDetails as { done?: string[] } | undefined)?.done ?? []);
+      const results = await Promise.allSettled(
+        [...routes.values()]
+          .filter(({ route }) => !done.has(route.name))
+          .map(async ({ route, level }) => {
+            await post(route, { ...p, level, round: p.round, action: p.action });
+            done.add(route.name);
+            ctx.heartbeat({ done: [...done] });
+          }),
+      );
+      const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+      if (failures.length) {
+        // Retry the routes still missing, unless every failure is final.
+        const retryable = failures.find((f) => !(f instanceof ApplicationFailure && f.nonRetryable));
+        throw retryable ?? failures[0];
       }
       const names = [...routes.values()].map((r) => r.route.name);
       log.info(`page ${p.action} sent`, { dedupKey: p.dedupKey, routes: names });
