@@ -115,7 +115,7 @@ async function stopIfCancelled(): Promise<void> {
 
 export function createPagingActivities(paging: PagingConfig, runsDir?: string) {
   /** One POST to one route; heartbeats while it waits; aborted by the timeout or the activity's cancellation. */
-  async function post(route: ResolvedRoute, event: PageEvent): Promise<number> {
+  async function post(route: ResolvedRoute, event: PageEvent, idempotencyKey = eventIdempotencyKey(event)): Promise<number> {
     const ctx = Context.current();
     await stopIfCancelled();
     const body = payloadFor(route.format, event, route.routingKey);
@@ -128,7 +128,7 @@ export function createPagingActivities(paging: PagingConfig, runsDir?: string) {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
-          'idempotency-key': eventIdempotencyKey(event),
+          'idempotency-key': idempotencyKey,
           ...(target.authorization ? { authorization: target.authorization } : {}),
         },
         body: JSON.stringify(body),
@@ -182,7 +182,8 @@ export function createPagingActivities(paging: PagingConfig, runsDir?: string) {
         return { outcome: skip ?? 'disabled', dedupKey };
       }
       const event: PageEvent = { ...p, action: 'trigger', kind: inferPageKind(p), dedupKey, at: new Date().toISOString() };
-      const status = await post(route, event);
+      // A single page: the dedup key is the event's key too (one event per key).
+      const status = await post(route, event, dedupKey);
       log.info('page delivered', { dedupKey, status, route: route.name });
       return { outcome: 'delivered', dedupKey, status };
     },
