@@ -24,6 +24,11 @@ import { readNew, type LineSchema, type TailCursor } from './tail';
 
 interface IncidentIndex {
   cursor?: TailCursor;
+  /**
+   * The file's first bytes when indexed: a file replaced by another one that reuses the inode (common
+   * on Linux) and is not shorter is still noticed, by its first line.
+   */
+  head?: string;
   opens: Map<string, Extract<IncidentEvent, { event_type: 'incident_open' }>>;
   acks: Map<string, IncidentAckEvent>;
   resolved: Map<string, Extract<IncidentEvent, { event_type: 'incident_resolved' }>>;
@@ -45,9 +50,31 @@ function emptyIndex(): IncidentIndex {
 
 const eventSchema: LineSchema<IncidentEvent> = incidentEventSchema;
 
+const HEAD_BYTES = 128;
+
+async function readHead(file: string): Promise<string | undefined> {
+  let h: fsp.FileHandle | undefined;
+  try {
+    h = await fsp.open(file, 'r');
+    const buf = Buffer.alloc(HEAD_BYTES);
+    const { bytesRead } = await h.read(buf, 0, HEAD_BYTES, 0);
+    return buf.toString('latin1', 0, bytesRead);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  } finally {
+    await h?.close();
+  }
+}
+
 /** Folds the lines written since the index's cursor into it. Returns the refreshed index. */
 async function refresh(file: string): Promise<IncidentIndex> {
   let idx = indexes.get(file) ?? emptyIndex();
+  if (idx.head !== undefined) {
+    const head = await readHead(file);
+    // Another file now (or none): start over. A shorter head than before means it was rewritten too.
+    if (head === undefined || !head.startsWith(idx.head.slice(0, Math.min(idx.head.length, head.length))) || head.length < idx.head.length) idx = emptyIndex();
+  }
   for (let pass = 0; pass < 2; pass++) {
     const fold = (e: IncidentEvent) => {
       if (e.event_type === 'incident_open') {
@@ -66,6 +93,7 @@ async function refresh(file: string): Promise<IncidentIndex> {
     idx.corrupt += r.corrupt;
     break;
   }
+  if (idx.cursor && (idx.head === undefined || idx.head.length < HEAD_BYTES)) idx.head = await readHead(file);
   indexes.delete(file);
   indexes.set(file, idx);
   if (indexes.size > MAX_INDEXED_FILES) indexes.delete(indexes.keys().next().value as string);
@@ -109,10 +137,8 @@ export async function appendIncidentEventOnce(
     } finally {
       await h.close();
     }
-    // The next refresh reads this line back (from the cursor); until then the index knows it already.
-    if (record.event_type === 'incident_ack') idx.acks.set(id, record);
-    else if (record.event_type === 'incident_resolved') idx.resolved.set(id, record);
-    else idx.opens.set(id, record);
+    // Read our own line back (and whatever landed just before it): the cursor stays exact.
+    await refresh(file);
     return { appended: true };
   });
 }
