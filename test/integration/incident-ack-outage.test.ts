@@ -16,7 +16,7 @@ import type { IncidentAckInput } from '../../src/domain/incident-ack';
 import { requireTool } from '../../src/tools/provision';
 import { workflowIds } from '../../src/shared';
 import { incidentAckStatusQuery } from '../../src/workflows/definitions';
-import { freePort, runDrillCli } from '../helpers/process';
+import { freePort, recordHistory, runDrillCli } from '../helpers/process';
 import { installTestRuntime, uniqueId, workflowBundle } from '../helpers/temporal';
 import { eventually, startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver';
 
@@ -122,6 +122,7 @@ test('ack via the CLI while the server is down → no page after it comes back; 
     // The file still holds exactly one ack.
     expect(fs.readFileSync(file, 'utf8').trim().split('\n').filter((l) => l.includes('"incident_ack"'))).toHaveLength(1);
     await handle.terminate('test done');
+    await recordHistory(handle, 'incident-ack-v2-file-ack-outage');
   } finally {
     await connection.close();
     worker.shutdown();
