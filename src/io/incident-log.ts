@@ -48,7 +48,28 @@ function emptyIndex(): IncidentIndex {
   return { opens: new Map(), acks: new Map(), resolved: new Map(), corrupt: 0 };
 }
 
-const eventSchema: LineSchema<IncidentEvent> = incidentEventSchema;
+const EVENT_TYPES = new Set(['incident_open', 'incident_ack', 'incident_resolved']);
+
+/**
+ * Checks only what the index uses (type, incident id, time, who acked): a full zod parse of every line
+ * would be most of a cold read's cost. Lines the index keeps are fully validated when handed out.
+ */
+const indexLineSchema: LineSchema<IncidentEvent> = {
+  safeParse(v: unknown) {
+    const o = v as Record<string, unknown> | null;
+    const ok =
+      typeof o === 'object' && o !== null && EVENT_TYPES.has(o.event_type as string) && typeof o.incident_id === 'string' && typeof o.ts === 'string' &&
+      (o.event_type !== 'incident_ack' || (typeof o.ack_by === 'string' && o.ack_by.length > 0));
+    return ok ? { success: true as const, data: o as unknown as IncidentEvent } : { success: false as const, error: { issues: [{ path: [], message: 'not an incident event' }] } };
+  },
+};
+
+/** The full schema on a line the index hands out (defaults applied); undefined when it does not pass. */
+function validated<T extends IncidentEvent>(e: T | undefined): T | undefined {
+  if (!e) return undefined;
+  const r = incidentEventSchema.safeParse(e);
+  return r.success ? (r.data as T) : undefined;
+}
 
 const HEAD_BYTES = 128;
 
@@ -83,7 +104,7 @@ async function refresh(file: string): Promise<IncidentIndex> {
         if (!idx.acks.has(e.incident_id)) idx.acks.set(e.incident_id, e);
       } else if (!idx.resolved.has(e.incident_id)) idx.resolved.set(e.incident_id, e);
     };
-    const r = await readNew(file, idx.cursor, eventSchema, { onRecord: fold, maxProblems: 0 });
+    const r = await readNew(file, idx.cursor, indexLineSchema, { onRecord: fold, maxProblems: 0 });
     if ((r.truncated || r.rotated) && pass === 0) {
       // A different file now (or a shorter one): what the index holds is no longer in it.
       idx = emptyIndex();
@@ -103,9 +124,9 @@ async function refresh(file: string): Promise<IncidentIndex> {
 /** The incident as the file knows it (first open, first ack, first resolution). */
 export async function incidentFromLog(file: string, incidentId: string): Promise<IncidentSummary | undefined> {
   const idx = await refresh(file);
-  const open = idx.opens.get(incidentId);
-  const ack = idx.acks.get(incidentId);
-  const res = idx.resolved.get(incidentId);
+  const open = validated(idx.opens.get(incidentId));
+  const ack = validated(idx.acks.get(incidentId));
+  const res = validated(idx.resolved.get(incidentId));
   if (!open && !ack && !res) return undefined;
   return {
     incidentId,
@@ -128,7 +149,7 @@ export async function appendIncidentEventOnce(
     const id = record.incident_id;
     const twin =
       record.event_type === 'incident_ack' ? idx.acks.get(id) : record.event_type === 'incident_resolved' ? idx.resolved.get(id) : idx.opens.get(id);
-    if (twin !== undefined) return { appended: false, existing: twin };
+    if (twin !== undefined) return { appended: false, existing: validated(twin) ?? twin };
     const line = `${idx.cursor?.partial ? '\n' : ''}${JSON.stringify(record)}\n`;
     const h = await fsp.open(file, 'a', 0o644);
     try {
