@@ -449,8 +449,10 @@ class AckTimer {
         this.fire(m.step, m.kind);
         continue;
       }
-      const seen = `${this.s.ack !== undefined}/${this.s.resolved !== undefined}`;
-      const woken = () => `${this.s.ack !== undefined}/${this.s.resolved !== undefined}` !== seen || this.shouldContinueAsNew();
+      // Anything the plan depends on: the ack, the resolution, what was paged and what is still in flight.
+      const key = () => `${this.s.ack !== undefined}/${this.s.resolved !== undefined}/${this.deliveries.size}/${this.levelsPaged('incident_ack_sla').length}`;
+      const seen = key();
+      const woken = () => key() !== seen || this.shouldContinueAsNew();
       if (m.untilMs === undefined) await condition(woken);
       else await condition(woken, Math.max(1, m.untilMs - Date.now()));
       if (this.shouldContinueAsNew()) await this.continueAsNewNow();
