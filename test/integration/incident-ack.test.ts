@@ -305,7 +305,12 @@ test('a timer started like the Web UI form (any workflow id) is found and acked 
   expect(JSON.parse(acked.stdout)).toMatchObject({ via: 'timer', workflowId: ui.workflowId, ack: { ackBy: 'alice', source: 'update' }, line: 'present' });
   expect((await ui.query(incidentAckStatusQuery)).state).toBe('acknowledged');
   expect(lines(file).map((l) => l.event_type)).toEqual(['incident_open', 'incident_ack']);
-  await ui.terminate('test done');
+  // Resolved by an operator through the CLI (found the same way): the timer completes.
+  const resolved = await drill(['ack-timer', 'resolve', '--run-id', runId, '--incident-id', 'inc-ui', '--resolution', 'recovered', '--by', 'alice']);
+  expect(resolved.code).toBe(0);
+  expect(resolved.stdout).toContain(`resolve sent to ack timer ${ui.workflowId}`);
+  const result: IncidentAckResult = await ui.result();
+  expect(result).toMatchObject({ ack: { ackBy: 'alice' }, resolved: { source: 'signal', resolution: 'recovered', by: 'alice' } });
 });
 
 test('receiver failing while the ack lands: zero pages after the ack', async () => {
