@@ -49,6 +49,8 @@ export interface IncidentAckOutcome {
   file: string;
   /** Details for the human message (server address, timeout). */
   detail?: string;
+  /** The SLA verdict as this command knows it; `the timer's` when only the (unreachable) timer knows its SLA. */
+  slaVerdict?: 'met' | 'breached' | "the timer's";
 }
 
 /** Exit code of `drill incident-ack`: 0 the timer has the ack, 3 the run file has it (the timer will see it). */
@@ -194,12 +196,23 @@ export async function incidentAckCommand(raw: IncidentAckOptions, deps: Incident
   const ack = openedAt
     ? makeAckRecord(req, Date.parse(openedAt), now(), answer.ackSlaSeconds ?? DEFAULT_ACK_SLA_SECONDS, 'run-file')
     : { ...req, ackedAt: new Date(now()).toISOString(), latencySeconds: 0, slaMet: true, source: 'run-file' as const };
-  const r = await appendIncidentAck(runsDir, { runId: o.runId, incidentId: o.incidentId, ack, source: 'drill incident-ack', withoutLatency: !openedAt });
+  // The SLA verdict belongs to the timer: with no timer reachable, its SLA is unknown (it may not be the
+  // runbook's 15 minutes), so the line carries the latency and no verdict, and nothing can disagree.
+  // With no timer at all, the runbook's SLA is the one that applies.
+  const slaKnown = answer.ackSlaSeconds !== undefined || answer.reason === 'no-timer';
+  const r = await appendIncidentAck(runsDir, { runId: o.runId, incidentId: o.incidentId, ack, source: 'drill incident-ack', withoutLatency: !openedAt, withoutVerdict: !slaKnown });
   if (!r.appended && r.existing) {
     const e = r.existing;
-    return { ...base, ack: { ackBy: e.ack_by, ...(e.notes ? { notes: e.notes } : {}), ackedAt: e.ts, latencySeconds: e.ack_latency_seconds ?? 0, slaMet: e.sla_met ?? true, source: 'run-file' }, alreadyAcknowledged: true, lineWritten: false, line: 'present' };
+    return {
+      ...base,
+      ack: { ackBy: e.ack_by, ...(e.notes ? { notes: e.notes } : {}), ackedAt: e.ts, latencySeconds: e.ack_latency_seconds ?? 0, slaMet: e.sla_met ?? true, source: 'run-file' },
+      slaVerdict: e.sla_met === undefined ? 'the timer\'s' : e.sla_met ? 'met' : 'breached',
+      alreadyAcknowledged: true,
+      lineWritten: false,
+      line: 'present',
+    };
   }
-  return { ...base, ack, alreadyAcknowledged: false, lineWritten: true, line: 'written' };
+  return { ...base, ack, slaVerdict: !openedAt || !slaKnown ? 'the timer\'s' : ack.slaMet ? 'met' : 'breached', alreadyAcknowledged: false, lineWritten: true, line: 'written' };
 }
 
 function describeReason(o: Pick<IncidentAckOutcome, 'fileReason' | 'workflowId' | 'timerStatus' | 'detail'>): string {
@@ -218,7 +231,9 @@ function describeReason(o: Pick<IncidentAckOutcome, 'fileReason' | 'workflowId' 
 /** The one line `drill incident-ack` prints: exactly what happened. */
 export function describeAck(o: IncidentAckOutcome, incidentId: string): string {
   const a = o.ack;
-  const latency = a.latencySeconds ? `, ${a.latencySeconds.toFixed(0)} s after it opened (SLA ${a.slaMet ? 'met' : 'breached'})` : '';
+  const verdict = o.slaVerdict ?? (a.slaMet ? 'met' : 'breached');
+  const sla = verdict === "the timer's" ? 'the SLA verdict is the timer\'s' : `SLA ${verdict}`;
+  const latency = a.latencySeconds ? `, ${a.latencySeconds.toFixed(0)} s after it opened (${sla})` : '';
   const head = o.alreadyAcknowledged
     ? `incident ${incidentId} was already acknowledged by ${a.ackBy} at ${a.ackedAt}${latency}`
     : `incident ${incidentId} acknowledged by ${a.ackBy} at ${a.ackedAt}${latency}`;

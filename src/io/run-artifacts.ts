@@ -52,8 +52,10 @@ export interface AckLine {
   incidentId: string;
   ack: AckRecord;
   source: string;
-  /** Leave `ack_latency_seconds` / `sla_met` out (the writer does not know when the incident opened). */
+  /** Leave `ack_latency_seconds` and `sla_met` out (the writer does not know when the incident opened). */
   withoutLatency?: boolean;
+  /** Leave `sla_met` out (the writer does not know the timer's SLA; the timer has the verdict). */
+  withoutVerdict?: boolean;
 }
 
 /**
@@ -69,7 +71,8 @@ export async function appendIncidentAck(runsDir: string, line: AckLine): Promise
     run_id: line.runId,
     ack_by: line.ack.ackBy,
     ...(line.ack.notes !== undefined ? { notes: line.ack.notes } : {}),
-    ...(line.withoutLatency ? {} : { ack_latency_seconds: line.ack.latencySeconds, sla_met: line.ack.slaMet }),
+    ...(line.withoutLatency ? {} : { ack_latency_seconds: line.ack.latencySeconds }),
+    ...(line.withoutLatency || line.withoutVerdict ? {} : { sla_met: line.ack.slaMet }),
     source: line.source,
   };
   const r = await appendIncidentEventOnce(file, record);

@@ -14,12 +14,14 @@ export const paging: ActivityOptions = {
 };
 
 /**
- * The ack timer's pages: retried with backoff until delivered (a 4xx rejection is final). Each attempt
+ * The ack timer's pages: retried with backoff for up to a day (a 4xx rejection is final). Each attempt
  * heartbeats, so an ack cancels a POST in flight within seconds, and the ack waits until the
  * cancellation has landed: once `acknowledge` returns, no attempt is running and none will start.
  */
 export const pageDelivery: ActivityOptions = {
   startToCloseTimeout: '2 minutes',
+  // A receiver down for a day: the page is recorded failed (later levels and repeats page on their own).
+  scheduleToCloseTimeout: '1 day',
   heartbeatTimeout: '5 seconds',
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: ['PageRejected', 'InvalidInput'] },
