@@ -168,7 +168,7 @@ function main() {
   const md = `# Benchmark: recording an ack stays O(1) in the length of incident_events.jsonl (issue 12.4)
 
 Reproduce: \`npm run bench:ack\` (= \`npm run build && node bench/ack-append.js\`). Written by
-\`bench/ack-append.js\`; do not edit by hand..
+\`bench/ack-append.js\`; do not edit by hand.
 
 Machine: ${cpus.length} CPUs, ${cpus[0]?.model ?? 'unknown CPU'}, ${f(os.totalmem() / 1024 ** 3, 1)} GiB RAM, ${os.platform()} ${os.release()},
 Node ${process.version}. Load average at the end: ${os.loadavg().map((x) => f(x, 1)).join(' ')} (the machine is shared).
