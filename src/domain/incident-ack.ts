@@ -236,7 +236,10 @@ export interface PageRecord {
   level: number;
   round: number;
   name?: string;
+  /** When the timer escalated (workflow time; later than `dueAt` only if no worker could run it then). */
   at: string;
+  /** When this step was due by the policy (v2 timers). */
+  dueAt?: string;
   /**
    * `pending` while delivery runs; `cancelled` when an ack or the resolution stopped it (it may or
    * may not have reached the receiver); `suppressed` when the run file already held the ack.

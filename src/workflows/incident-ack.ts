@@ -265,7 +265,18 @@ class AckTimer {
   private fire(step: EscalationStep, kind: 'incident_ack_sla' | 'incident_resolve_sla'): void {
     const resolveSla = kind === 'incident_resolve_sla';
     const dedupKey = resolveSla ? this.resolveDedupKey : this.dedupKey;
-    const rec: PageRecord = { level: step.level, round: step.round, ...(step.name ? { name: step.name } : {}), at: iso(Date.now()), outcome: 'pending', dedupKey, kind };
+    const noticed = this.ackNoticedAtMs;
+    const start = resolveSla ? resolveStartMs({ openedAtMs: this.openedAtMs, resolveSlaSeconds: this.p.resolveSlaSeconds, ...(noticed !== undefined ? { ack: { noticedAtMs: noticed } } : {}) }) : this.openedAtMs;
+    const rec: PageRecord = {
+      level: step.level,
+      round: step.round,
+      ...(step.name ? { name: step.name } : {}),
+      at: iso(Date.now()),
+      ...(start !== undefined ? { dueAt: iso(start + step.atSeconds * 1000) } : {}),
+      outcome: 'pending',
+      dedupKey,
+      kind,
+    };
     this.s.pages.push(rec);
     if (resolveSla) this.s.nextResolveStep++;
     else this.s.nextAckStep++;
