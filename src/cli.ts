@@ -4,12 +4,12 @@
  * (bad input, no server, misconfiguration).
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { ackTimerStart, ackTimerStatus } from './commands/ack-timer';
+import { ackTimerResolve, ackTimerStart, ackTimerStatus } from './commands/ack-timer';
 import { auditVerify } from './commands/audit';
 import { chaosCommand } from './commands/chaos';
 import { runDevDrill, startDev } from './commands/dev';
 import { incidentList, incidentStatus } from './commands/incident';
-import { describeAck, incidentAckCommand } from './commands/incident-ack';
+import { ACK_RECORDED_IN_FILE_EXIT, describeAck, incidentAckCommand } from './commands/incident-ack';
 import { checkNumberFlag } from './commands/flags';
 import { CommandError, processOutput, type Output } from './commands/output';
 import { describeVerification, promoteCommand, verifyBundleCommand } from './commands/promote';
@@ -197,17 +197,23 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
 
   program
     .command('incident-ack')
-    .description('Acknowledge an incident (the runbook\'s incident_ack.py): ack its timer and record incident_ack in the run\'s incident_events.jsonl')
+    .description(
+      'Acknowledge an incident (the runbook\'s incident_ack.py): ack its timer (found by run and incident id) and record incident_ack in the run\'s incident_events.jsonl. ' +
+        `Exit 0: the ack timer acknowledged; ${ACK_RECORDED_IN_FILE_EXIT}: recorded in the run file only (server down, no worker, no timer) - every timer takes it from there before its next page; 1: unknown incident / not recorded; 2: bad input or several timers match`,
+    )
     .requiredOption('--run-id <run_id>', 'run whose artifacts hold the incident (results/runs/<run_id>/)')
     .requiredOption('--incident-id <id>', 'incident id from incident_events.jsonl (event_type=incident_open)')
-    .requiredOption('--ack-by <oncall>', 'who acknowledges')
+    .requiredOption('--ack-by <oncall>', 'who acknowledges (printable, at most 128 characters)')
     .option('--notes <text>', 'concise notes, with mitigation status')
+    .option('--workflow-id <id>', 'ack this timer (when several match the run and incident id)')
     .option('--timeout <seconds>', 'how long the ack timer may take to answer', numberArg, 15)
+    .option('--json', 'print the outcome as JSON')
     .addHelpText('after', examples('drill incident-ack --run-id paper-2026-11-25 --incident-id inc-42 --ack-by alice --notes "entries halted, reconciling"'))
-    .action(async (o: { runId: string; incidentId: string; ackBy: string; notes?: string; timeout: number }) => {
+    .action(async (o: { runId: string; incidentId: string; ackBy: string; notes?: string; workflowId?: string; timeout: number; json?: boolean }) => {
       checkNumberFlag('--timeout', o.timeout, { min: 0, exclusiveMin: true, max: 3600, unit: 'seconds' });
       const r = await incidentAckCommand(o, { config: cfg(), output, timeoutMs: o.timeout * 1000 });
-      output.out(describeAck(r, o.incidentId));
+      output.out(o.json ? JSON.stringify(r, null, 2) : describeAck(r, o.incidentId));
+      if (r.via === 'file') setExit(ACK_RECORDED_IN_FILE_EXIT);
     });
 
   program
@@ -269,7 +275,7 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
       output.out(`stop sent to ${r.workflowId}`);
     });
 
-  const timer = program.command('ack-timer').description('Start or inspect an incident\'s acknowledgment timer (incidentAckWorkflow)');
+  const timer = program.command('ack-timer').description('Start, inspect or resolve an incident\'s acknowledgment timer (incidentAckWorkflow)');
   timer
     .command('start')
     .description('Start the 15-minute ack timer for an incident (idempotent: one timer per incident)')
@@ -277,23 +283,47 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
     .requiredOption('--incident-id <id>', 'incident id')
     .addOption(new Option('--severity <severity>', 'incident severity').choices(['critical', 'warning']).default('critical'))
     .option('--sla <seconds>', 'ack SLA in seconds (runbook: 900)', numberArg)
-    .option('--opened-at <iso>', 'when the incident opened (default: now)')
-    .addHelpText('after', examples('drill ack-timer start --run-id paper-2026-11-25 --incident-id inc-42 --severity critical'))
-    .action(async (o: { runId: string; incidentId: string; severity: 'critical' | 'warning'; sla?: number; openedAt?: string }) => {
+    .option('--resolve-sla <seconds>', 'escalate again when still unresolved this long after opening', numberArg)
+    .option('--opened-at <iso>', 'when the incident opened (default: now; not in the future)')
+    .option('--summary <text>', 'one line for the page and the UI')
+    .addHelpText('after', examples('drill ack-timer start --run-id paper-2026-11-25 --incident-id inc-42 --severity critical', 'drill ack-timer start --run-id paper-2026-11-25 --incident-id inc-42 --resolve-sla 14400'))
+    .action(async (o: { runId: string; incidentId: string; severity: 'critical' | 'warning'; sla?: number; resolveSla?: number; openedAt?: string; summary?: string }) => {
       const r = await ackTimerStart(
-        { runId: o.runId, incidentId: o.incidentId, severity: o.severity, ...(o.sla !== undefined ? { ackSlaSeconds: o.sla } : {}), ...(o.openedAt !== undefined ? { openedAt: o.openedAt } : {}) },
+        {
+          runId: o.runId,
+          incidentId: o.incidentId,
+          severity: o.severity,
+          ...(o.sla !== undefined ? { ackSlaSeconds: o.sla } : {}),
+          ...(o.resolveSla !== undefined ? { resolveSlaSeconds: o.resolveSla } : {}),
+          ...(o.openedAt !== undefined ? { openedAt: o.openedAt } : {}),
+          ...(o.summary !== undefined ? { summary: o.summary } : {}),
+        },
         { config: cfg() },
       );
       output.out(`ack timer running: workflow ${r.workflowId} (run ${r.runId})`);
     });
   timer
     .command('status')
-    .description('Show the timer\'s state, escalation level, pages and SLA verdict as JSON')
+    .description('Show the timer\'s state, escalation level, pages, lifecycle events and SLA verdict as JSON (found by run and incident id; exit 1 when none, 2 when several)')
     .requiredOption('--run-id <run_id>', 'run id')
     .requiredOption('--incident-id <id>', 'incident id')
+    .option('--workflow-id <id>', 'this timer (when several match)')
     .addHelpText('after', examples('drill ack-timer status --run-id paper-2026-11-25 --incident-id inc-42'))
-    .action(async (o: { runId: string; incidentId: string }) => {
-      output.out(JSON.stringify(await ackTimerStatus(o.runId, o.incidentId, { config: cfg() }), null, 2));
+    .action(async (o: { runId: string; incidentId: string; workflowId?: string }) => {
+      output.out(JSON.stringify(await ackTimerStatus(o, { config: cfg() }), null, 2));
+    });
+  timer
+    .command('resolve')
+    .description('Tell the timer the incident is resolved: it stops escalating and sends resolve to what it paged (incidentWorkflow does this itself)')
+    .requiredOption('--run-id <run_id>', 'run id')
+    .requiredOption('--incident-id <id>', 'incident id')
+    .option('--resolution <text>', 'e.g. recovered')
+    .option('--by <identity>', 'who')
+    .option('--workflow-id <id>', 'this timer (when several match)')
+    .addHelpText('after', examples('drill ack-timer resolve --run-id paper-2026-11-25 --incident-id inc-42 --resolution recovered --by alice'))
+    .action(async (o: { runId: string; incidentId: string; resolution?: string; by?: string; workflowId?: string }) => {
+      const r = await ackTimerResolve(o, { config: cfg() });
+      output.out(`resolve sent to ack timer ${r.workflowId}`);
     });
 
   const sandbox = program.command('sandbox').description('The paper-trading sandbox: a real target process with deterministic fault injection (docs/target-contract.md)');

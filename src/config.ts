@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { DEFAULT_DEPLOYMENT_NAME, DEFAULT_NAMESPACE, DEFAULT_TASK_QUEUE } from './shared';
 import { severitySchema } from './domain/severity';
 import { envAllowVariableSchema } from './domain/target-env';
+import { PAGE_FORMATS, type PageFormat } from './domain/paging';
 
 const boolFromEnv = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'expected true or false' })
@@ -34,6 +35,39 @@ const deploymentPart = z
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
 
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/**
+ * A paging webhook URL. Credentials in it (`https://user:password@host/...`) are sent as HTTP Basic
+ * auth (fetch refuses URLs with credentials, so the adapter moves them to a header); over plain http
+ * they would cross the network in clear text, so only https or a loopback host may carry them.
+ */
+export const webhookUrlSchema = httpUrl.superRefine((v, ctx) => {
+  let u: URL;
+  try {
+    u = new URL(v);
+  } catch {
+    return; // already reported as not a URL
+  }
+  if (!u.username && !u.password) return;
+  try {
+    decodeURIComponent(u.username);
+    decodeURIComponent(u.password);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'the user:password in the URL must be percent-encoded' });
+    return;
+  }
+  if (u.protocol === 'http:' && !LOOPBACK_HOSTS.has(u.hostname)) {
+    ctx.addIssue({ code: 'custom', message: 'credentials (user:password@) in an http:// URL would be sent in clear text: use https://, or no credentials' });
+  }
+});
+
+const pageFormatSchema = z.enum(PAGE_FORMATS, { error: 'expected json, pagerduty or slack' });
+
+/** `SLO_PAGING_LEVEL_<n>_WEBHOOK_URL|ROUTING_KEY|FORMAT`: the route of escalation level n (1..20). */
+const LEVEL_VARIABLE = /^SLO_PAGING_LEVEL_(\d+)_(WEBHOOK_URL|ROUTING_KEY|FORMAT)$/;
+const MAX_PAGING_LEVELS = 20;
+
 /** Each key is the environment variable's own name, so an issue's path is the variable. */
 const envSchema = z
   .object({
@@ -51,9 +85,9 @@ const envSchema = z
     DRILL_RESULTS_DIR: z.string().min(1).default('results'),
     DRILL_UI_PORT: port.default(8233),
     SLO_PAGING_ENABLED: boolFromEnv.default(false),
-    SLO_PAGING_WEBHOOK_URL: httpUrl.optional(),
+    SLO_PAGING_WEBHOOK_URL: webhookUrlSchema.optional(),
     SLO_PAGING_MIN_SEVERITY: severitySchema.default('critical'),
-    SLO_PAGING_FORMAT: z.enum(['json', 'pagerduty'], { error: 'expected json or pagerduty' }).default('json'),
+    SLO_PAGING_FORMAT: pageFormatSchema.default('json'),
     SLO_PAGING_ROUTING_KEY: z.string().min(1).optional(),
     SLO_PAGING_TIMEOUT_MS: z.coerce.number({ error: 'expected milliseconds' }).int().min(100).max(120000).default(10000),
     DRILL_TARGET_ENV_ALLOW: envAllowVariableSchema.optional(),
@@ -75,15 +109,26 @@ const envSchema = z
     }
   });
 
+/** Where one escalation level pages; unset fields fall back to the default route. */
+export interface PagingRoute {
+  /** Secret: never logged. */
+  webhookUrl?: string;
+  /** Secret: PagerDuty integration key. */
+  routingKey?: string;
+  format?: PageFormat;
+}
+
 export interface PagingConfig {
   enabled: boolean;
   /** Secret: never logged (see logger redaction). */
   webhookUrl?: string;
   minSeverity: 'critical' | 'warning';
-  format: 'json' | 'pagerduty';
+  format: PageFormat;
   /** Secret: PagerDuty integration key. */
   routingKey?: string;
   timeoutMs: number;
+  /** Per escalation level (1-based): its own webhook, routing key or format. */
+  levels?: Readonly<Record<number, PagingRoute>>;
 }
 
 /**
@@ -136,6 +181,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     );
   }
   const v = parsed.data;
+  const levels = parsePagingLevels(raw, v.SLO_PAGING_FORMAT, v.SLO_PAGING_ENABLED);
   let connect: ClientConnectConfig;
   try {
     connect = loadEnvconfig(raw);
@@ -170,10 +216,45 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
       format: v.SLO_PAGING_FORMAT,
       routingKey: v.SLO_PAGING_ROUTING_KEY,
       timeoutMs: v.SLO_PAGING_TIMEOUT_MS,
+      ...(Object.keys(levels).length ? { levels } : {}),
     },
     targetEnvAllow: v.DRILL_TARGET_ENV_ALLOW ?? [],
   };
   return deepFreeze(config);
+}
+
+/** Reads `SLO_PAGING_LEVEL_<n>_*`; every bad one is reported by name (the URL and key are never echoed). */
+function parsePagingLevels(raw: Record<string, string>, defaultFormat: PageFormat, enabled: boolean): Record<number, PagingRoute> {
+  const levels: Record<number, PagingRoute> = {};
+  const problems: string[] = [];
+  for (const [name, value] of Object.entries(raw)) {
+    if (!name.startsWith('SLO_PAGING_LEVEL_')) continue;
+    const m = LEVEL_VARIABLE.exec(name);
+    const n = m ? Number(m[1]) : NaN;
+    if (!m || !(n >= 1 && n <= MAX_PAGING_LEVELS)) {
+      problems.push(`${name}: unknown variable (expected SLO_PAGING_LEVEL_<1..${MAX_PAGING_LEVELS}>_WEBHOOK_URL, _ROUTING_KEY or _FORMAT)`);
+      continue;
+    }
+    const route = (levels[n] ??= {});
+    if (m[2] === 'WEBHOOK_URL') {
+      const r = webhookUrlSchema.safeParse(value);
+      if (r.success) route.webhookUrl = r.data;
+      else problems.push(`${name}: ${r.error.issues[0]?.message}`);
+    } else if (m[2] === 'ROUTING_KEY') {
+      route.routingKey = value;
+    } else {
+      const r = pageFormatSchema.safeParse(value);
+      if (r.success) route.format = r.data;
+      else problems.push(`${name}: ${r.error.issues[0]?.message} (got "${value}")`);
+    }
+  }
+  for (const [n, route] of Object.entries(levels)) {
+    if (enabled && (route.format ?? defaultFormat) === 'pagerduty' && !route.routingKey && !raw.SLO_PAGING_ROUTING_KEY) {
+      problems.push(`SLO_PAGING_LEVEL_${n}_ROUTING_KEY: required when level ${n} pages in the pagerduty format`);
+    }
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return levels;
 }
 
 /** envconfig, but an unreadable default profile file (not one the user named) is skipped. */
@@ -219,8 +300,9 @@ export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; me
   { name: 'SLO_PAGING_ENABLED', default: 'false', meaning: 'page the webhook on escalation (runbook)' },
   { name: 'SLO_PAGING_WEBHOOK_URL', default: '—', meaning: 'paging webhook (runbook; secret)' },
   { name: 'SLO_PAGING_MIN_SEVERITY', default: 'critical', meaning: 'critical or warning (runbook)' },
-  { name: 'SLO_PAGING_FORMAT', default: 'json', meaning: 'json or pagerduty (Events API v2)' },
+  { name: 'SLO_PAGING_FORMAT', default: 'json', meaning: 'json, pagerduty (Events API v2) or slack (incoming webhook)' },
   { name: 'SLO_PAGING_ROUTING_KEY', default: '—', meaning: 'PagerDuty routing key (secret)' },
+  { name: 'SLO_PAGING_LEVEL_<n>_WEBHOOK_URL, _ROUTING_KEY, _FORMAT', default: 'the default route', meaning: 'where escalation level n (1..20) pages (secrets)' },
   { name: 'SLO_PAGING_TIMEOUT_MS', default: '10000', meaning: 'timeout of one webhook POST' },
   { name: 'DRILL_TARGET_ENV_ALLOW', default: '—', meaning: 'extra variables target commands get (names or PREFIX*; docs/target-contract.md)' },
 ];

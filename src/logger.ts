@@ -13,6 +13,7 @@ export const REDACT_PATHS = [
   'SLO_PAGING_WEBHOOK_URL', '*.SLO_PAGING_WEBHOOK_URL', 'SLO_PAGING_ROUTING_KEY', '*.SLO_PAGING_ROUTING_KEY',
   'TEMPORAL_API_KEY', '*.TEMPORAL_API_KEY',
   'headers.authorization', '*.headers.authorization',
+  'paging.levels.*.webhookUrl', 'paging.levels.*.routingKey', '*.paging.levels.*.webhookUrl', '*.paging.levels.*.routingKey',
 ];
 
 export interface LoggerOptions {

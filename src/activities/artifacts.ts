@@ -23,17 +23,26 @@ export interface RecordAckInput {
   ack: AckRecord;
 }
 
-export type RecordAckOutcome = { written: true } | { written: false; reason: 'duplicate' | 'run-directory-missing' };
+export type RecordAckOutcome =
+  | { written: true }
+  | { written: false; reason: 'run-directory-missing' }
+  /** The file already held this incident's ack (maybe an earlier one: the first ack stands). */
+  | { written: false; reason: 'duplicate'; existing?: { ts: string; ack_by: string; notes?: string } };
 
 export function createArtifactActivities(runsDir: string) {
   return {
-    /** Appends `incident_ack` to the run's incident log once (idempotent under retries). */
+    /**
+     * Appends `incident_ack` to the run's incident log once (idempotent under retries). Reads only the
+     * lines written since this worker's last append to that file (`io/incident-log.ts`).
+     */
     async recordIncidentAck(input: RecordAckInput): Promise<RecordAckOutcome> {
       try {
         // No folder means this worker does not see that run's artifacts: do not create a stray one.
         if (!(await runDirExists(runsDir, input.runId))) return { written: false, reason: 'run-directory-missing' };
         const r = await appendIncidentAck(runsDir, { ...input, source: 'drill-runner' });
-        return r.appended ? { written: true } : { written: false, reason: 'duplicate' };
+        if (r.appended) return { written: true };
+        const e = r.existing;
+        return { written: false, reason: 'duplicate', ...(e ? { existing: { ts: e.ts, ack_by: e.ack_by, ...(e.notes !== undefined ? { notes: e.notes } : {}) } } : {}) };
       } catch (err) {
         if (err instanceof InvalidRunIdError || err instanceof PathEscapeError) throw ApplicationFailure.nonRetryable(err.message, 'InvalidInput');
         throw err;

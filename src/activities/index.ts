@@ -5,6 +5,7 @@
 import path from 'node:path';
 import type { Config } from '../config';
 import { fileTargetResolver, type TargetResolver } from '../io/targets';
+import { createAckFileActivities, type AckFileOptions } from './ack-file';
 import { createArtifactActivities } from './artifacts';
 import { createBrokerActivities } from './broker';
 import { createCalendarActivities } from './calendar';
@@ -23,12 +24,15 @@ export interface ActivityDeps {
   config: Pick<Config, 'paging' | 'runsDir'> & Partial<Pick<Config, 'stateDir' | 'resultsDir' | 'targetEnvAllow' | 'deployment'>>;
   /** Target name → config. Default: the targets file (`DRILL_TARGETS_FILE`, else `targets.json`), re-read on change. */
   targets?: TargetResolver;
+  /** The ack timer's run-file watches (cap per process, poll interval). */
+  ackFile?: AckFileOptions;
 }
 
 export function createActivities(deps: ActivityDeps) {
   const targets = deps.targets ?? fileTargetResolver();
   return {
-    ...createPagingActivities(deps.config.paging),
+    ...createPagingActivities(deps.config.paging, deps.config.runsDir),
+    ...createAckFileActivities(deps.config.runsDir, deps.ackFile),
     ...createArtifactActivities(deps.config.runsDir),
     ...createPromotionActivities({ runsDir: deps.config.runsDir, resultsDir: deps.config.resultsDir ?? path.dirname(deps.config.runsDir), targets }),
     ...createReportActivities(deps.config.resultsDir ?? path.dirname(deps.config.runsDir), deps.config.deployment),

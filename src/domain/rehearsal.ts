@@ -107,7 +107,9 @@ export interface AckRehearsal {
   ack?: { atSeconds: number; ackBy: string; latencySeconds: number; slaMet: boolean };
   /** Escalations the workflow recorded without a request reaching the recorder, with its outcome. */
   notPaged: Array<{ atSeconds: number; level: number; round: number; outcome: string }>;
-  /** Pages the recorder received after the ack (should be none). */
+  /** Paging lifecycle events the recorder received (`acknowledge`, `resolve`): not pages. */
+  lifecycle: Array<RecordedRequest & { facts: PageFacts; receivedAtSeconds?: number }>;
+  /** Pages (triggers) the recorder received after the ack (should be none). */
   pagesAfterAck: number;
   /** The workflow's own records (public status query) at the end. */
   workflow: { state?: string; escalationLevel?: number; pages?: unknown[]; nextEscalationAt?: string };
@@ -161,6 +163,10 @@ export function renderAckRehearsal(r: AckRehearsal): string[] {
       at: n.atSeconds,
       line: `  ${formatOffset(n.atSeconds).padStart(7)}  ESCAL  level ${n.level}${round}: no page sent (${n.outcome})`,
     });
+  }
+  for (const l of r.lifecycle) {
+    const at = l.receivedAtSeconds ?? l.atSeconds;
+    events.push({ at, line: `  ${formatOffset(at).padStart(7)}  ${(l.facts.action ?? 'event').toUpperCase().slice(0, 6).padEnd(6)} sent to the paged route(s), dedup key ${l.facts.dedupKey ?? '?'}` });
   }
   if (r.ack) {
     events.push({

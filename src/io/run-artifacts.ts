@@ -8,12 +8,11 @@ import { type AckRecord } from '../domain/incident-ack';
 import {
   INCIDENT_EVENTS_FILE,
   incidentEventSchema,
-  summarizeIncidents,
   type IncidentAckEvent,
-  type IncidentEvent,
   type IncidentSummary,
 } from '../domain/incident-events';
-import { appendJsonlOnce, readJsonl, resolveInside } from './files';
+import { readJsonl, resolveInside } from './files';
+import { appendIncidentEventOnce, incidentFromLog, incidentLogPath } from './incident-log';
 
 export class InvalidRunIdError extends Error {
   constructor(message: string) {
@@ -37,9 +36,15 @@ export async function readIncidentEvents(runsDir: string, runId: string) {
   return readJsonl(resolveInside(runDir(runsDir, runId), INCIDENT_EVENTS_FILE), incidentEventSchema);
 }
 
+/** The incident as the run file knows it (undefined when it never opened there). Incremental per process. */
 export async function findIncident(runsDir: string, runId: string, incidentId: string): Promise<IncidentSummary | undefined> {
-  const { records } = await readIncidentEvents(runsDir, runId);
-  return summarizeIncidents(records).find((s) => s.incidentId === incidentId && s.openedAt !== undefined);
+  const s = await incidentFromLog(incidentLogPath(runDir(runsDir, runId)), incidentId);
+  return s?.openedAt !== undefined ? s : undefined;
+}
+
+/** The incident's first `incident_ack`, `incident_open` or `incident_resolved` facts, opened or not. */
+export async function incidentFacts(runsDir: string, runId: string, incidentId: string): Promise<IncidentSummary | undefined> {
+  return incidentFromLog(incidentLogPath(runDir(runsDir, runId)), incidentId);
 }
 
 export interface AckLine {
@@ -47,11 +52,15 @@ export interface AckLine {
   incidentId: string;
   ack: AckRecord;
   source: string;
+  /** Leave `ack_latency_seconds` and `sla_met` out (the writer does not know when the incident opened). */
+  withoutLatency?: boolean;
+  /** Leave `sla_met` out (the writer does not know the timer's SLA; the timer has the verdict). */
+  withoutVerdict?: boolean;
 }
 
 /**
  * Appends the `incident_ack` line once per incident: a rerun, a retried activity or a second ack
- * finds the first line and writes nothing.
+ * finds the first line and writes nothing. O(1) in the file's length (`io/incident-log.ts`).
  */
 export async function appendIncidentAck(runsDir: string, line: AckLine): Promise<{ appended: boolean; existing?: IncidentAckEvent }> {
   const file = resolveInside(runDir(runsDir, line.runId), INCIDENT_EVENTS_FILE);
@@ -62,10 +71,10 @@ export async function appendIncidentAck(runsDir: string, line: AckLine): Promise
     run_id: line.runId,
     ack_by: line.ack.ackBy,
     ...(line.ack.notes !== undefined ? { notes: line.ack.notes } : {}),
-    ack_latency_seconds: line.ack.latencySeconds,
-    sla_met: line.ack.slaMet,
+    ...(line.withoutLatency ? {} : { ack_latency_seconds: line.ack.latencySeconds }),
+    ...(line.withoutLatency || line.withoutVerdict ? {} : { sla_met: line.ack.slaMet }),
     source: line.source,
   };
-  const r = await appendJsonlOnce(file, incidentEventSchema, record, (e: IncidentEvent) => e.event_type === 'incident_ack' && e.incident_id === line.incidentId);
+  const r = await appendIncidentEventOnce(file, record);
   return { appended: r.appended, existing: r.existing as IncidentAckEvent | undefined };
 }

@@ -6,7 +6,7 @@
  */
 import { acknowledgeUpdate, incidentAckStatusQuery } from '../workflows/definitions';
 import { incidentAckInputSchema, type IncidentAckInput, type IncidentAckStatus } from '../domain/incident-ack';
-import { formatOffset, pageFacts, type AckRehearsal } from '../domain/rehearsal';
+import { formatOffset, pageFacts, type AckRehearsal, type PageFacts } from '../domain/rehearsal';
 import { workflowIds } from '../shared';
 import { pendingActivities, settle, startRehearsalEnv, type RehearsalEnvOptions } from './environment';
 
@@ -25,9 +25,16 @@ export interface AckRehearsalOptions extends RehearsalEnvOptions {
 
 const RUN_ID = 'rehearsal';
 
+/** One escalation step: level and repeat round. */
+function stepKey(p: { level: number; round: number }): string {
+  return `${p.level}/${p.round}`;
+}
+
 export async function rehearseAck(o: AckRehearsalOptions): Promise<AckRehearsal> {
   const incidentId = `rehearsal-${Date.now().toString(36)}`;
-  const input = { ...o.input, runId: RUN_ID, incidentId } as IncidentAckInput;
+  // The run-file watch looks once per simulated hour: a long-poll would hold time still (the
+  // time-skipping server does not skip while an activity runs), and no one writes a rehearsal's file.
+  const input = { fileWatch: { holdSeconds: 0, pauseSeconds: 3600 }, ...o.input, runId: RUN_ID, incidentId } as IncidentAckInput;
   const parsed = incidentAckInputSchema.parse(input);
   const watch = (o.watchSeconds ?? 900) * 1000;
   const until = (o.untilSeconds ?? 7 * 86400) * 1000;
@@ -96,30 +103,37 @@ export async function rehearseAck(o: AckRehearsalOptions): Promise<AckRehearsal>
         watchedUntil = next;
         s = (await quiet()).s;
         for (const q of r.recorder.requests.slice(requestsBefore)) dueOfRequest.set(q.seq, next);
-        for (const p of (s.pages ?? []).slice(recordsBefore)) dueOfRecord.set(p.dedupKey, next);
+        for (const p of (s.pages ?? []).slice(recordsBefore)) dueOfRecord.set(stepKey(p), next);
       }
       const final = (await quiet()).s;
       const rel = (ms: number) => (ms - t0) / 1000;
-      // The workflow's own record of each page (matched by the dedup key the recorder received).
-      const own = new Map((final.pages ?? []).map((p) => [p.dedupKey, p]));
-      const pages = r.recorder.requests.map((q) => {
-        const facts = pageFacts(q);
-        const rec = facts.dedupKey ? own.get(facts.dedupKey) : undefined;
-        const due = dueOfRequest.get(q.seq);
-        return {
-          ...q,
-          atSeconds: due !== undefined ? rel(due) : rec ? rel(Date.parse(rec.at)) : q.atSeconds,
-          ...(rec ? { sentAtSeconds: rel(Date.parse(rec.at)), outcome: rec.outcome } : {}),
-          receivedAtSeconds: q.atSeconds,
-          facts,
-        };
-      });
+      // The workflow's own record of each page, matched by escalation step (one dedup key serves the
+      // whole incident); acknowledge/resolve events are the paging lifecycle, not pages.
+      const own = new Map((final.pages ?? []).map((p) => [stepKey(p), p]));
+      const received = r.recorder.requests.map((q) => ({ q, facts: pageFacts(q) }));
+      const isLifecycle = (f: PageFacts) => f.action === 'acknowledge' || f.action === 'resolve';
+      const pages = received
+        .filter((x) => !isLifecycle(x.facts))
+        .map(({ q, facts }) => {
+          const rec = facts.level !== undefined ? own.get(stepKey({ level: facts.level, round: facts.round ?? 0 })) : undefined;
+          const due = dueOfRequest.get(q.seq);
+          return {
+            ...q,
+            atSeconds: due !== undefined ? rel(due) : rec ? rel(Date.parse(rec.at)) : q.atSeconds,
+            ...(rec ? { sentAtSeconds: rel(Date.parse(rec.at)), outcome: rec.outcome } : {}),
+            receivedAtSeconds: q.atSeconds,
+            facts,
+          };
+        });
+      const lifecycle = received
+        .filter((x) => isLifecycle(x.facts))
+        .map(({ q, facts }) => ({ ...q, receivedAtSeconds: q.atSeconds, facts }));
       // Escalations the workflow recorded that the recorder never got (paging off for the severity, ...).
-      const received = new Set(pages.map((p) => p.facts.dedupKey));
+      const paged = new Set(pages.filter((p) => p.facts.level !== undefined).map((p) => stepKey({ level: p.facts.level!, round: p.facts.round ?? 0 })));
       const notPaged = (final.pages ?? [])
-        .filter((p) => !received.has(p.dedupKey))
+        .filter((p) => !paged.has(stepKey(p)))
         .map((p) => ({
-          atSeconds: rel(dueOfRecord.get(p.dedupKey) ?? Date.parse(p.at)),
+          atSeconds: rel(dueOfRecord.get(stepKey(p)) ?? Date.parse(p.at)),
           level: p.level,
           round: p.round,
           outcome: p.outcome,
@@ -136,6 +150,7 @@ export async function rehearseAck(o: AckRehearsalOptions): Promise<AckRehearsal>
         },
         incident: { runId: RUN_ID, incidentId, workflowId },
         pages,
+        lifecycle,
         ...(ack ? { ack } : {}),
         notPaged,
         pagesAfterAck: ack ? pages.filter((p) => p.atSeconds > ack.atSeconds).length : 0,

@@ -1,5 +1,5 @@
 /** Activity options as a few named profiles, declared once. */
-import type { ActivityOptions } from '@temporalio/workflow';
+import { ActivityCancellationType, type ActivityOptions } from '@temporalio/workflow';
 
 /** A short call to a local file or loopback service. */
 export const shortIo: ActivityOptions = {
@@ -11,6 +11,39 @@ export const shortIo: ActivityOptions = {
 export const paging: ActivityOptions = {
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: ['PageRejected', 'InvalidInput'] },
+};
+
+/**
+ * The ack timer's pages: retried with backoff for up to a day (a 4xx rejection is final). Each attempt
+ * heartbeats, so an ack cancels a POST in flight within seconds, and the ack waits until the
+ * cancellation has landed: once `acknowledge` returns, no attempt is running and none will start.
+ */
+export const pageDelivery: ActivityOptions = {
+  startToCloseTimeout: '2 minutes',
+  // A receiver down for a day: the page is recorded failed (later levels and repeats page on their own).
+  scheduleToCloseTimeout: '1 day',
+  heartbeatTimeout: '5 seconds',
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: ['PageRejected', 'InvalidInput'] },
+};
+
+/** `acknowledge` / `resolve` to the receivers that were paged: retried with backoff for up to a day. */
+export const pageLifecycle: ActivityOptions = {
+  startToCloseTimeout: '2 minutes',
+  scheduleToCloseTimeout: '1 day',
+  heartbeatTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes', nonRetryableErrorTypes: ['PageRejected', 'InvalidInput'] },
+};
+
+/**
+ * The ack timer's watch on the run file: holds up to an hour while heartbeating. A cancelled watch is
+ * abandoned at once (it stops at its next heartbeat); a retried one resumes from its last cursor.
+ */
+export const fileWatch: ActivityOptions = {
+  startToCloseTimeout: '65 minutes',
+  heartbeatTimeout: '1 minute',
+  cancellationType: ActivityCancellationType.TRY_CANCEL,
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: ['InvalidInput'] },
 };
 
 /** Reading a whole run's artifacts or writing an evidence bundle: may take minutes on big files; heartbeats per read. */

@@ -4,7 +4,7 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { WeeklyDrillStatus } from '../domain/drill';
-import type { AckRecord, AcknowledgeRequest, IncidentAckStatus } from '../domain/incident-ack';
+import type { AckRecord, AcknowledgeRequest, IncidentAckStatus, ResolveRequest } from '../domain/incident-ack';
 import type { ForceResumeRequest, IncidentStatus, OperatorAction, ReclassifyRequest } from '../domain/incident';
 import type { RecoveryStatus } from '../domain/recovery';
 import type { TriageReport } from '../domain/triage';
@@ -14,6 +14,8 @@ import type { PromotionGateStatus } from '../domain/promotion';
 /** Every workflow answers `status`; each narrows the type. */
 export const incidentAckStatusQuery = defineQuery<IncidentAckStatus>('status');
 export const acknowledgeUpdate = defineUpdate<AckRecord, [AcknowledgeRequest]>('acknowledge');
+/** The incident is resolved (sent by incidentWorkflow when it resolves; operators may send it too). */
+export const resolveIncidentSignal = defineSignal<[ResolveRequest]>('resolve');
 
 export const promotionGateStatusQuery = defineQuery<PromotionGateStatus>('status');
 

@@ -2,7 +2,7 @@
  * One incident, from the runbook's "First 5 Minutes" to resumed entries.
  *
  * triage (report file + `triage` query) → classify → halt entries → ack timer child
- * (`incidentAckWorkflow`, terminated with the incident) → `recoveryWorkflow` child for the class →
+ * (`incidentAckWorkflow`, told `resolve` when the incident resolves) → `recoveryWorkflow` child for the class →
  * resume entries → `incident_resolved` → result with the timeline.
  *
  * Entries stay halted until the recovery criteria pass: the recovery child checks the kill switch
@@ -47,6 +47,7 @@ import { type TriageReport } from '../domain/triage';
 import { SA } from '../search-attributes';
 import { COLLISION_FREE_IDS_PATCH, legacyWorkflowIds, workflowIds } from '../shared';
 import { probe, shortIo } from './activity-profiles';
+import { ackTimerParentClosePolicy, tellAckTimerResolved } from './ack-timer-link';
 import { forceResumeUpdate, incidentStatusQuery, reclassifyUpdate, triageQuery } from './definitions';
 import { incidentAckWorkflow } from './incident-ack';
 import { recoveryWorkflow } from './recovery';
@@ -247,8 +248,8 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentRe
     try {
       await startChild(incidentAckWorkflow, {
         workflowId: ackId,
-        // The timer ends with the incident.
-        parentClosePolicy: ParentClosePolicy.TERMINATE,
+        // Patched: the timer outlives the incident long enough to send `resolve` (ack-timer-link.ts).
+        parentClosePolicy: ackTimerParentClosePolicy(),
         args: [{ runId: p.runId, incidentId: p.incidentId, severity: p.severity, openedAt: new Date(inc.openedAtMs).toISOString(), ...(p.ackSlaSeconds ? { ackSlaSeconds: p.ackSlaSeconds } : {}), ...(p.summary ? { summary: p.summary } : {}) }],
       });
       inc.note('ack timer started', ackId);
@@ -302,6 +303,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentRe
     ...(inc.forced ? { detail: `force resume by ${inc.forced.by}: ${inc.forced.reason}` } : {}),
   });
   inc.note(line.appended ? 'incident_resolved written' : 'incident_resolved already present');
+  if (p.ackTimer) await tellAckTimerResolved(childIds().incidentAck(p.runId, p.incidentId), { resolution, resolvedAt: new Date(Date.now()).toISOString() });
   inc.setPhase('resolved');
   await condition(allHandlersFinished);
   return {

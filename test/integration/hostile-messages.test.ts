@@ -20,7 +20,7 @@ import { Worker } from '@temporalio/worker';
 import { type z } from 'zod';
 import { createActivities } from '../../src/activities';
 import { forceResumeSchema, reclassifySchema, type IncidentResult } from '../../src/domain/incident';
-import { acknowledgeSchema } from '../../src/domain/incident-ack';
+import { acknowledgeSchema, resolveMessageSchema } from '../../src/domain/incident-ack';
 import { recoveryStatusQuery } from '../../src/workflows/definitions';
 import * as definitions from '../../src/workflows/definitions';
 import * as workflows from '../../src/workflows';
@@ -71,6 +71,7 @@ const MESSAGES: Record<string, MessageSpec> = {
   stop: { schema: stopWatchMessageSchema, valid: { reason: 'hostile suite done', by: BY }, ends: true },
   stopWatch: { schema: stopWatchMessageSchema, valid: { reason: 'hostile suite done', by: BY }, ends: true },
   acknowledge: { schema: acknowledgeSchema, valid: { ackBy: BY, notes: 'after the hostile payloads' }, ends: false },
+  resolve: { schema: resolveMessageSchema, valid: { resolution: 'recovered', by: BY }, ends: true },
   reclassify: { schema: reclassifySchema, valid: { incidentClass: 'data_quality', reason: 'after the hostile payloads', by: BY }, ends: false },
   forceResume: { schema: forceResumeSchema, valid: { reason: 'hostile suite done', by: BY }, ends: true },
 };
@@ -226,6 +227,9 @@ test('every signal and update of the running watcher, incident and ack timer: ho
   await waitFor('recovery attempt 2 for the new class', () => env.client.workflow.getHandle(workflowIds.recovery(runId, incidentId, 2)).query(recoveryStatusQuery).catch(() => undefined), { timeoutMs: 20000 });
   await expectHealthy(incident, 1);
   await expectHealthy(ack, 1);
+  // The timer's ending message: the incident is resolved (acked before, so it completes).
+  await sendValid(ack.workflowId, 'incidentAckWorkflow', 'signal', 'resolve');
+  expect(await ack.result()).toMatchObject({ resolved: { source: 'signal', by: BY } });
   await sbx.clear('all');
   await sendValid(incident.workflowId, 'incidentWorkflow', 'update', 'forceResume');
   const resolved: IncidentResult = await incident.result();

@@ -17,7 +17,7 @@ import type { IncidentInput, IncidentResult } from '../../src/domain/incident';
 import { incidentEventSchema } from '../../src/domain/incident-events';
 
 import { workflowIds } from '../../src/shared';
-import { forceResumeUpdate, incidentStatusQuery, recoveryStatusQuery, triageQuery } from '../../src/workflows/definitions';
+import { forceResumeUpdate, incidentAckStatusQuery, incidentStatusQuery, recoveryStatusQuery, triageQuery } from '../../src/workflows/definitions';
 import { startTestSandbox, waitFor, type TestSandbox } from '../helpers/sandbox';
 import { devServerEnv, uniqueId, workflowBundle } from '../helpers/temporal';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver';
@@ -154,9 +154,10 @@ test('reconciliation: halted, released behind its back → halted again, a dirty
   const history = await handle.fetchHistory();
   const updates = (history.events ?? []).filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes);
   expect(updates).toHaveLength(0);
-  // The ack timer ended with the incident.
-  const ack = await env.client.workflow.getHandle(workflowIds.incidentAck(sbx.config.runId, id)).describe();
-  expect(ack.status.name).not.toBe('RUNNING');
+  // The ack timer ended with the incident: told `resolve` (nothing was paged), it completes.
+  const ackTimer = env.client.workflow.getHandle(workflowIds.incidentAck(sbx.config.runId, id));
+  await waitFor('the ack timer to complete', async () => (await ackTimer.describe()).status.name === 'COMPLETED');
+  expect((await ackTimer.query(incidentAckStatusQuery)).resolved).toMatchObject({ source: 'signal', resolution: 'recovered' });
   await recordHistory(handle, 'incident-reconciliation');
   await recordHistory(recoveryOf(id), 'recovery-reconciliation');
 });

@@ -18,18 +18,28 @@ function load(file: string) {
 
 beforeAll(() => installTestRuntime());
 
-test('recorded incident-ack histories exist (escalated and acknowledged branches)', () => {
-  expect(recorded.sort()).toEqual(['incident-ack-acknowledged.json', 'incident-ack-escalated.json']);
+test('recorded incident-ack histories exist: before the paging lifecycle (v1) and after it (v2)', () => {
+  expect(recorded.sort()).toEqual([
+    // Timers begun before the `ack-timer-lifecycle` patch: they must keep replaying on the old path.
+    'incident-ack-acknowledged.json',
+    'incident-ack-escalated.json',
+    // The paging lifecycle: acked through the CLI; paged then resolved; acked from the run file while
+    // the server was down; a run begun by continue-as-new from carried state.
+    'incident-ack-v2-acknowledged.json',
+    'incident-ack-v2-continued-as-new.json',
+    'incident-ack-v2-escalated-resolved.json',
+    'incident-ack-v2-file-ack-outage.json',
+  ]);
 });
 
 test.each(recorded)('%s replays against the current workflow code', async (file) => {
   await Worker.runReplayHistory({ workflowsPath: require.resolve('../../src/workflows') }, load(file), `replay-${file}`);
 });
 
-test('a change made without patched() is caught as a determinism violation', async () => {
+test.each(['incident-ack-escalated.json', 'incident-ack-v2-escalated-resolved.json'])('a change made without patched() is caught as a determinism violation (%s)', async (file) => {
   const err = await Worker.runReplayHistory(
     { workflowsPath: require.resolve('./fixtures/incident-ack-changed') },
-    load('incident-ack-escalated.json'),
+    load(file),
     'replay-negative',
   ).catch((e: unknown) => e);
   expect(err).toBeInstanceOf(DeterminismViolationError);

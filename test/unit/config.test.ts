@@ -42,7 +42,7 @@ test.each([
   [{ SLO_PAGING_ENABLED: 'true' }, /^SLO_PAGING_WEBHOOK_URL: required when SLO_PAGING_ENABLED=true$/],
   [{ SLO_PAGING_WEBHOOK_URL: 'ftp://x' }, /^SLO_PAGING_WEBHOOK_URL: expected an http\(s\) URL$/],
   [{ SLO_PAGING_MIN_SEVERITY: 'info' }, /^SLO_PAGING_MIN_SEVERITY: expected critical or warning \(got "info"\)$/],
-  [{ SLO_PAGING_FORMAT: 'xml' }, /^SLO_PAGING_FORMAT: expected json or pagerduty/],
+  [{ SLO_PAGING_FORMAT: 'xml' }, /^SLO_PAGING_FORMAT: expected json, pagerduty or slack/],
   [{ SLO_PAGING_ENABLED: '1', SLO_PAGING_WEBHOOK_URL: 'http://h/x', SLO_PAGING_FORMAT: 'pagerduty' }, /^SLO_PAGING_ROUTING_KEY: required when SLO_PAGING_FORMAT=pagerduty$/],
   [{ SLO_PAGING_TIMEOUT_MS: 'soon' }, /^SLO_PAGING_TIMEOUT_MS: expected milliseconds/],
   [{ TEMPORAL_ADDRESS: 'localhost' }, /^TEMPORAL_ADDRESS: expected host:port/],
@@ -80,4 +80,49 @@ test('mTLS from files loads (the certificate bytes are not frozen: typed arrays 
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+describe('paging routes and credentials', () => {
+  const base = { HOME: '/nonexistent', SLO_PAGING_ENABLED: 'true', SLO_PAGING_WEBHOOK_URL: 'https://hooks.example.test/page' };
+
+  test('a webhook URL with user:password@ over https (or to loopback) is accepted: it is sent as Basic auth', () => {
+    expect(loadConfig({ ...base, SLO_PAGING_WEBHOOK_URL: 'https://pager:s%40cret@hooks.example.test/page' }, '/work').paging.webhookUrl).toBe('https://pager:s%40cret@hooks.example.test/page');
+    expect(loadConfig({ ...base, SLO_PAGING_WEBHOOK_URL: 'http://pager:pw@127.0.0.1:9999/page' }, '/work').paging.webhookUrl).toMatch(/^http:\/\/pager:pw@127/);
+  });
+
+  test('credentials over plain http to another host are refused at start-up, naming the variable, never echoing it', () => {
+    const p = problems({ ...base, SLO_PAGING_WEBHOOK_URL: 'http://pager:t0psecret@hooks.example.test/page' });
+    expect(p).toEqual(['SLO_PAGING_WEBHOOK_URL: credentials (user:password@) in an http:// URL would be sent in clear text: use https://, or no credentials']);
+    expect(p.join('')).not.toMatch(/t0psecret/);
+  });
+
+  test('undecodable credentials are refused', () => {
+    expect(problems({ ...base, SLO_PAGING_WEBHOOK_URL: 'https://pager:%E0%A4%A@hooks.example.test/page' })).toEqual([
+      'SLO_PAGING_WEBHOOK_URL: the user:password in the URL must be percent-encoded',
+    ]);
+  });
+
+  test('per-level routes: webhook, routing key and format for level n', () => {
+    const c = loadConfig({
+      ...base,
+      SLO_PAGING_FORMAT: 'slack',
+      SLO_PAGING_LEVEL_2_WEBHOOK_URL: 'https://events.example.test/v2/enqueue',
+      SLO_PAGING_LEVEL_2_FORMAT: 'pagerduty',
+      SLO_PAGING_LEVEL_2_ROUTING_KEY: 'R2',
+    }, '/work');
+    expect(c.paging.format).toBe('slack');
+    expect(c.paging.levels).toEqual({ 2: { webhookUrl: 'https://events.example.test/v2/enqueue', format: 'pagerduty', routingKey: 'R2' } });
+  });
+
+  test.each([
+    [{ SLO_PAGING_LEVEL_0_WEBHOOK_URL: 'https://x.test/' }, /^SLO_PAGING_LEVEL_0_WEBHOOK_URL: unknown variable/],
+    [{ SLO_PAGING_LEVEL_2_WEBHOOK: 'https://x.test/' }, /^SLO_PAGING_LEVEL_2_WEBHOOK: unknown variable/],
+    [{ SLO_PAGING_LEVEL_3_WEBHOOK_URL: 'not a url' }, /^SLO_PAGING_LEVEL_3_WEBHOOK_URL: expected an http\(s\) URL$/],
+    [{ SLO_PAGING_LEVEL_3_FORMAT: 'xml' }, /^SLO_PAGING_LEVEL_3_FORMAT: expected json, pagerduty or slack \(got "xml"\)$/],
+    [{ SLO_PAGING_LEVEL_2_FORMAT: 'pagerduty' }, /^SLO_PAGING_LEVEL_2_ROUTING_KEY: required when level 2 pages in the pagerduty format$/],
+  ])('%j is refused with its own message', (env, message) => {
+    const p = problems({ ...base, ...(env as Record<string, string>) });
+    expect(p).toHaveLength(1);
+    expect(p[0]).toMatch(message);
+  });
 });

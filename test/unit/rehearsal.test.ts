@@ -26,6 +26,9 @@ test('page facts are read from what was received, in either format', () => {
     levelName: 'secondary',
     openedAt: '2026-01-01T00:00:00Z',
     dedupKey: 'k-2-1',
+    action: 'trigger' as const,
+    kind: 'incident_ack_sla' as const,
+    at: '2026-01-01T00:30:00Z',
   };
   expect(pageFacts({ body: plainPayload(req), headers: {} })).toMatchObject({
     dedupKey: 'k-2-1',

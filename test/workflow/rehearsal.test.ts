@@ -71,13 +71,15 @@ test('two levels, one repeat, no ack: pages at 15, 30, 45 and 60 minutes, each l
     expect(p.sentAtSeconds! - p.atSeconds).toBeGreaterThanOrEqual(0);
     expect(p.sentAtSeconds! - p.atSeconds).toBeLessThan(30);
     expect(p.path).toBe('/paging/webhookUrl');
-    expect(p.headers['idempotency-key']).toBe(p.facts.dedupKey);
+    // One incident, one dedup key; each delivery its own idempotency key under it.
+    expect(p.headers['idempotency-key']).toBe(`${p.facts.dedupKey}#trigger-L${p.facts.level}-R${p.facts.round}`);
     expect(p.outcome).toBe('delivered');
   }
-  // The dedup keys are the ones received, one per level and round, and the workflow recorded the same.
+  // The dedup key is the incident's: the same on every page, as the workflow recorded it.
   const keys = r.pages.map((p) => p.facts.dedupKey);
-  expect(new Set(keys).size).toBe(4);
+  expect(new Set(keys).size).toBe(1);
   expect((r.workflow.pages as Array<{ dedupKey: string }>).map((p) => p.dedupKey)).toEqual(keys);
+  expect(r.lifecycle).toEqual([]);
   expect(r.workflow.state).toBe('escalated');
   expect(r.ack).toBeUndefined();
   expect(r.watchedUntilSeconds).toBeGreaterThanOrEqual(75 * 60);
@@ -85,7 +87,7 @@ test('two levels, one repeat, no ack: pages at 15, 30, 45 and 60 minutes, each l
   expect(text).toEqual(
     expect.arrayContaining([
       expect.stringMatching(
-        /^\s+15:00 {2}PAGE {3}primary \(level 1\) via \/paging\/webhookUrl {2}dedup drill-runner\/rehearsal\/.*\/L1\/R0/,
+        /^\s+15:00 {2}PAGE {3}primary \(level 1\) via \/paging\/webhookUrl {2}dedup drill-runner\/rehearsal\/rehearsal-/,
       ),
     ]),
   );
@@ -102,6 +104,8 @@ test('the same policy acknowledged at 20 minutes: one page (15:00), the ack, the
   expect(r.ack!.latencySeconds).toBeGreaterThanOrEqual(1200);
   expect(r.ack!.latencySeconds).toBeLessThan(1230);
   expect(r.pagesAfterAck).toBe(0);
+  // The ack is told to what was paged, under the incident's one dedup key (the paging lifecycle).
+  expect(r.lifecycle.map((l) => [l.facts.action, l.facts.dedupKey])).toEqual([['acknowledge', r.pages[0]!.facts.dedupKey]]);
   expect(r.watchedUntilSeconds).toBeGreaterThanOrEqual(80 * 60);
   const text = renderAckRehearsal(r);
   expect(text).toEqual(

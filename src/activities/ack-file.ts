@@ -1,0 +1,99 @@
+/**
+ * The run file as an ack source: one heartbeating activity long-polls `incident_events.jsonl` for one
+ * incident's `incident_ack` / `incident_resolved` line and returns as soon as one appears (or when its
+ * hold time is up), with the cursor to start from next time. Reads start at the cursor; waiting is a
+ * shared `stat` poller per file (`io/incident-file-watch.ts`).
+ *
+ * Each watch holds an activity slot while it waits. So that watches can never starve paging of slots,
+ * at most `maxWatchers` hold per worker process; beyond that a watch looks once and returns `busy`,
+ * and the timer looks again a little later (and before every page anyway).
+ */
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { z } from 'zod';
+import { incidentIdSchema, runIdSchema } from '../domain/ids';
+import { PathEscapeError } from '../io/files';
+import { incidentLogPath } from '../io/incident-log';
+import { scanForIncident, waitForFileChange, type IncidentLineHit } from '../io/incident-file-watch';
+import { InvalidRunIdError, runDir } from '../io/run-artifacts';
+import { tailCursorSchema, type TailCursor } from '../io/tail';
+
+export const watchIncidentFileSchema = z.object({
+  runId: runIdSchema,
+  incidentId: incidentIdSchema,
+  cursor: tailCursorSchema.optional(),
+  /** Real seconds to wait for a line before returning empty-handed (0: look once). */
+  holdSeconds: z.number().int().min(0).max(3600),
+  /** Which lines end the watch. */
+  want: z.array(z.enum(['ack', 'resolved'])).min(1).default(['ack', 'resolved']),
+});
+export type WatchIncidentFileInput = z.input<typeof watchIncidentFileSchema>;
+
+export interface WatchIncidentFileResult {
+  cursor?: TailCursor;
+  hit?: IncidentLineHit;
+  /** Too many watches hold slots on this worker: looked once, returned at once. */
+  busy?: boolean;
+  /** The file does not exist (yet) where this worker looks. */
+  missing?: boolean;
+  /** Bytes read by this call (stays small: reads start at the cursor). */
+  bytesRead: number;
+}
+
+export interface AckFileOptions {
+  /** Watches allowed to hold a slot at once in this process. Keep well below the worker's activity slots. */
+  maxWatchers?: number;
+  /** How often the shared poller stats a watched file. */
+  pollMs?: number;
+}
+
+/** Default cap: a worker with the SDK's default 100 activity slots keeps half for everything else. */
+export const DEFAULT_MAX_FILE_WATCHERS = 50;
+
+export function createAckFileActivities(runsDir: string, opts: AckFileOptions = {}) {
+  const maxWatchers = opts.maxWatchers ?? DEFAULT_MAX_FILE_WATCHERS;
+  const pollMs = opts.pollMs ?? 250;
+  let holding = 0;
+
+  return {
+    /** Long-polls the run file for this incident's ack or resolution (see the module comment). */
+    async watchIncidentFile(input: WatchIncidentFileInput): Promise<WatchIncidentFileResult> {
+      const parsed = watchIncidentFileSchema.safeParse(input);
+      if (!parsed.success) {
+        throw ApplicationFailure.nonRetryable(`invalid watchIncidentFile input: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, 'InvalidInput');
+      }
+      const i = parsed.data;
+      let file: string;
+      try {
+        file = incidentLogPath(runDir(runsDir, i.runId));
+      } catch (err) {
+        if (err instanceof InvalidRunIdError || err instanceof PathEscapeError) throw ApplicationFailure.nonRetryable(err.message, 'InvalidInput');
+        throw err;
+      }
+      const ctx = Context.current();
+      // A retried attempt resumes where the last one got to.
+      const resumed = tailCursorSchema.safeParse((ctx.info.heartbeatDetails as { cursor?: unknown } | undefined)?.cursor);
+      let cursor: TailCursor | undefined = resumed.success ? resumed.data : i.cursor;
+      let bytesRead = 0;
+      const deadline = Date.now() + i.holdSeconds * 1000;
+      const hold = i.holdSeconds > 0 && holding < maxWatchers;
+      if (hold) holding++;
+      try {
+        for (;;) {
+          const scan = await scanForIncident(file, cursor, i.incidentId, i.want);
+          cursor = scan.cursor;
+          bytesRead += scan.bytesRead;
+          const base = { ...(cursor ? { cursor } : {}), ...(scan.missing ? { missing: true } : {}), bytesRead };
+          if (scan.hit) return { ...base, hit: scan.hit };
+          if (i.holdSeconds > 0 && !hold) return { ...base, busy: true };
+          const left = deadline - Date.now();
+          if (left <= 0) return base;
+          ctx.heartbeat({ cursor });
+          await waitForFileChange(file, cursor, Math.min(left, 10_000), ctx.cancellationSignal, pollMs);
+          if (ctx.cancellationSignal.aborted) await ctx.cancelled;
+        }
+      } finally {
+        if (hold) holding--;
+      }
+    },
+  };
+}
