@@ -10,6 +10,7 @@ import { createBrokerActivities } from './broker';
 import { createChaosActivities } from './chaos';
 import { createDrillActivities } from './drill';
 import { createGatewayActivities } from './gateway';
+import { createHaltActivities } from './halts';
 import { createIncidentActivities } from './incidents';
 import { createPagingActivities } from './paging';
 import { createProcessControlActivities } from './process-control';
@@ -39,6 +40,7 @@ function targetActivities(deps: ActivityDeps) {
   const target = { targets: deps.targets ?? fileTargetResolver(), opsDir: path.join(deps.config.stateDir ?? '.drill-runner', 'ops') };
   return {
     ...createGatewayActivities(target),
+    ...createHaltActivities(target),
     ...createProcessControlActivities(target),
     ...createRuntimeStateActivities(target),
     ...createBrokerActivities(target),

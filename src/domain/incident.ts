@@ -39,6 +39,14 @@ export type ForceResumeRequest = z.input<typeof forceResumeSchema>;
 export const reclassifySchema = z.object({ incidentClass: incidentClassSchema, reason, by: identity });
 export type ReclassifyRequest = z.input<typeof reclassifySchema>;
 
+/** An `incident_resolved` line for this incident that drill-runner did not write (sent by the watcher). */
+export const externalResolutionSchema = z.object({
+  ts: z.string().max(64),
+  resolution: z.string().max(200).optional(),
+  by: z.string().max(300).optional(),
+});
+export type ExternalResolution = z.infer<typeof externalResolutionSchema>;
+
 export interface OperatorAction {
   action: 'forceResume' | 'reclassify';
   at: string;

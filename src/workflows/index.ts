@@ -5,3 +5,4 @@ export { incidentAckWorkflow } from './incident-ack';
 export { promotionGateWorkflow } from './promotion-gate';
 export { weeklyDrillWorkflow } from './weekly-drill';
 export { recoveryWorkflow } from './recovery';
+export { haltRegistryWorkflow } from './halt-registry';
