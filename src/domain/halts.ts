@@ -19,7 +19,6 @@ const printable = (what: string, max: number) =>
     .trim()
     .min(1, { error: `${what} must not be empty` })
     .max(max, { error: `${what} must be at most ${max} characters` })
-    // eslint-disable-next-line no-control-regex
     .regex(/^[^\u0000-\u001f\u007f]*$/, { error: `${what} must not contain control characters` });
 
 /** Who holds a halt: `incident` `<runId>/<incidentId>`, `drill` `<drillId>`, `operator` `<name or ticket>`. */
