@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { isRegistryReason } from '../domain/halts';
 import { targetNameSchema } from '../domain/ids';
 import { createGatewayActivities, type GatewayStatsResult } from './gateway';
+import { pause } from './heartbeat';
 import { heartbeat, parseInput, type TargetActivityDeps } from './target-input';
 
 export const registryApplyInputSchema = z.object({
@@ -53,19 +54,6 @@ function attempt(): number {
     return Context.current().info.attempt;
   } catch {
     return 1;
-  }
-}
-
-async function pause(ms: number): Promise<void> {
-  try {
-    await Context.current().sleep(ms);
-  } catch (err) {
-    // Outside a worker there is no context; inside, a cancellation rejects here and ends the watch.
-    if ((err as Error)?.name === 'IllegalStateError' || /context/i.test(String((err as Error)?.message))) {
-      await new Promise((r) => setTimeout(r, ms));
-      return;
-    }
-    throw err;
   }
 }
 

@@ -26,6 +26,7 @@ import {
 } from '../io/tail';
 import { createBrokerActivities } from './broker';
 import { createGatewayActivities } from './gateway';
+import { withHeartbeat } from './heartbeat';
 import { checkMarketData, type MarketDataCheck } from './market-data';
 import { parseInput, resolveTarget, type TargetActivityDeps } from './target-input';
 
@@ -64,6 +65,10 @@ export const triageInputSchema = z.object({
   hint: z.string().max(100).optional(),
   /** Write the report atomically to `<run folder>/triage/<incidentId|adhoc>.json`. */
   write: z.boolean().default(true),
+  /** When the incident opened: the evidence window ends there (default: now). */
+  openedAt: z.iso.datetime({ offset: true }).optional(),
+  /** Breaches older than this before the incident opened do not decide the class. */
+  evidenceWindowSeconds: z.number().int().min(10).max(7 * 86400).optional(),
   lines: z.number().int().min(1).max(100).default(5),
 });
 export type TriageInput = z.input<typeof triageInputSchema>;
@@ -102,7 +107,7 @@ export const resolvedInputSchema = z.object({
 });
 export type ResolvedInput = z.input<typeof resolvedInputSchema>;
 
-function targetRunDir(t: TargetConfig, runId: string): string {
+export function targetRunDir(t: TargetConfig, runId: string): string {
   try {
     return runDir(t.artifactsRoot, runId);
   } catch (err) {
@@ -131,19 +136,31 @@ export async function gatherTriage(deps: TargetActivityDeps, raw: TriageInput): 
     readJsonl(path.join(dir, INCIDENT_EVENTS_FILE), incidentEventSchema).catch(() => ({ records: [] as IncidentEvent[], errors: [] })),
     recentAudit(t.auditLogsDir, 10),
   ]);
-  // The breach that opened this incident, when the target linked them; else the run's last breach.
-  const own = i.incidentId
-    ? (await readLastRecords(path.join(dir, ARTIFACT_FILES.opsSlo), opsSloEventSchema, { count: 1, maxBytes: 4 * 1024 * 1024, filter: (e) => e.event_type === 'slo_breach' && e.incident_id === i.incidentId })).records[0]
-    : undefined;
+  // The breach that opened this incident (when the target linked them), the run's latest breaches
+  // and latest snapshot: triage weighs them by age and by whether they recovered since.
+  const sloFile = path.join(dir, ARTIFACT_FILES.opsSlo);
+  const window = { maxBytes: 4 * 1024 * 1024 };
+  const [own, recent, latestSnap] = await Promise.all([
+    i.incidentId ? readLastRecords(sloFile, opsSloEventSchema, { ...window, count: 1, filter: (e) => e.event_type === 'slo_breach' && e.incident_id === i.incidentId }) : undefined,
+    readLastRecords(sloFile, opsSloEventSchema, { ...window, count: 20, filter: (e) => e.event_type === 'slo_breach' }),
+    readLastRecords(sloFile, opsSloEventSchema, { ...window, count: 1, filter: (e) => e.event_type === 'slo_snapshot' }),
+  ]);
+  const ownBreach = own?.records[0]?.event_type === 'slo_breach' ? own.records[0] : null;
   const opened = i.incidentId ? incidents.records.find((e) => e.event_type === 'incident_open' && e.incident_id === i.incidentId) : undefined;
   const hint = i.hint ?? (opened?.event_type === 'incident_open' ? opened.incident_class : undefined);
+  const snapshot = latestSnap.records[0]?.event_type === 'slo_snapshot' ? latestSnap.records[0] : null;
   const evidence: TriageEvidence = {
     runId: i.runId,
     target: i.target,
     ...(i.incidentId ? { incidentId: i.incidentId } : {}),
     gatheredAt: new Date().toISOString(),
     killSwitch: stats,
-    lastSloBreach: own?.event_type === 'slo_breach' ? own : snap.lastSloBreach,
+    lastSloBreach: snap.lastSloBreach,
+    recentBreaches: recent.records.filter((e) => e.event_type === 'slo_breach'),
+    ownBreach,
+    latestSnapshot: snapshot,
+    ...((i.openedAt ?? opened?.ts) ? { openedAt: i.openedAt ?? opened!.ts } : {}),
+    ...(i.evidenceWindowSeconds ? { evidenceWindowSeconds: i.evidenceWindowSeconds } : {}),
     incidents: summarizeIncidents(incidents.records),
     orderReconciliation: snap.orderReconciliation,
     positionReconciliation: snap.positionReconciliation,
@@ -200,9 +217,9 @@ export function createIncidentActivities(deps: TargetActivityDeps) {
       };
     },
 
-    /** "First 5 Minutes": kill switch, latest artifacts, ack status, broker health → classified report, written atomically. */
+    /** "First 5 Minutes": kill switch, latest artifacts, ack status, broker health → classified report, written atomically. Heartbeats. */
     async triageIncident(input: TriageInput): Promise<{ report: TriageReport; path: string | null }> {
-      return gatherTriage(deps, input);
+      return withHeartbeat(() => gatherTriage(deps, input));
     },
 
     /**

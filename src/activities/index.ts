@@ -15,6 +15,7 @@ import { createIncidentActivities } from './incidents';
 import { createPagingActivities } from './paging';
 import { createProcessControlActivities } from './process-control';
 import { createPromotionActivities } from './promotion';
+import { createRecoveryActivities } from './recovery';
 import { createReportActivities } from './reports';
 import { createRuntimeStateActivities } from './runtime-state';
 
@@ -45,6 +46,7 @@ function targetActivities(deps: ActivityDeps) {
     ...createRuntimeStateActivities(target),
     ...createBrokerActivities(target),
     ...createIncidentActivities(target),
+    ...createRecoveryActivities(target),
     ...createDrillActivities(target),
     ...createChaosActivities(target),
   };

@@ -25,6 +25,8 @@ export const incidentInputSchema = z.object({
   ackSlaSeconds: z.number().int().positive().max(7 * 86400).optional(),
   /** Start the ack timer (`incidentAckWorkflow`) as a child. */
   ackTimer: z.boolean().default(true),
+  /** v2: breaches older than this before the incident opened do not decide its class (triage). */
+  evidenceWindowSeconds: z.number().int().min(10).max(7 * 86400).optional(),
 });
 export type IncidentInput = z.input<typeof incidentInputSchema>;
 export type IncidentParams = z.output<typeof incidentInputSchema>;
@@ -55,10 +57,26 @@ export interface OperatorAction {
   incidentClass?: IncidentClass;
 }
 
+/** v1: triage → halting → …; v2: halting → triage → … (halt first). */
 export type IncidentPhase = 'triage' | 'halting' | 'recovering' | 'escalated' | 'resuming' | 'resolved';
+
+/** What the halt registry answered for this incident's hold and release (v2). */
+export interface IncidentHoldStatus {
+  holder: string;
+  /** hold requested → held (or not reachable) → released. */
+  state: 'requested' | 'held' | 'released';
+  entriesHalted: boolean | null;
+  detail: string;
+  /** Other holders at the last answer. */
+  otherHolders: string[];
+}
 
 export interface IncidentStatus {
   runId: string;
+  /** v2: this incident's hold at the target's halt registry. */
+  hold?: IncidentHoldStatus | null;
+  /** v2: an `incident_resolved` line someone else wrote ended it. */
+  resolvedExternally?: ExternalResolution | null;
   incidentId: string;
   target: string;
   severity: 'critical' | 'warning';
@@ -80,7 +98,8 @@ export interface IncidentResult {
   runId: string;
   incidentId: string;
   incidentClass: IncidentClass;
-  resolution: 'recovered' | 'forced';
+  /** `external`: an `incident_resolved` line written elsewhere ended it (v2). */
+  resolution: 'recovered' | 'forced' | 'external';
   rehalts: number;
   escalated: boolean;
   operatorActions: OperatorAction[];
