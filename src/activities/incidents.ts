@@ -13,14 +13,20 @@ import { type DataQualityProbe } from '../domain/recovery';
 import { evaluateSlos, initialSloState, resolveThresholds, sloThresholdOverridesSchema, type SloCriterion, type SloState } from '../domain/slo';
 import { type TargetConfig } from '../domain/target';
 import { buildTriageReport, type TriageEvidence, type TriageReport } from '../domain/triage';
+import { createHash } from 'node:crypto';
+import { maintenanceEventSchema, MAINTENANCE_EVENTS_FILE, type MaintenanceEvent } from '../domain/maintenance-windows';
+import { type ResolvedLine, type RiskAuditEvent } from '../domain/watch';
 import { appendJsonlOnce, PathEscapeError, readJsonl, resolveInside, writeFileAtomic } from '../io/files';
 import { InvalidRunIdError, runDir } from '../io/run-artifacts';
 import {
   foldRunArtifacts,
   listAuditFiles,
   readLastRecords,
+  readNew,
   runArtifactCursorsSchema,
   snapshotRunArtifacts,
+  tailCursorSchema,
+  type TailCursor,
   type FileReadStats,
   type RunArtifactCursors,
 } from '../io/tail';
@@ -41,6 +47,10 @@ export const watchCycleInputSchema = z.object({
   /** Workflow time, ISO: ages unacknowledged incidents. */
   now: z.string(),
   maxEvents: z.number().int().positive().max(5000).default(500),
+  /** v2: cursor of the run's `maintenance_events.jsonl`. */
+  maintenanceCursor: tailCursorSchema.optional(),
+  /** v2: incident ids to look up in the whole incident file (`incident_resolved`). */
+  checkResolved: z.array(incidentIdSchema).max(1000).optional(),
 });
 export type WatchCycleInput = z.input<typeof watchCycleInputSchema>;
 
@@ -56,6 +66,13 @@ export interface WatchCycleResult {
   more: boolean;
   breaches: SloCriterion[];
   criteria: Array<Pick<SloCriterion, 'id' | 'value' | 'ok' | 'severity'>>;
+  /** v2: every risk audit event of this read, with the incident id it opens. */
+  riskEvents?: RiskAuditEvent[];
+  /** v2: new maintenance lines and the cursor after them. */
+  maintenance?: MaintenanceEvent[];
+  maintenanceCursor?: TailCursor;
+  /** v2: `incident_resolved` lines anywhere in the run file for this read's candidates and `checkResolved`. */
+  resolvedFound?: ResolvedLine[];
 }
 
 export const triageInputSchema = z.object({
@@ -200,9 +217,35 @@ export function createIncidentActivities(deps: TargetActivityDeps) {
     async watchCycle(input: WatchCycleInput): Promise<WatchCycleResult> {
       const i = parseInput(watchCycleInputSchema, input, 'watchCycle input');
       const t = await resolveTarget(deps, i.target);
-      const r = await foldRunArtifacts(targetRunDir(t, i.runId), i.cursors ?? {}, i.state ?? initialSloState(), { auditLogsDir: t.auditLogsDir, maxEvents: i.maxEvents });
+      const dir = targetRunDir(t, i.runId);
+      const r = await withHeartbeat(() => foldRunArtifacts(dir, i.cursors ?? {}, i.state ?? initialSloState(), { auditLogsDir: t.auditLogsDir, maxEvents: i.maxEvents }));
       const evaluation = evaluateSlos(r.state, resolveThresholds(i.thresholds ?? {}), { window: 'latest', now: i.now });
+      // Maintenance windows are read after the incident file: a drill writes its window's open line
+      // before it causes anything, so every incident line read here already has its window visible.
+      const m = await readNew(path.join(dir, MAINTENANCE_EVENTS_FILE), i.maintenanceCursor, maintenanceEventSchema, { maxRecords: i.maxEvents });
+      const riskEvents: RiskAuditEvent[] = r.auditEvents
+        .filter((a) => a.event_type === 'risk_warning' || a.event_type === 'risk_limit_breach')
+        .map((a) => {
+          const linked = incidentIdSchema.safeParse(a.incident_id);
+          const id = linked.success ? linked.data : `audit-${a.event_type}-${createHash('sha256').update(JSON.stringify([a.file, a.ts, a.event_type, a.detail ?? ''])).digest('hex').slice(0, 16)}`;
+          return { incidentId: id, linked: linked.success, ts: a.ts, eventType: a.event_type, ...(a.run_id ? { runId: a.run_id } : {}), ...(a.detail ? { detail: a.detail.slice(0, 300) } : {}) };
+        });
+      // What the run file says is resolved decides before anything opens (whatever Temporal remembers).
+      const candidates = new Set([...(i.checkResolved ?? []), ...riskEvents.map((e) => e.incidentId), ...r.incidentEvents.filter((e) => e.event_type === 'incident_open').map((e) => e.incident_id)]);
+      const resolvedFound: ResolvedLine[] = [];
+      if (candidates.size) {
+        const all = await readJsonl(path.join(dir, INCIDENT_EVENTS_FILE), incidentEventSchema).catch(() => ({ records: [] as IncidentEvent[] }));
+        for (const e of all.records) {
+          if (e.event_type !== 'incident_resolved' || !candidates.has(e.incident_id)) continue;
+          candidates.delete(e.incident_id);
+          resolvedFound.push({ incidentId: e.incident_id, ts: e.ts, ...(e.resolution ? { resolution: e.resolution } : {}), ...(typeof e.source === 'string' ? { source: e.source } : {}) });
+        }
+      }
       return {
+        riskEvents,
+        maintenance: m.records,
+        maintenanceCursor: m.cursor,
+        resolvedFound,
         state: r.state,
         cursors: r.cursors,
         incidentEvents: r.incidentEvents,

@@ -19,7 +19,7 @@ export const incidentInputSchema = z.object({
   /** `incident_class` the target wrote (any runbook spelling); used when no evidence decides. */
   hint: z.string().max(100).optional(),
   /** Who opened it: the target's incident log, the watcher's own evaluation, or an operator. */
-  source: z.enum(['target', 'watcher', 'operator']).default('operator'),
+  source: z.enum(['target', 'watcher', 'audit', 'operator']).default('operator'),
   cycleSeconds: z.number().positive().max(3600).default(30),
   maxWaitSeconds: z.number().positive().max(7 * 86400).default(1800),
   ackSlaSeconds: z.number().int().positive().max(7 * 86400).optional(),

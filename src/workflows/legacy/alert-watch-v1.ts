@@ -1,6 +1,7 @@
 /**
  * LEGACY (v1), kept as it was so histories recorded before the v2 patch (see `../alert-watch.ts`) replay
- * unchanged and runs started by the old code finish on it. New runs take v2. Do not change.
+ * unchanged and runs started by the old code finish on it. New runs take v2. Do not change (the one
+ * exception: the stop signal drops a bad payload instead of throwing, which changes no command).
  *
  * Runbook "Alert Sources": one watcher per run. Each cycle one activity reads only what the run's
  * artifacts and `audit_logs/` gained since the cursors kept here, folds the SLO state and evaluates
@@ -83,7 +84,14 @@ export async function alertWatchWorkflowV1(input: AlertWatchInput): Promise<Aler
   };
 
   setHandler(alertWatchStatusQuery, status, { description: 'Cycle count, lines read per file, data quality errors (corrupt lines), recorded breaches, incidents opened, continue-as-new count.' });
-  setHandler(stopWatchSignal, (req) => requestStop(req), { description: 'Stop watching after the current cycle: { "reason": "...", "by": "..." } (both optional).' });
+  // The one change to v1: a bad payload is dropped (it used to throw and wedge the watcher; no command changes).
+  setHandler(stopWatchSignal, (req) => {
+    if (!stopWatchSchema.safeParse(req ?? {}).success) {
+      log.warn('stop signal dropped: invalid payload');
+      return;
+    }
+    requestStop(req);
+  }, { description: 'Stop watching after the current cycle: { "reason": "...", "by": "..." } (both optional).' });
   setHandler(stopWatchUpdate, (req) => {
     requestStop(req);
     return status();
