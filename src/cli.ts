@@ -18,6 +18,7 @@ import { sandboxClearCommand, sandboxInjectCommand, sandboxStartCommand, sandbox
 import { toolsEnsure, toolsWhere } from './commands/tools';
 import { triageCommand } from './commands/triage';
 import { watchStart, watchStop } from './commands/watch';
+import { describeHaltResult, describeHaltStatus, haltHold, haltRelease, haltStatus } from './commands/halt';
 import { TemporalTimeoutError } from './client/connection';
 import { CONFIG_VARIABLES, ConfigError, loadConfig, type Config } from './config';
 import { renderVerdictTable } from './domain/promotion';
@@ -196,10 +197,17 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
     .description('Start the run\'s watcher (idempotent: one per run)')
     .requiredOption('--run-id <run_id>', 'run id')
     .option('--target <name>', 'target in the targets file (default: the one with this run id, else the only one)')
-    .option('--interval <seconds>', 'seconds between cycles (default 30)', (v) => Number(v))
-    .addHelpText('after', examples('drill watch start --run-id paper-2026-11-25', 'drill watch start --run-id paper-2026-11-25 --target paper-sandbox --interval 10'))
-    .action(async (o: { runId: string; target?: string; interval?: number }) => {
-      const r = await watchStart({ runId: o.runId, target: o.target, intervalSeconds: o.interval }, { config: cfg() });
+    .option('--interval <seconds>', 'seconds between watcher cycles (default 30, at least 1)', (v) => Number(v))
+    .option('--incident-cycle <seconds>', 'seconds between recovery probes of each incident it opens (default 30, at least 1)', (v) => Number(v))
+    .option('--max-wait <seconds>', 'recovery wait before an incident escalates (default 1800)', (v) => Number(v))
+    .option('--ack-sla <seconds>', 'acknowledgment SLA of each incident (default 900)', (v) => Number(v))
+    .option('--evidence-window <seconds>', 'breaches older than this before an incident opened do not decide its class (default 900)', (v) => Number(v))
+    .addHelpText('after', examples('drill watch start --run-id paper-2026-11-25', 'drill watch start --run-id paper-2026-11-25 --target paper-sandbox --interval 10 --incident-cycle 5 --max-wait 900 --ack-sla 600'))
+    .action(async (o: { runId: string; target?: string; interval?: number; incidentCycle?: number; maxWait?: number; ackSla?: number; evidenceWindow?: number }) => {
+      const r = await watchStart(
+        { runId: o.runId, target: o.target, intervalSeconds: o.interval, incident: { cycleSeconds: o.incidentCycle, maxWaitSeconds: o.maxWait, ackSlaSeconds: o.ackSla, evidenceWindowSeconds: o.evidenceWindow } },
+        { config: cfg() },
+      );
       output.out(`watching run ${o.runId} (target ${r.target}): workflow ${r.workflowId}`);
     });
   watch
@@ -212,6 +220,44 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
     .action(async (o: { runId: string; reason?: string; by?: string }) => {
       const r = await watchStop(o, { config: cfg() });
       output.out(`stop sent to ${r.workflowId}`);
+    });
+
+  const halt = program.command('halt').description('Halts with owners: who holds a target\'s entries halted (incidents, drills, operators); entries resume only when no holder is left');
+  halt
+    .command('status')
+    .description('The holders of a target\'s halt and the kill switch as last seen (exit 1 when the target has no registry yet)')
+    .requiredOption('--target <name>', 'target in the targets file')
+    .option('--json', 'print JSON')
+    .addHelpText('after', examples('drill halt status --target paper-1', 'drill halt status --target paper-1 --json'))
+    .action(async (o: { target: string; json?: boolean }) => {
+      const s = await haltStatus(o, { config: cfg() });
+      output.out(o.json ? JSON.stringify(s, null, 2) : describeHaltStatus(s));
+    });
+  halt
+    .command('hold')
+    .description('Hold entries halted as an operator (holder operator:<id>); answers once the kill switch is halted')
+    .requiredOption('--target <name>', 'target in the targets file')
+    .requiredOption('--by <identity>', 'who holds')
+    .requiredOption('--reason <text>', 'why (shown in the kill switch\'s halt reason)')
+    .option('--id <id>', 'holder id (default: --by), e.g. a ticket')
+    .option('--json', 'print JSON')
+    .addHelpText('after', examples('drill halt hold --target paper-1 --by alice --reason "broker maintenance window"', 'drill halt hold --target paper-1 --by alice --id CHG-1234 --reason "venue migration"'))
+    .action(async (o: { target: string; by: string; reason: string; id?: string; json?: boolean }) => {
+      const r = await haltHold(o, { config: cfg() });
+      output.out(o.json ? JSON.stringify(r, null, 2) : describeHaltResult(r));
+    });
+  halt
+    .command('release')
+    .description('Release a hold (default your own, operator:<by>); entries resume only if no other holder is left')
+    .requiredOption('--target <name>', 'target in the targets file')
+    .requiredOption('--by <identity>', 'who releases')
+    .requiredOption('--reason <text>', 'why')
+    .option('--holder <kind:id>', 'another holder (e.g. a stuck incident: incident:<run>/<incident>), as `drill halt status` lists it')
+    .option('--json', 'print JSON')
+    .addHelpText('after', examples('drill halt release --target paper-1 --by alice --reason "maintenance done"', 'drill halt release --target paper-1 --by alice --holder incident:paper-1/inc-7 --reason "incident workflow terminated by mistake"'))
+    .action(async (o: { target: string; by: string; reason: string; holder?: string; json?: boolean }) => {
+      const r = await haltRelease(o, { config: cfg() });
+      output.out(o.json ? JSON.stringify(r, null, 2) : describeHaltResult(r));
     });
 
   const timer = program.command('ack-timer').description('Start or inspect an incident\'s acknowledgment timer (incidentAckWorkflow)');

@@ -119,7 +119,7 @@ test("another target's window attributes nothing; a window never closed expires 
 });
 
 test('no self-opened incident while a window is open; self-opened ids are unique per breach episode start', () => {
-  const breach = { id: 'data_quality_errors', label: 'dq', value: 2, threshold: 0, comparator: '=', ok: false, severity: 'critical', unit: 'count', evidence: '' } as const;
+  const breach = { id: 'data_quality_errors', label: 'dq', value: 2, threshold: 0, comparator: '<=', ok: false, severity: 'critical', unit: 'count', evidence: '' } as const;
   const during = run([
     { maintenance: [win('d-3', 0)], evaluation: { breaches: [breach] } },
     { evaluation: { breaches: [breach] } },
