@@ -124,6 +124,14 @@ export const resolvedInputSchema = z.object({
 });
 export type ResolvedInput = z.input<typeof resolvedInputSchema>;
 
+/**
+ * The incident id of a risk audit event that links none: stable (the same line always gives the same
+ * id, so a resolved one stays resolved for a fresh watcher), from its file name, time, type and detail.
+ */
+export function auditIncidentId(file: string, e: { ts: string; event_type: string; detail?: string }): string {
+  return `audit-${e.event_type}-${createHash('sha256').update(JSON.stringify([file, e.ts, e.event_type, e.detail ?? ''])).digest('hex').slice(0, 16)}`;
+}
+
 export function targetRunDir(t: TargetConfig, runId: string): string {
   try {
     return runDir(t.artifactsRoot, runId);
@@ -227,7 +235,7 @@ export function createIncidentActivities(deps: TargetActivityDeps) {
         .filter((a) => a.event_type === 'risk_warning' || a.event_type === 'risk_limit_breach')
         .map((a) => {
           const linked = incidentIdSchema.safeParse(a.incident_id);
-          const id = linked.success ? linked.data : `audit-${a.event_type}-${createHash('sha256').update(JSON.stringify([a.file, a.ts, a.event_type, a.detail ?? ''])).digest('hex').slice(0, 16)}`;
+          const id = linked.success ? linked.data : auditIncidentId(a.file, a);
           return { incidentId: id, linked: linked.success, ts: a.ts, eventType: a.event_type, ...(a.run_id ? { runId: a.run_id } : {}), ...(a.detail ? { detail: a.detail.slice(0, 300) } : {}) };
         });
       // What the run file says is resolved decides before anything opens (whatever Temporal remembers).

@@ -47,6 +47,8 @@ export interface WatchCarried {
   maintenanceCursor?: Record<string, unknown>;
   /** When this watcher first started (audit events without a run id count from a little before). */
   startedAt?: string;
+  /** Candidates skipped because the run file says they are resolved. */
+  resolvedSkipped?: number;
 }
 
 export interface AttributedIncident {

@@ -78,7 +78,6 @@ async function alertWatchV2(input: AlertWatchInput): Promise<AlertWatchResult> {
   let state: AlertWatchStatus['state'] = 'watching';
   let lastCycleAt: string | null = null;
   let lastEvaluation: AlertWatchStatus['lastEvaluation'] = [];
-  let resolvedSkipped = 0;
   let checkNext: string[] = [];
 
   const status = (): AlertWatchStatus => ({
@@ -95,7 +94,7 @@ async function alertWatchV2(input: AlertWatchInput): Promise<AlertWatchResult> {
     ...(stop?.reason ? { stopReason: stop.reason } : {}),
     windows: c.windows ?? {},
     attributed: c.attributed ?? {},
-    resolvedSkipped,
+    resolvedSkipped: c.resolvedSkipped ?? 0,
   });
   const requestStop = (r: { by?: string; reason?: string }) => {
     stop ??= { by: r.by ?? null, reason: r.reason ?? null };
@@ -216,7 +215,7 @@ async function alertWatchV2(input: AlertWatchInput): Promise<AlertWatchResult> {
     });
     Object.assign(c, { breachStreaks: d.breachStreaks, selfOpened: d.selfOpened, breaching: d.breaching, resolved: d.resolved, windows: d.windows, attributed: d.attributed });
     checkNext = d.checkNext;
-    resolvedSkipped += d.skipped.filter((x) => x.why === 'resolved').length;
+    c.resolvedSkipped = (c.resolvedSkipped ?? 0) + d.skipped.filter((x) => x.why === 'resolved').length;
     for (const b of d.breaches) record(b);
     if (p.openIncidents) for (const o of d.open) await open(o);
     for (const x of d.externalResolutions) {
