@@ -77,7 +77,13 @@ const num = (v: unknown): number | undefined => (typeof v === 'number' && Number
 /** Why `b` is over (a later snapshot or the live probe shows the SLO passing), or null when it may still hold. */
 export function recoveredSince(
   b: SloBreachEvent,
-  now: { snapshot?: SloSnapshotEvent | null; dataQualityLatest?: DataQualityEvent | null; brokerHealthy?: boolean | null },
+  now: {
+    snapshot?: SloSnapshotEvent | null;
+    dataQualityLatest?: DataQualityEvent | null;
+    brokerHealthy?: boolean | null;
+    latestOrder?: Pick<OrderReconciliationEvent, 'ts' | 'cycle' | 'status'> | null;
+    latestPosition?: Pick<PositionReconciliationEvent, 'ts' | 'cycle' | 'status'> | null;
+  },
 ): string | null {
   const after = (ts: string | undefined) => ts !== undefined && Date.parse(ts) > Date.parse(b.ts);
   const snap = now.snapshot && after(now.snapshot.ts) ? now.snapshot : null;
@@ -86,6 +92,13 @@ export function recoveredSince(
   if (/mismatch/i.test(b.slo) && snap && snap.consecutive_mismatch_runs < b.threshold) return `consecutive mismatch runs back to ${snap.consecutive_mismatch_runs} at ${snap.ts}`;
   if (/pass_rate/i.test(b.slo) && snap && (num(snap.reconciliation_pass_rate) ?? -1) >= b.threshold) return `reconciliation pass rate back to ${String(snap.reconciliation_pass_rate)} % at ${snap.ts}`;
   if (/operational_error_rate/i.test(b.slo) && snap && (num(snap.operational_error_rate) ?? Infinity) <= b.threshold) return `operational error rate back to ${String(snap.operational_error_rate)} % at ${snap.ts}`;
+  // Reconciliation measures lag (a pass rate over a window): the latest cycles themselves say whether the drift is over.
+  if (cls === 'reconciliation') {
+    const o = now.latestOrder && after(now.latestOrder.ts) ? now.latestOrder : null;
+    const p = now.latestPosition && after(now.latestPosition.ts) ? now.latestPosition : null;
+    if (o?.status === 'ok' && (!now.latestPosition || p?.status === 'ok')) return `latest reconciliation cycle ${o.cycle} at ${o.ts} is clean`;
+    return null;
+  }
   if (/stale/i.test(b.slo)) {
     if (dq && dq.stale_warnings === 0) return `quality cycle ${dq.cycle} at ${dq.ts} has no stale warning`;
     if (snap && num(snap.data_stale_warnings) === 0) return `no stale warning at ${snap.ts}`;
@@ -107,7 +120,7 @@ export function recoveredSince(
  */
 export function weighBreaches(
   breaches: readonly SloBreachEvent[],
-  o: { reference: string; gatheredAt: string; windowSeconds: number; snapshot?: SloSnapshotEvent | null; dataQualityLatest?: DataQualityEvent | null; brokerHealthy?: boolean | null },
+  o: { reference: string; gatheredAt: string; windowSeconds: number } & Parameters<typeof recoveredSince>[1],
 ): WeighedBreaches {
   const ref = Date.parse(o.reference);
   const since = ref - o.windowSeconds * 1000;
@@ -140,7 +153,7 @@ export function buildTriageReport(e: TriageEvidence): TriageReport {
   const dqLatest = e.dataQualityLatest.ok ? e.dataQualityLatest.value : null;
   const brokerHealthy = e.broker.ok ? e.broker.apiOk && e.broker.websocketOk : null;
   const pool = [...(e.recentBreaches ?? (e.lastSloBreach ? [e.lastSloBreach] : [])), ...(e.ownBreach ? [e.ownBreach] : [])];
-  const weighed = weighBreaches(pool, { reference, gatheredAt: e.gatheredAt, windowSeconds, snapshot: e.latestSnapshot ?? null, dataQualityLatest: dqLatest, brokerHealthy });
+  const weighed = weighBreaches(pool, { reference, gatheredAt: e.gatheredAt, windowSeconds, snapshot: e.latestSnapshot ?? null, dataQualityLatest: dqLatest, brokerHealthy, latestOrder: lastOrder, latestPosition: lastPos });
   const own = e.incidentId ? weighed.current.find((b) => b.incident_id === e.incidentId) : undefined;
   const since = Date.parse(reference) - windowSeconds * 1000;
   const audit = e.auditEvents.filter((a) => !a.ts || Date.parse(a.ts) >= since);

@@ -176,7 +176,7 @@ test("a drill's maintenance window: incidents inside attributed; resolved by the
   append(maint, { ts: now(), event_type: 'maintenance_window_close', window_id: 'd-7', kind: 'drill', target: x.name, attributed_incidents: ['inc-chaos-1', 'inc-chaos-2'] });
   const after = await waitFor('the unresolved one opened', async () => {
     const s = await handle.query(alertWatchStatusQuery);
-    return s.attributed?.['inc-chaos-2']?.state === 'opened' ? s : undefined;
+    return s.attributed?.['inc-chaos-2']?.state === 'opened' && s.incidents['inc-chaos-2'] ? s : undefined;
   }, { timeoutMs: 20000 });
   expect(after.attributed?.['inc-chaos-1']?.state).toBe('resolved');
   expect(Object.keys(after.incidents)).toEqual(['inc-chaos-2']);

@@ -77,3 +77,16 @@ test('weighBreaches keeps the window boundary and drops duplicates', () => {
   expect(w.current.map((b) => b.slo)).toEqual(['x_unknown']);
   expect(w.ignored.map((b) => b.slo)).toEqual(['y_unknown']);
 });
+
+test('a lagging pass-rate breach is over once the latest reconciliation cycles are clean', () => {
+  const rate = breach('reconciliation_pass_rate', -60, { severity: 'warning', threshold: 99.5, value: 97 });
+  const dq = { ok: true as const, value: { ts: at(-8), cycle: 3, symbols_checked: 3, errors: 2, stale_warnings: 0, issues: [] } as never };
+  const order = [{ ts: at(-3), cycle: 50, status: 'ok', orders_checked: 3, mismatched_order_ids: [] } as never];
+  const position = [{ ts: at(-3), cycle: 50, status: 'ok', positions_checked: 3, mismatched_symbols: [] } as never];
+  const r = buildTriageReport(evidence({ recentBreaches: [rate], latestSnapshot: snapshot(-2, { reconciliation_pass_rate: 97 }), orderReconciliation: order, positionReconciliation: position, dataQualityLatest: dq }));
+  expect(r.classification.class).toBe('data_quality');
+  expect(r.breaches.ignored[0]!.why).toMatch(/latest reconciliation cycle 50 .* is clean/);
+  // Still drifting: the rate breach counts.
+  const drifting = buildTriageReport(evidence({ recentBreaches: [rate], orderReconciliation: [{ ts: at(-3), cycle: 50, status: 'mismatch', orders_checked: 3, mismatched_order_ids: ['o'] } as never], dataQualityLatest: dq }));
+  expect(drifting.classification.class).toBe('reconciliation');
+});
