@@ -375,10 +375,13 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
         { experiment: o.experiment, runId: o.runId, strict: o.strict, target: o.target, drillMaxAgeDays: o.drillMaxAge, timeoutSeconds: o.timeout, out: o.out },
         { config: cfg(), output },
       );
-      if (o.json) output.out(JSON.stringify(r.result.verdict, null, 2));
-      else {
+      if (o.json) {
+        output.out(JSON.stringify(r.result.verdict, null, 2));
+        output.err(`evidence bundle: ${r.result.bundle.dir}\nmanifest sha256: ${r.result.bundle.manifestSha256}`);
+      } else {
         output.out(renderVerdictTable(r.result.verdict));
-        output.out(`evidence bundle: ${r.result.bundle.dir} (manifest sha256 ${r.result.bundle.manifestSha256})`);
+        output.out(`evidence bundle: ${r.result.bundle.dir}`);
+        output.out(`manifest sha256: ${r.result.bundle.manifestSha256}  (pin it: drill verify-bundle ${r.result.bundle.dir} --expect-hash ${r.result.bundle.manifestSha256})`);
         output.out(`workflow: ${r.workflowId} (run ${r.workflowRunId})`);
       }
       setExit(r.exitCode);
@@ -386,11 +389,18 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
 
   program
     .command('verify-bundle')
-    .description('Check an evidence bundle against its manifest.json (SHA-256 of every file): exit 0 verified, 1 a file changed, missing or extra, 2 not a bundle')
+    .description('Check an evidence bundle against its manifest.json (SHA-256 of every file, the subject included) and, with --expect-hash, the manifest against the hash drill promote printed: exit 0 verified, 1 a file changed, missing or extra, a re-labelled subject or not the pinned bundle, 2 not a bundle')
     .argument('<dir>', 'bundle folder, e.g. results/promotions/<experiment>/<run_id>')
-    .addHelpText('after', examples('drill verify-bundle results/promotions/momentum-v3/paper-2026-11-25'))
-    .action(async (dir: string) => {
-      const r = await verifyBundleCommand(dir);
+    .option('--expect-hash <sha256>', 'the manifest\'s SHA-256 as drill promote printed it (step summary): proves this is the bundle the gate wrote')
+    .option('--json', 'print the verification as JSON')
+    .addHelpText('after', examples('drill verify-bundle results/promotions/momentum-v3/paper-2026-11-25', 'drill verify-bundle results/promotions/momentum-v3/paper-2026-11-25 --expect-hash 3f2a…(64 hex)'))
+    .action(async (dir: string, o: { expectHash?: string; json?: boolean }) => {
+      const r = await verifyBundleCommand(dir, { expectHash: o.expectHash });
+      if (o.json) {
+        output.out(JSON.stringify(r.verification, null, 2));
+        setExit(r.exitCode);
+        return;
+      }
       output.out(describeVerification(r.verification));
       setExit(r.exitCode);
     });

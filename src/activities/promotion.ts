@@ -224,7 +224,10 @@ export function createPromotionActivities(deps: PromotionActivityDeps) {
         }
         entries.push({ path: `drill/${DRILL_REPORT_FILE}`, copyFrom: from });
       }
-      const written = await writeBundleAtomically(finalDir, entries, verdict.data.evaluatedAt, { experimentId, runId, result: verdict.data.result }, (p) => heartbeat({ writing: p }));
+      // What the bundle is evidence of, hashed with it (subject.json): a verdict cannot be re-labelled.
+      const v = verdict.data;
+      const subject = { experimentId, runId, result: v.result, strict: String(v.strict), evaluatedAt: v.evaluatedAt, ...(v.target ? { target: v.target } : {}), ...(v.workflow ? { workflowId: v.workflow.workflowId, workflowRunId: v.workflow.runId } : {}) };
+      const written = await writeBundleAtomically(finalDir, entries, v.evaluatedAt, subject, (p) => heartbeat({ writing: p }));
       return { dir: written.dir, files: written.files, manifestSha256: written.manifestSha256, markdown };
     },
   };
