@@ -134,7 +134,7 @@ export const haltRegistryInputSchema = z.object({
   /** How often the watch reads the gateway's stats: a manual release is halted again within about this. */
   pollMs: z.number().int().min(250).max(10_000).default(1000),
   /** Continue-as-new after this many operations and watches (or earlier when the server suggests it). */
-  opsPerRun: z.number().int().min(5).max(5000).default(200),
+  opsPerRun: z.number().int().min(5).max(5000).default(100),
   carried: z.unknown().optional(),
 });
 export type HaltRegistryInput = z.input<typeof haltRegistryInputSchema>;

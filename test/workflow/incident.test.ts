@@ -80,6 +80,7 @@ test('escalated for 3 days: entries held (a manual release halted again), update
     const lengths = await runChain(env.client, workflowIds.haltRegistry(target), await firstRunOf(workflowIds.haltRegistry(target)));
     expect(lengths.length).toBeGreaterThanOrEqual(2);
     expect(Math.max(...lengths)).toBeLessThan(3000);
+    console.log(`3-day escalated incident: incident history ${(await handle.describe()).historyLength} events; halt registry runs ${lengths.join(', ')} events`);
     await registry.terminate('test done').catch(() => undefined);
   });
 });

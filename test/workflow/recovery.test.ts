@@ -87,6 +87,7 @@ test('a 7-day wait: continue-as-new keeps every run far below 10,000 events; sta
   const lengths = await runChain(env.client, workflowId, firstRunId);
   expect(lengths.length).toBeGreaterThanOrEqual(7);
   expect(Math.max(...lengths)).toBeLessThan(1000);
+  console.log(`7-day recovery wait (1-hour batches, 24 a run): runs of ${lengths.join(', ')} events`);
 });
 
 test('defaults (30 s cycles, 5-minute batches, 100 batches a run) over a day: bounded runs', async () => {
@@ -101,6 +102,7 @@ test('defaults (30 s cycles, 5-minute batches, 100 batches a run) over a day: bo
   const lengths = await runChain(env.client, workflowId, firstRunId);
   expect(lengths.length).toBeGreaterThanOrEqual(3);
   expect(Math.max(...lengths)).toBeLessThan(1500);
+  console.log(`1-day recovery wait at the defaults: runs of ${lengths.join(', ')} events`);
   // 2880 cycles of 30 s in 288 five-minute batches.
   expect(sim.calls.cycles).toBeGreaterThanOrEqual(2870);
   expect(sim.calls.batches).toBeLessThanOrEqual(300);
