@@ -21,6 +21,7 @@ import { sandboxClearCommand, sandboxInjectCommand, sandboxStartCommand, sandbox
 import { toolsEnsure, toolsWhere } from './commands/tools';
 import { triageCommand } from './commands/triage';
 import { watchStart, watchStop } from './commands/watch';
+import { describeHaltResult, describeHaltStatus, haltHold, haltRelease, haltStatus } from './commands/halt';
 import { TemporalTimeoutError } from './client/connection';
 import { CONFIG_VARIABLES, ConfigError, loadConfig, type Config } from './config';
 import { renderVerdictTable } from './domain/promotion';
@@ -257,10 +258,17 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
     .description('Start the run\'s watcher (idempotent: one per run)')
     .requiredOption('--run-id <run_id>', 'run id')
     .option('--target <name>', 'target in the targets file (default: the one with this run id, else the only one)')
-    .option('--interval <seconds>', 'seconds between cycles (default 30)', numberArg)
-    .addHelpText('after', examples('drill watch start --run-id paper-2026-11-25', 'drill watch start --run-id paper-2026-11-25 --target paper-sandbox --interval 10'))
-    .action(async (o: { runId: string; target?: string; interval?: number }) => {
-      const r = await watchStart({ runId: o.runId, target: o.target, intervalSeconds: o.interval }, { config: cfg() });
+    .option('--interval <seconds>', 'seconds between watcher cycles (default 30, at least 1)', numberArg)
+    .option('--incident-cycle <seconds>', 'seconds between recovery probes of each incident it opens (default 30, at least 1)', numberArg)
+    .option('--max-wait <seconds>', 'recovery wait before an incident escalates (default 1800)', numberArg)
+    .option('--ack-sla <seconds>', 'acknowledgment SLA of each incident (default 900)', numberArg)
+    .option('--evidence-window <seconds>', 'breaches older than this before an incident opened do not decide its class (default 900)', numberArg)
+    .addHelpText('after', examples('drill watch start --run-id paper-2026-11-25', 'drill watch start --run-id paper-2026-11-25 --target paper-sandbox --interval 10 --incident-cycle 5 --max-wait 900 --ack-sla 600'))
+    .action(async (o: { runId: string; target?: string; interval?: number; incidentCycle?: number; maxWait?: number; ackSla?: number; evidenceWindow?: number }) => {
+      const r = await watchStart(
+        { runId: o.runId, target: o.target, intervalSeconds: o.interval, incident: { cycleSeconds: o.incidentCycle, maxWaitSeconds: o.maxWait, ackSlaSeconds: o.ackSla, evidenceWindowSeconds: o.evidenceWindow } },
+        { config: cfg() },
+      );
       output.out(`watching run ${o.runId} (target ${r.target}): workflow ${r.workflowId}`);
     });
   watch
@@ -273,6 +281,44 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
     .action(async (o: { runId: string; reason?: string; by?: string }) => {
       const r = await watchStop(o, { config: cfg() });
       output.out(`stop sent to ${r.workflowId}`);
+    });
+
+  const halt = program.command('halt').description('Halts with owners: who holds a target\'s entries halted (incidents, drills, operators); entries resume only when no holder is left');
+  halt
+    .command('status')
+    .description('The holders of a target\'s halt and the kill switch as last seen (exit 1 when the target has no registry yet)')
+    .requiredOption('--target <name>', 'target in the targets file')
+    .option('--json', 'print JSON')
+    .addHelpText('after', examples('drill halt status --target paper-1', 'drill halt status --target paper-1 --json'))
+    .action(async (o: { target: string; json?: boolean }) => {
+      const s = await haltStatus(o, { config: cfg() });
+      output.out(o.json ? JSON.stringify(s, null, 2) : describeHaltStatus(s));
+    });
+  halt
+    .command('hold')
+    .description('Hold entries halted as an operator (holder operator:<id>); answers once the kill switch is halted')
+    .requiredOption('--target <name>', 'target in the targets file')
+    .requiredOption('--by <identity>', 'who holds')
+    .requiredOption('--reason <text>', 'why (shown in the kill switch\'s halt reason)')
+    .option('--id <id>', 'holder id (default: --by), e.g. a ticket')
+    .option('--json', 'print JSON')
+    .addHelpText('after', examples('drill halt hold --target paper-1 --by alice --reason "broker maintenance window"', 'drill halt hold --target paper-1 --by alice --id CHG-1234 --reason "venue migration"'))
+    .action(async (o: { target: string; by: string; reason: string; id?: string; json?: boolean }) => {
+      const r = await haltHold(o, { config: cfg() });
+      output.out(o.json ? JSON.stringify(r, null, 2) : describeHaltResult(r));
+    });
+  halt
+    .command('release')
+    .description('Release a hold (default your own, operator:<by>); entries resume only if no other holder is left')
+    .requiredOption('--target <name>', 'target in the targets file')
+    .requiredOption('--by <identity>', 'who releases')
+    .requiredOption('--reason <text>', 'why')
+    .option('--holder <kind:id>', 'another holder (e.g. a stuck incident: incident:<run>/<incident>), as `drill halt status` lists it')
+    .option('--json', 'print JSON')
+    .addHelpText('after', examples('drill halt release --target paper-1 --by alice --reason "maintenance done"', 'drill halt release --target paper-1 --by alice --holder incident:paper-1/inc-7 --reason "incident workflow terminated by mistake"'))
+    .action(async (o: { target: string; by: string; reason: string; holder?: string; json?: boolean }) => {
+      const r = await haltRelease(o, { config: cfg() });
+      output.out(o.json ? JSON.stringify(r, null, 2) : describeHaltResult(r));
     });
 
   const timer = program.command('ack-timer').description('Start, inspect or resolve an incident\'s acknowledgment timer (incidentAckWorkflow)');
@@ -414,10 +460,13 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
         { experiment: o.experiment, runId: o.runId, strict: o.strict, target: o.target, drillMaxAgeDays: o.drillMaxAge, timeoutSeconds: o.timeout, out: o.out },
         { config: cfg(), output },
       );
-      if (o.json) output.out(JSON.stringify(r.result.verdict, null, 2));
-      else {
+      if (o.json) {
+        output.out(JSON.stringify(r.result.verdict, null, 2));
+        output.err(`evidence bundle: ${r.result.bundle.dir}\nmanifest sha256: ${r.result.bundle.manifestSha256}`);
+      } else {
         output.out(renderVerdictTable(r.result.verdict));
-        output.out(`evidence bundle: ${r.result.bundle.dir} (manifest sha256 ${r.result.bundle.manifestSha256})`);
+        output.out(`evidence bundle: ${r.result.bundle.dir}`);
+        output.out(`manifest sha256: ${r.result.bundle.manifestSha256}  (pin it: drill verify-bundle ${r.result.bundle.dir} --expect-hash ${r.result.bundle.manifestSha256})`);
         output.out(`workflow: ${r.workflowId} (run ${r.workflowRunId})`);
       }
       setExit(r.exitCode);
@@ -425,11 +474,18 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
 
   program
     .command('verify-bundle')
-    .description('Check an evidence bundle against its manifest.json (SHA-256 of every file): exit 0 verified, 1 a file changed, missing or extra, 2 not a bundle')
+    .description('Check an evidence bundle against its manifest.json (SHA-256 of every file, the subject included) and, with --expect-hash, the manifest against the hash drill promote printed: exit 0 verified, 1 a file changed, missing or extra, a re-labelled subject or not the pinned bundle, 2 not a bundle')
     .argument('<dir>', 'bundle folder, e.g. results/promotions/<experiment>/<run_id>')
-    .addHelpText('after', examples('drill verify-bundle results/promotions/momentum-v3/paper-2026-11-25'))
-    .action(async (dir: string) => {
-      const r = await verifyBundleCommand(dir);
+    .option('--expect-hash <sha256>', 'the manifest\'s SHA-256 as drill promote printed it (step summary): proves this is the bundle the gate wrote')
+    .option('--json', 'print the verification as JSON')
+    .addHelpText('after', examples('drill verify-bundle results/promotions/momentum-v3/paper-2026-11-25', 'drill verify-bundle results/promotions/momentum-v3/paper-2026-11-25 --expect-hash 3f2a…(64 hex)'))
+    .action(async (dir: string, o: { expectHash?: string; json?: boolean }) => {
+      const r = await verifyBundleCommand(dir, { expectHash: o.expectHash });
+      if (o.json) {
+        output.out(JSON.stringify(r.verification, null, 2));
+        setExit(r.exitCode);
+        return;
+      }
       output.out(describeVerification(r.verification));
       setExit(r.exitCode);
     });

@@ -32,6 +32,8 @@ export const workflowIds = {
   /** Prefix of a target's scheduled drills (the schedule appends the scheduled time). */
   scheduledDrill: (target: string) => joinId('drill', target, 'weekly'),
   alertWatch: (runId: string) => joinId('alert-watch', runId),
+  /** One halt registry per target: who holds its entries halted. */
+  haltRegistry: (target: string) => joinId('halts', target),
   promotion: (experimentId: string, runId: string) => joinId('promotion', experimentId, runId),
 } as const;
 

@@ -71,6 +71,9 @@ export async function buildWorker(opts: BuildWorkerOptions): Promise<Worker> {
     ...deploymentOptions(config.deployment),
     // Give in-flight activities time to finish on SIGTERM (a deploy), then stop.
     shutdownGraceTime: '10 seconds',
+    // A worker killed without a goodbye keeps its workflows' tasks on its sticky queue until this
+    // passes: short, so another worker takes over in seconds (it replays the history; cheap).
+    stickyQueueScheduleToStartTimeout: '2 seconds',
   });
 }
 

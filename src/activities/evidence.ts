@@ -1,6 +1,9 @@
 /**
  * Evidence bundles on disk: written whole into a temp folder and renamed into place, with a
- * `manifest.json` holding the SHA-256 of every other file; and verified against that manifest.
+ * `manifest.json` holding the SHA-256 of every other file — the subject (`subject.json`: what the
+ * bundle is evidence of) included; and verified against that manifest and, when given, against a
+ * pinned SHA-256 of the manifest itself (printed by `drill promote`): a bundle whose verdict was
+ * flipped and whose manifest was re-hashed still verifies against itself, never against the pin.
  * Used by the promotion gate's activity and by `drill verify-bundle`.
  */
 import { createHash } from 'node:crypto';
@@ -9,7 +12,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
-import { buildManifest, checkManifest, MANIFEST_FILE, manifestSchema, type Manifest, type ManifestCheck, type ManifestEntry } from '../domain/manifest';
+import { buildManifest, checkManifest, MANIFEST_FILE, manifestSchema, SUBJECT_FILE, subjectText, type Manifest, type ManifestCheck, type ManifestEntry } from '../domain/manifest';
 
 /** One file of a bundle: literal content, or (a prefix of) a file copied in. */
 export type BundleEntry =
@@ -123,7 +126,9 @@ export async function writeBundleAtomically(
   await fsp.mkdir(tmp);
   try {
     const lines: ManifestEntry[] = [];
-    for (const e of entries) {
+    // The subject is a file like any other, so the manifest's hashes cover it.
+    const all: BundleEntry[] = Object.keys(subject).length ? [...entries, { path: SUBJECT_FILE, content: subjectText(subject) }] : [...entries];
+    for (const e of all) {
       onEntry(e.path);
       lines.push(await writeEntry(tmp, e));
     }
@@ -146,11 +151,25 @@ export async function writeBundleAtomically(
 }
 
 export type BundleVerification =
-  | ({ ok: boolean; dir: string; manifestSha256: string; subject: Record<string, string> } & ManifestCheck)
+  | ({
+      ok: boolean;
+      dir: string;
+      manifestSha256: string;
+      subject: Record<string, string>;
+      /** `subject.json` is listed in the manifest (bundles written before it was are not covered). */
+      subjectCovered: boolean;
+      /** The manifest's `subject` differs from the hashed `subject.json`. */
+      subjectMismatch: boolean;
+      /** The pinned manifest hash, when one was given, and whether it matches. */
+      pinned?: { expected: string; ok: boolean };
+    } & ManifestCheck)
   | { ok: false; dir: string; error: string };
 
-/** Checks every file of a bundle against its manifest: changed, missing and extra files. */
-export async function verifyBundle(dir: string): Promise<BundleVerification> {
+/**
+ * Checks every file of a bundle against its manifest (changed, missing and extra files), the
+ * manifest's subject against the hashed `subject.json`, and the manifest itself against a pinned hash.
+ */
+export async function verifyBundle(dir: string, opts: { expectHash?: string } = {}): Promise<BundleVerification> {
   const manifestPath = path.join(dir, MANIFEST_FILE);
   let text: string;
   try {
@@ -170,5 +189,14 @@ export async function verifyBundle(dir: string): Promise<BundleVerification> {
     return { ok: false, dir, error: `${manifestPath} is not a valid manifest: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(manifest)'}: ${i.message}`).join('; ')}` };
   }
   const check = checkManifest(parsed.data, await hashEntries(dir));
-  return { ...check, dir, manifestSha256: createHash('sha256').update(text).digest('hex'), subject: parsed.data.subject };
+  const manifestSha256 = createHash('sha256').update(text).digest('hex');
+  const subjectCovered = parsed.data.files.some((f) => f.path === SUBJECT_FILE);
+  let subjectMismatch = false;
+  if (subjectCovered) {
+    const onDisk = await fsp.readFile(path.join(dir, SUBJECT_FILE), 'utf8').catch(() => undefined);
+    subjectMismatch = onDisk === undefined || onDisk !== subjectText(parsed.data.subject);
+  }
+  const pinned = opts.expectHash ? { expected: opts.expectHash, ok: opts.expectHash === manifestSha256 } : undefined;
+  const ok = check.ok && !subjectMismatch && (pinned?.ok ?? true);
+  return { ...check, ok, dir, manifestSha256, subject: parsed.data.subject, subjectCovered, subjectMismatch, ...(pinned ? { pinned } : {}) };
 }

@@ -13,19 +13,26 @@ import { type DataQualityProbe } from '../domain/recovery';
 import { evaluateSlos, initialSloState, resolveThresholds, sloThresholdOverridesSchema, type SloCriterion, type SloState } from '../domain/slo';
 import { type TargetConfig } from '../domain/target';
 import { buildTriageReport, type TriageEvidence, type TriageReport } from '../domain/triage';
+import { createHash } from 'node:crypto';
+import { maintenanceEventSchema, MAINTENANCE_EVENTS_FILE, type MaintenanceEvent } from '../domain/maintenance-windows';
+import { type ResolvedLine, type RiskAuditEvent } from '../domain/watch';
 import { appendJsonlOnce, PathEscapeError, readJsonl, resolveInside, writeFileAtomic } from '../io/files';
 import { InvalidRunIdError, runDir } from '../io/run-artifacts';
 import {
   foldRunArtifacts,
   listAuditFiles,
   readLastRecords,
+  readNew,
   runArtifactCursorsSchema,
   snapshotRunArtifacts,
+  tailCursorSchema,
+  type TailCursor,
   type FileReadStats,
   type RunArtifactCursors,
 } from '../io/tail';
 import { createBrokerActivities } from './broker';
 import { createGatewayActivities } from './gateway';
+import { withHeartbeat } from './heartbeat';
 import { checkMarketData, type MarketDataCheck } from './market-data';
 import { parseInput, resolveTarget, type TargetActivityDeps } from './target-input';
 
@@ -40,6 +47,10 @@ export const watchCycleInputSchema = z.object({
   /** Workflow time, ISO: ages unacknowledged incidents. */
   now: z.string(),
   maxEvents: z.number().int().positive().max(5000).default(500),
+  /** v2: cursor of the run's `maintenance_events.jsonl`. */
+  maintenanceCursor: tailCursorSchema.optional(),
+  /** v2: incident ids to look up in the whole incident file (`incident_resolved`). */
+  checkResolved: z.array(incidentIdSchema).max(1000).optional(),
 });
 export type WatchCycleInput = z.input<typeof watchCycleInputSchema>;
 
@@ -55,6 +66,13 @@ export interface WatchCycleResult {
   more: boolean;
   breaches: SloCriterion[];
   criteria: Array<Pick<SloCriterion, 'id' | 'value' | 'ok' | 'severity'>>;
+  /** v2: every risk audit event of this read, with the incident id it opens. */
+  riskEvents?: RiskAuditEvent[];
+  /** v2: new maintenance lines and the cursor after them. */
+  maintenance?: MaintenanceEvent[];
+  maintenanceCursor?: TailCursor;
+  /** v2: `incident_resolved` lines anywhere in the run file for this read's candidates and `checkResolved`. */
+  resolvedFound?: ResolvedLine[];
 }
 
 export const triageInputSchema = z.object({
@@ -64,6 +82,10 @@ export const triageInputSchema = z.object({
   hint: z.string().max(100).optional(),
   /** Write the report atomically to `<run folder>/triage/<incidentId|adhoc>.json`. */
   write: z.boolean().default(true),
+  /** When the incident opened: the evidence window ends there (default: now). */
+  openedAt: z.iso.datetime({ offset: true }).optional(),
+  /** Breaches older than this before the incident opened do not decide the class. */
+  evidenceWindowSeconds: z.number().int().min(10).max(7 * 86400).optional(),
   lines: z.number().int().min(1).max(100).default(5),
 });
 export type TriageInput = z.input<typeof triageInputSchema>;
@@ -102,7 +124,15 @@ export const resolvedInputSchema = z.object({
 });
 export type ResolvedInput = z.input<typeof resolvedInputSchema>;
 
-function targetRunDir(t: TargetConfig, runId: string): string {
+/**
+ * The incident id of a risk audit event that links none: stable (the same line always gives the same
+ * id, so a resolved one stays resolved for a fresh watcher), from its file name, time, type and detail.
+ */
+export function auditIncidentId(file: string, e: { ts: string; event_type: string; detail?: string }): string {
+  return `audit-${e.event_type}-${createHash('sha256').update(JSON.stringify([file, e.ts, e.event_type, e.detail ?? ''])).digest('hex').slice(0, 16)}`;
+}
+
+export function targetRunDir(t: TargetConfig, runId: string): string {
   try {
     return runDir(t.artifactsRoot, runId);
   } catch (err) {
@@ -131,19 +161,31 @@ export async function gatherTriage(deps: TargetActivityDeps, raw: TriageInput): 
     readJsonl(path.join(dir, INCIDENT_EVENTS_FILE), incidentEventSchema).catch(() => ({ records: [] as IncidentEvent[], errors: [] })),
     recentAudit(t.auditLogsDir, 10),
   ]);
-  // The breach that opened this incident, when the target linked them; else the run's last breach.
-  const own = i.incidentId
-    ? (await readLastRecords(path.join(dir, ARTIFACT_FILES.opsSlo), opsSloEventSchema, { count: 1, maxBytes: 4 * 1024 * 1024, filter: (e) => e.event_type === 'slo_breach' && e.incident_id === i.incidentId })).records[0]
-    : undefined;
+  // The breach that opened this incident (when the target linked them), the run's latest breaches
+  // and latest snapshot: triage weighs them by age and by whether they recovered since.
+  const sloFile = path.join(dir, ARTIFACT_FILES.opsSlo);
+  const window = { maxBytes: 4 * 1024 * 1024 };
+  const [own, recent, latestSnap] = await Promise.all([
+    i.incidentId ? readLastRecords(sloFile, opsSloEventSchema, { ...window, count: 1, filter: (e) => e.event_type === 'slo_breach' && e.incident_id === i.incidentId }) : undefined,
+    readLastRecords(sloFile, opsSloEventSchema, { ...window, count: 20, filter: (e) => e.event_type === 'slo_breach' }),
+    readLastRecords(sloFile, opsSloEventSchema, { ...window, count: 1, filter: (e) => e.event_type === 'slo_snapshot' }),
+  ]);
+  const ownBreach = own?.records[0]?.event_type === 'slo_breach' ? own.records[0] : null;
   const opened = i.incidentId ? incidents.records.find((e) => e.event_type === 'incident_open' && e.incident_id === i.incidentId) : undefined;
   const hint = i.hint ?? (opened?.event_type === 'incident_open' ? opened.incident_class : undefined);
+  const snapshot = latestSnap.records[0]?.event_type === 'slo_snapshot' ? latestSnap.records[0] : null;
   const evidence: TriageEvidence = {
     runId: i.runId,
     target: i.target,
     ...(i.incidentId ? { incidentId: i.incidentId } : {}),
     gatheredAt: new Date().toISOString(),
     killSwitch: stats,
-    lastSloBreach: own?.event_type === 'slo_breach' ? own : snap.lastSloBreach,
+    lastSloBreach: snap.lastSloBreach,
+    recentBreaches: recent.records.filter((e) => e.event_type === 'slo_breach'),
+    ownBreach,
+    latestSnapshot: snapshot,
+    ...((i.openedAt ?? opened?.ts) ? { openedAt: i.openedAt ?? opened!.ts } : {}),
+    ...(i.evidenceWindowSeconds ? { evidenceWindowSeconds: i.evidenceWindowSeconds } : {}),
     incidents: summarizeIncidents(incidents.records),
     orderReconciliation: snap.orderReconciliation,
     positionReconciliation: snap.positionReconciliation,
@@ -183,9 +225,35 @@ export function createIncidentActivities(deps: TargetActivityDeps) {
     async watchCycle(input: WatchCycleInput): Promise<WatchCycleResult> {
       const i = parseInput(watchCycleInputSchema, input, 'watchCycle input');
       const t = await resolveTarget(deps, i.target);
-      const r = await foldRunArtifacts(targetRunDir(t, i.runId), i.cursors ?? {}, i.state ?? initialSloState(), { auditLogsDir: t.auditLogsDir, maxEvents: i.maxEvents });
+      const dir = targetRunDir(t, i.runId);
+      const r = await withHeartbeat(() => foldRunArtifacts(dir, i.cursors ?? {}, i.state ?? initialSloState(), { auditLogsDir: t.auditLogsDir, maxEvents: i.maxEvents }));
       const evaluation = evaluateSlos(r.state, resolveThresholds(i.thresholds ?? {}), { window: 'latest', now: i.now });
+      // Maintenance windows are read after the incident file: a drill writes its window's open line
+      // before it causes anything, so every incident line read here already has its window visible.
+      const m = await readNew(path.join(dir, MAINTENANCE_EVENTS_FILE), i.maintenanceCursor, maintenanceEventSchema, { maxRecords: i.maxEvents });
+      const riskEvents: RiskAuditEvent[] = r.auditEvents
+        .filter((a) => a.event_type === 'risk_warning' || a.event_type === 'risk_limit_breach')
+        .map((a) => {
+          const linked = incidentIdSchema.safeParse(a.incident_id);
+          const id = linked.success ? linked.data : auditIncidentId(a.file, a);
+          return { incidentId: id, linked: linked.success, ts: a.ts, eventType: a.event_type, ...(a.run_id ? { runId: a.run_id } : {}), ...(a.detail ? { detail: a.detail.slice(0, 300) } : {}) };
+        });
+      // What the run file says is resolved decides before anything opens (whatever Temporal remembers).
+      const candidates = new Set([...(i.checkResolved ?? []), ...riskEvents.map((e) => e.incidentId), ...r.incidentEvents.filter((e) => e.event_type === 'incident_open').map((e) => e.incident_id)]);
+      const resolvedFound: ResolvedLine[] = [];
+      if (candidates.size) {
+        const all = await readJsonl(path.join(dir, INCIDENT_EVENTS_FILE), incidentEventSchema).catch(() => ({ records: [] as IncidentEvent[] }));
+        for (const e of all.records) {
+          if (e.event_type !== 'incident_resolved' || !candidates.has(e.incident_id)) continue;
+          candidates.delete(e.incident_id);
+          resolvedFound.push({ incidentId: e.incident_id, ts: e.ts, ...(e.resolution ? { resolution: e.resolution } : {}), ...(typeof e.source === 'string' ? { source: e.source } : {}) });
+        }
+      }
       return {
+        riskEvents,
+        maintenance: m.records,
+        maintenanceCursor: m.cursor,
+        resolvedFound,
         state: r.state,
         cursors: r.cursors,
         incidentEvents: r.incidentEvents,
@@ -200,9 +268,9 @@ export function createIncidentActivities(deps: TargetActivityDeps) {
       };
     },
 
-    /** "First 5 Minutes": kill switch, latest artifacts, ack status, broker health → classified report, written atomically. */
+    /** "First 5 Minutes": kill switch, latest artifacts, ack status, broker health → classified report, written atomically. Heartbeats. */
     async triageIncident(input: TriageInput): Promise<{ report: TriageReport; path: string | null }> {
-      return gatherTriage(deps, input);
+      return withHeartbeat(() => gatherTriage(deps, input));
     },
 
     /**

@@ -12,10 +12,12 @@ import { createCalendarActivities } from './calendar';
 import { createChaosActivities } from './chaos';
 import { createDrillActivities } from './drill';
 import { createGatewayActivities } from './gateway';
+import { createHaltActivities } from './halts';
 import { createIncidentActivities } from './incidents';
 import { createPagingActivities } from './paging';
 import { createProcessControlActivities } from './process-control';
 import { createPromotionActivities } from './promotion';
+import { createRecoveryActivities } from './recovery';
 import { createReportActivities } from './reports';
 import { createRuntimeStateActivities } from './runtime-state';
 
@@ -49,10 +51,12 @@ function targetActivities(deps: ActivityDeps & { targets: TargetResolver }) {
   };
   return {
     ...createGatewayActivities(target),
+    ...createHaltActivities(target),
     ...createProcessControlActivities(target),
     ...createRuntimeStateActivities(target),
     ...createBrokerActivities(target),
     ...createIncidentActivities(target),
+    ...createRecoveryActivities(target),
     ...createDrillActivities(target),
     ...createChaosActivities(target),
     ...createCalendarActivities(target),

@@ -233,7 +233,10 @@ export function createPromotionActivities(deps: PromotionActivityDeps) {
       }
       // Anchor the audit log: its head as of now, covered by the manifest (see domain/audit.ts).
       entries.push({ path: BUNDLE_AUDIT_HEAD_FILE, content: `${JSON.stringify(await readAuditHead(deps.resultsDir), null, 2)}\n` });
-      const written = await writeBundleAtomically(finalDir, entries, verdict.data.evaluatedAt, { experimentId, runId, result: verdict.data.result }, (p) => heartbeat({ writing: p }));
+      // What the bundle is evidence of, hashed with it (subject.json): a verdict cannot be re-labelled.
+      const v = verdict.data;
+      const subject = { experimentId, runId, result: v.result, strict: String(v.strict), evaluatedAt: v.evaluatedAt, ...(v.target ? { target: v.target } : {}), ...(v.workflow ? { workflowId: v.workflow.workflowId, workflowRunId: v.workflow.runId } : {}) };
+      const written = await writeBundleAtomically(finalDir, entries, v.evaluatedAt, subject, (p) => heartbeat({ writing: p }));
       return { dir: written.dir, files: written.files, manifestSha256: written.manifestSha256, markdown };
     },
   };

@@ -8,13 +8,14 @@ import path from 'node:path';
 import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/client';
 import { TemporalFailure } from '@temporalio/common';
 import type { Config } from '../config';
-import { connectClient, type ConnectedClient } from '../client/connection';
-import { promotionGateInputSchema, type PromotionGateInput, type PromotionGateResult, type PromotionThresholdOverrides } from '../domain/promotion';
+import { connectClient, withTimeout, type ConnectedClient } from '../client/connection';
+import { promotionGateInputSchema, type PromotionGateInput, type PromotionGateResult, type PromotionGateStatus, type PromotionThresholdOverrides } from '../domain/promotion';
 import { DEFAULT_THRESHOLDS, SLO_ENV_VARIABLES, SloConfigError, thresholdsFromEnv, type SloThresholds } from '../domain/slo';
 import { verifyBundle, type BundleVerification } from '../activities/evidence';
 import { writeFileAtomic } from '../io/files';
 import { workflowIds } from '../shared';
 import { checkNumberFlag } from './flags';
+import { promotionGateStatusQuery } from '../workflows/definitions';
 import { CommandError, type Output } from './output';
 
 export interface PromoteOptions {
@@ -29,6 +30,8 @@ export interface PromoteOptions {
   timeoutSeconds?: number;
   /** Also write `{ verdict, bundle }` as JSON to this local file (CI artifact: the bundle itself lives where the worker writes). */
   out?: string;
+  /** How often to say it is still waiting (ms; default 10 s). */
+  progressEveryMs?: number;
 }
 
 export interface PromoteDeps {
@@ -158,6 +161,7 @@ async function promote(o: PromoteOptions, deps: PromoteDeps, env: Readonly<Recor
       timer = setTimeout(() => resolve('timeout'), timeoutMs);
     });
     let result: PromotionGateResult | 'timeout';
+    const progress = showProgress(conn, handle.workflowId, deps.config.taskQueue, timeoutMs, deps.output, o.progressEveryMs ?? 10_000);
     try {
       result = await Promise.race([handle.result() as Promise<PromotionGateResult>, timedOut]);
     } catch (err) {
@@ -165,13 +169,15 @@ async function promote(o: PromoteOptions, deps: PromoteDeps, env: Readonly<Recor
       throw err;
     } finally {
       clearTimeout(timer);
+      await progress.stop();
     }
     if (result === 'timeout') {
       // Leave nothing running that would block the next attempt.
       await handle.terminate(`drill promote: no verdict within ${timeoutMs / 1000} s`).catch(() => undefined);
       throw new CommandError(`no verdict from ${workflowId} within ${timeoutMs / 1000} s: is a worker polling task queue ${deps.config.taskQueue}?`);
     }
-    const written = summaryFile ? await appendStepSummary(summaryFile, result.markdown, deps.output) : false;
+    const pin = pinnedHashMarkdown(result);
+    const written = summaryFile ? await appendStepSummary(summaryFile, `${result.markdown.trimEnd()}\n\n${pin}\n`, deps.output) : false;
     if (o.out) await writeFileAtomic(path.resolve(o.out), `${JSON.stringify({ workflowId, verdict: result.verdict, bundle: result.bundle }, null, 2)}\n`);
     return {
       workflowId,
@@ -185,10 +191,62 @@ async function promote(o: PromoteOptions, deps: PromoteDeps, env: Readonly<Recor
   }
 }
 
-/** `drill verify-bundle <dir>`: 0 verified, 1 changed / missing / extra files, 2 not a bundle. */
-export async function verifyBundleCommand(dir: string): Promise<{ verification: BundleVerification; exitCode: 0 | 1 }> {
+/** The step summary's last lines: the hash that pins the bundle, and how to check it. */
+export function pinnedHashMarkdown(r: Pick<PromotionGateResult, 'bundle'>): string {
+  return `Evidence bundle manifest sha256: \`${r.bundle.manifestSha256}\`. Verify: \`drill verify-bundle ${r.bundle.dir} --expect-hash ${r.bundle.manifestSha256}\``;
+}
+
+/**
+ * Says what the gate is doing while `drill promote` waits (stderr, so `--json` stays clean): the
+ * phase as it changes and, every `everyMs`, that it is still waiting — or that no worker answers.
+ */
+function showProgress(conn: ConnectedClient, workflowId: string, taskQueue: string, timeoutMs: number, output: Output, everyMs: number): { stop(): Promise<void> } {
+  const t0 = Date.now();
+  let phase: PromotionGateStatus['phase'] | undefined;
+  let lastSaid = t0;
+  let stopped = false;
+  const secs = () => `${Math.round((Date.now() - t0) / 1000)} s`;
+  output.err(`promotion gate ${workflowId}: waiting for the verdict (up to ${Math.round(timeoutMs / 1000)} s)`);
+  const loop = (async () => {
+    while (!stopped) {
+      await new Promise((r) => setTimeout(r, Math.min(1000, everyMs)));
+      if (stopped) break;
+      let now: PromotionGateStatus['phase'] | 'no-worker';
+      try {
+        now = (await withTimeout(conn.connection, 1500, 'status', () => conn.client.workflow.getHandle(workflowId).query(promotionGateStatusQuery))).phase;
+      } catch {
+        now = 'no-worker';
+      }
+      if (stopped) break;
+      // No worker at all is worth saying early (5 s), then at the usual pace.
+      const due = now === 'no-worker' && phase === undefined && lastSaid === t0 ? Math.min(5000, everyMs) : everyMs;
+      if (now !== phase && now !== 'no-worker') {
+        phase = now;
+        lastSaid = Date.now();
+        output.err(`  ${phase} (${secs()})`);
+      } else if (Date.now() - lastSaid >= due) {
+        lastSaid = Date.now();
+        output.err(now === 'no-worker' ? `  still waiting: no worker has answered on task queue ${taskQueue} (${secs()})` : `  still ${now} (${secs()})`);
+      }
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      await loop;
+    },
+  };
+}
+
+/** `drill verify-bundle <dir> [--expect-hash H]`: 0 verified, 1 changed / missing / extra / re-labelled / not the pinned bundle, 2 not a bundle or a bad hash. */
+export async function verifyBundleCommand(dir: string, o: { expectHash?: string } = {}): Promise<{ verification: BundleVerification; exitCode: 0 | 1 }> {
+  let expectHash: string | undefined;
+  if (o.expectHash !== undefined) {
+    expectHash = o.expectHash.trim().toLowerCase().replace(/^sha256:/, '');
+    if (!/^[0-9a-f]{64}$/.test(expectHash)) throw new CommandError(`--expect-hash: expected the 64 hex digits of a SHA-256 (as drill promote prints it), got ${JSON.stringify(o.expectHash)}`);
+  }
   const abs = path.resolve(dir);
-  const v = await verifyBundle(abs);
+  const v = await verifyBundle(abs, expectHash ? { expectHash } : {});
   if ('error' in v) throw new CommandError(v.error);
   return { verification: v, exitCode: v.ok ? 0 : 1 };
 }
@@ -199,5 +257,9 @@ export function describeVerification(v: BundleVerification): string {
   for (const p of v.changed) lines.push(`  changed: ${p}`);
   for (const p of v.missing) lines.push(`  missing: ${p}`);
   for (const p of v.extra) lines.push(`  extra:   ${p}`);
+  if (v.subjectMismatch) lines.push('  subject: the manifest\'s subject differs from subject.json');
+  if (!v.subjectCovered && Object.keys(v.subject).length) lines.push('  subject: not covered by a hash (a bundle written before subject.json)');
+  if (v.pinned) lines.push(v.pinned.ok ? `  pinned: manifest sha256 matches ${v.pinned.expected}` : `  pinned: MISMATCH: manifest sha256 is ${v.manifestSha256}, expected ${v.pinned.expected} (not the bundle the gate wrote)`);
+  else lines.push('  pinned: no --expect-hash given: the files match this manifest, but only the hash drill promote printed proves it is the gate\'s own');
   return lines.join('\n');
 }

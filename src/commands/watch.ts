@@ -25,17 +25,49 @@ function thresholdOverrides(env: NodeJS.ProcessEnv): SloThresholds | undefined {
   }
 }
 
-export async function watchStart(o: { runId: string; target?: string; intervalSeconds?: number }, deps: Deps & { env?: NodeJS.ProcessEnv }): Promise<{ workflowId: string; runId: string; target: string }> {
+/** The flag each input field comes from, for error messages. */
+const FLAGS: Record<string, string> = {
+  intervalSeconds: '--interval',
+  'incident.cycleSeconds': '--incident-cycle',
+  'incident.maxWaitSeconds': '--max-wait',
+  'incident.ackSlaSeconds': '--ack-sla',
+  'incident.evidenceWindowSeconds': '--evidence-window',
+};
+
+/** Sane lower bounds for the cycles (the workflows clamp too). */
+const MIN_SECONDS: Record<string, number> = { '--interval': 1, '--incident-cycle': 1, '--max-wait': 10, '--ack-sla': 10, '--evidence-window': 10 };
+
+export interface WatchStartOptions {
+  runId: string;
+  target?: string;
+  intervalSeconds?: number;
+  /** Handed to every incident the watcher opens. */
+  incident?: { cycleSeconds?: number; maxWaitSeconds?: number; ackSlaSeconds?: number; evidenceWindowSeconds?: number };
+}
+
+export async function watchStart(o: WatchStartOptions, deps: Deps & { env?: NodeJS.ProcessEnv }): Promise<{ workflowId: string; runId: string; target: string }> {
+  const given: Record<string, number | undefined> = {
+    '--interval': o.intervalSeconds,
+    '--incident-cycle': o.incident?.cycleSeconds,
+    '--max-wait': o.incident?.maxWaitSeconds,
+    '--ack-sla': o.incident?.ackSlaSeconds,
+    '--evidence-window': o.incident?.evidenceWindowSeconds,
+  };
+  for (const [flag, v] of Object.entries(given)) {
+    if (v !== undefined && (!Number.isFinite(v) || v < MIN_SECONDS[flag]!)) throw new CommandError(`${flag}: expected a number of seconds ≥ ${MIN_SECONDS[flag]} (got ${String(v)})`);
+  }
   const t = await targetForRun(o.runId, o.target, deps.targetsFile ?? targetsFilePath());
   const thresholds = thresholdOverrides(deps.env ?? process.env);
+  const incident = Object.fromEntries(Object.entries(o.incident ?? {}).filter(([, v]) => v !== undefined));
   const input: AlertWatchInput = {
     runId: o.runId,
     target: t.name,
     ...(o.intervalSeconds !== undefined ? { intervalSeconds: o.intervalSeconds } : {}),
     ...(thresholds ? { thresholds } : {}),
+    ...(Object.keys(incident).length ? { incident } : {}),
   };
   const parsed = alertWatchInputSchema.safeParse(input);
-  if (!parsed.success) throw new CommandError(`invalid watch: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!parsed.success) throw new CommandError(`invalid watch: ${parsed.error.issues.map((i) => `${FLAGS[i.path.join('.')] ?? i.path.join('.')}: ${i.message}`).join('; ')}`);
   const conn = await connectClient(deps.config);
   try {
     const workflowId = workflowIds.alertWatch(o.runId);

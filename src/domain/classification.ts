@@ -6,19 +6,25 @@
  * - `reconciliation`: order / position drift
  * - `broker_connectivity`: API / websocket failures (the runbook writes `broker/connectivity`)
  *
+ Only current evidence counts: the caller (triage) passes the breaches that are inside the incident's
+ * evidence window and not recovered since (`weighBreaches` in `triage.ts`), and lists the others in
+ * `ignoredEvidence` so the report says why an old breach did not decide.
+ *
  * Precedence, first match wins (deterministic; the same evidence always gives the same class):
- * 1. broker_connectivity — broker API or websocket reported unhealthy, a broker/connectivity audit
- *    event, or an SLO breach named for the broker. A broken broker link is the root cause the other
- *    two then show as symptoms (orders cannot be reconciled, feeds go stale), and its recovery
- *    (restart the session, rerun reconciliation) comes first.
- * 2. reconciliation — the latest order or position reconciliation cycle mismatched, or a
+ * 0. broker_connectivity when the live broker probe says API or websocket is down: a broken broker
+ *    link is the root cause the other two then show as symptoms (orders cannot be reconciled, feeds
+ *    go stale), and its recovery (restart the session, rerun reconciliation) comes first.
+ * 1. the incident's own breach (the `slo_breach` the target linked to this incident id), when it is
+ *    current: the incident was opened for it.
+ * 2. broker_connectivity — a broker/connectivity audit event or a current breach named for the broker.
+ * 3. reconciliation — the latest order or position reconciliation cycle mismatched, or a current
  *    reconciliation SLO breach (consecutive mismatch runs, pass rate). Drift means positions or orders
  *    may be wrong: money at risk, so it outranks bad bars.
- * 3. data_quality — the latest data quality snapshot has errors, stale warnings or issues, or a data
- *    quality SLO breach.
- * 4. the class the target wrote on `incident_open` (`incident_class`), when no evidence decides.
- * 5. an operational error rate breach alone → broker_connectivity (failed operations are API calls).
- * 6. nothing at all → reconciliation, whose recovery (two consecutive clean reconciliation cycles) is
+ * 4. data_quality — the latest data quality snapshot has errors, stale warnings or issues, or a current
+ *    data quality SLO breach.
+ * 5. the class the target wrote on `incident_open` (`incident_class`), when no evidence decides.
+ * 6. an operational error rate breach alone → broker_connectivity (failed operations are API calls).
+ * 7. nothing at all → reconciliation, whose recovery (two consecutive clean reconciliation cycles) is
  *    the strictest check that trading is consistent before entries resume.
  *
  * Risk audit events (`risk_warning`, `risk_limit_breach`) are context: they are listed in the reasons
@@ -53,6 +59,10 @@ export interface ClassificationEvidence {
   auditEvents?: ReadonlyArray<{ event_type: string; detail?: string }>;
   /** `incident_class` of the `incident_open` event, if the target gave one. */
   hint?: string;
+  /** This incident's own breach (linked by incident id), only when current. */
+  ownBreach?: { slo: string; incidentClass?: string } | null;
+  /** Evidence that was looked at and did not count, with why (listed in the reasons). */
+  ignoredEvidence?: readonly string[];
 }
 
 export interface Classification {
@@ -111,14 +121,38 @@ function collect(e: ClassificationEvidence): Record<IncidentClass, string[]> {
   return found;
 }
 
+/** The class an SLO name points at (the target's own `incident_class` first). */
+export function classOfSlo(slo: string, incidentClass?: string): IncidentClass | undefined {
+  const given = normalizeIncidentClass(incidentClass);
+  if (given) return given;
+  if (BROKER_WORDS.test(slo) || OPS_ERROR_SLOS.test(slo)) return 'broker_connectivity';
+  if (RECON_SLOS.test(slo)) return 'reconciliation';
+  if (DQ_SLOS.test(slo)) return 'data_quality';
+  return undefined;
+}
+
 /** Picks the incident class by the precedence in this file's header. */
 export function classifyIncident(e: ClassificationEvidence): Classification {
   const found = collect(e);
   const withEvidence = (['broker_connectivity', 'reconciliation', 'data_quality'] as const).filter((c) => found[c].length > 0);
-  const context = (e.auditEvents ?? [])
-    .filter((a) => a.event_type === 'risk_warning' || a.event_type === 'risk_limit_breach')
-    .slice(-3)
-    .map((a) => `context: audit ${a.event_type}${a.detail ? ` (${a.detail})` : ''}`);
+  const context = [
+    ...(e.auditEvents ?? [])
+      .filter((a) => a.event_type === 'risk_warning' || a.event_type === 'risk_limit_breach')
+      .slice(-3)
+      .map((a) => `context: audit ${a.event_type}${a.detail ? ` (${a.detail})` : ''}`),
+    ...(e.ignoredEvidence ?? []).map((x) => `not deciding: ${x}`),
+  ];
+  const brokerDownNow = e.broker?.apiOk === false || e.broker?.websocketOk === false;
+  const own = e.ownBreach ? classOfSlo(e.ownBreach.slo, e.ownBreach.incidentClass) : undefined;
+  if (own && !brokerDownNow) {
+    const also = withEvidence.filter((c) => c !== own);
+    return {
+      class: own,
+      basis: 'evidence',
+      reasons: [`this incident's own breach ${e.ownBreach!.slo} is current`, ...found[own], ...also.map((c) => `also seen (${c}): ${found[c].join('; ')}`), ...context],
+      alsoSeen: also,
+    };
+  }
 
   const chosen = withEvidence[0];
   if (chosen) {

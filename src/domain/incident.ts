@@ -19,12 +19,14 @@ export const incidentInputSchema = z.object({
   /** `incident_class` the target wrote (any runbook spelling); used when no evidence decides. */
   hint: z.string().max(100).optional(),
   /** Who opened it: the target's incident log, the watcher's own evaluation, or an operator. */
-  source: z.enum(['target', 'watcher', 'operator']).default('operator'),
+  source: z.enum(['target', 'watcher', 'audit', 'operator']).default('operator'),
   cycleSeconds: z.number().positive().max(3600).default(30),
   maxWaitSeconds: z.number().positive().max(7 * 86400).default(1800),
   ackSlaSeconds: z.number().int().positive().max(7 * 86400).optional(),
   /** Start the ack timer (`incidentAckWorkflow`) as a child. */
   ackTimer: z.boolean().default(true),
+  /** v2: breaches older than this before the incident opened do not decide its class (triage). */
+  evidenceWindowSeconds: z.number().int().min(10).max(7 * 86400).optional(),
 });
 export type IncidentInput = z.input<typeof incidentInputSchema>;
 export type IncidentParams = z.output<typeof incidentInputSchema>;
@@ -39,6 +41,14 @@ export type ForceResumeRequest = z.input<typeof forceResumeSchema>;
 export const reclassifySchema = z.object({ incidentClass: incidentClassSchema, reason, by: identity });
 export type ReclassifyRequest = z.input<typeof reclassifySchema>;
 
+/** An `incident_resolved` line for this incident that drill-runner did not write (sent by the watcher). */
+export const externalResolutionSchema = z.object({
+  ts: z.string().max(64),
+  resolution: z.string().max(200).optional(),
+  by: z.string().max(300).optional(),
+});
+export type ExternalResolution = z.infer<typeof externalResolutionSchema>;
+
 export interface OperatorAction {
   action: 'forceResume' | 'reclassify';
   at: string;
@@ -47,10 +57,26 @@ export interface OperatorAction {
   incidentClass?: IncidentClass;
 }
 
+/** v1: triage → halting → …; v2: halting → triage → … (halt first). */
 export type IncidentPhase = 'triage' | 'halting' | 'recovering' | 'escalated' | 'resuming' | 'resolved';
+
+/** What the halt registry answered for this incident's hold and release (v2). */
+export interface IncidentHoldStatus {
+  holder: string;
+  /** hold requested → held (or not reachable) → released. */
+  state: 'requested' | 'held' | 'released';
+  entriesHalted: boolean | null;
+  detail: string;
+  /** Other holders at the last answer. */
+  otherHolders: string[];
+}
 
 export interface IncidentStatus {
   runId: string;
+  /** v2: this incident's hold at the target's halt registry. */
+  hold?: IncidentHoldStatus | null;
+  /** v2: an `incident_resolved` line someone else wrote ended it. */
+  resolvedExternally?: ExternalResolution | null;
   incidentId: string;
   target: string;
   severity: 'critical' | 'warning';
@@ -72,7 +98,8 @@ export interface IncidentResult {
   runId: string;
   incidentId: string;
   incidentClass: IncidentClass;
-  resolution: 'recovered' | 'forced';
+  /** `external`: an `incident_resolved` line written elsewhere ended it (v2). */
+  resolution: 'recovered' | 'forced' | 'external';
   rehalts: number;
   escalated: boolean;
   operatorActions: OperatorAction[];

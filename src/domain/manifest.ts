@@ -6,6 +6,13 @@
 import { z } from 'zod';
 
 export const MANIFEST_FILE = 'manifest.json';
+/** The subject as a file of the bundle: hashed in the manifest like every other file. */
+export const SUBJECT_FILE = 'subject.json';
+
+/** The subject's bytes: keys sorted, so the same subject always hashes the same. */
+export function subjectText(subject: Record<string, string>): string {
+  return `${JSON.stringify(Object.fromEntries(Object.keys(subject).sort().map((k) => [k, subject[k]])), null, 2)}\n`;
+}
 
 /**
  * A bundle-relative path: `/`-separated, no empty, `.` or `..` segment, not absolute. A manifest

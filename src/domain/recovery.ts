@@ -32,10 +32,16 @@ export const recoveryInputSchema = z.object({
   /** Past this the branch escalates (pages) and stays halted. */
   maxWaitSeconds: z.number().positive().max(7 * 86400).default(1800),
   cleanCyclesRequired: z.number().int().min(1).max(100).default(2),
-  /** The kill-switch reason used when entries must be halted again. */
-  haltReason: z.string().min(1).max(500),
+  /** v1 only: the kill-switch reason used when entries had to be halted again (v2 leaves halts to the registry). */
+  haltReason: z.string().min(1).max(500).optional(),
   /** Broker branch: restart the target's broker session (its process) once. */
   restartBroker: z.boolean().default(true),
+  /** v2: the cycles of one heartbeating activity (it returns earlier on progress). Sane bounds. */
+  batchSeconds: z.number().min(10).max(3600).default(300),
+  /** v2: continue-as-new after this many batches (or earlier when the server suggests it). */
+  batchesPerRun: z.number().int().min(1).max(1000).default(100),
+  /** v2: state carried over continue-as-new. */
+  carried: z.unknown().optional(),
 });
 export type RecoveryInput = z.input<typeof recoveryInputSchema>;
 export type RecoveryParams = z.output<typeof recoveryInputSchema>;
@@ -110,6 +116,9 @@ export interface TimelineEntry {
 
 export interface RecoveryStatus {
   incidentId: string;
+  /** v2: continue-as-new count and activity batches so far. */
+  continuedAsNew?: number;
+  batches?: number;
   incidentClass: string;
   attempt: number;
   phase: string;
@@ -135,3 +144,130 @@ export interface RecoveryResult {
   evidence: Record<string, unknown>;
   escalation?: { at: string; pageOutcome: string; dedupKey: string };
 }
+
+// ---------------------------------------------------------------------------------------------------
+// v2: the cycles of a branch run inside one heartbeating activity; these pure steps decide each one.
+
+/** The waits of the decision tree that poll: each runs as batches of cycles in one activity. */
+export const CYCLE_BRANCHES = ['reconciliation', 'data_quality', 'broker_health'] as const;
+export type CycleBranch = (typeof CYCLE_BRANCHES)[number];
+
+/** Where a branch's wait stands; plain JSON, carried from batch to batch and over continue-as-new. */
+export interface RecoveryProgress {
+  branch: CycleBranch;
+  /** Probes so far in this branch. */
+  cycles: number;
+  cleanStreak: number;
+  dirtyResets: number;
+  lastVerdict: CycleVerdict | null;
+  lastReason: string | null;
+  /** Reconciliation: file cursors and folded counters at the last probe; null until the baseline. */
+  recon: { cursors: Record<string, unknown>; state: SloState } | null;
+  dq: DataQualityProgress;
+  lifecycleTransitionsRecovered: boolean;
+}
+
+export function initialProgress(branch: CycleBranch): RecoveryProgress {
+  return { branch, cycles: 0, cleanStreak: 0, dirtyResets: 0, lastVerdict: null, lastReason: null, recon: null, dq: { cleanFromCycle: null }, lifecycleTransitionsRecovered: false };
+}
+
+export interface StepOutcome {
+  progress: RecoveryProgress;
+  verdict: CycleVerdict | 'baseline';
+  reason: string;
+  passed: boolean;
+  /** Worth a timeline line and an early return (baseline, verdict change, a clean cycle, a reset). */
+  notable: boolean;
+}
+
+export interface ReconciliationObservation {
+  cursors: Record<string, unknown>;
+  state: SloState;
+  lastOrder: { cycle: number; status: 'ok' | 'mismatch'; mismatched_order_ids: string[]; broker_status?: Record<string, string>; stuck_transitions?: number } | null;
+}
+
+function settle(prev: RecoveryProgress, next: RecoveryProgress, verdict: CycleVerdict, reason: string, passed: boolean): StepOutcome {
+  const reset = verdict === 'dirty' && prev.cleanStreak > 0;
+  const progress = { ...next, cycles: prev.cycles + 1, dirtyResets: prev.dirtyResets + (reset ? 1 : 0), lastVerdict: verdict, lastReason: reason };
+  const notable = passed || verdict !== prev.lastVerdict || verdict === 'clean' || reset;
+  return { progress, verdict, reason, passed, notable };
+}
+
+/** One reconciliation probe: the first sets the baseline; then clean / dirty / idle against it. */
+export function reconciliationStep(prev: RecoveryProgress, o: ReconciliationObservation, cleanCyclesRequired: number): StepOutcome {
+  if (!prev.recon) {
+    const l = o.lastOrder;
+    const reason = l
+      ? `latest order cycle ${l.cycle} ${l.status}${l.mismatched_order_ids.length ? `: ${l.mismatched_order_ids.slice(0, 5).join(', ')}` : ''}${l.stuck_transitions ? `; ${l.stuck_transitions} stuck lifecycle transition(s)` : ''}`
+      : 'no reconciliation events yet';
+    return { progress: { ...prev, cycles: prev.cycles + 1, recon: { cursors: o.cursors, state: o.state }, cleanStreak: 0 }, verdict: 'baseline', reason, passed: false, notable: true };
+  }
+  const before = reconCounts(prev.recon.state);
+  const after = reconCounts(o.state);
+  const moved = after.orderCycles !== before.orderCycles;
+  const stuck = moved ? (o.lastOrder?.stuck_transitions ?? 0) : 0;
+  const v = reconciliationVerdict(before, after, stuck);
+  const dOrder = after.orderCycles - before.orderCycles;
+  const dPos = after.positionCycles - before.positionCycles;
+  const reason = `${dOrder} order / ${dPos} position check(s), ${dOrder - (after.orderPasses - before.orderPasses)} / ${dPos - (after.positionPasses - before.positionPasses)} mismatched${stuck ? `, ${stuck} stuck transition(s)` : ''}`;
+  const streak = nextCleanStreak(prev.cleanStreak, v);
+  const next = { ...prev, recon: { cursors: o.cursors, state: o.state }, cleanStreak: streak, lifecycleTransitionsRecovered: prev.lifecycleTransitionsRecovered || (v === 'clean' && stuck === 0) };
+  return settle(prev, next, v, reason, streak >= cleanCyclesRequired);
+}
+
+/** One data quality probe (see `dataQualityStep`). */
+export function dataQualityRecoveryStep(prev: RecoveryProgress, probe: DataQualityProbe): StepOutcome {
+  const s = dataQualityStep(prev.dq, probe);
+  return settle(prev, { ...prev, dq: s.progress, cleanStreak: s.passed ? 1 : 0 }, s.verdict, s.reason, s.passed);
+}
+
+export interface BrokerObservation {
+  processHealthy: boolean;
+  processDetail: string;
+  broker: { healthy: boolean; detail?: string } | null;
+}
+
+/** One broker probe: the process serving, then the broker API and websocket healthy. */
+export function brokerHealthStep(prev: RecoveryProgress, o: BrokerObservation): StepOutcome {
+  if (!o.processHealthy) return settle(prev, prev, 'dirty', `process not serving: ${o.processDetail}`, false);
+  const ok = o.broker?.healthy === true;
+  return settle(prev, prev, ok ? 'clean' : 'dirty', ok ? 'broker API and websocket healthy' : `broker unhealthy: ${o.broker?.detail ?? 'unknown'}`, ok);
+}
+
+/**
+ * How many cycles one activity runs: its batch, never past the deadline, at least one. The workflow
+ * waits between batches so the next one never starts before the planned cadence (a lower bound that
+ * also holds when an activity comes back early).
+ */
+export function cyclesPerBatch(batchSeconds: number, cycleSeconds: number, remainingMs: number): number {
+  const byBatch = Math.max(1, Math.floor(batchSeconds / cycleSeconds));
+  const byDeadline = Math.max(1, Math.ceil(remainingMs / (cycleSeconds * 1000)));
+  return Math.min(byBatch, byDeadline, 1000);
+}
+
+/** Wait before the next batch: one cycle after progress; after a full batch, what is left of its planned span. */
+export function pauseAfterBatch(stop: 'batch' | 'progress' | 'passed', plannedMs: number, elapsedMs: number, cycleMs: number): number {
+  if (stop === 'passed') return 0;
+  if (stop === 'progress') return cycleMs;
+  return Math.max(cycleMs, plannedMs - elapsedMs);
+}
+
+export interface RecoveryCarried {
+  phase: string;
+  progress: RecoveryProgress | null;
+  cycles: number;
+  dirtyResets: number;
+  deadlineMs: number;
+  restarted: boolean;
+  brokerVerified: boolean;
+  refreshed: boolean;
+  timeline: TimelineEntry[];
+  evidence: Record<string, unknown>;
+  continuedAsNew: number;
+  batches: number;
+}
+
+export const recoveryCarriedSchema = z.custom<RecoveryCarried>(
+  (v) => typeof v === 'object' && v !== null && typeof (v as { deadlineMs?: unknown }).deadlineMs === 'number' && typeof (v as { phase?: unknown }).phase === 'string',
+  { error: 'carried must be the recovery state from continue-as-new' },
+);

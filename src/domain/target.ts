@@ -259,6 +259,9 @@ export const GROUND_TRUTH_EVENTS = [
   'first_clean_reconciliation',
   'fault_injected',
   'fault_cleared',
+  /** The kill switch changed (`reason` holds the halt reason): halts and resumes counted where they land. */
+  'kill_switch_halt',
+  'kill_switch_resume',
 ] as const;
 
 export const groundTruthEventSchema = z.looseObject({

@@ -609,6 +609,7 @@ export class Sandbox {
     }
     if (req.idempotency_key) k.last_key = req.idempotency_key;
     if (changed) {
+      this.truth.record(req.action === 'halt' ? 'kill_switch_halt' : 'kill_switch_resume', req.action === 'halt' ? { reason: req.reason.slice(0, 500) } : {}, new Date(ts));
       await this.audit({ ts, event_type: req.action === 'halt' ? 'kill_switch_halt' : 'kill_switch_resume', ...(req.action === 'halt' ? { detail: req.reason, until: req.until ?? null } : {}) });
       this.log.warn({ action: req.action }, 'kill switch');
     }

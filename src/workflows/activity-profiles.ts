@@ -78,3 +78,27 @@ export const drillProcess: ActivityOptions = {
   heartbeatTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5, nonRetryableErrorTypes: ['InvalidInput', 'UnknownTarget', 'InvalidTargetConfig'] },
 };
+
+// Incidents, recoveries and the halt registry: crash-fast. A dead worker's activity is retried on
+// another within seconds (heartbeats every second; 5 s heartbeat timeout), never after a minute.
+const TARGET_ERRORS = ['InvalidInput', 'UnknownTarget', 'InvalidTargetConfig', 'ContractViolation', 'KillSwitchRejected'];
+
+/** One halt-registry call at the gateway (stats, then halt or resume): short, retried a few times. */
+export const haltCall: ActivityOptions = {
+  startToCloseTimeout: '15 seconds',
+  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '5 seconds', maximumAttempts: 6, nonRetryableErrorTypes: TARGET_ERRORS },
+};
+
+/** Triage and the watcher's cycle: heartbeating reads, retried promptly after a worker crash. */
+export const crashFastRead: ActivityOptions = {
+  startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '5 seconds',
+  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '5 seconds', maximumAttempts: 5, nonRetryableErrorTypes: TARGET_ERRORS },
+};
+
+/** The recovery's stop and start of the target (keyed): heartbeats every second while they wait. */
+export const crashFastProcess: ActivityOptions = {
+  startToCloseTimeout: '15 minutes',
+  heartbeatTimeout: '5 seconds',
+  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 8, nonRetryableErrorTypes: TARGET_ERRORS },
+};

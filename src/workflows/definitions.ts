@@ -10,6 +10,8 @@ import type { RecoveryStatus } from '../domain/recovery';
 import type { TriageReport } from '../domain/triage';
 import type { AlertWatchStatus, StopWatchRequest } from '../domain/watch';
 import type { PromotionGateStatus } from '../domain/promotion';
+import type { HaltOpResult, HaltRegistryStatus, HaltSignal, HoldRequest, ReleaseRequest } from '../domain/halts';
+import type { ExternalResolution } from '../domain/incident';
 
 /** Every workflow answers `status`; each narrows the type. */
 export const incidentAckStatusQuery = defineQuery<IncidentAckStatus>('status');
@@ -29,7 +31,20 @@ export const triageQuery = defineQuery<TriageReport | null>('triage');
 export const forceResumeUpdate = defineUpdate<OperatorAction, [ForceResumeRequest]>('forceResume');
 export const reclassifyUpdate = defineUpdate<OperatorAction, [ReclassifyRequest]>('reclassify');
 
+/** An `incident_resolved` line this incident did not write (the run file is a source of truth): end it. */
+export const incidentResolvedSignal = defineSignal<[ExternalResolution]>('incidentResolved');
+
 export const recoveryStatusQuery = defineQuery<RecoveryStatus>('status');
+
+/** haltRegistryWorkflow (one per target): who holds entries halted. */
+export const haltRegistryStatusQuery = defineQuery<HaltRegistryStatus>('status');
+/** From workflows: hold or release, answered with `haltReply` to `replyTo`. */
+export const haltRequestSignal = defineSignal<[HaltSignal]>('haltRequest');
+/** The registry's answer to a `haltRequest`. */
+export const haltReplySignal = defineSignal<[HaltOpResult]>('haltReply');
+/** From clients (CLI, Web UI): hold / release and wait for the answer. */
+export const holdUpdate = defineUpdate<HaltOpResult, [HoldRequest]>('hold');
+export const releaseUpdate = defineUpdate<HaltOpResult, [ReleaseRequest]>('release');
 
 /** weeklyDrillWorkflow: current step, steps so far with times, the timeline and RTO/RPO once known. */
 export const weeklyDrillStatusQuery = defineQuery<WeeklyDrillStatus>('status');

@@ -5,5 +5,6 @@ export { incidentAckWorkflow } from './incident-ack';
 export { promotionGateWorkflow } from './promotion-gate';
 export { weeklyDrillWorkflow } from './weekly-drill';
 export { recoveryWorkflow } from './recovery';
+export { haltRegistryWorkflow } from './halt-registry';
 // Worker Deployment Versioning behaviour of each workflow above (PINNED / AUTO_UPGRADE).
 import './versioning';

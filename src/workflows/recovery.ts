@@ -1,211 +1,201 @@
 /**
  * Runbook "Recovery Decision Tree" for one incident class, as a child of `incidentWorkflow`.
  *
- * One probe activity per cycle (kill switch + the branch's evidence), a durable `sleep` between
- * cycles. Every probe also checks that entries are still halted; found released early, it halts them
- * again and records it. Past `maxWaitSeconds` the branch pages (the existing `pageEscalation`) and
- * returns `escalated`: the incident stays halted and waits for an operator.
+ * - data quality: refresh data source connectivity, then bar validation and one full clean quality cycle;
+ * - reconciliation: inspect mismatched ids and broker status, then two consecutive clean cycles;
+ * - broker: verify API and websocket health, restart the broker session (the target process, keyed),
+ *   wait until healthy, then the reconciliation criterion.
+ *
+ * Waits that poll run inside one heartbeating activity per batch (`recoveryCycles`), which returns on
+ * progress, on success or after its batch; the workflow keeps the cadence between batches and
+ * continues as new every `batchesPerRun` batches carrying its state, so each run's history stays
+ * small however long the wait (up to 7 days). Entries stay halted by the incident's hold at the halt
+ * registry, which also halts them again when they are released early: this workflow never touches
+ * the kill switch. Past `maxWaitSeconds` it pages and returns `escalated`.
+ *
+ * Histories recorded before the `recovery-v2-batched` patch replay on `legacy/recovery-v1.ts`.
  */
-import { log, proxyActivities, setHandler, sleep, upsertSearchAttributes } from '@temporalio/workflow';
-import type { Activities } from '../activities';
 import {
-  dataQualityStep,
-  nextCleanStreak,
-  reconciliationVerdict,
-  reconCounts,
+  ApplicationFailure,
+  continueAsNew,
+  log,
+  patched,
+  proxyActivities,
+  setHandler,
+  sleep,
+  upsertSearchAttributes,
+  workflowInfo,
+  type ActivityOptions,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { RecoveryCyclesResult } from '../activities/recovery';
+import {
+  cyclesPerBatch,
+  initialProgress,
+  pauseAfterBatch,
   RECOVERY_CRITERIA,
+  recoveryCarriedSchema,
   recoveryInputSchema,
-  type CycleVerdict,
-  type DataQualityProgress,
+  type CycleBranch,
+  type RecoveryCarried,
   type RecoveryInput,
   type RecoveryParams,
   type RecoveryResult,
   type RecoveryStatus,
-  type TimelineEntry,
 } from '../domain/recovery';
-import { type SloState } from '../domain/slo';
+import { fitKey } from '../domain/stable-hash';
 import { SA } from '../search-attributes';
-import { paging, probe, processOps } from './activity-profiles';
+import { workflowIds } from '../shared';
+import { crashFastProcess, crashFastRead, paging } from './activity-profiles';
 import { recoveryStatusQuery } from './definitions';
-import { parseOrFail } from './validation';
+import { recoveryWorkflowV1 } from './legacy/recovery-v1';
+import { describeIssues, INVALID_INPUT, parseOrFail } from './validation';
 
-const { recoveryProbe, refreshDataSource, gatewayHalt, processHealth } = proxyActivities<Activities>(probe);
-const { processStop, processStart } = proxyActivities<Activities>(processOps);
+export const RECOVERY_V2_PATCH = 'recovery-v2-batched';
+
+const { refreshDataSource, brokerHealth } = proxyActivities<Activities>(crashFastRead);
+const { recoveryProcessStop, recoveryProcessStart } = proxyActivities<Activities>(crashFastProcess);
 const { pageEscalation } = proxyActivities<Activities>(paging);
 
-type Probe = Awaited<ReturnType<Activities['recoveryProbe']>>;
 const MAX_TIMELINE = 300;
+/** Sane lower bound on the cycle (workflow timers under 1 s fire at ~1 s anyway). */
+const MIN_CYCLE_SECONDS = 1;
+
+function batchOptions(maxCycles: number, cycleSeconds: number): ActivityOptions {
+  return {
+    startToCloseTimeout: `${Math.ceil(maxCycles * cycleSeconds + 120)} seconds`,
+    heartbeatTimeout: '5 seconds',
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 10, nonRetryableErrorTypes: ['InvalidInput', 'UnknownTarget', 'InvalidTargetConfig'] },
+  };
+}
 
 class Recovery {
-  phase = 'starting';
-  cycles = 0;
-  cleanStreak = 0;
-  dirtyResets = 0;
-  rehalts = 0;
-  lastReason: string | null = null;
-  lastVerdict: CycleVerdict | null = null;
-  readonly timeline: TimelineEntry[] = [];
-  readonly evidence: Record<string, unknown> = {};
-  recon: { cursors?: NonNullable<Probe['reconciliation']>['cursors']; state: SloState | null } = { state: null };
+  readonly cycleSeconds: number;
+  batchesThisRun = 0;
 
   constructor(
     readonly p: RecoveryParams,
-    readonly deadlineMs: number,
-  ) {}
+    readonly c: RecoveryCarried,
+  ) {
+    this.cycleSeconds = Math.max(MIN_CYCLE_SECONDS, p.cycleSeconds);
+  }
 
-  note(step: string, detail?: string): void {
-    this.timeline.push({ at: new Date(Date.now()).toISOString(), step, ...(detail ? { detail } : {}) });
-    if (this.timeline.length > MAX_TIMELINE) this.timeline.splice(20, this.timeline.length - MAX_TIMELINE);
+  note(step: string, detail?: string, at = new Date(Date.now()).toISOString()): void {
+    this.c.timeline.push({ at, step, ...(detail ? { detail } : {}) });
+    if (this.c.timeline.length > MAX_TIMELINE) this.c.timeline.splice(20, this.c.timeline.length - MAX_TIMELINE);
   }
 
   status(): RecoveryStatus {
+    const pr = this.c.progress;
     return {
       incidentId: this.p.incidentId,
       incidentClass: this.p.incidentClass,
       attempt: this.p.attempt,
-      phase: this.phase,
-      cycles: this.cycles,
-      cleanStreak: this.cleanStreak,
+      phase: this.c.phase,
+      cycles: this.c.cycles,
+      cleanStreak: pr?.cleanStreak ?? 0,
       cleanCyclesRequired: this.p.cleanCyclesRequired,
-      dirtyResets: this.dirtyResets,
-      rehalts: this.rehalts,
-      deadline: new Date(this.deadlineMs).toISOString(),
+      dirtyResets: this.c.dirtyResets,
+      rehalts: 0,
+      deadline: new Date(this.c.deadlineMs).toISOString(),
       criteria: RECOVERY_CRITERIA[this.p.incidentClass],
-      lastReason: this.lastReason,
-      timeline: [...this.timeline],
+      lastReason: pr?.lastReason ?? null,
+      timeline: [...this.c.timeline],
+      continuedAsNew: this.c.continuedAsNew,
+      batches: this.c.batches,
     };
   }
 
-  /** One probe; halts entries again when they were released behind our back. */
-  async probe(want: { reconciliation?: boolean; dataQuality?: boolean; broker?: boolean }): Promise<Probe> {
-    this.cycles++;
-    const r = await recoveryProbe({
-      runId: this.p.runId,
-      target: this.p.target,
-      ...(want.reconciliation ? { reconciliation: { ...(this.recon.cursors ? { cursors: this.recon.cursors } : {}), state: this.recon.state } } : {}),
-      dataQuality: want.dataQuality ?? false,
-      broker: want.broker ?? false,
-    });
-    await this.guard(r);
-    return r;
-  }
-
-  async guard(r: Probe): Promise<void> {
-    if (!r.gateway.ok) {
-      this.note('kill switch unknown', r.gateway.error);
-      return;
-    }
-    if (r.gateway.entriesHalted) return;
-    this.rehalts++;
-    log.warn('entries found released before the recovery criteria passed; halting again', { incidentId: this.p.incidentId, rehalts: this.rehalts });
-    await gatewayHalt({ target: this.p.target, reason: this.p.haltReason, idempotencyKey: `rehalt-${this.p.incidentId}-${this.p.attempt}-${this.rehalts}` });
-    this.note('entries found released early: halted again', `halt_reason was ${JSON.stringify(r.gateway.haltReason)}, checked at ${r.checkedAt}`);
-  }
-
-  verdict(v: CycleVerdict, reason: string): void {
-    if (v === 'dirty' && this.cleanStreak > 0) this.dirtyResets++;
-    if (v !== this.lastVerdict || v === 'clean') this.note(`cycle ${this.cycles}: ${v}`, reason);
-    this.lastVerdict = v;
-    this.lastReason = reason;
-  }
-
   expired(): boolean {
-    return Date.now() >= this.deadlineMs;
+    return Date.now() >= this.c.deadlineMs;
   }
 
-  /** Runs `step` once per cycle until it reports done or the deadline passes. */
-  async everyCycle(step: () => Promise<boolean>): Promise<boolean> {
+  private apply(r: RecoveryCyclesResult): void {
+    const before = this.c.progress;
+    this.c.cycles += r.cyclesRun;
+    this.c.dirtyResets += r.progress.dirtyResets - (before?.branch === r.progress.branch ? before.dirtyResets : 0);
+    this.c.progress = r.progress;
+    for (const n of r.notes) this.note(n.step, n.detail, n.at);
+    Object.assign(this.c.evidence, r.evidence);
+  }
+
+  /** Batches of cycles of `branch` until its criterion passes (true) or the deadline (false). */
+  async cycles(branch: CycleBranch, phase: string): Promise<boolean> {
+    this.c.phase = phase;
+    if (this.c.progress?.branch !== branch) this.c.progress = initialProgress(branch);
     for (;;) {
-      if (await step()) return true;
       if (this.expired()) return false;
-      await sleep(Math.min(this.p.cycleSeconds * 1000, Math.max(1, this.deadlineMs - Date.now())));
+      const maxCycles = cyclesPerBatch(this.p.batchSeconds, this.cycleSeconds, this.c.deadlineMs - Date.now());
+      const { recoveryCycles } = proxyActivities<Activities>(batchOptions(maxCycles, this.cycleSeconds));
+      const t0 = Date.now();
+      const r = await recoveryCycles({
+        runId: this.p.runId,
+        target: this.p.target,
+        progress: this.c.progress!,
+        cycleSeconds: this.cycleSeconds,
+        maxCycles,
+        cleanCyclesRequired: this.p.cleanCyclesRequired,
+      });
+      this.c.batches += 1;
+      this.batchesThisRun += 1;
+      this.apply(r);
+      if (r.passed) return true;
+      const remaining = this.c.deadlineMs - Date.now();
+      if (remaining <= 0) return false;
+      const cycleMs = this.cycleSeconds * 1000;
+      await sleep(Math.min(pauseAfterBatch(r.stop, maxCycles * cycleMs, Date.now() - t0, cycleMs), remaining));
+      await this.maybeContinueAsNew();
     }
   }
 
-  /** Two (configurable) consecutive clean reconciliation cycles; a dirty cycle resets the count. */
-  async reconciliationCycles(): Promise<boolean> {
-    this.phase = 'reconciliation-cycles';
-    this.cleanStreak = 0;
-    // Baseline: where the files are now, and the latest mismatches ("inspect mismatched order ids and broker status").
-    const base = await this.probe({ reconciliation: true });
-    if (base.reconciliation) {
-      this.recon = { cursors: base.reconciliation.cursors, state: base.reconciliation.state };
-      const o = base.reconciliation.lastOrder;
-      this.evidence.mismatchedOrderIds = o?.mismatched_order_ids ?? [];
-      this.evidence.brokerStatus = o?.broker_status ?? {};
-      this.note('inspected reconciliation', o ? `latest order cycle ${o.cycle} ${o.status}${o.mismatched_order_ids.length ? `: ${o.mismatched_order_ids.slice(0, 5).join(', ')}` : ''}${o.stuck_transitions ? `; ${o.stuck_transitions} stuck lifecycle transition(s)` : ''}` : 'no reconciliation events yet');
-    }
-    await sleep(this.p.cycleSeconds * 1000);
-    return this.everyCycle(async () => {
-      const r = await this.probe({ reconciliation: true });
-      if (!r.reconciliation) return false;
-      const before = reconCounts(this.recon.state);
-      const after = reconCounts(r.reconciliation.state);
-      const moved = after.orderCycles !== before.orderCycles;
-      const stuck = moved ? (r.reconciliation.lastOrder?.stuck_transitions ?? 0) : 0;
-      const v = reconciliationVerdict(before, after, stuck);
-      this.recon = { cursors: r.reconciliation.cursors, state: r.reconciliation.state };
-      this.verdict(v, `${after.orderCycles - before.orderCycles} order / ${after.positionCycles - before.positionCycles} position check(s), ${after.orderCycles - before.orderCycles - (after.orderPasses - before.orderPasses)} / ${after.positionCycles - before.positionCycles - (after.positionPasses - before.positionPasses)} mismatched${stuck ? `, ${stuck} stuck transition(s)` : ''}`);
-      this.cleanStreak = nextCleanStreak(this.cleanStreak, v);
-      if (v === 'clean' && stuck === 0) this.evidence.lifecycleTransitionsRecovered = true;
-      return this.cleanStreak >= this.p.cleanCyclesRequired;
-    });
+  /** Each run's history stays small: continue as new with the state, mid-wait. */
+  async maybeContinueAsNew(): Promise<void> {
+    if (this.batchesThisRun < this.p.batchesPerRun && !workflowInfo().continueAsNewSuggested) return;
+    const { carried: _ignored, ...rest } = this.p;
+    await continueAsNew<typeof recoveryWorkflow>({ ...rest, carried: { ...this.c, continuedAsNew: this.c.continuedAsNew + 1 } });
   }
 
   async dataQuality(): Promise<boolean> {
-    this.phase = 'refresh-data-source';
-    const refresh = await refreshDataSource({ target: this.p.target });
-    this.note('refreshed data source connectivity', refresh.reachable ? `bars of ${refresh.symbols.length} symbol(s) reachable` : `unreachable: ${refresh.issues.slice(0, 3).join('; ')}`);
-    this.phase = 'quality-cycles';
-    let progress: DataQualityProgress = { cleanFromCycle: null };
-    return this.everyCycle(async () => {
-      const r = await this.probe({ dataQuality: true });
-      if (!r.dataQuality) return false;
-      const s = dataQualityStep(progress, r.dataQuality);
-      const wasClean = progress.cleanFromCycle !== null;
-      progress = s.progress;
-      this.cleanStreak = s.passed ? 1 : 0;
-      if (s.verdict === 'dirty' && wasClean) this.dirtyResets++;
-      this.verdict(s.verdict, s.reason);
-      this.evidence.barValidation = r.dataQuality.market;
-      return s.passed;
-    });
+    if (!this.c.refreshed) {
+      this.c.phase = 'refresh-data-source';
+      const refresh = await refreshDataSource({ target: this.p.target });
+      this.note('refreshed data source connectivity', refresh.reachable ? `bars of ${refresh.symbols.length} symbol(s) reachable` : `unreachable: ${refresh.issues.slice(0, 3).join('; ')}`);
+      this.c.refreshed = true;
+    }
+    return this.cycles('data_quality', 'quality-cycles');
   }
 
   async broker(): Promise<boolean> {
-    this.phase = 'verify-broker';
-    const first = await this.probe({ broker: true });
-    this.evidence.brokerHealthBefore = first.broker;
-    this.note('verified broker health', first.broker ? `api ${first.broker.apiOk ? 'ok' : 'down'}, websocket ${first.broker.websocketOk ? 'ok' : 'down'}${first.broker.detail ? ` (${first.broker.detail})` : ''}` : undefined);
-    if (this.p.restartBroker) {
-      this.phase = 'restart-broker-session';
-      const key = `recovery-${this.p.incidentId}-${this.p.attempt}`.slice(0, 120);
-      const stopped = await processStop({ target: this.p.target, idempotencyKey: `${key}-stop` });
-      const started = await processStart({ target: this.p.target, idempotencyKey: `${key}-start` });
-      this.note('restarted broker session', `stopped at ${stopped.stoppedAt}, started at ${started.startReturnedAt}`);
-      this.evidence.brokerRestart = { stoppedAt: stopped.stoppedAt, startReturnedAt: started.startReturnedAt };
+    const p = this.p;
+    if (!this.c.brokerVerified) {
+      this.c.phase = 'verify-broker';
+      const b = await brokerHealth({ target: p.target });
+      const detail = [b.api.error, b.websocket.error].filter(Boolean).join('; ');
+      this.c.evidence.brokerHealthBefore = { healthy: b.healthy, apiOk: b.api.ok, websocketOk: b.websocket.ok, ...(detail ? { detail } : {}) };
+      this.note('verified broker health', `api ${b.api.ok ? 'ok' : 'down'}, websocket ${b.websocket.ok ? 'ok' : 'down'}${detail ? ` (${detail})` : ''}`);
+      this.c.brokerVerified = true;
     }
-    this.phase = 'await-broker-health';
-    const healthy = await this.everyCycle(async () => {
-      const h = await processHealth({ target: this.p.target });
-      if (!h.healthy) {
-        this.verdict('dirty', `process not serving: ${h.detail}`);
-        return false;
-      }
-      const r = await this.probe({ broker: true });
-      const ok = r.broker?.healthy === true;
-      this.verdict(ok ? 'clean' : 'dirty', ok ? 'broker API and websocket healthy' : `broker unhealthy: ${r.broker?.detail ?? 'unknown'}`);
-      return ok;
-    });
-    if (!healthy) return false;
-    this.note('broker healthy; rerunning reconciliation');
-    return this.reconciliationCycles();
+    if (p.restartBroker && !this.c.restarted) {
+      this.c.phase = 'restart-broker-session';
+      // Keys unique per run, incident and attempt: a retry after a crash never stops or starts twice.
+      const key = fitKey(`recovery.${p.runId}.${p.incidentId}.${p.attempt}`, 110);
+      const stopped = await recoveryProcessStop({ target: p.target, idempotencyKey: `${key}.stop` });
+      const started = await recoveryProcessStart({ target: p.target, idempotencyKey: `${key}.start` });
+      this.note('restarted broker session', `stopped at ${stopped.stoppedAt}, started at ${started.startReturnedAt}`);
+      this.c.evidence.brokerRestart = { stoppedAt: stopped.stoppedAt, startReturnedAt: started.startReturnedAt };
+      this.c.restarted = true;
+    }
+    if (this.c.phase !== 'reconciliation-cycles') {
+      if (!(await this.cycles('broker_health', 'await-broker-health'))) return false;
+      this.note('broker healthy; rerunning reconciliation');
+    }
+    return this.cycles('reconciliation', 'reconciliation-cycles');
   }
 
   async escalate(): Promise<RecoveryResult['escalation']> {
-    this.phase = 'escalating';
+    this.c.phase = 'escalating';
     const p = this.p;
-    const dedupKey = `recovery-${p.runId}-${p.incidentId}-${p.attempt}`;
+    const dedupKey = fitKey(workflowIds.recovery(p.runId, p.incidentId, p.attempt), 255);
     let pageOutcome: string;
     try {
       const r = await pageEscalation({
@@ -216,7 +206,7 @@ class Recovery {
         round: p.attempt - 1,
         levelName: 'recovery-max-wait',
         openedAt: p.openedAt,
-        summary: `${p.incidentClass} recovery did not meet its criteria within ${p.maxWaitSeconds} s; entries stay halted (${this.lastReason ?? 'no evidence'})`,
+        summary: `${p.incidentClass} recovery did not meet its criteria within ${p.maxWaitSeconds} s; entries stay halted (${this.c.progress?.lastReason ?? 'no evidence'})`,
         dedupKey,
       });
       pageOutcome = r.outcome;
@@ -228,11 +218,33 @@ class Recovery {
   }
 }
 
-export async function recoveryWorkflow(input: RecoveryInput): Promise<RecoveryResult> {
+async function recoveryV2(input: RecoveryInput): Promise<RecoveryResult> {
   const p = parseOrFail(recoveryInputSchema, input, 'recoveryWorkflow input');
-  const r = new Recovery(p, Date.now() + p.maxWaitSeconds * 1000);
+  let carried: RecoveryCarried | undefined;
+  if (p.carried !== undefined) {
+    const c = recoveryCarriedSchema.safeParse(p.carried);
+    if (!c.success) throw ApplicationFailure.nonRetryable(`invalid recoveryWorkflow input: carried: ${describeIssues(c.error)}`, INVALID_INPUT);
+    carried = c.data;
+  }
+  const r = new Recovery(
+    p,
+    carried ?? {
+      phase: 'starting',
+      progress: null,
+      cycles: 0,
+      dirtyResets: 0,
+      deadlineMs: Date.now() + p.maxWaitSeconds * 1000,
+      restarted: false,
+      brokerVerified: false,
+      refreshed: false,
+      timeline: [],
+      evidence: {},
+      continuedAsNew: 0,
+      batches: 0,
+    },
+  );
   setHandler(recoveryStatusQuery, () => r.status(), {
-    description: 'Recovery branch, phase, clean-cycle count against the required count, dirty resets, re-halts, deadline and timeline.',
+    description: 'Recovery branch, phase, clean-cycle count against the required count, dirty resets, deadline, timeline, batches and continue-as-new count.',
   });
   upsertSearchAttributes([
     { key: SA.runId, value: p.runId },
@@ -241,18 +253,25 @@ export async function recoveryWorkflow(input: RecoveryInput): Promise<RecoveryRe
     { key: SA.incidentClass, value: p.incidentClass },
     { key: SA.state, value: 'recovering' },
   ]);
-  r.note(`recovery started: ${p.incidentClass}`, RECOVERY_CRITERIA[p.incidentClass]);
+  if (!carried) r.note(`recovery started: ${p.incidentClass}`, RECOVERY_CRITERIA[p.incidentClass]);
 
-  const passed = p.incidentClass === 'data_quality' ? await r.dataQuality() : p.incidentClass === 'reconciliation' ? await r.reconciliationCycles() : await r.broker();
-  const base = { incidentClass: p.incidentClass, attempt: p.attempt, cycles: r.cycles, dirtyResets: r.dirtyResets, rehalts: r.rehalts };
+  const passed = p.incidentClass === 'data_quality' ? await r.dataQuality() : p.incidentClass === 'reconciliation' ? await r.cycles('reconciliation', 'reconciliation-cycles') : await r.broker();
+  const base = { incidentClass: p.incidentClass, attempt: p.attempt, cycles: r.c.cycles, dirtyResets: r.c.dirtyResets, rehalts: 0 };
   if (passed) {
-    r.phase = 'recovered';
+    r.c.phase = 'recovered';
     r.note('recovery criteria passed');
     upsertSearchAttributes([{ key: SA.state, value: 'recovered' }]);
-    return { outcome: 'recovered', ...base, timeline: r.timeline, evidence: r.evidence };
+    return { outcome: 'recovered', ...base, timeline: r.c.timeline, evidence: r.c.evidence };
   }
+  log.warn('recovery past its maximum wait: escalating', { incidentId: p.incidentId, attempt: p.attempt });
   const escalation = await r.escalate();
-  r.phase = 'escalated';
+  r.c.phase = 'escalated';
   upsertSearchAttributes([{ key: SA.state, value: 'escalated' }]);
-  return { outcome: 'escalated', ...base, timeline: r.timeline, evidence: r.evidence, ...(escalation ? { escalation } : {}) };
+  return { outcome: 'escalated', ...base, timeline: r.c.timeline, evidence: r.c.evidence, ...(escalation ? { escalation } : {}) };
+}
+
+export async function recoveryWorkflow(input: RecoveryInput): Promise<RecoveryResult> {
+  // Runs recorded before v2 (one probe activity and one timer per cycle) replay on v1.
+  if (!patched(RECOVERY_V2_PATCH)) return recoveryWorkflowV1(input);
+  return recoveryV2(input);
 }

@@ -6,13 +6,15 @@
  * - PINNED: a run finishes on the build that started it, so a deploy in the middle of a drill or a
  *   week-long recovery never changes the code that is running it. Children on the same task queue
  *   (the incident's recovery and ack timer) inherit their parent's pinned version.
- * - AUTO_UPGRADE: the alert watcher runs for as long as its trading run does and continues-as-new;
- *   pinned, it would keep the old build's workers alive forever. It moves to the current version;
+ * - AUTO_UPGRADE: the alert watcher runs for as long as its trading run does and continues-as-new,
+ *   and each target's halt registry lives as long as the target; pinned, they would keep the old
+ *   build's workers alive forever. It moves to the current version;
  *   its changes are guarded with `patched()` and replay tests, like every change to it already is.
  */
 import type { VersioningBehavior } from '@temporalio/common';
 import { setWorkflowOptions, workflowInfo } from '@temporalio/workflow';
 import { alertWatchWorkflow } from './alert-watch';
+import { haltRegistryWorkflow } from './halt-registry';
 import { incidentWorkflow } from './incident';
 import { incidentAckWorkflow } from './incident-ack';
 import { promotionGateWorkflow } from './promotion-gate';
@@ -27,6 +29,7 @@ export const VERSIONING_BEHAVIOR = {
   incidentAckWorkflow: 'PINNED',
   promotionGateWorkflow: 'PINNED',
   alertWatchWorkflow: 'AUTO_UPGRADE',
+  haltRegistryWorkflow: 'AUTO_UPGRADE',
 } as const satisfies Record<string, VersioningBehavior>;
 
 const workflows = {
@@ -36,6 +39,7 @@ const workflows = {
   incidentAckWorkflow,
   promotionGateWorkflow,
   alertWatchWorkflow,
+  haltRegistryWorkflow,
 } satisfies Record<keyof typeof VERSIONING_BEHAVIOR, (...args: never[]) => Promise<unknown>>;
 
 /**

@@ -65,3 +65,30 @@ test('a failed rewrite leaves the previous bundle intact and no temp folder behi
   expect(fs.readdirSync(dir).sort()).toEqual(['c.txt', 'manifest.json']);
   expect((await verifyBundle(dir)).ok).toBe(true);
 });
+
+test('the subject is under the manifest hash; a tampered subject and a re-hashed manifest fail against the pinned hash', async () => {
+  const dir = path.join(root, 'promotions', 'x', 'r1');
+  const written = await writeBundleAtomically(dir, [{ path: 'verdict.json', content: '{"result":"fail"}\n' }], NOW, { experimentId: 'x', runId: 'r1', result: 'fail' });
+  expect(written.files).toEqual(['manifest.json', 'subject.json', 'verdict.json']);
+  const pin = written.manifestSha256;
+  expect(await verifyBundle(dir, { expectHash: pin })).toMatchObject({ ok: true, subjectCovered: true, subjectMismatch: false, pinned: { ok: true } });
+
+  // The manifest's subject re-labelled: it no longer matches subject.json, nor the pin.
+  const manifestFile = path.join(dir, 'manifest.json');
+  const original = fs.readFileSync(manifestFile, 'utf8');
+  fs.writeFileSync(manifestFile, original.replace('"result": "fail"', '"result": "pass"'));
+  expect(await verifyBundle(dir)).toMatchObject({ ok: false, subjectMismatch: true });
+  expect(await verifyBundle(dir, { expectHash: pin })).toMatchObject({ ok: false, pinned: { ok: false } });
+  fs.writeFileSync(manifestFile, original);
+
+  // subject.json edited too: its hash in the manifest catches it.
+  fs.writeFileSync(path.join(dir, 'subject.json'), fs.readFileSync(path.join(dir, 'subject.json'), 'utf8').replace('fail', 'pass'));
+  expect(await verifyBundle(dir)).toMatchObject({ ok: false, changed: ['subject.json'] });
+
+  // The verdict flipped and everything re-hashed consistently: it verifies against itself, never against the pin.
+  fs.writeFileSync(path.join(dir, 'verdict.json'), '{"result":"pass"}\n');
+  const forged = await writeBundleAtomically(dir, [{ path: 'verdict.json', content: '{"result":"pass"}\n' }], NOW, { experimentId: 'x', runId: 'r1', result: 'pass' });
+  expect(forged.manifestSha256).not.toBe(pin);
+  expect(await verifyBundle(dir)).toMatchObject({ ok: true });
+  expect(await verifyBundle(dir, { expectHash: pin })).toMatchObject({ ok: false, pinned: { ok: false, expected: pin } });
+});

@@ -84,7 +84,7 @@ test('continue-as-new keeps the offsets: every line read exactly once; corrupt l
   const handle = await env.client.workflow.start('alertWatchWorkflow', {
     taskQueue,
     workflowId: workflowIds.alertWatch(runId),
-    args: [{ runId, target: 'files', intervalSeconds: 0.2, cyclesPerRun: 2, openIncidents: false } satisfies AlertWatchInput],
+    args: [{ runId, target: 'files', intervalSeconds: 1, cyclesPerRun: 2, openIncidents: false } satisfies AlertWatchInput],
   });
   const q = () => handle.query(alertWatchStatusQuery);
   await waitFor('the first lines', async () => ((await q()).counters.linesRead.orderReconciliation ?? 0) === 10);
@@ -113,7 +113,7 @@ test('continue-as-new keeps the offsets: every line read exactly once; corrupt l
   const result: AlertWatchResult = await handle.result();
   expect(result).toMatchObject({ stoppedBy: 'jest', reason: 'test done' });
   expect(result.counters.linesRead.orderReconciliation).toBe(34);
-  await recordHistory(handle, 'alert-watch-files');
+  await recordHistory(handle, 'alert-watch-v2-files');
 });
 
 test('duplicate incident_open lines (before and after continue-as-new) → one incident workflow, resolved', async () => {
@@ -125,7 +125,7 @@ test('duplicate incident_open lines (before and after continue-as-new) → one i
   const handle = await env.client.workflow.start('alertWatchWorkflow', {
     taskQueue,
     workflowId: workflowIds.alertWatch(runId),
-    args: [{ runId, target: sbx.targetName, intervalSeconds: 0.5, cyclesPerRun: 3, incident: { cycleSeconds: 1, maxWaitSeconds: 60, ackSlaSeconds: 900 } } satisfies AlertWatchInput],
+    args: [{ runId, target: sbx.targetName, intervalSeconds: 1, cyclesPerRun: 3, incident: { cycleSeconds: 1, maxWaitSeconds: 60, ackSlaSeconds: 900 } } satisfies AlertWatchInput],
   });
   const st = await waitFor('the incident started', async () => {
     const s = await handle.query(alertWatchStatusQuery);
@@ -153,5 +153,5 @@ test('duplicate incident_open lines (before and after continue-as-new) → one i
 
   await handle.signal(stopWatchSignal, {});
   await handle.result();
-  await recordHistory(handle, 'alert-watch-sandbox');
+  await recordHistory(handle, 'alert-watch-v2-sandbox');
 });

@@ -134,6 +134,23 @@ test('drill watch start carries SLO_* threshold overrides into the watcher; a ba
   await handle.terminate('test done');
 });
 
+test('drill watch start exposes the cycle and SLA settings of the incidents it opens; bad values refused before anything starts', async () => {
+  const runId = uniqueId('paper-tune');
+  const tooFast = await drill(['watch', 'start', '--run-id', runId, '--target', sbx.targetName, '--interval', '0.2']);
+  expect(tooFast.code).toBe(2);
+  expect(tooFast.stderr).toContain('--interval: expected a number of seconds ≥ 1 (got 0.2)');
+  const badSla = await drill(['watch', 'start', '--run-id', runId, '--target', sbx.targetName, '--ack-sla', 'soon']);
+  expect(badSla.code).toBe(2);
+  expect(badSla.stderr).toContain('--ack-sla: expected a number of seconds ≥ 10 (got NaN)');
+  const started = await drill(['watch', 'start', '--run-id', runId, '--target', sbx.targetName, '--interval', '2', '--incident-cycle', '5', '--max-wait', '900', '--ack-sla', '600', '--evidence-window', '300']);
+  expect(started.code).toBe(0);
+  const handle = env.client.workflow.getHandle(workflowIds.alertWatch(runId));
+  const history = await handle.fetchHistory();
+  const payload = history.events![0]!.workflowExecutionStartedEventAttributes!.input!.payloads![0]!;
+  expect(JSON.parse(Buffer.from(payload.data!).toString('utf8'))).toMatchObject({ intervalSeconds: 2, incident: { cycleSeconds: 5, maxWaitSeconds: 900, ackSlaSeconds: 600, evidenceWindowSeconds: 300 } });
+  await handle.terminate('test done');
+});
+
 test('drill incident status|list on a running incident; reclassify: bad class rejected, never in history; a valid one restarts recovery for the new class', async () => {
   const runId = sbx.config.runId;
   // Unknown incident: exit 1; a malformed run id: exit 2.
@@ -184,9 +201,8 @@ test('drill incident status|list on a running incident; reclassify: bad class re
   expect((before.events ?? []).some((e) => e.workflowExecutionUpdateAcceptedEventAttributes)).toBe(false);
   expect(JSON.stringify(before.events)).not.toContain('cosmic_rays');
 
-  // A valid class: recovery attempt 1 cancelled, attempt 2 for data quality. Stale data keeps that
-  // branch dirty (with clean data it would pass its clean cycles and resume before the checks below).
-  await sbx.inject('stale_data');
+  // A valid class: recovery attempt 1 cancelled, attempt 2 for data quality (kept dirty: bars corrupt).
+  await sbx.inject('corrupt_bars');
   const action = await handle.executeUpdate(reclassifyUpdate, { args: [{ incidentClass: 'data_quality', reason: 'bars are stale, not a recon issue', by: 'alice' }] });
   expect(action).toMatchObject({ action: 'reclassify', by: 'alice', incidentClass: 'data_quality' });
   const rec2 = env.client.workflow.getHandle(workflowIds.recovery(runId, id, 2));

@@ -4,6 +4,7 @@
  * processes (exit codes 0 / 1 / 2, $GITHUB_STEP_SUMMARY); the bundle's manifest verified and
  * tampered with.
  */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -99,6 +100,7 @@ test('the workflow gathers, decides and writes a bundle whose manifest verifies'
     'audit-head.json',
     'drill/report.json',
     'manifest.json',
+    'subject.json',
     'verdict.json',
     'verdict.md',
   ]);
@@ -111,9 +113,10 @@ test('the workflow gathers, decides and writes a bundle whose manifest verifies'
   expect(fs.readFileSync(path.join(dir, 'verdict.md'), 'utf8')).toBe(r.markdown);
   const manifest = manifestSchema.parse(JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')));
   expect(manifest.files).toHaveLength(10);
-  expect(manifest.subject).toEqual({ experimentId, runId, result: 'pass' });
-  const v = await verifyBundle(dir);
-  expect(v).toMatchObject({ ok: true, verified: 10, changed: [], missing: [], extra: [], manifestSha256: r.bundle.manifestSha256 });
+  expect(manifest.subject).toEqual({ experimentId, runId, result: 'pass', strict: 'true', target: 'paper-sandbox', evaluatedAt: r.verdict.evaluatedAt, workflowId: handle.workflowId, workflowRunId: handle.firstExecutionRunId });
+  expect(JSON.parse(fs.readFileSync(path.join(dir, 'subject.json'), 'utf8'))).toEqual(manifest.subject);
+  const v = await verifyBundle(dir, { expectHash: r.bundle.manifestSha256 });
+  expect(v).toMatchObject({ ok: true, verified: 11, changed: [], missing: [], extra: [], manifestSha256: r.bundle.manifestSha256, subjectCovered: true, pinned: { ok: true } });
   // No temp or aside folders left next to it.
   expect(fs.readdirSync(path.dirname(dir))).toEqual([runId]);
 
@@ -133,8 +136,12 @@ test('`drill promote` exit 0 on pass: criteria table, step summary appended; a r
   fs.writeFileSync(summary, '# earlier step\n');
 
   const first = await drill(['promote', '--experiment', experiment, '--run-id', runId], { GITHUB_STEP_SUMMARY: summary });
-  expect(first.stderr).toBe('');
+  // Progress while it waits goes to stderr; nothing else does.
+  expect(first.stderr).toMatch(/^promotion gate promotion~.*: waiting for the verdict \(up to 600 s\)\n/);
+  expect(first.stderr).not.toMatch(/^drill:/m);
   expect(first.code).toBe(0);
+  const pin = /manifest sha256: ([0-9a-f]{64})/.exec(first.stdout)?.[1];
+  expect(pin).toBeDefined();
   expect(first.stdout).toMatch(/promotion gate PASS \(strict\)/);
   expect(first.stdout).toMatch(/reconciliation_pass_rate\s+100\.00%\s+>= 99\.50%\s+pass/);
   expect(first.stdout).toMatch(/drill_age\s+24\.\d h\s+<= 7\.0 d\s+pass/);
@@ -142,6 +149,8 @@ test('`drill promote` exit 0 on pass: criteria table, step summary appended; a r
   const md = fs.readFileSync(summary, 'utf8');
   expect(md.startsWith('# earlier step\n## Promotion gate: ✅ PASS')).toBe(true);
   expect(md).toContain('| ✅ | Reconciliation pass rate (`reconciliation_pass_rate`)');
+  expect(md).toContain(`Evidence bundle manifest sha256: \`${pin}\``);
+  expect(md).toContain(`--expect-hash ${pin}`);
 
   const dir = bundleDir(experiment, runId);
   const firstVerdict = JSON.parse(fs.readFileSync(path.join(dir, 'verdict.json'), 'utf8')) as { workflow: { runId: string } };
@@ -154,6 +163,38 @@ test('`drill promote` exit 0 on pass: criteria table, step summary appended; a r
   const ok = await drill(['verify-bundle', dir]);
   expect(ok.code).toBe(0);
   expect(ok.stdout).toMatch(/^OK: .* 10 file\(s\) verified/);
+  expect(ok.stdout).toMatch(/pinned: no --expect-hash given/);
+  // The rerun replaced the bundle: the first run's pin no longer matches; the second's does.
+  const secondPin = /manifest sha256: ([0-9a-f]{64})/.exec(again.stdout)![1]!;
+  expect((await drill(['verify-bundle', dir, '--expect-hash', pin!])).code).toBe(1);
+  const pinned = await drill(['verify-bundle', dir, '--expect-hash', secondPin]);
+  expect(pinned.code).toBe(0);
+  expect(pinned.stdout).toMatch(/pinned: manifest sha256 matches/);
+  expect((await drill(['verify-bundle', dir, '--expect-hash', 'abc'])).code).toBe(2);
+
+  // A re-labelled subject (the manifest edited to say pass) and a forged, consistently re-hashed bundle.
+  const manifestFile = path.join(dir, 'manifest.json');
+  const manifestText = fs.readFileSync(manifestFile, 'utf8');
+  fs.writeFileSync(manifestFile, manifestText.replace(`"experimentId": "${experiment}"`, '"experimentId": "someone-else"'));
+  const relabelled = await drill(['verify-bundle', dir, '--expect-hash', secondPin]);
+  expect(relabelled.code).toBe(1);
+  expect(relabelled.stdout).toMatch(/subject: the manifest's subject differs from subject.json/);
+  expect(relabelled.stdout).toMatch(/pinned: MISMATCH/);
+  fs.writeFileSync(manifestFile, manifestText);
+  const verdictFile = path.join(dir, 'verdict.json');
+  const verdictText = fs.readFileSync(verdictFile, 'utf8');
+  fs.writeFileSync(verdictFile, verdictText.replace('"result": "pass"', '"result": "fail"'));
+  const m = JSON.parse(manifestText) as { files: Array<{ path: string; sha256: string; bytes: number }> };
+  const entry = m.files.find((f) => f.path === 'verdict.json')!;
+  entry.sha256 = createHash('sha256').update(fs.readFileSync(verdictFile)).digest('hex');
+  entry.bytes = fs.statSync(verdictFile).size;
+  fs.writeFileSync(manifestFile, `${JSON.stringify(m, null, 2)}\n`);
+  expect((await drill(['verify-bundle', dir])).code).toBe(0);
+  const rehashed = await drill(['verify-bundle', dir, '--expect-hash', secondPin]);
+  expect(rehashed.code).toBe(1);
+  expect(rehashed.stdout).toMatch(/pinned: MISMATCH: manifest sha256 is [0-9a-f]{64}, expected/);
+  fs.writeFileSync(verdictFile, verdictText);
+  fs.writeFileSync(manifestFile, manifestText);
 
   fs.appendFileSync(path.join(dir, 'artifacts/ops_slo_events.jsonl'), '{"forged":true}\n');
   const changed = await drill(['verify-bundle', dir]);
@@ -215,6 +256,12 @@ test('`drill promote` exit 2: no server, bad run id, unknown run, bad threshold;
   expect(dead.code).toBe(2);
   expect(dead.stderr).toMatch(/cannot reach the Temporal server at 127\.0\.0\.1:1/);
   expect(fs.readFileSync(summary, 'utf8')).toMatch(/⛔ ERROR: experiment `e1`/);
+
+  // No worker on the queue: it says so while it waits, then gives up with exit 2.
+  const lonely = await drill(['promote', '--experiment', 'e-lonely', '--run-id', runId, '--timeout', '12'], { DRILL_TASK_QUEUE: 'nobody-polls-here' });
+  expect(lonely.code).toBe(2);
+  expect(lonely.stderr).toMatch(/still waiting: no worker has answered on task queue nobody-polls-here \(\d+ s\)/);
+  expect(lonely.stderr).toMatch(/no verdict from .* within 12 s: is a worker polling task queue nobody-polls-here\?/);
 
   const bad = await drill(['promote', '--experiment', 'e1', '--run-id', '../escape']);
   expect(bad.code).toBe(2);

@@ -2,7 +2,8 @@
  * Determinism guard for the incident workflows: histories recorded from the integration tests
  * (`RECORD_HISTORIES=1`) of every branch — watcher (files, sandbox with an incident), incident
  * (reconciliation, data quality, broker, escalated + forced) and their recovery children — must
- * replay against today's workflow code.
+ * replay against today's workflow code. v1 histories (recorded before the v2 patches) replay on the
+ * kept v1 code; v2 histories (owned halts, batched recovery, watcher v2, the halt registry) on v2.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -23,6 +24,21 @@ const BRANCHES = [
   'recovery-data-quality.json',
   'recovery-escalated.json',
   'recovery-reconciliation.json',
+  // v2
+  'alert-watch-v2-audit.json',
+  'alert-watch-v2-files.json',
+  'alert-watch-v2-maintenance.json',
+  'alert-watch-v2-sandbox.json',
+  'halt-registry.json',
+  'incident-v2-broker.json',
+  'incident-v2-data-quality.json',
+  'incident-v2-escalated-forced.json',
+  'incident-v2-reconciliation.json',
+  'incident-v2-two-holders.json',
+  'recovery-v2-broker.json',
+  'recovery-v2-data-quality.json',
+  'recovery-v2-escalated.json',
+  'recovery-v2-reconciliation.json',
 ];
 
 beforeAll(() => installTestRuntime());
@@ -41,7 +57,7 @@ test('every branch replays against the current workflow code', async () => {
   expect(results).toEqual(BRANCHES.map((f) => `replay-${f}: ok`));
 });
 
-test.each(['incident-reconciliation.json', 'incident-escalated-forced.json'])('%s: incidentWorkflow changed without patched() is caught as a determinism violation', async (file) => {
+test.each(['incident-reconciliation.json', 'incident-escalated-forced.json', 'incident-v2-reconciliation.json', 'incident-v2-two-holders.json'])('%s: incidentWorkflow changed without patched() is caught as a determinism violation', async (file) => {
   const err = await Worker.runReplayHistory(
     { workflowsPath: require.resolve('./fixtures/incident-workflow-changed') },
     historyFromJSON(JSON.parse(fs.readFileSync(path.join(HISTORIES, file), 'utf8'))),

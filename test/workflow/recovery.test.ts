@@ -1,13 +1,15 @@
 /**
- * recoveryWorkflow on the time-skipping server at realistic durations: a 30-minute maximum wait with
- * 30-second cycles escalates (one page) and stays halted; a reconciliation that turns clean after
- * 20 minutes recovers. Activities are stubs that count calls: one probe per cycle, never a loop inside.
+ * recoveryWorkflow on the time-skipping server at realistic durations (30-second cycles, 5-minute
+ * batches of cycles in one heartbeating activity): a 30-minute maximum wait escalates with one page;
+ * a reconciliation that turns clean after 20 minutes recovers; a 7-day wait continues as new and each
+ * run's history stays far below 10,000 events, the status query answering across continue-as-new.
+ * The target is simulated (`simulatedTarget`), its cycles decided by the real pure steps.
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import type { Activities } from '../../src/activities';
 import type { RecoveryInput, RecoveryResult } from '../../src/domain/recovery';
-import { initialSloState, type SloState } from '../../src/domain/slo';
+import { recoveryStatusQuery } from '../../src/workflows/definitions';
+import { runChain, simulatedTarget } from '../helpers/simulated-target';
 import { timeSkippingEnv, uniqueId, workflowBundle } from '../helpers/temporal';
 
 let env: TestWorkflowEnvironment;
@@ -20,62 +22,88 @@ afterAll(async () => {
   await env?.teardown();
 });
 
-/** Stubs: reconciliation events appear each probe, mismatched until probe number `cleanFrom` (one probe per 30 s cycle). */
-function stubs(cleanFrom: number) {
-  const calls = { probe: 0, page: 0, halt: 0 };
-  let state: SloState = initialSloState();
-  const activities: Partial<Activities> = {
-    async recoveryProbe(input) {
-      calls.probe++;
-      const clean = calls.probe >= cleanFrom;
-      const prev = (input.reconciliation?.state as SloState | null | undefined) ?? state;
-      state = { ...prev, order: { ...prev.order, cycles: prev.order.cycles + 1, passes: prev.order.passes + (clean ? 1 : 0) }, position: { ...prev.position, cycles: prev.position.cycles + 1, passes: prev.position.passes + 1 } };
-      return {
-        checkedAt: new Date().toISOString(),
-        gateway: { ok: true, entriesHalted: true, haltReason: 'incident', tradingHaltedUntil: null },
-        reconciliation: { cursors: {}, state, lastOrder: { cycle: state.order.cycles, status: clean ? 'ok' : 'mismatch', mismatched_order_ids: clean ? [] : ['ord-1'] }, corrupt: 0 },
-      };
-    },
-    async pageEscalation(input) {
-      calls.page++;
-      return { outcome: 'delivered', dedupKey: input.dedupKey, status: 202 };
-    },
-    async gatewayHalt() {
-      calls.halt++;
-      throw new Error('not expected');
-    },
-  };
-  return { calls, activities };
-}
+const input = (over: Partial<RecoveryInput> = {}): RecoveryInput => ({
+  runId: 'paper-1',
+  incidentId: 'inc-1',
+  target: 'sandbox',
+  incidentClass: 'reconciliation',
+  openedAt: new Date().toISOString(),
+  cycleSeconds: 30,
+  maxWaitSeconds: 1800,
+  ...over,
+});
 
-async function run(cleanFrom: number, input: Partial<RecoveryInput>) {
-  const s = stubs(cleanFrom);
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: uniqueId('tq'), workflowBundle: await workflowBundle(), activities: s.activities });
-  const result = await worker.runUntil(async () => {
-    return env.client.workflow.execute('recoveryWorkflow', {
-      taskQueue: worker.options.taskQueue,
-      workflowId: uniqueId('recovery'),
-      args: [{ runId: 'paper-1', incidentId: 'inc-1', target: 'sandbox', incidentClass: 'reconciliation', openedAt: new Date().toISOString(), haltReason: 'incident inc-1', cycleSeconds: 30, maxWaitSeconds: 1800, ...input } satisfies RecoveryInput],
-    }) as Promise<RecoveryResult>;
-  });
-  return { result, calls: s.calls };
-}
-
-test('30-minute maximum wait, still dirty: escalates with one page and stays halted', async () => {
-  const { result, calls } = await run(Number.MAX_SAFE_INTEGER, {});
+test('30-minute maximum wait, still dirty: escalates with one page, never touching the kill switch', async () => {
+  const sim = simulatedTarget();
+  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: uniqueId('tq'), workflowBundle: await workflowBundle(), activities: sim.activities });
+  const result: RecoveryResult = await worker.runUntil(
+    env.client.workflow.execute('recoveryWorkflow', { taskQueue: worker.options.taskQueue, workflowId: uniqueId('recovery'), args: [input()] }),
+  );
   expect(result.outcome).toBe('escalated');
-  expect(result.escalation?.pageOutcome).toBe('delivered');
-  expect(calls.page).toBe(1);
-  // One probe per 30 s cycle over 30 minutes (+ the baseline).
-  expect(calls.probe).toBeGreaterThanOrEqual(55);
-  expect(calls.probe).toBeLessThanOrEqual(63);
-  expect(calls.halt).toBe(0);
+  expect(result.escalation).toMatchObject({ pageOutcome: 'delivered', dedupKey: 'recovery~paper-1~inc-1~1' });
+  expect(sim.calls.page).toBe(1);
+  // One simulated cycle per 30 s over 30 minutes, in a handful of activity batches.
+  expect(sim.calls.cycles).toBeGreaterThanOrEqual(55);
+  expect(sim.calls.cycles).toBeLessThanOrEqual(63);
+  expect(sim.calls.batches).toBeLessThanOrEqual(10);
+  expect(sim.gw.haltCalls).toBe(0);
 });
 
 test('clean after 20 minutes: two consecutive clean cycles recover before the deadline', async () => {
-  const { result, calls } = await run(40, {});
+  const sim = simulatedTarget();
+  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: uniqueId('tq'), workflowBundle: await workflowBundle(), activities: sim.activities });
+  const result: RecoveryResult = await worker.runUntil(async () => {
+    const h = await env.client.workflow.start('recoveryWorkflow', { taskQueue: worker.options.taskQueue, workflowId: uniqueId('recovery'), args: [input()] });
+    await env.sleep('20m');
+    expect(await h.query(recoveryStatusQuery)).toMatchObject({ phase: 'reconciliation-cycles', cleanStreak: 0 });
+    sim.health.reconciliation = 'clean';
+    return h.result();
+  });
   expect(result.outcome).toBe('recovered');
-  expect(calls.page).toBe(0);
-  expect(calls.probe).toBeGreaterThanOrEqual(40);
-  expect(calls.probe).toBeLessThanOrEqual(46);
+  expect(sim.calls.page).toBe(0);
+  expect(sim.calls.cycles).toBeGreaterThanOrEqual(40);
+  expect(sim.calls.cycles).toBeLessThanOrEqual(46);
+  expect(result.timeline.map((t) => t.step)).toEqual(expect.arrayContaining(['cycle 2: dirty', 'recovery criteria passed']));
+});
+
+test('a 7-day wait: continue-as-new keeps every run far below 10,000 events; status answers across it', async () => {
+  const sim = simulatedTarget();
+  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: uniqueId('tq'), workflowBundle: await workflowBundle(), activities: sim.activities });
+  const workflowId = uniqueId('recovery');
+  const { result, firstRunId } = await worker.runUntil(async () => {
+    const h = await env.client.workflow.start('recoveryWorkflow', { taskQueue: worker.options.taskQueue, workflowId, args: [input({ maxWaitSeconds: 7 * 86400, batchSeconds: 3600, batchesPerRun: 24 })] });
+    await env.sleep('3d');
+    const mid = await h.query(recoveryStatusQuery);
+    expect(mid.continuedAsNew).toBeGreaterThanOrEqual(2);
+    expect(mid.phase).toBe('reconciliation-cycles');
+    // 3 days of 30-second cycles, counted through every run.
+    expect(mid.cycles).toBeGreaterThan(8000);
+    expect(Date.parse(mid.deadline) - Date.now()).toBeGreaterThan(3 * 86400 * 1000);
+    return { result: (await h.result()) as RecoveryResult, firstRunId: h.firstExecutionRunId };
+  });
+  expect(result.outcome).toBe('escalated');
+  expect(sim.calls.page).toBe(1);
+  expect(result.cycles).toBeGreaterThan(20000);
+  const lengths = await runChain(env.client, workflowId, firstRunId);
+  expect(lengths.length).toBeGreaterThanOrEqual(7);
+  expect(Math.max(...lengths)).toBeLessThan(1000);
+  console.log(`7-day recovery wait (1-hour batches, 24 a run): runs of ${lengths.join(', ')} events`);
+});
+
+test('defaults (30 s cycles, 5-minute batches, 100 batches a run) over a day: bounded runs', async () => {
+  const sim = simulatedTarget();
+  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: uniqueId('tq'), workflowBundle: await workflowBundle(), activities: sim.activities });
+  const workflowId = uniqueId('recovery');
+  const { result, firstRunId } = await worker.runUntil(async () => {
+    const h = await env.client.workflow.start('recoveryWorkflow', { taskQueue: worker.options.taskQueue, workflowId, args: [input({ maxWaitSeconds: 86400 })] });
+    return { result: (await h.result()) as RecoveryResult, firstRunId: h.firstExecutionRunId };
+  });
+  expect(result.outcome).toBe('escalated');
+  const lengths = await runChain(env.client, workflowId, firstRunId);
+  expect(lengths.length).toBeGreaterThanOrEqual(3);
+  expect(Math.max(...lengths)).toBeLessThan(1500);
+  console.log(`1-day recovery wait at the defaults: runs of ${lengths.join(', ')} events`);
+  // 2880 cycles of 30 s in 288 five-minute batches.
+  expect(sim.calls.cycles).toBeGreaterThanOrEqual(2870);
+  expect(sim.calls.batches).toBeLessThanOrEqual(300);
 });

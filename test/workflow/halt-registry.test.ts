@@ -1,0 +1,173 @@
+/**
+ * haltRegistryWorkflow on the time-skipping server with a simulated gateway: entries resume only when
+ * the last holder lets go, someone else's halt is never overwritten or resumed, a release behind the
+ * holders' back is halted again, hostile payloads are dropped, and the holder set survives
+ * continue-as-new with the status query and updates answering. Workflow callers (`holdEntries` /
+ * `releaseEntries`) start the registry themselves.
+ */
+import path from 'node:path';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { bundleWorkflowCode, DefaultLogger, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { Activities } from '../../src/activities';
+import { isRegistryReason, type HaltOpResult } from '../../src/domain/halts';
+import { workflowIds } from '../../src/shared';
+import { haltRegistryStatusQuery, haltRequestSignal, holdUpdate, releaseUpdate } from '../../src/workflows/definitions';
+import { timeSkippingEnv, uniqueId } from '../helpers/temporal';
+
+let env: TestWorkflowEnvironment;
+let bundle: WorkflowBundleWithSourceMap;
+
+beforeAll(async () => {
+  [env, bundle] = await Promise.all([
+    timeSkippingEnv(),
+    bundleWorkflowCode({ workflowsPath: path.resolve(__dirname, '../fixtures/workflows/halt-callers.ts'), logger: new DefaultLogger('WARN') }),
+  ]);
+});
+
+afterAll(async () => {
+  await env?.teardown();
+});
+
+/** A gateway in memory: one kill switch, one reason; every change counted as the target would log it. */
+function gateway() {
+  const gw = { halted: false, reason: null as string | null, halts: 0, resumes: 0, watches: 0 };
+  const stats = () => ({ checkedAt: new Date().toISOString(), entriesHalted: gw.halted, haltReason: gw.reason });
+  const activities: Partial<Activities> = {
+    async registryApply(i) {
+      if (i.action === 'halt') {
+        if (gw.halted && !isRegistryReason(gw.reason)) return { ...stats(), changed: false, foreign: true };
+        const changed = !gw.halted || gw.reason !== i.reason;
+        if (!gw.halted) gw.halts++;
+        gw.halted = true;
+        gw.reason = i.reason!;
+        return { ...stats(), changed, foreign: false };
+      }
+      if (!gw.halted) return { ...stats(), changed: false, foreign: false };
+      if (!isRegistryReason(gw.reason)) return { ...stats(), changed: false, foreign: true };
+      gw.halted = false;
+      gw.reason = null;
+      gw.resumes++;
+      return { ...stats(), changed: true, foreign: false };
+    },
+    async watchKillSwitch() {
+      gw.watches++;
+      // One look (the real watch looks every pollMs for watchSeconds; the registry paces the next watch).
+      if (!gw.halted) return { released: true, checkedAt: new Date().toISOString(), entriesHalted: false, haltReason: null, checks: 1, unreachable: 0 };
+      return { released: false, checkedAt: new Date().toISOString(), entriesHalted: gw.halted, haltReason: gw.reason, checks: 1, unreachable: 0 };
+    },
+  };
+  return { gw, activities };
+}
+
+async function withWorker<T>(activities: Partial<Activities>, fn: (taskQueue: string) => Promise<T>): Promise<T> {
+  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: uniqueId('tq'), workflowBundle: bundle, activities });
+  return worker.runUntil(fn(worker.options.taskQueue));
+}
+
+const op = (id: string, by = 'alice') => ({ holder: { kind: 'operator' as const, id }, reason: `test hold ${id}`, by });
+
+test('entries resume only when the last holder releases; a second release is a no-op', async () => {
+  const { gw, activities } = gateway();
+  await withWorker(activities, async (taskQueue) => {
+    const target = uniqueId('t');
+    const h = await env.client.workflow.start('haltRegistryWorkflow', { taskQueue, workflowId: workflowIds.haltRegistry(target), args: [{ target }] });
+    const a = await h.executeUpdate(holdUpdate, { args: [op('a')] });
+    expect(a).toMatchObject({ ok: true, entriesHalted: true, changed: true });
+    const b = await h.executeUpdate(holdUpdate, { args: [op('b')] });
+    expect(b.holders.map((x) => x.id)).toEqual(['a', 'b']);
+    expect(gw.reason).toMatch(/operator a .*operator b/);
+
+    const ra = await h.executeUpdate(releaseUpdate, { args: [{ holder: { kind: 'operator', id: 'a' }, by: 'alice', reason: 'done' }] });
+    expect(ra).toMatchObject({ resumed: false, entriesHalted: true });
+    expect(ra.detail).toMatch(/still held by operator:b/);
+    expect(gw).toMatchObject({ halted: true, resumes: 0 });
+    expect(gw.reason).not.toMatch(/operator a/);
+
+    const rb = await h.executeUpdate(releaseUpdate, { args: [{ holder: { kind: 'operator', id: 'b' }, by: 'bob', reason: 'done' }] });
+    expect(rb).toMatchObject({ resumed: true, entriesHalted: false, holders: [] });
+    const again = await h.executeUpdate(releaseUpdate, { args: [{ holder: { kind: 'operator', id: 'b' }, by: 'bob', reason: 'done' }] });
+    expect(again).toMatchObject({ resumed: false, detail: 'operator:b holds nothing' });
+    expect(gw).toMatchObject({ halted: false, halts: 1, resumes: 1 });
+
+    // A release without who and why never reaches history.
+    const bad = await h.executeUpdate(releaseUpdate, { args: [{ holder: { kind: 'operator', id: 'x' } }] }).catch((e: unknown) => e);
+    expect(bad).toBeInstanceOf(WorkflowUpdateFailedError);
+    expect(String((bad as Error & { cause?: Error }).cause?.message)).toMatch(/by and reason are required/);
+    await h.terminate('test done');
+  });
+});
+
+test("someone else's halt is never overwritten nor resumed", async () => {
+  const { gw, activities } = gateway();
+  Object.assign(gw, { halted: true, reason: 'manual: risk desk investigating' });
+  await withWorker(activities, async (taskQueue) => {
+    const target = uniqueId('t');
+    const h = await env.client.workflow.start('haltRegistryWorkflow', { taskQueue, workflowId: workflowIds.haltRegistry(target), args: [{ target }] });
+    const held = await h.executeUpdate(holdUpdate, { args: [op('a')] });
+    expect(held).toMatchObject({ entriesHalted: true, changed: false, haltReason: 'manual: risk desk investigating' });
+    expect((await h.query(haltRegistryStatusQuery)).foreignHalt).toBe(true);
+    const r = await h.executeUpdate(releaseUpdate, { args: [{ holder: { kind: 'operator', id: 'a' }, by: 'alice', reason: 'done' }] });
+    expect(r.resumed).toBe(false);
+    expect(r.detail).toMatch(/not drill-runner's/);
+    expect(gw).toMatchObject({ halted: true, reason: 'manual: risk desk investigating', resumes: 0 });
+    await h.terminate('test done');
+  });
+});
+
+test('released behind the holders\' back → halted again; hostile payloads dropped; holders carried through continue-as-new', async () => {
+  const { gw, activities } = gateway();
+  await withWorker(activities, async (taskQueue) => {
+    const target = uniqueId('t');
+    const h = await env.client.workflow.start('haltRegistryWorkflow', { taskQueue, workflowId: workflowIds.haltRegistry(target), args: [{ target, opsPerRun: 6, watchSeconds: 60 }] });
+    await h.executeUpdate(holdUpdate, { args: [op('keeper')] });
+    for (const bad of [null, 42, 'x', { op: 'hold' }, { op: 'explode', requestId: 'r' }, { op: 'hold', requestId: 'r', holder: { kind: 'god', id: 'x' }, reason: 'r' }, { op: 'hold', requestId: 'r', holder: { kind: 'operator', id: 'a\u0000' }, reason: 'r' }]) {
+      await h.signal(haltRequestSignal, bad as never);
+    }
+    for (let round = 0; round < 4; round++) {
+      gw.halted = false;
+      gw.reason = null;
+      await env.sleep('2m');
+      expect(gw.halted).toBe(true);
+      // Extra holders come and go: each is one operation.
+      await h.executeUpdate(holdUpdate, { args: [op(`extra-${round}`)] });
+      await h.executeUpdate(releaseUpdate, { args: [{ holder: { kind: 'operator', id: `extra-${round}` }, by: 'alice', reason: 'done' }] });
+    }
+    const s = await h.query(haltRegistryStatusQuery);
+    expect(s.rehalts).toBe(4);
+    expect(s.holders.map((x) => x.id)).toEqual(['keeper']);
+    expect(s.continuedAsNew).toBeGreaterThanOrEqual(2);
+    expect(gw).toMatchObject({ halted: true, resumes: 0 });
+    // A retried update after continue-as-new still answers; the last holder's release resumes.
+    const r = await h.executeUpdate(releaseUpdate, { args: [{ holder: { kind: 'operator', id: 'keeper' }, by: 'alice', reason: 'done' }] });
+    expect(r.resumed).toBe(true);
+    expect(gw.halted).toBe(false);
+    // Every run's history stays small.
+    const desc = await h.describe();
+    expect(desc.historyLength).toBeLessThan(400);
+    await h.terminate('test done');
+  });
+});
+
+test('two workflows hold one target through the workflow API: the registry starts itself, entries resume after both let go', async () => {
+  const { gw, activities } = gateway();
+  await withWorker(activities, async (taskQueue) => {
+    const target = uniqueId('t');
+    const start = (id: string) =>
+      env.client.workflow.start('holderWorkflow', { taskQueue, workflowId: uniqueId(`holder-${id}`), args: [{ target, holder: { kind: 'incident', id: `run/${id}` }, reason: `incident ${id}` }] });
+    const [one, two] = await Promise.all([start('inc-1'), start('inc-2')]);
+    const registry = env.client.workflow.getHandle(workflowIds.haltRegistry(target));
+    for (let i = 0; i < 100 && (await registry.query(haltRegistryStatusQuery).catch(() => ({ holders: [] }))).holders.length < 2; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(gw.halted).toBe(true);
+    await one.signal('letGo');
+    const r1 = (await one.result()) as { hold: HaltOpResult; release: HaltOpResult };
+    expect(r1.release).toMatchObject({ resumed: false, entriesHalted: true });
+    expect(gw.halted).toBe(true);
+    await two.signal('letGo');
+    const r2 = (await two.result()) as { hold: HaltOpResult; release: HaltOpResult };
+    expect(r2.release).toMatchObject({ resumed: true, entriesHalted: false });
+    expect(gw).toMatchObject({ halted: false, halts: 1, resumes: 1 });
+    // The time-skipping server may have skipped an idle registry to its execution timeout already.
+    await registry.terminate('test done').catch(() => undefined);
+  });
+});
