@@ -94,8 +94,10 @@ test('corrupt_bars: served bars fail validation; data quality errors; critical b
     const bars = (await get('/bars/AAPL?limit=30')).body.bars as unknown[];
     const v = validateDailyBars('AAPL', bars, { asOf: new Date().toISOString() });
     expect(v.ok).toBe(false);
-    await waitFor('a data quality cycle with errors', () => dq().some((e) => e.errors > 0));
-    const latest = JSON.parse(fs.readFileSync(path.join(sbx.runDir, ARTIFACT_FILES.dataQualityLatest), 'utf8'));
+    const withErrors = await waitFor('a data quality cycle with errors', () => dq().find((e) => e.errors > 0));
+    // data_quality_latest.json is replaced right after the line is appended: read it once it has caught up.
+    const readLatest = () => JSON.parse(fs.readFileSync(path.join(sbx.runDir, ARTIFACT_FILES.dataQualityLatest), 'utf8')) as { cycle: number; errors: number };
+    const latest = await waitFor('data_quality_latest.json at that cycle or later', () => (readLatest().cycle >= withErrors.cycle ? readLatest() : undefined));
     expect(latest.errors).toBeGreaterThan(0);
     const breach = await waitFor('slo_breach data_quality_errors', () => breaches('data_quality_errors')[0]);
     expect(breach).toMatchObject({ severity: 'critical' });

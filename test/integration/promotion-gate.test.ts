@@ -112,7 +112,8 @@ test('the workflow gathers, decides and writes a bundle whose manifest verifies'
   expect(promotionVerdictSchema.parse(JSON.parse(fs.readFileSync(path.join(dir, 'verdict.json'), 'utf8')))).toEqual(r.verdict);
   expect(fs.readFileSync(path.join(dir, 'verdict.md'), 'utf8')).toBe(r.markdown);
   const manifest = manifestSchema.parse(JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')));
-  expect(manifest.files).toHaveLength(10);
+  // Every file listed above but manifest.json itself.
+  expect(manifest.files).toHaveLength(11);
   expect(manifest.subject).toEqual({ experimentId, runId, result: 'pass', strict: 'true', target: 'paper-sandbox', evaluatedAt: r.verdict.evaluatedAt, workflowId: handle.workflowId, workflowRunId: handle.firstExecutionRunId });
   expect(JSON.parse(fs.readFileSync(path.join(dir, 'subject.json'), 'utf8'))).toEqual(manifest.subject);
   const v = await verifyBundle(dir, { expectHash: r.bundle.manifestSha256 });
@@ -162,7 +163,7 @@ test('`drill promote` exit 0 on pass: criteria table, step summary appended; a r
   expect(secondVerdict.workflow.runId).not.toBe(firstVerdict.workflow.runId);
   const ok = await drill(['verify-bundle', dir]);
   expect(ok.code).toBe(0);
-  expect(ok.stdout).toMatch(/^OK: .* 10 file\(s\) verified/);
+  expect(ok.stdout).toMatch(/^OK: .* 11 file\(s\) verified/);
   expect(ok.stdout).toMatch(/pinned: no --expect-hash given/);
   // The rerun replaced the bundle: the first run's pin no longer matches; the second's does.
   const secondPin = /manifest sha256: ([0-9a-f]{64})/.exec(again.stdout)![1]!;
