@@ -23,6 +23,7 @@ import { workflowIds } from '../../src/shared';
 import {
   acknowledgeUpdate,
   incidentAckStatusQuery,
+  resolveIncidentSignal,
   recoveryStatusQuery,
   weeklyDrillStatusQuery,
 } from '../../src/workflows/definitions';
@@ -234,6 +235,9 @@ test('kill -9 a worker with a drill, an incident in recovery and ack timers in f
     timers.map((t, i) => t.executeUpdate(acknowledgeUpdate, { args: [{ ackBy: `oncall-${i}`, notes: 'fleet test' }] })),
   );
   expect(acks.every((a) => a.ackBy.startsWith('oncall-'))).toBe(true);
+  // A paged incident's timer stays open for its resolution (the receivers get acknowledge, then
+  // resolve, under the trigger's dedup key): resolve each, as its incident workflow would.
+  await Promise.all(timers.map((t) => t.signal(resolveIncidentSignal, { resolution: 'recovered', by: 'fleet test' })));
 
   const [drillResult, incidentResult, ...ackResults] = await Promise.all([
     drill.result() as Promise<WeeklyDrillResult>,
@@ -258,9 +262,17 @@ test('kill -9 a worker with a drill, an incident in recovery and ack timers in f
   // The timers: one page per escalation at the receiver (by idempotency key, every request counted),
   // one incident_ack line each in the run's file.
   expect(ackResults.map((r) => r.pages.map((p) => p.outcome))).toEqual([['delivered'], ['delivered'], ['delivered']]);
-  const keys = receiver.requests.map((r) => String(r.headers['idempotency-key']));
-  expect(keys.sort()).toEqual(ackResults.map((r) => r.pages[0]!.dedupKey).sort());
+  const triggers = receiver.requests.filter((r) => r.body.event_action === 'trigger');
+  // Every request counted: one trigger per incident, each under its own idempotency key.
+  expect(triggers.map((r) => r.body.dedup_key).sort()).toEqual(ackResults.map((r) => r.pages[0]!.dedupKey).sort());
+  expect(new Set(triggers.map((r) => String(r.headers['idempotency-key']))).size).toBe(3);
   expect(pages).toHaveLength(3);
+  // Then one acknowledge and one resolve per incident, each under its trigger's dedup key.
+  for (const action of ['acknowledge', 'resolve']) {
+    const sent = receiver.delivered().filter((r) => r.body.event_action === action);
+    expect(sent.map((r) => r.body.dedup_key).sort()).toEqual(triggers.map((r) => r.body.dedup_key).sort());
+  }
+  expect(ackResults.map((r) => r.resolved?.source)).toEqual(['signal', 'signal', 'signal']);
   const ackFile = path.join(resultsDir(), 'runs', ACK_RUN, 'incident_events.jsonl');
   const ackLines = parseJsonl(fs.readFileSync(ackFile, 'utf8'), incidentEventSchema).records.filter(
     (e) => e.event_type === 'incident_ack',

@@ -55,7 +55,8 @@ test('every branch replays against the current workflow code', async () => {
     results.push(`${r.workflowId}: ${r.error ? String(r.error) : 'ok'}`);
   }
   expect(results).toEqual(BRANCHES.map((f) => `replay-${f}: ok`));
-});
+  // Bundling the workflow code takes most of it: ~40 s on a busy 2-core machine.
+}, 180_000);
 
 test.each(['incident-reconciliation.json', 'incident-escalated-forced.json', 'incident-v2-reconciliation.json', 'incident-v2-two-holders.json'])('%s: incidentWorkflow changed without patched() is caught as a determinism violation', async (file) => {
   const err = await Worker.runReplayHistory(
@@ -64,4 +65,4 @@ test.each(['incident-reconciliation.json', 'incident-escalated-forced.json', 'in
     `replay-negative-${file}`,
   ).catch((e: unknown) => e);
   expect(err).toBeInstanceOf(DeterminismViolationError);
-});
+}, 180_000);
