@@ -17,7 +17,7 @@ D/scenario (read live, default "normal") breaks one thing, so the drill has some
   recon_never_resumes  at boot, the reconciliation loop does not start
   recon_dirty          reconciliation runs but every cycle is a mismatch
   slo_silent           at boot, the SLO monitor does not start
-  never_healthy        /health answers 503 "starting" forever
+  never_healthy        at boot: /health answers 503 "starting" for this whole life
 D/ground_truth.jsonl records what really happened (process_start, serving, state_saved, ...).
 """
 import hashlib
@@ -147,6 +147,7 @@ class Target:
         self.rs = {"restored": False, "restored_seq": None, "restored_digest": None, "restore_error": None,
                    "last_save_at": None, "last_save_seq": None, "last_save_digest": None}
         self.clean_seen = False
+        self.boot_scenario = self.scenario()  # what breaks at boot is decided at boot
 
     def scenario(self):
         try:
@@ -160,7 +161,7 @@ class Target:
     # -- runtime state (contract §5) ----------------------------------------------------------
 
     def restore(self):
-        scenario = self.scenario()
+        scenario = self.boot_scenario
         if scenario == "lost_state" and os.path.exists(self.state_file):
             os.remove(self.state_file)
         if scenario == "corrupt_state" and os.path.exists(self.state_file):
@@ -236,7 +237,7 @@ class Target:
     def health(self):
         if self.stopping:
             return 503, {"status": "stopping"}
-        if self.scenario() == "never_healthy":
+        if self.boot_scenario == "never_healthy":
             return 503, {"status": "starting"}
         return 200, {"status": "ok", "pid": self.pid, "boot_id": self.boot_id, "started_at": self.started_at, "serving_at": self.serving_at}
 
@@ -308,10 +309,9 @@ def serve(d):
     ThreadingHTTPServer.allow_reuse_address = True
     server = ThreadingHTTPServer(("127.0.0.1", t.cfg["port"]), handler_for(t))
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    scenario = t.scenario()
-    if scenario != "recon_never_resumes":
+    if t.boot_scenario != "recon_never_resumes":
         t.every(t.cfg.get("recon_ms", 200), t.reconcile)
-    if scenario != "slo_silent":
+    if t.boot_scenario != "slo_silent":
         t.every(t.cfg.get("slo_ms", 300), t.slo_snapshot)
     t.every(t.cfg.get("save_ms", 300), t.save)
     t.serving_at = now()
