@@ -12,6 +12,8 @@ import { conformanceReport, type ConformanceCheck, type ConformanceReport } from
 import { weeklyDrillInputSchema } from '../domain/drill';
 import { probeTarget } from '../io/conformance-probe';
 import { loadTargetsFile, pickTarget, TargetConfigError, targetsFilePath, UnknownTargetError } from '../io/targets';
+import { drillIdSchema, targetNameSchema } from '../domain/ids';
+import { checkFlag } from './flags';
 import { CommandError } from './output';
 import { defaultTarget } from './run';
 
@@ -38,6 +40,7 @@ function targetsFile(deps: TargetCheckDeps): string {
 }
 
 async function check(o: TargetCheckOptions & { dryRun: boolean; chaosScenarios?: readonly string[] }, deps: TargetCheckDeps, extra: ConformanceCheck[] = []): Promise<TargetCheckOutcome> {
+  checkFlag('--target', targetNameSchema, o.target);
   const name = await defaultTarget(o.target, deps);
   const file = targetsFile(deps);
   let target;
@@ -67,6 +70,8 @@ export function targetCheckCommand(o: TargetCheckOptions, deps: TargetCheckDeps)
  * surface the drill would touch checked read-only. Nothing starts.
  */
 export async function weeklyDryRunCommand(o: TargetCheckOptions & { input?: string; drillId?: string }, deps: TargetCheckDeps): Promise<TargetCheckOutcome> {
+  checkFlag('--target', targetNameSchema, o.target);
+  checkFlag('--drill-id', drillIdSchema, o.drillId);
   let extra: unknown = {};
   if (o.input !== undefined) {
     try {
