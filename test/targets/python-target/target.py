@@ -380,10 +380,15 @@ def health(d):
 
 
 def canonical_cmd():
+    """One answer line per input line: {canonical, sha256}, or {error} for what is not I-JSON."""
     for line in sys.stdin:
         if line.strip():
-            text = canonical(json.loads(line))
-            print(json.dumps({"canonical": text, "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest()}))
+            try:
+                text = canonical(json.loads(line))
+                out = {"canonical": text, "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest()}
+            except ValueError as e:
+                out = {"error": str(e)}
+            print(json.dumps(out), flush=True)
     return 0
 
 
