@@ -6,15 +6,17 @@
  * started and the target is not changed.
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import type { Config } from '../config';
 import { conformanceReport, type ConformanceCheck, type ConformanceReport } from '../domain/conformance';
 import { weeklyDrillInputSchema } from '../domain/drill';
 import { probeTarget } from '../io/conformance-probe';
+import { calendarCheckResult, calendarRefusal } from '../domain/market-calendar';
+import type { TargetConfig } from '../domain/target';
 import { loadTargetsFile, pickTarget, TargetConfigError, targetsFilePath, UnknownTargetError } from '../io/targets';
 import { drillIdSchema, targetNameSchema } from '../domain/ids';
 import { checkFlag } from './flags';
 import { CommandError } from './output';
+import { findTargetsFile } from './targets-file';
 import { defaultTarget } from './run';
 
 export interface TargetCheckOptions {
@@ -32,17 +34,14 @@ export interface TargetCheckOutcome {
   exitCode: 0 | 1;
 }
 
-/** The targets file the CLI reads (as `drill run weekly` finds it). */
-function targetsFile(deps: TargetCheckDeps): string {
-  const env = deps.env ?? process.env;
-  if (env.DRILL_TARGETS_FILE) return targetsFilePath(env);
-  return [targetsFilePath({}), path.join(deps.config.stateDir, 'targets.json')].find((f) => fs.existsSync(f)) ?? targetsFilePath({});
-}
-
-async function check(o: TargetCheckOptions & { dryRun: boolean; chaosScenarios?: readonly string[] }, deps: TargetCheckDeps, extra: ConformanceCheck[] = []): Promise<TargetCheckOutcome> {
+async function check(
+  o: TargetCheckOptions & { dryRun: boolean; chaosScenarios?: readonly string[] },
+  deps: TargetCheckDeps,
+  extra: (t: TargetConfig) => ConformanceCheck[] = () => [],
+): Promise<TargetCheckOutcome> {
   checkFlag('--target', targetNameSchema, o.target);
   const name = await defaultTarget(o.target, deps);
-  const file = targetsFile(deps);
+  const file = findTargetsFile(deps) ?? targetsFilePath({});
   let target;
   try {
     target = pickTarget(await loadTargetsFile(file), name);
@@ -57,7 +56,8 @@ async function check(o: TargetCheckOptions & { dryRun: boolean; chaosScenarios?:
     rawEntry = undefined; // already parsed once above; a race with an edit only loses the raw view
   }
   const r = await probeTarget(name, target, { rawEntry, envAllow: deps.config.targetEnvAllow ?? [], ...(o.dryRun ? { allowLive: !!o.allowLive, chaosScenarios: o.chaosScenarios ?? [] } : {}) });
-  const report = extra.length ? conformanceReport(r.target, r.checkedAt, [...extra, ...r.checks]) : r;
+  const first = extra(target);
+  const report = first.length ? conformanceReport(r.target, r.checkedAt, [...first, ...r.checks]) : r;
   return { report, exitCode: report.ok ? 0 : 1 };
 }
 
@@ -91,5 +91,12 @@ export async function weeklyDryRunCommand(o: TargetCheckOptions & { input?: stri
     status: 'pass',
     detail: `scenarios [${d.scenarios.join(', ')}], RTO target ${d.rtoSeconds} s, RPO target ${d.rpoSeconds} s, restart bound ${d.restartSeconds} s`,
   };
-  return check({ ...o, target, dryRun: true, chaosScenarios: d.scenarios }, deps, [inputCheck]);
+  // The market calendar, as the run would check it now (issue 15).
+  const calendar = (t: TargetConfig): ConformanceCheck => {
+    const c = calendarCheckResult(t.calendar, Date.now(), d.maxDrillSeconds);
+    const refusal = calendarRefusal(c);
+    if (!c.hasCalendar) return { surface: 'config', name: 'market calendar', status: 'skip', detail: 'none: the target may be drilled at any time' };
+    return refusal ? { surface: 'config', name: 'market calendar', status: 'fail', detail: refusal } : { surface: 'config', name: 'market calendar', status: 'pass', detail: `a drill starting now is allowed (${c.calendar ?? 'calendar'})` };
+  };
+  return check({ ...o, target, dryRun: true, chaosScenarios: d.scenarios }, deps, (t) => [inputCheck, calendar(t)]);
 }

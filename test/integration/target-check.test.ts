@@ -36,7 +36,8 @@ beforeAll(async () => {
   const brokenEntry = { ...broken.entry, process: { ...broken.entry.process, stop: 'nosuch-stopper-xyz --graceful', start: 'if then fi' } };
 
   const live = { ...py.entry, mode: 'live' };
-  fs.writeFileSync(path.join(dir, 'targets.json'), JSON.stringify({ targets: { 'py-good': py.entry, 'py-broken': brokenEntry, 'py-live': live, sbx: sbx.targets.targets.sbx } }));
+  const frozen = { ...py.entry, calendar: { name: 'FROZEN', timezone: 'UTC', sessions: [], blackouts: [{ name: 'change freeze', start: '2020-01-01T00:00', end: '2099-01-01T00:00' }] } };
+  fs.writeFileSync(path.join(dir, 'targets.json'), JSON.stringify({ targets: { 'py-good': py.entry, 'py-broken': brokenEntry, 'py-live': live, 'py-frozen': frozen, sbx: sbx.targets.targets.sbx } }));
   process.env.DRILL_TARGETS_FILE = path.join(dir, 'targets.json');
   process.env.DRILL_STATE_DIR = path.join(dir, 'state');
   process.env.TEMPORAL_ADDRESS = '127.0.0.1:1';
@@ -110,6 +111,12 @@ test('drill run weekly --dry-run: input validated, every surface checked, no wor
   expect(r.err).toEqual([]);
   expect(r.code).toBe(0);
   expect(r.out[0]).toMatch(/^PASS config\s+drill input: scenarios \[\], RTO target 600 s/);
+  expect(r.out[1]).toMatch(/^SKIP config\s+market calendar: none/);
+  // A drill the calendar would refuse now fails the dry run, naming the window; target check does not judge time.
+  const frozen = await drill('run', 'weekly', '--target', 'py-frozen', '--dry-run', '--input', '{"scenarios":[]}');
+  expect(frozen.code).toBe(1);
+  expect(frozen.out[1]).toMatch(/^FAIL config\s+market calendar: .*change freeze/);
+  expect((await drill('target', 'check', '--target', 'py-frozen')).code).toBe(0);
   // Chaos asked of a target that declares no faults: said, not hidden.
   const withChaos = await drill('run', 'weekly', '--target', 'py-good', '--dry-run', '--json', '--input', '{"scenarios":["stale_data"]}');
   expect(withChaos.code).toBe(0);
