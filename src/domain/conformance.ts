@@ -283,7 +283,7 @@ export function checkCyclePairing(orderCycles: readonly number[], positionCycles
 // ---------------------------------------------------------------------------------------------
 // Fault declarations (optional; their schema belongs to the chaos part of the contract)
 
-const COMMAND_KEYS = /^(inject|clear|command|cmd|run|start|stop|check)$/i;
+const COMMAND_KEYS = /^(run|start|stop|check)$|inject|clear|command|cmd/i;
 
 /**
  * The shell commands and URLs in a target's fault declaration, whatever its exact shape: string

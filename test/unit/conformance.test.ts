@@ -118,6 +118,7 @@ test('fault declarations: absent is a skip; present, its commands and URLs are f
   const decl = { stale_data: { inject: 'touch /tmp/x', clear: ['rm -f /tmp/x', 'true'], description: 'stale bars' }, http: { url: 'http://127.0.0.1:9/faults' }, bad: 'ftp://x' };
   const parts = faultDeclarationParts(decl);
   expect(parts.commands.map((c) => c.path)).toEqual(['faults.stale_data.inject', 'faults.stale_data.clear[0]', 'faults.stale_data.clear[1]']);
+  expect(faultDeclarationParts({ scenarios: [{ name: 'order_drift', injectCommand: 'a', clearCmd: 'b', signal: 'x' }] }).commands.map((c) => c.path)).toEqual(['faults.scenarios[0].injectCommand', 'faults.scenarios[0].clearCmd']);
   expect(parts.urls).toEqual([{ path: 'faults.http.url', url: 'http://127.0.0.1:9/faults' }]);
   const checks = checkFaults(decl, [{ role: 'faults.stale_data.inject', command: 'touch /tmp/x', parseError: null, program: { word: 'touch', builtin: false, resolved: null } }]);
   expect(checks.map((c) => c.status)).toEqual(['pass', 'pass', 'fail']);
