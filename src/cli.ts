@@ -14,6 +14,7 @@ import { checkNumberFlag } from './commands/flags';
 import { CommandError, processOutput, type Output } from './commands/output';
 import { describeVerification, promoteCommand, verifyBundleCommand } from './commands/promote';
 import { describeDrillResult, runWeeklyCommand } from './commands/run';
+import { targetCheckCommand, weeklyDryRunCommand, type TargetCheckOutcome } from './commands/target-check';
 import { scheduleCommand, schedulePreviewCommand, type ScheduleAction } from './commands/schedule';
 import { describePreview } from './client/schedule-placement';
 import { rehearseAckCommand, rehearseRecoveryCommand } from './commands/rehearse';
@@ -24,6 +25,7 @@ import { watchStart, watchStop } from './commands/watch';
 import { describeHaltResult, describeHaltStatus, haltHold, haltRelease, haltStatus } from './commands/halt';
 import { TemporalTimeoutError } from './client/connection';
 import { CONFIG_VARIABLES, ConfigError, loadConfig, type Config } from './config';
+import { describeConformance } from './domain/conformance';
 import { renderVerdictTable } from './domain/promotion';
 import { renderAckRehearsal, renderRecoveryRehearsal } from './domain/rehearsal';
 import { describeTriage } from './domain/triage';
@@ -100,12 +102,30 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
     .option('--drill-id <id>', 'drill id (default: the start time, e.g. 20261125T030000Z)')
     .option('--input <json>', 'extra drill input: scenarios, seed, rtoSeconds, rpoSeconds, bounds')
     .option('--allow-live', 'allow drilling a live target')
-    .addHelpText('after', examples('drill run weekly --target paper-1 --watch', 'drill run weekly --input \'{"scenarios":["stale_data","order_drift"],"rtoSeconds":600}\''))
-    .action(async (o: { target?: string; watch?: boolean; drillId?: string; input?: string; allowLive?: boolean }) => {
+    .option('--dry-run', 'start nothing: validate the input and check, read-only, every contract surface the drill would use (exit 0 conforms, 1 a check failed)')
+    .option('--json', 'with --dry-run: print the checks as JSON')
+    .addHelpText('after', examples('drill run weekly --target paper-1 --watch', 'drill run weekly --input \'{"scenarios":["stale_data","order_drift"],"rtoSeconds":600}\'', 'drill run weekly --target paper-1 --dry-run'))
+    .action(async (o: { target?: string; watch?: boolean; drillId?: string; input?: string; allowLive?: boolean; dryRun?: boolean; json?: boolean }) => {
+      if (o.dryRun) return printConformance(await weeklyDryRunCommand(o, { config: cfg() }), o.json);
       const r = await runWeeklyCommand(o, { config: cfg(), output });
       for (const l of describeDrillResult(r.result)) output.out(l);
       setExit(r.exitCode);
     });
+
+  /** `drill target check` and `drill run weekly --dry-run`: one line per check (or JSON); exit 1 on any fail. */
+  const printConformance = (r: TargetCheckOutcome, json: boolean | undefined): void => {
+    if (json) output.out(JSON.stringify(r.report, null, 2));
+    else for (const l of describeConformance(r.report)) output.out(l);
+    setExit(r.exitCode);
+  };
+  const targetCmd = program.command('target').description('The targets of the targets file (DRILL_TARGETS_FILE)');
+  targetCmd
+    .command('check')
+    .description('Check, read-only, that a target honours every contract surface the weekly drill uses: commands, health, gateway, state file and digest, artifacts, fault declarations. Exit 0 conforms, 1 a check failed, 2 bad input')
+    .option('--target <name>', 'target from the targets file (default: the only one)')
+    .option('--json', 'print the checks as JSON')
+    .addHelpText('after', examples('drill target check --target paper-1', 'drill target check --target paper-1 --json'))
+    .action(async (o: { target?: string; json?: boolean }) => printConformance(await targetCheckCommand(o, { config: cfg() }), o.json));
 
   const schedule = program.command('schedule').description('The weekly drill\'s Temporal Schedule per target (overlap SKIP, catch-up window)');
   const scheduleAction = (action: ScheduleAction, description: string, extra: (c: Command) => Command, ...ex: string[]) => {

@@ -164,27 +164,14 @@ export function entriesHalted(haltReason: string | null, haltedUntil: string | n
 export const runtimeStateFileSchema = z.looseObject({
   saved_at: isoTs,
   seq: z.number().int().nonnegative(),
-  /** `sha256:<hex>` of the canonical JSON of `body` (see {@link canonicalJson}). */
+  /** `sha256:<hex>` of the RFC 8785 canonical JSON of `body` (`rfc8785` in `domain/canonical-json.ts`). */
   digest: z.string().regex(/^sha256:[0-9a-f]{64}$/, { error: 'expected sha256:<64 hex digits>' }),
   body: z.record(z.string(), z.unknown()),
 });
 export type RuntimeStateFile = z.infer<typeof runtimeStateFileSchema>;
 
-/**
- * JSON with object keys sorted at every depth, no whitespace: the same value always gives the same
- * bytes, so a digest over it is stable across processes and languages.
- */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') {
-    if (typeof value === 'number' && !Number.isFinite(value)) return 'null';
-    return JSON.stringify(value) ?? 'null';
-  }
-  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-}
+/** RFC 8785 canonical JSON (JCS): the digest of `body` is over it. See `domain/canonical-json.ts`. */
+export { canonicalJson, rfc8785 } from './canonical-json';
 
 // ---------------------------------------------------------------------------------------------
 // Broker

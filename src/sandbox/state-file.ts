@@ -1,16 +1,17 @@
 /**
  * The runtime state file of the target contract: `{ saved_at, seq, digest, body }`, written
- * atomically (temp + fsync + rename). `digest` is `sha256:<hex>` over the canonical JSON of `body`,
+ * atomically (temp + fsync + rename). `digest` is `sha256:<hex>` over the RFC 8785 canonical JSON of `body`,
  * so "runtime state restored" can be checked by anyone who can read the file. Shared by the sandbox
  * (writer) and the runtime-state adapter (reader).
  */
 import crypto from 'node:crypto';
 import fsp from 'node:fs/promises';
-import { canonicalJson, runtimeStateFileSchema, type RuntimeStateFile } from '../domain/target';
+import { rfc8785, runtimeStateFileSchema, type RuntimeStateFile } from '../domain/target';
 import { writeFileAtomic } from '../io/files';
 
+/** `sha256:` + hex SHA-256 of the RFC 8785 canonical JSON of `body`; throws for a body that is not I-JSON. */
 export function stateDigest(body: unknown): string {
-  return `sha256:${crypto.createHash('sha256').update(canonicalJson(body)).digest('hex')}`;
+  return `sha256:${crypto.createHash('sha256').update(rfc8785(body), 'utf8').digest('hex')}`;
 }
 
 export async function writeStateFile(file: string, seq: number, body: Record<string, unknown>, savedAt: Date = new Date()): Promise<RuntimeStateFile> {
@@ -45,6 +46,11 @@ export async function readStateFile(file: string): Promise<StateFileRead> {
     const i = r.error.issues[0];
     return { status: 'unreadable', error: `${i?.path.join('.') || '(root)'}: ${i?.message ?? 'invalid'}` };
   }
-  const computedDigest = stateDigest(r.data.body);
+  let computedDigest: string;
+  try {
+    computedDigest = stateDigest(r.data.body);
+  } catch (err) {
+    return { status: 'unreadable', error: `body: ${(err as Error).message} (RFC 8785 needs I-JSON)` };
+  }
   return { status: 'ok', file: r.data, computedDigest, digestValid: computedDigest === r.data.digest };
 }

@@ -151,6 +151,8 @@ const COMMANDS: Command[] = [
   { words: ['incident', 'list'], flags: [{ ...runId(), valid: undefined }] },
   { words: ['triage'], flags: [runId(), { ...target, valid: undefined }, { ...incidentId, valid: undefined }] },
   { words: ['run', 'weekly'], flags: [target, { flag: '--drill-id', field: 'drillId', bad: badId }, { flag: '--input', field: '(input)', bad: badJson }] },
+  { words: ['run', 'weekly', '--dry-run'], flags: [target, { flag: '--drill-id', field: 'drillId', bad: badId }, { flag: '--input', field: '(input)', bad: badJson }] },
+  { words: ['target', 'check'], flags: [target] },
   {
     words: ['schedule', 'create'],
     flags: [target, { flag: '--day', bad: badEnum(DAYS) }, { flag: '--at', bad: badTime }, { flag: '--timezone', field: 'timezone', bad: badTimezone }, { flag: '--catchup-window', bad: badBoundedSeconds }, { flag: '--input', field: '(input)', bad: badJson }, { flag: '--note', bad: tooLong(1000) }],

@@ -1,0 +1,110 @@
+/**
+ * The Python target (`test/targets/python-target/target.py`) as a test fixture: its own directory,
+ * a free port, fast loops, and a target entry that drives it through the **shell** process adapter
+ * only (`target.py start|stop|health --dir D`). It knows nothing of drill-runner's code: it was
+ * written from docs/target-contract.md. Always `cleanup()` in afterAll.
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import type { TargetConfigInput } from '../../src/domain/target';
+
+export const PY_TARGET = path.resolve(__dirname, '..', 'targets', 'python-target', 'target.py');
+
+export type PythonScenario = 'normal' | 'stale_state' | 'corrupt_state' | 'lost_state' | 'recon_never_resumes' | 'recon_dirty' | 'slo_silent' | 'never_healthy';
+
+export interface PythonTruthEvent { ts: string; event: string; pid: number; boot_id: string; seq?: number; digest?: string; cycle?: number }
+
+export interface PythonTarget {
+  name: string;
+  dir: string;
+  port: number;
+  url: string;
+  runDir: string;
+  stateFile: string;
+  entry: TargetConfigInput;
+  /** Takes effect live (stale_state, recon_dirty) or at the next boot (the others). */
+  setScenario(s: PythonScenario): void;
+  groundTruth(): PythonTruthEvent[];
+  /** Runs one of the target's own commands (start, stop, health); returns its exit code. */
+  command(cmd: 'start' | 'stop' | 'health'): number;
+  waitHealthy(timeoutMs?: number): Promise<void>;
+  cleanup(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const { port } = srv.address() as net.AddressInfo;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+export async function startPythonTarget(name: string, opts: { reconMs?: number; sloMs?: number; saveMs?: number; start?: boolean } = {}): Promise<PythonTarget> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'drill-pytarget-'));
+  const port = await freePort();
+  const runId = 'py-paper';
+  const artifactsRoot = path.join(dir, 'runs');
+  const stateFile = path.join(dir, 'runtime_state.json');
+  fs.mkdirSync(path.join(dir, 'audit_logs'), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ port, run_id: runId, artifacts_root: artifactsRoot, state_file: stateFile, recon_ms: opts.reconMs ?? 100, slo_ms: opts.sloMs ?? 150, save_ms: opts.saveMs ?? 200 }));
+  const cmd = (c: string) => `python3 ${q(PY_TARGET)} ${c} --dir ${q(dir)}`;
+  const url = `http://127.0.0.1:${port}`;
+  const entry: TargetConfigInput = {
+    mode: 'paper',
+    artifactsRoot,
+    runId,
+    auditLogsDir: path.join(dir, 'audit_logs'),
+    gatewayUrl: url,
+    process: { adapter: 'shell', start: cmd('start'), stop: cmd('stop'), health: cmd('health'), timeoutSeconds: 20 },
+    stateFile,
+    broker: { apiUrl: `${url}/broker`, wsUrl: `ws://127.0.0.1:${port}/broker/ws` },
+    symbols: ['AAPL', 'MSFT'],
+  };
+  const command = (c: 'start' | 'stop' | 'health'): number => {
+    try {
+      execFileSync('python3', [PY_TARGET, c, '--dir', dir], { stdio: 'ignore', timeout: 20000 });
+      return 0;
+    } catch (err) {
+      return (err as { status?: number }).status ?? 1;
+    }
+  };
+  const t: PythonTarget = {
+    name,
+    dir,
+    port,
+    url,
+    runDir: path.join(artifactsRoot, runId),
+    stateFile,
+    entry,
+    setScenario: (s) => fs.writeFileSync(path.join(dir, 'scenario'), `${s}\n`),
+    groundTruth: () => {
+      const f = path.join(dir, 'ground_truth.jsonl');
+      return fs.existsSync(f) ? fs.readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as PythonTruthEvent) : [];
+    },
+    command,
+    async waitHealthy(timeoutMs = 10000) {
+      const until = Date.now() + timeoutMs;
+      while (command('health') !== 0) {
+        if (Date.now() > until) throw new Error(`python target ${name} not healthy within ${timeoutMs} ms (log: ${fs.readFileSync(path.join(dir, 'target.log'), 'utf8').slice(-1000)})`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
+    async cleanup() {
+      command('stop');
+      if (!process.env.KEEP_SANDBOX_DIRS) fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  if (opts.start !== false) {
+    command('start');
+    await t.waitHealthy();
+    // A first save, and a few clean cycles, before anyone drills it.
+    const until = Date.now() + 5000;
+    while (!t.groundTruth().some((e) => e.event === 'state_saved') && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+  }
+  return t;
+}

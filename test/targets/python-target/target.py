@@ -1,0 +1,406 @@
+#!/usr/bin/env python3
+"""A second, independent drill target, written only from docs/target-contract.md (Python 3 stdlib).
+
+It trades nothing: it runs the loops the contract asks about and answers the gateway.
+
+    target.py serve  --dir D   run in the foreground (the process the drill stops and starts)
+    target.py start  --dir D   start `serve` detached; returns once it is spawned        (contract §7)
+    target.py stop   --dir D   SIGTERM, wait until the process is gone (it flushes state) (contract §7)
+    target.py health --dir D   print GET /health; exit 0 only when it says ok            (contract §4, §7)
+    target.py canonical        stdin: JSON values one per line; stdout: RFC 8785 text and SHA-256
+
+D/config.json: {"port", "run_id", "artifacts_root", "state_file", "recon_ms", "slo_ms", "save_ms"}.
+D/scenario (read live, default "normal") breaks one thing, so the drill has something to catch:
+  stale_state          no state saves at all (periodic or on stop): the RPO grows
+  corrupt_state        at boot, the state file's body no longer matches its digest
+  lost_state           at boot, the state file is gone
+  recon_never_resumes  at boot, the reconciliation loop does not start
+  recon_dirty          reconciliation runs but every cycle is a mismatch
+  slo_silent           at boot, the SLO monitor does not start
+  never_healthy        at boot: /health answers 503 "starting" for this whole life
+D/ground_truth.jsonl records what really happened (process_start, serving, state_saved, ...).
+"""
+import hashlib
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+import uuid
+from datetime import datetime, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+# ---------------------------------------------------------------------------------------------
+# RFC 8785 (JSON Canonicalization Scheme): the contract's canonical JSON (§5.1)
+
+
+def _number(x):
+    """ECMAScript Number.prototype.toString of the double nearest x."""
+    if isinstance(x, int):
+        if abs(x) < 2**53:
+            return str(x)
+        x = float(x)
+    if math.isnan(x) or math.isinf(x):
+        raise ValueError("NaN and Infinity are not JSON numbers")
+    if x == 0:
+        return "0"
+    sign = "-" if x < 0 else ""
+    mantissa, _, exp = repr(abs(x)).partition("e")  # repr: the shortest digits that round-trip
+    int_part, _, frac = mantissa.partition(".")
+    digits = int_part + frac
+    n = len(int_part) + int(exp or 0) - (len(digits) - len(digits.lstrip("0")))
+    digits = digits.strip("0")
+    k = len(digits)  # value = 0.<digits> * 10^n
+    if k <= n <= 21:
+        return sign + digits + "0" * (n - k)
+    if 0 < n <= 21:
+        return sign + digits[:n] + "." + digits[n:]
+    if -6 < n <= 0:
+        return sign + "0." + "0" * -n + digits
+    e = n - 1
+    return sign + digits[0] + ("." + digits[1:] if k > 1 else "") + "e" + ("+" if e >= 0 else "-") + str(abs(e))
+
+
+_ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
+
+
+def _string(s):
+    out = []
+    for ch in s:
+        if 0xD800 <= ord(ch) <= 0xDFFF:
+            raise ValueError("lone surrogate: not I-JSON")
+        out.append(_ESCAPES.get(ch) or ("\\u%04x" % ord(ch) if ord(ch) < 0x20 else ch))
+    return '"' + "".join(out) + '"'
+
+
+def canonical(v):
+    if v is None:
+        return "null"
+    if v is True:
+        return "true"
+    if v is False:
+        return "false"
+    if isinstance(v, (int, float)):
+        return _number(v)
+    if isinstance(v, str):
+        return _string(v)
+    if isinstance(v, list):
+        return "[" + ",".join(canonical(x) for x in v) + "]"
+    if isinstance(v, dict):
+        # Member names ordered by their UTF-16 code units (big-endian bytes sort the same way).
+        items = sorted(v.items(), key=lambda kv: kv[0].encode("utf-16-be", "surrogatepass"))
+        return "{" + ",".join(_string(k) + ":" + canonical(x) for k, x in items) + "}"
+    raise ValueError("not a JSON value: %r" % (v,))
+
+
+def digest(body):
+    return "sha256:" + hashlib.sha256(canonical(body).encode("utf-8")).hexdigest()
+
+
+# ---------------------------------------------------------------------------------------------
+# Files
+
+
+def now():
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def append_line(path, obj):
+    """One JSON object per line, one write() per line, O_APPEND (contract §2)."""
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        os.write(fd, (json.dumps(obj, separators=(",", ":")) + "\n").encode("utf-8"))
+    finally:
+        os.close(fd)
+
+
+def write_atomic(path, text):
+    tmp = "%s.%d.tmp" % (path, os.getpid())
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+class Target:
+    def __init__(self, d):
+        self.dir = d
+        cfg = json.load(open(os.path.join(d, "config.json")))
+        self.cfg = cfg
+        self.run_dir = os.path.join(cfg["artifacts_root"], cfg["run_id"])
+        os.makedirs(self.run_dir, exist_ok=True)
+        self.state_file = cfg["state_file"]
+        self.pid = os.getpid()
+        self.boot_id = "py-%s" % uuid.uuid4().hex[:12]
+        self.started_at = now()
+        self.serving_at = None
+        self.stopping = False
+        self.lock = threading.Lock()
+        self.halt_reason, self.halted_until, self.last_key = None, None, None
+        self.body = {"cycle": 0, "positions": {"AAPL": 10, "MSFT": -5}, "orders": [{"id": "o-1", "qty": 100, "status": "filled"}]}
+        self.seq = 0
+        self.rs = {"restored": False, "restored_seq": None, "restored_digest": None, "restore_error": None,
+                   "last_save_at": None, "last_save_seq": None, "last_save_digest": None}
+        self.clean_seen = False
+        self.boot_scenario = self.scenario()  # what breaks at boot is decided at boot
+
+    def scenario(self):
+        try:
+            return open(os.path.join(self.dir, "scenario")).read().strip() or "normal"
+        except OSError:
+            return "normal"
+
+    def truth(self, event, **extra):
+        append_line(os.path.join(self.dir, "ground_truth.jsonl"), {"ts": now(), "event": event, "pid": self.pid, "boot_id": self.boot_id, **extra})
+
+    # -- runtime state (contract §5) ----------------------------------------------------------
+
+    def restore(self):
+        scenario = self.boot_scenario
+        if scenario == "lost_state" and os.path.exists(self.state_file):
+            os.remove(self.state_file)
+        if scenario == "corrupt_state" and os.path.exists(self.state_file):
+            f = json.load(open(self.state_file))
+            f["body"]["cycle"] = f["body"].get("cycle", 0) + 1000  # body changed, digest kept
+            write_atomic(self.state_file, json.dumps(f))
+        try:
+            f = json.load(open(self.state_file))
+        except FileNotFoundError:
+            self.rs["restore_error"] = "no_state_file"
+            return
+        except (OSError, ValueError) as e:
+            self.rs["restore_error"] = "unreadable: %s" % e
+            return
+        if digest(f["body"]) != f["digest"]:
+            self.rs["restore_error"] = "digest_mismatch"
+            self.seq = f["seq"]
+            return
+        self.body, self.seq = f["body"], f["seq"]
+        self.rs.update(restored=True, restored_seq=f["seq"], restored_digest=digest(self.body))
+        self.truth("state_restored", ok=True, seq=f["seq"], digest=self.rs["restored_digest"])
+
+    def save(self):
+        if self.scenario() == "stale_state":
+            return
+        with self.lock:
+            self.seq += 1
+            rec = {"saved_at": now(), "seq": self.seq, "digest": digest(self.body), "body": self.body}
+            write_atomic(self.state_file, json.dumps(rec) + "\n")
+            self.rs.update(last_save_at=rec["saved_at"], last_save_seq=rec["seq"], last_save_digest=rec["digest"])
+        self.truth("state_saved", seq=rec["seq"], digest=rec["digest"])
+
+    # -- loops (contract §2) -------------------------------------------------------------------
+
+    def reconcile(self):
+        with self.lock:
+            self.body["cycle"] += 1
+            cycle = self.body["cycle"]
+        status = "mismatch" if self.scenario() == "recon_dirty" else "ok"
+        ts = now()
+        # Order and position lines of one cycle carry the same cycle number (contract §2).
+        append_line(os.path.join(self.run_dir, "order_reconciliation_events.jsonl"),
+                    {"ts": ts, "cycle": cycle, "status": status, "orders_checked": 1, "mismatched_order_ids": ["o-1"] if status != "ok" else []})
+        append_line(os.path.join(self.run_dir, "position_reconciliation_events.jsonl"),
+                    {"ts": ts, "cycle": cycle, "status": status, "positions_checked": 2, "mismatched_symbols": ["AAPL"] if status != "ok" else []})
+        if status == "ok" and not self.clean_seen:
+            self.clean_seen = True
+            self.truth("first_clean_reconciliation", cycle=cycle)
+
+    def slo_snapshot(self):
+        with self.lock:
+            cycle = self.body["cycle"]
+        append_line(os.path.join(self.run_dir, "ops_slo_events.jsonl"),
+                    {"ts": now(), "event_type": "slo_snapshot", "cycle": cycle, "operations": cycle, "operational_errors": 0,
+                     "reconciliation_cycles": cycle, "reconciliation_passes": cycle, "consecutive_mismatch_runs": 0})
+
+    def every(self, ms, fn):
+        def loop():
+            while not self.stopping:
+                time.sleep(ms / 1000)
+                if not self.stopping:
+                    fn()
+        threading.Thread(target=loop, daemon=True).start()
+
+    # -- gateway (contract §4) -----------------------------------------------------------------
+
+    def stats(self):
+        until = self.halted_until
+        halted = self.halt_reason is not None and (until is None or until > now())
+        return {"halt_reason": self.halt_reason, "trading_halted_until": until, "entries_halted": halted, "mode": "paper",
+                "run_id": self.cfg["run_id"], "pid": self.pid, "boot_id": self.boot_id, "runtime_state": dict(self.rs)}
+
+    def health(self):
+        if self.stopping:
+            return 503, {"status": "stopping"}
+        if self.boot_scenario == "never_healthy":
+            return 503, {"status": "starting"}
+        return 200, {"status": "ok", "pid": self.pid, "boot_id": self.boot_id, "started_at": self.started_at, "serving_at": self.serving_at}
+
+    def kill_switch(self, req):
+        action, key = req.get("action"), req.get("idempotency_key")
+        if action not in ("halt", "resume") or (action == "halt" and not isinstance(req.get("reason"), str)):
+            return 400, {"error": "invalid kill-switch request", "issues": ["action: expected halt (with reason) or resume"]}
+        if key is not None and key == self.last_key:
+            return 200, {**self.stats(), "changed": False}
+        before = (self.halt_reason, self.halted_until)
+        if action == "halt":
+            self.halt_reason, self.halted_until = req["reason"], req.get("until")
+        else:
+            self.halt_reason, self.halted_until = None, None
+        self.last_key = key if key is not None else self.last_key
+        return 200, {**self.stats(), "changed": before != (self.halt_reason, self.halted_until)}
+
+
+def handler_for(t):
+    class Handler(BaseHTTPRequestHandler):
+        def send(self, status, obj):
+            data = json.dumps(obj).encode("utf-8")
+            self.send_response(status)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_GET(self):
+            if self.path == "/stats":
+                return self.send(200, t.stats())
+            if self.path == "/runtime-state":
+                return self.send(200, t.rs)
+            if self.path == "/health":
+                return self.send(*t.health())
+            if self.path == "/broker/health":
+                return self.send(200, {"status": "ok", "api_connected": True, "ws_connected": False})
+            self.send(404, {"error": "not found"})
+
+        def do_POST(self):
+            if self.path != "/kill-switch":
+                return self.send(404, {"error": "not found"})
+            try:
+                req = json.loads(self.rfile.read(int(self.headers.get("content-length") or 0)) or b"null")
+            except ValueError:
+                req = None
+            if not isinstance(req, dict):
+                return self.send(400, {"error": "invalid kill-switch request", "issues": ["(body): expected a JSON object"]})
+            self.send(*t.kill_switch(req))
+
+        def log_message(self, *args):
+            pass
+
+    return Handler
+
+
+# ---------------------------------------------------------------------------------------------
+# Commands
+
+
+def serve(d):
+    t = Target(d)
+    write_atomic(os.path.join(d, "target.pid"), str(t.pid))
+    t.truth("process_start")
+    t.restore()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    ThreadingHTTPServer.allow_reuse_address = True
+    server = ThreadingHTTPServer(("127.0.0.1", t.cfg["port"]), handler_for(t))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    if t.boot_scenario != "recon_never_resumes":
+        t.every(t.cfg.get("recon_ms", 200), t.reconcile)
+    if t.boot_scenario != "slo_silent":
+        t.every(t.cfg.get("slo_ms", 300), t.slo_snapshot)
+    t.every(t.cfg.get("save_ms", 300), t.save)
+    t.serving_at = now()
+    t.truth("serving")
+    stop.wait()
+    # Graceful stop (contract §7): no new work, save the state, exit 0.
+    t.truth("stop_requested", via="SIGTERM")
+    t.stopping = True
+    time.sleep(0.05)
+    t.save()
+    server.shutdown()
+    t.truth("stopped", seq=t.seq)
+    try:
+        os.remove(os.path.join(d, "target.pid"))
+    except OSError:
+        pass
+    return 0
+
+
+def running_pid(d):
+    try:
+        pid = int(open(os.path.join(d, "target.pid")).read())
+        os.kill(pid, 0)
+    except (OSError, ValueError):
+        return None
+    try:  # a zombie (exited, not yet reaped) is gone for our purposes
+        if open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()[0] == "Z":
+            return None
+    except OSError:
+        pass
+    return pid
+
+
+def start(d):
+    if running_pid(d):
+        return 0
+    log = open(os.path.join(d, "target.log"), "a")
+    subprocess.Popen([sys.executable, os.path.abspath(__file__), "serve", "--dir", d], stdout=log, stderr=log,
+                     stdin=subprocess.DEVNULL, start_new_session=True)
+    return 0
+
+
+def stop(d):
+    pid = running_pid(d)
+    if pid is None:
+        return 0
+    os.kill(pid, signal.SIGTERM)
+    while running_pid(d) == pid:
+        time.sleep(0.02)
+    return 0
+
+
+def health(d):
+    port = json.load(open(os.path.join(d, "config.json")))["port"]
+    try:
+        with urllib.request.urlopen("http://127.0.0.1:%d/health" % port, timeout=1) as r:
+            body = r.read().decode("utf-8")
+            status = r.status
+    except urllib.error.HTTPError as e:
+        body, status = e.read().decode("utf-8"), e.code
+    except OSError as e:
+        print(json.dumps({"status": "down", "error": str(e)}))
+        return 1
+    print(body)
+    return 0 if status == 200 and json.loads(body).get("status") == "ok" else 1
+
+
+def canonical_cmd():
+    """One answer line per input line: {canonical, sha256}, or {error} for what is not I-JSON."""
+    for line in sys.stdin:
+        if line.strip():
+            try:
+                text = canonical(json.loads(line))
+                out = {"canonical": text, "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest()}
+            except ValueError as e:
+                out = {"error": str(e)}
+            print(json.dumps(out), flush=True)
+    return 0
+
+
+def main(argv):
+    cmd = argv[1] if len(argv) > 1 else ""
+    if cmd == "canonical":
+        return canonical_cmd()
+    if len(argv) != 4 or argv[2] != "--dir" or cmd not in ("serve", "start", "stop", "health"):
+        print(__doc__, file=sys.stderr)
+        return 2
+    return {"serve": serve, "start": start, "stop": stop, "health": health}[cmd](os.path.abspath(argv[3]))
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
