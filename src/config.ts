@@ -83,6 +83,7 @@ const envSchema = z
     DRILL_BUILD_ID: deploymentPart.optional(),
     DRILL_STATE_DIR: z.string().min(1).default('.drill-runner'),
     DRILL_RESULTS_DIR: z.string().min(1).default('results'),
+    DRILL_KPI_DIR: z.string().min(1).default('kpi'),
     DRILL_UI_PORT: port.default(8233),
     SLO_PAGING_ENABLED: boolFromEnv.default(false),
     SLO_PAGING_WEBHOOK_URL: webhookUrlSchema.optional(),
@@ -153,6 +154,8 @@ export interface Config {
   resultsDir: string;
   /** `results/runs`: where run artifacts live (the runbook's `results/runs/<run_id>/`). */
   runsDir: string;
+  /** Paper KPI criteria of the promotion gate, `<kpiDir>/<experimentId>.json`. */
+  kpiDir: string;
   uiPort: number;
   paging: PagingConfig;
   /** Variables passed to target commands beyond the defaults (`domain/target-env.ts`). */
@@ -208,6 +211,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     stateDir: path.resolve(cwd, v.DRILL_STATE_DIR),
     resultsDir,
     runsDir: path.join(resultsDir, 'runs'),
+    kpiDir: path.resolve(cwd, v.DRILL_KPI_DIR),
     uiPort: v.DRILL_UI_PORT,
     paging: {
       enabled: v.SLO_PAGING_ENABLED,
@@ -294,6 +298,7 @@ export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; me
   { name: 'DRILL_BUILD_ID', default: '—', meaning: 'build id of this worker\'s code; required with versioning' },
   { name: 'DRILL_STATE_DIR', default: '.drill-runner', meaning: 'dev server SQLite, local state; shared by a fleet' },
   { name: 'DRILL_RESULTS_DIR', default: 'results', meaning: 'run artifacts (`runs/<run_id>/`) and evidence' },
+  { name: 'DRILL_KPI_DIR', default: 'kpi', meaning: 'paper KPI criteria of the promotion gate (`<experiment>.json`, docs/promotion-gate.md)' },
   { name: 'DRILL_TARGETS_FILE', default: 'targets.json', meaning: 'named targets (docs/target-contract.md)' },
   { name: 'DRILL_SANDBOX_CONFIG', default: '<state>/sandbox/config.json', meaning: 'config of the paper-trading sandbox' },
   { name: 'DRILL_UI_PORT', default: '8233', meaning: 'Web UI port of the embedded dev server' },

@@ -23,7 +23,7 @@ import { createRuntimeStateActivities } from './runtime-state';
 
 export interface ActivityDeps {
   /** `resultsDir` (drills read, promotions written) defaults to the parent of `runsDir`. */
-  config: Pick<Config, 'paging' | 'runsDir'> & Partial<Pick<Config, 'stateDir' | 'resultsDir' | 'targetEnvAllow' | 'deployment'>>;
+  config: Pick<Config, 'paging' | 'runsDir'> & Partial<Pick<Config, 'stateDir' | 'resultsDir' | 'targetEnvAllow' | 'deployment' | 'kpiDir'>>;
   /** Target name → config. Default: the targets file (`DRILL_TARGETS_FILE`, else `targets.json`), re-read on change. */
   targets?: TargetResolver;
   /** The ack timer's run-file watches (cap per process, poll interval). */
@@ -36,7 +36,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createPagingActivities(deps.config.paging, deps.config.runsDir),
     ...createAckFileActivities(deps.config.runsDir, deps.ackFile),
     ...createArtifactActivities(deps.config.runsDir),
-    ...createPromotionActivities({ runsDir: deps.config.runsDir, resultsDir: deps.config.resultsDir ?? path.dirname(deps.config.runsDir), targets }),
+    ...createPromotionActivities({ runsDir: deps.config.runsDir, resultsDir: deps.config.resultsDir ?? path.dirname(deps.config.runsDir), targets, ...(deps.config.kpiDir ? { kpiDir: deps.config.kpiDir } : {}) }),
     ...createReportActivities(deps.config.resultsDir ?? path.dirname(deps.config.runsDir), deps.config.deployment),
     ...targetActivities({ ...deps, targets }),
   };

@@ -20,6 +20,18 @@ import {
 } from '../domain/promotion';
 import { DRILL_REPORT_FILE, DRILLS_DIR, drillEvidenceSchema, pickLatestDrill, type FoundDrill } from '../domain/promotion-drill';
 import { runIdSchema, targetNameSchema } from '../domain/ids';
+import {
+  foldKpiSource,
+  initialKpiFold,
+  kpiFileName,
+  MAX_KPI_FILE_BYTES,
+  parseKpiFile,
+  type KpiEvidence,
+  type KpiFile,
+  type KpiFold,
+  type KpiSourceFileState,
+  type PromotionExtraEvidence,
+} from '../domain/promotion-kpi';
 import { initialSloState } from '../domain/slo';
 import { BUNDLE_AUDIT_HEAD_FILE } from '../io/audit-anchors';
 import { readAuditHead } from '../io/audit-log';
@@ -36,6 +48,15 @@ export interface PromotionActivityDeps {
   resultsDir: string;
   /** Target name → config, for the market calendar named by the overdue check (issue 15). */
   targets?: TargetResolver;
+  /** Paper KPI criteria files, `<kpiDir>/<experimentId>.json` (`DRILL_KPI_DIR`). */
+  kpiDir?: string;
+}
+
+export interface GatherKpiEvidenceInput {
+  experimentId: string;
+  runId: string;
+  /** Target whose drills the RTO regression compares; none: no drill history. */
+  target?: string;
 }
 
 export interface GatherEvidenceInput {
@@ -51,6 +72,8 @@ export interface WriteBundleInput {
   files: Record<string, Pick<RunFileEvidence, 'present' | 'bytes'>>;
   /** Drill report path relative to the results folder, when one was found. */
   drillPath?: string;
+  /** KPI path: the criteria file's text as evaluated and the run files its sources read (bytes evaluated). */
+  kpi?: { raw?: string; files: Record<string, Pick<KpiSourceFileState, 'present' | 'bytes'>> };
 }
 
 export type WriteBundleResult = PromotionBundleInfo & { markdown: string };
@@ -191,6 +214,11 @@ export function createPromotionActivities(deps: PromotionActivityDeps) {
       };
     },
 
+    /** The KPI path's evidence: see {@link gatherKpiEvidence}. */
+    async gatherPromotionKpiEvidence(input: GatherKpiEvidenceInput): Promise<PromotionExtraEvidence> {
+      return gatherKpiEvidence(deps, input);
+    },
+
     /**
      * Writes `<resultsDir>/promotions/<experimentId>/<runId>/`: verdict.json (schema-checked),
      * verdict.md, the run's artifacts as evaluated (`artifacts/`), the drill report (`drill/`), and
@@ -231,6 +259,17 @@ export function createPromotionActivities(deps: PromotionActivityDeps) {
         }
         entries.push({ path: `drill/${DRILL_REPORT_FILE}`, copyFrom: from });
       }
+      if (input.kpi) {
+        if (input.kpi.raw !== undefined) entries.push({ path: `kpi/${kpiFileName(experimentId)}`, content: input.kpi.raw });
+        const attached = new Set(entries.map((e) => e.path));
+        for (const [name, f] of Object.entries(input.kpi.files)) {
+          if (!f.present || attached.has(`artifacts/${name}`) || !/^[A-Za-z0-9_][A-Za-z0-9_.-]*\.jsonl?$/.test(name)) continue;
+          const from = path.join(srcDir, name);
+          const size = (await fsp.stat(from).catch(() => undefined))?.size;
+          if (size === undefined) continue;
+          entries.push({ path: `artifacts/${name}`, copyFrom: from, bytes: Math.min(f.bytes, size) });
+        }
+      }
       // Anchor the audit log: its head as of now, covered by the manifest (see domain/audit.ts).
       entries.push({ path: BUNDLE_AUDIT_HEAD_FILE, content: `${JSON.stringify(await readAuditHead(deps.resultsDir), null, 2)}\n` });
       // What the bundle is evidence of, hashed with it (subject.json): a verdict cannot be re-labelled.
@@ -239,6 +278,119 @@ export function createPromotionActivities(deps: PromotionActivityDeps) {
       const written = await writeBundleAtomically(finalDir, entries, v.evaluatedAt, subject, (p) => heartbeat({ writing: p }));
       return { dir: written.dir, files: written.files, manifestSha256: written.manifestSha256, markdown };
     },
+  };
+}
+
+/** Largest KPI source file read in one gather (run files are bounded by the run, this by the gate). */
+const MAX_KPI_SOURCE_BYTES = 256 * 1024 * 1024;
+
+/** The KPI criteria file of `experimentId`: absent, invalid (with why) or parsed with its text. */
+async function readKpiFile(kpiDir: string, experimentId: string): Promise<Exclude<KpiEvidence, { status: 'found' }> | { status: 'parsed'; path: string; raw: string; file: KpiFile }> {
+  const file = path.join(kpiDir, kpiFileName(experimentId));
+  const st = await fsp.stat(file).catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' || err.code === 'ENOTDIR' ? undefined : Promise.reject(err)));
+  if (!st) return { status: 'none', path: file };
+  if (!st.isFile()) return { status: 'invalid', path: file, problems: ['not a file'] };
+  if (st.size > MAX_KPI_FILE_BYTES) return { status: 'invalid', path: file, problems: [`larger than ${MAX_KPI_FILE_BYTES} bytes`] };
+  const raw = await fsp.readFile(file, 'utf8');
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch (err) {
+    return { status: 'invalid', path: file, problems: [`not JSON: ${(err as Error).message}`] };
+  }
+  const parsed = parseKpiFile(json, experimentId);
+  return parsed.ok ? { status: 'parsed', path: file, raw, file: parsed.file } : { status: 'invalid', path: file, problems: parsed.problems };
+}
+
+/**
+ * Folds every KPI source reading `name` over its complete lines (`.jsonl`) or its one record
+ * (`.json`). A trailing line without a newline is still being written: not evaluated, not attached.
+ */
+async function foldKpiFile(dir: string, name: string, sources: Array<{ i: number; source: Parameters<typeof foldKpiSource>[2] }>, folds: KpiFold[]): Promise<KpiSourceFileState> {
+  const file = path.join(dir, name);
+  const state: KpiSourceFileState = { present: false, bytes: 0, corrupt: 0, problems: [] };
+  const st = await fsp.stat(file).catch(() => undefined);
+  if (!st?.isFile()) return state;
+  state.present = true;
+  const take = (text: string, lineNo: number) => {
+    if (!text.trim()) return;
+    let rec: unknown;
+    try {
+      rec = JSON.parse(text);
+    } catch {
+      state.corrupt++;
+      if (state.problems.length < 5) state.problems.push(`line ${lineNo}: not JSON`);
+      return;
+    }
+    for (const s of sources) folds[s.i] = foldKpiSource(folds[s.i] as KpiFold, rec, s.source);
+  };
+  if (name.endsWith('.json')) {
+    if (st.size > MAX_KPI_FILE_BYTES * 64) {
+      state.problems.push('too large for a single-record .json source');
+      return state;
+    }
+    const text = await fsp.readFile(file, 'utf8');
+    take(text, 1);
+    state.bytes = Buffer.byteLength(text);
+    return state;
+  }
+  const limit = Math.min(st.size, MAX_KPI_SOURCE_BYTES);
+  const fh = await fsp.open(file, 'r');
+  try {
+    let pending = Buffer.alloc(0);
+    let offset = 0;
+    let lineNo = 0;
+    const buf = Buffer.alloc(1024 * 1024);
+    while (offset < limit) {
+      const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, limit - offset), offset);
+      if (bytesRead === 0) break;
+      offset += bytesRead;
+      pending = Buffer.concat([pending, buf.subarray(0, bytesRead)]);
+      let nl: number;
+      while ((nl = pending.indexOf(0x0a)) >= 0) {
+        take(pending.subarray(0, nl).toString('utf8'), ++lineNo);
+        state.bytes += nl + 1;
+        pending = pending.subarray(nl + 1);
+      }
+      heartbeat({ kpiSource: name, offset });
+    }
+    if (st.size > MAX_KPI_SOURCE_BYTES) state.problems.push(`only the first ${MAX_KPI_SOURCE_BYTES} bytes evaluated`);
+  } finally {
+    await fh.close();
+  }
+  return state;
+}
+
+/**
+ * The gate's KPI path: the experiment's KPI criteria folded over the run, and the drill history of
+ * `target` for the RTO regression. Read-only: retry-safe.
+ */
+export async function gatherKpiEvidence(deps: PromotionActivityDeps, input: GatherKpiEvidenceInput): Promise<PromotionExtraEvidence> {
+  const experimentId = checkId(experimentIdSchema, input.experimentId, 'experimentId');
+  const runId = checkId(runIdSchema, input.runId, 'runId');
+  const target = input.target === undefined ? undefined : checkId(targetNameSchema, input.target, 'target');
+  let dir: string;
+  try {
+    dir = runDir(deps.runsDir, runId);
+  } catch (err) {
+    invalid(err);
+  }
+  const kpiDir = deps.kpiDir ?? path.resolve('kpi');
+  const read = await readKpiFile(kpiDir, experimentId);
+  let kpi: KpiEvidence;
+  if (read.status !== 'parsed') kpi = read;
+  else {
+    const folds = read.file.criteria.map(() => initialKpiFold());
+    const byFile = new Map<string, Array<{ i: number; source: (typeof read.file.criteria)[number]['source'] }>>();
+    read.file.criteria.forEach((c, i) => byFile.set(c.source.file, [...(byFile.get(c.source.file) ?? []), { i, source: c.source }]));
+    const files: Record<string, KpiSourceFileState> = {};
+    for (const [name, sources] of byFile) files[name] = await foldKpiFile(dir, name, sources, folds);
+    kpi = { status: 'found', path: read.path, raw: read.raw, file: read.file, folds: read.file.criteria.map((c, i) => ({ metric: c.metric, fold: folds[i] as KpiFold })), files };
+  }
+  const drills = target ? (await findDrillReports(deps.resultsDir)).found.filter((d) => d.report.target === target) : [];
+  return {
+    kpi,
+    drillHistory: { target: target ?? null, drills: drills.map((d) => ({ drillId: d.report.drillId, finishedAt: d.report.finishedAt, rtoSeconds: d.report.rto.seconds, path: d.path })) },
   };
 }
 

@@ -23,6 +23,15 @@
 import { z } from 'zod';
 import { ARTIFACT_FILES } from './artifacts';
 import { runIdSchema, targetNameSchema } from './ids';
+import { experimentIdSchema } from './promotion-ids';
+import {
+  KPI_FILE_CRITERION,
+  kpiCriteria,
+  RTO_REGRESSION_CRITERION,
+  rtoRegressionCriterion,
+  type ExtraCriterion,
+  type PromotionExtraEvidence,
+} from './promotion-kpi';
 import { type DrillCalendarReview } from './drill-placement';
 import { type IncidentSummary } from './incident-events';
 import { DRILL_REPORT_FILE, DRILLS_DIR, type DrillEvidence } from './promotion-drill';
@@ -31,22 +40,28 @@ import { compare, DEFAULT_THRESHOLDS, evaluateSlos, sloThresholdsSchema, type Sl
 // ---------------------------------------------------------------------------------------------------
 // Input and thresholds
 
-/** Same alphabet as run ids: the experiment id is a path segment and part of the workflow id. */
-export const experimentIdSchema = z
-  .string({ error: 'experiment id is required' })
-  .min(1, { error: 'experiment id must not be empty' })
-  .max(128, { error: 'experiment id must be at most 128 characters' })
-  .regex(/^[A-Za-z0-9_][A-Za-z0-9_.:-]*$/, { error: 'experiment id may hold only letters, digits and _ . : - (not starting with . or -), and no path separators' });
+export { experimentIdSchema };
 
 export const DRILL_MAX_AGE_SECONDS = 7 * 24 * 3600;
+export const DEFAULT_RTO_REGRESSION_FACTOR = 1.5;
+export const DEFAULT_RTO_REGRESSION_WINDOW = 5;
 
 export const promotionThresholdsSchema = sloThresholdsSchema.extend({
   /** The latest weekly drill must have finished at most this long before the gate (runbook: weekly). */
   maxDrillAgeSeconds: z.number().positive(),
+  /** `drill_rto_regression`: the latest drill's RTO may be at most this many times the trailing median. */
+  rtoRegressionFactor: z.number().positive(),
+  /** `drill_rto_regression`: how many earlier drills of the target the median covers. */
+  rtoRegressionWindow: z.number().int().min(1).max(100),
 });
 export type PromotionThresholds = z.infer<typeof promotionThresholdsSchema>;
 
-export const DEFAULT_PROMOTION_THRESHOLDS: Readonly<PromotionThresholds> = Object.freeze({ ...DEFAULT_THRESHOLDS, maxDrillAgeSeconds: DRILL_MAX_AGE_SECONDS });
+export const DEFAULT_PROMOTION_THRESHOLDS: Readonly<PromotionThresholds> = Object.freeze({
+  ...DEFAULT_THRESHOLDS,
+  maxDrillAgeSeconds: DRILL_MAX_AGE_SECONDS,
+  rtoRegressionFactor: DEFAULT_RTO_REGRESSION_FACTOR,
+  rtoRegressionWindow: DEFAULT_RTO_REGRESSION_WINDOW,
+});
 
 /** Any subset; an unknown key is rejected by name. */
 export const promotionThresholdOverridesSchema = promotionThresholdsSchema.partial().strict();
@@ -116,15 +131,27 @@ export const PROMOTION_CRITERIA = [
   'drill_rpo',
   'drill_age',
 ] as const;
-export type PromotionCriterionId = (typeof PROMOTION_CRITERIA)[number];
+/**
+ * Ids of every criterion: the fixed ones above, and on the gate's KPI path (patch
+ * `promotion-kpi-criteria`) `drill_rto_regression`, then `kpi_file` (no or an invalid KPI file) or
+ * one `kpi.<metric>` per metric of the experiment's KPI file.
+ */
+export const promotionCriterionIdSchema = z.union([
+  z.enum(PROMOTION_CRITERIA),
+  z.literal(RTO_REGRESSION_CRITERION),
+  z.literal(KPI_FILE_CRITERION),
+  z.string().regex(/^kpi\.[a-z][a-z0-9_]*$/),
+]);
+export type PromotionCriterionId = z.infer<typeof promotionCriterionIdSchema>;
+type PromotionCriterionIdBase = (typeof PROMOTION_CRITERIA)[number];
 
 export const promotionCriterionSchema = z.object({
-  id: z.enum(PROMOTION_CRITERIA),
+  id: promotionCriterionIdSchema,
   label: z.string(),
   value: z.union([z.number(), z.string()]).nullable(),
   threshold: z.union([z.number(), z.string()]),
-  comparator: z.enum(['<', '<=', '>=', '=']),
-  unit: z.enum(['count', 'ratio', 'seconds', 'result']),
+  comparator: z.enum(['<', '<=', '>=', '>', '=']),
+  unit: z.enum(['count', 'ratio', 'seconds', 'result', 'number']),
   verdict: z.enum(['pass', 'fail', 'missing']),
   /** Where the value comes from: file and field. */
   source: z.string(),
@@ -142,9 +169,10 @@ export const promotionVerdictSchema = z.object({
   result: z.enum(['pass', 'fail']),
   evaluatedAt: z.iso.datetime({ offset: true }),
   thresholds: promotionThresholdsSchema,
-  criteria: z.array(promotionCriterionSchema).length(PROMOTION_CRITERIA.length),
-  failed: z.array(z.enum(PROMOTION_CRITERIA)),
-  missing: z.array(z.enum(PROMOTION_CRITERIA)),
+  /** The fixed criteria in documented order, then (KPI path) the regression and KPI criteria. */
+  criteria: z.array(promotionCriterionSchema).min(PROMOTION_CRITERIA.length),
+  failed: z.array(promotionCriterionIdSchema),
+  missing: z.array(promotionCriterionIdSchema),
   /** One line per missing piece of evidence: file and field. */
   missingEvidence: z.array(z.string()),
   summary: z.string(),
@@ -340,12 +368,24 @@ function overdueReason(e: PromotionEvidence): string {
   return c ? `; overdue — calendar ${c.calendar} for ${c.target}: ${c.text}` : '';
 }
 
-/** The gate's verdict over gathered evidence. Pure: same evidence and context, same verdict. */
-export function evaluatePromotion(e: PromotionEvidence, ctx: EvaluateContext): PromotionVerdict {
+/** The regression and KPI criteria (KPI path of the gate). */
+function extraCriteria(e: PromotionEvidence, x: PromotionExtraEvidence, ctx: EvaluateContext): ExtraCriterion[] {
+  const d = e.drill;
+  const latest = d.status === 'found' ? { drillId: d.report.drillId, finishedAt: d.report.finishedAt, rtoSeconds: d.report.rto.seconds, path: d.path } : null;
+  return [rtoRegressionCriterion(latest, x.drillHistory, ctx.thresholds), ...kpiCriteria(x.kpi, e.runDir, ctx.experimentId)];
+}
+
+/**
+ * The gate's verdict over gathered evidence. Pure: same evidence and context, same verdict. With
+ * `extra` (the KPI path), the RTO regression and paper KPI criteria follow the fixed ones and count
+ * the same way (strict: missing evidence fails).
+ */
+export function evaluatePromotion(e: PromotionEvidence, ctx: EvaluateContext, extra?: PromotionExtraEvidence): PromotionVerdict {
   const t = ctx.thresholds;
-  const criteria = [...sloCriteria(e, t), ...incidentCriteria(e, t, ctx.now), ...drillCriteria(e, t, ctx.now, ctx.target)];
+  const fixed = [...sloCriteria(e, t), ...incidentCriteria(e, t, ctx.now), ...drillCriteria(e, t, ctx.now, ctx.target)];
   // Keep the documented order whatever the builders return.
-  criteria.sort((a, b) => PROMOTION_CRITERIA.indexOf(a.id) - PROMOTION_CRITERIA.indexOf(b.id));
+  fixed.sort((a, b) => PROMOTION_CRITERIA.indexOf(a.id as PromotionCriterionIdBase) - PROMOTION_CRITERIA.indexOf(b.id as PromotionCriterionIdBase));
+  const criteria: PromotionCriterion[] = [...fixed, ...(extra ? extraCriteria(e, extra, ctx) : [])];
   const failed = criteria.filter((c) => c.verdict === 'fail').map((c) => c.id);
   const missing = criteria.filter((c) => c.verdict === 'missing').map((c) => c.id);
   const pass = failed.length === 0 && (!ctx.strict || missing.length === 0);

@@ -10,6 +10,7 @@ import {
   ActivityFailure,
   ApplicationFailure,
   log,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -27,12 +28,20 @@ import {
   type PromotionPhase,
   type PromotionVerdict,
 } from '../domain/promotion';
+import type { PromotionExtraEvidence } from '../domain/promotion-kpi';
 import { SA } from '../search-attributes';
 import { evidenceIo } from './activity-profiles';
 import { promotionGateStatusQuery } from './definitions';
 import { parseOrFail } from './validation';
 
-const { gatherPromotionEvidence, writePromotionBundle } = proxyActivities<Activities>(evidenceIo);
+const { gatherPromotionEvidence, gatherPromotionKpiEvidence, writePromotionBundle } = proxyActivities<Activities>(evidenceIo);
+
+/**
+ * Issue 13: paper KPI criteria from the experiment's KPI file and the drill RTO regression criterion
+ * (one more activity, more criteria, the KPI file in the bundle). Histories from before keep the
+ * fixed criteria only.
+ */
+export const PROMOTION_KPI_PATCH = 'promotion-kpi-criteria';
 
 /** An activity's non-retryable failure, surfaced as the workflow's own with its type kept. */
 function surface(err: unknown, what: string): ApplicationFailure {
@@ -78,6 +87,18 @@ export async function promotionGateWorkflow(input: PromotionGateInput): Promise<
     throw surface(err, 'gathering evidence');
   }
 
+  let extra: PromotionExtraEvidence | undefined;
+  if (patched(PROMOTION_KPI_PATCH)) {
+    const regressionTarget = params.target ?? (evidence.drill.status === 'found' ? evidence.drill.report.target : undefined);
+    try {
+      extra = await gatherPromotionKpiEvidence({ experimentId: params.experimentId, runId: params.runId, ...(regressionTarget ? { target: regressionTarget } : {}) });
+    } catch (err) {
+      status.error = errorMessage(err);
+      phase('failed');
+      throw surface(err, 'gathering KPI evidence');
+    }
+  }
+
   const info = workflowInfo();
   let verdict: PromotionVerdict;
   try {
@@ -89,7 +110,7 @@ export async function promotionGateWorkflow(input: PromotionGateInput): Promise<
       thresholds,
       now: new Date(Date.now()).toISOString(),
       workflow: { workflowId: info.workflowId, runId: info.runId },
-    });
+    }, extra);
   } catch (err) {
     // A bug, not bad evidence: fail the run instead of retrying the task forever.
     phase('failed');
@@ -108,6 +129,7 @@ export async function promotionGateWorkflow(input: PromotionGateInput): Promise<
       verdict,
       files: Object.fromEntries(Object.entries(evidence.files).map(([name, f]) => [name, { present: f.present, bytes: f.bytes }])),
       ...(evidence.drill.status === 'found' ? { drillPath: evidence.drill.path } : {}),
+      ...(extra ? { kpi: extra.kpi.status === 'found' ? { raw: extra.kpi.raw, files: extra.kpi.files } : { files: {} } } : {}),
     });
   } catch (err) {
     status.error = errorMessage(err);
