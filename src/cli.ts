@@ -467,6 +467,8 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
     .option('--no-strict', 'lenient: missing evidence is reported, not enforced')
     .option('--target <name>', 'target whose latest weekly drill counts (default: latest drill of any target)')
     .option('--drill-max-age <days>', 'maximum age of the latest drill in days (default 7)', numberArg)
+    .option('--rto-regression-factor <x>', 'the latest drill RTO may be at most x times the median of earlier drills (default 1.5)', numberArg)
+    .option('--rto-regression-window <n>', 'how many earlier drills of the target that median covers (default 5)', numberArg)
     .option('--timeout <seconds>', 'how long to wait for the verdict', numberArg, 600)
     .option('--json', 'print the verdict as JSON instead of the table')
     .option('--out <file>', 'also write { verdict, bundle } as JSON to this local file (e.g. a CI artifact)')
@@ -475,9 +477,9 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
       'drill promote --experiment momentum-v3 --run-id paper-2026-11-25 --no-strict --target paper-sandbox',
       'SLO_MIN_RECONCILIATION_PASS_RATE=99.9% drill promote --experiment momentum-v3 --run-id paper-2026-11-25 --json',
     ))
-    .action(async (o: { experiment: string; runId: string; strict?: boolean; target?: string; drillMaxAge?: number; timeout: number; json?: boolean; out?: string }) => {
+    .action(async (o: { experiment: string; runId: string; strict?: boolean; target?: string; drillMaxAge?: number; rtoRegressionFactor?: number; rtoRegressionWindow?: number; timeout: number; json?: boolean; out?: string }) => {
       const r = await promoteCommand(
-        { experiment: o.experiment, runId: o.runId, strict: o.strict, target: o.target, drillMaxAgeDays: o.drillMaxAge, timeoutSeconds: o.timeout, out: o.out },
+        { experiment: o.experiment, runId: o.runId, strict: o.strict, target: o.target, drillMaxAgeDays: o.drillMaxAge, rtoRegressionFactor: o.rtoRegressionFactor, rtoRegressionWindow: o.rtoRegressionWindow, timeoutSeconds: o.timeout, out: o.out },
         { config: cfg(), output },
       );
       if (o.json) {

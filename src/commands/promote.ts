@@ -26,6 +26,9 @@ export interface PromoteOptions {
   target?: string;
   /** Maximum age of the latest drill, days (default 7). */
   drillMaxAgeDays?: number;
+  /** `drill_rto_regression` factor and window (issue 13). */
+  rtoRegressionFactor?: number;
+  rtoRegressionWindow?: number;
   /** How long to wait for the verdict, seconds (default 600). */
   timeoutSeconds?: number;
   /** Also write `{ verdict, bundle }` as JSON to this local file (CI artifact: the bundle itself lives where the worker writes). */
@@ -53,10 +56,11 @@ export interface PromoteOutcome {
 }
 
 const FLAG: Record<string, string> = { experimentId: '--experiment', runId: '--run-id', target: '--target', strict: '--strict' };
+const THRESHOLD_FLAG: Record<string, string> = { maxDrillAgeSeconds: '--drill-max-age', rtoRegressionFactor: '--rto-regression-factor', rtoRegressionWindow: '--rto-regression-window' };
 const ENV_OF = Object.fromEntries(Object.entries(SLO_ENV_VARIABLES).map(([name, key]) => [key, name])) as Record<string, string>;
 
 /** `SLO_*` overrides that differ from the runbook's numbers. */
-function thresholdOverrides(env: Readonly<Record<string, string | undefined>>, drillMaxAgeDays?: number): PromotionThresholdOverrides {
+function thresholdOverrides(env: Readonly<Record<string, string | undefined>>, drillMaxAgeDays?: number, regression: Pick<PromoteOptions, 'rtoRegressionFactor' | 'rtoRegressionWindow'> = {}): PromotionThresholdOverrides {
   let t: SloThresholds;
   try {
     t = thresholdsFromEnv(env);
@@ -70,11 +74,19 @@ function thresholdOverrides(env: Readonly<Record<string, string | undefined>>, d
     checkNumberFlag('--drill-max-age', drillMaxAgeDays, { min: 0, exclusiveMin: true, max: 3650, unit: 'days' });
     out.maxDrillAgeSeconds = drillMaxAgeDays * 86400;
   }
+  if (regression.rtoRegressionFactor !== undefined) {
+    checkNumberFlag('--rto-regression-factor', regression.rtoRegressionFactor, { min: 0, exclusiveMin: true, max: 1000, unit: '× the median' });
+    out.rtoRegressionFactor = regression.rtoRegressionFactor;
+  }
+  if (regression.rtoRegressionWindow !== undefined) {
+    checkNumberFlag('--rto-regression-window', regression.rtoRegressionWindow, { min: 1, max: 100, int: true, unit: 'drills' });
+    out.rtoRegressionWindow = regression.rtoRegressionWindow;
+  }
   return out;
 }
 
 function validate(o: PromoteOptions, env: Readonly<Record<string, string | undefined>>): PromotionGateInput {
-  const thresholds = thresholdOverrides(env, o.drillMaxAgeDays);
+  const thresholds = thresholdOverrides(env, o.drillMaxAgeDays, o);
   const input = {
     experimentId: o.experiment,
     runId: o.runId,
@@ -88,7 +100,7 @@ function validate(o: PromoteOptions, env: Readonly<Record<string, string | undef
       r.error.issues
         .map((i) => {
           const [head, key] = i.path.map(String);
-          const name = head === 'thresholds' && key ? (ENV_OF[key] ?? (key === 'maxDrillAgeSeconds' ? '--drill-max-age' : key)) : (FLAG[head ?? ''] ?? head ?? '(input)');
+          const name = head === 'thresholds' && key ? (ENV_OF[key] ?? (THRESHOLD_FLAG[key] ?? key)) : (FLAG[head ?? ''] ?? head ?? '(input)');
           return `${name}: ${i.message}`;
         })
         .join('; '),

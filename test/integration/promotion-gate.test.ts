@@ -20,7 +20,7 @@ import { workflowIds } from '../../src/shared';
 import { promotionGateStatusQuery } from '../../src/workflows/definitions';
 import { devServerEnv, uniqueId } from '../helpers/temporal';
 import { recordHistory, runDrillCli } from '../helpers/process';
-import { DAY, drillReport, incident, MIN, writeDrillReport, writeRunFolder } from '../fixtures/promotion/evidence';
+import { DAY, drillReport, incident, kpiFile, MIN, paperKpiLines, writeDrillReport, writeKpiFile, writeRunFile, writeRunFolder } from '../fixtures/promotion/evidence';
 
 
 let env: TestWorkflowEnvironment;
@@ -29,11 +29,19 @@ let runsDir: string;
 let worker: Worker;
 let workerDone: Promise<void>;
 let taskQueue: string;
+let kpiDir: string;
+
+/** The experiment's KPI criteria file (sharpe >= `sharpeMin`) and the run's `paper_kpi.jsonl` (last sharpe `sharpe`). */
+function withKpi(experimentId: string, runId: string, { sharpe = 1.5, sharpeMin = 1.2 } = {}): void {
+  writeKpiFile(kpiDir, kpiFile(experimentId, { sharpeMin }));
+  writeRunFile(runsDir, runId, 'paper_kpi.jsonl', paperKpiLines(5, { sharpe }));
+}
 
 beforeAll(async () => {
   if (!fs.existsSync(path.resolve(__dirname, '../../dist/commands/promote.js'))) throw new Error('build first: npx tsc -p tsconfig.build.json');
   resultsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'promo-int-'));
   runsDir = path.join(resultsDir, 'runs');
+  kpiDir = path.join(resultsDir, 'kpi-criteria');
   taskQueue = uniqueId('tq');
   const [e, workflowBundle] = await Promise.all([
     devServerEnv(),
@@ -45,7 +53,7 @@ beforeAll(async () => {
     connection: env.nativeConnection,
     taskQueue,
     workflowBundle,
-    activities: createActivities({ config: { paging: { enabled: false, minSeverity: 'critical', format: 'json', timeoutMs: 1000 }, runsDir, resultsDir } }),
+    activities: createActivities({ config: { paging: { enabled: false, minSeverity: 'critical', format: 'json', timeoutMs: 1000 }, runsDir, resultsDir, kpiDir } }),
   });
   workerDone = worker.run();
   writeDrillReport(resultsDir, drillReport({ drillId: 'drill-old', finishedMsAgo: 9 * DAY, result: 'fail' }));
@@ -77,6 +85,7 @@ test('the workflow gathers, decides and writes a bundle whose manifest verifies'
   const runId = uniqueId('run');
   const experimentId = uniqueId('exp');
   writeRunFolder(runsDir, runId);
+  withKpi(experimentId, runId);
   const handle = await env.client.workflow.start('promotionGateWorkflow', {
     taskQueue,
     workflowId: workflowIds.promotion(experimentId, runId),
@@ -86,6 +95,13 @@ test('the workflow gathers, decides and writes a bundle whose manifest verifies'
   expect(r.verdict.result).toBe('pass');
   expect(r.verdict.failed).toEqual([]);
   expect(r.verdict.drill).toMatchObject({ drillId: 'drill-latest', path: 'drills/drill-latest/report.json' });
+  // The KPI path: the regression row (latest 300 s vs the earlier drill's 300 s) and one row per KPI.
+  expect(r.verdict.criteria.slice(11).map((c) => [c.id, c.value, c.verdict])).toEqual([
+    ['drill_rto_regression', 1, 'pass'],
+    ['kpi.sharpe', 1.5, 'pass'],
+    ['kpi.max_drawdown', 0.02, 'pass'],
+    ['kpi.operations', 1000, 'pass'],
+  ]);
   expect(r.verdict.workflow).toEqual({ workflowId: handle.workflowId, runId: handle.firstExecutionRunId });
 
   const dir = bundleDir(experimentId, runId);
@@ -96,9 +112,11 @@ test('the workflow gathers, decides and writes a bundle whose manifest verifies'
     'artifacts/incident_events.jsonl',
     'artifacts/ops_slo_events.jsonl',
     'artifacts/order_reconciliation_events.jsonl',
+    'artifacts/paper_kpi.jsonl',
     'artifacts/position_reconciliation_events.jsonl',
     'audit-head.json',
     'drill/report.json',
+    `kpi/${experimentId}.json`,
     'manifest.json',
     'subject.json',
     'verdict.json',
@@ -109,15 +127,16 @@ test('the workflow gathers, decides and writes a bundle whose manifest verifies'
     expect(fs.readFileSync(path.join(dir, f))).toEqual(fs.readFileSync(path.join(runsDir, runId, path.basename(f))));
   }
   expect(fs.readFileSync(path.join(dir, 'drill/report.json'))).toEqual(fs.readFileSync(path.join(resultsDir, 'drills/drill-latest/report.json')));
+  expect(fs.readFileSync(path.join(dir, `kpi/${experimentId}.json`))).toEqual(fs.readFileSync(path.join(kpiDir, `${experimentId}.json`)));
   expect(promotionVerdictSchema.parse(JSON.parse(fs.readFileSync(path.join(dir, 'verdict.json'), 'utf8')))).toEqual(r.verdict);
   expect(fs.readFileSync(path.join(dir, 'verdict.md'), 'utf8')).toBe(r.markdown);
   const manifest = manifestSchema.parse(JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')));
   // Every file listed above but manifest.json itself.
-  expect(manifest.files).toHaveLength(11);
+  expect(manifest.files).toHaveLength(13);
   expect(manifest.subject).toEqual({ experimentId, runId, result: 'pass', strict: 'true', target: 'paper-sandbox', evaluatedAt: r.verdict.evaluatedAt, workflowId: handle.workflowId, workflowRunId: handle.firstExecutionRunId });
   expect(JSON.parse(fs.readFileSync(path.join(dir, 'subject.json'), 'utf8'))).toEqual(manifest.subject);
   const v = await verifyBundle(dir, { expectHash: r.bundle.manifestSha256 });
-  expect(v).toMatchObject({ ok: true, verified: 11, changed: [], missing: [], extra: [], manifestSha256: r.bundle.manifestSha256, subjectCovered: true, pinned: { ok: true } });
+  expect(v).toMatchObject({ ok: true, verified: 13, changed: [], missing: [], extra: [], manifestSha256: r.bundle.manifestSha256, subjectCovered: true, pinned: { ok: true } });
   // No temp or aside folders left next to it.
   expect(fs.readdirSync(path.dirname(dir))).toEqual([runId]);
 
@@ -126,13 +145,15 @@ test('the workflow gathers, decides and writes a bundle whose manifest verifies'
   expect(desc.typedSearchAttributes.get(SA.result)).toBe('pass');
   expect(desc.typedSearchAttributes.get(SA.state)).toBe('done');
   expect(desc.typedSearchAttributes.get(SA.runId)).toBe(runId);
-  await recordHistory(handle, 'promotion-pass');
+  // The KPI path's history (the older promotion-pass / -fail stay as recorded before the patch).
+  await recordHistory(handle, 'promotion-kpi-pass');
 });
 
 test('`drill promote` exit 0 on pass: criteria table, step summary appended; a rerun replaces the bundle; verify-bundle catches a changed, missing and extra file', async () => {
   const runId = uniqueId('run');
   const experiment = uniqueId('exp');
   writeRunFolder(runsDir, runId);
+  withKpi(experiment, runId);
   const summary = path.join(resultsDir, `summary-${runId}.md`);
   fs.writeFileSync(summary, '# earlier step\n');
 
@@ -146,10 +167,14 @@ test('`drill promote` exit 0 on pass: criteria table, step summary appended; a r
   expect(first.stdout).toMatch(/promotion gate PASS \(strict\)/);
   expect(first.stdout).toMatch(/reconciliation_pass_rate\s+100\.00%\s+>= 99\.50%\s+pass/);
   expect(first.stdout).toMatch(/drill_age\s+24\.\d h\s+<= 7\.0 d\s+pass/);
+  expect(first.stdout).toMatch(/^drill_rto_regression\s+100\.00%\s+<= 150\.00%\s+pass$/m);
+  expect(first.stdout).toMatch(/^kpi\.sharpe\s+1\.5\s+>= 1\.2\s+pass$/m);
+  expect(first.stdout).toMatch(/^kpi\.max_drawdown\s+2\.00%\s+<= 5\.00%\s+pass$/m);
   expect(first.stdout).toContain(`workflow: ${workflowIds.promotion(experiment, runId)}`);
   const md = fs.readFileSync(summary, 'utf8');
   expect(md.startsWith('# earlier step\n## Promotion gate: ✅ PASS')).toBe(true);
   expect(md).toContain('| ✅ | Reconciliation pass rate (`reconciliation_pass_rate`)');
+  expect(md).toContain('| ✅ | Sharpe ratio of the paper run (`kpi.sharpe`) | 1.5 | >= 1.2 | pass |');
   expect(md).toContain(`Evidence bundle manifest sha256: \`${pin}\``);
   expect(md).toContain(`--expect-hash ${pin}`);
 
@@ -163,7 +188,7 @@ test('`drill promote` exit 0 on pass: criteria table, step summary appended; a r
   expect(secondVerdict.workflow.runId).not.toBe(firstVerdict.workflow.runId);
   const ok = await drill(['verify-bundle', dir]);
   expect(ok.code).toBe(0);
-  expect(ok.stdout).toMatch(/^OK: .* 11 file\(s\) verified/);
+  expect(ok.stdout).toMatch(/^OK: .* 13 file\(s\) verified/);
   expect(ok.stdout).toMatch(/pinned: no --expect-hash given/);
   // The rerun replaced the bundle: the first run's pin no longer matches; the second's does.
   const secondPin = /manifest sha256: ([0-9a-f]{64})/.exec(again.stdout)![1]!;
@@ -231,7 +256,10 @@ test('`drill promote` exit 1 on fail (late ack, unacked incident), and strict vs
   expect(fail.stdout).toMatch(/promotion gate FAIL/);
   expect(fail.stdout).toMatch(/ack_sla\s+20\.0 min\s+<= 15\.0 min\s+fail/);
   expect(fail.stdout).toMatch(/open_incidents\s+1\s+<= 0\s+fail/);
-  expect(fail.stdout).toMatch(/FAIL: ack_sla failed, open_incidents failed/);
+  expect(fail.stdout).toMatch(/FAIL: ack_sla failed, open_incidents failed, kpi_file missing evidence/);
+  // No KPI file for the experiment: strict fails on it, naming the file.
+  expect(fail.stdout).toMatch(/^kpi_file\s+—\s+= valid\s+missing$/m);
+  expect(promotionVerdictSchema.parse(saved.verdict).missingEvidence).toContain(`kpi_file: no KPI criteria file for experiment ${experiment}: ${path.join(kpiDir, `${experiment}.json`)} not found`);
   expect(fs.readFileSync(summary, 'utf8')).toMatch(/❌ FAIL/);
   // A failing gate still leaves its evidence.
   expect((await verifyBundle(bundleDir(experiment, runId))).ok).toBe(true);
@@ -241,7 +269,7 @@ test('`drill promote` exit 1 on fail (late ack, unacked incident), and strict vs
   const strict = await drill(['promote', '--experiment', experiment, '--run-id', clean, '--target', 'no-such-target', '--json']);
   expect(strict.code).toBe(1);
   const verdict = promotionVerdictSchema.parse(JSON.parse(strict.stdout));
-  expect(verdict.missing).toEqual(['drill_result', 'drill_rto', 'drill_rpo', 'drill_age']);
+  expect(verdict.missing).toEqual(['drill_result', 'drill_rto', 'drill_rpo', 'drill_age', 'drill_rto_regression', 'kpi_file']);
   expect(verdict.missingEvidence[0]).toMatch(/no valid drill report for target no-such-target under .*drills/);
   const lenient = await drill(['promote', '--experiment', experiment, '--run-id', clean, '--target', 'no-such-target', '--no-strict']);
   expect(lenient.code).toBe(0);
@@ -297,11 +325,49 @@ test('a failing gate recorded for replay: SLO thresholds from SLO_* reach the wo
   });
   const r: PromotionGateResult = await handle.result();
   expect(r.verdict.failed).toEqual(['operational_error_rate']);
-  await recordHistory(handle, 'promotion-fail');
+  await recordHistory(handle, 'promotion-kpi-fail');
 
   const viaEnv = await drill(['promote', '--experiment', uniqueId('exp'), '--run-id', runId, '--json'], { SLO_MAX_OPERATIONAL_ERROR_RATE: '0.5%' });
   expect(viaEnv.code).toBe(1);
   const v = promotionVerdictSchema.parse(JSON.parse(viaEnv.stdout));
   expect(v.thresholds.maxOperationalErrorRate).toBe(0.005);
   expect(v.failed).toEqual(['operational_error_rate']);
+});
+
+test('KPI path: a paper KPI below its threshold fails; a drill RTO worse than factor × the trailing median fails, the factor is configurable', async () => {
+  const runId = uniqueId('run');
+  const experiment = uniqueId('exp');
+  writeRunFolder(runsDir, runId);
+  withKpi(experiment, runId, { sharpe: 0.8 });
+  const low = await drill(['promote', '--experiment', experiment, '--run-id', runId, '--target', 'paper-sandbox']);
+  expect(low.code).toBe(1);
+  expect(low.stdout).toMatch(/^kpi\.sharpe\s+0\.8\s+>= 1\.2\s+fail$/m);
+  expect(low.stdout).toMatch(/^kpi\.operations\s+1000\s+> 0\s+pass$/m);
+  expect(low.stdout).toMatch(/FAIL: kpi\.sharpe failed$/m);
+
+  // A target whose latest drill (2 days ago, 400 s) is worse than 1.5 × the median (200 s) of the three before it.
+  const target = uniqueId('regress');
+  const rto = (seconds: number) => ({ seconds, targetSeconds: 900, ok: true });
+  writeDrillReport(resultsDir, drillReport({ drillId: `${target}-1`, target, finishedMsAgo: 5 * DAY, rto: rto(100) }));
+  writeDrillReport(resultsDir, drillReport({ drillId: `${target}-2`, target, finishedMsAgo: 4 * DAY, rto: rto(200) }));
+  writeDrillReport(resultsDir, drillReport({ drillId: `${target}-3`, target, finishedMsAgo: 3 * DAY, rto: rto(250) }));
+  writeDrillReport(resultsDir, drillReport({ drillId: `${target}-4`, target, finishedMsAgo: 2 * DAY, rto: rto(400) }));
+  const passing = uniqueId('run');
+  writeRunFolder(runsDir, passing);
+  withKpi(experiment, passing);
+  const slower = await drill(['promote', '--experiment', experiment, '--run-id', passing, '--target', target, '--json']);
+  expect(slower.code).toBe(1);
+  const v = promotionVerdictSchema.parse(JSON.parse(slower.stdout));
+  expect(v.failed).toEqual(['drill_rto_regression']);
+  expect(v.criteria.find((c) => c.id === 'drill_rto_regression')).toMatchObject({
+    value: 2,
+    threshold: 1.5,
+    evidence: `drill ${target}-4: RTO 400 s vs median 200 s of 3 earlier drill(s) (${target}-1, ${target}-2, ${target}-3): more than 1.5× the median`,
+  });
+  const tolerant = await drill(['promote', '--experiment', experiment, '--run-id', passing, '--target', target, '--rto-regression-factor', '2.5']);
+  expect(tolerant.code).toBe(0);
+  expect(tolerant.stdout).toMatch(/^drill_rto_regression\s+200\.00%\s+<= 250\.00%\s+pass$/m);
+  const bad = await drill(['promote', '--experiment', experiment, '--run-id', passing, '--rto-regression-window', '0']);
+  expect(bad.code).toBe(2);
+  expect(bad.stderr).toMatch(/--rto-regression-window: expected at least 1 and at most 100 drills \(got 0\)/);
 });

@@ -18,8 +18,8 @@ function load(file: string) {
 
 beforeAll(() => installTestRuntime());
 
-test('recorded promotion histories exist (pass and fail)', () => {
-  expect(recorded).toEqual(['promotion-fail.json', 'promotion-pass.json']);
+test('recorded promotion histories exist (pass and fail, before and on the KPI path)', () => {
+  expect(recorded).toEqual(['promotion-fail.json', 'promotion-kpi-fail.json', 'promotion-kpi-pass.json', 'promotion-pass.json']);
 });
 
 test.each(recorded)('%s replays against the current workflow code', async (file) => {
