@@ -15,7 +15,7 @@ import type { PromotionGateInput, PromotionGateResult } from '../../src/domain/p
 import { workflowIds } from '../../src/shared';
 import { promotionGateStatusQuery } from '../../src/workflows/definitions';
 import { timeSkippingEnv, uniqueId } from '../helpers/temporal';
-import { DAY, drillReport, writeDrillReport, writeRunFolder } from '../fixtures/promotion/evidence';
+import { DAY, drillReport, kpiFile, paperKpiLines, writeDrillReport, writeKpiFile, writeRunFile, writeRunFolder } from '../fixtures/promotion/evidence';
 
 let env: TestWorkflowEnvironment;
 let bundle: WorkflowBundleWithSourceMap;
@@ -43,7 +43,7 @@ async function withWorker<T>(fn: (taskQueue: string) => Promise<T>, dir = result
     connection: env.nativeConnection,
     taskQueue,
     workflowBundle: bundle,
-    activities: createActivities({ config: { paging: { enabled: false, minSeverity: 'critical', format: 'json', timeoutMs: 1000 }, runsDir: path.join(dir, 'runs'), resultsDir: dir } }),
+    activities: createActivities({ config: { paging: { enabled: false, minSeverity: 'critical', format: 'json', timeoutMs: 1000 }, runsDir: path.join(dir, 'runs'), resultsDir: dir, kpiDir: path.join(dir, 'kpi') } }),
   });
   return worker.runUntil(fn(taskQueue));
 }
@@ -69,6 +69,8 @@ test('pass, then the same drill judged by a later workflow clock is overdue', as
   try {
     const runId = uniqueId('run');
     writeRunFolder(path.join(dir, 'runs'), runId);
+    writeRunFile(path.join(dir, 'runs'), runId, 'paper_kpi.jsonl', paperKpiLines(5, { sharpe: 1.5 }));
+    for (const exp of ['exp-a', 'exp-b']) writeKpiFile(path.join(dir, 'kpi'), kpiFile(exp));
     writeDrillReport(dir, drillReport({ finishedMsAgo: 6 * DAY }));
     await withWorker(async (tq) => {
       const first = await run(tq, { experimentId: 'exp-a', runId });
@@ -95,10 +97,11 @@ test('status query answers through the run; a failing gate completes with its ve
     const handle = await plain.workflow.start('promotionGateWorkflow', { taskQueue: tq, workflowId: workflowIds.promotion('exp-s', runId), args: [{ experimentId: 'exp-s', runId } satisfies PromotionGateInput] });
     const r: PromotionGateResult = await handle.result();
     expect(r.verdict.result).toBe('fail');
-    expect(r.verdict.missing).toEqual(['data_quality_errors', 'stale_warnings']);
+    // No KPI file for exp-s: missing evidence too (strict).
+    expect(r.verdict.missing).toEqual(['data_quality_errors', 'stale_warnings', 'kpi_file']);
     expect(r.bundle.files).not.toContain('artifacts/data_quality_events.jsonl');
     const status = await handle.query(promotionGateStatusQuery);
-    expect(status).toMatchObject({ phase: 'done', result: 'fail', missing: ['data_quality_errors', 'stale_warnings'], bundleDir: r.bundle.dir });
+    expect(status).toMatchObject({ phase: 'done', result: 'fail', missing: ['data_quality_errors', 'stale_warnings', 'kpi_file'], bundleDir: r.bundle.dir });
 
     const lenient = await run(tq, { experimentId: 'exp-l', runId, strict: false });
     expect(lenient.verdict.failed).toEqual([]);
