@@ -56,6 +56,11 @@ describe('KPI criteria file', () => {
     expect(r.criteria[0]!.source.aggregate).toBe('last');
   });
 
+  test('examples/kpi/momentum-v3.json (the documented example) is valid for its experiment', () => {
+    const raw: unknown = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../examples/kpi/momentum-v3.json'), 'utf8'));
+    expect(parseKpiFile(raw, 'momentum-v3')).toMatchObject({ ok: true, file: { criteria: [{ metric: 'sharpe' }, { metric: 'max_drawdown' }, { metric: 'operations' }] } });
+  });
+
   test('rejects by path: path separators, a duplicate metric, an unknown key, a wrong experiment', () => {
     type Loose = { criteria: Array<Record<string, unknown> & { source: Record<string, unknown> }> };
     const bad = (mutate: (f: Loose) => void, experiment = EXP) => {
