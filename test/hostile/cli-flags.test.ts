@@ -160,7 +160,7 @@ const COMMANDS: Command[] = [
   { words: ['schedule', 'backfill'], flags: [target, { flag: '--start', valid: '2026-11-01T00:00:00Z', bad: badIso }, { flag: '--end', valid: '2026-11-08T00:00:00Z', bad: badIso }] },
   { words: ['schedule', 'describe'], flags: [target] },
   { words: ['chaos'], flags: [target, { flag: '--scenarios', bad: fc.oneof(badEnum(SCENARIOS), badEnum(SCENARIOS).map((s) => `stale_data,${s}`)).filter((s) => s.split(',').some((x) => x.trim() && !SCENARIOS.includes(x.trim()))) }, { flag: '--seed', bad: badInt }, { flag: '--detection-seconds', bad: badBoundedSeconds }, { flag: '--output', valid: 'ignored-by-chaos.json', bad: fc.constantFrom('') }] },
-  { words: ['promote'], flags: [{ flag: '--experiment', field: 'experimentId', valid: 'exp-1', bad: badId }, runId(), { ...target, valid: undefined }, { flag: '--drill-max-age', bad: badBoundedSeconds }, { flag: '--timeout', bad: badBoundedSeconds }] },
+  { words: ['promote'], flags: [{ flag: '--experiment', field: 'experimentId', valid: 'exp-1', bad: badId }, runId(), { ...target, valid: undefined }, { flag: '--drill-max-age', bad: badBoundedSeconds }, { flag: '--rto-regression-factor', bad: badBoundedSeconds }, { flag: '--rto-regression-window', bad: fc.oneof(badInt, fc.constantFrom('0', '101', '-3')) }, { flag: '--timeout', bad: badBoundedSeconds }] },
   { words: ['sandbox', 'start'], flags: [{ flag: '--timeout', bad: badBoundedSeconds }] },
   { words: ['sandbox', 'stop'], flags: [{ flag: '--timeout', bad: badBoundedSeconds }] },
   { words: ['sandbox', 'inject'], positional: { name: 'fault', valid: 'order_drift', bad: badEnum(FAULTS) }, flags: [{ flag: '--seconds', bad: fc.oneof(badNonNegative, fc.constantFrom('3601', '1e9')) }] },
