@@ -656,6 +656,9 @@ export async function weeklyDrillWorkflow(input: WeeklyDrillInput): Promise<Week
       d.abortReason = messageOf(err);
     } else if (type === FAILED) {
       // the step recorded its failures
+    } else if (type === REFUSED) {
+      // could not run; the preflight recorded why (once)
+      errored = true;
     } else {
       errored = true;
       d.failures.push(`${d.current}: ${messageOf(err)}`);
