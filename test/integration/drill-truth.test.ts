@@ -16,7 +16,8 @@ import { writeFileAtomic } from '../../src/io/files';
 import { requireTool } from '../../src/tools/provision';
 import { workflowIds } from '../../src/shared';
 import { weeklyDrillStatusQuery } from '../../src/workflows/definitions';
-import { freePort } from '../helpers/process';
+import { sandboxMainPath } from '../../src/sandbox/control';
+import { freePort, recordHistory } from '../helpers/process';
 import { startTestSandbox, waitFor, type TestSandbox, type TestSandboxOptions } from '../helpers/sandbox';
 import { installTestRuntime, uniqueId } from '../helpers/temporal';
 import { startWorkerProcess, writeWorkflowBundle, type WorkerProcess, type WorkerProcessOptions } from '../helpers/worker-process';
@@ -122,7 +123,9 @@ const stopRequests = (sbx: TestSandbox) => sbx.groundTruth().filter((e) => e.eve
 test('slow graceful drain (3 s): RTO counts from the stop request; time to detect, restart complete and RPO from the target, within 1 s of the ground truth', async () => {
   const sbx = await sandbox();
   await sbx.inject('slow_drain', 3);
-  const r: WeeklyDrillResult = await (await start(sbx)).result();
+  const handle = await start(sbx);
+  const r: WeeklyDrillResult = await handle.result();
+  await recordHistory(handle, 'weekly-drill-truth-drain-pass');
   expect(r.failures).toEqual([]);
   expect(r.result).toBe('pass');
   const report = readReport(r);
@@ -171,7 +174,9 @@ test('a stop that outlives the adapter timeout: the retry waits until the proces
 test('a stop that hangs fails the drill with that cause, within stopSeconds; the rollback still runs', async () => {
   const sbx = await sandbox();
   await sbx.inject('stop_hangs');
-  const r: WeeklyDrillResult = await (await start(sbx, { stopSeconds: 2, restartSeconds: 2 })).result();
+  const handle = await start(sbx, { stopSeconds: 2, restartSeconds: 2 });
+  const r: WeeklyDrillResult = await handle.result();
+  await recordHistory(handle, 'weekly-drill-truth-stop-incomplete');
   expect(r.result).toBe('fail');
   expect(r.failures.join('\n')).toMatch(/stop did not complete: .*still running/);
   const report = readReport(r);
@@ -216,7 +221,9 @@ test('two drills on one target: the second is refused before it touches the targ
   const firstId = uniqueId('first');
   const first = await start(sbx, {}, firstId);
   await waitFor('the first drill past its preflight', async () => ['chaos', 'stop', 'restart'].includes((await first.query(weeklyDrillStatusQuery)).step), { timeoutMs: 30000 });
-  const second: WeeklyDrillResult = await (await start(sbx)).result();
+  const secondHandle = await start(sbx);
+  const second: WeeklyDrillResult = await secondHandle.result();
+  await recordHistory(secondHandle, 'weekly-drill-truth-busy-refused');
   expect(second.result).toBe('error');
   expect(second.failures.join('\n')).toContain(`another drill is running on target ${sbx.targetName}: drill ${firstId}`);
   expect(second.failures.join('\n')).toContain(first.workflowId);
@@ -227,6 +234,7 @@ test('two drills on one target: the second is refused before it touches the targ
   expect(sbx.groundTruth().filter((e) => e.event === 'kill_switch_halt')).toHaveLength(1);
   const lock = client.workflow.getHandle(workflowIds.drillLock(sbx.targetName));
   expect((await lock.describe()).status.name).toBe('COMPLETED');
+  await recordHistory(lock, 'drill-lock-released');
 
   // Released whatever ends the holder: a terminated drill's lock is terminated with it (parent close policy).
   const third = await start(sbx, { scenarios: ['stale_data'], detectionSeconds: 20 });
@@ -236,4 +244,48 @@ test('two drills on one target: the second is refused before it touches the targ
   await sbx.clear('all');
   const fourth: WeeklyDrillResult = await (await start(sbx)).result();
   expect(fourth.result).toBe('pass');
+});
+
+/** A shell-adapter target around a sandbox: stop (SIGTERM and wait), start (detached), health (prints the body, or not). */
+function shellTarget(printsHealthJson: boolean): TestSandboxOptions['target'] {
+  return (entry, { configFile, config }) => {
+    const pidFile = path.join(config.stateDir, 'sandbox.pid');
+    const port = new URL(entry.gatewayUrl).port;
+    const print = printsHealthJson ? 'process.stdout.write(await r.text());' : '';
+    return {
+      ...entry,
+      process: {
+        adapter: 'shell',
+        start: `nohup "${process.execPath}" "${sandboxMainPath()}" --config "${configFile}" >> "${config.stateDir}/shell-start.log" 2>&1 &`,
+        stop: `if [ -f "${pidFile}" ]; then pid=$(cat "${pidFile}"); kill -TERM "$pid" 2>/dev/null; while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done; fi`,
+        health: `"${process.execPath}" -e "fetch('http://127.0.0.1:${port}/health').then(async r => { ${print} process.exit(r.ok ? 0 : 1) }, () => process.exit(1))"`,
+        timeoutSeconds: 15,
+      },
+    };
+  };
+}
+
+test('shell target whose health command prints the health JSON: the restart counts by its new boot, RTO/RPO within 1 s of the ground truth', async () => {
+  const sbx = await sandbox({ target: shellTarget(true) });
+  const r: WeeklyDrillResult = await (await start(sbx)).result();
+  expect(r.failures).toEqual([]);
+  expect(r.result).toBe('pass');
+  const report = readReport(r);
+  const t = truth(sbx.groundTruth());
+  expect(report.timeline.restartCompleteAt).toBe(t.servingAt);
+  expect(report.timeline.restartBootId).toBe(sbx.groundTruth().filter((e) => e.event === 'serving').at(-1)!.boot_id);
+  expect(Math.abs(r.rto.seconds! - t.rto)).toBeLessThan(1);
+  expect(Math.abs(r.rpo.seconds! - t.rpo)).toBeLessThan(1);
+  await expectTargetUp(sbx);
+});
+
+test('shell target whose health gives no boot id or start time: the restart is not counted (any healthy answer is not a restart)', async () => {
+  const sbx = await sandbox({ target: shellTarget(false) });
+  const r: WeeklyDrillResult = await (await start(sbx)).result();
+  expect(r.result).toBe('fail');
+  expect(r.failures.join('\n')).toMatch(/target restarted \(new boot\): the health answer carries no boot_id or started_at/);
+  const report = readReport(r);
+  expect(report.steps.find((s) => s.name === 'restart')).toMatchObject({ status: 'failed', detail: expect.stringMatching(/restart not verified/) });
+  expect(report.timeline.restartCompleteAt).toBeUndefined();
+  await expectTargetUp(sbx);
 });
