@@ -216,7 +216,9 @@ export function createProcessControlActivities(deps: TargetActivityDeps) {
         return { adapter: 'sandbox', healthy: false, checkedAt, detail: `unreachable (${errorKind(err)})` };
       }
     }
-    const c = await runShell(p.health, shell(p, timeoutMs));
+    // A command costs a process spawn (often a CLI such as kubectl or node): never under 5 s, whatever
+    // the caller's HTTP-sized bound, or a loaded host reads as "unhealthy".
+    const c = await runShell(p.health, shell(p, timeoutMs === undefined ? undefined : Math.min(Math.max(timeoutMs, 5000), p.timeoutSeconds * 1000)));
     const healthy = c.exitCode === 0 && !c.timedOut;
     const b = healthy ? parseShellHealth(c.stdout) : undefined;
     return { adapter: 'shell', healthy, checkedAt, detail: describe(c), ...(b ? bootFields(b) : {}) };

@@ -1,8 +1,9 @@
 /**
  * Drill truth (issue 9): RTO and RPO from the target's and the process adapter's own evidence, stops
- * and restarts that cannot lie, one drill per target. A dev server, a worker that is a real process
- * (so it can be killed with SIGKILL), and real sandbox processes with faults of the stop itself
- * (`slow_drain`, `stop_hangs`). Every figure is compared with the sandbox's ground truth (within 1 s).
+ * and restarts that cannot lie, one drill per target. A dev server on a SQLite file (so it can be
+ * killed and started again), a worker that is a real process (so it can be killed with SIGKILL), and
+ * real sandbox processes with faults of the stop itself (`slow_drain`, `stop_hangs`), plus shell
+ * targets around a sandbox. Every figure is compared with the sandbox's ground truth (within 1 s).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -23,6 +24,7 @@ import { installTestRuntime, uniqueId } from '../helpers/temporal';
 import { startWorkerProcess, writeWorkflowBundle, type WorkerProcess, type WorkerProcessOptions } from '../helpers/worker-process';
 
 let dir: string;
+let port: number;
 let server: DevServer;
 let connection: Connection;
 let client: Client;
@@ -36,12 +38,9 @@ const sandboxes: TestSandbox[] = [];
 beforeAll(async () => {
   installTestRuntime();
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'drill-truth-'));
-  const port = await freePort();
+  port = await freePort();
   const bundle = path.join(dir, 'workflows.js');
-  [server] = await Promise.all([
-    startDevServer({ cliPath: requireTool('temporal').path, host: '127.0.0.1', port, uiPort: 0, namespace: 'default', headless: true, logFile: path.join(dir, 'server.log') }),
-    writeWorkflowBundle(bundle),
-  ]);
+  [server] = await Promise.all([startServer(), writeWorkflowBundle(bundle)]);
   targetsFile = path.join(dir, 'targets.json');
   await writeFileAtomic(targetsFile, JSON.stringify({ targets }));
   workerOpts = { address: server.address, taskQueue, targetsFile, stateDir: path.join(dir, 'state'), runsDir: path.join(dir, 'results', 'runs'), bundle, logFile: path.join(dir, 'worker.log') };
@@ -57,6 +56,11 @@ afterAll(async () => {
   await Promise.all(sandboxes.map((s) => s.cleanup()));
   if (dir && !process.env.KEEP_SANDBOX_DIRS) fs.rmSync(dir, { recursive: true, force: true });
 });
+
+/** A dev server whose state is a SQLite file, so it can be killed and started again. */
+function startServer(): Promise<DevServer> {
+  return startDevServer({ cliPath: requireTool('temporal').path, host: '127.0.0.1', port, uiPort: 0, namespace: 'default', headless: true, dbFile: path.join(dir, 'temporal.db'), logFile: path.join(dir, 'server.log') });
+}
 
 async function sandbox(o: TestSandboxOptions = {}): Promise<TestSandbox> {
   const sbx = await startTestSandbox({ targetName: uniqueId('sbx'), ...o });
@@ -212,6 +216,28 @@ test('worker kill -9 mid-stop: the retried stop keeps the outage start; RTO is t
   expect(Math.abs(r.rpo.seconds! - t.rpo)).toBeLessThan(1);
   expect(t.restoredSeq).toBe(t.stoppedSeq);
   expect(report.timeline.restoredStateSavedAt).toBe(t.restoredSavedAt);
+  await expectTargetUp(sbx);
+});
+
+test('Temporal server killed mid-stop: the figures stay the target\'s and the adapter\'s (within 1 s of the ground truth), one stop', async () => {
+  const sbx = await sandbox();
+  await sbx.inject('slow_drain', 3);
+  const handle = await start(sbx);
+  await waitFor('the drill to request the stop', () => stopRequests(sbx) === 1, { timeoutMs: 30000, intervalMs: 20 });
+  server.process!.kill('SIGKILL');
+  await new Promise((r) => server.process!.once('exit', r));
+  await new Promise((r) => setTimeout(r, 2000));
+  server = await startServer();
+  if (worker!.child.exitCode !== null || worker!.child.signalCode !== null) worker = await startWorkerProcess(workerOpts);
+  const r: WeeklyDrillResult = await handle.result();
+  const report = readReport(r);
+  const t = truth(sbx.groundTruth());
+  expect(stopRequests(sbx)).toBe(1);
+  expect(Math.abs(secs(report.timeline.stopRequestedAt!, t.stopRequestedAt))).toBeLessThan(1);
+  expect(Math.abs(r.rto.seconds! - t.rto)).toBeLessThan(1);
+  expect(Math.abs(r.rpo.seconds! - t.rpo)).toBeLessThan(1);
+  expect(report.timeline.restartCompleteAt).toBe(t.servingAt);
+  expect(r.result).toBe('pass');
   await expectTargetUp(sbx);
 });
 
