@@ -167,10 +167,14 @@ export async function runWeeklyCommand(o: RunWeeklyOptions, deps: RunWeeklyDeps)
 }
 
 export function describeDrillResult(r: WeeklyDrillResult): string[] {
+  const sec = (x: number | null) => (x === null ? 'not observed' : `${x.toFixed(3)} s`);
   const m = (x: WeeklyDrillResult['rto']) => `${x.seconds === null ? 'not measured' : `${x.seconds.toFixed(3)} s`} (target ≤ ${x.targetSeconds} s, ${x.ok ? 'ok' : 'FAILED'})`;
   return [
     `verdict: ${r.result.toUpperCase()}`,
     `RTO ${m(r.rto)}; RPO ${m(r.rpo)}`,
+    ...(r.recovery?.outageStartAt
+      ? [`  from the stop request (${r.recovery.outageStartAt}): detected ${sec(r.recovery.timeToDetectSeconds)}, restart complete ${sec(r.recovery.restartCompleteSeconds)}, first clean reconciliation ${sec(r.recovery.firstCleanReconciliationSeconds)}`]
+      : []),
     ...r.failures.map((f) => `  - ${f}`),
     ...(r.abortReason ? [`aborted: ${r.abortReason}`] : []),
     `report: ${r.reportPath ?? '(not written)'}`,

@@ -389,6 +389,8 @@ export interface WeeklyDrillResult {
   result: DrillResult;
   rto: RecoveryMeasure;
   rpo: RecoveryMeasure;
+  /** The RTO's parts from the outage start (issue 9; absent from drills started before it). */
+  recovery?: RecoveryBreakdown;
   failures: string[];
   reportPath?: string;
   abortReason?: string;

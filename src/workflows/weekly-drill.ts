@@ -679,6 +679,7 @@ export async function weeklyDrillWorkflow(input: WeeklyDrillInput): Promise<Week
     result: d.result!,
     rto: d.rto!,
     rpo: d.rpo!,
+    ...(d.truth ? { recovery: recoveryBreakdown(d.timeline) } : {}),
     failures: [...d.failures],
     ...(d.reportPath ? { reportPath: d.reportPath } : {}),
     ...(d.abortReason ? { abortReason: d.abortReason } : {}),

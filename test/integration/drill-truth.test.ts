@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { startDevServer, type DevServer } from '../../src/client/dev-server';
+import { describeDrillResult } from '../../src/commands/run';
 import type { WeeklyDrillInput, WeeklyDrillResult } from '../../src/domain/drill';
 import { drillReportSchema, type DrillReport } from '../../src/domain/drill-report';
 import type { GroundTruthEvent, TargetConfig } from '../../src/domain/target';
@@ -145,6 +146,9 @@ test('slow graceful drain (3 s): RTO counts from the stop request; time to detec
   // The draining process answers 503 at once: detection is well before the process is gone.
   expect(report.recovery!.timeToDetectSeconds!).toBeLessThan(1);
   expect(report.recovery!.firstCleanReconciliationSeconds).toBe(r.rto.seconds);
+  // The result carries the same parts, and the CLI prints them beside RTO and RPO.
+  expect(r.recovery).toEqual({ outageStartAt: report.timeline.stopRequestedAt, timeToDetectSeconds: report.recovery!.timeToDetectSeconds, restartCompleteSeconds: report.recovery!.restartCompleteSeconds, firstCleanReconciliationSeconds: r.rto.seconds });
+  expect(describeDrillResult(r).join('\n')).toMatch(/from the stop request \(.*\): detected \d+\.\d{3} s, restart complete \d+\.\d{3} s, first clean reconciliation \d+\.\d{3} s/);
   // Ordered as it happened: restart complete before the first clean reconciliation.
   expect(Date.parse(report.timeline.restartCompleteAt!)).toBeLessThanOrEqual(Date.parse(report.timeline.firstCleanReconciliationAt!));
   expect(report.recovery!.definitions.rto).toMatch(/outage start .* first clean reconciliation/);
