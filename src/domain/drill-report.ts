@@ -27,6 +27,23 @@ export const drillTimelineSchema = z.object({
   firstCleanReconciliationAt: iso.optional(),
   lastStateSaveAt: iso.optional(),
   firstSloSnapshotAt: iso.optional(),
+  restartStartedAt: iso.optional(),
+  restartBootId: z.string().max(200).optional(),
+  restoredStateSavedAt: iso.optional(),
+});
+
+const seconds = z.number().nonnegative().nullable();
+/**
+ * How RTO and RPO were measured (the text of `RECOVERY_DEFINITIONS` in src/domain/drill.ts) and the
+ * RTO's parts, each from the outage start: time to detect, restart complete (the target's own ready
+ * time), first clean reconciliation.
+ */
+export const recoverySchema = z.looseObject({
+  definitions: z.record(z.string(), z.string()),
+  outageStartAt: iso.nullable(),
+  timeToDetectSeconds: seconds,
+  restartCompleteSeconds: seconds,
+  firstCleanReconciliationSeconds: seconds,
 });
 
 const stepSchema = z.object({
@@ -73,6 +90,8 @@ export const drillReportSchema = z.looseObject({
   chaos: z.array(chaosResultSchema).default([]),
   checks: z.array(checkSchema).default([]),
   rollback: z.array(z.string()).default([]),
+  /** RTO/RPO definitions and the RTO's parts (drills since issue 9; absent in older reports). */
+  recovery: recoverySchema.optional(),
   /** The runner's audit log head when the report was written (an anchor: `drill audit verify`). */
   auditHead: recordedAuditHeadSchema.optional(),
   /** The Worker Deployment Version of the worker that wrote the report (set when it has a build id). */

@@ -204,6 +204,10 @@ export const FAULT_NAMES = [
   'reconciliation_not_restarting',
   'slo_monitor_silent_after_restart',
   'wrong_digest_on_restore',
+  /** The graceful stop drains for `seconds` (default 5) before it flushes and exits; health answers 503 meanwhile. */
+  'slow_drain',
+  /** The graceful stop never completes (the process answers 503 "stopping" until killed). */
+  'stop_hangs',
 ] as const;
 export const faultNameSchema = z.enum(FAULT_NAMES, { error: `expected one of ${FAULT_NAMES.join(', ')}` });
 export type FaultName = z.infer<typeof faultNameSchema>;
@@ -216,7 +220,7 @@ export const faultRequestSchema = z.discriminatedUnion('action', [
   z.object({
     action: z.literal('inject'),
     fault: faultNameSchema,
-    /** slow_restart: startup delay before serving, in seconds (default 5). */
+    /** slow_restart: startup delay before serving; slow_drain: graceful drain at stop; in seconds (default 5). */
     seconds: z.number().nonnegative().max(3600).optional(),
   }),
   z.object({ action: z.literal('clear'), fault: z.union([faultNameSchema, z.literal('all')]) }),

@@ -14,7 +14,9 @@ const MARKS: Array<{ key: keyof DrillReport['timeline']; label: string }> = [
   { key: 'stopRequestedAt', label: 'stop requested' },
   { key: 'detectedAt', label: 'outage detected' },
   { key: 'stoppedAt', label: 'stopped' },
+  { key: 'restartStartedAt', label: 'restarted process started' },
   { key: 'restartCompleteAt', label: 'restart complete' },
+  { key: 'restoredStateSavedAt', label: 'restored state saved' },
   { key: 'firstSloSnapshotAt', label: 'SLO monitor emitting' },
   { key: 'firstCleanReconciliationAt', label: 'first clean reconciliation' },
 ];
@@ -25,6 +27,10 @@ export function renderDrillMarkdown(r: DrillReport, files: { json?: string; html
   L.push(`- target: \`${r.target}\` (${r.mode})`, `- started ${r.startedAt}, finished ${r.finishedAt}`);
   L.push(`- RTO: ${fmtS(r.rto.seconds)} (target ≤ ${r.rto.targetSeconds} s) — ${verdict(r.rto.ok)}`);
   L.push(`- RPO: ${fmtS(r.rpo.seconds)} (target ≤ ${r.rpo.targetSeconds} s) — ${verdict(r.rpo.ok)}`);
+  if (r.recovery) {
+    const b = r.recovery;
+    L.push(`- from the outage start${b.outageStartAt ? ` (${b.outageStartAt})` : ''}: detected ${fmtS(b.timeToDetectSeconds)}, restart complete ${fmtS(b.restartCompleteSeconds)}, first clean reconciliation ${fmtS(b.firstCleanReconciliationSeconds)}`);
+  }
   if (r.abortReason) L.push(`- aborted: ${r.abortReason}`);
   const v = r.deploymentVersion;
   const how = v?.versioning ? ' (pinned, Worker Deployment Versioning)' : ' (versioning off)';
@@ -38,6 +44,7 @@ export function renderDrillMarkdown(r: DrillReport, files: { json?: string; html
   L.push('## Timeline', '', '| event | time |', '|---|---|');
   for (const m of MARKS) if (r.timeline[m.key]) L.push(`| ${m.label} | ${r.timeline[m.key]} |`);
   L.push('');
+  if (r.recovery) L.push('## Definitions', '', ...Object.values(r.recovery.definitions).map((d) => `- ${d}`), '');
   if (r.steps.length) {
     L.push('## Steps', '', '| # | step | status | started | finished | detail |', '|---|---|---|---|---|---|');
     for (const s of r.steps) L.push(`| ${s.index} | ${s.name} | ${s.status} | ${s.startedAt} | ${s.finishedAt ?? ''} | ${(s.detail ?? '').replace(/\|/g, '\\|')} |`);

@@ -6,5 +6,6 @@ export { promotionGateWorkflow } from './promotion-gate';
 export { weeklyDrillWorkflow } from './weekly-drill';
 export { recoveryWorkflow } from './recovery';
 export { haltRegistryWorkflow } from './halt-registry';
+export { drillTargetLockWorkflow } from './drill-lock';
 // Worker Deployment Versioning behaviour of each workflow above (PINNED / AUTO_UPGRADE).
 import './versioning';

@@ -14,6 +14,7 @@
 import type { VersioningBehavior } from '@temporalio/common';
 import { setWorkflowOptions, workflowInfo } from '@temporalio/workflow';
 import { alertWatchWorkflow } from './alert-watch';
+import { drillTargetLockWorkflow } from './drill-lock';
 import { haltRegistryWorkflow } from './halt-registry';
 import { incidentWorkflow } from './incident';
 import { incidentAckWorkflow } from './incident-ack';
@@ -30,6 +31,8 @@ export const VERSIONING_BEHAVIOR = {
   promotionGateWorkflow: 'PINNED',
   alertWatchWorkflow: 'AUTO_UPGRADE',
   haltRegistryWorkflow: 'AUTO_UPGRADE',
+  /** A child of the drill: inherits its parent's pinned version. */
+  drillTargetLockWorkflow: 'PINNED',
 } as const satisfies Record<string, VersioningBehavior>;
 
 const workflows = {
@@ -40,6 +43,7 @@ const workflows = {
   promotionGateWorkflow,
   alertWatchWorkflow,
   haltRegistryWorkflow,
+  drillTargetLockWorkflow,
 } satisfies Record<keyof typeof VERSIONING_BEHAVIOR, (...args: never[]) => Promise<unknown>>;
 
 /**

@@ -10,15 +10,21 @@
 import {
   ApplicationFailure,
   CancellationScope,
+  condition,
+  getExternalWorkflowHandle,
   isCancellation,
   log,
+  ParentClosePolicy,
   patched,
   proxyActivities,
   setHandler,
   sleep,
+  startChild,
   upsertSearchAttributes,
   workflowInfo,
+  type ChildWorkflowHandle,
 } from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities';
 import type { DrillCursors } from '../activities/drill';
 import {
@@ -32,7 +38,10 @@ import {
   firstCleanReconciliation,
   foldObserved,
   preflightProblems,
+  RECOVERY_DEFINITIONS,
+  recoveryBreakdown,
   recoveryMeasures,
+  restartEvidence,
   scenarioRecovered,
   weeklyDrillInputSchema,
   type ChaosDrillReport,
@@ -50,12 +59,15 @@ import {
   type WeeklyDrillResult,
   type WeeklyDrillStatus,
 } from '../domain/drill';
+import { drillBusyMessage, drillLockHolderSchema, type DrillLockHolder } from '../domain/drill-lock';
 import type { DrillReportInput } from '../domain/drill-report';
 import { calendarRefusal } from '../domain/market-calendar';
 import { SA } from '../search-attributes';
+import { workflowIds } from '../shared';
 import { drillProbe, drillProcess, paging, shortIo } from './activity-profiles';
-import { weeklyDrillStatusQuery } from './definitions';
-import { parseOrFail } from './validation';
+import { drillLockHolderSignal, drillLockReleaseSignal, drillLockWhoSignal, weeklyDrillStatusQuery } from './definitions';
+import { drillTargetLockWorkflow } from './drill-lock';
+import { parseMessage, parseOrFail } from './validation';
 
 const probe = (summary: string) => proxyActivities<Activities>({ ...drillProbe, summary });
 const processCall = (summary: string) => proxyActivities<Activities>({ ...drillProcess, summary });
@@ -70,6 +82,12 @@ const REFUSED = 'DrillRefused';
 const STOP_CONDITION = 'DrillStopCondition';
 /** Patch id: the market-calendar check at the start of the preflight (issue 15). */
 export const MARKET_CALENDAR_PATCH = 'market-calendar-preflight';
+/**
+ * Patch id (issue 9, "drill truth"): the per-target drill lock at the start of the preflight, a
+ * restart that counts only with a new boot (a target without boot evidence fails the check at once),
+ * and a rollback that starts the target again when a drained stop exits after the drill gave up on it.
+ */
+export const DRILL_TRUTH_PATCH = 'drill-truth-core';
 
 const iso = () => new Date().toISOString();
 const ms = (s: number) => Math.round(s * 1000);
@@ -92,6 +110,14 @@ class WeeklyDrill {
   result?: DrillResult;
   reportPath?: string;
   abortReason?: string;
+  /** This drill runs the issue-9 command sequence (lock, boot check, rollback restarts). */
+  truth = false;
+  /** The per-target drill lock this drill holds (its child workflow). */
+  lock?: ChildWorkflowHandle<typeof drillTargetLockWorkflow>;
+  /** Refused because another drill holds the target: no page (nothing happened to the target). */
+  busy = false;
+  /** The holder named by the lock, answering this drill's `who`. */
+  busyHolder?: DrillLockHolder;
 
   constructor(readonly p: WeeklyDrillParams, readonly drillId: string) {}
 
@@ -157,6 +183,8 @@ class WeeklyDrill {
     const p = this.p;
     await this.step('preflight', async (s) => {
       if (patched(MARKET_CALENDAR_PATCH)) await this.calendarPreflight();
+      this.truth = patched(DRILL_TRUTH_PATCH);
+      if (this.truth) await this.acquireLock();
       const snap = await probe('0 preflight: target healthy, paper mode, no open critical incident, steady-state snapshot').drillPreflight({ target: p.target });
       this.preflight = snap;
       upsertSearchAttributes([{ key: SA.runId, value: snap.runId }]);
@@ -203,13 +231,24 @@ class WeeklyDrill {
         this.failures.push('entries not halted after the kill-switch halt');
         throw ApplicationFailure.nonRetryable('stop condition: entries not halted when they must be (kill switch halt had no effect)', STOP_CONDITION);
       }
-      const stop = await processCall(`2 stop: graceful stop of ${p.target} (keyed by drill id)`).processStop({ target: p.target, idempotencyKey: this.key('stop') });
+      let stop: Awaited<ReturnType<Activities['processStop']>>;
+      try {
+        stop = await processCall(`2 stop: graceful stop of ${p.target} within ${p.stopSeconds} s (keyed by drill id)`).processStop({ target: p.target, idempotencyKey: this.key('stop'), stopSeconds: p.stopSeconds });
+      } catch (err) {
+        if (isCancellation(err)) throw err;
+        // The target was touched: the drill ran, and failed with this cause; the rollback still runs.
+        this.ran = true;
+        const cause = `stop did not complete: ${messageOf(err).replace(/^.*?stop did not complete: /, '')}`;
+        this.failures.push(cause);
+        throw ApplicationFailure.nonRetryable(cause, FAILED);
+      }
       this.ran = true;
       this.timeline.stopRequestedAt = stop.stopRequestedAt;
       this.timeline.stoppedAt = stop.stoppedAt;
+      if (stop.detectedAt) this.timeline.detectedAt = stop.detectedAt;
       const down = await probe('2 stop: detect the outage').processHealth({ target: p.target, timeoutMs: 1000 });
       if (down.healthy) this.failures.push(`target still answers healthy after the stop (${down.detail})`);
-      else this.timeline.detectedAt = down.checkedAt;
+      else this.timeline.detectedAt ??= down.checkedAt;
       const save = await probe('2 stop: last runtime-state save').runtimeStateLastSave({ target: p.target });
       if (save.exists) this.timeline.lastStateSaveAt = save.savedAt;
       s.detail = `${stop.alreadyDone ? 'already stopped by this drill' : stop.detail ?? 'stopped'}; last save ${save.exists ? `seq ${save.seq} at ${save.savedAt}` : 'none'}`;
@@ -221,7 +260,22 @@ class WeeklyDrill {
       const bound = Date.now() + ms(p.restartSeconds);
       for (;;) {
         const h = await probe('3 restart: wait until serving').processHealth({ target: p.target, timeoutMs: 1000 });
-        if (h.healthy && (!h.bootId || h.bootId !== this.preflight?.bootId)) {
+        if (this.truth && h.healthy) {
+          // A restart counts only with a new boot: boot id or start time differs from the preflight's.
+          const boot = restartEvidence(this.preflight ?? {}, h);
+          if (boot === 'new') {
+            this.timeline.restartCompleteAt = h.servingAt ?? h.checkedAt;
+            if (h.startedAt) this.timeline.restartStartedAt = h.startedAt;
+            if (h.bootId) this.timeline.restartBootId = h.bootId;
+            break;
+          }
+          if (boot === 'unknown') {
+            const why = 'the health answer carries no boot_id or started_at (target contract §7): a restart cannot be told from a process that never stopped';
+            this.check('target restarted (new boot)', false, why);
+            this.end(s, 'failed', `restart not verified: ${why}`);
+            return;
+          }
+        } else if (!this.truth && h.healthy && (!h.bootId || h.bootId !== this.preflight?.bootId)) {
           this.timeline.restartCompleteAt = h.checkedAt;
           break;
         }
@@ -238,11 +292,14 @@ class WeeklyDrill {
       if (lastSave.exists) {
         const v = await probe('3 restart: runtime state restored (digest equals the last save)').runtimeStateVerifyRestore({ target: p.target, expectedDigest: lastSave.digest, expectedSeq: lastSave.seq });
         this.check('runtime state restored', v.matches, v.reason);
+        // RPO ends at the save whose state was actually restored (digest-verified).
+        if (v.matches) this.timeline.restoredStateSavedAt = lastSave.savedAt;
       } else {
         this.check('runtime state restored', false, 'no runtime state save found before the stop');
       }
 
-      const sinceMs = Date.parse(this.timeline.stoppedAt ?? this.timeline.stopRequestedAt ?? this.startedAt);
+      // Reconciliation of the new boot: from its own start time when the target gives one.
+      const sinceMs = Date.parse(this.timeline.restartStartedAt ?? this.timeline.stoppedAt ?? this.timeline.stopRequestedAt ?? this.startedAt);
       let obs = emptyObserved();
       let c = cursors;
       const verifyBound = Date.now() + ms(p.verifySeconds);
@@ -270,7 +327,8 @@ class WeeklyDrill {
       this.rto = m.rto;
       this.rpo = m.rpo;
       publishMeasures(m.rto, m.rpo);
-      s.detail = `RTO ${m.rto.seconds ?? 'n/a'} s (target ${m.rto.targetSeconds}), RPO ${m.rpo.seconds ?? 'n/a'} s (target ${m.rpo.targetSeconds})`;
+      const b = recoveryBreakdown(this.timeline);
+      s.detail = `RTO ${m.rto.seconds ?? 'n/a'} s (target ${m.rto.targetSeconds}), RPO ${m.rpo.seconds ?? 'n/a'} s (target ${m.rpo.targetSeconds}); from the stop request: detected ${b.timeToDetectSeconds ?? 'n/a'} s, restart complete ${b.restartCompleteSeconds ?? 'n/a'} s, first clean reconciliation ${b.firstCleanReconciliationSeconds ?? 'n/a'} s`;
     });
   }
 
@@ -284,6 +342,51 @@ class WeeklyDrill {
     if (!refusal) return;
     this.failures.push(refusal);
     throw ApplicationFailure.nonRetryable(`preflight refused the drill: ${refusal}`, REFUSED);
+  }
+
+  /**
+   * One drill per target (issue 9): starts the target's lock as a child (id `drill-lock~<target>`),
+   * outside any cancellation scope so a cancelled drill keeps it until its rollback is done. A start
+   * that fails because the lock runs means another drill holds the target: refused, naming it.
+   */
+  private async acquireLock(): Promise<void> {
+    const p = this.p;
+    const info = workflowInfo();
+    const holder: DrillLockHolder = { drillId: this.drillId, workflowId: info.workflowId, runId: info.runId, startedAt: this.startedAt };
+    const lockId = workflowIds.drillLock(p.target);
+    try {
+      this.lock = await CancellationScope.nonCancellable(() =>
+        startChild(drillTargetLockWorkflow, {
+          workflowId: lockId,
+          args: [{ target: p.target, holder }],
+          parentClosePolicy: ParentClosePolicy.TERMINATE,
+          staticSummary: `Drill lock of ${p.target}: held by drill ${this.drillId}`,
+        }),
+      );
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      this.busy = true;
+      try {
+        await getExternalWorkflowHandle(lockId).signal(drillLockWhoSignal, { replyTo: info.workflowId });
+        await condition(() => this.busyHolder !== undefined, '10 seconds');
+      } catch (e) {
+        log.info('drill lock holder not named', { error: messageOf(e) });
+      }
+      const msg = drillBusyMessage(p.target, this.busyHolder);
+      this.failures.push(msg);
+      throw ApplicationFailure.nonRetryable(`preflight refused the drill: ${msg}`, REFUSED);
+    }
+  }
+
+  /** Ends the lock this drill holds (the server would terminate it with the drill anyway). */
+  async releaseLock(): Promise<void> {
+    if (!this.lock) return;
+    try {
+      await this.lock.signal(drillLockReleaseSignal, { drillId: this.drillId });
+      await this.lock.result();
+    } catch (err) {
+      log.warn('drill lock not released by signal (closes with the drill)', { error: messageOf(err) });
+    }
   }
 
   private check(name: string, ok: boolean, detail: string): void {
@@ -367,14 +470,27 @@ class WeeklyDrill {
     }
     let healthy = (await probe('rollback: is the target up').processHealth({ target: p.target, timeoutMs: 2000 }).catch(() => ({ healthy: false }))).healthy;
     if (!healthy) {
-      await attempt('start target', async () => {
-        const r = await processCall('rollback: start the target').processStart({ target: p.target, idempotencyKey: this.key('rollback-start') });
-        return r.alreadyRunning ? 'already running' : `started (${r.detail ?? 'spawned'})`;
-      });
+      let alreadyRunning = false;
+      let starts = 0;
+      const start = async () => {
+        starts++;
+        await attempt(starts === 1 ? 'start target' : `start target (again, #${starts})`, async () => {
+          const r = await processCall('rollback: start the target').processStart({ target: p.target, idempotencyKey: this.key(starts === 1 ? 'rollback-start' : `rollback-start.${starts}`) });
+          alreadyRunning = r.alreadyRunning;
+          return r.alreadyRunning ? 'already running' : `started (${r.detail ?? 'spawned'})`;
+        });
+      };
+      await start();
       const bound = Date.now() + ms(p.restartSeconds);
+      let lastStart = Date.now();
       while (!healthy && Date.now() < bound) {
         await sleep(p.pollMs);
         healthy = (await probe('rollback: wait until serving').processHealth({ target: p.target, timeoutMs: 1000 }).catch(() => ({ healthy: false }))).healthy;
+        // A stop that outlived the drill (a long drain) exits later: start it again once it is gone.
+        if (this.truth && !healthy && alreadyRunning && Date.now() - lastStart >= 5000) {
+          lastStart = Date.now();
+          await start();
+        }
       }
       note(healthy ? 'target serving again' : `target NOT serving within ${p.restartSeconds} s`);
     }
@@ -405,6 +521,7 @@ class WeeklyDrill {
     publishMeasures(m.rto, m.rpo);
     upsertSearchAttributes([{ key: SA.result, value: v.result }]);
     const info = workflowInfo();
+    const b = recoveryBreakdown(this.timeline);
     const report: DrillReportInput = {
       schemaVersion: 1,
       drillId: this.drillId,
@@ -425,6 +542,7 @@ class WeeklyDrill {
       chaos: this.chaos,
       checks: this.checks,
       rollback: this.rollbackLog,
+      recovery: { definitions: { ...RECOVERY_DEFINITIONS }, ...b },
     };
     try {
       const paths = await io('5 evidence: report.json, report.md, report.html').writeDrillReport({ report });
@@ -438,7 +556,8 @@ class WeeklyDrill {
     } catch (err) {
       log.warn('drill audit event not written', { error: messageOf(err) });
     }
-    if (v.result !== 'pass' && !cancelledByUser) {
+    // A drill refused because another one holds the target changed nothing: no page.
+    if (v.result !== 'pass' && !cancelledByUser && !this.busy) {
       try {
         const r = await pager('5 evidence: page on-call (drill did not pass)').pageEscalation({
           runId: this.preflight?.runId ?? 'drill',
@@ -492,6 +611,15 @@ export async function weeklyDrillWorkflow(input: WeeklyDrillInput): Promise<Week
   const p = parseOrFail(weeklyDrillInputSchema, input, 'weeklyDrillWorkflow input');
   const drillId = p.drillId ?? drillIdFromWorkflowId(workflowInfo().workflowId);
   const d = new WeeklyDrill(p, drillId);
+  setHandler(
+    drillLockHolderSignal,
+    (raw) => {
+      const r = parseMessage(drillLockHolderSchema, raw);
+      if (r.ok) d.busyHolder ??= r.data;
+      else log.warn('invalid drillLockHolder signal dropped', { error: r.error });
+    },
+    { description: 'The target\'s drill lock naming the drill that holds it (answer to this drill\'s question when it was refused).' },
+  );
   setHandler(weeklyDrillStatusQuery, () => d.status(), {
     description: 'Current step (0 preflight … 5 evidence, rollback), each step with start/finish times and detail, the timeline measured so far, chaos results, failures, and RTO/RPO with verdicts once recorded.',
   });
@@ -528,6 +656,9 @@ export async function weeklyDrillWorkflow(input: WeeklyDrillInput): Promise<Week
       d.abortReason = messageOf(err);
     } else if (type === FAILED) {
       // the step recorded its failures
+    } else if (type === REFUSED) {
+      // could not run; the preflight recorded why (once)
+      errored = true;
     } else {
       errored = true;
       d.failures.push(`${d.current}: ${messageOf(err)}`);
@@ -539,6 +670,7 @@ export async function weeklyDrillWorkflow(input: WeeklyDrillInput): Promise<Week
   await CancellationScope.nonCancellable(async () => {
     await d.rollback();
     await d.evidence(cancelledByUser !== undefined, errored);
+    await d.releaseLock();
   });
   if (cancelledByUser) throw cancelledByUser;
   return {
@@ -547,6 +679,7 @@ export async function weeklyDrillWorkflow(input: WeeklyDrillInput): Promise<Week
     result: d.result!,
     rto: d.rto!,
     rpo: d.rpo!,
+    ...(d.truth ? { recovery: recoveryBreakdown(d.timeline) } : {}),
     failures: [...d.failures],
     ...(d.reportPath ? { reportPath: d.reportPath } : {}),
     ...(d.abortReason ? { abortReason: d.abortReason } : {}),

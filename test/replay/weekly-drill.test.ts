@@ -14,8 +14,20 @@ const recorded = fs.readdirSync(HISTORIES).filter((f) => f.startsWith('weekly-dr
 
 beforeAll(() => installTestRuntime());
 
-test('recorded weekly-drill histories exist (pass, RPO breach, undetected chaos fault)', () => {
-  expect(recorded.sort()).toEqual(['weekly-drill-pass.json', 'weekly-drill-rpo-breach.json', 'weekly-drill-undetected.json']);
+test('recorded weekly-drill histories exist (pass, RPO breach, undetected chaos fault; issue 9: drain, stop incomplete, refused while another drill runs)', () => {
+  expect(recorded.sort()).toEqual([
+    'weekly-drill-pass.json',
+    'weekly-drill-rpo-breach.json',
+    'weekly-drill-truth-busy-refused.json',
+    'weekly-drill-truth-drain-pass.json',
+    'weekly-drill-truth-stop-incomplete.json',
+    'weekly-drill-undetected.json',
+  ]);
+});
+
+test('the drill lock history (issue 9) replays against the current workflow code', async () => {
+  const history = historyFromJSON(JSON.parse(fs.readFileSync(path.join(HISTORIES, 'drill-lock-released.json'), 'utf8')));
+  await Worker.runReplayHistory({ workflowsPath: require.resolve('../../src/workflows') }, history, 'replay-drill-lock-released');
 });
 
 test.each(recorded)('%s replays against the current workflow code', async (file) => {
