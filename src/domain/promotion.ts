@@ -221,7 +221,10 @@ function incidentCriteria(e: PromotionEvidence, t: PromotionThresholds, now: str
   const source = `${F.incidents}: incident_open / incident_ack / incident_resolved (ts)`;
   const f = e.files[F.incidents];
   const noLog = !f || !f.present;
-  const critical = e.incidents.filter((i) => i.openedAt !== undefined && (i.severity ?? 'critical') === 'critical');
+  // A DR drill's own incidents (caused by its chaos or stop, closed by its rollback) are a maintenance
+  // window's, not the run's: nobody was paged for them, so there was no ack to make.
+  const drillOwn = e.incidents.filter((i) => i.openedAt !== undefined && i.resolvedByDrill !== undefined && i.ackedAt === undefined);
+  const critical = e.incidents.filter((i) => i.openedAt !== undefined && (i.severity ?? 'critical') === 'critical' && !drillOwn.includes(i));
   let longest: { id: string; seconds: number; acked: boolean } | undefined;
   const unacked: string[] = [];
   const late: string[] = [];
@@ -244,6 +247,7 @@ function incidentCriteria(e: PromotionEvidence, t: PromotionThresholds, now: str
     if (late.length) parts.push(`acknowledged late: ${listIds(late)}`);
     if (unacked.length) parts.push(`not acknowledged: ${listIds(unacked)}`);
   }
+  if (drillOwn.length) parts.push(`${drillOwn.length} incident(s) caused and closed by DR drills not counted (${listIds(drillOwn.map((i) => `${i.incidentId}: ${i.resolvedByDrill}`), 3)})`);
   if (f?.corrupt) parts.push(`${f.corrupt} corrupt line(s) skipped`);
 
   const open = e.incidents.filter((i) => i.openedAt !== undefined && i.resolvedAt === undefined).map((i) => i.incidentId);
