@@ -1,0 +1,197 @@
+/**
+ * Issue 9 (chaos through the contract; a drill is a maintenance window), end to end on the dev server
+ * with real targets: a contract-only target without faults (chaos skipped, never passed), the same
+ * target with shell-declared faults (injected, detected from its artifacts, its incidents attributed
+ * to the drill and closed by the rollback), and five sandbox drills in a row under a running alert
+ * watcher: nothing paged, no incident workflow, the run's promotion gate as it was.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { createActivities } from '../../src/activities';
+import { createPromotionActivities } from '../../src/activities/promotion';
+import type { PagingConfig } from '../../src/config';
+import type { WeeklyDrillInput, WeeklyDrillResult } from '../../src/domain/drill';
+import { drillReportSchema, type DrillReport } from '../../src/domain/drill-report';
+import { evaluatePromotion, resolvePromotionThresholds, type PromotionCriterion } from '../../src/domain/promotion';
+import type { AlertWatchInput } from '../../src/domain/watch';
+import type { TargetConfig } from '../../src/domain/target';
+import { parseTargets } from '../../src/io/targets';
+import { pickTarget } from '../../src/io/targets';
+import { workflowIds } from '../../src/shared';
+import { alertWatchStatusQuery, stopWatchSignal } from '../../src/workflows/definitions';
+import { startContractTarget, type ContractTarget } from '../helpers/contract-target';
+import { startTestSandbox, waitFor, type TestSandbox } from '../helpers/sandbox';
+import { devServerEnv, uniqueId, workflowBundle } from '../helpers/temporal';
+import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver';
+
+let env: TestWorkflowEnvironment;
+let receiver: WebhookReceiver;
+let worker: Worker;
+let workerDone: Promise<void>;
+let taskQueue: string;
+let dir: string;
+let resultsDir: string;
+const targets: Record<string, TargetConfig> = {};
+const closers: Array<() => Promise<void>> = [];
+
+beforeAll(async () => {
+  [env, receiver] = await Promise.all([devServerEnv(), startWebhookReceiver()]);
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'drill-chaos-int-'));
+  resultsDir = path.join(dir, 'results');
+  taskQueue = uniqueId('tq');
+  const paging: PagingConfig = { enabled: true, webhookUrl: receiver.url, minSeverity: 'warning', format: 'json', timeoutMs: 2000 };
+  worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: await workflowBundle(),
+    activities: createActivities({
+      config: { paging, runsDir: path.join(resultsDir, 'runs'), resultsDir, stateDir: path.join(dir, 'state') },
+      targets: async (name) => pickTarget({ targets }, name),
+    }),
+  });
+  workerDone = worker.run();
+});
+
+afterAll(async () => {
+  worker?.shutdown();
+  await workerDone;
+  for (const c of closers) await c();
+  await receiver?.close();
+  await env?.teardown();
+  if (dir && !process.env.KEEP_SANDBOX_DIRS) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+async function contractTarget(opts: Parameters<typeof startContractTarget>[3] = {}): Promise<ContractTarget> {
+  const t = await startContractTarget(dir, uniqueId('ct'), 'run-1', opts);
+  closers.push(() => t.close());
+  Object.assign(targets, parseTargets({ targets: { [t.name]: t.entry } }, dir).targets);
+  return t;
+}
+
+const FAST: Partial<WeeklyDrillInput> = { detectionSeconds: 5, recoverySeconds: 5, verifySeconds: 3, restartSeconds: 10, pollMs: 100, maxDrillSeconds: 120 };
+
+async function drill(target: string, input: Partial<WeeklyDrillInput> = {}): Promise<{ result: WeeklyDrillResult; report: DrillReport }> {
+  const drillId = uniqueId('d');
+  const handle = await env.client.workflow.start('weeklyDrillWorkflow', {
+    taskQueue,
+    workflowId: workflowIds.drill(target, drillId),
+    args: [{ target, drillId, ...FAST, ...input } satisfies WeeklyDrillInput],
+  });
+  const result: WeeklyDrillResult = await handle.result();
+  expect(result.reportPath).toBeDefined();
+  return { result, report: drillReportSchema.parse(JSON.parse(fs.readFileSync(result.reportPath!, 'utf8'))) };
+}
+
+const jsonl = <T>(file: string): T[] => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as T) : []);
+const chaosLatest = () => JSON.parse(fs.readFileSync(path.join(resultsDir, 'chaos_drill_latest.json'), 'utf8')) as { status: string; passed: boolean; scenarios: unknown[]; drillId: string; skipped: Array<{ scenario: string }> };
+
+function startWatcher(target: string, runId: string) {
+  return env.client.workflow.start('alertWatchWorkflow', {
+    taskQueue,
+    workflowId: workflowIds.alertWatch(runId),
+    args: [{ runId, target, intervalSeconds: 1, incident: { cycleSeconds: 1, maxWaitSeconds: 600, ackSlaSeconds: 900 } } satisfies AlertWatchInput],
+  });
+}
+
+async function incidentWorkflows(runId: string): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const wf of env.client.workflow.list({ query: `DrillRunId = '${runId}' AND WorkflowType = 'incidentWorkflow'` })) ids.push(wf.workflowId);
+  return ids;
+}
+
+test('a target without faults: the chaos step is skipped (report and chaos_drill_latest.json), not an error and never passed', async () => {
+  const t = await contractTarget();
+  const { result, report } = await drill(t.name, { scenarios: ['stale_data', 'order_drift'] });
+  expect(result.result).not.toBe('error');
+  expect(result.failures.filter((f) => /chaos|fault/i.test(f))).toEqual([]);
+  expect(report.steps.find((s) => s.name === 'chaos')).toMatchObject({ status: 'skipped', detail: expect.stringMatching(/skipped .*declares no fault injection/) });
+  expect(report.chaosStatus).toBe('skipped');
+  expect(report.chaosSkipped.map((x) => x.scenario).sort()).toEqual(['order_drift', 'stale_data']);
+  expect(report.chaos).toEqual([]);
+  expect(chaosLatest()).toMatchObject({ drillId: result.drillId, status: 'skipped', passed: false, scenarios: [] });
+  expect(report.rollback.join('; ')).not.toMatch(/clear faults/);
+  // The stop went on: the chaos step did not end the drill.
+  expect(report.steps.map((s) => s.name)).toEqual(expect.arrayContaining(['stop', 'restart', 'rollback', 'evidence']));
+});
+
+test('shell-declared faults: injected by the commands, detected from the target\'s artifacts, its incidents attributed to the drill and closed by the rollback', async () => {
+  const t = await contractTarget({ shellFaults: ['stale_data', 'order_drift'] });
+  const { result, report } = await drill(t.name, { scenarios: ['stale_data', 'order_drift', 'broker_disconnect'] });
+  const chaos = report.steps.find((s) => s.name === 'chaos')!;
+  expect(chaos.status).toBe('ok');
+  expect(chaos.detail).toMatch(/skipped broker_disconnect/);
+  const faultLog = jsonl<{ action: string; fault: string; key: string; injected_at?: string }>(path.join(t.root, 'fault-log.jsonl'));
+  const injects = faultLog.filter((e) => e.action === 'inject');
+  expect(injects.map((e) => e.fault).sort()).toEqual(['order_drift', 'stale_data']);
+  for (const c of report.chaos) {
+    const inj = injects.find((e) => e.fault === c.scenario)!;
+    expect(inj.key).toBe(`chaos.${result.drillId}.inject.${c.scenario}`);
+    expect(c).toMatchObject({ detected: true, injectedAt: inj.injected_at, recovered: true });
+  }
+  expect(chaosLatest()).toMatchObject({ drillId: result.drillId, status: 'passed', passed: true });
+  expect(faultLog.at(-1)).toMatchObject({ action: 'clear', fault: 'all' });
+
+  // The maintenance window, the drill's incidents, and their incident_resolved lines.
+  const maint = jsonl<{ event_type: string; window_id: string; attributed_incidents?: string[] }>(path.join(t.runDir, 'maintenance_events.jsonl'));
+  expect(maint.map((m) => [m.event_type, m.window_id])).toEqual([['maintenance_window_open', result.drillId], ['maintenance_window_close', result.drillId]]);
+  const events = jsonl<{ event_type: string; incident_id: string; drill_id?: string; ts: string }>(path.join(t.runDir, 'incident_events.jsonl'));
+  const opened = events.filter((e) => e.event_type === 'incident_open').map((e) => e.incident_id).sort();
+  expect(opened).toHaveLength(2);
+  expect(report.incidents?.attributed.map((a) => a.incidentId).sort()).toEqual(opened);
+  expect(report.incidents?.attributed.map((a) => a.cause).sort()).toEqual(['chaos:order_drift', 'chaos:stale_data']);
+  expect(report.incidents?.outlived).toEqual([]);
+  expect(maint[1]!.attributed_incidents!.sort()).toEqual(opened);
+  const resolved = events.filter((e) => e.event_type === 'incident_resolved');
+  expect(resolved.map((e) => e.incident_id).sort()).toEqual(opened);
+  expect(resolved.every((e) => e.drill_id === result.drillId)).toBe(true);
+});
+
+test('five sandbox drills in a row under a running watcher: their incidents are the drills\' (none paged, no incident workflow), the promotion gate as it was', async () => {
+  const sbx: TestSandbox = await startTestSandbox({ targetName: uniqueId('sbx'), config: { runId: uniqueId('paper') } });
+  closers.push(() => sbx.cleanup());
+  Object.assign(targets, sbx.targets.targets);
+  const runId = sbx.config.runId;
+  const runsDir = sbx.config.artifactsRoot;
+  const promotion = createPromotionActivities({ runsDir, resultsDir: path.join(dir, 'no-drills') });
+  const gate = async (): Promise<Array<Pick<PromotionCriterion, 'id' | 'value' | 'verdict'>>> => {
+    const e = await promotion.gatherPromotionEvidence({ runId });
+    const v = evaluatePromotion(e, { experimentId: 'x', runId, strict: false, thresholds: resolvePromotionThresholds(), now: new Date().toISOString() });
+    return v.criteria.filter((c) => c.id === 'ack_sla' || c.id === 'open_incidents').map((c) => ({ id: c.id, value: c.value, verdict: c.verdict }));
+  };
+  await waitFor('the sandbox reconciling', () => jsonl(path.join(sbx.runDir, 'order_reconciliation_events.jsonl')).length > 3);
+  const before = await gate();
+  expect(before.map((c) => c.verdict)).toEqual(['pass', 'pass']);
+
+  const watcher = await startWatcher(sbx.targetName, runId);
+  await waitFor('the watcher cycling', async () => (await watcher.query(alertWatchStatusQuery)).cycle >= 1);
+  const pagesBefore = receiver.requests.length;
+  const attributed: string[] = [];
+  for (let n = 0; n < 5; n++) {
+    const { result, report } = await drill(sbx.targetName, { scenarios: ['stale_data'], seed: n });
+    expect(result.failures).toEqual([]);
+    expect(result.result).toBe('pass');
+    expect(report.incidents?.outlived).toEqual([]);
+    expect(report.incidents!.attributed.length).toBeGreaterThanOrEqual(1);
+    attributed.push(...report.incidents!.attributed.map((a) => a.incidentId));
+  }
+  // Every incident the target opened during the drills is one of theirs, and resolved by them.
+  const events = jsonl<{ event_type: string; incident_id: string; drill_id?: string }>(path.join(sbx.runDir, 'incident_events.jsonl'));
+  const opened = events.filter((e) => e.event_type === 'incident_open').map((e) => e.incident_id);
+  expect(opened.sort()).toEqual([...attributed].sort());
+  expect(events.filter((e) => e.event_type === 'incident_resolved').map((e) => e.incident_id).sort()).toEqual([...attributed].sort());
+
+  expect(await gate()).toEqual(before);
+  // The watcher saw them in the windows and started nothing; nothing was paged.
+  const st = await waitFor('the watcher settled every window', async () => {
+    const s = await watcher.query(alertWatchStatusQuery);
+    return attributed.every((id) => s.attributed?.[id]?.state === 'resolved') ? s : undefined;
+  }, { timeoutMs: 20000 });
+  expect(st.incidents).toEqual({});
+  expect(await incidentWorkflows(runId)).toEqual([]);
+  expect(receiver.requests.length).toBe(pagesBefore);
+  await watcher.signal(stopWatchSignal, { by: 'jest' });
+  await watcher.result();
+});
