@@ -163,7 +163,15 @@ export function createChaosActivities(deps: TargetActivityDeps) {
       }
     }
     const requestedAt = firstAt ?? new Date().toISOString();
-    const r = f.adapter === 'http' ? await http(target, t, f, { ...req, ...(key ? { idempotency_key: key } : {}) }) : await shell(target, f, req, key);
+    // Heartbeats while the target acts: a dead worker's call is retried within the heartbeat timeout.
+    heartbeat({ action: req.action, fault: req.fault });
+    const beat = setInterval(() => heartbeat({ action: req.action, fault: req.fault }), 1000);
+    let r: Awaited<ReturnType<typeof http>>;
+    try {
+      r = f.adapter === 'http' ? await http(target, t, f, { ...req, ...(key ? { idempotency_key: key } : {}) }) : await shell(target, f, req, key);
+    } finally {
+      clearInterval(beat);
+    }
     const out: ChaosFaultResult = r.injectedAt ? { at: r.injectedAt, changed: r.changed, active: r.active, atSource: 'target' } : { at: requestedAt, changed: r.changed, active: r.active, atSource: 'request' };
     if (markers) await writeFileAtomic(markers.done, JSON.stringify({ ...out, target, fault: req.fault }));
     return out;

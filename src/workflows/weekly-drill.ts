@@ -57,7 +57,7 @@ import type { DrillIncidentsReport, DrillReportInput } from '../domain/drill-rep
 import { attributeIncidents, chaosCause, stillOpen, stopCause, type AttributedIncident } from '../domain/drill-incidents';
 import { calendarRefusal } from '../domain/market-calendar';
 import { SA } from '../search-attributes';
-import { drillProbe, drillProcess, paging, shortIo } from './activity-profiles';
+import { chaosFault, drillProbe, drillProcess, paging, shortIo } from './activity-profiles';
 import { weeklyDrillStatusQuery } from './definitions';
 import { parseOrFail } from './validation';
 
@@ -65,6 +65,7 @@ const probe = (summary: string) => proxyActivities<Activities>({ ...drillProbe, 
 const processCall = (summary: string) => proxyActivities<Activities>({ ...drillProcess, summary });
 const io = (summary: string) => proxyActivities<Activities>({ ...shortIo, summary });
 const pager = (summary: string) => proxyActivities<Activities>({ ...paging, summary });
+const faultCall = (summary: string) => proxyActivities<Activities>({ ...chaosFault, summary });
 
 const STEP_INDEX: Record<DrillStepName, number> = { preflight: 0, chaos: 1, stop: 2, restart: 3, record: 4, evidence: 5, rollback: 6 };
 
@@ -362,7 +363,9 @@ class WeeklyDrill {
     const p = this.p;
     const mark = await probe(`1 chaos: mark the artifact files before ${scenario}`).drillArtifactCursors({ target: p.target });
     let cursors = mark.cursors;
-    const injected = await probe(`1 chaos: inject ${scenario}`).chaosInject({ target: p.target, fault: scenario, ...(keyed ? { idempotencyKey: this.chaosKey('inject', scenario) } : {}) });
+    const injected = keyed
+      ? await faultCall(`1 chaos: inject ${scenario} (keyed)`).chaosInject({ target: p.target, fault: scenario, idempotencyKey: this.chaosKey('inject', scenario) })
+      : await probe(`1 chaos: inject ${scenario}`).chaosInject({ target: p.target, fault: scenario });
     const res: ChaosScenarioResult = { scenario, injectedAt: injected.at, detected: false };
     this.chaos.push(res);
     const sinceMs = Date.parse(injected.at);
@@ -383,7 +386,9 @@ class WeeklyDrill {
       }
       await sleep(p.pollMs);
     }
-    const cleared = await probe(`1 chaos: clear ${scenario}`).chaosClear({ target: p.target, fault: scenario, ...(keyed ? { idempotencyKey: this.chaosKey('clear', scenario) } : {}) });
+    const cleared = keyed
+      ? await faultCall(`1 chaos: clear ${scenario} (keyed)`).chaosClear({ target: p.target, fault: scenario, idempotencyKey: this.chaosKey('clear', scenario) })
+      : await probe(`1 chaos: clear ${scenario}`).chaosClear({ target: p.target, fault: scenario });
     res.clearedAt = cleared.at;
     if (!res.detected) return;
     const clearedMs = Date.parse(cleared.at);
@@ -449,7 +454,9 @@ class WeeklyDrill {
     const clearFaults = !this.chaosContract || this.faultAdapter === 'http' || (this.faultAdapter === 'shell' && this.chaos.length > 0);
     if (healthy && clearFaults) {
       await attempt('clear faults', async () => {
-        const r = await probe('rollback: clear all faults').chaosClear({ target: p.target, fault: 'all', ...(this.chaosContract ? { idempotencyKey: this.chaosKey('clear', 'rollback') } : {}) });
+        const r = this.chaosContract
+          ? await faultCall('rollback: clear all faults (keyed)').chaosClear({ target: p.target, fault: 'all', idempotencyKey: this.chaosKey('clear', 'rollback') })
+          : await probe('rollback: clear all faults').chaosClear({ target: p.target, fault: 'all' });
         return r.changed ? 'cleared' : 'none active';
       });
     }

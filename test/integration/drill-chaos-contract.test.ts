@@ -3,7 +3,8 @@
  * with real targets: a contract-only target without faults (chaos skipped, never passed), the same
  * target with shell-declared faults (injected, detected from its artifacts, its incidents attributed
  * to the drill and closed by the rollback), and five sandbox drills in a row under a running alert
- * watcher: nothing paged, no incident workflow, the run's promotion gate as it was.
+ * watcher: nothing paged, no incident workflow, the run's promotion gate as it was; and a worker
+ * killed (SIGKILL) with an inject's reply in flight: the retry returns the first injection time.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -26,6 +27,7 @@ import { startContractTarget, type ContractTarget } from '../helpers/contract-ta
 import { startTestSandbox, waitFor, type TestSandbox } from '../helpers/sandbox';
 import { devServerEnv, uniqueId, workflowBundle } from '../helpers/temporal';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver';
+import { startWorkerProcess, writeWorkflowBundle, type WorkerProcess } from '../helpers/worker-process';
 
 let env: TestWorkflowEnvironment;
 let receiver: WebhookReceiver;
@@ -194,4 +196,49 @@ test('five sandbox drills in a row under a running watcher: their incidents are 
   expect(receiver.requests.length).toBe(pagesBefore);
   await watcher.signal(stopWatchSignal, { by: 'jest' });
   await watcher.result();
+});
+
+test('worker kill -9 with the inject\'s reply in flight: the retried inject returns the first injectedAt, detection measured from it, one injection', async () => {
+  const sbx: TestSandbox = await startTestSandbox({ targetName: uniqueId('sbx'), config: { runId: uniqueId('paper') } });
+  closers.push(() => sbx.cleanup());
+  const wdir = path.join(dir, uniqueId('crash'));
+  fs.mkdirSync(wdir, { recursive: true });
+  const targetsFile = path.join(wdir, 'targets.json');
+  fs.writeFileSync(targetsFile, JSON.stringify(sbx.targets));
+  const queue = uniqueId('tq-crash');
+  const opts = { address: env.address, taskQueue: queue, targetsFile, stateDir: path.join(wdir, 'state'), runsDir: sbx.config.artifactsRoot, bundle: await writeWorkflowBundle(path.join(wdir, 'workflows.js')), logFile: path.join(wdir, 'worker.log') };
+  const marker = path.join(wdir, 'crashed');
+  let w: WorkerProcess = await startWorkerProcess(opts, { at: 'chaosInject', marker, when: 'after' });
+  closers.push(() => w.kill());
+  const drillId = uniqueId('d');
+  const handle = await env.client.workflow.start('weeklyDrillWorkflow', {
+    taskQueue: queue,
+    workflowId: workflowIds.drill(sbx.targetName, drillId),
+    args: [{ target: sbx.targetName, drillId, ...FAST, scenarios: ['stale_data'], detectionSeconds: 10 } satisfies WeeklyDrillInput],
+  });
+  await waitFor('the worker killed after the inject', () => fs.existsSync(marker), { timeoutMs: 30000 });
+  await w.exited;
+  w = await startWorkerProcess(opts);
+  const result: WeeklyDrillResult = await handle.result();
+  const report = drillReportSchema.parse(JSON.parse(fs.readFileSync(result.reportPath!, 'utf8')));
+  const truth = sbx.groundTruth().filter((e) => e.fault === 'stale_data');
+  const injected = truth.filter((e) => e.event === 'fault_injected');
+  // One injection, before the crash; the retry (a minute later) changed nothing at the target.
+  expect(injected).toHaveLength(1);
+  const crashedAt = Date.parse(fs.readFileSync(marker, 'utf8').split(' ')[0]!);
+  expect(Date.parse(injected[0]!.ts)).toBeLessThanOrEqual(crashedAt);
+  const c = report.chaos[0]!;
+  expect(Math.abs(Date.parse(c.injectedAt) - Date.parse(injected[0]!.ts))).toBeLessThan(1000);
+  expect(c.detected).toBe(true);
+  // Detection from the target's own breach line, measured from the real injection (not the retry).
+  const breach = jsonl<{ ts: string; event_type: string; slo?: string }>(path.join(sbx.runDir, 'ops_slo_events.jsonl')).find((e) => e.event_type === 'slo_breach' && e.slo === 'data_stale_warnings' && e.ts >= injected[0]!.ts)!;
+  expect(Math.abs(c.detectionSeconds! - (Date.parse(breach.ts) - Date.parse(injected[0]!.ts)) / 1000)).toBeLessThan(1);
+  expect(c.detectionSeconds!).toBeLessThan(10);
+  expect(result.failures).toEqual([]);
+  expect(result.result).toBe('pass');
+  const cleared = truth.filter((e) => e.event === 'fault_cleared');
+  expect(cleared).toHaveLength(1);
+  // The keyed call heartbeats: the dead worker's inject was retried within seconds, so the fault was
+  // not left active for the old minute-long activity timeout (ground truth: crash → clear).
+  expect(Date.parse(cleared[0]!.ts) - crashedAt).toBeLessThan(45_000);
 });
