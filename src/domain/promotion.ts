@@ -98,6 +98,8 @@ export interface PromotionEvidence {
   drillProblems: Array<{ path: string; problem: string }>;
   /** The target's market calendar over the weeks since its last drill (issue 15), when it has one. */
   drillCalendar?: DrillCalendarReview;
+  /** Closed DR drill maintenance windows of the run (issue 9): their cycle lines were not counted. */
+  drillWindows?: { windows: Array<{ windowId: string; from: string; to: string }>; excludedLines: number };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -359,6 +361,7 @@ export function evaluatePromotion(e: PromotionEvidence, ctx: EvaluateContext): P
   if (corrupt.length) notes.push(`corrupt lines skipped: ${corrupt.map(([n, f]) => `${n} ${f.corrupt}`).join(', ')}`);
   if (!ctx.strict && missing.length) notes.push(`lenient gate: ${missing.length} criterion/criteria without evidence reported, not enforced`);
   for (const p of e.drillProblems.slice(0, 5)) notes.push(`drill report skipped: ${p.path}: ${p.problem}`);
+  if (e.drillWindows?.windows.length) notes.push(`${e.drillWindows.excludedLines} reconciliation/data quality cycle line(s) inside ${e.drillWindows.windows.length} DR drill maintenance window(s) not counted (${listIds(e.drillWindows.windows.map((w) => w.windowId), 3)})`);
 
   const summary = pass
     ? `PASS: ${criteria.length - missing.length}/${criteria.length} criteria met${missing.length ? `, ${missing.length} without evidence (lenient)` : ''}`
