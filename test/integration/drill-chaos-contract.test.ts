@@ -151,6 +151,10 @@ test('shell-declared faults: injected by the commands, detected from the target\
   const resolved = events.filter((e) => e.event_type === 'incident_resolved');
   expect(resolved.map((e) => e.incident_id).sort()).toEqual(opened);
   expect(resolved.every((e) => e.drill_id === result.drillId)).toBe(true);
+  const md = fs.readFileSync(path.join(path.dirname(result.reportPath!), 'report.md'), 'utf8');
+  expect(md).toMatch(/## Incidents caused by the drill/);
+  for (const id of opened) expect(md).toContain(`| ${id} | chaos:`);
+  expect(md).toMatch(/broker_disconnect: the target's shell fault declaration has no inject\/clear for it/);
 });
 
 test('five sandbox drills in a row under a running watcher: their incidents are the drills\' (none paged, no incident workflow), the promotion gate as it was', async () => {
