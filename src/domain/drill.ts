@@ -157,8 +157,62 @@ export interface ChaosDrillReport {
   seed: number;
   detectionBoundSeconds: number;
   scenarios: ChaosScenarioResult[];
+  /** True only when at least one scenario ran and every one was detected and recovered: never for a skipped chaos drill. */
   passed: boolean;
   failures: string[];
+  /** `skipped`: nothing was injected (the target declares no fault injection, or no scenario was asked for). */
+  status?: ChaosDrillStatus;
+  /** Scenarios asked for but not run, each with why. */
+  skipped?: Array<{ scenario: ChaosScenario; reason: string }>;
+  /** How the target injects faults (`none`: it declares none). */
+  faultAdapter?: 'http' | 'shell' | 'none';
+}
+
+export type ChaosDrillStatus = 'passed' | 'failed' | 'skipped';
+
+/** Why a scenario is not run on a target (its fault declaration). */
+export function chaosSkipReason(adapter: 'http' | 'shell' | 'none'): string {
+  return adapter === 'none' ? 'the target declares no fault injection (targets entry "faults")' : `the target's ${adapter} fault declaration has no inject/clear for it`;
+}
+
+/**
+ * The chaos drill's report (`results/chaos_drill_latest.json`) from what ran. Skipped when nothing
+ * ran: `passed` is then false, `status` says `skipped` and `skipped` says why per scenario.
+ */
+export function chaosDrillReport(x: {
+  generatedAt: string;
+  target: string;
+  drillId?: string;
+  seed: number;
+  detectionBoundSeconds: number;
+  recoveryBoundSeconds: number;
+  results: ChaosScenarioResult[];
+  skipped: Array<{ scenario: ChaosScenario; reason: string }>;
+  faultAdapter: 'http' | 'shell' | 'none';
+  extraFailures?: string[];
+}): ChaosDrillReport {
+  const undetected = x.results.filter((c) => !c.detected).map((c) => c.scenario);
+  const unrecovered = x.results.filter((c) => c.detected && c.recovered === false).map((c) => c.scenario);
+  const failures = [
+    ...undetected.map((s) => `chaos scenario ${s} not detected within ${x.detectionBoundSeconds} s`),
+    ...unrecovered.map((s) => `chaos scenario ${s}: target did not recover within ${x.recoveryBoundSeconds} s of the clear`),
+    ...(x.extraFailures ?? []),
+  ];
+  const status: ChaosDrillStatus = x.results.length === 0 && failures.length === 0 ? 'skipped' : failures.length ? 'failed' : 'passed';
+  return {
+    schemaVersion: 1,
+    generatedAt: x.generatedAt,
+    target: x.target,
+    ...(x.drillId ? { drillId: x.drillId } : {}),
+    seed: x.seed,
+    detectionBoundSeconds: x.detectionBoundSeconds,
+    scenarios: x.results,
+    passed: status === 'passed',
+    failures,
+    status,
+    skipped: x.skipped,
+    faultAdapter: x.faultAdapter,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -55,6 +55,15 @@ export function renderDrillMarkdown(r: DrillReport, files: { json?: string; html
     for (const c of r.chaos) L.push(`| ${c.scenario} | ${c.detected ? 'yes' : 'NO'} | ${c.signal ?? ''} | ${c.detectionSeconds?.toFixed(3) ?? ''} | ${c.recovered === undefined ? '' : c.recovered ? 'yes' : 'NO'} |`);
     L.push('');
   }
+  if (r.chaosStatus === 'skipped' || r.chaosSkipped.length) {
+    L.push(`Chaos ${r.chaosStatus === 'skipped' ? 'skipped: nothing injected' : 'scenarios not run'}:`, '', ...r.chaosSkipped.map((x) => `- ${x.scenario}: ${x.reason}`), '');
+  }
+  if (r.incidents && (r.incidents.attributed.length || r.incidents.outlived.length)) {
+    L.push(`## Incidents caused by the drill (maintenance window ${r.incidents.windowId})`, '', '| incident | cause | opened | closed by the rollback |', '|---|---|---|---|');
+    for (const a of r.incidents.attributed) L.push(`| ${a.incidentId} | ${a.cause} | ${a.openedAt} | ${a.resolvedAt ?? 'yes'} |`);
+    for (const a of r.incidents.outlived) L.push(`| ${a.incidentId} | ${a.cause} | ${a.openedAt} | NO: still open after the rollback (real) |`);
+    L.push('');
+  }
   if (r.checks.length) {
     L.push('## Checks', '', ...r.checks.map((c) => `- ${c.ok ? '✅' : '❌'} ${c.name}: ${c.detail}`), '');
   }
@@ -118,6 +127,9 @@ ${r.failures.length ? `<h2>Failures</h2><ul>${r.failures.map((f) => `<li>${esc(f
 ${rows(r.steps.map((s) => [String(s.index), s.name, s.status, s.startedAt, s.finishedAt ?? '', s.detail ?? '']))}</table>
 ${r.chaos.length ? `<h2>Chaos drill</h2><table><tr><th>scenario</th><th>detected</th><th>signal</th><th>detection s</th><th>recovered</th></tr>
 ${rows(r.chaos.map((c) => [c.scenario, c.detected ? 'yes' : 'NO', c.signal ?? '', c.detectionSeconds?.toFixed(3) ?? '', c.recovered === undefined ? '' : c.recovered ? 'yes' : 'NO']))}</table>` : ''}
+${r.chaosStatus === 'skipped' || r.chaosSkipped.length ? `<p>Chaos ${r.chaosStatus === 'skipped' ? 'skipped: nothing injected' : 'scenarios not run'}:</p><ul>${r.chaosSkipped.map((x) => `<li>${esc(x.scenario)}: ${esc(x.reason)}</li>`).join('')}</ul>` : ''}
+${r.incidents && (r.incidents.attributed.length || r.incidents.outlived.length) ? `<h2>Incidents caused by the drill</h2><table><tr><th>incident</th><th>cause</th><th>opened</th><th>closed by the rollback</th></tr>
+${rows([...r.incidents.attributed.map((a) => [a.incidentId, a.cause, a.openedAt, a.resolvedAt ?? 'yes']), ...r.incidents.outlived.map((a) => [a.incidentId, a.cause, a.openedAt, 'NO: still open after the rollback (real)'])])}</table>` : ''}
 ${r.checks.length ? `<h2>Checks</h2><table>${rows(r.checks.map((c) => [c.ok ? 'ok' : 'FAILED', c.name, c.detail]))}</table>` : ''}
 ${r.rollback.length ? `<h2>Rollback</h2><ul>${r.rollback.map((x) => `<li>${esc(x)}</li>`).join('')}</ul>` : ''}
 </body></html>

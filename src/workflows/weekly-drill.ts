@@ -28,7 +28,9 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities';
 import type { DrillCursors } from '../activities/drill';
 import {
+  chaosDrillReport,
   chaosOrder,
+  chaosSkipReason,
   detectScenario,
   detectedFields,
   drillIdFromWorkflowId,
@@ -45,6 +47,7 @@ import {
   scenarioRecovered,
   weeklyDrillInputSchema,
   type ChaosDrillReport,
+  type ChaosDrillStatus,
   type ChaosScenario,
   type ChaosScenarioResult,
   type DrillResult,
@@ -60,11 +63,12 @@ import {
   type WeeklyDrillStatus,
 } from '../domain/drill';
 import { drillBusyMessage, drillLockHolderSchema, type DrillLockHolder } from '../domain/drill-lock';
-import type { DrillReportInput } from '../domain/drill-report';
+import type { DrillIncidentsReport, DrillReportInput } from '../domain/drill-report';
+import { attributeIncidents, chaosCause, stillOpen, stopCause, type AttributedIncident } from '../domain/drill-incidents';
 import { calendarRefusal } from '../domain/market-calendar';
 import { SA } from '../search-attributes';
 import { workflowIds } from '../shared';
-import { drillProbe, drillProcess, paging, shortIo } from './activity-profiles';
+import { chaosFault, drillProbe, drillProcess, paging, shortIo } from './activity-profiles';
 import { drillLockHolderSignal, drillLockReleaseSignal, drillLockWhoSignal, weeklyDrillStatusQuery } from './definitions';
 import { drillTargetLockWorkflow } from './drill-lock';
 import { parseMessage, parseOrFail } from './validation';
@@ -73,6 +77,7 @@ const probe = (summary: string) => proxyActivities<Activities>({ ...drillProbe, 
 const processCall = (summary: string) => proxyActivities<Activities>({ ...drillProcess, summary });
 const io = (summary: string) => proxyActivities<Activities>({ ...shortIo, summary });
 const pager = (summary: string) => proxyActivities<Activities>({ ...paging, summary });
+const faultCall = (summary: string) => proxyActivities<Activities>({ ...chaosFault, summary });
 
 const STEP_INDEX: Record<DrillStepName, number> = { preflight: 0, chaos: 1, stop: 2, restart: 3, record: 4, evidence: 5, rollback: 6 };
 
@@ -88,6 +93,10 @@ export const MARKET_CALENDAR_PATCH = 'market-calendar-preflight';
  * and a rollback that starts the target again when a drained stop exits after the drill gave up on it.
  */
 export const DRILL_TRUTH_PATCH = 'drill-truth-core';
+/** Patch id: chaos through the target contract (declared faults, keyed inject/clear, skipped when none) (issue 9). */
+export const CHAOS_CONTRACT_PATCH = 'chaos-through-contract';
+/** Patch id: the drill is a maintenance window; its own incidents are attributed and closed by the rollback (issue 9). */
+export const DRILL_WINDOW_PATCH = 'drill-maintenance-window';
 
 const iso = () => new Date().toISOString();
 const ms = (s: number) => Math.round(s * 1000);
@@ -118,6 +127,14 @@ class WeeklyDrill {
   busy = false;
   /** The holder named by the lock, answering this drill's `who`. */
   busyHolder?: DrillLockHolder;
+  /** Chaos through the contract (patched): the target's fault adapter, and the scenarios not run. */
+  chaosContract?: boolean;
+  faultAdapter?: 'http' | 'shell' | 'none';
+  chaosSkipped: Array<{ scenario: ChaosScenario; reason: string }> = [];
+  chaosStatus?: ChaosDrillStatus;
+  /** The drill's maintenance window (patched): when it opened, and the incidents it attributed. */
+  window?: { openedAt: string };
+  incidents?: DrillIncidentsReport;
 
   constructor(readonly p: WeeklyDrillParams, readonly drillId: string) {}
 
@@ -197,6 +214,14 @@ class WeeklyDrill {
     });
 
     await this.step('chaos', async (s) => {
+      if (patched(DRILL_WINDOW_PATCH)) {
+        const w = await io('1 chaos: open the drill maintenance window (maintenance_events.jsonl)').drillMaintenanceWindow({ target: p.target, windowId: this.drillId, action: 'open', workflowId: workflowInfo().workflowId });
+        this.window = { openedAt: w.ts };
+      }
+      if (patched(CHAOS_CONTRACT_PATCH)) {
+        this.chaosContract = true;
+        return this.chaosThroughContract(s);
+      }
       const order = chaosOrder(p.scenarios, p.seed);
       for (const scenario of order) await this.chaosScenario(scenario);
       const undetected = this.chaos.filter((c) => !c.detected).map((c) => c.scenario);
@@ -394,11 +419,56 @@ class WeeklyDrill {
     if (!ok) this.failures.push(`${name}: ${detail}`);
   }
 
-  private async chaosScenario(scenario: ChaosScenario): Promise<void> {
+  /**
+   * The chaos step through the target contract: the scenarios the target declares are injected
+   * (keyed: a retried inject returns the first injection time) and detected from its artifacts; the
+   * others are reported as skipped. A target that declares no fault injection gets a skipped step,
+   * and `chaos_drill_latest.json` says `status: "skipped"`, `passed: false`.
+   */
+  private async chaosThroughContract(s: DrillStepRecord): Promise<void> {
+    const p = this.p;
+    const order = chaosOrder(p.scenarios, p.seed);
+    const caps = await probe('1 chaos: fault injection the target declares').chaosCapabilities({ target: p.target, scenarios: order });
+    this.faultAdapter = caps.adapter;
+    this.chaosSkipped = caps.unsupported.map((scenario) => ({ scenario, reason: chaosSkipReason(caps.adapter) }));
+    for (const scenario of order) if (caps.supported.includes(scenario)) await this.chaosScenario(scenario, true);
+    const report = chaosDrillReport({
+      generatedAt: iso(),
+      target: p.target,
+      drillId: this.drillId,
+      seed: p.seed,
+      detectionBoundSeconds: p.detectionSeconds,
+      recoveryBoundSeconds: p.recoverySeconds,
+      results: this.chaos,
+      skipped: this.chaosSkipped,
+      faultAdapter: caps.adapter,
+    });
+    this.chaosStatus = report.status;
+    await io('1 chaos: write results/chaos_drill_latest.json').writeChaosReport({ report });
+    if (report.failures.length) {
+      this.failures.push(...report.failures);
+      throw ApplicationFailure.nonRetryable(report.failures.join('; '), FAILED);
+    }
+    const skipped = this.chaosSkipped.length ? `skipped ${this.chaosSkipped.map((x) => x.scenario).join(', ')}: ${chaosSkipReason(caps.adapter)}` : '';
+    if (report.status === 'skipped') {
+      this.end(s, 'skipped', order.length ? skipped : 'no scenarios asked for');
+      return;
+    }
+    s.detail = [this.chaos.map((c) => `${c.scenario} ${c.detectionSeconds?.toFixed(2)} s via ${c.signal}`).join('; '), skipped].filter(Boolean).join('; ');
+  }
+
+  /** Keys of one scenario's inject and clear (within the 128-character key alphabet). */
+  private chaosKey(what: 'inject' | 'clear', scenario: string): string {
+    return `chaos.${this.drillId.slice(-90)}.${what}.${scenario}`;
+  }
+
+  private async chaosScenario(scenario: ChaosScenario, keyed = false): Promise<void> {
     const p = this.p;
     const mark = await probe(`1 chaos: mark the artifact files before ${scenario}`).drillArtifactCursors({ target: p.target });
     let cursors = mark.cursors;
-    const injected = await probe(`1 chaos: inject ${scenario}`).chaosInject({ target: p.target, fault: scenario });
+    const injected = keyed
+      ? await faultCall(`1 chaos: inject ${scenario} (keyed)`).chaosInject({ target: p.target, fault: scenario, idempotencyKey: this.chaosKey('inject', scenario) })
+      : await probe(`1 chaos: inject ${scenario}`).chaosInject({ target: p.target, fault: scenario });
     const res: ChaosScenarioResult = { scenario, injectedAt: injected.at, detected: false };
     this.chaos.push(res);
     const sinceMs = Date.parse(injected.at);
@@ -419,7 +489,9 @@ class WeeklyDrill {
       }
       await sleep(p.pollMs);
     }
-    const cleared = await probe(`1 chaos: clear ${scenario}`).chaosClear({ target: p.target, fault: scenario });
+    const cleared = keyed
+      ? await faultCall(`1 chaos: clear ${scenario} (keyed)`).chaosClear({ target: p.target, fault: scenario, idempotencyKey: this.chaosKey('clear', scenario) })
+      : await probe(`1 chaos: clear ${scenario}`).chaosClear({ target: p.target, fault: scenario });
     res.clearedAt = cleared.at;
     if (!res.detected) return;
     const clearedMs = Date.parse(cleared.at);
@@ -494,11 +566,17 @@ class WeeklyDrill {
       }
       note(healthy ? 'target serving again' : `target NOT serving within ${p.restartSeconds} s`);
     }
-    if (healthy) {
+    // Through the contract: only a target that declares faults is cleared (a shell one only if the drill injected).
+    const clearFaults = !this.chaosContract || this.faultAdapter === 'http' || (this.faultAdapter === 'shell' && this.chaos.length > 0);
+    if (healthy && clearFaults) {
       await attempt('clear faults', async () => {
-        const r = await probe('rollback: clear all faults').chaosClear({ target: p.target, fault: 'all' });
+        const r = this.chaosContract
+          ? await faultCall('rollback: clear all faults (keyed)').chaosClear({ target: p.target, fault: 'all', idempotencyKey: this.chaosKey('clear', 'rollback') })
+          : await probe('rollback: clear all faults').chaosClear({ target: p.target, fault: 'all' });
         return r.changed ? 'cleared' : 'none active';
       });
+    }
+    if (healthy) {
       if (this.haltedByDrill) {
         await attempt('resume entries', async () => {
           const r = await processCall('rollback: resume entries halted by the drill').gatewayResume({ target: p.target, idempotencyKey: this.key('resume') });
@@ -506,7 +584,50 @@ class WeeklyDrill {
         });
       }
     }
+    if (this.window) await attempt('drill incidents', () => this.closeWindow());
     this.end(s, healthy ? 'ok' : 'failed', this.rollbackLog.join('; '));
+  }
+
+  /**
+   * The end of the drill's maintenance window: the incidents its chaos and stop opened are
+   * attributed to it; those the target still reports open after the rollback plus `recoverySeconds`
+   * are real (left open, the watcher opens them); the others get `incident_resolved` (keyed per
+   * incident), then the window's close line lists them.
+   */
+  private async closeWindow(): Promise<string> {
+    const p = this.p;
+    const w = this.window!;
+    const cause = stopCause(this.timeline);
+    const causes = [...this.chaos.map((c) => chaosCause(c)), ...(cause ? [cause] : [])];
+    const bound = Date.now() + ms(p.recoverySeconds);
+    let attributed: AttributedIncident[] = [];
+    let open: AttributedIncident[] = [];
+    let resolvedAlready: string[] = [];
+    for (;;) {
+      const r = await probe('rollback: incidents opened during the drill').drillIncidentsSince({ target: p.target, since: w.openedAt });
+      attributed = attributeIncidents(r.opens, causes, { untilIso: r.checkedAt, graceSeconds: p.recoverySeconds });
+      resolvedAlready = r.resolved;
+      open = stillOpen(attributed, causes, r.openAtTarget).filter((a) => !r.resolved.includes(a.incidentId));
+      if (!open.length || Date.now() >= bound) break;
+      await sleep(p.pollMs);
+    }
+    const openIds = new Set(open.map((a) => a.incidentId));
+    const toResolve = attributed.filter((a) => !openIds.has(a.incidentId) && !resolvedAlready.includes(a.incidentId));
+    const res = toResolve.length
+      ? await io('rollback: resolve the incidents the drill caused (incident_resolved)').drillResolveIncidents({ target: p.target, drillId: this.drillId, incidents: toResolve.map((a) => ({ incidentId: a.incidentId, cause: a.cause })) })
+      : { resolved: [] };
+    const resolvedAt = new Map(res.resolved.map((x) => [x.incidentId, x.ts]));
+    const closed = attributed.filter((a) => !openIds.has(a.incidentId));
+    const c = await io('rollback: close the drill maintenance window').drillMaintenanceWindow({ target: p.target, windowId: this.drillId, action: 'close', attributedIncidents: closed.map((a) => a.incidentId) });
+    this.incidents = {
+      windowId: this.drillId,
+      openedAt: w.openedAt,
+      closedAt: c.ts,
+      attributed: closed.map((a) => ({ ...a, ...(resolvedAt.has(a.incidentId) ? { resolvedAt: resolvedAt.get(a.incidentId)! } : {}) })),
+      outlived: open,
+    };
+    // Outlived ones are real incidents now (the watcher opens them once the window closes); the drill's verdict stays its own.
+    return `${closed.length} drill incident(s) closed${open.length ? `; ${open.length} still open ${p.recoverySeconds} s after the rollback, real: ${open.map((a) => `${a.incidentId} (${a.cause})`).join(', ')}` : ''}`;
   }
 
   async evidence(cancelledByUser: boolean, errored: boolean): Promise<void> {
@@ -540,6 +661,8 @@ class WeeklyDrill {
       ...(this.abortReason ? { abortReason: this.abortReason } : {}),
       steps: [...this.steps.filter((x) => x !== s).map((x) => ({ ...x })), { ...s, status: 'ok' as const, finishedAt: iso() }],
       chaos: this.chaos,
+      ...(this.chaosStatus ? { chaosStatus: this.chaosStatus, chaosSkipped: this.chaosSkipped } : {}),
+      ...(this.incidents ? { incidents: this.incidents } : {}),
       checks: this.checks,
       rollback: this.rollbackLog,
       recovery: { definitions: { ...RECOVERY_DEFINITIONS }, ...b },

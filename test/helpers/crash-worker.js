@@ -3,9 +3,10 @@
  * the production activities over a targets file, a prebuilt workflow bundle, and an optional crash
  * point: with CRASH_AT=<activity name> it kills itself (SIGKILL, no cleanup) when that activity starts
  * for the first time — a marker file (CRASH_MARKER) keeps the restarted worker from crashing again.
+ * With CRASH_WHEN=after it runs the activity first and dies before replying (the reply is lost).
  *
  * Environment: TEMPORAL_ADDRESS, TASK_QUEUE, TARGETS_FILE, STATE_DIR, RUNS_DIR, WORKFLOW_BUNDLE,
- * PAGING_URL (optional), CRASH_AT, CRASH_MARKER.
+ * PAGING_URL (optional), CRASH_AT, CRASH_MARKER, CRASH_WHEN (before|after).
  */
 /* eslint-disable @typescript-eslint/no-require-imports -- a plain Node script run as a child process */
 'use strict';
@@ -28,6 +29,13 @@ async function main() {
     const original = activities[name];
     if (typeof original !== 'function') throw new Error(`no activity ${name}`);
     activities[name] = async (...args) => {
+      if (env.CRASH_WHEN === 'after' && !fs.existsSync(env.CRASH_MARKER)) {
+        // The activity did its work; the worker dies before the reply reaches the server.
+        await original(...args);
+        fs.writeFileSync(env.CRASH_MARKER, `${new Date().toISOString()} ${name} after\n`);
+        process.kill(process.pid, 'SIGKILL');
+        await new Promise(() => undefined);
+      }
       if (!fs.existsSync(env.CRASH_MARKER)) {
         fs.writeFileSync(env.CRASH_MARKER, `${new Date().toISOString()} ${name}\n`);
         process.kill(process.pid, 'SIGKILL');

@@ -33,7 +33,7 @@ export interface WorkerProcess {
   kill(): Promise<void>;
 }
 
-export async function startWorkerProcess(o: WorkerProcessOptions, crash?: { at: string; marker: string }): Promise<WorkerProcess> {
+export async function startWorkerProcess(o: WorkerProcessOptions, crash?: { at: string; marker: string; when?: 'before' | 'after' }): Promise<WorkerProcess> {
   const from = fs.existsSync(o.logFile) ? fs.statSync(o.logFile).size : 0;
   const out = fs.openSync(o.logFile, 'a');
   const child = spawn(process.execPath, [SCRIPT], {
@@ -46,7 +46,7 @@ export async function startWorkerProcess(o: WorkerProcessOptions, crash?: { at: 
       RUNS_DIR: o.runsDir,
       WORKFLOW_BUNDLE: o.bundle,
       ...(o.pagingUrl ? { PAGING_URL: o.pagingUrl } : {}),
-      ...(crash ? { CRASH_AT: crash.at, CRASH_MARKER: crash.marker } : {}),
+      ...(crash ? { CRASH_AT: crash.at, CRASH_MARKER: crash.marker, CRASH_WHEN: crash.when ?? 'before' } : {}),
     },
     stdio: ['ignore', out, out],
   });

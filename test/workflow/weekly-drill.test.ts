@@ -60,6 +60,19 @@ function fakeTarget(o: { comesBack: boolean; stopHangs?: boolean }) {
         calls.push(`clear:${i.fault}`);
         return { at: now(), changed: true, active: [] };
       },
+      // Chaos through the contract and the drill's maintenance window (issue 9): faults over HTTP, no incidents.
+      async chaosCapabilities(i: { scenarios: string[] }) {
+        return { adapter: 'http', supported: i.scenarios, unsupported: [] };
+      },
+      async drillMaintenanceWindow() {
+        return { ts: now(), written: true, runId: 'fake-run' };
+      },
+      async drillIncidentsSince() {
+        return { checkedAt: now(), opens: [], resolved: [] };
+      },
+      async drillResolveIncidents() {
+        return { resolved: [] };
+      },
       async gatewayHalt() {
         calls.push('halt');
         return { checkedAt: now(), haltReason: 'drill', tradingHaltedUntil: null, entriesHalted: true, stats: {}, changed: true };
