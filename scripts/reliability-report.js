@@ -34,8 +34,14 @@ function readJsonl(file) {
 
 const faultFiles = fs.existsSync(FAULTS) ? fs.readdirSync(FAULTS).filter((f) => f.endsWith('.jsonl')).sort() : [];
 const lines = faultFiles.flatMap((f) => readJsonl(path.join(FAULTS, f)));
-const cases = lines.filter((l) => l.kind === undefined && typeof l.pass === 'boolean');
-const killPointLines = lines.filter((l) => l.kind === 'kill-points');
+/** The latest line of each case (a rerun with FAULT_KEEP_RESULTS=1 appends; the newest wins). */
+function latestBy(list, key) {
+  const m = new Map();
+  list.forEach((l, i) => m.set(key(l), { l, i }));
+  return [...m.values()].sort((a, b) => a.i - b.i).map((x) => x.l);
+}
+const cases = latestBy(lines.filter((l) => l.kind === undefined && typeof l.pass === 'boolean'), (c) => [c.suite, c.scenario, c.fault, c.killPoint, c.side].join('|'));
+const killPointLines = latestBy(lines.filter((l) => l.kind === 'kill-points'), (l) => `${l.suite}|${l.scenario}`);
 const hostile = fs.existsSync(HOSTILE)
   ? fs.readdirSync(HOSTILE).filter((f) => f.endsWith('.json')).sort().flatMap((f) => {
     try {
@@ -97,7 +103,10 @@ for (const key of scenarios) {
   p();
   p(`Verdict: \`${esc(ref.verdict.expected)}\`. Side effects expected: ${fmtEffects(ref.effects.expected)}.`);
   const kp = killPointLines.filter((l) => l.scenario === scenario).at(-1);
-  if (kp) p(`Workflows in the run: ${kp.workflows.map((w) => `\`${w}\``).join(', ')}. Kill points (${kp.killPoints.length}): ${kp.killPoints.map((a) => `\`${a}\``).join(', ')}.`);
+  if (kp) {
+    p(`Workflows in the run: ${kp.workflows.map((w) => `\`${w}\``).join(', ')}. Kill points (${kp.killPoints.length}${kp.from === 'root' ? ', from the root workflow\'s own history: its children are faulted in their own scenarios' : ''}): ${kp.killPoints.map((a) => `\`${a}\``).join(', ') || 'none of its own'}.`);
+    if (kp.coveredByEarlierScenario?.length) p(`Also crossed, faulted in an earlier scenario of the suite: ${kp.coveredByEarlierScenario.map((a) => `\`${a}\``).join(', ')}.`);
+  }
   p();
   const kills = mine.filter((c) => c.fault === 'worker-kill');
   if (kills.length) {
@@ -129,6 +138,28 @@ if (failed.length) {
   p();
 }
 
+// ---------------------------------------------------------------- measures
+const measured = cases.filter((c) => c.measures && c.pass);
+if (measured.length) {
+  p('## Drill RTO and RPO under faults');
+  p();
+  const names = [...new Set(measured.flatMap((c) => Object.keys(c.measures)))].sort();
+  const off = measured.filter((c) => names.some((n) => c.measures[n] && !c.measures[n].within1s));
+  p(`Each drill case records the RTO and RPO it reported beside the target's ground truth (RTO: \`stopped\` → \`first_clean_reconciliation\`; RPO: last \`state_saved\` → \`stop_requested\`). Recorded, not a pass/fail criterion of the fault suite. Within 1 s in ${measured.length - off.length} of ${measured.length} cases.`);
+  p();
+  if (off.length) {
+    p('| case | measure | reported (s) | ground truth (s) | where they differ |');
+    p('|---|---|---|---|---|');
+    for (const c of off) {
+      for (const n of names.filter((k) => c.measures[k] && !c.measures[k].within1s)) {
+        const m = c.measures[n];
+        p(`| ${c.scenario}, ${c.fault}${c.killPoint ? ` ${esc(c.killPoint)}` : ''}${c.side ? ` ${c.side}` : ''} | ${n} | ${m.reported ?? '—'} | ${m.truth ?? '—'} | ${esc(m.detail ?? '')} |`);
+      }
+    }
+    p();
+  }
+}
+
 // ---------------------------------------------------------------- hostile input
 p('## Hostile inputs tried');
 p();
@@ -154,6 +185,7 @@ if (never.length) p(`- Workflows with no fault case in these results: ${never.ma
 if (onlyAsChild.length) p(`- Faulted only as a child of another workflow (not started on their own): ${onlyAsChild.map((w) => `\`${w}\``).join(', ')}.`);
 for (const c of notReached) p(`- ${c.scenario}: the worker crash ${c.side} \`${c.killPoint}\` was not reached in the run (a long-lived activity that had not completed when the run ended, or one that did not run again): that case ran undisturbed.`);
 if (!cases.some((c) => c.suite !== 'fast')) p('- The full matrix (`npm run test:faults`) has no results here: only the fast subset is reported.');
+if (killPointLines.some((l) => l.coveredByEarlierScenario?.length)) p('- A boundary several scenarios of one suite cross (the incident branches share triage, halts and the ack timer) is faulted in the first scenario that crosses it only.');
 p('- A worker is killed at the *first* run of each activity type only; later runs of the same type (a poll\'s tenth probe, a second recovery cycle) are not each a kill point.');
 p('- One fault per case: no worker kill during a server restart, no second kill during the retry of the first.');
 p('- Server restarts at three places (mid-drill with the target stopped, mid-recovery, mid-timer), not at every boundary; the PostgreSQL-backed server (`npm run test:postgres`) is not restarted by this suite.');

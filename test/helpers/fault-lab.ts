@@ -45,8 +45,10 @@ export interface Outcome {
   effects: Record<string, number>;
   /** Figures recorded but not compared (e.g. raw webhook requests, which may repeat under one key). */
   observed?: Record<string, number>;
-  /** Scenario checks that failed (e.g. RTO not within 1 s of the ground truth). */
+  /** Scenario checks that failed. */
   problems: string[];
+  /** Figures the run reported beside the ground truth's (drill RTO/RPO), recorded with `within1s`. */
+  measures?: Record<string, { reported: number | null; truth: number | null; detail?: string }>;
 }
 
 /** One case's world: its own task queue, worker, directories and (when asked) sandbox target. */
@@ -104,6 +106,7 @@ export interface CaseResult {
   verdict: { expected: string; actual: string | null };
   effects: { expected: Record<string, number>; actual: Record<string, number> | null };
   observed?: Record<string, number>;
+  measures?: Record<string, { reported: number | null; truth: number | null; within1s: boolean; detail?: string }>;
   workerCrashes: number;
   pass: boolean;
   failures: string[];
@@ -192,7 +195,9 @@ export class FaultLab {
     const connection = await Connection.connect({ address: server.address });
     fs.mkdirSync(FAULT_OUTPUT_DIR, { recursive: true });
     const outFile = path.join(FAULT_OUTPUT_DIR, `${suite}.jsonl`);
-    fs.writeFileSync(outFile, '');
+    // A fresh file per run of the suite; FAULT_KEEP_RESULTS=1 appends instead (rerunning a few cases
+    // with -t: the report keeps the latest line of each case).
+    if (!process.env.FAULT_KEEP_RESULTS) fs.writeFileSync(outFile, '');
     return new FaultLab(suite, dir, port, server, connection, new Client({ connection }), bundle, receiver, outFile);
   }
 
@@ -325,6 +330,9 @@ export class FaultLab {
       verdict: { expected: scenario.expected.verdict, actual: outcome?.verdict ?? null },
       effects: { expected: expectedEffects, actual: outcome?.effects ?? null },
       ...(outcome?.observed ? { observed: outcome.observed } : {}),
+      ...(outcome?.measures
+        ? { measures: Object.fromEntries(Object.entries(outcome.measures).map(([k, m]) => [k, { ...m, within1s: m.reported !== null && m.truth !== null && Math.abs(m.reported - m.truth) < 1 }])) }
+        : {}),
       workerCrashes: counter.crashes,
       pass: failures.length === 0,
       failures,
