@@ -228,18 +228,24 @@ export class FaultLab {
    */
   private async superviseWorker(opts: WorkerProcessOptions, crash: CrashPoint | undefined, counter: { crashes: number; stop: boolean }): Promise<() => Promise<void>> {
     let current: WorkerProcess | undefined;
+    let starting: Promise<void> | undefined;
     const startOne = async (): Promise<void> => {
       for (let attempt = 0; !counter.stop && !this.closing; attempt += 1) {
         if (this.serverDown) await this.serverDown;
         try {
-          current = await startWorkerProcess(opts, crash);
-          this.workers.add(current);
-          const w = current;
+          const w = await startWorkerProcess(opts, crash);
+          if (counter.stop || this.closing) {
+            // Stopped while this one was starting: it must not outlive the case.
+            await w.kill();
+            return;
+          }
+          current = w;
+          this.workers.add(w);
           void w.exited.then(() => {
             this.workers.delete(w);
             if (counter.stop || this.closing) return;
             counter.crashes += 1;
-            void startOne();
+            starting = startOne();
           });
           return;
         } catch (err) {
@@ -248,9 +254,11 @@ export class FaultLab {
         }
       }
     };
-    await startOne();
+    starting = startOne();
+    await starting;
     return async () => {
       counter.stop = true;
+      await starting?.catch(() => undefined);
       await current?.kill();
     };
   }
