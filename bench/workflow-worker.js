@@ -39,6 +39,8 @@ async function main() {
   const running = worker.run();
   while (worker.getState() !== 'RUNNING') await new Promise((r) => setTimeout(r, 2));
   process.send({ ready: true, startMs: performance.now() });
+  // The benchmark went away (crashed, killed): stop instead of polling forever.
+  process.on('disconnect', () => worker.getState() === 'RUNNING' && worker.shutdown());
   process.on('message', (m) => {
     if (m === 'stats') {
       global.gc?.();

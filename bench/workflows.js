@@ -30,6 +30,11 @@ const REPLAYS = Number(process.env.BENCH_WF_REPLAYS ?? 20);
 const ACK_HISTORY = path.join(ROOT, 'test', 'replay', 'histories', 'incident-ack-v2-acknowledged.json');
 const BASELINE_HISTORY = path.join(__dirname, 'baseline', 'history.json');
 const OUT = path.join(__dirname, 'workflows.md');
+const SETTINGS = ['BENCH_WF_ROUNDS', 'BENCH_WF_N', 'BENCH_WF_CONCURRENCY', 'BENCH_WF_OPEN', 'BENCH_WF_REPLAYS', 'DRILL_MAX_CACHED_WORKFLOWS']
+  .filter((k) => process.env[k] !== undefined)
+  .map((k) => `${k}=${process.env[k]} `)
+  .join('');
+const COMMAND = `${SETTINGS}npm run bench:workflows`;
 // The issue's targets (issue 12, Build 1 and 3): never loosened here.
 const TARGETS = { throughputRatio: 0.8, ackPerSec: 35, memoryRatio: 1.5, replayRatio: 2, startMs: 1000 };
 
@@ -112,10 +117,21 @@ async function main() {
   const env = await TestWorkflowEnvironment.createLocal({
     server: { executable: { type: 'existing-path', path: requireTool('temporal').path }, ui: false, searchAttributes: Object.values(SA) },
   });
+  try {
+    await runRounds(env, { baselineBundle, resultsDir, runsDir });
+  } finally {
+    await env.teardown();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+  writeReport({ R, ratios, seconds: (Date.now() - started) / 1000, maxCached: Number(process.env.DRILL_MAX_CACHED_WORKFLOWS ?? DEFAULT_MAX_CACHED_WORKFLOWS), check });
+}
+
+const R = { start: { ack: [], baseline: [], ackFromSource: [] }, tput: { ack: [], baseline: [] }, cpu: { ack: [], baseline: [] }, mem: { ack: [], baseline: [] }, rssOpen: { ack: [], baseline: [] }, replay: { ack: [], baseline: [] }, ackP99: [], ackP50: [] };
+const ratios = { tput: [], cpu: [], mem: [], replay: [], start: [] };
+
+async function runRounds(env, { baselineBundle, resultsDir, runsDir }) {
   const address = env.address;
   const client = env.client;
-  const R = { start: { ack: [], baseline: [], ackFromSource: [] }, tput: { ack: [], baseline: [] }, cpu: { ack: [], baseline: [] }, mem: { ack: [], baseline: [] }, rssOpen: { ack: [], baseline: [] }, replay: { ack: [], baseline: [] }, ackP99: [], ackP50: [] };
-  const ratios = { tput: [], cpu: [], mem: [], replay: [], start: [] };
   let seq = 0;
 
   async function runOne(kind, tq) {
@@ -217,9 +233,6 @@ async function main() {
     ratios.start.push(R.start.ack.at(-1) / R.start.baseline.at(-1));
     say(`round ${round + 1}: ack start from source ${R.start.ackFromSource.at(-1).toFixed(0)} ms; replay ack ${rp.ack.toFixed(1)} ms, baseline ${rp.baseline.toFixed(1)} ms`);
   }
-  await env.teardown();
-  fs.rmSync(tmp, { recursive: true, force: true });
-  writeReport({ R, ratios, seconds: (Date.now() - started) / 1000, maxCached: Number(process.env.DRILL_MAX_CACHED_WORKFLOWS ?? DEFAULT_MAX_CACHED_WORKFLOWS), check });
 }
 
 function writeReport({ R, ratios, seconds, maxCached, check }) {
@@ -237,7 +250,7 @@ function writeReport({ R, ratios, seconds, maxCached, check }) {
   const lines = [
     '# Workflow benchmark: incidentAckWorkflow beside a minimal baseline',
     '',
-    `Written by \`npm run bench:workflows\` (\`npm run build && node bench/workflows.js\`) on ${new Date().toISOString()}, ${seconds.toFixed(0)} s.`,
+    `Written by \`${COMMAND}\` on ${new Date().toISOString()}, ${seconds.toFixed(0)} s.`,
     `Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 1024 ** 3).toFixed(1)} GiB, Node ${process.version}, ${os.platform()}; load average at the end ${load}.`,
     'Shared machine: other sessions ran tests on the same 2 cores during the run, so absolute figures are',
     'noisy; each round runs baseline and ack back to back (order alternating), ratios are taken per round,',
