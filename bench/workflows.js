@@ -9,7 +9,8 @@
 //               ack = start → `acknowledge` update → complete (keepOpenAfterAckSeconds 0)
 //   cpu         worker CPU (user+sys) per workflow over the throughput phase
 //   memory      OPEN open workflows (baseline: a 1-day sleep; ack: unacknowledged, 1-day SLA), worker
-//               RSS after full GC, (after − before) / OPEN; then all terminated
+//               JS heap and RSS after full GC, (after − before) / OPEN; then all terminated. The heap
+//               figure is the steadier one (RSS keeps pages freed earlier); both are reported.
 // and once per round: ack worker start bundling from source (no prebuilt bundle), and replay of a
 // committed history (ack: test/replay/histories/incident-ack-v2-acknowledged.json on the prebuilt
 // bundle; baseline: bench/baseline/history.json, recorded from this benchmark's baseline workflow).
@@ -126,8 +127,8 @@ async function main() {
   writeReport({ R, ratios, seconds: (Date.now() - started) / 1000, maxCached: Number(process.env.DRILL_MAX_CACHED_WORKFLOWS ?? DEFAULT_MAX_CACHED_WORKFLOWS), check });
 }
 
-const R = { start: { ack: [], baseline: [], ackFromSource: [] }, tput: { ack: [], baseline: [] }, cpu: { ack: [], baseline: [] }, mem: { ack: [], baseline: [] }, rssOpen: { ack: [], baseline: [] }, replay: { ack: [], baseline: [] }, ackP99: [], ackP50: [] };
-const ratios = { tput: [], cpu: [], mem: [], replay: [], start: [] };
+const R = { start: { ack: [], baseline: [], ackFromSource: [] }, tput: { ack: [], baseline: [] }, cpu: { ack: [], baseline: [] }, mem: { ack: [], baseline: [] }, memHeap: { ack: [], baseline: [] }, rssOpen: { ack: [], baseline: [] }, replay: { ack: [], baseline: [] }, ackP99: [], ackP50: [] };
+const ratios = { tput: [], cpu: [], mem: [], memHeap: [], replay: [], start: [] };
 
 async function runRounds(env, { baselineBundle, resultsDir, runsDir }) {
   const address = env.address;
@@ -192,14 +193,16 @@ async function runRounds(env, { baselineBundle, resultsDir, runsDir }) {
     await pool(OPEN, C, async () => handles.push(await openOne(kind, tq)));
     const m1 = await settle(w, 3000);
     r.mem = (m1.rss - m0.rss) / OPEN;
+    r.memHeap = (m1.heapUsed - m0.heapUsed) / OPEN;
     r.rssOpen = m1.rss;
     await pool(handles.length, C, (j) => handles[j].terminate('bench done').catch(() => undefined));
     await w.stop();
     R.tput[kind].push(r.tput);
     R.cpu[kind].push(r.cpu);
     R.mem[kind].push(r.mem);
+    R.memHeap[kind].push(r.memHeap);
     R.rssOpen[kind].push(r.rssOpen);
-    say(`round ${round + 1} ${kind}: start ${R.start[kind].at(-1).toFixed(0)} ms, ${r.tput.toFixed(1)} wf/s, cpu ${r.cpu.toFixed(1)} ms/wf, ${(r.mem / MiB).toFixed(3)} MiB/cached run (${(r.rssOpen / MiB).toFixed(0)} MiB RSS with ${OPEN} open)`);
+    say(`round ${round + 1} ${kind}: start ${R.start[kind].at(-1).toFixed(0)} ms, ${r.tput.toFixed(1)} wf/s, cpu ${r.cpu.toFixed(1)} ms/wf, ${(r.memHeap / MiB).toFixed(3)} MiB heap, ${(r.mem / MiB).toFixed(3)} MiB RSS per cached run (${(r.rssOpen / MiB).toFixed(0)} MiB RSS with ${OPEN} open)`);
     return r;
   }
 
@@ -229,6 +232,7 @@ async function runRounds(env, { baselineBundle, resultsDir, runsDir }) {
     ratios.tput.push(got.ack.tput / got.baseline.tput);
     ratios.cpu.push(got.ack.cpu / got.baseline.cpu);
     ratios.mem.push(got.ack.mem / got.baseline.mem);
+    ratios.memHeap.push(got.ack.memHeap / got.baseline.memHeap);
     ratios.replay.push(rp.ack / rp.baseline);
     ratios.start.push(R.start.ack.at(-1) / R.start.baseline.at(-1));
     say(`round ${round + 1}: ack start from source ${R.start.ackFromSource.at(-1).toFixed(0)} ms; replay ack ${rp.ack.toFixed(1)} ms, baseline ${rp.baseline.toFixed(1)} ms`);
@@ -243,7 +247,8 @@ function writeReport({ R, ratios, seconds, maxCached, check }) {
   const mapMiB = fs.statSync(path.join(DIST, 'workflow-bundle.js.map')).size / MiB;
   const tputR = median(ratios.tput);
   const ackTput = median(R.tput.ack);
-  const memR = median(ratios.mem);
+  const memR = median(ratios.memHeap);
+  const memRssR = median(ratios.mem);
   const replayR = median(ratios.replay);
   const startAck = median(R.start.ack);
   const load = os.loadavg().map((x) => x.toFixed(1)).join(' / ');
@@ -266,7 +271,8 @@ function writeReport({ R, ratios, seconds, maxCached, check }) {
     '|---|---|---|---|---|---|',
     `| throughput, wf/s | ${m(R.tput.ack)} | ${m(R.tput.baseline)} | ${m(ratios.tput, 2)} | ≥ ${TARGETS.throughputRatio}× and ≥ ${TARGETS.ackPerSec} ack wf/s | ${ok(tputR >= TARGETS.throughputRatio && ackTput >= TARGETS.ackPerSec)} |`,
     `| worker CPU per workflow, ms | ${m(R.cpu.ack)} | ${m(R.cpu.baseline)} | ${m(ratios.cpu, 2)} | — | |`,
-    `| memory per cached run, MiB | ${m(mib(R.mem.ack), 3)} | ${m(mib(R.mem.baseline), 3)} | ${m(ratios.mem, 2)} | ≤ ${TARGETS.memoryRatio}× | ${ok(memR <= TARGETS.memoryRatio)} |`,
+    `| memory per cached run (JS heap after full GC), MiB | ${m(mib(R.memHeap.ack), 3)} | ${m(mib(R.memHeap.baseline), 3)} | ${m(ratios.memHeap, 2)} | ≤ ${TARGETS.memoryRatio}× | ${ok(memR <= TARGETS.memoryRatio)} |`,
+    `| memory per cached run (RSS), MiB | ${m(mib(R.mem.ack), 3)} | ${m(mib(R.mem.baseline), 3)} | ${m(ratios.mem, 2)} | ≤ ${TARGETS.memoryRatio}× | ${ok(memRssR <= TARGETS.memoryRatio)} |`,
     `| worker RSS with ${OPEN} open, MiB | ${m(mib(R.rssOpen.ack), 0)} | ${m(mib(R.rssOpen.baseline), 0)} | — | — | |`,
     `| replay of a committed history, ms | ${m(R.replay.ack)} | ${m(R.replay.baseline)} | ${m(ratios.replay, 2)} | ≤ ${TARGETS.replayRatio}× | ${ok(replayR <= TARGETS.replayRatio)} |`,
     `| worker start (process → polling), prebuilt bundle, ms | ${m(R.start.ack, 0)} | ${m(R.start.baseline, 0)} | ${m(ratios.start, 2)} | ≤ ${TARGETS.startMs} ms | ${ok(startAck <= TARGETS.startMs)} |`,

@@ -71,7 +71,7 @@ const MAX_PAGING_LEVELS = 20;
 /**
  * Workflow runs a worker keeps cached (the SDK's default, sized from the heap, is ~2,300 here: at
  * ~2.6 MiB a run that is past the heap). Memory per cached run and the cost of replaying an evicted
- * one are in docs/BENCHMARKS.md; docs/decisions.md says why this number.
+ * one are in bench/workflows.md; docs/decisions.md says why this number.
  */
 export const DEFAULT_MAX_CACHED_WORKFLOWS = 500;
 

@@ -8,7 +8,8 @@
  *
  * A worker uses the bundle only when every hash still matches; otherwise (a `tsc` without the bundle
  * step, an edited file, a different zod or SDK under node_modules, a missing map) it says why and the
- * caller bundles from source. Hashing ~250 files at start costs a few ms (docs/BENCHMARKS.md).
+ * caller bundles from source. The check (~50 small files plus the bundle and its map) costs tens of
+ * ms at start (bench/workflows.md).
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';

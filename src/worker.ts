@@ -86,7 +86,7 @@ export async function buildWorker(opts: BuildWorkerOptions): Promise<Worker> {
     activities: opts.activities ?? createActivities({ config }),
     dataConverter: { payloadConverterPath: PAYLOAD_CONVERTER_PATH },
     ...deploymentOptions(config.deployment),
-    // Bounded: each cached run holds its own module cache in the workflow VM (docs/BENCHMARKS.md).
+    // Bounded: each cached run holds its own module cache in the workflow VM (bench/workflows.md).
     maxCachedWorkflows: config.maxCachedWorkflows ?? DEFAULT_MAX_CACHED_WORKFLOWS,
     // Give in-flight activities time to finish on SIGTERM (a deploy), then stop.
     shutdownGraceTime: '10 seconds',
