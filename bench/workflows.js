@@ -105,7 +105,8 @@ async function main() {
   const { DEFAULT_MAX_CACHED_WORKFLOWS } = require(path.join(DIST, 'config'));
   const check = checkPrebuiltBundle(DIST);
   if (!check.ok) throw new Error(`prebuilt bundle not usable (${check.reason}): run \`npm run build\``);
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  // No shutdown signals of the SDK's own: they would swallow Ctrl-C here (no worker in this process).
+  Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
   const started = Date.now();
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'drill-bench-wf-'));
   const resultsDir = path.join(tmp, 'results');
@@ -118,19 +119,27 @@ async function main() {
   const env = await TestWorkflowEnvironment.createLocal({
     server: { executable: { type: 'existing-path', path: requireTool('temporal').path }, ui: false, searchAttributes: Object.values(SA) },
   });
+  // Interrupted (Ctrl-C, a kill): the dev server and the tmp dir go with the benchmark.
+  const stop = () => {
+    env.teardown().finally(() => {
+      fs.rmSync(tmp, { recursive: true, force: true });
+      process.exit(130);
+    });
+  };
+  process.once('SIGINT', stop).once('SIGTERM', stop);
   try {
-    await runRounds(env, { baselineBundle, resultsDir, runsDir });
+    const report = ({ rounds }) => writeReport({ R, ratios, rounds, seconds: (Date.now() - started) / 1000, maxCached: Number(process.env.DRILL_MAX_CACHED_WORKFLOWS ?? DEFAULT_MAX_CACHED_WORKFLOWS), check });
+    await runRounds(env, { baselineBundle, resultsDir, runsDir, report });
   } finally {
     await env.teardown();
     fs.rmSync(tmp, { recursive: true, force: true });
   }
-  writeReport({ R, ratios, seconds: (Date.now() - started) / 1000, maxCached: Number(process.env.DRILL_MAX_CACHED_WORKFLOWS ?? DEFAULT_MAX_CACHED_WORKFLOWS), check });
 }
 
 const R = { start: { ack: [], baseline: [], ackFromSource: [] }, tput: { ack: [], baseline: [] }, cpu: { ack: [], baseline: [] }, mem: { ack: [], baseline: [] }, memHeap: { ack: [], baseline: [] }, rssOpen: { ack: [], baseline: [] }, replay: { ack: [], baseline: [] }, ackP99: [], ackP50: [] };
 const ratios = { tput: [], cpu: [], mem: [], memHeap: [], replay: [], start: [] };
 
-async function runRounds(env, { baselineBundle, resultsDir, runsDir }) {
+async function runRounds(env, { baselineBundle, resultsDir, runsDir, report }) {
   const address = env.address;
   const client = env.client;
   let seq = 0;
@@ -235,11 +244,13 @@ async function runRounds(env, { baselineBundle, resultsDir, runsDir }) {
     ratios.memHeap.push(got.ack.memHeap / got.baseline.memHeap);
     ratios.replay.push(rp.ack / rp.baseline);
     ratios.start.push(R.start.ack.at(-1) / R.start.baseline.at(-1));
+    // The report after every round: a run cut short still leaves its completed rounds.
+    report({ rounds: round + 1 });
     say(`round ${round + 1}: ack start from source ${R.start.ackFromSource.at(-1).toFixed(0)} ms; replay ack ${rp.ack.toFixed(1)} ms, baseline ${rp.baseline.toFixed(1)} ms`);
   }
 }
 
-function writeReport({ R, ratios, seconds, maxCached, check }) {
+function writeReport({ R, ratios, rounds, seconds, maxCached, check }) {
   const m = (xs, d = 1) => `${median(xs).toFixed(d)} (${Math.min(...xs).toFixed(d)}–${Math.max(...xs).toFixed(d)})`;
   const mib = (xs) => xs.map((x) => x / MiB);
   const ok = (b) => (b ? 'met' : '**not met**');
@@ -261,7 +272,7 @@ function writeReport({ R, ratios, seconds, maxCached, check }) {
     'noisy; each round runs baseline and ack back to back (order alternating), ratios are taken per round,',
     'and the tables give the median (min–max) over rounds.',
     '',
-    `Settings: ${ROUNDS} rounds; ${N} workflows at concurrency ${C} (after ${C} warm-up); ${OPEN} open workflows for memory;`,
+    `Settings: ${rounds} of ${ROUNDS} rounds done; ${N} workflows at concurrency ${C} (after ${C} warm-up); ${OPEN} open workflows for memory;`,
     `${REPLAYS} replays per history; maxCachedWorkflows ${maxCached}; each worker in its own process (CPU and RSS are the worker's).`,
     'Baseline (bench/baseline/workflows.js): one no-op activity; an open 1-day sleep for memory. Ack: start →',
     '`acknowledge` update → complete (keepOpenAfterAckSeconds 0), real activities (run-file watch, ack record);',
