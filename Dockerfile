@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # The drill-runner worker image (docker-compose.yml builds it as the `worker` service).
-#   build    npm ci, compile TypeScript, prebuild the workflow bundle (no webpack at start-up)
+#   build    npm ci, compile TypeScript, prebuild the workflow bundle (npm run build runs deploy/bundle-workflows.js)
 #   deps     production dependencies only
 #   runtime  dist + production node_modules, runs `node dist/worker.js` as the non-root `node` user,
 #            with its build id (--build-arg DRILL_BUILD_ID) and a healthcheck
@@ -14,7 +14,7 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY deploy/bundle-workflows.js ./deploy/bundle-workflows.js
-RUN npm run build && node deploy/bundle-workflows.js
+RUN npm run build
 
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app

@@ -173,8 +173,11 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
     .action(async (o: { target?: string; output?: string; scenarios?: string; seed?: number; detectionSeconds?: number }) => {
       const r = await chaosCommand(o, { config: cfg() });
       for (const sc of r.report.scenarios) output.out(`${sc.scenario.padEnd(18)} ${sc.detected ? `detected in ${sc.detectionSeconds?.toFixed(2)} s via ${sc.signal}` : 'NOT DETECTED'}${sc.recovered === false ? ', did not recover' : ''}`);
-      output.out(`${r.report.passed ? 'passed' : 'FAILED'}; report: ${r.output}`);
-      if (!r.report.passed) setExit(1);
+      for (const sk of r.report.skipped ?? []) output.out(`${sk.scenario.padEnd(18)} skipped: ${sk.reason}`);
+      // Skipped (nothing injected) is neither a pass nor a failure: exit 3.
+      output.out(`${r.report.status === 'skipped' ? 'SKIPPED (nothing injected)' : r.report.passed ? 'passed' : 'FAILED'}; report: ${r.output}`);
+      if (r.report.status === 'skipped') setExit(3);
+      else if (!r.report.passed) setExit(1);
     });
 
   const rehearse = program.command('rehearse').description('Rehearse escalation without waking anyone: the real workflows on a private time-skipping server started by the command, pages into a loopback recorder; nothing leaves the machine');

@@ -68,6 +68,13 @@ const pageFormatSchema = z.enum(PAGE_FORMATS, { error: 'expected json, pagerduty
 const LEVEL_VARIABLE = /^SLO_PAGING_LEVEL_(\d+)_(WEBHOOK_URL|ROUTING_KEY|FORMAT)$/;
 const MAX_PAGING_LEVELS = 20;
 
+/**
+ * Workflow runs a worker keeps cached (the SDK's default, sized from the heap, is ~2,300 here: at
+ * ~2.6 MiB a run that is past the heap). Memory per cached run and the cost of replaying an evicted
+ * one are in bench/workflows.md; docs/decisions.md says why this number.
+ */
+export const DEFAULT_MAX_CACHED_WORKFLOWS = 500;
+
 /** Each key is the environment variable's own name, so an issue's path is the variable. */
 const envSchema = z
   .object({
@@ -85,6 +92,11 @@ const envSchema = z
     DRILL_RESULTS_DIR: z.string().min(1).default('results'),
     DRILL_KPI_DIR: z.string().min(1).default('kpi'),
     DRILL_UI_PORT: port.default(8233),
+    DRILL_MAX_CACHED_WORKFLOWS: z.coerce
+      .number({ error: 'expected a whole number' })
+      .int({ error: 'expected a whole number' })
+      .refine((n) => n === 0 || (n >= 2 && n <= 100_000), { error: 'expected 0 (no cache) or 2..100000' })
+      .default(DEFAULT_MAX_CACHED_WORKFLOWS),
     SLO_PAGING_ENABLED: boolFromEnv.default(false),
     SLO_PAGING_WEBHOOK_URL: webhookUrlSchema.optional(),
     SLO_PAGING_MIN_SEVERITY: severitySchema.default('critical'),
@@ -157,6 +169,8 @@ export interface Config {
   /** Paper KPI criteria of the promotion gate, `<kpiDir>/<experimentId>.json`. */
   kpiDir: string;
   uiPort: number;
+  /** Workflow runs a worker keeps in memory (sticky cache); an evicted run replays its history on its next task. */
+  maxCachedWorkflows?: number;
   paging: PagingConfig;
   /** Variables passed to target commands beyond the defaults (`domain/target-env.ts`). */
   targetEnvAllow: readonly string[];
@@ -213,6 +227,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     runsDir: path.join(resultsDir, 'runs'),
     kpiDir: path.resolve(cwd, v.DRILL_KPI_DIR),
     uiPort: v.DRILL_UI_PORT,
+    maxCachedWorkflows: v.DRILL_MAX_CACHED_WORKFLOWS,
     paging: {
       enabled: v.SLO_PAGING_ENABLED,
       webhookUrl: v.SLO_PAGING_WEBHOOK_URL,
@@ -302,6 +317,7 @@ export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; me
   { name: 'DRILL_TARGETS_FILE', default: 'targets.json', meaning: 'named targets (docs/target-contract.md)' },
   { name: 'DRILL_SANDBOX_CONFIG', default: '<state>/sandbox/config.json', meaning: 'config of the paper-trading sandbox' },
   { name: 'DRILL_UI_PORT', default: '8233', meaning: 'Web UI port of the embedded dev server' },
+  { name: 'DRILL_MAX_CACHED_WORKFLOWS', default: String(DEFAULT_MAX_CACHED_WORKFLOWS), meaning: "workflow runs cached per worker (0: none); bounds the worker's memory" },
   { name: 'SLO_PAGING_ENABLED', default: 'false', meaning: 'page the webhook on escalation (runbook)' },
   { name: 'SLO_PAGING_WEBHOOK_URL', default: '—', meaning: 'paging webhook (runbook; secret)' },
   { name: 'SLO_PAGING_MIN_SEVERITY', default: 'critical', meaning: 'critical or warning (runbook)' },

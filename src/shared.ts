@@ -31,6 +31,8 @@ export const workflowIds = {
   drill: (target: string, drillId: string) => joinId('drill', target, drillId),
   /** Prefix of a target's scheduled drills (the schedule appends the scheduled time). */
   scheduledDrill: (target: string) => joinId('drill', target, 'weekly'),
+  /** One drill lock per target: held by the running drill (issue 9). */
+  drillLock: (target: string) => joinId('drill-lock', target),
   alertWatch: (runId: string) => joinId('alert-watch', runId),
   /** One halt registry per target: who holds its entries halted. */
   haltRegistry: (target: string) => joinId('halts', target),

@@ -1,19 +1,21 @@
 /**
  * The drill-runner worker: a builder (used by `drill dev`, the tests and the container) and a
- * guarded main. Workflow code comes from a prebuilt bundle when one exists (production), else it is
- * bundled from `./workflows` at start-up (development).
+ * guarded main. Workflow code comes from the prebuilt bundle `npm run build` leaves in dist/
+ * (deploy/bundle-workflows.js) when its manifest still matches the compiled code
+ * (src/prebuilt-bundle.ts); otherwise it is bundled from `./workflows` at start-up, with a warning
+ * saying why (a `tsc` without the bundle step, or ts-node / tests running from src/).
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { NativeConnection, Runtime, Worker, makeTelemetryFilterString, type WorkerOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createActivities } from './activities';
-import { loadConfig, type Config } from './config';
+import { DEFAULT_MAX_CACHED_WORKFLOWS, loadConfig, type Config } from './config';
 import { createLogger, temporalLoggerFor } from './logger';
+import { BUNDLE_FILE, checkPrebuiltBundle } from './prebuilt-bundle';
 import { startHealthServer } from './worker-health';
 
-/** Where `npm run build` leaves the prebuilt workflow bundle. */
-export const PREBUILT_BUNDLE = path.join(__dirname, 'workflow-bundle.js');
+/** Where `npm run build` leaves the prebuilt workflow bundle (beside it: its .map and manifest). */
+export const PREBUILT_BUNDLE = path.join(__dirname, BUNDLE_FILE);
 /** The payload converter of every worker and workflow bundle: undecodable payloads never wedge a workflow. */
 export const PAYLOAD_CONVERTER_PATH = require.resolve('./payload-converter');
 
@@ -35,6 +37,8 @@ export function installRuntime(config: Pick<Config, 'metricsAddress' | 'log'>, l
 export interface BuildWorkerOptions {
   config: Config;
   connection: NativeConnection;
+  /** Hears why the prebuilt bundle was not used (when it was not). */
+  logger?: Pick<Logger, 'warn' | 'debug'>;
   /** Override the workflow source (tests pass a bundle built once per file). */
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Override or extend activities (tests). */
@@ -42,8 +46,21 @@ export interface BuildWorkerOptions {
   taskQueue?: string;
 }
 
-export function workflowSource(): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
-  if (fs.existsSync(PREBUILT_BUNDLE)) return { workflowBundle: { codePath: PREBUILT_BUNDLE } };
+/**
+ * The prebuilt bundle when it is there and current, else the workflow sources to bundle now. A
+ * stale or missing bundle is never used: `logger` (when given) hears why start-up bundles instead.
+ */
+export function workflowSource(
+  logger?: Pick<Logger, 'warn' | 'debug'>,
+): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
+  const check = checkPrebuiltBundle(path.dirname(PREBUILT_BUNDLE));
+  if (check.ok) {
+    logger?.debug({ bundle: PREBUILT_BUNDLE, guardedFiles: check.files }, 'prebuilt workflow bundle');
+    return { workflowBundle: { code: check.code } };
+  }
+  // From src/ (tests, ts-node) there is no prebuilt bundle by design: bundling is the normal path.
+  const fromSource = path.extname(__filename) === '.ts';
+  if (!fromSource) logger?.warn({ reason: check.reason }, 'not using the prebuilt workflow bundle: bundling at start-up (run `npm run build`)');
   return { workflowsPath: require.resolve('./workflows') };
 }
 
@@ -65,10 +82,12 @@ export async function buildWorker(opts: BuildWorkerOptions): Promise<Worker> {
     connection: opts.connection,
     namespace: config.temporal.namespace,
     taskQueue: opts.taskQueue ?? config.taskQueue,
-    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : workflowSource()),
+    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : workflowSource(opts.logger)),
     activities: opts.activities ?? createActivities({ config }),
     dataConverter: { payloadConverterPath: PAYLOAD_CONVERTER_PATH },
     ...deploymentOptions(config.deployment),
+    // Bounded: each cached run holds its own module cache in the workflow VM (bench/workflows.md).
+    maxCachedWorkflows: config.maxCachedWorkflows ?? DEFAULT_MAX_CACHED_WORKFLOWS,
     // Give in-flight activities time to finish on SIGTERM (a deploy), then stop.
     shutdownGraceTime: '10 seconds',
     // A worker killed without a goodbye keeps its workflows' tasks on its sticky queue until this
@@ -86,7 +105,7 @@ export async function runWorker(config: Config, logger: Logger): Promise<void> {
   installRuntime(config, logger);
   const connection = await connectWorker(config);
   try {
-    const worker = await buildWorker({ config, connection });
+    const worker = await buildWorker({ config, connection, logger });
     const health = config.healthAddress
       ? await startHealthServer({
           address: config.healthAddress,

@@ -109,6 +109,7 @@ export function createDrillActivities(deps: TargetActivityDeps) {
         healthy: health.healthy,
         healthDetail: health.detail,
         ...(health.bootId ? { bootId: health.bootId } : {}),
+        ...(health.startedAt ? { startedAt: health.startedAt } : {}),
         entriesHalted: false,
         haltReason: null,
         openCriticalIncidents: [],

@@ -11,6 +11,7 @@ import { createBrokerActivities } from './broker';
 import { createCalendarActivities } from './calendar';
 import { createChaosActivities } from './chaos';
 import { createDrillActivities } from './drill';
+import { createDrillWindowActivities } from './drill-window';
 import { createGatewayActivities } from './gateway';
 import { createHaltActivities } from './halts';
 import { createIncidentActivities } from './incidents';
@@ -59,6 +60,7 @@ function targetActivities(deps: ActivityDeps & { targets: TargetResolver }) {
     ...createRecoveryActivities(target),
     ...createDrillActivities(target),
     ...createChaosActivities(target),
+    ...createDrillWindowActivities(target),
     ...createCalendarActivities(target),
   };
 }

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { ARTIFACT_FILES, dataQualityLatestSchema } from '../domain/artifacts';
 import { summarizeIncidents, type IncidentEvent } from '../domain/incident-events';
+import { maintenanceEventSchema, MAINTENANCE_EVENTS_FILE } from '../domain/maintenance-windows';
 import {
   experimentIdSchema,
   PROMOTIONS_DIR,
@@ -37,7 +38,7 @@ import { BUNDLE_AUDIT_HEAD_FILE } from '../io/audit-anchors';
 import { readAuditHead } from '../io/audit-log';
 import { PathEscapeError, resolveInside } from '../io/files';
 import { InvalidRunIdError, runDir } from '../io/run-artifacts';
-import { foldRunArtifacts, readLatestJson, type RunArtifactCursors, type RunArtifactFileKey } from '../io/tail';
+import { foldRunArtifacts, readLatestJson, readNew, type RunArtifactCursors, type RunArtifactFileKey } from '../io/tail';
 import { type TargetResolver } from '../io/targets';
 import { reviewDrillCalendar } from './calendar';
 import { writeBundleAtomically, type BundleEntry } from './evidence';
@@ -150,6 +151,27 @@ export async function findDrillReports(resultsDir: string): Promise<{ found: Fou
   return { found, problems };
 }
 
+/**
+ * The run's closed DR drill maintenance windows (`maintenance_events.jsonl`, issue 9): a drill's own
+ * chaos and stop are a test, not the run's operation. A window never closed is not excluded.
+ */
+async function closedDrillWindows(dir: string): Promise<Array<{ windowId: string; from: string; to: string }>> {
+  const r = await readNew(path.join(dir, MAINTENANCE_EVENTS_FILE), undefined, maintenanceEventSchema, { maxRecords: 100_000 });
+  const opened = new Map<string, string>();
+  const out: Array<{ windowId: string; from: string; to: string }> = [];
+  for (const e of r.records) {
+    if (e.kind !== 'drill') continue;
+    const key = `${e.target}/${e.window_id}`;
+    if (e.event_type === 'maintenance_window_open') {
+      if (!opened.has(key)) opened.set(key, e.ts);
+    } else {
+      const from = opened.get(key);
+      if (from && !out.some((w) => w.windowId === e.window_id && w.from === from) && Date.parse(e.ts) >= Date.parse(from)) out.push({ windowId: e.window_id, from, to: e.ts });
+    }
+  }
+  return out;
+}
+
 export function createPromotionActivities(deps: PromotionActivityDeps) {
   return {
     /**
@@ -171,11 +193,14 @@ export function createPromotionActivities(deps: PromotionActivityDeps) {
 
       const files: Record<string, RunFileEvidence> = {};
       for (const [, name] of JSONL_FILES) files[name] = { present: false, bytes: 0, lines: 0, corrupt: 0, problems: [] };
+      const windows = await closedDrillWindows(dir);
+      let excludedLines = 0;
       let cursors: RunArtifactCursors = {};
       let state = initialSloState();
       const incidentEvents: IncidentEvent[] = [];
       for (let round = 0; round < MAX_FOLD_ROUNDS; round++) {
-        const r = await foldRunArtifacts(dir, cursors, state);
+        const r = await foldRunArtifacts(dir, cursors, state, windows.length ? { excludeWindows: windows } : {});
+        excludedLines += r.excluded ?? 0;
         state = r.state;
         cursors = r.cursors;
         incidentEvents.push(...r.incidentEvents);
@@ -191,6 +216,12 @@ export function createPromotionActivities(deps: PromotionActivityDeps) {
         }
         heartbeat({ round });
         if (!r.more) break;
+      }
+
+      if (windows.length) {
+        // The windows are part of the evidence: the bundle carries the file they came from.
+        const size = (await fsp.stat(path.join(dir, MAINTENANCE_EVENTS_FILE)).catch(() => undefined))?.size ?? 0;
+        files[MAINTENANCE_EVENTS_FILE] = { present: true, bytes: size, lines: windows.length * 2, corrupt: 0, problems: [] };
       }
 
       const latestPath = path.join(dir, ARTIFACT_FILES.dataQualityLatest);
@@ -210,6 +241,7 @@ export function createPromotionActivities(deps: PromotionActivityDeps) {
         incidents: summarizeIncidents(incidentEvents),
         drill: latestDrill ? { status: 'found', path: latestDrill.path, report: latestDrill.report } : { status: 'none', searched: path.join(deps.resultsDir, DRILLS_DIR) },
         drillProblems: drills.problems,
+        ...(windows.length ? { drillWindows: { windows, excludedLines } } : {}),
         ...(await calendarReviewFor(deps, target ?? latestDrill?.report.target, latestDrill?.report.finishedAt)),
       };
     },
@@ -244,7 +276,7 @@ export function createPromotionActivities(deps: PromotionActivityDeps) {
         { path: 'verdict.md', content: markdown },
       ];
       for (const [name, f] of Object.entries(input.files)) {
-        if (!f.present || !Object.values(ARTIFACT_FILES).includes(name as never)) continue;
+        if (!f.present || !(Object.values(ARTIFACT_FILES).includes(name as never) || name === MAINTENANCE_EVENTS_FILE)) continue;
         const from = path.join(srcDir, name);
         const size = (await fsp.stat(from).catch(() => undefined))?.size;
         if (size === undefined) continue;

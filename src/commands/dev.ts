@@ -119,7 +119,7 @@ export async function startDev(opts: DevOptions, deps: { config: Config; logger:
     installRuntime(config, deps.logger);
     const connection = await connectWorker(config);
     const activities = createActivities({ config, ...(targets.targetsFile ? { targets: fileTargetResolver(targets.targetsFile) } : {}) });
-    const worker = await buildWorker({ config, connection, activities });
+    const worker = await buildWorker({ config, connection, activities, logger: deps.logger });
     workerDone = worker.run().finally(() => connection.close());
     stopWorker = async () => {
       if (worker.getState() === 'RUNNING') worker.shutdown();

@@ -14,6 +14,7 @@ import { workflowIds } from '../shared';
 import { weeklyDrillStatusQuery } from '../workflows/definitions';
 import { refuseOutsideCalendar } from './calendar-check';
 import { CommandError, type Output } from './output';
+import { findTargetsFile } from './targets-file';
 
 export interface RunWeeklyOptions {
   target?: string;
@@ -60,17 +61,43 @@ function describeStep(s: DrillStepRecord): string {
   return `  [${s.index}] ${s.name.padEnd(9)} ${s.status}${s.detail ? `: ${s.detail}` : ''}`;
 }
 
-export async function runWeeklyCommand(o: RunWeeklyOptions, deps: RunWeeklyDeps): Promise<RunWeeklyOutcome> {
-  const target = await defaultTarget(o.target, deps);
-  let extra: Record<string, unknown> = {};
-  if (o.input !== undefined) {
-    try {
-      extra = JSON.parse(o.input) as Record<string, unknown>;
-    } catch (err) {
-      throw new CommandError(`--input: not JSON (${(err as Error).message})`);
-    }
-    if (typeof extra !== 'object' || extra === null || Array.isArray(extra)) throw new CommandError('--input: expected a JSON object, e.g. {"scenarios":["stale_data"]}');
+/**
+ * Refuses a target the targets file does not name (exit 2, nothing started): a typo must not start a
+ * workflow, write evidence or page. Without any targets file the name cannot be checked here, so it is
+ * refused too: the worker would resolve it from a file the CLI cannot see, and that is not a drill to
+ * start blind.
+ */
+export async function refuseUnknownTarget(target: string, deps: Pick<RunWeeklyDeps, 'config' | 'env'>): Promise<void> {
+  const file = findTargetsFile(deps);
+  if (!file) throw new CommandError(`--target: unknown target ${JSON.stringify(target)}: no targets file found (DRILL_TARGETS_FILE, targets.json, ${path.join(deps.config.stateDir, 'targets.json')}). Nothing was started.`, 2);
+  let names: string[];
+  try {
+    names = Object.keys((await loadTargetsFile(file)).targets);
+  } catch (err) {
+    throw new CommandError(`--target: cannot check target ${JSON.stringify(target)}: ${(err as Error).message}. Nothing was started.`, 2);
   }
+  if (!names.includes(target)) throw new CommandError(`--target: unknown target ${JSON.stringify(target)}: ${file} names ${names.length ? names.join(', ') : 'no targets'}. Nothing was started.`, 2);
+}
+
+/** `--input`: a JSON object or nothing (an array, null, a number or a string is refused, exit 2). */
+export function parseDrillInputFlag(raw: string | undefined): Record<string, unknown> {
+  if (raw === undefined) return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch (err) {
+    throw new CommandError(`--input: not JSON (${(err as Error).message})`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    const kind = value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+    throw new CommandError(`--input: expected a JSON object, got ${kind}, e.g. {"scenarios":["stale_data"]}. Nothing was started.`);
+  }
+  return value as Record<string, unknown>;
+}
+
+export async function runWeeklyCommand(o: RunWeeklyOptions, deps: RunWeeklyDeps): Promise<RunWeeklyOutcome> {
+  const extra = parseDrillInputFlag(o.input);
+  const target = await defaultTarget(o.target, deps);
   const drillId = o.drillId ?? newDrillId();
   const input: WeeklyDrillInput = { ...extra, target, drillId, ...(o.allowLive ? { allowLive: true } : {}) } as WeeklyDrillInput;
   const parsed = weeklyDrillInputSchema.safeParse(input);
@@ -78,6 +105,7 @@ export async function runWeeklyCommand(o: RunWeeklyOptions, deps: RunWeeklyDeps)
     const flag: Record<string, string> = { target: '--target', drillId: '--drill-id', allowLive: '--allow-live' };
     throw new CommandError(parsed.error.issues.map((i) => `${flag[String(i.path[0])] ?? `--input: ${i.path.join('.') || '(input)'}`}: ${i.message}`).join('; '));
   }
+  await refuseUnknownTarget(target, deps);
   // Market calendar (issue 15): refuse before any workflow starts (the workflow's preflight checks again).
   await refuseOutsideCalendar(target, parsed.data.maxDrillSeconds, deps);
   const conn = await connectClient(deps.config);
@@ -139,10 +167,14 @@ export async function runWeeklyCommand(o: RunWeeklyOptions, deps: RunWeeklyDeps)
 }
 
 export function describeDrillResult(r: WeeklyDrillResult): string[] {
+  const sec = (x: number | null) => (x === null ? 'not observed' : `${x.toFixed(3)} s`);
   const m = (x: WeeklyDrillResult['rto']) => `${x.seconds === null ? 'not measured' : `${x.seconds.toFixed(3)} s`} (target ≤ ${x.targetSeconds} s, ${x.ok ? 'ok' : 'FAILED'})`;
   return [
     `verdict: ${r.result.toUpperCase()}`,
     `RTO ${m(r.rto)}; RPO ${m(r.rpo)}`,
+    ...(r.recovery?.outageStartAt
+      ? [`  from the stop request (${r.recovery.outageStartAt}): detected ${sec(r.recovery.timeToDetectSeconds)}, restart complete ${sec(r.recovery.restartCompleteSeconds)}, first clean reconciliation ${sec(r.recovery.firstCleanReconciliationSeconds)}`]
+      : []),
     ...r.failures.map((f) => `  - ${f}`),
     ...(r.abortReason ? [`aborted: ${r.abortReason}`] : []),
     `report: ${r.reportPath ?? '(not written)'}`,

@@ -27,6 +27,23 @@ export const drillTimelineSchema = z.object({
   firstCleanReconciliationAt: iso.optional(),
   lastStateSaveAt: iso.optional(),
   firstSloSnapshotAt: iso.optional(),
+  restartStartedAt: iso.optional(),
+  restartBootId: z.string().max(200).optional(),
+  restoredStateSavedAt: iso.optional(),
+});
+
+const seconds = z.number().nonnegative().nullable();
+/**
+ * How RTO and RPO were measured (the text of `RECOVERY_DEFINITIONS` in src/domain/drill.ts) and the
+ * RTO's parts, each from the outage start: time to detect, restart complete (the target's own ready
+ * time), first clean reconciliation.
+ */
+export const recoverySchema = z.looseObject({
+  definitions: z.record(z.string(), z.string()),
+  outageStartAt: iso.nullable(),
+  timeToDetectSeconds: seconds,
+  restartCompleteSeconds: seconds,
+  firstCleanReconciliationSeconds: seconds,
 });
 
 const stepSchema = z.object({
@@ -53,6 +70,20 @@ const chaosResultSchema = z.object({
 
 const checkSchema = z.object({ name: z.string(), ok: z.boolean(), detail: z.string() });
 
+const drillIncidentSchema = z.object({ incidentId: z.string(), openedAt: iso, severity: z.string().optional(), slo: z.string().optional(), cause: z.string(), resolvedAt: iso.optional() });
+
+/** The drill as a maintenance window (issue 9): the incidents its chaos and stop caused. */
+export const drillIncidentsReportSchema = z.object({
+  windowId: z.string(),
+  openedAt: iso,
+  closedAt: iso.optional(),
+  /** The drill's own incidents, closed by its rollback (`incident_resolved`), never paged. */
+  attributed: z.array(drillIncidentSchema).default([]),
+  /** Still open at the target after the rollback plus the bound: real incidents, left open. */
+  outlived: z.array(drillIncidentSchema).default([]),
+});
+export type DrillIncidentsReport = z.input<typeof drillIncidentsReportSchema>;
+
 export const drillReportSchema = z.looseObject({
   schemaVersion: z.literal(1),
   drillId: z.string().min(1),
@@ -71,8 +102,14 @@ export const drillReportSchema = z.looseObject({
   abortReason: z.string().optional(),
   steps: z.array(stepSchema).default([]),
   chaos: z.array(chaosResultSchema).default([]),
+  /** Chaos through the contract: `skipped` when nothing was injected (the target declares no faults). */
+  chaosStatus: z.enum(['passed', 'failed', 'skipped']).optional(),
+  chaosSkipped: z.array(z.object({ scenario: z.string(), reason: z.string() })).default([]),
+  incidents: drillIncidentsReportSchema.optional(),
   checks: z.array(checkSchema).default([]),
   rollback: z.array(z.string()).default([]),
+  /** RTO/RPO definitions and the RTO's parts (drills since issue 9; absent in older reports). */
+  recovery: recoverySchema.optional(),
   /** The runner's audit log head when the report was written (an anchor: `drill audit verify`). */
   auditHead: recordedAuditHeadSchema.optional(),
   /** The Worker Deployment Version of the worker that wrote the report (set when it has a build id). */

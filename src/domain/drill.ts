@@ -113,16 +113,24 @@ export interface DrillStepRecord {
 }
 
 export interface DrillTimeline {
-  /** When the outage (the drill's stop) was detected: the runner saw the process gone. */
+  /** When the outage was first seen: the first health answer after the stop request that was not healthy (the process adapter's own check while stopping, else the runner's probe after the stop). */
   detectedAt?: string;
+  /** Outage start: when the process adapter first issued the stop (its keyed `.pending` record; a retried stop keeps it). */
   stopRequestedAt?: string;
+  /** When the adapter saw the process gone. */
   stoppedAt?: string;
-  /** The restarted target answered healthy (with a new boot). */
+  /** Restart complete: the restarted process's own ready time (`serving_at` of its health answer, with a boot id or start time that differs from the preflight's); the runner's poll time only for a target whose health gives no ready time. */
   restartCompleteAt?: string;
-  /** The first cycle after the restart whose order and position reconciliation were both clean. */
+  /** The restarted process's own start time (`started_at` of its health answer). */
+  restartStartedAt?: string;
+  /** The restarted process's boot id. */
+  restartBootId?: string;
+  /** The first cycle after the restart whose order and position reconciliation were both clean (the target's own `ts`). */
   firstCleanReconciliationAt?: string;
   /** `saved_at` of the last runtime-state save before the process went down. */
   lastStateSaveAt?: string;
+  /** `saved_at` of the state the restarted process actually restored (its digest equals that save's): the RPO's end. */
+  restoredStateSavedAt?: string;
   /** The first SLO snapshot after the restart. */
   firstSloSnapshotAt?: string;
 }
@@ -149,8 +157,62 @@ export interface ChaosDrillReport {
   seed: number;
   detectionBoundSeconds: number;
   scenarios: ChaosScenarioResult[];
+  /** True only when at least one scenario ran and every one was detected and recovered: never for a skipped chaos drill. */
   passed: boolean;
   failures: string[];
+  /** `skipped`: nothing was injected (the target declares no fault injection, or no scenario was asked for). */
+  status?: ChaosDrillStatus;
+  /** Scenarios asked for but not run, each with why. */
+  skipped?: Array<{ scenario: ChaosScenario; reason: string }>;
+  /** How the target injects faults (`none`: it declares none). */
+  faultAdapter?: 'http' | 'shell' | 'none';
+}
+
+export type ChaosDrillStatus = 'passed' | 'failed' | 'skipped';
+
+/** Why a scenario is not run on a target (its fault declaration). */
+export function chaosSkipReason(adapter: 'http' | 'shell' | 'none'): string {
+  return adapter === 'none' ? 'the target declares no fault injection (targets entry "faults")' : `the target's ${adapter} fault declaration has no inject/clear for it`;
+}
+
+/**
+ * The chaos drill's report (`results/chaos_drill_latest.json`) from what ran. Skipped when nothing
+ * ran: `passed` is then false, `status` says `skipped` and `skipped` says why per scenario.
+ */
+export function chaosDrillReport(x: {
+  generatedAt: string;
+  target: string;
+  drillId?: string;
+  seed: number;
+  detectionBoundSeconds: number;
+  recoveryBoundSeconds: number;
+  results: ChaosScenarioResult[];
+  skipped: Array<{ scenario: ChaosScenario; reason: string }>;
+  faultAdapter: 'http' | 'shell' | 'none';
+  extraFailures?: string[];
+}): ChaosDrillReport {
+  const undetected = x.results.filter((c) => !c.detected).map((c) => c.scenario);
+  const unrecovered = x.results.filter((c) => c.detected && c.recovered === false).map((c) => c.scenario);
+  const failures = [
+    ...undetected.map((s) => `chaos scenario ${s} not detected within ${x.detectionBoundSeconds} s`),
+    ...unrecovered.map((s) => `chaos scenario ${s}: target did not recover within ${x.recoveryBoundSeconds} s of the clear`),
+    ...(x.extraFailures ?? []),
+  ];
+  const status: ChaosDrillStatus = x.results.length === 0 && failures.length === 0 ? 'skipped' : failures.length ? 'failed' : 'passed';
+  return {
+    schemaVersion: 1,
+    generatedAt: x.generatedAt,
+    target: x.target,
+    ...(x.drillId ? { drillId: x.drillId } : {}),
+    seed: x.seed,
+    detectionBoundSeconds: x.detectionBoundSeconds,
+    scenarios: x.results,
+    passed: status === 'passed',
+    failures,
+    status,
+    skipped: x.skipped,
+    faultAdapter: x.faultAdapter,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -263,15 +325,41 @@ const secondsBetween = (from?: string, to?: string): number | null => {
   return Number.isFinite(d) ? Math.round(Math.max(0, d) * 1000) / 1000 : null;
 };
 
+/** The definitions the figures follow, written into every drill report (and docs/target-contract.md §7.1). */
+export const RECOVERY_DEFINITIONS = {
+  rto: 'RTO = outage start (the process adapter\'s record of when it first issued the stop) → the first clean reconciliation after the restart (the target\'s own reconciliation timestamps, a cycle of the new boot with orders and positions both ok). Never the time a probe happened to look.',
+  rpo: 'RPO = saved_at of the runtime state the restarted process actually restored (its digest equals that save\'s) → outage start; 0 when the stop flushed the state. Not measured when the restore is not digest-verified.',
+  timeToDetect: 'time to detect = outage start → the first health answer that was not healthy.',
+  restartComplete: 'restart complete = the restarted process\'s own ready time (serving_at of its health answer, with a boot id or start time that differs from the preflight\'s).',
+} as const;
+
+/** The RTO's parts, each from the outage start (seconds; null when not observed). */
+export interface RecoveryBreakdown {
+  outageStartAt: string | null;
+  timeToDetectSeconds: number | null;
+  restartCompleteSeconds: number | null;
+  firstCleanReconciliationSeconds: number | null;
+}
+
+export function recoveryBreakdown(t: DrillTimeline): RecoveryBreakdown {
+  return {
+    outageStartAt: t.stopRequestedAt ?? null,
+    timeToDetectSeconds: secondsBetween(t.stopRequestedAt, t.detectedAt),
+    restartCompleteSeconds: secondsBetween(t.stopRequestedAt, t.restartCompleteAt),
+    firstCleanReconciliationSeconds: secondsBetween(t.stopRequestedAt, t.firstCleanReconciliationAt),
+  };
+}
+
 /**
- * RTO: detection of the outage → first clean reconciliation after the restart (the runbook's three
- * recorded times; recovery means trading reconciles cleanly again, not merely "process up").
- * RPO: runtime state lost = time between the last save and the stop request (a final flush at
- * the stop makes it 0). Missing evidence means no number and a failed verdict.
+ * See {@link RECOVERY_DEFINITIONS}. RTO: outage start → first clean reconciliation after the restart
+ * (recovery means trading reconciles cleanly again, not merely "process up"). RPO: saved_at of the
+ * state actually restored → outage start. Both from the target's or the adapter's own timestamps,
+ * so a worker that dies mid-drill cannot move them. Missing evidence means no number and a failed
+ * verdict.
  */
 export function recoveryMeasures(t: DrillTimeline, targets: { rtoSeconds: number; rpoSeconds: number }): { rto: RecoveryMeasure; rpo: RecoveryMeasure } {
-  const rto = secondsBetween(t.detectedAt, t.firstCleanReconciliationAt);
-  const rpo = secondsBetween(t.lastStateSaveAt, t.stopRequestedAt);
+  const rto = secondsBetween(t.stopRequestedAt, t.firstCleanReconciliationAt);
+  const rpo = secondsBetween(t.restoredStateSavedAt, t.stopRequestedAt);
   return {
     rto: { seconds: rto, targetSeconds: targets.rtoSeconds, ok: rto !== null && rto <= targets.rtoSeconds },
     rpo: { seconds: rpo, targetSeconds: targets.rpoSeconds, ok: rpo !== null && rpo <= targets.rpoSeconds },
@@ -287,10 +375,21 @@ export function drillVerdict(i: { ran: boolean; aborted: boolean; errored: boole
   const failures = [...i.failures];
   if (i.ran) {
     if (!i.rto.ok) failures.push(i.rto.seconds === null ? 'RTO not measured: no clean reconciliation after the restart' : `RTO ${i.rto.seconds} s exceeds the target ${i.rto.targetSeconds} s`);
-    if (!i.rpo.ok) failures.push(i.rpo.seconds === null ? 'RPO not measured: no runtime state save found' : `RPO ${i.rpo.seconds} s exceeds the target ${i.rpo.targetSeconds} s`);
+    if (!i.rpo.ok) failures.push(i.rpo.seconds === null ? 'RPO not measured: no digest-verified restore of a runtime state save' : `RPO ${i.rpo.seconds} s exceeds the target ${i.rpo.targetSeconds} s`);
   }
   const result: DrillResult = i.aborted ? 'aborted' : i.errored ? 'error' : failures.length ? 'fail' : 'pass';
   return { result, failures: [...new Set(failures)] };
+}
+
+/**
+ * Whether a healthy answer after the restart comes from a new life of the process: `new` when its
+ * boot id (else its start time) differs from the preflight's, `same` when it is equal, `unknown` when
+ * the two answers carry nothing to compare.
+ */
+export function restartEvidence(before: { bootId?: string; startedAt?: string }, after: { bootId?: string; startedAt?: string }): 'new' | 'same' | 'unknown' {
+  if (before.bootId && after.bootId) return before.bootId === after.bootId ? 'same' : 'new';
+  if (before.startedAt && after.startedAt) return Date.parse(before.startedAt) === Date.parse(after.startedAt) ? 'same' : 'new';
+  return 'unknown';
 }
 
 /** Preflight: decides from the snapshot whether the drill may proceed. */
@@ -301,6 +400,8 @@ export interface PreflightSnapshot {
   healthy: boolean;
   healthDetail: string;
   bootId?: string;
+  /** The running process's own start time (health `started_at`): with the boot id, what a restart must change. */
+  startedAt?: string;
   entriesHalted: boolean;
   haltReason: string | null;
   openCriticalIncidents: string[];
@@ -342,6 +443,8 @@ export interface WeeklyDrillResult {
   result: DrillResult;
   rto: RecoveryMeasure;
   rpo: RecoveryMeasure;
+  /** The RTO's parts from the outage start (issue 9; absent from drills started before it). */
+  recovery?: RecoveryBreakdown;
   failures: string[];
   reportPath?: string;
   abortReason?: string;

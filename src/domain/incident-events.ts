@@ -52,6 +52,8 @@ export interface IncidentSummary {
   ackedAt?: string;
   ackBy?: string;
   resolvedAt?: string;
+  /** Closed by a DR drill's rollback as the drill's own incident (`drill_id` on its first `incident_resolved`). */
+  resolvedByDrill?: string;
 }
 
 /** Folds events into one summary per incident id, in first-seen order. */
@@ -65,8 +67,9 @@ export function summarizeIncidents(events: readonly IncidentEvent[]): IncidentSu
     } else if (e.event_type === 'incident_ack') {
       s.ackedAt ??= e.ts;
       s.ackBy ??= e.ack_by;
-    } else {
-      s.resolvedAt ??= e.ts;
+    } else if (s.resolvedAt === undefined) {
+      s.resolvedAt = e.ts;
+      if (typeof e.drill_id === 'string' && e.drill_id) s.resolvedByDrill = e.drill_id;
     }
     byId.set(e.incident_id, s);
   }

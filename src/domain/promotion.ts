@@ -113,6 +113,8 @@ export interface PromotionEvidence {
   drillProblems: Array<{ path: string; problem: string }>;
   /** The target's market calendar over the weeks since its last drill (issue 15), when it has one. */
   drillCalendar?: DrillCalendarReview;
+  /** Closed DR drill maintenance windows of the run (issue 9): their cycle lines were not counted. */
+  drillWindows?: { windows: Array<{ windowId: string; from: string; to: string }>; excludedLines: number };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -249,7 +251,10 @@ function incidentCriteria(e: PromotionEvidence, t: PromotionThresholds, now: str
   const source = `${F.incidents}: incident_open / incident_ack / incident_resolved (ts)`;
   const f = e.files[F.incidents];
   const noLog = !f || !f.present;
-  const critical = e.incidents.filter((i) => i.openedAt !== undefined && (i.severity ?? 'critical') === 'critical');
+  // A DR drill's own incidents (caused by its chaos or stop, closed by its rollback) are a maintenance
+  // window's, not the run's: nobody was paged for them, so there was no ack to make.
+  const drillOwn = e.incidents.filter((i) => i.openedAt !== undefined && i.resolvedByDrill !== undefined && i.ackedAt === undefined);
+  const critical = e.incidents.filter((i) => i.openedAt !== undefined && (i.severity ?? 'critical') === 'critical' && !drillOwn.includes(i));
   let longest: { id: string; seconds: number; acked: boolean } | undefined;
   const unacked: string[] = [];
   const late: string[] = [];
@@ -272,6 +277,7 @@ function incidentCriteria(e: PromotionEvidence, t: PromotionThresholds, now: str
     if (late.length) parts.push(`acknowledged late: ${listIds(late)}`);
     if (unacked.length) parts.push(`not acknowledged: ${listIds(unacked)}`);
   }
+  if (drillOwn.length) parts.push(`${drillOwn.length} incident(s) caused and closed by DR drills not counted (${listIds(drillOwn.map((i) => `${i.incidentId}: ${i.resolvedByDrill}`), 3)})`);
   if (f?.corrupt) parts.push(`${f.corrupt} corrupt line(s) skipped`);
 
   const open = e.incidents.filter((i) => i.openedAt !== undefined && i.resolvedAt === undefined).map((i) => i.incidentId);
@@ -395,6 +401,7 @@ export function evaluatePromotion(e: PromotionEvidence, ctx: EvaluateContext, ex
   if (corrupt.length) notes.push(`corrupt lines skipped: ${corrupt.map(([n, f]) => `${n} ${f.corrupt}`).join(', ')}`);
   if (!ctx.strict && missing.length) notes.push(`lenient gate: ${missing.length} criterion/criteria without evidence reported, not enforced`);
   for (const p of e.drillProblems.slice(0, 5)) notes.push(`drill report skipped: ${p.path}: ${p.problem}`);
+  if (e.drillWindows?.windows.length) notes.push(`${e.drillWindows.excludedLines} reconciliation/data quality cycle line(s) inside ${e.drillWindows.windows.length} DR drill maintenance window(s) not counted (${listIds(e.drillWindows.windows.map((w) => w.windowId), 3)})`);
 
   const summary = pass
     ? `PASS: ${criteria.length - missing.length}/${criteria.length} criteria met${missing.length ? `, ${missing.length} without evidence (lenient)` : ''}`

@@ -17,6 +17,30 @@ const wsUrl = z.url({ protocol: /^wss?$/, error: 'expected a ws(s) URL' });
 const nonEmpty = (what: string) => z.string({ error: `${what} is required` }).min(1, { error: `${what} must not be empty` });
 
 // ---------------------------------------------------------------------------------------------
+// Fault names (the sandbox's faults; the chaos scenarios are a subset, `domain/drill.ts`)
+
+export const FAULT_NAMES = [
+  'stale_data',
+  'corrupt_bars',
+  'order_drift',
+  'position_drift',
+  'broker_disconnect',
+  'websocket_silence',
+  'crash_without_flush',
+  'slow_restart',
+  'state_saves_stop',
+  'reconciliation_not_restarting',
+  'slo_monitor_silent_after_restart',
+  'wrong_digest_on_restore',
+  /** The graceful stop drains for `seconds` (default 5) before it flushes and exits; health answers 503 meanwhile. */
+  'slow_drain',
+  /** The graceful stop never completes (the process answers 503 "stopping" until killed). */
+  'stop_hangs',
+] as const;
+export const faultNameSchema = z.enum(FAULT_NAMES, { error: `expected one of ${FAULT_NAMES.join(', ')}` });
+export type FaultName = z.infer<typeof faultNameSchema>;
+
+// ---------------------------------------------------------------------------------------------
 // Targets file
 
 /** Symbols are path segments of `GET /bars/:symbol`: one safe alphabet. */
@@ -54,6 +78,38 @@ export const processAdapterSchema = z.discriminatedUnion('adapter', [sandboxProc
 });
 export type ProcessAdapterConfig = z.infer<typeof processAdapterSchema>;
 
+/**
+ * How faults are injected and cleared on a target (contract §7, "Fault injection"). `http`: the fault
+ * API the sandbox speaks (`POST <url>` with `{ action, fault, idempotency_key }`, default url
+ * `<gatewayUrl>/faults`). `shell`: one command per scenario to inject and to clear it (`clearAll`
+ * clears everything, used by the rollback). A target without `faults` (and not the sandbox adapter)
+ * declares none: its chaos step is skipped.
+ */
+export const httpFaultsSchema = z.object({
+  adapter: z.literal('http'),
+  /** The fault endpoint; default `<gatewayUrl>/faults`. */
+  url: httpUrl.optional(),
+  timeoutSeconds: z.number().int().positive().max(600).default(10),
+});
+
+const faultCommands = (what: string) => z.partialRecord(faultNameSchema, nonEmpty(what));
+
+export const shellFaultsSchema = z.object({
+  adapter: z.literal('shell'),
+  /** Per scenario: the command that injects it (exit 0: injected). Must be idempotent per `DRILL_FAULT_KEY`. */
+  inject: faultCommands('inject command'),
+  /** Per scenario: the command that clears it (exit 0: cleared, also when it was not active). */
+  clear: faultCommands('clear command').default({}),
+  /** Clears every fault (the rollback's safety net); without it the rollback runs each `clear` command. */
+  clearAll: nonEmpty('clearAll').optional(),
+  timeoutSeconds: z.number().int().positive().max(3600).default(60),
+  cwd: nonEmpty('cwd').optional(),
+  envAllow: envAllowListSchema.optional(),
+});
+
+export const faultsAdapterSchema = z.discriminatedUnion('adapter', [httpFaultsSchema, shellFaultsSchema], { error: 'expected faults.adapter "http" or "shell"' });
+export type FaultsAdapterConfig = z.infer<typeof faultsAdapterSchema>;
+
 export const targetSchema = z.object({
   mode: z.enum(['paper', 'live'], { error: 'expected paper or live' }),
   /** `results/runs`: the parent of `<run_id>/`. */
@@ -70,8 +126,23 @@ export const targetSchema = z.object({
   calendar: marketCalendarSchema.optional(),
   /** A calendar JSON file (relative to the targets file); the loader reads it into `calendar`. */
   calendarFile: nonEmpty('calendarFile').optional(),
+  /** Fault injection for the chaos step (issue 9); the sandbox adapter implies `{ adapter: "http" }`. */
+  faults: faultsAdapterSchema.optional(),
 });
 export type TargetConfig = z.infer<typeof targetSchema>;
+
+/** The fault adapter a target declares; the sandbox process adapter speaks the HTTP fault API by default. */
+export function declaredFaults(t: Pick<TargetConfig, 'faults' | 'process'>): FaultsAdapterConfig | undefined {
+  if (t.faults) return t.faults;
+  return t.process.adapter === 'sandbox' ? { adapter: 'http', timeoutSeconds: 10 } : undefined;
+}
+
+/** The scenarios a target can inject and clear (all of them for the HTTP fault API). */
+export function faultSupported(f: FaultsAdapterConfig | undefined, fault: FaultName): boolean {
+  if (!f) return false;
+  if (f.adapter === 'http') return true;
+  return !!f.inject[fault] && (!!f.clear[fault] || !!f.clearAll);
+}
 export type TargetConfigInput = z.input<typeof targetSchema>;
 
 export const targetsFileSchema = z.object({
@@ -191,22 +262,6 @@ export type BrokerHealth = z.infer<typeof brokerHealthSchema>;
 // ---------------------------------------------------------------------------------------------
 // Fault injection (the sandbox)
 
-export const FAULT_NAMES = [
-  'stale_data',
-  'corrupt_bars',
-  'order_drift',
-  'position_drift',
-  'broker_disconnect',
-  'websocket_silence',
-  'crash_without_flush',
-  'slow_restart',
-  'state_saves_stop',
-  'reconciliation_not_restarting',
-  'slo_monitor_silent_after_restart',
-  'wrong_digest_on_restore',
-] as const;
-export const faultNameSchema = z.enum(FAULT_NAMES, { error: `expected one of ${FAULT_NAMES.join(', ')}` });
-export type FaultName = z.infer<typeof faultNameSchema>;
 
 /** Faults that act at the next start, so they are kept in the faults file beside the state. */
 export const PERSISTENT_FAULTS: readonly FaultName[] = ['slow_restart', 'reconciliation_not_restarting', 'slo_monitor_silent_after_restart', 'wrong_digest_on_restore'];
@@ -216,7 +271,7 @@ export const faultRequestSchema = z.discriminatedUnion('action', [
   z.object({
     action: z.literal('inject'),
     fault: faultNameSchema,
-    /** slow_restart: startup delay before serving, in seconds (default 5). */
+    /** slow_restart: startup delay before serving; slow_drain: graceful drain at stop; in seconds (default 5). */
     seconds: z.number().nonnegative().max(3600).optional(),
   }),
   z.object({ action: z.literal('clear'), fault: z.union([faultNameSchema, z.literal('all')]) }),

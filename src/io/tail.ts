@@ -563,9 +563,16 @@ export interface FoldRunOptions {
   maxEvents?: number;
   /** `audit_logs/` folder of the target, if it has one. */
   auditLogsDir?: string;
+  /**
+   * Time windows (ISO, inclusive) whose reconciliation and data quality cycle lines are not folded:
+   * closed DR drill maintenance windows, for the promotion gate (issue 9). Counted in `excluded`.
+   */
+  excludeWindows?: ReadonlyArray<{ from: string; to: string }>;
 }
 
 export interface FoldRunResult {
+  /** Cycle lines skipped because they fall inside `excludeWindows`. */
+  excluded?: number;
   state: SloState;
   cursors: RunArtifactCursors;
   /** New incident events, in file order. */
@@ -612,6 +619,15 @@ export async function foldRunArtifacts(dir: string, cursors: RunArtifactCursors,
     more: false,
     corrupt: 0,
   };
+  const windows = (opts.excludeWindows ?? []).map((w) => [Date.parse(w.from), Date.parse(w.to)] as const);
+  /** True (and counted) when a cycle line falls inside an excluded window. */
+  const excluded = (rec: { ts?: unknown }): boolean => {
+    if (!windows.length || typeof rec.ts !== 'string') return false;
+    const t = Date.parse(rec.ts);
+    if (!windows.some(([a, b]) => t >= a && t <= b)) return false;
+    out.excluded = (out.excluded ?? 0) + 1;
+    return true;
+  };
   const note = (key: RunArtifactFileKey, r: Parameters<typeof stats>[0]) => {
     out.files[key] = stats(r);
     out.corrupt += r.corrupt;
@@ -629,8 +645,9 @@ export async function foldRunArtifacts(dir: string, cursors: RunArtifactCursors,
     const r = await readNew(path.join(dir, fileName), cursors[key], reconFoldLineSchema, {
       maxBytes,
       onRecord: (rec) => {
-        batch.push(rec);
         last = rec;
+        if (excluded(rec)) return;
+        batch.push(rec);
         if (batch.length >= FOLD_BATCH) {
           out.state = fold(out.state, batch);
           batch = [];
@@ -657,6 +674,7 @@ export async function foldRunArtifacts(dir: string, cursors: RunArtifactCursors,
     const r = await readNew(path.join(dir, ARTIFACT_FILES.dataQuality), cursors.dataQuality, dataQualityFoldLineSchema, {
       maxBytes,
       onRecord: (rec) => {
+        if (excluded(rec)) return;
         batch.push(rec);
         if (batch.length >= FOLD_BATCH) {
           out.state = foldDataQuality(out.state, batch);

@@ -14,7 +14,9 @@ const MARKS: Array<{ key: keyof DrillReport['timeline']; label: string }> = [
   { key: 'stopRequestedAt', label: 'stop requested' },
   { key: 'detectedAt', label: 'outage detected' },
   { key: 'stoppedAt', label: 'stopped' },
+  { key: 'restartStartedAt', label: 'restarted process started' },
   { key: 'restartCompleteAt', label: 'restart complete' },
+  { key: 'restoredStateSavedAt', label: 'restored state saved' },
   { key: 'firstSloSnapshotAt', label: 'SLO monitor emitting' },
   { key: 'firstCleanReconciliationAt', label: 'first clean reconciliation' },
 ];
@@ -25,6 +27,10 @@ export function renderDrillMarkdown(r: DrillReport, files: { json?: string; html
   L.push(`- target: \`${r.target}\` (${r.mode})`, `- started ${r.startedAt}, finished ${r.finishedAt}`);
   L.push(`- RTO: ${fmtS(r.rto.seconds)} (target ≤ ${r.rto.targetSeconds} s) — ${verdict(r.rto.ok)}`);
   L.push(`- RPO: ${fmtS(r.rpo.seconds)} (target ≤ ${r.rpo.targetSeconds} s) — ${verdict(r.rpo.ok)}`);
+  if (r.recovery) {
+    const b = r.recovery;
+    L.push(`- from the outage start${b.outageStartAt ? ` (${b.outageStartAt})` : ''}: detected ${fmtS(b.timeToDetectSeconds)}, restart complete ${fmtS(b.restartCompleteSeconds)}, first clean reconciliation ${fmtS(b.firstCleanReconciliationSeconds)}`);
+  }
   if (r.abortReason) L.push(`- aborted: ${r.abortReason}`);
   const v = r.deploymentVersion;
   const how = v?.versioning ? ' (pinned, Worker Deployment Versioning)' : ' (versioning off)';
@@ -38,6 +44,7 @@ export function renderDrillMarkdown(r: DrillReport, files: { json?: string; html
   L.push('## Timeline', '', '| event | time |', '|---|---|');
   for (const m of MARKS) if (r.timeline[m.key]) L.push(`| ${m.label} | ${r.timeline[m.key]} |`);
   L.push('');
+  if (r.recovery) L.push('## Definitions', '', ...Object.values(r.recovery.definitions).map((d) => `- ${d}`), '');
   if (r.steps.length) {
     L.push('## Steps', '', '| # | step | status | started | finished | detail |', '|---|---|---|---|---|---|');
     for (const s of r.steps) L.push(`| ${s.index} | ${s.name} | ${s.status} | ${s.startedAt} | ${s.finishedAt ?? ''} | ${(s.detail ?? '').replace(/\|/g, '\\|')} |`);
@@ -46,6 +53,15 @@ export function renderDrillMarkdown(r: DrillReport, files: { json?: string; html
   if (r.chaos.length) {
     L.push('## Chaos drill', '', '| scenario | detected | signal | detection s | recovered |', '|---|---|---|---|---|');
     for (const c of r.chaos) L.push(`| ${c.scenario} | ${c.detected ? 'yes' : 'NO'} | ${c.signal ?? ''} | ${c.detectionSeconds?.toFixed(3) ?? ''} | ${c.recovered === undefined ? '' : c.recovered ? 'yes' : 'NO'} |`);
+    L.push('');
+  }
+  if (r.chaosStatus === 'skipped' || r.chaosSkipped.length) {
+    L.push(`Chaos ${r.chaosStatus === 'skipped' ? 'skipped: nothing injected' : 'scenarios not run'}:`, '', ...r.chaosSkipped.map((x) => `- ${x.scenario}: ${x.reason}`), '');
+  }
+  if (r.incidents && (r.incidents.attributed.length || r.incidents.outlived.length)) {
+    L.push(`## Incidents caused by the drill (maintenance window ${r.incidents.windowId})`, '', '| incident | cause | opened | closed by the rollback |', '|---|---|---|---|');
+    for (const a of r.incidents.attributed) L.push(`| ${a.incidentId} | ${a.cause} | ${a.openedAt} | ${a.resolvedAt ?? 'yes'} |`);
+    for (const a of r.incidents.outlived) L.push(`| ${a.incidentId} | ${a.cause} | ${a.openedAt} | NO: still open after the rollback (real) |`);
     L.push('');
   }
   if (r.checks.length) {
@@ -111,6 +127,9 @@ ${r.failures.length ? `<h2>Failures</h2><ul>${r.failures.map((f) => `<li>${esc(f
 ${rows(r.steps.map((s) => [String(s.index), s.name, s.status, s.startedAt, s.finishedAt ?? '', s.detail ?? '']))}</table>
 ${r.chaos.length ? `<h2>Chaos drill</h2><table><tr><th>scenario</th><th>detected</th><th>signal</th><th>detection s</th><th>recovered</th></tr>
 ${rows(r.chaos.map((c) => [c.scenario, c.detected ? 'yes' : 'NO', c.signal ?? '', c.detectionSeconds?.toFixed(3) ?? '', c.recovered === undefined ? '' : c.recovered ? 'yes' : 'NO']))}</table>` : ''}
+${r.chaosStatus === 'skipped' || r.chaosSkipped.length ? `<p>Chaos ${r.chaosStatus === 'skipped' ? 'skipped: nothing injected' : 'scenarios not run'}:</p><ul>${r.chaosSkipped.map((x) => `<li>${esc(x.scenario)}: ${esc(x.reason)}</li>`).join('')}</ul>` : ''}
+${r.incidents && (r.incidents.attributed.length || r.incidents.outlived.length) ? `<h2>Incidents caused by the drill</h2><table><tr><th>incident</th><th>cause</th><th>opened</th><th>closed by the rollback</th></tr>
+${rows([...r.incidents.attributed.map((a) => [a.incidentId, a.cause, a.openedAt, a.resolvedAt ?? 'yes']), ...r.incidents.outlived.map((a) => [a.incidentId, a.cause, a.openedAt, 'NO: still open after the rollback (real)'])])}</table>` : ''}
 ${r.checks.length ? `<h2>Checks</h2><table>${rows(r.checks.map((c) => [c.ok ? 'ok' : 'FAILED', c.name, c.detail]))}</table>` : ''}
 ${r.rollback.length ? `<h2>Rollback</h2><ul>${r.rollback.map((x) => `<li>${esc(x)}</li>`).join('')}</ul>` : ''}
 </body></html>

@@ -30,8 +30,10 @@ export async function runSandboxMain(argv: string[]): Promise<void> {
     );
   };
   sandbox.onStopRequest = exitAfterStop;
-  process.once('SIGTERM', () => exitAfterStop('SIGTERM'));
-  process.once('SIGINT', () => exitAfterStop('SIGINT'));
+  // `on`, not `once`: a repeated SIGTERM (a retried stop) must not kill a draining process outright;
+  // the stop is idempotent.
+  process.on('SIGTERM', () => exitAfterStop('SIGTERM'));
+  process.on('SIGINT', () => exitAfterStop('SIGINT'));
   try {
     await sandbox.start();
   } catch (err) {

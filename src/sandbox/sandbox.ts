@@ -191,11 +191,23 @@ export class Sandbox {
   /** Graceful stop: stop the loops, flush state (unless state_saves_stop), close, record. Idempotent. */
   stop(via: string): Promise<void> {
     this.stopping ??= (async () => {
-      this.truth.record('stop_requested', { via });
+      const requestedAt = this.truth.record('stop_requested', { via }).ts;
       this.log.info({ via }, 'stop requested');
       for (const t of this.timers.values()) clearInterval(t);
       this.timers.clear();
       await this.chain.catch(() => undefined);
+      // Faults of the stop itself: a long graceful drain, or a stop that never completes. The server
+      // keeps answering meanwhile (health 503 "stopping"), as a draining process does.
+      const drain = this.faults.get('slow_drain');
+      if (drain) {
+        const until = Date.parse(requestedAt) + (drain.seconds ?? 5) * 1000;
+        this.log.warn({ fault: 'slow_drain', seconds: drain.seconds }, 'slow drain: delaying the stop');
+        while (Date.now() < until) await new Promise((r) => setTimeout(r, Math.min(250, until - Date.now() + 1)));
+      }
+      if (this.faults.has('stop_hangs')) {
+        this.log.warn('fault stop_hangs: the stop never completes');
+        await new Promise(() => undefined);
+      }
       for (const c of this.wss?.clients ?? []) c.terminate();
       this.wss?.close();
       if (this.server) {
@@ -326,7 +338,7 @@ export class Sandbox {
     const r = req.data;
     if (r.action === 'inject') {
       const existing = this.faults.get(r.fault);
-      const f: ActiveFault = { fault: r.fault, injected_at: new Date().toISOString(), ...(r.fault === 'slow_restart' ? { seconds: r.seconds ?? 5 } : r.seconds !== undefined ? { seconds: r.seconds } : {}) };
+      const f: ActiveFault = { fault: r.fault, injected_at: new Date().toISOString(), ...(r.fault === 'slow_restart' || r.fault === 'slow_drain' ? { seconds: r.seconds ?? 5 } : r.seconds !== undefined ? { seconds: r.seconds } : {}) };
       const changed = !existing || existing.seconds !== f.seconds;
       if (changed) {
         this.faults.set(r.fault, f);

@@ -72,6 +72,17 @@ export const drillProbe: ActivityOptions = {
   retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 4, nonRetryableErrorTypes: ['InvalidInput', 'UnknownTarget', 'InvalidTargetConfig', 'ContractViolation', 'ChaosUnsupported', 'ChaosRejected', 'KillSwitchRejected'] },
 };
 
+/**
+ * Chaos inject and clear through the contract (keyed): they heartbeat every second while the target
+ * acts (a shell fault command may take up to its timeoutSeconds), so a dead worker's call is retried
+ * within seconds, not after a minute with the fault left active.
+ */
+export const chaosFault: ActivityOptions = {
+  startToCloseTimeout: '61 minutes',
+  heartbeatTimeout: '10 seconds',
+  retry: drillProbe.retry,
+};
+
 /** The weekly drill's graceful stop and start (keyed by drill id): heartbeats while waiting for the process. */
 export const drillProcess: ActivityOptions = {
   startToCloseTimeout: '15 minutes',

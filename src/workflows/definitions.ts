@@ -4,6 +4,7 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { WeeklyDrillStatus } from '../domain/drill';
+import type { DrillLockHolder, DrillLockRelease, DrillLockStatus, DrillLockWho } from '../domain/drill-lock';
 import type { AckRecord, AcknowledgeRequest, IncidentAckStatus, ResolveRequest } from '../domain/incident-ack';
 import type { ForceResumeRequest, IncidentStatus, OperatorAction, ReclassifyRequest } from '../domain/incident';
 import type { RecoveryStatus } from '../domain/recovery';
@@ -48,3 +49,10 @@ export const releaseUpdate = defineUpdate<HaltOpResult, [ReleaseRequest]>('relea
 
 /** weeklyDrillWorkflow: current step, steps so far with times, the timeline and RTO/RPO once known. */
 export const weeklyDrillStatusQuery = defineQuery<WeeklyDrillStatus>('status');
+
+/** The per-target drill lock (`drill-lock~<target>`, see src/workflows/drill-lock.ts). */
+export const drillLockStatusQuery = defineQuery<DrillLockStatus>('status');
+export const drillLockWhoSignal = defineSignal<[DrillLockWho]>('who');
+export const drillLockReleaseSignal = defineSignal<[DrillLockRelease]>('release');
+/** The lock's answer to `who`, sent to the asking drill. */
+export const drillLockHolderSignal = defineSignal<[DrillLockHolder]>('drillLockHolder');

@@ -13,13 +13,6 @@
  */
 import type { VersioningBehavior } from '@temporalio/common';
 import { setWorkflowOptions, workflowInfo } from '@temporalio/workflow';
-import { alertWatchWorkflow } from './alert-watch';
-import { haltRegistryWorkflow } from './halt-registry';
-import { incidentWorkflow } from './incident';
-import { incidentAckWorkflow } from './incident-ack';
-import { promotionGateWorkflow } from './promotion-gate';
-import { recoveryWorkflow } from './recovery';
-import { weeklyDrillWorkflow } from './weekly-drill';
 
 /** Every registered workflow type and its behaviour (test/unit/versioning.test.ts checks it is complete). */
 export const VERSIONING_BEHAVIOR = {
@@ -30,17 +23,9 @@ export const VERSIONING_BEHAVIOR = {
   promotionGateWorkflow: 'PINNED',
   alertWatchWorkflow: 'AUTO_UPGRADE',
   haltRegistryWorkflow: 'AUTO_UPGRADE',
+  /** A child of the drill: inherits its parent's pinned version. */
+  drillTargetLockWorkflow: 'PINNED',
 } as const satisfies Record<string, VersioningBehavior>;
-
-const workflows = {
-  weeklyDrillWorkflow,
-  incidentWorkflow,
-  recoveryWorkflow,
-  incidentAckWorkflow,
-  promotionGateWorkflow,
-  alertWatchWorkflow,
-  haltRegistryWorkflow,
-} satisfies Record<keyof typeof VERSIONING_BEHAVIOR, (...args: never[]) => Promise<unknown>>;
 
 /**
  * The behaviour goes to the server only from a versioned worker: the server refuses a versioning
@@ -55,10 +40,18 @@ export function definitionOptionsFor(
   return versioned ? { versioningBehavior: VERSIONING_BEHAVIOR[name] } : {};
 }
 
-for (const [name, fn] of Object.entries(workflows)) {
-  const key = name as keyof typeof VERSIONING_BEHAVIOR;
-  setWorkflowOptions(
-    () => definitionOptionsFor(key, Boolean(workflowInfo().currentDeploymentVersion?.deploymentName)),
-    fn as (...a: unknown[]) => Promise<unknown>,
-  );
+/**
+ * Attaches each workflow's behaviour to the function the bundle entry exports (src/workflows/index.ts:
+ * the SDK reads it from there). This module imports no workflow, so a run loads only its own.
+ */
+export function applyVersioningBehavior(
+  workflows: Record<keyof typeof VERSIONING_BEHAVIOR, (...args: never[]) => Promise<unknown>>,
+): void {
+  for (const [name, fn] of Object.entries(workflows)) {
+    const key = name as keyof typeof VERSIONING_BEHAVIOR;
+    setWorkflowOptions(
+      () => definitionOptionsFor(key, Boolean(workflowInfo().currentDeploymentVersion?.deploymentName)),
+      fn as (...a: unknown[]) => Promise<unknown>,
+    );
+  }
 }

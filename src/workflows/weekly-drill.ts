@@ -10,19 +10,27 @@
 import {
   ApplicationFailure,
   CancellationScope,
+  condition,
+  getExternalWorkflowHandle,
   isCancellation,
   log,
+  ParentClosePolicy,
   patched,
   proxyActivities,
   setHandler,
   sleep,
+  startChild,
   upsertSearchAttributes,
   workflowInfo,
+  type ChildWorkflowHandle,
 } from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities';
 import type { DrillCursors } from '../activities/drill';
 import {
+  chaosDrillReport,
   chaosOrder,
+  chaosSkipReason,
   detectScenario,
   detectedFields,
   drillIdFromWorkflowId,
@@ -32,10 +40,14 @@ import {
   firstCleanReconciliation,
   foldObserved,
   preflightProblems,
+  RECOVERY_DEFINITIONS,
+  recoveryBreakdown,
   recoveryMeasures,
+  restartEvidence,
   scenarioRecovered,
   weeklyDrillInputSchema,
   type ChaosDrillReport,
+  type ChaosDrillStatus,
   type ChaosScenario,
   type ChaosScenarioResult,
   type DrillResult,
@@ -50,17 +62,22 @@ import {
   type WeeklyDrillResult,
   type WeeklyDrillStatus,
 } from '../domain/drill';
-import type { DrillReportInput } from '../domain/drill-report';
+import { drillBusyMessage, drillLockHolderSchema, type DrillLockHolder } from '../domain/drill-lock';
+import type { DrillIncidentsReport, DrillReportInput } from '../domain/drill-report';
+import { attributeIncidents, chaosCause, stillOpen, stopCause, type AttributedIncident } from '../domain/drill-incidents';
 import { calendarRefusal } from '../domain/market-calendar';
 import { SA } from '../search-attributes';
-import { drillProbe, drillProcess, paging, shortIo } from './activity-profiles';
-import { weeklyDrillStatusQuery } from './definitions';
-import { parseOrFail } from './validation';
+import { workflowIds } from '../shared';
+import { chaosFault, drillProbe, drillProcess, paging, shortIo } from './activity-profiles';
+import { drillLockHolderSignal, drillLockReleaseSignal, drillLockWhoSignal, weeklyDrillStatusQuery } from './definitions';
+import { drillTargetLockWorkflow } from './drill-lock';
+import { parseMessage, parseOrFail } from './validation';
 
 const probe = (summary: string) => proxyActivities<Activities>({ ...drillProbe, summary });
 const processCall = (summary: string) => proxyActivities<Activities>({ ...drillProcess, summary });
 const io = (summary: string) => proxyActivities<Activities>({ ...shortIo, summary });
 const pager = (summary: string) => proxyActivities<Activities>({ ...paging, summary });
+const faultCall = (summary: string) => proxyActivities<Activities>({ ...chaosFault, summary });
 
 const STEP_INDEX: Record<DrillStepName, number> = { preflight: 0, chaos: 1, stop: 2, restart: 3, record: 4, evidence: 5, rollback: 6 };
 
@@ -70,6 +87,16 @@ const REFUSED = 'DrillRefused';
 const STOP_CONDITION = 'DrillStopCondition';
 /** Patch id: the market-calendar check at the start of the preflight (issue 15). */
 export const MARKET_CALENDAR_PATCH = 'market-calendar-preflight';
+/**
+ * Patch id (issue 9, "drill truth"): the per-target drill lock at the start of the preflight, a
+ * restart that counts only with a new boot (a target without boot evidence fails the check at once),
+ * and a rollback that starts the target again when a drained stop exits after the drill gave up on it.
+ */
+export const DRILL_TRUTH_PATCH = 'drill-truth-core';
+/** Patch id: chaos through the target contract (declared faults, keyed inject/clear, skipped when none) (issue 9). */
+export const CHAOS_CONTRACT_PATCH = 'chaos-through-contract';
+/** Patch id: the drill is a maintenance window; its own incidents are attributed and closed by the rollback (issue 9). */
+export const DRILL_WINDOW_PATCH = 'drill-maintenance-window';
 
 const iso = () => new Date().toISOString();
 const ms = (s: number) => Math.round(s * 1000);
@@ -92,6 +119,22 @@ class WeeklyDrill {
   result?: DrillResult;
   reportPath?: string;
   abortReason?: string;
+  /** This drill runs the issue-9 command sequence (lock, boot check, rollback restarts). */
+  truth = false;
+  /** The per-target drill lock this drill holds (its child workflow). */
+  lock?: ChildWorkflowHandle<typeof drillTargetLockWorkflow>;
+  /** Refused because another drill holds the target: no page (nothing happened to the target). */
+  busy = false;
+  /** The holder named by the lock, answering this drill's `who`. */
+  busyHolder?: DrillLockHolder;
+  /** Chaos through the contract (patched): the target's fault adapter, and the scenarios not run. */
+  chaosContract?: boolean;
+  faultAdapter?: 'http' | 'shell' | 'none';
+  chaosSkipped: Array<{ scenario: ChaosScenario; reason: string }> = [];
+  chaosStatus?: ChaosDrillStatus;
+  /** The drill's maintenance window (patched): when it opened, and the incidents it attributed. */
+  window?: { openedAt: string };
+  incidents?: DrillIncidentsReport;
 
   constructor(readonly p: WeeklyDrillParams, readonly drillId: string) {}
 
@@ -157,6 +200,8 @@ class WeeklyDrill {
     const p = this.p;
     await this.step('preflight', async (s) => {
       if (patched(MARKET_CALENDAR_PATCH)) await this.calendarPreflight();
+      this.truth = patched(DRILL_TRUTH_PATCH);
+      if (this.truth) await this.acquireLock();
       const snap = await probe('0 preflight: target healthy, paper mode, no open critical incident, steady-state snapshot').drillPreflight({ target: p.target });
       this.preflight = snap;
       upsertSearchAttributes([{ key: SA.runId, value: snap.runId }]);
@@ -169,6 +214,14 @@ class WeeklyDrill {
     });
 
     await this.step('chaos', async (s) => {
+      if (patched(DRILL_WINDOW_PATCH)) {
+        const w = await io('1 chaos: open the drill maintenance window (maintenance_events.jsonl)').drillMaintenanceWindow({ target: p.target, windowId: this.drillId, action: 'open', workflowId: workflowInfo().workflowId });
+        this.window = { openedAt: w.ts };
+      }
+      if (patched(CHAOS_CONTRACT_PATCH)) {
+        this.chaosContract = true;
+        return this.chaosThroughContract(s);
+      }
       const order = chaosOrder(p.scenarios, p.seed);
       for (const scenario of order) await this.chaosScenario(scenario);
       const undetected = this.chaos.filter((c) => !c.detected).map((c) => c.scenario);
@@ -203,13 +256,24 @@ class WeeklyDrill {
         this.failures.push('entries not halted after the kill-switch halt');
         throw ApplicationFailure.nonRetryable('stop condition: entries not halted when they must be (kill switch halt had no effect)', STOP_CONDITION);
       }
-      const stop = await processCall(`2 stop: graceful stop of ${p.target} (keyed by drill id)`).processStop({ target: p.target, idempotencyKey: this.key('stop') });
+      let stop: Awaited<ReturnType<Activities['processStop']>>;
+      try {
+        stop = await processCall(`2 stop: graceful stop of ${p.target} within ${p.stopSeconds} s (keyed by drill id)`).processStop({ target: p.target, idempotencyKey: this.key('stop'), stopSeconds: p.stopSeconds });
+      } catch (err) {
+        if (isCancellation(err)) throw err;
+        // The target was touched: the drill ran, and failed with this cause; the rollback still runs.
+        this.ran = true;
+        const cause = `stop did not complete: ${messageOf(err).replace(/^.*?stop did not complete: /, '')}`;
+        this.failures.push(cause);
+        throw ApplicationFailure.nonRetryable(cause, FAILED);
+      }
       this.ran = true;
       this.timeline.stopRequestedAt = stop.stopRequestedAt;
       this.timeline.stoppedAt = stop.stoppedAt;
+      if (stop.detectedAt) this.timeline.detectedAt = stop.detectedAt;
       const down = await probe('2 stop: detect the outage').processHealth({ target: p.target, timeoutMs: 1000 });
       if (down.healthy) this.failures.push(`target still answers healthy after the stop (${down.detail})`);
-      else this.timeline.detectedAt = down.checkedAt;
+      else this.timeline.detectedAt ??= down.checkedAt;
       const save = await probe('2 stop: last runtime-state save').runtimeStateLastSave({ target: p.target });
       if (save.exists) this.timeline.lastStateSaveAt = save.savedAt;
       s.detail = `${stop.alreadyDone ? 'already stopped by this drill' : stop.detail ?? 'stopped'}; last save ${save.exists ? `seq ${save.seq} at ${save.savedAt}` : 'none'}`;
@@ -221,7 +285,22 @@ class WeeklyDrill {
       const bound = Date.now() + ms(p.restartSeconds);
       for (;;) {
         const h = await probe('3 restart: wait until serving').processHealth({ target: p.target, timeoutMs: 1000 });
-        if (h.healthy && (!h.bootId || h.bootId !== this.preflight?.bootId)) {
+        if (this.truth && h.healthy) {
+          // A restart counts only with a new boot: boot id or start time differs from the preflight's.
+          const boot = restartEvidence(this.preflight ?? {}, h);
+          if (boot === 'new') {
+            this.timeline.restartCompleteAt = h.servingAt ?? h.checkedAt;
+            if (h.startedAt) this.timeline.restartStartedAt = h.startedAt;
+            if (h.bootId) this.timeline.restartBootId = h.bootId;
+            break;
+          }
+          if (boot === 'unknown') {
+            const why = 'the health answer carries no boot_id or started_at (target contract §7): a restart cannot be told from a process that never stopped';
+            this.check('target restarted (new boot)', false, why);
+            this.end(s, 'failed', `restart not verified: ${why}`);
+            return;
+          }
+        } else if (!this.truth && h.healthy && (!h.bootId || h.bootId !== this.preflight?.bootId)) {
           this.timeline.restartCompleteAt = h.checkedAt;
           break;
         }
@@ -238,11 +317,14 @@ class WeeklyDrill {
       if (lastSave.exists) {
         const v = await probe('3 restart: runtime state restored (digest equals the last save)').runtimeStateVerifyRestore({ target: p.target, expectedDigest: lastSave.digest, expectedSeq: lastSave.seq });
         this.check('runtime state restored', v.matches, v.reason);
+        // RPO ends at the save whose state was actually restored (digest-verified).
+        if (v.matches) this.timeline.restoredStateSavedAt = lastSave.savedAt;
       } else {
         this.check('runtime state restored', false, 'no runtime state save found before the stop');
       }
 
-      const sinceMs = Date.parse(this.timeline.stoppedAt ?? this.timeline.stopRequestedAt ?? this.startedAt);
+      // Reconciliation of the new boot: from its own start time when the target gives one.
+      const sinceMs = Date.parse(this.timeline.restartStartedAt ?? this.timeline.stoppedAt ?? this.timeline.stopRequestedAt ?? this.startedAt);
       let obs = emptyObserved();
       let c = cursors;
       const verifyBound = Date.now() + ms(p.verifySeconds);
@@ -270,7 +352,8 @@ class WeeklyDrill {
       this.rto = m.rto;
       this.rpo = m.rpo;
       publishMeasures(m.rto, m.rpo);
-      s.detail = `RTO ${m.rto.seconds ?? 'n/a'} s (target ${m.rto.targetSeconds}), RPO ${m.rpo.seconds ?? 'n/a'} s (target ${m.rpo.targetSeconds})`;
+      const b = recoveryBreakdown(this.timeline);
+      s.detail = `RTO ${m.rto.seconds ?? 'n/a'} s (target ${m.rto.targetSeconds}), RPO ${m.rpo.seconds ?? 'n/a'} s (target ${m.rpo.targetSeconds}); from the stop request: detected ${b.timeToDetectSeconds ?? 'n/a'} s, restart complete ${b.restartCompleteSeconds ?? 'n/a'} s, first clean reconciliation ${b.firstCleanReconciliationSeconds ?? 'n/a'} s`;
     });
   }
 
@@ -286,16 +369,106 @@ class WeeklyDrill {
     throw ApplicationFailure.nonRetryable(`preflight refused the drill: ${refusal}`, REFUSED);
   }
 
+  /**
+   * One drill per target (issue 9): starts the target's lock as a child (id `drill-lock~<target>`),
+   * outside any cancellation scope so a cancelled drill keeps it until its rollback is done. A start
+   * that fails because the lock runs means another drill holds the target: refused, naming it.
+   */
+  private async acquireLock(): Promise<void> {
+    const p = this.p;
+    const info = workflowInfo();
+    const holder: DrillLockHolder = { drillId: this.drillId, workflowId: info.workflowId, runId: info.runId, startedAt: this.startedAt };
+    const lockId = workflowIds.drillLock(p.target);
+    try {
+      this.lock = await CancellationScope.nonCancellable(() =>
+        startChild(drillTargetLockWorkflow, {
+          workflowId: lockId,
+          args: [{ target: p.target, holder }],
+          parentClosePolicy: ParentClosePolicy.TERMINATE,
+          staticSummary: `Drill lock of ${p.target}: held by drill ${this.drillId}`,
+        }),
+      );
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      this.busy = true;
+      try {
+        await getExternalWorkflowHandle(lockId).signal(drillLockWhoSignal, { replyTo: info.workflowId });
+        await condition(() => this.busyHolder !== undefined, '10 seconds');
+      } catch (e) {
+        log.info('drill lock holder not named', { error: messageOf(e) });
+      }
+      const msg = drillBusyMessage(p.target, this.busyHolder);
+      this.failures.push(msg);
+      throw ApplicationFailure.nonRetryable(`preflight refused the drill: ${msg}`, REFUSED);
+    }
+  }
+
+  /** Ends the lock this drill holds (the server would terminate it with the drill anyway). */
+  async releaseLock(): Promise<void> {
+    if (!this.lock) return;
+    try {
+      await this.lock.signal(drillLockReleaseSignal, { drillId: this.drillId });
+      await this.lock.result();
+    } catch (err) {
+      log.warn('drill lock not released by signal (closes with the drill)', { error: messageOf(err) });
+    }
+  }
+
   private check(name: string, ok: boolean, detail: string): void {
     this.checks.push({ name, ok, detail });
     if (!ok) this.failures.push(`${name}: ${detail}`);
   }
 
-  private async chaosScenario(scenario: ChaosScenario): Promise<void> {
+  /**
+   * The chaos step through the target contract: the scenarios the target declares are injected
+   * (keyed: a retried inject returns the first injection time) and detected from its artifacts; the
+   * others are reported as skipped. A target that declares no fault injection gets a skipped step,
+   * and `chaos_drill_latest.json` says `status: "skipped"`, `passed: false`.
+   */
+  private async chaosThroughContract(s: DrillStepRecord): Promise<void> {
+    const p = this.p;
+    const order = chaosOrder(p.scenarios, p.seed);
+    const caps = await probe('1 chaos: fault injection the target declares').chaosCapabilities({ target: p.target, scenarios: order });
+    this.faultAdapter = caps.adapter;
+    this.chaosSkipped = caps.unsupported.map((scenario) => ({ scenario, reason: chaosSkipReason(caps.adapter) }));
+    for (const scenario of order) if (caps.supported.includes(scenario)) await this.chaosScenario(scenario, true);
+    const report = chaosDrillReport({
+      generatedAt: iso(),
+      target: p.target,
+      drillId: this.drillId,
+      seed: p.seed,
+      detectionBoundSeconds: p.detectionSeconds,
+      recoveryBoundSeconds: p.recoverySeconds,
+      results: this.chaos,
+      skipped: this.chaosSkipped,
+      faultAdapter: caps.adapter,
+    });
+    this.chaosStatus = report.status;
+    await io('1 chaos: write results/chaos_drill_latest.json').writeChaosReport({ report });
+    if (report.failures.length) {
+      this.failures.push(...report.failures);
+      throw ApplicationFailure.nonRetryable(report.failures.join('; '), FAILED);
+    }
+    const skipped = this.chaosSkipped.length ? `skipped ${this.chaosSkipped.map((x) => x.scenario).join(', ')}: ${chaosSkipReason(caps.adapter)}` : '';
+    if (report.status === 'skipped') {
+      this.end(s, 'skipped', order.length ? skipped : 'no scenarios asked for');
+      return;
+    }
+    s.detail = [this.chaos.map((c) => `${c.scenario} ${c.detectionSeconds?.toFixed(2)} s via ${c.signal}`).join('; '), skipped].filter(Boolean).join('; ');
+  }
+
+  /** Keys of one scenario's inject and clear (within the 128-character key alphabet). */
+  private chaosKey(what: 'inject' | 'clear', scenario: string): string {
+    return `chaos.${this.drillId.slice(-90)}.${what}.${scenario}`;
+  }
+
+  private async chaosScenario(scenario: ChaosScenario, keyed = false): Promise<void> {
     const p = this.p;
     const mark = await probe(`1 chaos: mark the artifact files before ${scenario}`).drillArtifactCursors({ target: p.target });
     let cursors = mark.cursors;
-    const injected = await probe(`1 chaos: inject ${scenario}`).chaosInject({ target: p.target, fault: scenario });
+    const injected = keyed
+      ? await faultCall(`1 chaos: inject ${scenario} (keyed)`).chaosInject({ target: p.target, fault: scenario, idempotencyKey: this.chaosKey('inject', scenario) })
+      : await probe(`1 chaos: inject ${scenario}`).chaosInject({ target: p.target, fault: scenario });
     const res: ChaosScenarioResult = { scenario, injectedAt: injected.at, detected: false };
     this.chaos.push(res);
     const sinceMs = Date.parse(injected.at);
@@ -316,7 +489,9 @@ class WeeklyDrill {
       }
       await sleep(p.pollMs);
     }
-    const cleared = await probe(`1 chaos: clear ${scenario}`).chaosClear({ target: p.target, fault: scenario });
+    const cleared = keyed
+      ? await faultCall(`1 chaos: clear ${scenario} (keyed)`).chaosClear({ target: p.target, fault: scenario, idempotencyKey: this.chaosKey('clear', scenario) })
+      : await probe(`1 chaos: clear ${scenario}`).chaosClear({ target: p.target, fault: scenario });
     res.clearedAt = cleared.at;
     if (!res.detected) return;
     const clearedMs = Date.parse(cleared.at);
@@ -367,22 +542,41 @@ class WeeklyDrill {
     }
     let healthy = (await probe('rollback: is the target up').processHealth({ target: p.target, timeoutMs: 2000 }).catch(() => ({ healthy: false }))).healthy;
     if (!healthy) {
-      await attempt('start target', async () => {
-        const r = await processCall('rollback: start the target').processStart({ target: p.target, idempotencyKey: this.key('rollback-start') });
-        return r.alreadyRunning ? 'already running' : `started (${r.detail ?? 'spawned'})`;
-      });
+      let alreadyRunning = false;
+      let starts = 0;
+      const start = async () => {
+        starts++;
+        await attempt(starts === 1 ? 'start target' : `start target (again, #${starts})`, async () => {
+          const r = await processCall('rollback: start the target').processStart({ target: p.target, idempotencyKey: this.key(starts === 1 ? 'rollback-start' : `rollback-start.${starts}`) });
+          alreadyRunning = r.alreadyRunning;
+          return r.alreadyRunning ? 'already running' : `started (${r.detail ?? 'spawned'})`;
+        });
+      };
+      await start();
       const bound = Date.now() + ms(p.restartSeconds);
+      let lastStart = Date.now();
       while (!healthy && Date.now() < bound) {
         await sleep(p.pollMs);
         healthy = (await probe('rollback: wait until serving').processHealth({ target: p.target, timeoutMs: 1000 }).catch(() => ({ healthy: false }))).healthy;
+        // A stop that outlived the drill (a long drain) exits later: start it again once it is gone.
+        if (this.truth && !healthy && alreadyRunning && Date.now() - lastStart >= 5000) {
+          lastStart = Date.now();
+          await start();
+        }
       }
       note(healthy ? 'target serving again' : `target NOT serving within ${p.restartSeconds} s`);
     }
-    if (healthy) {
+    // Through the contract: only a target that declares faults is cleared (a shell one only if the drill injected).
+    const clearFaults = !this.chaosContract || this.faultAdapter === 'http' || (this.faultAdapter === 'shell' && this.chaos.length > 0);
+    if (healthy && clearFaults) {
       await attempt('clear faults', async () => {
-        const r = await probe('rollback: clear all faults').chaosClear({ target: p.target, fault: 'all' });
+        const r = this.chaosContract
+          ? await faultCall('rollback: clear all faults (keyed)').chaosClear({ target: p.target, fault: 'all', idempotencyKey: this.chaosKey('clear', 'rollback') })
+          : await probe('rollback: clear all faults').chaosClear({ target: p.target, fault: 'all' });
         return r.changed ? 'cleared' : 'none active';
       });
+    }
+    if (healthy) {
       if (this.haltedByDrill) {
         await attempt('resume entries', async () => {
           const r = await processCall('rollback: resume entries halted by the drill').gatewayResume({ target: p.target, idempotencyKey: this.key('resume') });
@@ -390,7 +584,50 @@ class WeeklyDrill {
         });
       }
     }
+    if (this.window) await attempt('drill incidents', () => this.closeWindow());
     this.end(s, healthy ? 'ok' : 'failed', this.rollbackLog.join('; '));
+  }
+
+  /**
+   * The end of the drill's maintenance window: the incidents its chaos and stop opened are
+   * attributed to it; those the target still reports open after the rollback plus `recoverySeconds`
+   * are real (left open, the watcher opens them); the others get `incident_resolved` (keyed per
+   * incident), then the window's close line lists them.
+   */
+  private async closeWindow(): Promise<string> {
+    const p = this.p;
+    const w = this.window!;
+    const cause = stopCause(this.timeline);
+    const causes = [...this.chaos.map((c) => chaosCause(c)), ...(cause ? [cause] : [])];
+    const bound = Date.now() + ms(p.recoverySeconds);
+    let attributed: AttributedIncident[] = [];
+    let open: AttributedIncident[] = [];
+    let resolvedAlready: string[] = [];
+    for (;;) {
+      const r = await probe('rollback: incidents opened during the drill').drillIncidentsSince({ target: p.target, since: w.openedAt });
+      attributed = attributeIncidents(r.opens, causes, { untilIso: r.checkedAt, graceSeconds: p.recoverySeconds });
+      resolvedAlready = r.resolved;
+      open = stillOpen(attributed, causes, r.openAtTarget).filter((a) => !r.resolved.includes(a.incidentId));
+      if (!open.length || Date.now() >= bound) break;
+      await sleep(p.pollMs);
+    }
+    const openIds = new Set(open.map((a) => a.incidentId));
+    const toResolve = attributed.filter((a) => !openIds.has(a.incidentId) && !resolvedAlready.includes(a.incidentId));
+    const res = toResolve.length
+      ? await io('rollback: resolve the incidents the drill caused (incident_resolved)').drillResolveIncidents({ target: p.target, drillId: this.drillId, incidents: toResolve.map((a) => ({ incidentId: a.incidentId, cause: a.cause })) })
+      : { resolved: [] };
+    const resolvedAt = new Map(res.resolved.map((x) => [x.incidentId, x.ts]));
+    const closed = attributed.filter((a) => !openIds.has(a.incidentId));
+    const c = await io('rollback: close the drill maintenance window').drillMaintenanceWindow({ target: p.target, windowId: this.drillId, action: 'close', attributedIncidents: closed.map((a) => a.incidentId) });
+    this.incidents = {
+      windowId: this.drillId,
+      openedAt: w.openedAt,
+      closedAt: c.ts,
+      attributed: closed.map((a) => ({ ...a, ...(resolvedAt.has(a.incidentId) ? { resolvedAt: resolvedAt.get(a.incidentId)! } : {}) })),
+      outlived: open,
+    };
+    // Outlived ones are real incidents now (the watcher opens them once the window closes); the drill's verdict stays its own.
+    return `${closed.length} drill incident(s) closed${open.length ? `; ${open.length} still open ${p.recoverySeconds} s after the rollback, real: ${open.map((a) => `${a.incidentId} (${a.cause})`).join(', ')}` : ''}`;
   }
 
   async evidence(cancelledByUser: boolean, errored: boolean): Promise<void> {
@@ -405,6 +642,7 @@ class WeeklyDrill {
     publishMeasures(m.rto, m.rpo);
     upsertSearchAttributes([{ key: SA.result, value: v.result }]);
     const info = workflowInfo();
+    const b = recoveryBreakdown(this.timeline);
     const report: DrillReportInput = {
       schemaVersion: 1,
       drillId: this.drillId,
@@ -423,8 +661,11 @@ class WeeklyDrill {
       ...(this.abortReason ? { abortReason: this.abortReason } : {}),
       steps: [...this.steps.filter((x) => x !== s).map((x) => ({ ...x })), { ...s, status: 'ok' as const, finishedAt: iso() }],
       chaos: this.chaos,
+      ...(this.chaosStatus ? { chaosStatus: this.chaosStatus, chaosSkipped: this.chaosSkipped } : {}),
+      ...(this.incidents ? { incidents: this.incidents } : {}),
       checks: this.checks,
       rollback: this.rollbackLog,
+      recovery: { definitions: { ...RECOVERY_DEFINITIONS }, ...b },
     };
     try {
       const paths = await io('5 evidence: report.json, report.md, report.html').writeDrillReport({ report });
@@ -438,7 +679,8 @@ class WeeklyDrill {
     } catch (err) {
       log.warn('drill audit event not written', { error: messageOf(err) });
     }
-    if (v.result !== 'pass' && !cancelledByUser) {
+    // A drill refused because another one holds the target changed nothing: no page.
+    if (v.result !== 'pass' && !cancelledByUser && !this.busy) {
       try {
         const r = await pager('5 evidence: page on-call (drill did not pass)').pageEscalation({
           runId: this.preflight?.runId ?? 'drill',
@@ -492,6 +734,15 @@ export async function weeklyDrillWorkflow(input: WeeklyDrillInput): Promise<Week
   const p = parseOrFail(weeklyDrillInputSchema, input, 'weeklyDrillWorkflow input');
   const drillId = p.drillId ?? drillIdFromWorkflowId(workflowInfo().workflowId);
   const d = new WeeklyDrill(p, drillId);
+  setHandler(
+    drillLockHolderSignal,
+    (raw) => {
+      const r = parseMessage(drillLockHolderSchema, raw);
+      if (r.ok) d.busyHolder ??= r.data;
+      else log.warn('invalid drillLockHolder signal dropped', { error: r.error });
+    },
+    { description: 'The target\'s drill lock naming the drill that holds it (answer to this drill\'s question when it was refused).' },
+  );
   setHandler(weeklyDrillStatusQuery, () => d.status(), {
     description: 'Current step (0 preflight … 5 evidence, rollback), each step with start/finish times and detail, the timeline measured so far, chaos results, failures, and RTO/RPO with verdicts once recorded.',
   });
@@ -528,6 +779,9 @@ export async function weeklyDrillWorkflow(input: WeeklyDrillInput): Promise<Week
       d.abortReason = messageOf(err);
     } else if (type === FAILED) {
       // the step recorded its failures
+    } else if (type === REFUSED) {
+      // could not run; the preflight recorded why (once)
+      errored = true;
     } else {
       errored = true;
       d.failures.push(`${d.current}: ${messageOf(err)}`);
@@ -539,6 +793,7 @@ export async function weeklyDrillWorkflow(input: WeeklyDrillInput): Promise<Week
   await CancellationScope.nonCancellable(async () => {
     await d.rollback();
     await d.evidence(cancelledByUser !== undefined, errored);
+    await d.releaseLock();
   });
   if (cancelledByUser) throw cancelledByUser;
   return {
@@ -547,6 +802,7 @@ export async function weeklyDrillWorkflow(input: WeeklyDrillInput): Promise<Week
     result: d.result!,
     rto: d.rto!,
     rpo: d.rpo!,
+    ...(d.truth ? { recovery: recoveryBreakdown(d.timeline) } : {}),
     failures: [...d.failures],
     ...(d.reportPath ? { reportPath: d.reportPath } : {}),
     ...(d.abortReason ? { abortReason: d.abortReason } : {}),

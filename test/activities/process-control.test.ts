@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createProcessControlActivities, runShell } from '../../src/activities/process-control';
-import { sandboxMainPath } from '../../src/sandbox/control';
+import { isAlive, sandboxMainPath } from '../../src/sandbox/control';
 import { startTestSandbox, waitFor, type TestSandbox } from '../helpers/sandbox';
 
 describe('sandbox adapter', () => {
@@ -57,6 +57,37 @@ describe('sandbox adapter', () => {
     await sbx.start();
   });
 
+  test('stopSeconds bounds the stop from the first request: a stop that hangs fails ProcessStopIncomplete (non-retryable), nothing marked done', async () => {
+    await waitFor('serving', async () => (await pc.processHealth({ target: sbx.targetName })).healthy);
+    await sbx.inject('stop_hangs');
+    const t0 = Date.now();
+    await expect(pc.processStop({ target: sbx.targetName, idempotencyKey: 'hang.stop', stopSeconds: 1 })).rejects.toMatchObject({ type: 'ProcessStopIncomplete', nonRetryable: true, message: expect.stringMatching(/stop did not complete: sandbox pid \d+ still running/) });
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(fs.existsSync(path.join(sbx.deps.opsDir, 'stop.hang.stop.done'))).toBe(false);
+    // Draining, not gone: health says so, and a retry under the same key waits again (past the bound: fails again).
+    expect((await pc.processHealth({ target: sbx.targetName })).detail).toMatch(/503 stopping/);
+    await expect(pc.processStop({ target: sbx.targetName, idempotencyKey: 'hang.stop', stopSeconds: 1 })).rejects.toMatchObject({ type: 'ProcessStopIncomplete' });
+    sbx.kill();
+    await waitFor('the hung sandbox gone', () => !fs.existsSync(sbx.paths.pidFile) || !isAlive(Number(fs.readFileSync(sbx.paths.pidFile, 'utf8'))));
+    await sbx.start();
+  });
+
+  test('a retry of a stop that is still draining keeps the first request time and waits until the process is gone', async () => {
+    await waitFor('serving', async () => (await pc.processHealth({ target: sbx.targetName })).healthy);
+    await sbx.inject('slow_drain', 1.5);
+    const firstAt = new Date(Date.now() - 200).toISOString();
+    fs.mkdirSync(sbx.deps.opsDir, { recursive: true });
+    // The worker died right after asking for the stop: the pending marker holds the first request.
+    fs.writeFileSync(path.join(sbx.deps.opsDir, 'stop.drain.stop.pending'), JSON.stringify({ at: firstAt, target: sbx.targetName }));
+    await fetch(`${sbx.info.control_url}/control/stop`, { method: 'POST' });
+    const r = await pc.processStop({ target: sbx.targetName, idempotencyKey: 'drain.stop', stopSeconds: 30 });
+    expect(r).toMatchObject({ alreadyDone: false, stopRequestedAt: firstAt, wasRunning: true });
+    const stopped = sbx.groundTruth().filter((e) => e.event === 'stopped').at(-1)!;
+    expect(Date.parse(r.stoppedAt)).toBeGreaterThanOrEqual(Date.parse(stopped.ts));
+    expect(sbx.groundTruth().filter((e) => e.event === 'stop_requested').at(-1)!.via).toBe('control');
+    await sbx.start();
+  });
+
   test('slow_restart: started but not healthy until the delay has passed', async () => {
     await waitFor('serving', async () => (await pc.processHealth({ target: sbx.targetName })).healthy);
     await sbx.inject('slow_restart', 1);
@@ -95,7 +126,8 @@ describe('shell adapter (commands start and stop a real process)', () => {
             adapter: 'shell',
             start: `nohup "${process.execPath}" "${main}" --config "${configFile}" >> "${config.stateDir}/shell-start.log" 2>&1 &`,
             stop: `pid=$(cat "${pidFile}") && kill -TERM "$pid" && while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done`,
-            health: `"${process.execPath}" -e "fetch('http://127.0.0.1:${port}/health').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"`,
+            // Prints the health JSON (contract §7): the adapter reads boot_id, started_at, serving_at from it.
+            health: `"${process.execPath}" -e "fetch('http://127.0.0.1:${port}/health').then(async r => { process.stdout.write(await r.text()); process.exit(r.ok ? 0 : 1) }, () => process.exit(1))"`,
             timeoutSeconds: 15,
           },
         };
@@ -106,7 +138,8 @@ describe('shell adapter (commands start and stop a real process)', () => {
   afterAll(async () => sbx?.cleanup());
 
   test('health, stop, start through the configured commands', async () => {
-    expect(await pc.processHealth({ target: 'shell-1' })).toMatchObject({ adapter: 'shell', healthy: true });
+    const before = await pc.processHealth({ target: 'shell-1' });
+    expect(before).toMatchObject({ adapter: 'shell', healthy: true, bootId: sbx.info.boot_id, startedAt: sbx.info.started_at, servingAt: sbx.info.serving_at });
     const stop = await pc.processStop({ target: 'shell-1', idempotencyKey: 'shell-drill.stop' });
     expect(stop).toMatchObject({ adapter: 'shell', alreadyDone: false });
     expect(sbx.groundTruth().at(-1)).toMatchObject({ event: 'stopped', via: 'SIGTERM' });
@@ -116,8 +149,15 @@ describe('shell adapter (commands start and stop a real process)', () => {
 
     const start = await pc.processStart({ target: 'shell-1', idempotencyKey: 'shell-drill.start' });
     expect(start).toMatchObject({ adapter: 'shell', alreadyDone: false });
-    await waitFor('the shell-started sandbox to be healthy', async () => (await pc.processHealth({ target: 'shell-1' })).healthy);
+    const after = await waitFor('the shell-started sandbox to be healthy', async () => {
+      const h = await pc.processHealth({ target: 'shell-1' });
+      return h.healthy ? h : undefined;
+    });
     expect(sbx.groundTruth().filter((e) => e.event === 'serving')).toHaveLength(2);
+    // A new boot, told by the health JSON the command printed; its ready time is the truth's `serving`.
+    expect(after.bootId).toBeDefined();
+    expect(after.bootId).not.toBe(before.bootId);
+    expect(after.servingAt).toBe(sbx.groundTruth().filter((e) => e.event === 'serving').at(-1)!.ts);
   });
 
   test('a failing stop command is a retryable failure carrying its output; nothing is marked done', async () => {

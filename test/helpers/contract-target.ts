@@ -13,6 +13,8 @@ import type { TargetConfigInput } from '../../src/domain/target';
 
 export interface ContractTarget {
   name: string;
+  /** The target's own folder (`faults/`, `fault-log.jsonl` when it declares shell faults). */
+  root: string;
   entry: TargetConfigInput;
   runDir: string;
   auditDir: string;
@@ -22,7 +24,62 @@ export interface ContractTarget {
   close(): Promise<void>;
 }
 
-export async function startContractTarget(dir: string, name: string, runId: string): Promise<ContractTarget> {
+/**
+ * Shell-declared faults for a contract target (docs/target-contract.md, Fault injection): one POSIX
+ * sh script, `faults.sh inject|clear <root> <runDir>`, reading `DRILL_FAULT` / `DRILL_FAULT_KEY`. An
+ * inject is idempotent per key (a repeat prints the first `injected_at`); it writes what a real
+ * target's monitor would: an `slo_breach` and an `incident_open` with the scenario's SLO and class.
+ * A clear writes clean cycles (data quality, order and position reconciliation, an SLO snapshot).
+ * Every invocation is logged to `<root>/fault-log.jsonl` (the ground truth of what was run).
+ */
+export const FAULT_SCRIPT = `#!/bin/sh
+set -eu
+action="$1"; root="$2"; run="$3"
+now() { date -u +%Y-%m-%dT%H:%M:%S.%3NZ; }
+mkdir -p "$root/faults"
+case "$DRILL_FAULT" in
+  stale_data) slo=data_stale_warnings; cls=data_quality ;;
+  corrupt_bars) slo=data_quality_errors; cls=data_quality ;;
+  order_drift) slo=order_reconciliation_consecutive_mismatch_runs; cls=reconciliation ;;
+  broker_disconnect) slo=broker_api_connected; cls=broker/connectivity ;;
+  *) slo=""; cls="" ;;
+esac
+key="\${DRILL_FAULT_KEY:-}"
+if [ "$action" = inject ]; then
+  rec="$root/faults/$DRILL_FAULT"
+  if [ -n "$key" ] && [ -f "$rec" ] && [ "$(sed -n 1p "$rec")" = "$key" ]; then
+    at="$(sed -n 2p "$rec")"
+    printf '{"ts":"%s","action":"inject","fault":"%s","key":"%s","repeat":true}\n' "$(now)" "$DRILL_FAULT" "$key" >> "$root/fault-log.jsonl"
+    printf '{"injected_at":"%s"}\n' "$at"
+    exit 0
+  fi
+  at="$(now)"
+  printf '%s\n%s\n' "$key" "$at" > "$rec.tmp" && mv "$rec.tmp" "$rec"
+  printf '{"ts":"%s","action":"inject","fault":"%s","key":"%s","injected_at":"%s"}\n' "$at" "$DRILL_FAULT" "$key" "$at" >> "$root/fault-log.jsonl"
+  sleep 0.2
+  t="$(now)"; id="inc-$DRILL_FAULT-$(date +%s%N)"
+  printf '{"ts":"%s","event_type":"slo_breach","slo":"%s","value":1,"threshold":0,"severity":"critical","incident_id":"%s"}\n' "$t" "$slo" "$id" >> "$run/ops_slo_events.jsonl"
+  printf '{"ts":"%s","event_type":"incident_open","incident_id":"%s","severity":"critical","incident_class":"%s","slo":"%s"}\n' "$t" "$id" "$cls" "$slo" >> "$run/incident_events.jsonl"
+  printf '{"injected_at":"%s"}\n' "$at"
+else
+  at="$(now)"
+  if [ "$DRILL_FAULT" = all ]; then rm -f "$root/faults/"*; else rm -f "$root/faults/$DRILL_FAULT"; fi
+  printf '{"ts":"%s","action":"clear","fault":"%s","key":"%s"}\n' "$at" "$DRILL_FAULT" "$key" >> "$root/fault-log.jsonl"
+  sleep 0.2
+  t="$(now)"
+  printf '{"ts":"%s","cycle":1,"symbols_checked":1,"errors":0,"stale_warnings":0,"issues":[]}\n' "$t" >> "$run/data_quality_events.jsonl"
+  printf '{"ts":"%s","cycle":1,"status":"ok","orders_checked":1,"mismatched_order_ids":[]}\n' "$t" >> "$run/order_reconciliation_events.jsonl"
+  printf '{"ts":"%s","cycle":1,"status":"ok","positions_checked":1,"mismatched_symbols":[]}\n' "$t" >> "$run/position_reconciliation_events.jsonl"
+  printf '{"ts":"%s","event_type":"slo_snapshot","cycle":1,"operations":1,"operational_errors":0,"reconciliation_cycles":1,"reconciliation_passes":1,"consecutive_mismatch_runs":0}\n' "$t" >> "$run/ops_slo_events.jsonl"
+fi
+`;
+
+export interface ContractTargetOptions {
+  /** Declare shell faults (`FAULT_SCRIPT`) for these scenarios. */
+  shellFaults?: readonly string[];
+}
+
+export async function startContractTarget(dir: string, name: string, runId: string, opts: ContractTargetOptions = {}): Promise<ContractTarget> {
   const root = path.join(dir, name);
   const runDir = path.join(root, 'runs', runId);
   const auditDir = path.join(root, 'audit_logs');
@@ -81,8 +138,22 @@ export async function startContractTarget(dir: string, name: string, runId: stri
     broker: { apiUrl: `${url}/broker`, wsUrl: `ws://127.0.0.1:${port}/broker/ws` },
     symbols: ['AAPL'],
   };
+  if (opts.shellFaults) {
+    const script = path.join(root, 'faults.sh');
+    fs.writeFileSync(script, FAULT_SCRIPT, { mode: 0o755 });
+    const q = (x: string) => `'${x.replace(/'/g, `'\\''`)}'`;
+    const cmd = (action: string) => `${q(script)} ${action} ${q(root)} ${q(runDir)}`;
+    entry.faults = {
+      adapter: 'shell',
+      inject: Object.fromEntries(opts.shellFaults.map((f) => [f, cmd('inject')])),
+      clear: Object.fromEntries(opts.shellFaults.map((f) => [f, cmd('clear')])),
+      clearAll: cmd('clear'),
+      timeoutSeconds: 10,
+    };
+  }
   return {
     name,
+    root,
     entry,
     runDir,
     auditDir,

@@ -1,11 +1,15 @@
 /**
  * A drill-runner worker as a real process for fault tests, built from `dist/` (npm test builds it):
  * the production activities over a targets file, a prebuilt workflow bundle, and an optional crash
- * point: with CRASH_AT=<activity name> it kills itself (SIGKILL, no cleanup) when that activity starts
- * for the first time — a marker file (CRASH_MARKER) keeps the restarted worker from crashing again.
+ * point on either side of one activity boundary:
+ * - CRASH_AT=<activity name>: it kills itself (SIGKILL, no cleanup) when that activity starts for the
+ *   first time (the activity's side effect has not happened);
+ * - CRASH_AFTER=<activity name>: it runs that activity to completion the first time, then kills itself
+ *   before the completion reaches the server (the side effect happened; the server will retry it).
+ * A marker file (CRASH_MARKER) keeps the restarted worker from crashing again.
  *
  * Environment: TEMPORAL_ADDRESS, TASK_QUEUE, TARGETS_FILE, STATE_DIR, RUNS_DIR, WORKFLOW_BUNDLE,
- * PAGING_URL (optional), CRASH_AT, CRASH_MARKER.
+ * PAGING_URL (optional), CRASH_AT or CRASH_AFTER, CRASH_MARKER.
  */
 /* eslint-disable @typescript-eslint/no-require-imports -- a plain Node script run as a child process */
 'use strict';
@@ -23,17 +27,22 @@ async function main() {
     ? { enabled: true, webhookUrl: env.PAGING_URL, minSeverity: 'critical', format: 'json', timeoutMs: 2000 }
     : { enabled: false, minSeverity: 'critical', format: 'json', timeoutMs: 1000 };
   const activities = createActivities({ config: { paging, runsDir: env.RUNS_DIR, stateDir: env.STATE_DIR }, targets: fileTargetResolver(env.TARGETS_FILE) });
-  if (env.CRASH_AT) {
-    const name = env.CRASH_AT;
-    const original = activities[name];
-    if (typeof original !== 'function') throw new Error(`no activity ${name}`);
-    activities[name] = async (...args) => {
-      if (!fs.existsSync(env.CRASH_MARKER)) {
-        fs.writeFileSync(env.CRASH_MARKER, `${new Date().toISOString()} ${name}\n`);
-        process.kill(process.pid, 'SIGKILL');
-        await new Promise(() => undefined);
-      }
-      return original(...args);
+  const crashName = env.CRASH_AT || env.CRASH_AFTER;
+  if (crashName) {
+    const when = env.CRASH_AT ? 'before' : 'after';
+    const original = activities[crashName];
+    if (typeof original !== 'function') throw new Error(`no activity ${crashName}`);
+    const die = async () => {
+      fs.writeFileSync(env.CRASH_MARKER, `${new Date().toISOString()} ${crashName} ${when}\n`);
+      process.kill(process.pid, 'SIGKILL');
+      await new Promise(() => undefined);
+    };
+    activities[crashName] = async (...args) => {
+      if (fs.existsSync(env.CRASH_MARKER)) return original(...args);
+      if (when === 'before') await die();
+      const result = await original(...args);
+      if (!fs.existsSync(env.CRASH_MARKER)) await die();
+      return result;
     };
   }
   const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });

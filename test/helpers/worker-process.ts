@@ -1,6 +1,6 @@
 /**
  * Workers as real processes (`crash-worker.js`) for fault tests: start one, wait until it polls, kill
- * it with SIGKILL, or let it kill itself at an activity (`crashAt`).
+ * it with SIGKILL, or let it kill itself on either side of an activity boundary (`CrashPoint`).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -33,7 +33,14 @@ export interface WorkerProcess {
   kill(): Promise<void>;
 }
 
-export async function startWorkerProcess(o: WorkerProcessOptions, crash?: { at: string; marker: string }): Promise<WorkerProcess> {
+/** Where the worker kills itself: when `at` starts (`before`, the default) or right after it completed (`after`). */
+export interface CrashPoint {
+  at: string;
+  marker: string;
+  when?: 'before' | 'after';
+}
+
+export async function startWorkerProcess(o: WorkerProcessOptions, crash?: CrashPoint): Promise<WorkerProcess> {
   const from = fs.existsSync(o.logFile) ? fs.statSync(o.logFile).size : 0;
   const out = fs.openSync(o.logFile, 'a');
   const child = spawn(process.execPath, [SCRIPT], {
@@ -46,7 +53,7 @@ export async function startWorkerProcess(o: WorkerProcessOptions, crash?: { at: 
       RUNS_DIR: o.runsDir,
       WORKFLOW_BUNDLE: o.bundle,
       ...(o.pagingUrl ? { PAGING_URL: o.pagingUrl } : {}),
-      ...(crash ? { CRASH_AT: crash.at, CRASH_MARKER: crash.marker } : {}),
+      ...(crash ? { [crash.when === 'after' ? 'CRASH_AFTER' : 'CRASH_AT']: crash.at, CRASH_MARKER: crash.marker } : {}),
     },
     stdio: ['ignore', out, out],
   });

@@ -11,6 +11,7 @@ import fc from 'fast-check';
 import { ApplicationFailure } from '@temporalio/common';
 import { type z } from 'zod';
 import { weeklyDrillInputSchema } from '../../src/domain/drill';
+import { drillLockInputSchema } from '../../src/domain/drill-lock';
 import { incidentInputSchema } from '../../src/domain/incident';
 import { incidentAckInputSchema } from '../../src/domain/incident-ack';
 import { promotionGateInputSchema } from '../../src/domain/promotion';
@@ -91,6 +92,11 @@ const SAMPLES: Sample[] = [
       { target: 'sandbox' },
       { target: 'sandbox', drillId: 'd-1', seed: 7, scenarios: ['stale_data', 'order_drift'], allowLive: false, mode: 'paper', rtoSeconds: 900, rpoSeconds: 60, maxDrillSeconds: 3600, pollMs: 1000 },
     ],
+  },
+  {
+    what: 'drillTargetLockWorkflow',
+    schema: drillLockInputSchema,
+    valid: [{ target: 'sandbox', holder: { drillId: 'd-1', workflowId: 'drill~sandbox~d-1', runId: '0193a1b2-run', startedAt: T } }],
   },
   {
     what: 'promotionGateWorkflow',

@@ -19,7 +19,8 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { type z } from 'zod';
 import { createActivities } from '../../src/activities';
-import { forceResumeSchema, reclassifySchema, type IncidentResult } from '../../src/domain/incident';
+import { externalResolutionSchema, forceResumeSchema, reclassifySchema, type IncidentResult } from '../../src/domain/incident';
+import { haltReplySchema, haltSignalSchema, holdRequestSchema, releaseRequestSchema } from '../../src/domain/halts';
 import { acknowledgeSchema, resolveMessageSchema } from '../../src/domain/incident-ack';
 import { recoveryStatusQuery } from '../../src/workflows/definitions';
 import * as definitions from '../../src/workflows/definitions';
@@ -74,6 +75,17 @@ const MESSAGES: Record<string, MessageSpec> = {
   resolve: { schema: resolveMessageSchema, valid: { resolution: 'recovered', by: BY }, ends: true },
   reclassify: { schema: reclassifySchema, valid: { incidentClass: 'data_quality', reason: 'after the hostile payloads', by: BY }, ends: false },
   forceResume: { schema: forceResumeSchema, valid: { reason: 'hostile suite done', by: BY }, ends: true },
+  incidentResolved: { schema: externalResolutionSchema, valid: { ts: '2026-01-01T00:00:00.000Z', resolution: 'recovered', by: BY }, ends: true },
+  // An unsolicited answer (no request waits for it): kept aside, changes nothing.
+  haltReply: {
+    schema: haltReplySchema,
+    valid: { requestId: 'hostile-suite-unsolicited', op: 'hold', ok: true, entriesHalted: true, resumed: false, changed: false, holders: [], haltReason: null, detail: 'sent by the hostile suite', at: '2026-01-01T00:00:00.000Z' },
+    ends: false,
+  },
+  // The halt registry: an operator hold and its release; a release nobody holds is a recorded no-op.
+  haltRequest: { schema: haltSignalSchema, valid: { op: 'release', requestId: 'hostile-suite-release', holder: { kind: 'operator', id: BY } }, ends: false },
+  hold: { schema: holdRequestSchema, valid: { holder: { kind: 'operator', id: BY }, reason: 'hostile suite: valid hold', by: BY }, ends: false },
+  release: { schema: releaseRequestSchema, valid: { holder: { kind: 'operator', id: BY }, by: BY, reason: 'hostile suite: its own hold, done' }, ends: false },
 };
 
 /** What the handler would receive, for deciding whether a payload is hostile for it. */
@@ -223,6 +235,9 @@ test('every signal and update of the running watcher, incident and ack timer: ho
   // Valid messages afterwards: those that keep the workflow running first, then the ones that end it.
   const acked = JSON.parse(await sendValid(ack.workflowId, 'incidentAckWorkflow', 'update', 'acknowledge')) as { ackBy?: string };
   expect(JSON.stringify(acked)).toContain(BY);
+  await sendValid(incident.workflowId, 'incidentWorkflow', 'signal', 'haltReply');
+  // Corrupt bars keep the reclassified (data quality) recovery dirty until the forced resume.
+  await sbx.inject('corrupt_bars');
   await sendValid(incident.workflowId, 'incidentWorkflow', 'update', 'reclassify');
   await waitFor('recovery attempt 2 for the new class', () => env.client.workflow.getHandle(workflowIds.recovery(runId, incidentId, 2)).query(recoveryStatusQuery).catch(() => undefined), { timeoutMs: 20000 });
   await expectHealthy(incident, 1);
@@ -230,11 +245,39 @@ test('every signal and update of the running watcher, incident and ack timer: ho
   // The timer's ending message: the incident is resolved (acked before, so it completes).
   await sendValid(ack.workflowId, 'incidentAckWorkflow', 'signal', 'resolve');
   expect(await ack.result()).toMatchObject({ resolved: { source: 'signal', by: BY } });
-  await sbx.clear('all');
   await sendValid(incident.workflowId, 'incidentWorkflow', 'update', 'forceResume');
   const resolved: IncidentResult = await incident.result();
+  await sbx.clear('all');
   expect(resolved).toMatchObject({ resolution: 'forced', incidentClass: 'data_quality' });
   expect(resolved.operatorActions.map((a) => a.by)).toEqual([BY, BY]);
+
+  // The incident's other ending message, on a fresh incident after the same hostile payloads.
+  await sbx.inject('order_drift');
+  const secondId = uniqueId('inc-hostile-2');
+  const secondIncident = await env.client.workflow.start('incidentWorkflow', {
+    taskQueue,
+    workflowId: workflowIds.incident(runId, secondId),
+    args: [{ runId, incidentId: secondId, target: sbx.targetName, severity: 'critical', hint: 'reconciliation', cycleSeconds: 1, maxWaitSeconds: 600, ackTimer: false }],
+  });
+  const secondRecovery = env.client.workflow.getHandle(workflowIds.recovery(runId, secondId, 1));
+  await waitFor('the second incident in recovery', async () => ((await secondRecovery.query(recoveryStatusQuery).catch(() => undefined))?.cycles ?? 0) >= 1, { timeoutMs: 30000 });
+  await sendHostile(secondIncident.workflowId, 'incidentWorkflow', 'signal', 'incidentResolved');
+  await expectHealthy(secondIncident, 0);
+  await sendValid(secondIncident.workflowId, 'incidentWorkflow', 'signal', 'incidentResolved');
+  expect(await secondIncident.result()).toMatchObject({ resolution: 'external' });
+  await sbx.clear('all');
+
+  // The target's halt registry (started by the incidents): every signal and update, then valid ones.
+  const registry = env.client.workflow.getHandle(workflowIds.haltRegistry(sbx.targetName));
+  expect((await tryAllHostile(registry)).type).toBe('haltRegistryWorkflow');
+  await expectHealthy(registry, 0);
+  await sendValid(registry.workflowId, 'haltRegistryWorkflow', 'signal', 'haltRequest');
+  await sendValid(registry.workflowId, 'haltRegistryWorkflow', 'update', 'hold');
+  await sendValid(registry.workflowId, 'haltRegistryWorkflow', 'update', 'release');
+  await expectHealthy(registry, 2);
+  // The unsolicited reply went to the first incident while it ran; the registry's own replies reach incidents too.
+  const stats = (await (await fetch(`${sbx.info.gateway_url}/stats`)).json()) as { entries_halted: boolean };
+  expect(stats.entries_halted).toBe(false);
 
   await sendValid(watcher.workflowId, 'alertWatchWorkflow', 'signal', 'stop');
   const stopped: AlertWatchResult = await watcher.result();

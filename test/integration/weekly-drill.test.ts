@@ -83,16 +83,20 @@ function readReport(r: WeeklyDrillResult): DrillReport {
   return report;
 }
 
-/** RTO and RPO as the sandbox's ground truth has them, for the drill's one stop and restart. */
+/**
+ * RTO and RPO as the sandbox's ground truth has them, for the drill's one stop and restart (the
+ * definitions of docs/target-contract.md §7.1): RTO = stop_requested → first clean reconciliation of
+ * the next boot; RPO = the save that boot restored → stop_requested.
+ */
 function truth(events: GroundTruthEvent[]): { rto: number; rpo: number } {
   const stopReq = events.filter((e) => e.event === 'stop_requested').at(-1)!;
-  const stopped = events.filter((e) => e.event === 'stopped').at(-1)!;
-  const lastSave = events.filter((e) => e.event === 'state_saved' && e.ts <= stopped.ts).at(-1)!;
   const serving = events.filter((e) => e.event === 'serving').at(-1)!;
   const clean = events.find((e) => e.event === 'first_clean_reconciliation' && e.boot_id === serving.boot_id)!;
+  const restored = events.find((e) => e.event === 'state_restored' && e.boot_id === serving.boot_id)!;
+  const save = events.find((e) => e.event === 'state_saved' && e.seq === restored.seq)!;
   return {
-    rto: (Date.parse(clean.ts) - Date.parse(stopped.ts)) / 1000,
-    rpo: Math.max(0, (Date.parse(stopReq.ts) - Date.parse(lastSave.ts)) / 1000),
+    rto: (Date.parse(clean.ts) - Date.parse(stopReq.ts)) / 1000,
+    rpo: Math.max(0, (Date.parse(stopReq.ts) - Date.parse(save.ts)) / 1000),
   };
 }
 

@@ -1,6 +1,7 @@
 /**
  * Determinism guard for weeklyDrillWorkflow: histories recorded from the integration tests
- * (`RECORD_HISTORIES=1 npx jest --selectProjects integration --runTestsByPath test/integration/weekly-drill.test.ts`)
+ * (`RECORD_HISTORIES=1 npx jest --selectProjects integration --runTestsByPath test/integration/weekly-drill.test.ts`;
+ * the chaos-contract ones from test/integration/drill-chaos-contract.test.ts)
  * must replay against today's workflow code. A change that alters the commands needs `patched()`.
  */
 import fs from 'node:fs';
@@ -14,8 +15,22 @@ const recorded = fs.readdirSync(HISTORIES).filter((f) => f.startsWith('weekly-dr
 
 beforeAll(() => installTestRuntime());
 
-test('recorded weekly-drill histories exist (pass, RPO breach, undetected chaos fault)', () => {
-  expect(recorded.sort()).toEqual(['weekly-drill-pass.json', 'weekly-drill-rpo-breach.json', 'weekly-drill-undetected.json']);
+test('recorded weekly-drill histories exist (pass, RPO breach, undetected chaos fault; issue 9: drain, stop incomplete, refused while another drill runs, chaos through the contract, chaos skipped)', () => {
+  expect(recorded.sort()).toEqual([
+    'weekly-drill-chaos-contract.json',
+    'weekly-drill-chaos-skipped.json',
+    'weekly-drill-pass.json',
+    'weekly-drill-rpo-breach.json',
+    'weekly-drill-truth-busy-refused.json',
+    'weekly-drill-truth-drain-pass.json',
+    'weekly-drill-truth-stop-incomplete.json',
+    'weekly-drill-undetected.json',
+  ]);
+});
+
+test('the drill lock history (issue 9) replays against the current workflow code', async () => {
+  const history = historyFromJSON(JSON.parse(fs.readFileSync(path.join(HISTORIES, 'drill-lock-released.json'), 'utf8')));
+  await Worker.runReplayHistory({ workflowsPath: require.resolve('../../src/workflows') }, history, 'replay-drill-lock-released');
 });
 
 test.each(recorded)('%s replays against the current workflow code', async (file) => {

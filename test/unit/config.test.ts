@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ConfigError, loadConfig } from '../../src/config';
+import { ConfigError, DEFAULT_MAX_CACHED_WORKFLOWS, loadConfig } from '../../src/config';
 
 function problems(env: Record<string, string>): string[] {
   try {
@@ -21,6 +21,12 @@ test('defaults: local dev server, task queue dr-drills, paging off', () => {
   expect(c.paging).toMatchObject({ enabled: false, minSeverity: 'critical', format: 'json' });
   expect(c.runsDir).toBe('/work/results/runs');
   expect(Object.isFrozen(c.paging)).toBe(true);
+  expect(c.maxCachedWorkflows).toBe(DEFAULT_MAX_CACHED_WORKFLOWS);
+});
+
+test('DRILL_MAX_CACHED_WORKFLOWS bounds the workflow cache (0 turns it off)', () => {
+  expect(loadConfig({ HOME: '/nonexistent', DRILL_MAX_CACHED_WORKFLOWS: '250' }, '/work').maxCachedWorkflows).toBe(250);
+  expect(loadConfig({ HOME: '/nonexistent', DRILL_MAX_CACHED_WORKFLOWS: '0' }, '/work').maxCachedWorkflows).toBe(0);
 });
 
 test('the runbook paging variables and envconfig connection are read', () => {
@@ -51,6 +57,9 @@ test.each([
   [{ DRILL_LOG_LEVEL: 'loud' }, /^DRILL_LOG_LEVEL: /],
   [{ DRILL_METRICS_ADDRESS: ':9090' }, /^DRILL_METRICS_ADDRESS: expected host:port/],
   [{ DRILL_UI_PORT: '0' }, /^DRILL_UI_PORT: /],
+  [{ DRILL_MAX_CACHED_WORKFLOWS: '1' }, /^DRILL_MAX_CACHED_WORKFLOWS: expected 0 \(no cache\) or 2\.\.100000 \(got "1"\)$/],
+  [{ DRILL_MAX_CACHED_WORKFLOWS: 'lots' }, /^DRILL_MAX_CACHED_WORKFLOWS: expected a whole number/],
+  [{ DRILL_MAX_CACHED_WORKFLOWS: '2.5' }, /^DRILL_MAX_CACHED_WORKFLOWS: expected a whole number/],
 ])('%j gives its own named error', (env, message) => {
   const p = problems(env as Record<string, string>);
   expect(p).toHaveLength(1);

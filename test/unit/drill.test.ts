@@ -1,19 +1,33 @@
 /** Drill domain: RTO/RPO from a timeline, verdicts, seeded chaos order, detection, overdue check, next runs, rendering. */
-import { chaosOrder, detectScenario, drillVerdict, emptyObserved, firstCleanReconciliation, recoveryMeasures, weeklyDrillInputSchema } from '../../src/domain/drill';
+import { chaosOrder, detectScenario, drillVerdict, emptyObserved, firstCleanReconciliation, recoveryBreakdown, recoveryMeasures, restartEvidence, weeklyDrillInputSchema } from '../../src/domain/drill';
 import { drillReportSchema, isDrillOverdue, latestDrill, type DrillReport } from '../../src/domain/drill-report';
 import { nextRunsUtc } from '../../src/domain/schedule';
 import { renderDrillHtml, renderDrillMarkdown } from '../../src/report/drill-report';
 
 const T = (s: number) => new Date(Date.UTC(2026, 10, 22, 3, 0, 0) + s * 1000).toISOString();
 
-test('RTO = detection → first clean reconciliation; RPO = last save → stop request (0 after a final flush)', () => {
-  const m = recoveryMeasures({ detectedAt: T(10), firstCleanReconciliationAt: T(130.5), lastStateSaveAt: T(-20), stopRequestedAt: T(9) }, { rtoSeconds: 900, rpoSeconds: 60 });
-  expect(m.rto).toEqual({ seconds: 120.5, targetSeconds: 900, ok: true });
+test('RTO = outage start (stop requested) → first clean reconciliation; RPO = saved_at of the restored state → stop request (0 after a final flush)', () => {
+  const m = recoveryMeasures({ stopRequestedAt: T(9), detectedAt: T(10), restartCompleteAt: T(100), firstCleanReconciliationAt: T(130.5), lastStateSaveAt: T(-20), restoredStateSavedAt: T(-20) }, { rtoSeconds: 900, rpoSeconds: 60 });
+  // Detection is beside the RTO, never its start: a late probe cannot shorten the outage.
+  expect(m.rto).toEqual({ seconds: 121.5, targetSeconds: 900, ok: true });
   expect(m.rpo).toEqual({ seconds: 29, targetSeconds: 60, ok: true });
-  expect(recoveryMeasures({ lastStateSaveAt: T(9.5), stopRequestedAt: T(9) }, { rtoSeconds: 1, rpoSeconds: 1 }).rpo.seconds).toBe(0);
+  expect(recoveryMeasures({ stopRequestedAt: T(9), detectedAt: T(60), firstCleanReconciliationAt: T(70) }, { rtoSeconds: 900, rpoSeconds: 60 }).rto.seconds).toBe(61);
+  expect(recoveryMeasures({ restoredStateSavedAt: T(9.5), stopRequestedAt: T(9) }, { rtoSeconds: 1, rpoSeconds: 1 }).rpo.seconds).toBe(0);
+  // A last save whose restore was not digest-verified gives no RPO.
+  expect(recoveryMeasures({ lastStateSaveAt: T(0), stopRequestedAt: T(9) }, { rtoSeconds: 1, rpoSeconds: 60 }).rpo).toEqual({ seconds: null, targetSeconds: 60, ok: false });
   const none = recoveryMeasures({}, { rtoSeconds: 900, rpoSeconds: 60 });
   expect(none.rto).toEqual({ seconds: null, targetSeconds: 900, ok: false });
-  expect(recoveryMeasures({ detectedAt: T(0), firstCleanReconciliationAt: T(901) }, { rtoSeconds: 900, rpoSeconds: 60 }).rto.ok).toBe(false);
+  expect(recoveryMeasures({ stopRequestedAt: T(0), firstCleanReconciliationAt: T(901) }, { rtoSeconds: 900, rpoSeconds: 60 }).rto.ok).toBe(false);
+  expect(recoveryBreakdown({ stopRequestedAt: T(9), detectedAt: T(9.25), restartCompleteAt: T(100), firstCleanReconciliationAt: T(130.5) })).toEqual({ outageStartAt: T(9), timeToDetectSeconds: 0.25, restartCompleteSeconds: 91, firstCleanReconciliationSeconds: 121.5 });
+});
+
+test('a restart counts only with a new boot: boot id, else start time, else unknown', () => {
+  expect(restartEvidence({ bootId: 'a', startedAt: T(0) }, { bootId: 'b', startedAt: T(0) })).toBe('new');
+  expect(restartEvidence({ bootId: 'a', startedAt: T(0) }, { bootId: 'a', startedAt: T(5) })).toBe('same');
+  expect(restartEvidence({ startedAt: T(0) }, { startedAt: T(5) })).toBe('new');
+  expect(restartEvidence({ startedAt: T(0) }, { startedAt: T(0) })).toBe('same');
+  expect(restartEvidence({}, {})).toBe('unknown');
+  expect(restartEvidence({ bootId: 'a' }, {})).toBe('unknown');
 });
 
 test('verdicts: pass, fail on RTO/RPO or a failed check, error, aborted', () => {

@@ -7,10 +7,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { ApplicationFailure } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
 import { createReportActivities } from '../../src/activities/reports';
 import { emptyObserved, type WeeklyDrillInput, type WeeklyDrillResult } from '../../src/domain/drill';
 import { drillReportSchema } from '../../src/domain/drill-report';
+import { workflowIds } from '../../src/shared';
 import { timeSkippingEnv, uniqueId, workflowBundle } from '../helpers/temporal';
 
 let env: TestWorkflowEnvironment;
@@ -27,8 +29,8 @@ afterAll(async () => {
   fs.rmSync(resultsDir, { recursive: true, force: true });
 });
 
-/** A target that is healthy, never detects a fault, and (optionally) never comes back after a stop. */
-function fakeTarget(o: { comesBack: boolean }) {
+/** A target that is healthy, never detects a fault, and (optionally) never comes back after a stop, or never completes one. */
+function fakeTarget(o: { comesBack: boolean; stopHangs?: boolean }) {
   const calls: string[] = [];
   let up = true;
   const now = () => new Date().toISOString();
@@ -58,6 +60,19 @@ function fakeTarget(o: { comesBack: boolean }) {
         calls.push(`clear:${i.fault}`);
         return { at: now(), changed: true, active: [] };
       },
+      // Chaos through the contract and the drill's maintenance window (issue 9): faults over HTTP, no incidents.
+      async chaosCapabilities(i: { scenarios: string[] }) {
+        return { adapter: 'http', supported: i.scenarios, unsupported: [] };
+      },
+      async drillMaintenanceWindow() {
+        return { ts: now(), written: true, runId: 'fake-run' };
+      },
+      async drillIncidentsSince() {
+        return { checkedAt: now(), opens: [], resolved: [] };
+      },
+      async drillResolveIncidents() {
+        return { resolved: [] };
+      },
       async gatewayHalt() {
         calls.push('halt');
         return { checkedAt: now(), haltReason: 'drill', tradingHaltedUntil: null, entriesHalted: true, stats: {}, changed: true };
@@ -66,8 +81,9 @@ function fakeTarget(o: { comesBack: boolean }) {
         calls.push('resume');
         return { checkedAt: now(), haltReason: null, tradingHaltedUntil: null, entriesHalted: false, stats: {}, changed: true };
       },
-      async processStop() {
+      async processStop(i: { stopSeconds?: number }) {
         calls.push('stop');
+        if (o.stopHangs) throw ApplicationFailure.nonRetryable(`fake: stop did not complete: pid 42 still running (bound ${i.stopSeconds} s)`, 'ProcessStopIncomplete');
         up = false;
         return { adapter: 'sandbox', alreadyDone: false, stopRequestedAt: now(), stoppedAt: now(), wasRunning: true };
       },
@@ -96,8 +112,8 @@ function fakeTarget(o: { comesBack: boolean }) {
   };
 }
 
-async function runDrill(input: Partial<WeeklyDrillInput>, comesBack: boolean): Promise<{ result: WeeklyDrillResult; calls: string[] }> {
-  const fake = fakeTarget({ comesBack });
+async function runDrill(input: Partial<WeeklyDrillInput>, comesBack: boolean, stopHangs = false): Promise<{ result: WeeklyDrillResult; calls: string[] }> {
+  const fake = fakeTarget({ comesBack, stopHangs });
   const taskQueue = uniqueId('tq');
   const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: fake.activities });
   const result = await worker.runUntil(
@@ -133,4 +149,43 @@ test('the maximum drill duration aborts a restart that never completes; the roll
   expect(calls.slice(0, 4)).toEqual(['preflight', 'halt', 'stop', 'start:start']);
   expect(calls).toContain('start:rollback-start');
   expect(calls.at(-1)).toBe('page');
+});
+
+test('a stop that does not complete within stopSeconds fails the drill with that cause; the rollback still runs', async () => {
+  const { result, calls } = await runDrill({ scenarios: [], stopSeconds: 900 }, true, true);
+  expect(result.result).toBe('fail');
+  expect(result.failures[0]).toBe('stop did not complete: pid 42 still running (bound 900 s)');
+  const report = drillReportSchema.parse(JSON.parse(fs.readFileSync(result.reportPath!, 'utf8')));
+  expect(report.steps.find((s) => s.name === 'stop')).toMatchObject({ status: 'failed' });
+  expect(report.steps.some((s) => s.name === 'restart')).toBe(false);
+  expect(calls.slice(0, 3)).toEqual(['preflight', 'halt', 'stop']);
+  // The rollback: the fake still answers healthy, so no start; faults cleared and entries resumed.
+  expect(calls).toEqual(expect.arrayContaining(['clear:all', 'resume', 'page']));
+  expect(report.rollback.join('\n')).toMatch(/resume entries: resumed/);
+});
+
+test('one drill per target across a 30-minute drill: a second one, 10 minutes in, is refused naming it without calling the target; the lock ends with the first', async () => {
+  const fake = fakeTarget({ comesBack: false });
+  const taskQueue = uniqueId('tq');
+  const target = uniqueId('lock');
+  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: fake.activities });
+  await worker.runUntil(async () => {
+    const firstId = uniqueId('first');
+    const first = await env.client.workflow.start('weeklyDrillWorkflow', { taskQueue, workflowId: workflowIds.drill(target, firstId), args: [{ target, drillId: firstId, scenarios: [], maxDrillSeconds: 1800, restartSeconds: 7200, pollMs: 30_000 }] });
+    await env.sleep('10 minutes');
+    const second = (await env.client.workflow.execute('weeklyDrillWorkflow', { taskQueue, workflowId: uniqueId('second'), args: [{ target, drillId: uniqueId('second'), scenarios: [], pollMs: 30_000 }] })) as WeeklyDrillResult;
+    expect(second.result).toBe('error');
+    expect(second.failures).toEqual([expect.stringContaining(`another drill is running on target ${target}: drill ${firstId} (workflow ${first.workflowId}`)]);
+    // Refused before the target: one preflight (the first drill's), no second halt or stop, no page.
+    expect(fake.calls.filter((c) => c === 'preflight')).toHaveLength(1);
+    expect(fake.calls.filter((c) => c === 'stop' || c === 'halt')).toEqual(['halt', 'stop']);
+    expect(fake.calls).not.toContain('page');
+    const lock = env.client.workflow.getHandle(workflowIds.drillLock(target));
+    expect((await lock.describe()).status.name).toBe('RUNNING');
+    const r = (await first.result()) as WeeklyDrillResult;
+    expect(r.result).toBe('aborted');
+    expect((await lock.describe()).status.name).toBe('COMPLETED');
+    const history = await lock.fetchHistory();
+    expect(history.events!.length).toBeLessThan(30);
+  });
 });

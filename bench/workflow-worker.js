@@ -1,0 +1,77 @@
+'use strict';
+// One worker for bench/workflows.js, in its own process so its CPU and RSS are its own.
+//   node --expose-gc bench/workflow-worker.js <ack|baseline> <address> <taskQueue> <resultsDir> <source>
+// source: prebuilt (dist/workflow-bundle.js via workflowSource(), as `node dist/worker.js` does),
+// source (bundle dist/workflows at start), or a path to a bundle file (baseline).
+// Sends { ready, startMs } (process start → worker RUNNING) over IPC, then answers
+// { stats } (cpu µs, rss, heap) to 'stats' (after a full GC) and stops on 'stop'.
+const fs = require('node:fs');
+const path = require('node:path');
+const { NativeConnection, Runtime, DefaultLogger, Worker } = require('@temporalio/worker');
+
+const [kind, address, taskQueue, resultsDir, source] = process.argv.slice(2);
+const dist = path.join(__dirname, '..', 'dist');
+
+async function main() {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const connection = await NativeConnection.connect({ address });
+  let worker;
+  if (kind === 'ack') {
+    const { loadConfig } = require(path.join(dist, 'config'));
+    const { buildWorker } = require(path.join(dist, 'worker'));
+    const config = loadConfig({ ...process.env, TEMPORAL_ADDRESS: address, DRILL_TASK_QUEUE: taskQueue, DRILL_RESULTS_DIR: resultsDir, DRILL_LOG_LEVEL: 'warn' });
+    const logger = { warn: (o, m) => process.stderr.write(`worker: ${m} ${JSON.stringify(o)}\n`), debug: () => undefined };
+    const opts = { config, connection, logger };
+    // source: bundle at start, as a worker does without (or with a stale) prebuilt bundle.
+    worker = source === 'source' ? await Worker.create(await buildOptions(opts)) : await buildWorker(opts);
+  } else {
+    const { DEFAULT_MAX_CACHED_WORKFLOWS } = require(path.join(dist, 'config'));
+    const max = Number(process.env.DRILL_MAX_CACHED_WORKFLOWS ?? DEFAULT_MAX_CACHED_WORKFLOWS);
+    worker = await Worker.create({
+      connection,
+      taskQueue,
+      workflowBundle: { code: fs.readFileSync(source, 'utf8') },
+      activities: { noop: async () => undefined },
+      maxCachedWorkflows: max,
+      shutdownGraceTime: '1 second',
+    });
+  }
+  const running = worker.run();
+  while (worker.getState() !== 'RUNNING') await new Promise((r) => setTimeout(r, 2));
+  process.send({ ready: true, startMs: performance.now() });
+  // The benchmark went away (crashed, killed): stop instead of polling forever.
+  process.on('disconnect', () => worker.getState() === 'RUNNING' && worker.shutdown());
+  process.on('message', (m) => {
+    if (m === 'stats') {
+      global.gc?.();
+      global.gc?.();
+      const mem = process.memoryUsage();
+      const cpu = process.cpuUsage();
+      process.send({ stats: { cpuUs: cpu.user + cpu.system, rss: mem.rss, heapUsed: mem.heapUsed } });
+    } else if (m === 'stop') {
+      worker.shutdown();
+    }
+  });
+  await running;
+  await connection.close();
+  process.exit(0);
+}
+
+/** The ack worker's options with the workflow code bundled from dist/workflows at start-up. */
+async function buildOptions(opts) {
+  const { createActivities } = require(path.join(dist, 'activities'));
+  const { PAYLOAD_CONVERTER_PATH } = require(path.join(dist, 'worker'));
+  return {
+    connection: opts.connection,
+    taskQueue,
+    workflowsPath: require.resolve(path.join(dist, 'workflows')),
+    activities: createActivities({ config: opts.config }),
+    dataConverter: { payloadConverterPath: PAYLOAD_CONVERTER_PATH },
+    maxCachedWorkflows: opts.config.maxCachedWorkflows,
+  };
+}
+
+main().catch((err) => {
+  process.stderr.write(`workflow-worker: ${err.stack ?? err}\n`);
+  process.exit(1);
+});
