@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { weeklyDrillInputSchema } from '../domain/drill';
+import { drillLockInputSchema } from '../domain/drill-lock';
 import { haltRegistryInputSchema } from '../domain/halts';
 import { incidentInputSchema } from '../domain/incident';
 import { incidentAckInputSchema } from '../domain/incident-ack';
@@ -85,6 +86,14 @@ export const WORKFLOW_DOCS: readonly WorkflowDoc[] = [
     startedBy: 'incidents, drills and operators holding a halt (`drill halt hold`)',
     schema: haltRegistryInputSchema,
     example: { target: TARGET },
+  },
+  {
+    type: 'drillTargetLockWorkflow',
+    summary: 'One drill per target at a time: a child of the drill under one workflow id per target; ends with its drill.',
+    workflowId: workflowIds.drillLock(TARGET),
+    startedBy: 'the weekly drill (never started by hand: a second drill on the target is refused while it runs)',
+    schema: drillLockInputSchema,
+    example: { target: TARGET, holder: { drillId: 'drill-2026-11-29', workflowId: workflowIds.drill(TARGET, 'drill-2026-11-29'), runId: '01a2b3c4-0000-7000-8000-000000000000', startedAt: '2026-11-29T03:00:00Z' } },
   },
 ];
 

@@ -9,7 +9,7 @@
  * A marker file (CRASH_MARKER) keeps the restarted worker from crashing again.
  *
  * Environment: TEMPORAL_ADDRESS, TASK_QUEUE, TARGETS_FILE, STATE_DIR, RUNS_DIR, WORKFLOW_BUNDLE,
- * PAGING_URL (optional), CRASH_AT or CRASH_AFTER, CRASH_MARKER.
+ * PAGING_URL (optional), CRASH_AT or CRASH_AFTER, CRASH_MARKER. Promotion KPI files: <RUNS_DIR>/../kpi.
  */
 /* eslint-disable @typescript-eslint/no-require-imports -- a plain Node script run as a child process */
 'use strict';
@@ -26,7 +26,7 @@ async function main() {
   const paging = env.PAGING_URL
     ? { enabled: true, webhookUrl: env.PAGING_URL, minSeverity: 'critical', format: 'json', timeoutMs: 2000 }
     : { enabled: false, minSeverity: 'critical', format: 'json', timeoutMs: 1000 };
-  const activities = createActivities({ config: { paging, runsDir: env.RUNS_DIR, stateDir: env.STATE_DIR }, targets: fileTargetResolver(env.TARGETS_FILE) });
+  const activities = createActivities({ config: { paging, runsDir: env.RUNS_DIR, stateDir: env.STATE_DIR, kpiDir: path.join(path.dirname(env.RUNS_DIR), 'kpi') }, targets: fileTargetResolver(env.TARGETS_FILE) });
   const crashName = env.CRASH_AT || env.CRASH_AFTER;
   if (crashName) {
     const when = env.CRASH_AT ? 'before' : 'after';

@@ -20,7 +20,7 @@ import { opsSloEventSchema } from '../../src/domain/artifacts';
 import { verifyBundle } from '../../src/activities/evidence';
 import { workflowIds } from '../../src/shared';
 import { acknowledgeUpdate, alertWatchStatusQuery, forceResumeUpdate, incidentAckStatusQuery, incidentStatusQuery, resolveIncidentSignal, stopWatchSignal } from '../../src/workflows/definitions';
-import { DAY, drillReport, writeDrillReport, writeRunFolder } from '../fixtures/promotion/evidence';
+import { DAY, drillReport, kpiFile, paperKpiLines, writeDrillReport, writeKpiFile, writeRunFile, writeRunFolder } from '../fixtures/promotion/evidence';
 import type { CaseContext, FaultScenario, Outcome } from './fault-lab';
 import { waitFor, type TestSandbox } from './sandbox';
 
@@ -367,6 +367,9 @@ export const promotionScenario: FaultScenario = {
     c.state.experimentId = `exp-${c.id}`.slice(0, 60);
     writeRunFolder(c.runsDir, 'run-promo');
     writeDrillReport(c.resultsDir, drillReport({ drillId: 'drill-latest', finishedMsAgo: 1 * DAY }));
+    // The strict gate needs the experiment's paper KPI criteria (the crash worker reads <results>/kpi).
+    writeRunFile(c.runsDir, 'run-promo', 'paper_kpi.jsonl', paperKpiLines());
+    writeKpiFile(path.join(c.resultsDir, 'kpi'), kpiFile(String(c.state.experimentId)));
   },
   start(c) {
     const experimentId = String(c.state.experimentId);
