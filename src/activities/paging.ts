@@ -11,6 +11,9 @@
  *   heartbeats, and an ack cancels it: the POST is aborted, no further attempt starts.
  * - Webhook URLs and routing keys are secrets: no message or log line carries them.
  */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import { z } from 'zod';
 import type { PagingConfig } from '../config';
@@ -30,7 +33,7 @@ import {
   type PageRequest,
 } from '../domain/paging';
 import { severityReaches, severitySchema } from '../domain/severity';
-import { PathEscapeError } from '../io/files';
+import { PathEscapeError, writeFileAtomic } from '../io/files';
 import { incidentLogPath } from '../io/incident-log';
 import { scanForIncident } from '../io/incident-file-watch';
 import { InvalidRunIdError, runDir } from '../io/run-artifacts';
@@ -113,7 +116,23 @@ async function stopIfCancelled(): Promise<void> {
   if (ctx.cancellationSignal.aborted) await ctx.cancelled;
 }
 
-export function createPagingActivities(paging: PagingConfig, runsDir?: string) {
+/**
+ * `opsDir`: where a delivered trigger leaves its marker (`page-delivered.<sha256 of its idempotency
+ * key>.json`), so a retry after the worker died with the receiver's answer in flight knows the page
+ * went out — even when an ack has landed in the run file meanwhile — and the timer follows it with
+ * acknowledge and resolve instead of leaving the receiver's incident open.
+ */
+export function createPagingActivities(paging: PagingConfig, runsDir?: string, opsDir?: string) {
+  const markerOf = (key: string) => (opsDir ? path.join(opsDir, `page-delivered.${crypto.createHash('sha256').update(key).digest('hex')}.json`) : undefined);
+  const readMarker = (file: string | undefined): { routes: string[]; status: number } | undefined => {
+    if (!file) return undefined;
+    try {
+      const m = JSON.parse(fs.readFileSync(file, 'utf8')) as { routes?: unknown; status?: unknown };
+      return typeof m.status === 'number' ? { routes: Array.isArray(m.routes) ? m.routes.map(String) : [], status: m.status } : undefined;
+    } catch {
+      return undefined;
+    }
+  };
   /** One POST to one route; heartbeats while it waits; aborted by the timeout or the activity's cancellation. */
   async function post(route: ResolvedRoute, event: PageEvent, idempotencyKey = eventIdempotencyKey(event)): Promise<number> {
     const ctx = Context.current();
@@ -198,6 +217,13 @@ export function createPagingActivities(paging: PagingConfig, runsDir?: string) {
       const p = parsed.data;
       Context.current().heartbeat();
       await stopIfCancelled();
+      // Delivered on an earlier attempt (the worker died before the answer reached the server): say so.
+      const marker = markerOf(eventIdempotencyKey({ ...p, action: 'trigger' }));
+      const earlier = readMarker(marker);
+      if (earlier) {
+        log.info('page already delivered by an earlier attempt', { dedupKey: p.dedupKey, level: p.level });
+        return { outcome: 'delivered', routes: earlier.routes, status: earlier.status };
+      }
       const file = runFile(p.runId);
       if (file) {
         const scan = await scanForIncident(file, p.fileCursor, p.incidentId, p.suppressOn);
@@ -211,6 +237,10 @@ export function createPagingActivities(paging: PagingConfig, runsDir?: string) {
       if (skip || !route) return { outcome: skip ?? 'disabled', routes: [] };
       const event: PageEvent = { ...p, action: 'trigger', at: new Date().toISOString() };
       const status = await post(route, event);
+      if (marker) {
+        await fs.promises.mkdir(path.dirname(marker), { recursive: true });
+        await writeFileAtomic(marker, `${JSON.stringify({ key: eventIdempotencyKey(event), routes: [route.name], status, at: event.at })}\n`);
+      }
       log.info('page delivered', { dedupKey: p.dedupKey, level: p.level, status, route: route.name });
       return { outcome: 'delivered', routes: [route.name], status };
     },

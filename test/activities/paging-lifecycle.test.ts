@@ -72,6 +72,28 @@ test('an incident already acknowledged in the run file (after the cursor) is not
   expect(receiver.requests).toHaveLength(2);
 });
 
+test('a page delivered by an attempt whose worker died is reported delivered on the retry, even after an ack in the run file, and not sent again', async () => {
+  const runId = 'paper-retry';
+  const dir = path.join(runsDir, runId);
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, 'incident_events.jsonl');
+  const open = `${JSON.stringify({ ts: '2026-11-25T03:00:00Z', event_type: 'incident_open', incident_id: 'inc-9' })}\n`;
+  fs.writeFileSync(file, open);
+  const input = { ...trigger, runId, incidentId: 'inc-9', dedupKey: incidentDedupKey(runId, 'inc-9'), fileCursor: { offset: Buffer.byteLength(open) } };
+  const opsDir = path.join(runsDir, 'ops-retry');
+  // The first attempt delivers (its answer never reaches the server: the worker dies).
+  expect(await new MockActivityEnvironment().run(createPagingActivities(config(), runsDir, opsDir).deliverIncidentPage, input)).toMatchObject({ outcome: 'delivered', routes: ['default'], status: 202 });
+  // The operator acks meanwhile; the retry runs on another worker sharing the state folder.
+  fs.appendFileSync(file, `${JSON.stringify({ ts: '2026-11-25T03:12:00Z', event_type: 'incident_ack', incident_id: 'inc-9', ack_by: 'bob' })}\n`);
+  const retry = await new MockActivityEnvironment().run(createPagingActivities(config(), runsDir, opsDir).deliverIncidentPage, input);
+  expect(retry).toMatchObject({ outcome: 'delivered', routes: ['default'], status: 202 });
+  expect(receiver.requests.filter((r) => r.body.incident_id === 'inc-9')).toHaveLength(1);
+  // Without that record (a page never delivered), the same ack suppresses it.
+  const fresh = await new MockActivityEnvironment().run(createPagingActivities(config(), runsDir, path.join(runsDir, 'ops-fresh')).deliverIncidentPage, input);
+  expect(fresh).toMatchObject({ outcome: 'suppressed' });
+  expect(receiver.requests.filter((r) => r.body.incident_id === 'inc-9')).toHaveLength(1);
+});
+
 test('an ack (the activity cancelled) aborts a POST in flight: it ends cancelled, not delivered', async () => {
   let answered = false;
   const slow = http.createServer((req, res) => {
