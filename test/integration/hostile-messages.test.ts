@@ -21,8 +21,9 @@ import { type z } from 'zod';
 import { createActivities } from '../../src/activities';
 import { externalResolutionSchema, forceResumeSchema, reclassifySchema, type IncidentResult } from '../../src/domain/incident';
 import { haltReplySchema, haltSignalSchema, holdRequestSchema, releaseRequestSchema } from '../../src/domain/halts';
+import { drillLockHolderSchema, drillLockReleaseSchema, drillLockWhoSchema } from '../../src/domain/drill-lock';
 import { acknowledgeSchema, resolveMessageSchema } from '../../src/domain/incident-ack';
-import { recoveryStatusQuery } from '../../src/workflows/definitions';
+import { recoveryStatusQuery, weeklyDrillStatusQuery } from '../../src/workflows/definitions';
 import * as definitions from '../../src/workflows/definitions';
 import * as workflows from '../../src/workflows';
 import { stopWatchMessageSchema, type AlertWatchResult } from '../../src/domain/watch';
@@ -68,24 +69,34 @@ interface MessageSpec {
   ends: boolean;
 }
 const BY = 'hostile-suite';
+/** Keyed `kind:name`: a name may be a signal of one workflow and an update of another (`release`). */
 const MESSAGES: Record<string, MessageSpec> = {
-  stop: { schema: stopWatchMessageSchema, valid: { reason: 'hostile suite done', by: BY }, ends: true },
-  stopWatch: { schema: stopWatchMessageSchema, valid: { reason: 'hostile suite done', by: BY }, ends: true },
-  acknowledge: { schema: acknowledgeSchema, valid: { ackBy: BY, notes: 'after the hostile payloads' }, ends: false },
-  resolve: { schema: resolveMessageSchema, valid: { resolution: 'recovered', by: BY }, ends: true },
-  reclassify: { schema: reclassifySchema, valid: { incidentClass: 'data_quality', reason: 'after the hostile payloads', by: BY }, ends: false },
-  forceResume: { schema: forceResumeSchema, valid: { reason: 'hostile suite done', by: BY }, ends: true },
-  incidentResolved: { schema: externalResolutionSchema, valid: { ts: '2026-01-01T00:00:00.000Z', resolution: 'recovered', by: BY }, ends: true },
+  'signal:stop': { schema: stopWatchMessageSchema, valid: { reason: 'hostile suite done', by: BY }, ends: true },
+  'update:stopWatch': { schema: stopWatchMessageSchema, valid: { reason: 'hostile suite done', by: BY }, ends: true },
+  'update:acknowledge': { schema: acknowledgeSchema, valid: { ackBy: BY, notes: 'after the hostile payloads' }, ends: false },
+  'signal:resolve': { schema: resolveMessageSchema, valid: { resolution: 'recovered', by: BY }, ends: true },
+  'update:reclassify': { schema: reclassifySchema, valid: { incidentClass: 'data_quality', reason: 'after the hostile payloads', by: BY }, ends: false },
+  'update:forceResume': { schema: forceResumeSchema, valid: { reason: 'hostile suite done', by: BY }, ends: true },
+  'signal:incidentResolved': { schema: externalResolutionSchema, valid: { ts: '2026-01-01T00:00:00.000Z', resolution: 'recovered', by: BY }, ends: true },
   // An unsolicited answer (no request waits for it): kept aside, changes nothing.
-  haltReply: {
+  'signal:haltReply': {
     schema: haltReplySchema,
     valid: { requestId: 'hostile-suite-unsolicited', op: 'hold', ok: true, entriesHalted: true, resumed: false, changed: false, holders: [], haltReason: null, detail: 'sent by the hostile suite', at: '2026-01-01T00:00:00.000Z' },
     ends: false,
   },
   // The halt registry: an operator hold and its release; a release nobody holds is a recorded no-op.
-  haltRequest: { schema: haltSignalSchema, valid: { op: 'release', requestId: 'hostile-suite-release', holder: { kind: 'operator', id: BY } }, ends: false },
-  hold: { schema: holdRequestSchema, valid: { holder: { kind: 'operator', id: BY }, reason: 'hostile suite: valid hold', by: BY }, ends: false },
-  release: { schema: releaseRequestSchema, valid: { holder: { kind: 'operator', id: BY }, by: BY, reason: 'hostile suite: its own hold, done' }, ends: false },
+  'signal:haltRequest': { schema: haltSignalSchema, valid: { op: 'release', requestId: 'hostile-suite-release', holder: { kind: 'operator', id: BY } }, ends: false },
+  'update:hold': { schema: holdRequestSchema, valid: { holder: { kind: 'operator', id: BY }, reason: 'hostile suite: valid hold', by: BY }, ends: false },
+  'update:release': { schema: releaseRequestSchema, valid: { holder: { kind: 'operator', id: BY }, by: BY, reason: 'hostile suite: its own hold, done' }, ends: false },
+  // The target's drill lock and its drill: who holds it (answered to `replyTo`), a release from a drill
+  // that does not hold it (ignored), the lock's answer naming its holder (kept aside by a drill not refused).
+  'signal:who': { schema: drillLockWhoSchema, valid: { replyTo: 'set in the test' }, ends: false },
+  'signal:release': { schema: drillLockReleaseSchema, valid: { drillId: 'not-the-holder' }, ends: false },
+  'signal:drillLockHolder': {
+    schema: drillLockHolderSchema,
+    valid: { drillId: 'd-someone', workflowId: 'drill~someone~d-someone', runId: '01a2b3c4-0000-7000-8000-000000000000', startedAt: '2026-01-01T00:00:00.000Z' },
+    ends: false,
+  },
 };
 
 /** What the handler would receive, for deciding whether a payload is hostile for it. */
@@ -149,7 +160,7 @@ const tallies: Tally[] = [];
 const covered = new Set<string>();
 
 async function sendHostile(workflowId: string, workflowType: string, kind: 'signal' | 'update', name: string): Promise<Tally> {
-  const spec = MESSAGES[name];
+  const spec = MESSAGES[`${kind}:${name}`];
   if (!spec) throw new Error(`${workflowType} declares ${kind} "${name}" but this suite has no valid sample for it: add one to MESSAGES`);
   // One tally per handler of a workflow type, summed over the instances tried.
   let t = tallies.find((x) => x.workflowType === workflowType && x.kind === kind && x.name === name);
@@ -192,10 +203,10 @@ async function expectHealthy(handle: WorkflowHandle, acceptedUpdates: number): P
   expect(JSON.parse(q.stdout)).toHaveProperty('queryResult');
 }
 
-async function sendValid(workflowId: string, workflowType: string, kind: 'signal' | 'update', name: string): Promise<string> {
-  const spec = MESSAGES[name]!;
+async function sendValid(workflowId: string, workflowType: string, kind: 'signal' | 'update', name: string, valid?: Record<string, unknown>): Promise<string> {
+  const spec = MESSAGES[`${kind}:${name}`]!;
   const verb = kind === 'signal' ? ['workflow', 'signal'] : ['workflow', 'update', 'execute'];
-  const r = await temporalCli(env, [...verb, '-w', workflowId, '--name', name, '--input', JSON.stringify(spec.valid), '-o', 'json'], 20000);
+  const r = await temporalCli(env, [...verb, '-w', workflowId, '--name', name, '--input', JSON.stringify(valid ?? spec.valid), '-o', 'json'], 20000);
   if (r.code !== 0) throw new Error(`valid ${kind} ${name} refused: exit ${r.code}: ${r.stderr}`);
   const tally = tallies.find((t) => t.workflowType === workflowType && t.kind === kind && t.name === name);
   if (tally) tally.validAccepted = true;
@@ -290,6 +301,42 @@ test('every signal and update of the running watcher, incident and ack timer: ho
   await expectHealthy(second, 0);
   expect(await sendValid(second.workflowId, 'alertWatchWorkflow', 'update', 'stopWatch')).toContain('stopping');
   expect(await second.result()).toMatchObject({ stoppedBy: BY });
+
+  // A weekly drill and its target's lock, on a second target the drill holds in its restart (slow).
+  const drillSbx = await startTestSandbox({ targetName: uniqueId('hostile-drill'), config: { runId: 'paper-hostile-drill' } });
+  const drillQueue = uniqueId('tq-drill');
+  const drillWorker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue: drillQueue,
+    workflowBundle: await workflowBundle(),
+    activities: createActivities({ config: { paging: { enabled: false, minSeverity: 'critical', format: 'json', timeoutMs: 1000 }, runsDir: drillSbx.config.artifactsRoot, stateDir: path.join(dir, 'drill-state') }, targets: drillSbx.deps.targets }),
+  });
+  try {
+    await drillWorker.runUntil(async () => {
+      await drillSbx.inject('slow_restart', 300);
+      const drillId = uniqueId('d-hostile');
+      const drill = await env.client.workflow.start('weeklyDrillWorkflow', {
+        taskQueue: drillQueue,
+        workflowId: workflowIds.drill(drillSbx.targetName, drillId),
+        args: [{ target: drillSbx.targetName, drillId, scenarios: [], restartSeconds: 600, unhealthySeconds: 600, maxDrillSeconds: 900, pollMs: 200 }],
+      });
+      await waitFor('the drill waiting for its restart', async () => (await drill.query(weeklyDrillStatusQuery)).step === 'restart', { timeoutMs: 90000, intervalMs: 500 });
+      const lock = env.client.workflow.getHandle(workflowIds.drillLock(drillSbx.targetName));
+      expect((await tryAllHostile(drill)).type).toBe('weeklyDrillWorkflow');
+      expect((await tryAllHostile(lock)).type).toBe('drillTargetLockWorkflow');
+      for (const h of [drill, lock]) await expectHealthy(h, 0);
+      await sendValid(lock.workflowId, 'drillTargetLockWorkflow', 'signal', 'who', { replyTo: drill.workflowId });
+      await sendValid(lock.workflowId, 'drillTargetLockWorkflow', 'signal', 'release');
+      await sendValid(drill.workflowId, 'weeklyDrillWorkflow', 'signal', 'drillLockHolder');
+      for (const h of [drill, lock]) await expectHealthy(h, 0);
+      expect((await drill.query(weeklyDrillStatusQuery)).step).toBe('restart');
+      // The lock ends with its drill (the server closes the child when the parent goes).
+      await drill.terminate('hostile suite done');
+      await waitFor('the lock closed with its drill', async () => (await lock.describe()).status.name !== 'RUNNING', { timeoutMs: 30000, intervalMs: 500 });
+    });
+  } finally {
+    await drillSbx.cleanup();
+  }
 
   // Coverage: every signal and update defined for the project was declared by a workflow tried here.
   const defined = Object.values(definitions)
