@@ -55,6 +55,7 @@ describe('shell adapter: stop, start and health commands that print their enviro
 
   test('each command sees PATH and what the allow-lists name, and no secret of the worker', async () => {
     const print = (what: string) => `env > "${path.join(dir, `${what}.env`)}"`;
+    const down = path.join(dir, 'stopped');
     const targets = parseTargets({
       targets: {
         'shell-env': {
@@ -63,7 +64,15 @@ describe('shell adapter: stop, start and health commands that print their enviro
           runId: 'paper-env',
           auditLogsDir: 'audit_logs',
           gatewayUrl: 'http://127.0.0.1:9/',
-          process: { adapter: 'shell', stop: print('stop'), start: print('start'), health: print('health'), timeoutSeconds: 10, envAllow: ['AWS_PROFILE'] },
+          // A stop counts only once health fails (the process is gone): the commands keep that state in a file.
+          process: {
+            adapter: 'shell',
+            stop: `${print('stop')} && touch "${down}"`,
+            start: `${print('start')} && rm -f "${down}"`,
+            health: `${print('health')} && test ! -e "${down}"`,
+            timeoutSeconds: 10,
+            envAllow: ['AWS_PROFILE'],
+          },
           stateFile: 'state.json',
           broker: { apiUrl: 'http://127.0.0.1:9/', wsUrl: 'ws://127.0.0.1:9/' },
           symbols: ['AAPL'],
