@@ -34,7 +34,8 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   const targets = deps.targets ?? fileTargetResolver();
   return {
-    ...createPagingActivities(deps.config.paging, deps.config.runsDir, path.join(deps.config.stateDir ?? '.drill-runner', 'ops')),
+    // Delivered-page markers live in the state folder the fleet shares (none without one).
+    ...createPagingActivities(deps.config.paging, deps.config.runsDir, deps.config.stateDir ? path.join(deps.config.stateDir, 'ops') : undefined),
     ...createAckFileActivities(deps.config.runsDir, deps.ackFile),
     ...createArtifactActivities(deps.config.runsDir),
     ...createPromotionActivities({ runsDir: deps.config.runsDir, resultsDir: deps.config.resultsDir ?? path.dirname(deps.config.runsDir), targets, ...(deps.config.kpiDir ? { kpiDir: deps.config.kpiDir } : {}) }),
