@@ -15,6 +15,7 @@
  */
 import { z } from 'zod';
 import { experimentIdSchema } from './promotion-ids';
+import { compare } from './slo';
 
 // ---------------------------------------------------------------------------------------------------
 // The KPI criteria file
@@ -170,21 +171,9 @@ export function kpiAggregate(f: KpiFold, aggregate: KpiAggregate): number | null
   }
 }
 
-const EPS = 1e-12;
-
+/** The SLO criteria's comparison (one epsilon for rates computed from integers), for KPI rows too. */
 export function kpiCompare(value: number, comparator: KpiComparator, threshold: number): boolean {
-  switch (comparator) {
-    case '<':
-      return value < threshold - EPS;
-    case '<=':
-      return value <= threshold + EPS;
-    case '>=':
-      return value >= threshold - EPS;
-    case '>':
-      return value > threshold + EPS;
-    case '=':
-      return Math.abs(value - threshold) <= EPS;
-  }
+  return compare(value, comparator, threshold);
 }
 
 // ---------------------------------------------------------------------------------------------------

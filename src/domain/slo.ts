@@ -467,7 +467,7 @@ export const SLO_IDS = [
 ] as const;
 export type SloId = (typeof SLO_IDS)[number] | 'rto' | 'rpo';
 
-export type Comparator = '<' | '<=' | '>=';
+export type Comparator = '<' | '<=' | '>=' | '>' | '=';
 
 export interface SloCriterion {
   id: SloId;
@@ -510,6 +510,10 @@ export function compare(value: number, comparator: Comparator, threshold: number
       return value <= threshold + EPS;
     case '>=':
       return value >= threshold - EPS;
+    case '>':
+      return value > threshold + EPS;
+    case '=':
+      return Math.abs(value - threshold) <= EPS;
   }
 }
 
