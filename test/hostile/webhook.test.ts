@@ -23,10 +23,15 @@ type Answer =
 let answer: Answer = { kind: 'close-before-answer' };
 let server: net.Server;
 let url: string;
+// Every connection the receiver accepted, so teardown can end the ones a hostile answer left
+// half-open (server.close waits for all of them, and a client may keep one for its keep-alive pool).
+const sockets = new Set<net.Socket>();
 const TOKEN = 'T0K3N-9c1d';
 
 beforeAll(async () => {
   server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
     let got = Buffer.alloc(0);
     socket.on('error', () => undefined);
     socket.on('data', (d: Buffer) => {
@@ -42,7 +47,11 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   url = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}/hooks/${TOKEN}`;
 });
-afterAll(async () => new Promise((resolve) => server?.close(resolve)));
+afterAll(async () => {
+  const closed = new Promise((resolve) => server?.close(resolve));
+  for (const socket of sockets) socket.destroy();
+  await closed;
+});
 
 function respond(socket: net.Socket, a: Answer): void {
   if (a.kind === 'close-before-answer') {
