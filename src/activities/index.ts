@@ -11,6 +11,7 @@ import { createBrokerActivities } from './broker';
 import { createCalendarActivities } from './calendar';
 import { createChaosActivities } from './chaos';
 import { createDrillActivities } from './drill';
+import { createDrillWaitActivities } from './drill-waits';
 import { createDrillWindowActivities } from './drill-window';
 import { createGatewayActivities } from './gateway';
 import { createHaltActivities } from './halts';
@@ -60,6 +61,7 @@ function targetActivities(deps: ActivityDeps & { targets: TargetResolver }) {
     ...createIncidentActivities(target),
     ...createRecoveryActivities(target),
     ...createDrillActivities(target),
+    ...createDrillWaitActivities(target),
     ...createChaosActivities(target),
     ...createDrillWindowActivities(target),
     ...createCalendarActivities(target),

@@ -83,6 +83,18 @@ export const chaosFault: ActivityOptions = {
   retry: drillProbe.retry,
 };
 
+/**
+ * The weekly drill's waits (serving again, recovery evidence, chaos detection and recovery): one long
+ * poll per slice of up to 30 minutes, heartbeating, so a dead worker's wait resumes on another within
+ * 10 s and a cancelled drill stops waiting at once.
+ */
+export const drillWait: ActivityOptions = {
+  startToCloseTimeout: '35 minutes',
+  heartbeatTimeout: '10 seconds',
+  cancellationType: ActivityCancellationType.TRY_CANCEL,
+  retry: { ...drillProbe.retry, maximumAttempts: 6 },
+};
+
 /** The weekly drill's graceful stop and start (keyed by drill id): heartbeats while waiting for the process. */
 export const drillProcess: ActivityOptions = {
   startToCloseTimeout: '15 minutes',

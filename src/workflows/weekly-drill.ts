@@ -68,7 +68,8 @@ import { attributeIncidents, chaosCause, stillOpen, stopCause, type AttributedIn
 import { calendarRefusal } from '../domain/market-calendar';
 import { SA } from '../search-attributes';
 import { workflowIds } from '../shared';
-import { chaosFault, drillProbe, drillProcess, paging, shortIo } from './activity-profiles';
+import { nextSliceMs } from '../domain/drill-wait';
+import { chaosFault, drillProbe, drillProcess, drillWait, paging, shortIo } from './activity-profiles';
 import { drillLockHolderSignal, drillLockReleaseSignal, drillLockWhoSignal, weeklyDrillStatusQuery } from './definitions';
 import { drillTargetLockWorkflow } from './drill-lock';
 import { parseMessage, parseOrFail } from './validation';
@@ -78,6 +79,7 @@ const processCall = (summary: string) => proxyActivities<Activities>({ ...drillP
 const io = (summary: string) => proxyActivities<Activities>({ ...shortIo, summary });
 const pager = (summary: string) => proxyActivities<Activities>({ ...paging, summary });
 const faultCall = (summary: string) => proxyActivities<Activities>({ ...chaosFault, summary });
+const waitCall = (summary: string) => proxyActivities<Activities>({ ...drillWait, summary });
 
 const STEP_INDEX: Record<DrillStepName, number> = { preflight: 0, chaos: 1, stop: 2, restart: 3, record: 4, evidence: 5, rollback: 6 };
 
@@ -97,6 +99,12 @@ export const DRILL_TRUTH_PATCH = 'drill-truth-core';
 export const CHAOS_CONTRACT_PATCH = 'chaos-through-contract';
 /** Patch id: the drill is a maintenance window; its own incidents are attributed and closed by the rollback (issue 9). */
 export const DRILL_WINDOW_PATCH = 'drill-maintenance-window';
+/**
+ * Patch id (issues 11 and 12): the drill's waits are long polls — one heartbeating activity per slice
+ * of up to 30 minutes instead of one activity and one timer per poll — so a drill's history stays
+ * bounded whatever its waits last, and the runner sees the target's evidence within ~0.25 s.
+ */
+export const BOUNDED_WAITS_PATCH = 'drill-bounded-waits';
 
 const iso = () => new Date().toISOString();
 const ms = (s: number) => Math.round(s * 1000);
@@ -121,6 +129,8 @@ class WeeklyDrill {
   abortReason?: string;
   /** This drill runs the issue-9 command sequence (lock, boot check, rollback restarts). */
   truth = false;
+  /** This drill's waits are long polls (patched): its history does not grow with their length. */
+  bounded = false;
   /** The per-target drill lock this drill holds (its child workflow). */
   lock?: ChildWorkflowHandle<typeof drillTargetLockWorkflow>;
   /** Refused because another drill holds the target: no page (nothing happened to the target). */
@@ -201,6 +211,7 @@ class WeeklyDrill {
     await this.step('preflight', async (s) => {
       if (patched(MARKET_CALENDAR_PATCH)) await this.calendarPreflight();
       this.truth = patched(DRILL_TRUTH_PATCH);
+      this.bounded = patched(BOUNDED_WAITS_PATCH);
       if (this.truth) await this.acquireLock();
       const snap = await probe('0 preflight: target healthy, paper mode, no open critical incident, steady-state snapshot').drillPreflight({ target: p.target });
       this.preflight = snap;
@@ -284,6 +295,10 @@ class WeeklyDrill {
       await processCall(`3 restart: start ${p.target} (keyed by drill id)`).processStart({ target: p.target, idempotencyKey: this.key('start') });
       const bound = Date.now() + ms(p.restartSeconds);
       for (;;) {
+        if (this.bounded) {
+          if (!(await this.awaitServing(s, bound))) return;
+          break;
+        }
         const h = await probe('3 restart: wait until serving').processHealth({ target: p.target, timeoutMs: 1000 });
         if (this.truth && h.healthy) {
           // A restart counts only with a new boot: boot id or start time differs from the preflight's.
@@ -328,7 +343,12 @@ class WeeklyDrill {
       let obs = emptyObserved();
       let c = cursors;
       const verifyBound = Date.now() + ms(p.verifySeconds);
+      let fresh: number | undefined;
       for (;;) {
+        if (this.bounded) {
+          fresh = await this.awaitRecoveryEvidence(cursors, sinceMs, verifyBound);
+          break;
+        }
         const r = await this.observe(c, '3 restart: reconciliation loop and SLO monitor emitting again');
         c = r.cursors;
         obs = foldObserved(obs, r.events);
@@ -339,7 +359,7 @@ class WeeklyDrill {
         if ((clean && slo) || Date.now() >= verifyBound) break;
         await sleep(p.pollMs);
       }
-      const freshRecon = obs.order.filter((e) => Date.parse(e.ts) >= sinceMs).length;
+      const freshRecon = fresh ?? obs.order.filter((e) => Date.parse(e.ts) >= sinceMs).length;
       this.check('reconciliation loop restarted', freshRecon > 0, freshRecon > 0 ? `${freshRecon} fresh reconciliation cycle(s) after the restart` : `no reconciliation events within ${p.verifySeconds} s of the restart`);
       this.check('first clean reconciliation', !!this.timeline.firstCleanReconciliationAt, this.timeline.firstCleanReconciliationAt ? `at ${this.timeline.firstCleanReconciliationAt}` : `none within ${p.verifySeconds} s`);
       this.check('SLO monitor emitting', !!this.timeline.firstSloSnapshotAt, this.timeline.firstSloSnapshotAt ? `first snapshot at ${this.timeline.firstSloSnapshotAt}` : `no SLO snapshot within ${p.verifySeconds} s of the restart`);
@@ -355,6 +375,81 @@ class WeeklyDrill {
       const b = recoveryBreakdown(this.timeline);
       s.detail = `RTO ${m.rto.seconds ?? 'n/a'} s (target ${m.rto.targetSeconds}), RPO ${m.rpo.seconds ?? 'n/a'} s (target ${m.rpo.targetSeconds}); from the stop request: detected ${b.timeToDetectSeconds ?? 'n/a'} s, restart complete ${b.restartCompleteSeconds ?? 'n/a'} s, first clean reconciliation ${b.firstCleanReconciliationSeconds ?? 'n/a'} s`;
     });
+  }
+
+  /**
+   * Runs a long-poll wait slice by slice until it is done, `stop` says so, or workflow time reaches
+   * `boundAt`. A real slice lasts until the condition or the bound; one that came back early (a
+   * stand-in in tests) is followed by one `pollMs` pause, so the loop always moves time on.
+   */
+  private async slices<R extends { done: boolean }>(boundAt: number, slice: (sliceMs: number) => Promise<R>, stop?: (r: R) => boolean): Promise<R> {
+    for (;;) {
+      const r = await slice(nextSliceMs(boundAt - Date.now()));
+      if (r.done || stop?.(r) || Date.now() >= boundAt) return r;
+      await sleep(this.p.pollMs);
+    }
+  }
+
+  /** Step 3's wait for the target serving again with a new boot (bounded waits); false when the step failed. */
+  private async awaitServing(s: DrillStepRecord, boundAt: number): Promise<boolean> {
+    const p = this.p;
+    const pre = { ...(this.preflight?.bootId ? { bootId: this.preflight.bootId } : {}), ...(this.preflight?.startedAt ? { startedAt: this.preflight.startedAt } : {}) };
+    const w = await this.slices(boundAt, (sliceMs) =>
+      waitCall('3 restart: wait until serving with a new boot (long poll)').drillWaitServing({ target: p.target, sliceMs, pollMs: p.pollMs, until: this.truth ? 'new-boot' : 'legacy', preflight: pre }),
+    );
+    const h = w.health;
+    if (!w.done) {
+      this.failures.push(`target not serving within ${p.restartSeconds} s of the restart`);
+      this.check('target serving after restart', false, `not healthy within ${p.restartSeconds} s (${h.detail})`);
+      this.end(s, 'failed', `not serving within ${p.restartSeconds} s`);
+      return false;
+    }
+    if (!this.truth) {
+      this.timeline.restartCompleteAt = h.checkedAt;
+      return true;
+    }
+    if (restartEvidence(this.preflight ?? {}, h) === 'unknown') {
+      const why = 'the health answer carries no boot_id or started_at (target contract §7): a restart cannot be told from a process that never stopped';
+      this.check('target restarted (new boot)', false, why);
+      this.end(s, 'failed', `restart not verified: ${why}`);
+      return false;
+    }
+    this.timeline.restartCompleteAt = h.servingAt ?? h.checkedAt;
+    if (h.startedAt) this.timeline.restartStartedAt = h.startedAt;
+    if (h.bootId) this.timeline.restartBootId = h.bootId;
+    return true;
+  }
+
+  /** Step 3's wait for the new boot's first clean reconciliation and SLO snapshot (bounded waits); returns the fresh cycles seen. */
+  private async awaitRecoveryEvidence(cursors: ObservedCursors, sinceMs: number, boundAt: number): Promise<number> {
+    const p = this.p;
+    const w = await this.slices(boundAt, (sliceMs) =>
+      waitCall('3 restart: reconciliation loop and SLO monitor emitting again (long poll)').drillWaitRecoveryEvidence({ target: p.target, cursors, sinceMs, sliceMs, pollMs: p.pollMs }),
+    );
+    if (w.firstCleanReconciliationAt) this.timeline.firstCleanReconciliationAt = w.firstCleanReconciliationAt;
+    if (w.firstSloSnapshotAt) this.timeline.firstSloSnapshotAt = w.firstSloSnapshotAt;
+    return w.freshReconciliations;
+  }
+
+  /** A chaos scenario's recovery after its clear (bounded waits): from the target's artifacts, with the unhealthy stop condition. */
+  private async awaitChaosRecovery(scenario: ChaosScenario, res: ChaosScenarioResult, cursors: ObservedCursors, clearedMs: number, boundAt: number): Promise<void> {
+    const p = this.p;
+    let streak = 0;
+    const w = await this.slices(
+      boundAt,
+      async (sliceMs) => {
+        const r = await waitCall(`1 chaos: wait for recovery from ${scenario} (long poll)`).drillWaitChaosRecovery({ target: p.target, scenario, cursors, clearedMs, sliceMs, pollMs: p.pollMs, unhealthyMs: ms(p.unhealthySeconds), unhealthyStreakMs: streak });
+        streak = r.unhealthyStreakMs;
+        return r;
+      },
+      (r) => r.unhealthy !== undefined,
+    );
+    if (w.unhealthy !== undefined) {
+      this.failures.push(`target unhealthy for ${p.unhealthySeconds} s during the chaos drill (${w.unhealthy})`);
+      throw ApplicationFailure.nonRetryable(`stop condition: target unhealthy past ${p.unhealthySeconds} s after ${scenario}`, STOP_CONDITION);
+    }
+    if (w.done && w.recoveredAt) Object.assign(res, { recovered: true, recoveredAt: w.recoveredAt });
+    else res.recovered = false;
   }
 
   /**
@@ -475,6 +570,12 @@ class WeeklyDrill {
     let obs = emptyObserved();
     const bound = Date.now() + ms(p.detectionSeconds);
     for (;;) {
+      if (this.bounded) {
+        const w = await this.slices(bound, (sliceMs) => waitCall(`1 chaos: wait for the target to detect ${scenario} (long poll)`).drillWaitDetection({ target: p.target, scenario, cursors, sinceMs, sliceMs, pollMs: p.pollMs }));
+        if (w.detection) Object.assign(res, w.detection);
+        else res.detail = `not detected within ${p.detectionSeconds} s`;
+        break;
+      }
       const r = await this.observe(cursors, `1 chaos: wait for the target to detect ${scenario}`);
       cursors = r.cursors;
       obs = foldObserved(obs, r.events);
@@ -496,6 +597,7 @@ class WeeklyDrill {
     if (!res.detected) return;
     const clearedMs = Date.parse(cleared.at);
     const recoverBound = Date.now() + ms(p.recoverySeconds);
+    if (this.bounded) return this.awaitChaosRecovery(scenario, res, mark.cursors, clearedMs, recoverBound);
     let unhealthySince: number | undefined;
     for (;;) {
       const at = scenarioRecovered(scenario, obs, clearedMs);
@@ -555,6 +657,20 @@ class WeeklyDrill {
       await start();
       const bound = Date.now() + ms(p.restartSeconds);
       let lastStart = Date.now();
+      if (this.bounded) {
+        // Long polls; a drained stop that exits later is started again, 5 s after the start, then 10, 20 … 60 s apart.
+        while (!healthy && Date.now() < bound) {
+          const again = this.truth && alreadyRunning;
+          const sliceMs = nextSliceMs(Math.min(bound - Date.now(), again ? Math.min(60_000, 5000 * 2 ** (starts - 1)) : Number.POSITIVE_INFINITY));
+          const w = await waitCall('rollback: wait until serving (long poll)')
+            .drillWaitServing({ target: p.target, sliceMs, pollMs: p.pollMs, until: 'healthy' })
+            .catch(() => undefined);
+          healthy = w?.done ?? false;
+          if (healthy || Date.now() >= bound) break;
+          if (again) await start();
+          else await sleep(p.pollMs);
+        }
+      }
       while (!healthy && Date.now() < bound) {
         await sleep(p.pollMs);
         healthy = (await probe('rollback: wait until serving').processHealth({ target: p.target, timeoutMs: 1000 }).catch(() => ({ healthy: false }))).healthy;
@@ -609,7 +725,8 @@ class WeeklyDrill {
       resolvedAlready = r.resolved;
       open = stillOpen(attributed, causes, r.openAtTarget).filter((a) => !r.resolved.includes(a.incidentId));
       if (!open.length || Date.now() >= bound) break;
-      await sleep(p.pollMs);
+      // Bounded waits: the interval grows with the wait (a quarter of it, from pollMs to 30 minutes).
+      await sleep(this.bounded ? Math.min(30 * 60_000, Math.max(p.pollMs, Math.round((Date.now() - (bound - ms(p.recoverySeconds))) / 4))) : p.pollMs);
     }
     const openIds = new Set(open.map((a) => a.incidentId));
     const toResolve = attributed.filter((a) => !openIds.has(a.incidentId) && !resolvedAlready.includes(a.incidentId));

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
 import { startDevServer, type DevServer } from '../../src/client/dev-server';
 import { describeDrillResult } from '../../src/commands/run';
 import type { WeeklyDrillInput, WeeklyDrillResult } from '../../src/domain/drill';
@@ -155,6 +156,33 @@ test('slow graceful drain (3 s): RTO counts from the stop request; time to detec
   // The restored state is the one the stop flushed (after the drain), digest-verified: the RPO ends there.
   expect(t.restoredSeq).toBe(t.stoppedSeq);
   expect(report.timeline.restoredStateSavedAt).toBe(t.restoredSavedAt);
+  expect(stopRequests(sbx)).toBe(1);
+  await expectTargetUp(sbx);
+});
+
+test('bounded waits: a 6 s slow restart polled every 20 ms is one long-poll activity in the history, not one activity and one timer per poll; RTO/RPO still the target\'s', async () => {
+  const sbx = await sandbox();
+  await sbx.inject('slow_restart', 6);
+  const handle = await start(sbx, { pollMs: 20 });
+  const r: WeeklyDrillResult = await handle.result();
+  await recordHistory(handle, 'weekly-drill-bounded-waits');
+  expect(r.failures).toEqual([]);
+  expect(r.result).toBe('pass');
+  const t = truth(sbx.groundTruth());
+  expect(t.restartComplete).toBeGreaterThanOrEqual(6);
+  expect(Math.abs(r.rto.seconds! - t.rto)).toBeLessThan(1);
+  expect(Math.abs(r.rpo.seconds! - t.rpo)).toBeLessThan(1);
+  const events = (await handle.fetchHistory()).events!;
+  const waits = events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'drillWaitServing');
+  expect(waits).toHaveLength(1);
+  // The wait's own poll count, from its result in the history.
+  const done = events.find((e) => e.activityTaskCompletedEventAttributes?.scheduledEventId?.toString() === waits[0]!.eventId!.toString());
+  const result = defaultPayloadConverter.fromPayload<{ done: boolean; polls: number }>(done!.activityTaskCompletedEventAttributes!.result!.payloads![0]!);
+  expect(result.done).toBe(true);
+  expect(result.polls).toBeGreaterThan(20);
+  // Polling every 20 ms through workflow timers would have added ≥ 5 events per poll.
+  expect(events.length).toBeLessThan(200);
+  expect(events.length).toBeLessThan(result.polls * 5);
   expect(stopRequests(sbx)).toBe(1);
   await expectTargetUp(sbx);
 });

@@ -95,6 +95,19 @@ function fakeTarget(o: { comesBack: boolean; stopHangs?: boolean }) {
       async processHealth() {
         return { adapter: 'sandbox', healthy: up, checkedAt: now(), detail: up ? 'ok' : 'unreachable', bootId: 'b2' };
       },
+      // The drill's long-poll waits (bounded histories): one look per call; the workflow pauses pollMs between calls.
+      async drillWaitServing() {
+        return { done: up, health: { adapter: 'sandbox', healthy: up, checkedAt: now(), detail: up ? 'ok' : 'unreachable', bootId: 'b2' }, polls: 1 };
+      },
+      async drillWaitRecoveryEvidence() {
+        return { done: false, freshReconciliations: 0, polls: 1 };
+      },
+      async drillWaitDetection() {
+        return { done: false, polls: 1 };
+      },
+      async drillWaitChaosRecovery() {
+        return { done: false, unhealthyStreakMs: 0, polls: 1 };
+      },
       async runtimeStateLastSave() {
         return { exists: true, checkedAt: now(), savedAt: now(), ageSeconds: 0, seq: 1, digest: `sha256:${'0'.repeat(64)}`, computedDigest: `sha256:${'0'.repeat(64)}`, digestValid: true };
       },

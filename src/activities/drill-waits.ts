@@ -1,0 +1,184 @@
+/**
+ * The weekly drill's waits, each one heartbeating long poll (see `domain/drill-wait.ts`): the same
+ * health check and artifact reads as the one-shot activities, repeated every ≤ 250 ms inside one
+ * activity until the condition holds or the slice ends. A retried slice (worker crash, heartbeat
+ * timeout) starts over from the same input: the reads are by cursor from a fixed mark, so a retry
+ * sees the same events. Cancellation (the drill's deadline or the user) ends the poll at once.
+ */
+import { createDrillActivities, type DrillCursors } from './drill';
+import { pause, withHeartbeat } from './heartbeat';
+import { createProcessControlActivities, type ProcessHealthResult } from './process-control';
+import { parseInput, type TargetActivityDeps } from './target-input';
+import {
+  detectScenario,
+  detectedFields,
+  emptyObserved,
+  firstAfter,
+  firstCleanReconciliation,
+  foldObserved,
+  scenarioRecovered,
+  type ChaosScenarioResult,
+  type ObservedEvents,
+} from '../domain/drill';
+import {
+  innerPollMs,
+  servingReached,
+  waitChaosRecoveryInputSchema,
+  waitDetectionInputSchema,
+  waitRecoveryEvidenceInputSchema,
+  waitServingInputSchema,
+  type WaitChaosRecoveryInput,
+  type WaitDetectionInput,
+  type WaitRecoveryEvidenceInput,
+  type WaitServingInput,
+} from '../domain/drill-wait';
+
+export interface WaitServingResult {
+  /** The condition held (else the slice ran out). */
+  done: boolean;
+  /** The last health answer. */
+  health: ProcessHealthResult;
+  polls: number;
+}
+
+export interface WaitRecoveryEvidenceResult {
+  done: boolean;
+  firstCleanReconciliationAt?: string;
+  firstSloSnapshotAt?: string;
+  /** Reconciliation cycles the target wrote since `sinceMs`. */
+  freshReconciliations: number;
+  polls: number;
+}
+
+export interface WaitDetectionResult {
+  done: boolean;
+  detection?: Pick<ChaosScenarioResult, 'detected' | 'detectedAt' | 'signal' | 'detectionSeconds'>;
+  polls: number;
+}
+
+export interface WaitChaosRecoveryResult {
+  done: boolean;
+  recoveredAt?: string;
+  /** Set when the target stayed unhealthy past `unhealthyMs`: the drill's stop condition. */
+  unhealthy?: string;
+  unhealthyStreakMs: number;
+  polls: number;
+}
+
+export function createDrillWaitActivities(deps: TargetActivityDeps) {
+  const proc = createProcessControlActivities(deps);
+  const drill = createDrillActivities(deps);
+
+  /**
+   * Polls `check` until it returns a value or `sliceMs` passes (then `onEnd`), heartbeating the poll
+   * count; the pause between polls ends early when the activity is cancelled.
+   */
+  async function longPoll<T>(sliceMs: number, pollMs: number, check: (polls: number) => Promise<T | undefined>, onEnd: (polls: number) => T): Promise<T> {
+    const end = Date.now() + sliceMs;
+    let polls = 0;
+    return withHeartbeat(
+      async () => {
+        for (;;) {
+          polls++;
+          const r = await check(polls);
+          if (r !== undefined) return r;
+          if (Date.now() >= end) return onEnd(polls);
+          await pause(Math.min(innerPollMs(pollMs), Math.max(0, end - Date.now())));
+        }
+      },
+      1000,
+      () => ({ polls }),
+    );
+  }
+
+  /** Everything the target wrote since `from`, read to the current end (several reads when a file is long). */
+  async function observeAll(target: string, acc: { cursors: DrillCursors; obs: ObservedEvents }): Promise<void> {
+    for (;;) {
+      const r = await drill.drillObserve({ target, cursors: acc.cursors });
+      acc.cursors = r.cursors;
+      acc.obs = foldObserved(acc.obs, r.events);
+      if (!r.more) return;
+    }
+  }
+
+  return {
+    /** Waits until the target serves again (as `until` defines it) or the slice ends. */
+    async drillWaitServing(input: WaitServingInput): Promise<WaitServingResult> {
+      const i = parseInput(waitServingInputSchema, input, 'drillWaitServing input');
+      let last: ProcessHealthResult | undefined;
+      return longPoll<WaitServingResult>(
+        i.sliceMs,
+        i.pollMs,
+        async (polls) => {
+          last = await proc.processHealth({ target: i.target, timeoutMs: 1000 });
+          return servingReached(i.until, i.preflight, last) ? { done: true, health: last, polls } : undefined;
+        },
+        (polls) => ({ done: false, health: last!, polls }),
+      );
+    },
+
+    /** Waits for the restarted target's first clean reconciliation cycle and first SLO snapshot since `sinceMs`. */
+    async drillWaitRecoveryEvidence(input: WaitRecoveryEvidenceInput): Promise<WaitRecoveryEvidenceResult> {
+      const i = parseInput(waitRecoveryEvidenceInputSchema, input, 'drillWaitRecoveryEvidence input');
+      const acc = { cursors: i.cursors as DrillCursors, obs: emptyObserved() };
+      const summary = (done: boolean, polls: number): WaitRecoveryEvidenceResult => {
+        const clean = firstCleanReconciliation(acc.obs, i.sinceMs);
+        const slo = firstAfter(acc.obs.slo, i.sinceMs, (e) => e.event_type === 'slo_snapshot');
+        return { done, ...(clean ? { firstCleanReconciliationAt: clean } : {}), ...(slo ? { firstSloSnapshotAt: slo } : {}), freshReconciliations: acc.obs.order.filter((e) => Date.parse(e.ts) >= i.sinceMs).length, polls };
+      };
+      return longPoll<WaitRecoveryEvidenceResult>(
+        i.sliceMs,
+        i.pollMs,
+        async (polls) => {
+          await observeAll(i.target, acc);
+          const s = summary(true, polls);
+          return s.firstCleanReconciliationAt && s.firstSloSnapshotAt ? s : undefined;
+        },
+        (polls) => summary(false, polls),
+      );
+    },
+
+    /** Waits until the target's own artifacts show it detected `scenario` (after the inject). */
+    async drillWaitDetection(input: WaitDetectionInput): Promise<WaitDetectionResult> {
+      const i = parseInput(waitDetectionInputSchema, input, 'drillWaitDetection input');
+      const acc = { cursors: i.cursors as DrillCursors, obs: emptyObserved() };
+      return longPoll<WaitDetectionResult>(
+        i.sliceMs,
+        i.pollMs,
+        async (polls) => {
+          await observeAll(i.target, acc);
+          const d = detectScenario(i.scenario, acc.obs, i.sinceMs);
+          return d ? { done: true, detection: detectedFields(d, i.sinceMs), polls } : undefined;
+        },
+        (polls) => ({ done: false, polls }),
+      );
+    },
+
+    /**
+     * Waits until the target's artifacts show it recovered from `scenario` after the clear; ends
+     * early with `unhealthy` when its health fails for `unhealthyMs` in a row (the drill's stop condition).
+     */
+    async drillWaitChaosRecovery(input: WaitChaosRecoveryInput): Promise<WaitChaosRecoveryResult> {
+      const i = parseInput(waitChaosRecoveryInputSchema, input, 'drillWaitChaosRecovery input');
+      const acc = { cursors: i.cursors as DrillCursors, obs: emptyObserved() };
+      let streak = i.unhealthyStreakMs;
+      let lastPoll = Date.now();
+      return longPoll<WaitChaosRecoveryResult>(
+        i.sliceMs,
+        i.pollMs,
+        async (polls) => {
+          await observeAll(i.target, acc);
+          const at = scenarioRecovered(i.scenario, acc.obs, i.clearedMs);
+          if (at) return { done: true, recoveredAt: at, unhealthyStreakMs: 0, polls };
+          const h = await proc.processHealth({ target: i.target, timeoutMs: 2000 });
+          const now = Date.now();
+          streak = h.healthy ? 0 : streak + (polls === 1 ? 0 : now - lastPoll);
+          lastPoll = now;
+          if (!h.healthy && streak >= i.unhealthyMs) return { done: false, unhealthy: h.detail, unhealthyStreakMs: streak, polls };
+          return undefined;
+        },
+        (polls) => ({ done: false, unhealthyStreakMs: streak, polls }),
+      );
+    },
+  };
+}
