@@ -180,8 +180,9 @@ test('bounded waits: a 6 s slow restart polled every 20 ms is one long-poll acti
   const result = defaultPayloadConverter.fromPayload<{ done: boolean; polls: number }>(done!.activityTaskCompletedEventAttributes!.result!.payloads![0]!);
   expect(result.done).toBe(true);
   expect(result.polls).toBeGreaterThan(20);
-  // Polling every 20 ms through workflow timers would have added ≥ 5 events per poll.
-  expect(events.length).toBeLessThan(200);
+  // Polling every 20 ms through workflow timers would have added ≥ 5 events per poll (> 1,000 here);
+  // the whole drill, lock child and window included, is ~170 events however long the restart takes.
+  expect(events.length).toBeLessThan(300);
   expect(events.length).toBeLessThan(result.polls * 5);
   expect(stopRequests(sbx)).toBe(1);
   await expectTargetUp(sbx);

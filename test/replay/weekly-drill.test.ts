@@ -1,7 +1,9 @@
 /**
  * Determinism guard for weeklyDrillWorkflow: histories recorded from the integration tests
  * (`RECORD_HISTORIES=1 npx jest --selectProjects integration --runTestsByPath test/integration/weekly-drill.test.ts`;
- * the chaos-contract ones from test/integration/drill-chaos-contract.test.ts)
+ * the chaos-contract ones from test/integration/drill-chaos-contract.test.ts; the bounded-waits one from
+ * test/integration/drill-truth.test.ts, the bounded-chaos one is the shell-declared-faults drill of
+ * drill-chaos-contract.test.ts recorded after the patch)
  * must replay against today's workflow code. A change that alters the commands needs `patched()`.
  */
 import fs from 'node:fs';
@@ -15,8 +17,10 @@ const recorded = fs.readdirSync(HISTORIES).filter((f) => f.startsWith('weekly-dr
 
 beforeAll(() => installTestRuntime());
 
-test('recorded weekly-drill histories exist (pass, RPO breach, undetected chaos fault; issue 9: drain, stop incomplete, refused while another drill runs, chaos through the contract, chaos skipped)', () => {
+test('recorded weekly-drill histories exist (pass, RPO breach, undetected chaos fault; issue 9: drain, stop incomplete, refused while another drill runs, chaos through the contract, chaos skipped; issue 11: bounded waits)', () => {
   expect(recorded.sort()).toEqual([
+    'weekly-drill-bounded-chaos.json',
+    'weekly-drill-bounded-waits.json',
     'weekly-drill-chaos-contract.json',
     'weekly-drill-chaos-skipped.json',
     'weekly-drill-pass.json',
