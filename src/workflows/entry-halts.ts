@@ -16,6 +16,7 @@ import {
   getExternalWorkflowHandle,
   log,
   ParentClosePolicy,
+  patched,
   setHandler,
   sleep,
   startChild,
@@ -31,6 +32,13 @@ import { describeIssues } from './validation';
 
 /** Without an answer by then, the request is sent again (the registry answers a repeat with the first answer). */
 const RESEND_AFTER_MS = 30_000;
+/**
+ * Patch id (issue 11, bounded histories): a registry that does not answer is asked again after 30 s,
+ * then 1, 2, 4 … minutes, at most every 30 minutes — a week without an answer is ~340 requests, not
+ * ~20,000 — and the wait is logged as an error after an hour.
+ */
+export const HALT_RESEND_BACKOFF_PATCH = 'halt-resend-backoff';
+const RESEND_MAX_MS = 30 * 60_000;
 
 class EntryHalts {
   private readonly replies = new Map<string, HaltOpResult>();
@@ -53,14 +61,20 @@ class EntryHalts {
   async request(target: string, req: Omit<Extract<HaltSignal, { op: 'hold' }>, 'requestId' | 'replyTo'> | Omit<Extract<HaltSignal, { op: 'release' }>, 'requestId' | 'replyTo'>): Promise<HaltOpResult> {
     const requestId = uuid4();
     const payload = { ...req, requestId, replyTo: workflowInfo().workflowId } as HaltSignal;
-    for (;;) {
+    const backoff = patched(HALT_RESEND_BACKOFF_PATCH);
+    let waitedMs = 0;
+    for (let attempt = 0; ; attempt++) {
       await this.send(target, payload);
-      if (await condition(() => this.replies.has(requestId), RESEND_AFTER_MS)) {
+      const resendMs = backoff ? Math.min(RESEND_MAX_MS, RESEND_AFTER_MS * 2 ** attempt) : RESEND_AFTER_MS;
+      if (await condition(() => this.replies.has(requestId), resendMs)) {
         const r = this.replies.get(requestId)!;
         this.replies.delete(requestId);
         return r;
       }
-      log.warn('no answer from the halt registry yet: asking again', { target, requestId, op: req.op });
+      waitedMs += resendMs;
+      const fields = { target, requestId, op: req.op, waitedSeconds: Math.round(waitedMs / 1000) };
+      if (backoff && waitedMs >= 3_600_000) log.error('the halt registry has not answered for over an hour: asking again', fields);
+      else log.warn('no answer from the halt registry yet: asking again', fields);
     }
   }
 
