@@ -379,15 +379,23 @@ class WeeklyDrill {
 
   /**
    * Runs a long-poll wait slice by slice until it is done, `stop` says so, or workflow time reaches
-   * `boundAt`. A real slice lasts until the condition or the bound; one that came back early (a
-   * stand-in in tests) is followed by one `pollMs` pause, so the loop always moves time on.
+   * `boundAt`. A real slice lasts until the condition or its end; one that came back before its end
+   * without the condition (a stand-in in the time-skipping tests) is followed by a timer to that end,
+   * so the history grows per slice, never per poll, whoever answers.
    */
   private async slices<R extends { done: boolean }>(boundAt: number, slice: (sliceMs: number) => Promise<R>, stop?: (r: R) => boolean): Promise<R> {
     for (;;) {
-      const r = await slice(nextSliceMs(boundAt - Date.now()));
+      const sliceMs = nextSliceMs(boundAt - Date.now());
+      const sliceEnd = Date.now() + sliceMs;
+      const r = await slice(sliceMs);
       if (r.done || stop?.(r) || Date.now() >= boundAt) return r;
-      await sleep(this.p.pollMs);
+      await this.restOfSlice(sliceEnd);
     }
+  }
+
+  /** Waits out the rest of a slice that ended early (at least `pollMs`). */
+  private async restOfSlice(sliceEnd: number): Promise<void> {
+    await sleep(Math.max(this.p.pollMs, sliceEnd - Date.now()));
   }
 
   /** Step 3's wait for the target serving again with a new boot (bounded waits); false when the step failed. */
@@ -662,13 +670,14 @@ class WeeklyDrill {
         while (!healthy && Date.now() < bound) {
           const again = this.truth && alreadyRunning;
           const sliceMs = nextSliceMs(Math.min(bound - Date.now(), again ? Math.min(60_000, 5000 * 2 ** (starts - 1)) : Number.POSITIVE_INFINITY));
+          const sliceEnd = Date.now() + sliceMs;
           const w = await waitCall('rollback: wait until serving (long poll)')
             .drillWaitServing({ target: p.target, sliceMs, pollMs: p.pollMs, until: 'healthy' })
             .catch(() => undefined);
           healthy = w?.done ?? false;
           if (healthy || Date.now() >= bound) break;
-          if (again) await start();
-          else await sleep(p.pollMs);
+          if (Date.now() < sliceEnd) await this.restOfSlice(sliceEnd);
+          if (again && Date.now() < bound) await start();
         }
       }
       while (!healthy && Date.now() < bound) {

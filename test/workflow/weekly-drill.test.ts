@@ -164,6 +164,23 @@ test('the maximum drill duration aborts a restart that never completes; the roll
   expect(calls.at(-1)).toBe('page');
 });
 
+test('bounded history: a 30-minute restart wait polled every 20 ms, then a 30-minute rollback wait, stays far below 10,000 events', async () => {
+  const fake = fakeTarget({ comesBack: false });
+  const taskQueue = uniqueId('tq');
+  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: fake.activities });
+  const handle = await env.client.workflow.start('weeklyDrillWorkflow', { taskQueue, workflowId: uniqueId('drill-wf'), args: [{ target: 'fake', drillId: uniqueId('d'), scenarios: [], restartSeconds: 1800, maxDrillSeconds: 7200, pollMs: 20 } satisfies WeeklyDrillInput] });
+  const t0 = await env.currentTimeMs();
+  const result = (await worker.runUntil(handle.result())) as WeeklyDrillResult;
+  expect(result.result).toBe('fail');
+  expect(result.failures).toContain('target not serving within 1800 s of the restart');
+  // Both waits ran their full 30 minutes of (skipped) time.
+  expect((await env.currentTimeMs()) - t0).toBeGreaterThanOrEqual(3_600_000);
+  expect(fake.calls).toContain('start:rollback-start');
+  // One activity per waited slice: polling every 20 ms through workflow timers would have been ~90,000 polls per wait.
+  const events = (await handle.fetchHistory()).events!;
+  expect(events.length).toBeLessThan(300);
+});
+
 test('a stop that does not complete within stopSeconds fails the drill with that cause; the rollback still runs', async () => {
   const { result, calls } = await runDrill({ scenarios: [], stopSeconds: 900 }, true, true);
   expect(result.result).toBe('fail');
