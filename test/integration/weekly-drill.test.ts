@@ -167,6 +167,9 @@ test('RPO breach: state saves stopped before the drill', async () => {
   const sbx = await sandbox();
   await waitFor('a first state save', () => sbx.groundTruth().some((e) => e.event === 'state_saved'));
   await sbx.inject('state_saves_stop');
+  // The last save must be older than the RPO target when the stop comes, however fast the drill
+  // reaches it (its waits are long polls: the chaos step no longer takes seconds of poll sleeps).
+  await new Promise((r) => setTimeout(r, 2500));
   const handle = await start(sbx, { rpoSeconds: 1 });
   const r: WeeklyDrillResult = await handle.result();
   expect(r.result).toBe('fail');
