@@ -15,3 +15,19 @@ async function baselineTimerWorkflow(seconds) {
 }
 
 module.exports = { baselineWorkflow, baselineTimerWorkflow };
+
+const { lastRecordTs } = proxyActivities({ startToCloseTimeout: '10 seconds' });
+
+/**
+ * The drill's wait loop before its long polls (bench/drill-timing.js's baseline): one activity per
+ * poll and a workflow timer of `pollMs` between polls, until the target writes a record after `since`.
+ */
+async function baselinePollWorkflow({ file, since, pollMs }) {
+  for (;;) {
+    const ts = await lastRecordTs(file);
+    if (ts && ts > since) return ts;
+    await sleep(pollMs);
+  }
+}
+
+module.exports.baselinePollWorkflow = baselinePollWorkflow;
