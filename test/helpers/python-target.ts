@@ -36,7 +36,7 @@ export interface PythonTarget {
   stateFile: string;
   entry: TargetConfigInput;
   /**
-   * Takes effect live (stale_state, recon_dirty), at the next stop (slow_drain, stop_hangs) or at the
+   * Takes effect live (stale_state), at the next stop (slow_drain, stop_hangs) or at the
    * next boot (the others). `seconds`: slow_drain's drain, slow_restart's wait before serving.
    */
   setScenario(s: PythonScenario, seconds?: number): void;

@@ -19,7 +19,7 @@ D/scenario (read live, default "normal"; "<name> [seconds]") breaks one thing, s
   corrupt_state        at boot, the state file's body no longer matches its digest
   lost_state           at boot, the state file is gone
   recon_never_resumes  at boot, the reconciliation loop does not start
-  recon_dirty          reconciliation runs but every cycle is a mismatch
+  recon_dirty          at boot: reconciliation runs but every cycle is a mismatch (its monitor breaches)
   slo_silent           at boot, the SLO monitor does not start
   never_healthy        at boot: /health answers 503 "starting" for this whole life
   slow_restart N       at boot: /health answers 503 "starting" for N s, then the loops start (serving_at)
@@ -234,7 +234,7 @@ class Target:
         with self.lock:
             self.body["cycle"] += 1
             cycle = self.body["cycle"]
-        dirty = self.scenario() == "recon_dirty"
+        dirty = self.boot_scenario == "recon_dirty"
         status = "mismatch" if dirty else "ok"
         # order_drift: the broker says the newest order was cancelled; positions still agree.
         order_status = "mismatch" if dirty or "order_drift" in self.faults() else "ok"
