@@ -16,6 +16,7 @@
  * scenarios — a slow graceful drain (20 s), a stop that hangs, a slow restart (40 s) — are the
  * target's own, picked through its scenario file before the drill.
  */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -27,7 +28,7 @@ import { drillReportSchema, type DrillReport } from '../../src/domain/drill-repo
 import type { TargetConfig } from '../../src/domain/target';
 import { parseTargets, pickTarget } from '../../src/io/targets';
 import { workflowIds } from '../../src/shared';
-import { startPythonTarget, type PythonScenario, type PythonTarget, type PythonTargetOptions } from '../helpers/python-target';
+import { PY_TARGET, startPythonTarget, type PythonScenario, type PythonTarget, type PythonTargetOptions } from '../helpers/python-target';
 import { devServerEnv, uniqueId, workflowBundle } from '../helpers/temporal';
 
 let env: TestWorkflowEnvironment;
@@ -235,6 +236,12 @@ test('chaos declared: the target\'s own shell fault commands inject stale_data a
   // And the stop and restart went on as usual: one stop, a new boot serving.
   expect(t.groundTruth().filter((e) => e.event === 'stop_requested')).toHaveLength(1);
   expect(t.command('health')).toBe(0);
+  // A retried inject (the drill's key again) injects nothing and reports the first injection time.
+  const inj = injects.find((e) => e.fault === 'stale_data')!;
+  const again = execFileSync('python3', [PY_TARGET, 'fault', 'inject', 'stale_data', '--dir', t.dir], { env: { ...process.env, DRILL_FAULT_KEY: inj.key! }, encoding: 'utf8' });
+  expect(JSON.parse(again.trim().split('\n').at(-1)!)).toEqual({ injected_at: inj.injected_at });
+  expect(t.faultLog().at(-1)).toMatchObject({ action: 'inject', fault: 'stale_data', key: inj.key, injected_at: inj.injected_at, repeat: true });
+  expect(fs.readdirSync(path.join(t.dir, 'faults'))).toEqual([]);
 });
 
 test('slow drain (20 s): health answers 503 "stopping" through the drain; the RTO includes it and matches the target\'s ground truth', async () => {
