@@ -7,18 +7,31 @@ It trades nothing: it runs the loops the contract asks about and answers the gat
     target.py start  --dir D   start `serve` detached; returns once it is spawned        (contract §7)
     target.py stop   --dir D   SIGTERM, wait until the process is gone (it flushes state) (contract §7)
     target.py health --dir D   print GET /health; exit 0 only when it says ok            (contract §4, §7)
+    target.py fault inject|clear <scenario|all> --dir D
+                               shell fault command (contract, Fault injection): stale_data, order_drift;
+                               an inject is idempotent per DRILL_FAULT_KEY (a repeat prints the first
+                               injected_at); a clear of an inactive fault is done too
     target.py canonical        stdin: JSON values one per line; stdout: RFC 8785 text and SHA-256
 
-D/config.json: {"port", "run_id", "artifacts_root", "state_file", "recon_ms", "slo_ms", "save_ms"}.
-D/scenario (read live, default "normal") breaks one thing, so the drill has something to catch:
+D/config.json: {"port", "run_id", "artifacts_root", "state_file", "recon_ms", "slo_ms", "save_ms", "dq_ms"}.
+D/scenario (read live, default "normal"; "<name> [seconds]") breaks one thing, so the drill has something to catch:
   stale_state          no state saves at all (periodic or on stop): the RPO grows
   corrupt_state        at boot, the state file's body no longer matches its digest
   lost_state           at boot, the state file is gone
   recon_never_resumes  at boot, the reconciliation loop does not start
-  recon_dirty          reconciliation runs but every cycle is a mismatch
+  recon_dirty          at boot: reconciliation runs but every cycle is a mismatch (its monitor breaches)
   slo_silent           at boot, the SLO monitor does not start
   never_healthy        at boot: /health answers 503 "starting" for this whole life
-D/ground_truth.jsonl records what really happened (process_start, serving, state_saved, ...).
+  slow_restart N       at boot: /health answers 503 "starting" for N s, then the loops start (serving_at)
+  slow_drain N         on stop: /health answers 503 "stopping" for N s, then the final save and exit
+  stop_hangs           on stop: /health answers 503 "stopping" and the process never exits (SIGKILL ends it)
+D/faults/<scenario>.json holds the active chaos faults (the `fault` command writes them; the running
+process reads them every cycle): stale_data makes every quality cycle report `stale` issues (monitor:
+`slo_breach data_stale_warnings`), order_drift makes order reconciliation cycles `mismatch` (monitor:
+after 3 in a row, `slo_breach order_reconciliation_consecutive_mismatch_runs`). Each breach opens an
+incident once per episode and is listed in /stats `open_breaches` until the SLO passes again.
+D/fault_log.jsonl records every fault command run; D/ground_truth.jsonl records what really happened
+(process_start, serving, state_saved, stop_requested, stopped, ...).
 """
 import hashlib
 import json
@@ -147,13 +160,34 @@ class Target:
         self.rs = {"restored": False, "restored_seq": None, "restored_digest": None, "restore_error": None,
                    "last_save_at": None, "last_save_seq": None, "last_save_digest": None}
         self.clean_seen = False
-        self.boot_scenario = self.scenario()  # what breaks at boot is decided at boot
+        self.boot_scenario, self.boot_seconds = self.scenario_args()  # what breaks at boot is decided at boot
+        self.mismatch_run = 0  # consecutive order reconciliation mismatches (the SLO monitor reads it)
+        self.mismatches = 0
+        self.dq_cycle = 0
+        self.dq_latest = None
+        self.open_breaches = {}  # slo -> incident id, while the breach episode lasts (contract §2)
+
+    def scenario_args(self):
+        try:
+            words = open(os.path.join(self.dir, "scenario")).read().split()
+        except OSError:
+            words = []
+        name = words[0] if words else "normal"
+        try:
+            secs = float(words[1]) if len(words) > 1 else 5.0
+        except ValueError:
+            secs = 5.0
+        return name, secs
 
     def scenario(self):
+        return self.scenario_args()[0]
+
+    def faults(self):
+        """The chaos faults active now: D/faults/<name>.json, written by `target.py fault`."""
         try:
-            return open(os.path.join(self.dir, "scenario")).read().strip() or "normal"
+            return {f[:-5] for f in os.listdir(os.path.join(self.dir, "faults")) if f.endswith(".json")}
         except OSError:
-            return "normal"
+            return set()
 
     def truth(self, event, **extra):
         append_line(os.path.join(self.dir, "ground_truth.jsonl"), {"ts": now(), "event": event, "pid": self.pid, "boot_id": self.boot_id, **extra})
@@ -200,23 +234,62 @@ class Target:
         with self.lock:
             self.body["cycle"] += 1
             cycle = self.body["cycle"]
-        status = "mismatch" if self.scenario() == "recon_dirty" else "ok"
+        dirty = self.boot_scenario == "recon_dirty"
+        status = "mismatch" if dirty else "ok"
+        # order_drift: the broker says the newest order was cancelled; positions still agree.
+        order_status = "mismatch" if dirty or "order_drift" in self.faults() else "ok"
         ts = now()
+        order = {"ts": ts, "cycle": cycle, "status": order_status, "orders_checked": 1, "mismatched_order_ids": ["o-1"] if order_status != "ok" else []}
+        if order_status != "ok":
+            order["broker_status"] = {"o-1": "cancelled"}
         # Order and position lines of one cycle carry the same cycle number (contract §2).
-        append_line(os.path.join(self.run_dir, "order_reconciliation_events.jsonl"),
-                    {"ts": ts, "cycle": cycle, "status": status, "orders_checked": 1, "mismatched_order_ids": ["o-1"] if status != "ok" else []})
+        append_line(os.path.join(self.run_dir, "order_reconciliation_events.jsonl"), order)
         append_line(os.path.join(self.run_dir, "position_reconciliation_events.jsonl"),
                     {"ts": ts, "cycle": cycle, "status": status, "positions_checked": 2, "mismatched_symbols": ["AAPL"] if status != "ok" else []})
+        with self.lock:
+            self.mismatch_run = self.mismatch_run + 1 if order_status != "ok" else 0
+            self.mismatches += 1 if order_status != "ok" or status != "ok" else 0
+        status = "ok" if status == "ok" and order_status == "ok" else "mismatch"
         if status == "ok" and not self.clean_seen:
             self.clean_seen = True
             self.truth("first_clean_reconciliation", cycle=cycle)
 
+    def data_quality(self):
+        """One quality cycle over the active symbols (contract §2); stale_data makes every bar series stale."""
+        self.dq_cycle += 1
+        symbols = self.cfg.get("symbols", ["AAPL", "MSFT"])
+        issues = []
+        if "stale_data" in self.faults():
+            issues = [{"symbol": s, "kind": "stale", "severity": "warning", "detail": "latest bar is 10 business days old"} for s in symbols]
+        line = {"ts": now(), "cycle": self.dq_cycle, "symbols_checked": len(symbols), "errors": 0,
+                "stale_warnings": len(issues), "issues": issues}
+        append_line(os.path.join(self.run_dir, "data_quality_events.jsonl"), line)
+        write_atomic(os.path.join(self.run_dir, "data_quality_latest.json"), json.dumps(line) + "\n")
+        self.dq_latest = line
+
     def slo_snapshot(self):
         with self.lock:
-            cycle = self.body["cycle"]
+            cycle, run, mismatches = self.body["cycle"], self.mismatch_run, self.mismatches
+        ts = now()
         append_line(os.path.join(self.run_dir, "ops_slo_events.jsonl"),
-                    {"ts": now(), "event_type": "slo_snapshot", "cycle": cycle, "operations": cycle, "operational_errors": 0,
-                     "reconciliation_cycles": cycle, "reconciliation_passes": cycle, "consecutive_mismatch_runs": 0})
+                    {"ts": ts, "event_type": "slo_snapshot", "cycle": cycle, "operations": cycle, "operational_errors": 0,
+                     "reconciliation_cycles": cycle, "reconciliation_passes": max(0, cycle - mismatches), "consecutive_mismatch_runs": run})
+        stale = self.dq_latest["stale_warnings"] if self.dq_latest else 0
+        # (slo, value, threshold, breaching, severity, incident class), the contract's table (§2).
+        for slo, value, threshold, breaching, severity, cls in (
+                ("order_reconciliation_consecutive_mismatch_runs", run, 3, run >= 3, "critical", "reconciliation"),
+                ("data_stale_warnings", stale, 0, stale > 0, "warning", "data_quality")):
+            if not breaching:
+                self.open_breaches.pop(slo, None)  # the episode ends when the SLO passes
+            elif slo not in self.open_breaches:  # one breach line (and incident) per episode
+                incident = "inc-py-%s" % uuid.uuid4().hex[:12]
+                self.open_breaches[slo] = incident
+                append_line(os.path.join(self.run_dir, "ops_slo_events.jsonl"),
+                            {"ts": ts, "event_type": "slo_breach", "slo": slo, "value": value, "threshold": threshold,
+                             "severity": severity, "incident_id": incident, "incident_class": cls})
+                append_line(os.path.join(self.run_dir, "incident_events.jsonl"),
+                            {"ts": ts, "event_type": "incident_open", "incident_id": incident, "severity": severity,
+                             "incident_class": cls, "slo": slo, "run_id": self.cfg["run_id"], "summary": "%s = %s" % (slo, value)})
 
     def every(self, ms, fn):
         def loop():
@@ -232,12 +305,13 @@ class Target:
         until = self.halted_until
         halted = self.halt_reason is not None and (until is None or until > now())
         return {"halt_reason": self.halt_reason, "trading_halted_until": until, "entries_halted": halted, "mode": "paper",
-                "run_id": self.cfg["run_id"], "pid": self.pid, "boot_id": self.boot_id, "runtime_state": dict(self.rs)}
+                "run_id": self.cfg["run_id"], "pid": self.pid, "boot_id": self.boot_id, "runtime_state": dict(self.rs),
+                "open_breaches": dict(self.open_breaches), "faults": sorted(self.faults())}
 
     def health(self):
         if self.stopping:
             return 503, {"status": "stopping"}
-        if self.boot_scenario == "never_healthy":
+        if self.boot_scenario == "never_healthy" or self.serving_at is None:
             return 503, {"status": "starting"}
         return 200, {"status": "ok", "pid": self.pid, "boot_id": self.boot_id, "started_at": self.started_at, "serving_at": self.serving_at}
 
@@ -309,18 +383,26 @@ def serve(d):
     ThreadingHTTPServer.allow_reuse_address = True
     server = ThreadingHTTPServer(("127.0.0.1", t.cfg["port"]), handler_for(t))
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    if t.boot_scenario != "recon_never_resumes":
-        t.every(t.cfg.get("recon_ms", 200), t.reconcile)
-    if t.boot_scenario != "slo_silent":
-        t.every(t.cfg.get("slo_ms", 300), t.slo_snapshot)
-    t.every(t.cfg.get("save_ms", 300), t.save)
-    t.serving_at = now()
-    t.truth("serving")
+    # slow_restart: listening, but /health answers 503 "starting" and no loop runs for N s.
+    if t.boot_scenario != "slow_restart" or not stop.wait(t.boot_seconds):
+        if t.boot_scenario != "recon_never_resumes":
+            t.every(t.cfg.get("recon_ms", 200), t.reconcile)
+        if t.boot_scenario != "slo_silent":
+            t.every(t.cfg.get("slo_ms", 300), t.slo_snapshot)
+        t.every(t.cfg.get("dq_ms", 300), t.data_quality)
+        t.every(t.cfg.get("save_ms", 300), t.save)
+        t.serving_at = now()
+        t.truth("serving")
     stop.wait()
-    # Graceful stop (contract §7): no new work, save the state, exit 0.
+    # Graceful stop (contract §7): no new work, save the state, exit 0. A second SIGTERM while it
+    # drains changes nothing (the event is already set): one stop_requested line per life.
     t.truth("stop_requested", via="SIGTERM")
     t.stopping = True
-    time.sleep(0.05)
+    scenario, seconds = t.scenario_args()  # read at the stop: the drill sets it before it stops
+    if scenario == "stop_hangs":
+        while True:  # 503 "stopping" until someone kills it
+            time.sleep(3600)
+    time.sleep(seconds if scenario == "slow_drain" else 0.05)
     t.save()
     server.shutdown()
     t.truth("stopped", seq=t.seq)
@@ -379,6 +461,54 @@ def health(d):
     return 0 if status == 200 and json.loads(body).get("status") == "ok" else 1
 
 
+FAULTS = ("stale_data", "order_drift")
+
+
+def fault(d, action, name):
+    """Shell fault command (contract, Fault injection). Exit 0 when done, 2 for a fault it does not know.
+
+    An inject is idempotent per DRILL_FAULT_KEY: a key seen before, or a fault already active, changes
+    nothing and prints the first injected_at. Every run is logged to D/fault_log.jsonl."""
+    if action not in ("inject", "clear") or not (name in FAULTS or (action == "clear" and name == "all")):
+        print("unknown fault %s %s (known: %s; clear also takes all)" % (action, name, ", ".join(FAULTS)), file=sys.stderr)
+        return 2
+    fdir, kdir = os.path.join(d, "faults"), os.path.join(d, "fault_keys")
+    os.makedirs(fdir, exist_ok=True)
+    os.makedirs(kdir, exist_ok=True)
+    key = os.environ.get("DRILL_FAULT_KEY") or None
+    log = {"ts": now(), "action": action, "fault": name, "key": key}
+    if action == "clear":
+        for f in os.listdir(fdir):
+            if f.endswith(".json") and (name == "all" or f == name + ".json"):
+                try:
+                    os.remove(os.path.join(fdir, f))
+                except FileNotFoundError:
+                    pass  # a clear of an inactive fault is done too
+        append_line(os.path.join(d, "fault_log.jsonl"), log)
+        return 0
+    key_file = os.path.join(kdir, hashlib.sha256(key.encode("utf-8")).hexdigest()) if key else None
+    rec_file = os.path.join(fdir, name + ".json")
+    at = None
+    if key_file and os.path.exists(key_file):
+        at = open(key_file).read().strip()
+    elif os.path.exists(rec_file):
+        at = json.load(open(rec_file))["injected_at"]
+    if at is not None:
+        log.update(injected_at=at, repeat=True)
+    else:
+        at = log["ts"]
+        rec = {"fault": name, "injected_at": at, "key": key}
+        if os.environ.get("DRILL_FAULT_SECONDS"):
+            rec["seconds"] = float(os.environ["DRILL_FAULT_SECONDS"])
+        write_atomic(rec_file, json.dumps(rec))
+        log.update(injected_at=at)
+    if key_file and not os.path.exists(key_file):
+        write_atomic(key_file, at)
+    append_line(os.path.join(d, "fault_log.jsonl"), log)
+    print(json.dumps({"injected_at": at}))
+    return 0
+
+
 def canonical_cmd():
     """One answer line per input line: {canonical, sha256}, or {error} for what is not I-JSON."""
     for line in sys.stdin:
@@ -396,6 +526,8 @@ def main(argv):
     cmd = argv[1] if len(argv) > 1 else ""
     if cmd == "canonical":
         return canonical_cmd()
+    if cmd == "fault" and len(argv) == 6 and argv[4] == "--dir":
+        return fault(os.path.abspath(argv[5]), argv[2], argv[3])
     if len(argv) != 4 or argv[2] != "--dir" or cmd not in ("serve", "start", "stop", "health"):
         print(__doc__, file=sys.stderr)
         return 2
