@@ -160,6 +160,34 @@ test('slow graceful drain (3 s): RTO counts from the stop request; time to detec
   await expectTargetUp(sbx);
 });
 
+test('production-length stop and restart on the sandbox: a 20 s graceful drain and a 40 s slow restart; RTO, restart complete and RPO within 1 s of the ground truth', async () => {
+  const sbx = await sandbox();
+  await sbx.inject('slow_drain', 20);
+  await sbx.inject('slow_restart', 40);
+  try {
+    const handle = await start(sbx, { stopSeconds: 60, restartSeconds: 90, maxDrillSeconds: 240, rtoSeconds: 120 });
+    const r: WeeklyDrillResult = await handle.result();
+    expect(r.failures).toEqual([]);
+    expect(r.result).toBe('pass');
+    const t = truth(sbx.groundTruth());
+    expect(secs(t.stopRequestedAt, t.stoppedAt!)).toBeGreaterThanOrEqual(20);
+    expect(t.restartComplete).toBeGreaterThanOrEqual(60);
+    expect(r.rto.seconds!).toBeGreaterThanOrEqual(60);
+    expect(Math.abs(r.rto.seconds! - t.rto)).toBeLessThan(1);
+    expect(Math.abs(r.rpo.seconds! - t.rpo)).toBeLessThan(1);
+    const report = readReport(r);
+    expect(report.timeline.restartCompleteAt).toBe(t.servingAt);
+    expect(Math.abs(report.recovery!.restartCompleteSeconds! - t.restartComplete)).toBeLessThan(1);
+    // The drained stop flushed a final save; the new boot restored it.
+    expect(t.restoredSeq).toBe(t.stoppedSeq);
+    expect(stopRequests(sbx)).toBe(1);
+  } finally {
+    await sbx.clear('slow_restart');
+    await sbx.clear('slow_drain');
+  }
+  await expectTargetUp(sbx);
+}, 300_000);
+
 test('bounded waits: a 6 s slow restart polled every 20 ms is one long-poll activity in the history, not one activity and one timer per poll; RTO/RPO still the target\'s', async () => {
   const sbx = await sandbox();
   await sbx.inject('slow_restart', 6);

@@ -267,6 +267,28 @@ test('slow drain (20 s): health answers 503 "stopping" through the drain; the RT
   expect(r.rpo.ok).toBe(true);
 }, 150_000);
 
+test('stop longer than the adapter timeout (8 s drain, 3 s command timeout): the retried stop waits until the process is gone; the outage starts at the first request', async () => {
+  const t = await pyTarget({ processTimeoutSeconds: 3 });
+  t.setScenario('slow_drain', 8);
+  const r = await drill(t, { stopSeconds: 30, rtoSeconds: 60 });
+  expect(r.failures).toEqual([]);
+  expect(r.result).toBe('pass');
+  const gt = t.groundTruth();
+  const firstReq = gt.find((e) => e.event === 'stop_requested')!;
+  const stopped = gt.find((e) => e.event === 'stopped')!;
+  expect(secondsBetween(firstReq.ts, stopped.ts)).toBeGreaterThanOrEqual(8);
+  // Not taken for stopped while it drained: the drill's stopped time is when the process was gone.
+  const tl = reportOf(r).timeline;
+  expect(Date.parse(tl.stoppedAt!)).toBeGreaterThanOrEqual(Date.parse(stopped.ts));
+  // The outage starts at the adapter's first request (a retry keeps it), no later than the target saw it.
+  expect(Date.parse(r.recovery!.outageStartAt!)).toBeLessThanOrEqual(Date.parse(firstReq.ts));
+  const clean = gt.find((e) => e.event === 'first_clean_reconciliation' && e.boot_id !== firstReq.boot_id)!;
+  expect(Math.abs(r.rto.seconds! - secondsBetween(r.recovery!.outageStartAt!, clean.ts))).toBeLessThan(1);
+  expect(r.rto.seconds!).toBeGreaterThanOrEqual(8);
+  // One process stopped, one new boot.
+  expect(new Set(gt.filter((e) => e.event === 'process_start').map((e) => e.boot_id)).size).toBe(2);
+});
+
 test('stop that hangs: the drill fails with "stop did not complete" within stopSeconds after one stop request, and the rollback still runs', async () => {
   const t = await pyTarget();
   t.setScenario('stop_hangs');
