@@ -13,6 +13,7 @@ import { DEFAULT_MAX_CACHED_WORKFLOWS, loadConfig, type Config } from './config'
 import { createLogger, temporalLoggerFor } from './logger';
 import { BUNDLE_FILE, checkPrebuiltBundle } from './prebuilt-bundle';
 import { startHealthServer } from './worker-health';
+import { PRODUCT_HISTOGRAM_BUCKETS } from './workflows/product-metric-buckets';
 
 /** Where `npm run build` leaves the prebuilt workflow bundle (beside it: its .map and manifest). */
 export const PREBUILT_BUNDLE = path.join(__dirname, BUNDLE_FILE);
@@ -29,7 +30,7 @@ export function installRuntime(config: Pick<Config, 'metricsAddress' | 'log'>, l
     logger: temporalLoggerFor(logger, config.log.level === 'debug' || config.log.level === 'trace' ? 'DEBUG' : 'INFO'),
     telemetryOptions: {
       logging: { forward: {}, filter: makeTelemetryFilterString({ core: 'WARN', other: 'ERROR' }) },
-      ...(config.metricsAddress ? { metrics: { prometheus: { bindAddress: config.metricsAddress } } } : {}),
+      ...(config.metricsAddress ? { metrics: { prometheus: { bindAddress: config.metricsAddress, histogramBucketOverrides: PRODUCT_HISTOGRAM_BUCKETS } } } : {}),
     },
   });
 }

@@ -64,6 +64,7 @@ import { SA } from '../search-attributes';
 import { fileWatch, pageDelivery, pageLifecycle, shortIo } from './activity-profiles';
 import { acknowledgeUpdate, incidentAckStatusQuery, resolveIncidentSignal } from './definitions';
 import { incidentAckWorkflowV1 } from './incident-ack-v1';
+import * as metrics from './product-metrics';
 import { INVALID_INPUT, parseMessage, parseOrFail, validatorFor } from './validation';
 
 /** Guards the paging lifecycle version of the timer (histories recorded before it replay on v1). */
@@ -187,6 +188,7 @@ class AckTimer {
     this.cancelDeliveries();
     this.publish();
     log.info('incident acknowledged', { ackBy: ack.ackBy, source: ack.source, latencySeconds: ack.latencySeconds, slaMet: ack.slaMet });
+    metrics.incidentAcked({ severity: this.p.severity, source: ack.source ?? 'update', latencySeconds: ack.latencySeconds, slaMet: ack.slaMet });
   }
 
   /** The `acknowledge` update. Idempotent: the first ack stands and every later one gets it back. */
@@ -286,6 +288,7 @@ class AckTimer {
     else this.s.nextAckStep++;
     this.publish();
     log.warn(resolveSla ? 'resolve SLA passed; escalating again' : 'ack SLA step passed unacknowledged; escalating', { level: step.level, round: step.round });
+    metrics.escalationFired({ kind, level: step.level });
     const p = this.p;
     const d: Delivery = { scope: new CancellationScope() };
     d.done = d.scope
@@ -324,6 +327,7 @@ class AckTimer {
       )
       .finally(() => {
         this.deliveries.delete(d);
+        metrics.pageSettled({ kind, level: step.level, outcome: rec.outcome });
       });
     this.deliveries.add(d);
   }

@@ -64,6 +64,7 @@ import { holdEntries, releaseEntries } from './entry-halts';
 import { incidentAckWorkflow } from './incident-ack';
 import { incidentWorkflowV1 } from './legacy/incident-v1';
 import { recoveryWorkflow } from './recovery';
+import * as metrics from './product-metrics';
 import { parseMessage, parseOrFail, validatorFor } from './validation';
 
 export const INCIDENT_V2_PATCH = 'incident-v2-owned-halts';
@@ -300,6 +301,7 @@ async function incidentV2(input: IncidentInput): Promise<IncidentResult> {
     { key: SA.state, value: 'halting' },
   ]);
   inc.note('incident opened', `${p.severity} from ${p.source}${p.summary ? `: ${p.summary}` : ''}`);
+  metrics.incidentOpened({ severity: p.severity, source: p.source });
 
   // Halt first: nothing slow runs before entries are held. Triage starts once the registry has
   // answered (or after HOLD_FIRST_MS, while the hold keeps trying).
@@ -383,6 +385,7 @@ async function incidentV2(input: IncidentInput): Promise<IncidentResult> {
     });
   }
   inc.setPhase('resolved');
+  metrics.incidentResolved({ resolution, incidentClass: cls });
   await condition(allHandlersFinished);
   return {
     runId: p.runId,

@@ -72,6 +72,7 @@ import { nextSliceMs } from '../domain/drill-wait';
 import { chaosFault, drillProbe, drillProcess, drillWait, paging, shortIo } from './activity-profiles';
 import { drillLockHolderSignal, drillLockReleaseSignal, drillLockWhoSignal, weeklyDrillStatusQuery } from './definitions';
 import { drillTargetLockWorkflow } from './drill-lock';
+import * as metrics from './product-metrics';
 import { parseMessage, parseOrFail } from './validation';
 
 const probe = (summary: string) => proxyActivities<Activities>({ ...drillProbe, summary });
@@ -767,6 +768,7 @@ class WeeklyDrill {
     this.failures.splice(0, this.failures.length, ...v.failures);
     publishMeasures(m.rto, m.rpo);
     upsertSearchAttributes([{ key: SA.result, value: v.result }]);
+    metrics.drillFinished({ target: p.target, result: v.result, rtoSeconds: m.rto.seconds, rpoSeconds: m.rpo.seconds });
     const info = workflowInfo();
     const b = recoveryBreakdown(this.timeline);
     const report: DrillReportInput = {

@@ -82,10 +82,10 @@ describe('docker-compose.yml', () => {
     }
   }, 120_000);
 
-  test('has the services of a real deployment (worker-next only in the rollout profile)', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['postgresql', 'temporal', 'temporal-schema', 'temporal-setup', 'temporal-ui', 'worker', 'worker-next']);
+  test('has the services of a real deployment (worker-next only in the rollout profile, Prometheus and Grafana in the monitoring one)', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['grafana', 'postgresql', 'prometheus', 'temporal', 'temporal-schema', 'temporal-setup', 'temporal-ui', 'worker', 'worker-next']);
     const profiled = Object.entries(compose.services).filter(([, s]) => s.profiles).map(([n, s]) => [n, s.profiles]);
-    expect(profiled).toEqual([['worker-next', ['rollout']]]);
+    expect(profiled.sort()).toEqual([['grafana', ['monitoring']], ['prometheus', ['monitoring']], ['worker-next', ['rollout']]]);
   });
 
   test('every image is pinned to an exact version tag', () => {
