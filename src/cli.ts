@@ -24,7 +24,8 @@ import { triageCommand } from './commands/triage';
 import { watchStart, watchStop } from './commands/watch';
 import { describeHaltResult, describeHaltStatus, haltHold, haltRelease, haltStatus } from './commands/halt';
 import { TemporalTimeoutError } from './client/connection';
-import { CONFIG_VARIABLES, ConfigError, loadConfig, type Config } from './config';
+import { ConfigError, loadConfig, type Config } from './config';
+import { describeSettings, formatSettings } from './commands/config-report';
 import { describeConformance } from './domain/conformance';
 import { renderVerdictTable } from './domain/promotion';
 import { renderAckRehearsal, renderRecoveryRehearsal } from './domain/rehearsal';
@@ -550,11 +551,17 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
 
   program
     .command('config')
-    .description('Validate the environment and list every setting drill-runner reads')
-    .addHelpText('after', examples('SLO_PAGING_ENABLED=true SLO_PAGING_WEBHOOK_URL=https://hooks.example/page drill config'))
-    .action(() => {
+    .description('Validate the environment and list every setting drill-runner reads: the value in force and where it came from (env, profile, default); secrets only as set or not')
+    .option('--json', 'print the settings as JSON')
+    .addHelpText('after', examples('SLO_PAGING_ENABLED=true SLO_PAGING_WEBHOOK_URL=https://hooks.example/page drill config', 'drill config --json'))
+    .action((o: { json?: boolean }) => {
       const c = cfg();
-      for (const v of CONFIG_VARIABLES) output.out(`${v.name.padEnd(40)} default ${v.default.padEnd(14)} ${v.meaning}`);
+      const rows = describeSettings(process.env, c);
+      if (o.json) {
+        output.out(JSON.stringify({ settings: rows, inForce: { address: c.temporal.address, namespace: c.temporal.namespace, taskQueue: c.taskQueue, paging: c.paging.enabled ? { format: c.paging.format, minSeverity: c.paging.minSeverity } : null } }, null, 2));
+        return;
+      }
+      for (const l of formatSettings(rows)) output.out(l);
       output.out(`\nin force: address ${c.temporal.address}, namespace ${c.temporal.namespace}, task queue ${c.taskQueue}, paging ${c.paging.enabled ? `on (${c.paging.format}, min ${c.paging.minSeverity})` : 'off'}`);
     });
 
