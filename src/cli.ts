@@ -104,12 +104,13 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
     .option('--input <json>', 'extra drill input: scenarios, seed, rtoSeconds, rpoSeconds, bounds')
     .option('--allow-live', 'allow drilling a live target')
     .option('--dry-run', 'start nothing: validate the input and check, read-only, every contract surface the drill would use (exit 0 conforms, 1 a check failed)')
-    .option('--json', 'with --dry-run: print the checks as JSON')
-    .addHelpText('after', examples('drill run weekly --target paper-1 --watch', 'drill run weekly --input \'{"scenarios":["stale_data","order_drift"],"rtoSeconds":600}\'', 'drill run weekly --target paper-1 --dry-run'))
+    .option('--json', 'print the result (with --dry-run: the checks) as JSON')
+    .addHelpText('after', examples('drill run weekly --target paper-1 --watch', 'drill run weekly --input \'{"scenarios":["stale_data","order_drift"],"rtoSeconds":600}\'', 'drill run weekly --target paper-1 --dry-run', 'drill run weekly --target paper-1 --json'))
     .action(async (o: { target?: string; watch?: boolean; drillId?: string; input?: string; allowLive?: boolean; dryRun?: boolean; json?: boolean }) => {
       if (o.dryRun) return printConformance(await weeklyDryRunCommand(o, { config: cfg() }), o.json);
-      const r = await runWeeklyCommand(o, { config: cfg(), output });
-      for (const l of describeDrillResult(r.result)) output.out(l);
+      const r = await runWeeklyCommand(o, { config: cfg(), output: o.json ? { out: (l) => output.err(l), err: (l) => output.err(l) } : output });
+      if (o.json) output.out(JSON.stringify({ workflowId: r.workflowId, exitCode: r.exitCode, ...r.result }, null, 2));
+      else for (const l of describeDrillResult(r.result)) output.out(l);
       setExit(r.exitCode);
     });
 

@@ -160,9 +160,32 @@ export async function runWeeklyCommand(o: RunWeeklyOptions, deps: RunWeeklyDeps)
         };
       } else throw err;
     }
+    const summaryFile = (deps.env ?? process.env).GITHUB_STEP_SUMMARY?.trim();
+    if (summaryFile) writeStepSummary(summaryFile, result, deps.output);
     return { workflowId, result, exitCode: exitCodeFor(result.result) };
   } finally {
     await conn.close();
+  }
+}
+
+/**
+ * `$GITHUB_STEP_SUMMARY` (as `drill promote` does): the drill's report.md when it was written (it
+ * sits beside report.json), else the verdict lines. A summary that cannot be written is a warning.
+ */
+export function writeStepSummary(file: string, r: WeeklyDrillResult, output: Output): void {
+  let text: string | undefined;
+  if (r.reportPath) {
+    try {
+      text = fs.readFileSync(path.join(path.dirname(r.reportPath), 'report.md'), 'utf8');
+    } catch {
+      // no report.md: fall back to the verdict
+    }
+  }
+  text ??= [`## DR drill ${r.drillId} on ${r.target}: ${r.result.toUpperCase()}`, '', ...describeDrillResult(r).slice(1).map((l) => (l.startsWith('  - ') ? l.trim() : l))].join('\n');
+  try {
+    fs.appendFileSync(file, `${text.trimEnd()}\n\n`);
+  } catch (err) {
+    output.err(`warning: could not write GITHUB_STEP_SUMMARY (${file}): ${(err as Error).message}`);
   }
 }
 
