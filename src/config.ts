@@ -215,7 +215,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
       address,
     },
     taskQueue: v.DRILL_TASK_QUEUE,
-    log: { level: v.DRILL_LOG_LEVEL, pretty: v.DRILL_LOG_PRETTY ?? Boolean(process.stdout.isTTY) },
+    log: { level: v.DRILL_LOG_LEVEL, pretty: v.DRILL_LOG_PRETTY ?? Boolean(process.stderr.isTTY) },
     metricsAddress: v.DRILL_METRICS_ADDRESS,
     healthAddress: v.DRILL_HEALTH_ADDRESS,
     deployment: {
@@ -305,7 +305,7 @@ export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; me
   { name: 'TEMPORAL_PROFILE, TEMPORAL_CONFIG_FILE', default: '—', meaning: 'envconfig TOML profile' },
   { name: 'DRILL_TASK_QUEUE', default: DEFAULT_TASK_QUEUE, meaning: 'task queue of the worker fleet' },
   { name: 'DRILL_LOG_LEVEL', default: 'info', meaning: 'pino level' },
-  { name: 'DRILL_LOG_PRETTY', default: 'on a TTY', meaning: 'pretty logs instead of JSON lines' },
+  { name: 'DRILL_LOG_PRETTY', default: 'on a TTY', meaning: 'pretty logs (on stderr) instead of JSON lines; colour unless NO_COLOR is set' },
   { name: 'DRILL_METRICS_ADDRESS', default: '—', meaning: 'host:port for the worker\'s Prometheus metrics' },
   { name: 'DRILL_HEALTH_ADDRESS', default: '—', meaning: "host:port for the worker's GET /healthz" },
   { name: 'DRILL_WORKER_VERSIONING', default: 'false', meaning: 'Worker Deployment Versioning (pinned drills)' },

@@ -1,6 +1,7 @@
 /**
- * One root pino logger per process. JSON lines by default, pretty only on a TTY; secrets redacted
- * wherever they appear in a log object. Temporal's SDK and Core logs are forwarded into it.
+ * One root pino logger per process, on stderr (stdout is for a command's own output): JSON lines by
+ * default, pretty only on a TTY (colour unless `NO_COLOR` is set); secrets redacted wherever they
+ * appear in a log object. Temporal's SDK and Core logs are forwarded into it.
  */
 import pino, { type DestinationStream, type Logger } from 'pino';
 import { DefaultLogger, type LogEntry, type LogLevel } from '@temporalio/worker';
@@ -33,9 +34,10 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
   };
   if (opts.destination) return pino(options, opts.destination);
   if (opts.pretty) {
-    return pino({ ...options, transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' } } });
+    const colorize = !process.env.NO_COLOR;
+    return pino({ ...options, transport: { target: 'pino-pretty', options: { destination: 2, colorize, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' } } });
   }
-  return pino(options);
+  return pino(options, pino.destination({ fd: 2, sync: true }));
 }
 
 const levelMap: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {

@@ -62,7 +62,11 @@ test('runs workflows, serves metrics, logs JSON without secrets, stops on SIGTER
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  let stdout = '';
+  child.stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+    stdout += d.toString();
+  });
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
 
@@ -120,5 +124,7 @@ test('runs workflows, serves metrics, logs JSON without secrets, stops on SIGTER
   expect(lines.length).toBeGreaterThan(0);
   for (const l of lines) expect(() => JSON.parse(l)).not.toThrow();
   expect(lines.some((l) => JSON.parse(l).msg === 'worker stopped')).toBe(true);
+  // Logs go to stderr: stdout is for a command's own output.
+  expect(stdout).not.toMatch(/"msg":/);
   expect(out).not.toContain('T0KEN-never-logged');
 });
