@@ -26,6 +26,7 @@ import { describeHaltResult, describeHaltStatus, haltHold, haltRelease, haltStat
 import { TemporalTimeoutError } from './client/connection';
 import { ConfigError, loadConfig, type Config } from './config';
 import { describeSettings, formatSettings } from './commands/config-report';
+import { writeDrillIndex } from './activities/reports';
 import { describeConformance } from './domain/conformance';
 import { renderVerdictTable } from './domain/promotion';
 import { renderAckRehearsal, renderRecoveryRehearsal } from './domain/rehearsal';
@@ -515,6 +516,22 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
       }
       output.out(describeVerification(r.verification));
       setExit(r.exitCode);
+    });
+
+  program
+    .command('report')
+    .description('Drill reports under <DRILL_RESULTS_DIR>/drills')
+    .command('index')
+    .description('(Re)write drills/index.html: RTO, RPO and verdict of every drill on disk per target as a trend, each linked to its report (also written after every drill)')
+    .option('--json', 'print the result as JSON')
+    .addHelpText('after', examples('drill report index', 'DRILL_RESULTS_DIR=/srv/drill/results drill report index --json'))
+    .action(async (o: { json?: boolean }) => {
+      const r = await writeDrillIndex(cfg().resultsDir);
+      if (o.json) output.out(JSON.stringify(r, null, 2));
+      else {
+        for (const p of r.problems) output.err(`skipped: ${p}`);
+        output.out(`${r.path}: ${r.reports} drill report(s)`);
+      }
     });
 
   program

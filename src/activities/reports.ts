@@ -13,6 +13,7 @@ import { DRILL_REPORT_FILE, DRILLS_DIR, drillReportSchema, type DrillReport, typ
 import { drillIdSchema } from '../domain/ids';
 import { appendAuditEvent, AuditChainBrokenError, readAuditHead, type AuditAppendResult } from '../io/audit-log';
 import { resolveInside, writeFileAtomic } from '../io/files';
+import { renderDrillIndex } from '../report/drill-index';
 import { renderDrillHtml, renderDrillMarkdown } from '../report/drill-report';
 
 export const CHAOS_LATEST_FILE = 'chaos_drill_latest.json';
@@ -43,6 +44,18 @@ export async function writeDrillReportFiles(resultsDir: string, input: DrillRepo
   await writeFileAtomic(p.markdown, renderDrillMarkdown(r.data, { json: p.json, html: p.html }));
   await writeFileAtomic(p.json, `${JSON.stringify(r.data, null, 2)}\n`);
   return { ...p, report: r.data };
+}
+
+/** The trend page of every drill on disk, per target: `drills/index.html`. */
+export const DRILL_INDEX_FILE = 'index.html';
+
+/** (Re)writes `drills/index.html` from every readable report (unreadable ones are listed, never fatal). */
+export async function writeDrillIndex(resultsDir: string, now: Date = new Date()): Promise<{ path: string; reports: number; problems: string[] }> {
+  const { reports, problems } = await listDrillReports(resultsDir);
+  const file = path.join(resultsDir, DRILLS_DIR, DRILL_INDEX_FILE);
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  await writeFileAtomic(file, renderDrillIndex(reports.map((r) => r.report), now.toISOString()));
+  return { path: file, reports: reports.length, problems };
 }
 
 export interface FoundDrillReport {
@@ -90,6 +103,8 @@ export function createReportActivities(resultsDir: string, deployment?: Deployme
     async writeDrillReport(input: { report: DrillReportInput }): Promise<DrillReportPaths> {
       const report = { ...input.report, ...reportDeploymentVersion(deployment) };
       const { report: _r, ...paths } = await writeDrillReportFiles(resultsDir, report);
+      // The trend page follows every report; it is regenerated from disk, so a failure here loses nothing.
+      await writeDrillIndex(resultsDir).catch(() => undefined);
       return paths;
     },
     /** `results/chaos_drill_latest.json` (the runbook's path), and a copy beside the drill's report. */

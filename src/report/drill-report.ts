@@ -120,7 +120,7 @@ export function renderDrillHtml(r: DrillReport): string {
 <style>body{font:14px sans-serif;margin:2em;max-width:960px}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}.pass{color:#2da44e}.fail,.error,.aborted{color:#cf222e}</style></head>
 <body>
 <h1>DR drill ${esc(r.drillId)}: <span class="${esc(r.result)}">${esc(r.result.toUpperCase())}</span></h1>
-<p>target <b>${esc(r.target)}</b> (${esc(r.mode)}), started ${esc(r.startedAt)}, finished ${esc(r.finishedAt)}${r.abortReason ? `, aborted: ${esc(r.abortReason)}` : ''}</p>
+<p>target <b>${esc(r.target)}</b> (${esc(r.mode)}), started ${esc(r.startedAt)}, finished ${esc(r.finishedAt)}${r.abortReason ? `, aborted: ${esc(r.abortReason)}` : ''} · <a href="../index.html">all drills: trend per target</a></p>
 ${renderTimelineSvg(r)}
 ${r.failures.length ? `<h2>Failures</h2><ul>${r.failures.map((f) => `<li>${esc(f)}</li>`).join('')}</ul>` : ''}
 <h2>Steps</h2><table><tr><th>#</th><th>step</th><th>status</th><th>started</th><th>finished</th><th>detail</th></tr>

@@ -1,0 +1,80 @@
+/**
+ * `results/drills/index.html` and a drill's report.html in a real headless Chromium: no console
+ * errors, the trend's labels never overlap, every drill dot links to its report, and the report's
+ * link leads back to the trend. Screenshots are kept in test-output/screenshots.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { writeDrillIndex, writeDrillReportFiles } from '../../src/activities/reports';
+import { drillReportSchema, type DrillReport } from '../../src/domain/drill-report';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SHOTS = path.resolve(__dirname, '../../test-output/screenshots');
+
+let browser: Browser;
+let dir: string;
+
+function report(drillId: string, target: string, result: DrillReport['result'], day: number, rto: number | null, rpo: number | null, rtoTarget = 900, rpoTarget = 60): DrillReport {
+  const finishedAt = new Date(Date.UTC(2026, 10, day, 3, 5)).toISOString();
+  return drillReportSchema.parse({ schemaVersion: 1, drillId, target, mode: 'paper', startedAt: finishedAt, finishedAt, result, rto: { seconds: rto, targetSeconds: rtoTarget, ok: rto !== null && rto <= rtoTarget }, rpo: { seconds: rpo, targetSeconds: rpoTarget, ok: rpo !== null && rpo <= rpoTarget }, timeline: {}, failures: [] });
+}
+
+beforeAll(async () => {
+  if (!fs.existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: install Debian's chromium (apt-get install chromium) or set CHROMIUM_PATH`);
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'drill-index-browser-'));
+  fs.mkdirSync(SHOTS, { recursive: true });
+  // Two targets: one where RTO and RPO span decades (log scale), one where both targets are close (labels must not collide).
+  const reports = [
+    report('w1', 'paper-1', 'pass', 1, 4.2, 0.3),
+    report('w2', 'paper-1', 'pass', 8, 5.1, 0.5),
+    report('w3', 'paper-1', 'fail', 15, 950, 0.4),
+    report('w4', 'paper-1', 'error', 22, null, null),
+    report('v1', 'paper-2', 'pass', 8, 40, 35, 60, 55),
+    report('v2', 'paper-2', 'fail', 15, 70, 20, 60, 55),
+  ];
+  for (const r of reports) await writeDrillReportFiles(dir, r);
+  await writeDrillIndex(dir, new Date('2026-12-02T00:00:00Z'));
+});
+
+afterAll(async () => {
+  await browser?.close();
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('the trend page renders without errors, its labels never overlap, its dots lead to the reports and back', async () => {
+  const page = await browser.newPage({ viewport: { width: 1024, height: 1400 } });
+  const errors: string[] = [];
+  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`file://${path.join(dir, 'drills', 'index.html')}`);
+  await page.screenshot({ path: path.join(SHOTS, 'drill-index.png'), fullPage: true });
+  expect(errors).toEqual([]);
+  const svgs = page.locator('svg.trend');
+  expect(await svgs.count()).toBe(2);
+  for (let i = 0; i < 2; i++) {
+    const boxes = (await svgs.nth(i).locator('text').evaluateAll((els) => els.map((e) => (e as unknown as { getBoundingClientRect(): { x: number; y: number; width: number; height: number } }).getBoundingClientRect()).map((b) => ({ x: b.x, y: b.y, w: b.width, h: b.height }))));
+    expect(boxes.length).toBeGreaterThanOrEqual(4);
+    for (let a = 0; a < boxes.length; a++)
+      for (let b = a + 1; b < boxes.length; b++) {
+        const p = boxes[a]!;
+        const q = boxes[b]!;
+        const overlap = p.x < q.x + q.w && q.x < p.x + p.w && p.y < q.y + q.h && q.y < p.y + p.h;
+        expect({ svg: i, a, b, overlap }).toEqual({ svg: i, a, b, overlap: false });
+      }
+    // Nothing drawn outside the chart.
+    const svgBox = (await svgs.nth(i).boundingBox())!;
+    for (const t of boxes) expect(t.x).toBeGreaterThanOrEqual(svgBox.x - 0.5);
+  }
+  expect(await page.locator('svg.trend circle').count()).toBe(6);
+  await page.locator('svg.trend a[href="w3/report.html"]').click();
+  await page.waitForURL(/w3\/report\.html$/);
+  expect(await page.locator('h1').innerText()).toMatch(/DR drill w3: FAIL/);
+  await page.screenshot({ path: path.join(SHOTS, 'drill-report-w3.png'), fullPage: true });
+  await page.locator('a[href="../index.html"]').click();
+  await page.waitForURL(/drills\/index\.html$/);
+  expect(errors).toEqual([]);
+  await page.close();
+});
