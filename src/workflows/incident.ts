@@ -30,6 +30,7 @@ import {
   ParentClosePolicy,
   patched,
   proxyActivities,
+  setCurrentDetails,
   setHandler,
   startChild,
   upsertSearchAttributes,
@@ -114,6 +115,9 @@ class Incident {
   setPhase(phase: IncidentPhase): void {
     this.phase = phase;
     upsertSearchAttributes([{ key: SA.state, value: phase }]);
+    // The Web UI's current details (no history event): the phase and the latest notes.
+    const notes = this.timeline.slice(-6).map((t) => `- ${t.at.slice(11, 19)} ${t.step}${t.detail ? `: ${t.detail.replace(/\n/g, ' ').slice(0, 160)}` : ''}`);
+    setCurrentDetails([`**${phase}**${this.cls ? ` · class \`${this.cls}\`` : ''}`, '', ...notes].join('\n'));
   }
 
   /** True once something ends the current wait: an operator, or a resolution written elsewhere. */

@@ -17,6 +17,7 @@ import {
   ParentClosePolicy,
   patched,
   proxyActivities,
+  setCurrentDetails,
   setHandler,
   sleep,
   startChild,
@@ -106,6 +107,8 @@ export const DRILL_WINDOW_PATCH = 'drill-maintenance-window';
  * bounded whatever its waits last, and the runner sees the target's evidence within ~0.25 s.
  */
 export const BOUNDED_WAITS_PATCH = 'drill-bounded-waits';
+/** Patch id (issue 13): `DrillState` ends at `done` (it stayed at `evidence` after a drill). */
+export const DRILL_STATE_DONE_PATCH = 'drill-state-done';
 
 const iso = () => new Date().toISOString();
 const ms = (s: number) => Math.round(s * 1000);
@@ -159,6 +162,7 @@ class WeeklyDrill {
     this.steps.push(s);
     this.current = name;
     upsertSearchAttributes([{ key: SA.state, value: name }]);
+    this.publishDetails();
     return s;
   }
 
@@ -166,6 +170,23 @@ class WeeklyDrill {
     s.status = status;
     s.finishedAt = iso();
     if (detail) s.detail = detail;
+    this.publishDetails();
+  }
+
+  /** The Web UI's current details (Markdown, no history event): the step now, the steps so far, RTO/RPO once recorded. */
+  publishDetails(): void {
+    const cell = (x: string) => x.replace(/\|/g, '\\|').replace(/\n/g, ' ').slice(0, 200);
+    const head = this.current === 'done' ? `**Done: ${(this.result ?? '').toUpperCase()}**` : `**Step ${STEP_INDEX[this.current]}: ${this.current}**`;
+    const lines = [
+      `${head} · target \`${this.p.target}\` · drill \`${this.drillId}\``,
+      '',
+      '| # | step | status | started | finished | detail |',
+      '|---|---|---|---|---|---|',
+      ...this.steps.map((s) => `| ${s.index} | ${s.name} | ${s.status} | ${s.startedAt.slice(11, 19)} | ${s.finishedAt?.slice(11, 19) ?? ''} | ${cell(s.detail ?? '')} |`),
+      ...(this.rto && this.rpo ? ['', `RTO ${this.rto.seconds ?? 'n/a'} s (target ${this.rto.targetSeconds} s, ${this.rto.ok ? 'ok' : 'FAILED'}) · RPO ${this.rpo.seconds ?? 'n/a'} s (target ${this.rpo.targetSeconds} s, ${this.rpo.ok ? 'ok' : 'FAILED'})`] : []),
+      ...(this.reportPath ? ['', `Report: \`${this.reportPath}\``] : []),
+    ];
+    setCurrentDetails(lines.join('\n'));
   }
 
   status(): WeeklyDrillStatus {
@@ -828,6 +849,8 @@ class WeeklyDrill {
     }
     if (s.status === 'running') this.end(s, 'ok', this.reportPath ?? '');
     this.current = 'done';
+    if (patched(DRILL_STATE_DONE_PATCH)) upsertSearchAttributes([{ key: SA.state, value: 'done' }]);
+    this.publishDetails();
   }
 }
 

@@ -17,6 +17,7 @@ import { drillReportSchema, type DrillReport } from '../../src/domain/drill-repo
 import type { GroundTruthEvent, TargetConfig } from '../../src/domain/target';
 import { writeFileAtomic } from '../../src/io/files';
 import { requireTool } from '../../src/tools/provision';
+import { SA } from '../../src/search-attributes';
 import { workflowIds } from '../../src/shared';
 import { weeklyDrillStatusQuery } from '../../src/workflows/definitions';
 import { sandboxMainPath } from '../../src/sandbox/control';
@@ -212,6 +213,13 @@ test('bounded waits: a 6 s slow restart polled every 20 ms is one long-poll acti
   // the whole drill, lock child and window included, is ~170 events however long the restart takes.
   expect(events.length).toBeLessThan(300);
   expect(events.length).toBeLessThan(result.polls * 5);
+  // The Web UI (issue 13): DrillState ends at done, and the current details say the verdict and the steps.
+  const described = await handle.describe();
+  expect(described.typedSearchAttributes.get(SA.state)).toBe('done');
+  const meta = (await handle.query('__temporal_workflow_metadata')) as { currentDetails?: string };
+  expect(meta.currentDetails).toMatch(/^\*\*Done: PASS\*\* · target `/);
+  expect(meta.currentDetails).toMatch(/\| 3 \| restart \| ok \|/);
+  expect(meta.currentDetails).toMatch(/RTO [\d.]+ s \(target \d+ s, ok\)/);
   expect(stopRequests(sbx)).toBe(1);
   await expectTargetUp(sbx);
 });
