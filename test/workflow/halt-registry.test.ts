@@ -115,12 +115,27 @@ test("someone else's halt is never overwritten nor resumed", async () => {
   });
 });
 
+/**
+ * An update sent while the registry continues as new can be lost on the time-skipping test server
+ * (it never reaches the new run, and the call waits forever). Each attempt gets 15 s, then the same
+ * update (same id: the registry runs it once) is sent again.
+ */
+async function updateAcrossRuns<T>(send: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const call = send();
+    call.catch(() => undefined);
+    const r = await Promise.race([call.then((v) => ({ v })), new Promise<undefined>((res) => setTimeout(() => res(undefined), 15_000))]);
+    if (r) return r.v;
+    if (attempt >= 5) throw new Error('update not answered in 5 attempts');
+  }
+}
+
 test('released behind the holders\' back → halted again; hostile payloads dropped; holders carried through continue-as-new', async () => {
   const { gw, activities } = gateway();
   await withWorker(activities, async (taskQueue) => {
     const target = uniqueId('t');
     const h = await env.client.workflow.start('haltRegistryWorkflow', { taskQueue, workflowId: workflowIds.haltRegistry(target), args: [{ target, opsPerRun: 6, watchSeconds: 60 }] });
-    await h.executeUpdate(holdUpdate, { args: [op('keeper')] });
+    await updateAcrossRuns(() => h.executeUpdate(holdUpdate, { args: [op('keeper')], updateId: 'hold-keeper' }));
     for (const bad of [null, 42, 'x', { op: 'hold' }, { op: 'explode', requestId: 'r' }, { op: 'hold', requestId: 'r', holder: { kind: 'god', id: 'x' }, reason: 'r' }, { op: 'hold', requestId: 'r', holder: { kind: 'operator', id: 'a\u0000' }, reason: 'r' }]) {
       await h.signal(haltRequestSignal, bad as never);
     }
@@ -130,8 +145,8 @@ test('released behind the holders\' back → halted again; hostile payloads drop
       await env.sleep('2m');
       expect(gw.halted).toBe(true);
       // Extra holders come and go: each is one operation.
-      await h.executeUpdate(holdUpdate, { args: [op(`extra-${round}`)] });
-      await h.executeUpdate(releaseUpdate, { args: [{ holder: { kind: 'operator', id: `extra-${round}` }, by: 'alice', reason: 'done' }] });
+      await updateAcrossRuns(() => h.executeUpdate(holdUpdate, { args: [op(`extra-${round}`)], updateId: `hold-extra-${round}` }));
+      await updateAcrossRuns(() => h.executeUpdate(releaseUpdate, { args: [{ holder: { kind: 'operator', id: `extra-${round}` }, by: 'alice', reason: 'done' }], updateId: `release-extra-${round}` }));
     }
     const s = await h.query(haltRegistryStatusQuery);
     expect(s.rehalts).toBe(4);
@@ -139,7 +154,7 @@ test('released behind the holders\' back → halted again; hostile payloads drop
     expect(s.continuedAsNew).toBeGreaterThanOrEqual(2);
     expect(gw).toMatchObject({ halted: true, resumes: 0 });
     // A retried update after continue-as-new still answers; the last holder's release resumes.
-    const r = await h.executeUpdate(releaseUpdate, { args: [{ holder: { kind: 'operator', id: 'keeper' }, by: 'alice', reason: 'done' }] });
+    const r = await updateAcrossRuns(() => h.executeUpdate(releaseUpdate, { args: [{ holder: { kind: 'operator', id: 'keeper' }, by: 'alice', reason: 'done' }], updateId: 'release-keeper' }));
     expect(r.resumed).toBe(true);
     expect(gw.halted).toBe(false);
     // Every run's history stays small.
