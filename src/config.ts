@@ -9,7 +9,7 @@
 import path from 'node:path';
 import { loadClientConnectConfig, type ClientConnectConfig } from '@temporalio/envconfig';
 import { z } from 'zod';
-import { DEFAULT_DEPLOYMENT_NAME, DEFAULT_NAMESPACE, DEFAULT_TASK_QUEUE } from './shared';
+import { DEFAULT_ADDRESS, DEFAULT_DEPLOYMENT_NAME, DEFAULT_NAMESPACE, DEFAULT_TASK_QUEUE } from './shared';
 import { severitySchema } from './domain/severity';
 import { envAllowVariableSchema } from './domain/target-env';
 import { PAGE_FORMATS, type PageFormat } from './domain/paging';
@@ -205,7 +205,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
   } catch (err) {
     throw new ConfigError([`TEMPORAL_CONFIG_FILE / TEMPORAL_PROFILE / TEMPORAL_TLS*: ${(err as Error).message}`]);
   }
-  const address = connect.connectionOptions.address ?? v.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
+  const address = connect.connectionOptions.address ?? v.TEMPORAL_ADDRESS ?? DEFAULT_ADDRESS;
   const resultsDir = path.resolve(cwd, v.DRILL_RESULTS_DIR);
   const config: Config = {
     temporal: {
@@ -298,7 +298,7 @@ function deepFreeze<T>(o: T): T {
 
 /** The variables `drill config` documents (and the README's table mirrors). */
 export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; meaning: string }> = [
-  { name: 'TEMPORAL_ADDRESS', default: '127.0.0.1:7233', meaning: 'Temporal frontend host:port (envconfig)' },
+  { name: 'TEMPORAL_ADDRESS', default: DEFAULT_ADDRESS, meaning: 'Temporal frontend host:port (envconfig)' },
   { name: 'TEMPORAL_NAMESPACE', default: DEFAULT_NAMESPACE, meaning: 'Temporal namespace (envconfig)' },
   { name: 'TEMPORAL_API_KEY', default: '—', meaning: 'API key, e.g. Temporal Cloud (envconfig; secret)' },
   { name: 'TEMPORAL_TLS, TEMPORAL_TLS_CLIENT_CERT_PATH, TEMPORAL_TLS_CLIENT_KEY_PATH, TEMPORAL_TLS_SERVER_CA_CERT_PATH', default: '—', meaning: 'mTLS (envconfig)' },

@@ -4,6 +4,8 @@
  */
 export const DEFAULT_TASK_QUEUE = 'dr-drills';
 export const DEFAULT_NAMESPACE = 'default';
+/** The Temporal frontend when nothing else says where it is (the embedded dev server's default). */
+export const DEFAULT_ADDRESS = '127.0.0.1:7233';
 /** The Worker Deployment every drill-runner worker belongs to (when versioning is on). */
 export const DEFAULT_DEPLOYMENT_NAME = 'drill-runner';
 

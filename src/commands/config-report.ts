@@ -4,7 +4,7 @@
  * whether they are set.
  */
 import { CONFIG_VARIABLES, type Config } from '../config';
-import { DEFAULT_NAMESPACE } from '../shared';
+import { DEFAULT_ADDRESS, DEFAULT_NAMESPACE } from '../shared';
 
 export type SettingSource = 'env' | 'profile' | 'default';
 
@@ -15,8 +15,6 @@ export interface SettingRow {
   value: string;
   meaning: string;
 }
-
-const DEFAULT_ADDRESS = '127.0.0.1:7233';
 
 /** Environment variables a row covers: `A, B` lists several; `<n>` stands for a number. */
 function matchingNames(name: string, env: NodeJS.ProcessEnv): string[] {
