@@ -23,6 +23,8 @@ import { toolsEnsure, toolsWhere } from './commands/tools';
 import { triageCommand } from './commands/triage';
 import { watchStart, watchStop } from './commands/watch';
 import { describeHaltResult, describeHaltStatus, haltHold, haltRelease, haltStatus } from './commands/halt';
+import { describeEvidenceExport, evidenceExport } from './commands/evidence';
+import { describeSignOff, describeSignOffStatus, signOffCommand, signOffStatusCommand } from './commands/sign-off';
 import { TemporalTimeoutError } from './client/connection';
 import { ConfigError, loadConfig, type Config } from './config';
 import { describeSettings, formatSettings } from './commands/config-report';
@@ -532,6 +534,44 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
         for (const p of r.problems) output.err(`skipped: ${p}`);
         output.out(`${r.path}: ${r.reports} drill report(s)`);
       }
+    });
+
+  program
+    .command('sign-off')
+    .description('Sign a drill\'s test record off (update signOff on its sign-off workflow; answers once signoff.json, with the SHA-256 of the report signed, is written), or show where its sign-off stands (--status). Exit 1 when refused (already signed, expired) or unknown')
+    .requiredOption('--target <name>', 'the drill\'s target')
+    .requiredOption('--drill-id <id>', 'the drill id (report.json\'s drillId)')
+    .option('--by <name>', 'who signs')
+    .option('--role <role>', 'in which role (e.g. "DR test owner")')
+    .option('--decision <decision>', 'accepted, accepted-with-findings or rejected')
+    .option('--notes <text>', 'notes kept with the sign-off')
+    .option('--status', 'only show the sign-off\'s state')
+    .option('--json', 'print the record (or the status) as JSON')
+    .addHelpText('after', examples('drill sign-off --target paper-1 --drill-id drill-2026-11-29 --by alice --role "DR test owner" --decision accepted', 'drill sign-off --target paper-1 --drill-id drill-2026-11-29 --status --json'))
+    .action(async (o: { target: string; drillId: string; by?: string; role?: string; decision?: string; notes?: string; status?: boolean; json?: boolean }) => {
+      if (o.status) {
+        const st = await signOffStatusCommand(o, { config: cfg() });
+        output.out(o.json ? JSON.stringify(st, null, 2) : describeSignOffStatus(st));
+        return;
+      }
+      const r = await signOffCommand(o, { config: cfg() });
+      output.out(o.json ? JSON.stringify(r, null, 2) : describeSignOff(r));
+    });
+
+  program
+    .command('evidence')
+    .description('Evidence for auditors')
+    .command('export')
+    .description('Bundle every drill of a target since a date (reports, sign-offs, findings with their re-tests, the audit log with its head and verification) into one folder with a SHA-256 manifest (check: drill verify-bundle). Exit 1 when no drill is in the window')
+    .requiredOption('--target <name>', 'target')
+    .requiredOption('--since <date>', 'first day (2026-11-01) or an ISO date-time with offset')
+    .option('--until <date>', 'end of the window (exclusive; default: now)')
+    .option('--out <dir>', 'output folder (default: <DRILL_RESULTS_DIR>/evidence/<target>_<since>_<until>)')
+    .option('--json', 'print the result as JSON')
+    .addHelpText('after', examples('drill evidence export --target paper-1 --since 2026-10-01', 'drill evidence export --target paper-1 --since 2026-10-01 --until 2027-01-01 --out /tmp/q4-dr-evidence --json'))
+    .action(async (o: { target: string; since: string; until?: string; out?: string; json?: boolean }) => {
+      const r = await evidenceExport(o, { resultsDir: cfg().resultsDir });
+      output.out(o.json ? JSON.stringify(r, null, 2) : describeEvidenceExport(r));
     });
 
   program

@@ -51,7 +51,7 @@ export function joinSourceMap(code: string, map: string): string {
   return `${body}\n//# sourceMappingURL=data:application/json;base64,${Buffer.from(map, 'utf8').toString('base64')}`;
 }
 
-export type PrebuiltCheck = { ok: true; code: string; files: number } | { ok: false; reason: string };
+export type PrebuiltCheck = { ok: true; code: string; files: number; bundleSha256: string } | { ok: false; reason: string };
 
 function readIfExists(file: string): Buffer | undefined {
   try {
@@ -87,5 +87,5 @@ export function checkPrebuiltBundle(distDir: string): PrebuiltCheck {
     if (!data) return { ok: false, reason: `stale: ${input.path} is gone` };
     if (sha256(data) !== input.sha256) return { ok: false, reason: `stale: ${input.path} changed since the bundle was built` };
   }
-  return { ok: true, code: joinSourceMap(bundle.toString('utf8'), map.toString('utf8')), files: manifest.inputs.length };
+  return { ok: true, code: joinSourceMap(bundle.toString('utf8'), map.toString('utf8')), files: manifest.inputs.length, bundleSha256: manifest.bundleSha256 };
 }

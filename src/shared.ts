@@ -35,6 +35,8 @@ export const workflowIds = {
   scheduledDrill: (target: string) => joinId('drill', target, 'weekly'),
   /** One drill lock per target: held by the running drill (issue 9). */
   drillLock: (target: string) => joinId('drill-lock', target),
+  /** The sign-off of one drill's test record (issue 13). */
+  drillSignOff: (target: string, drillId: string) => joinId('drill-signoff', target, drillId),
   alertWatch: (runId: string) => joinId('alert-watch', runId),
   /** One halt registry per target: who holds its entries halted. */
   haltRegistry: (target: string) => joinId('halts', target),

@@ -53,11 +53,11 @@ export interface BuildWorkerOptions {
  */
 export function workflowSource(
   logger?: Pick<Logger, 'warn' | 'debug'>,
-): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
+): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> & { bundleSha256?: string } {
   const check = checkPrebuiltBundle(path.dirname(PREBUILT_BUNDLE));
   if (check.ok) {
     logger?.debug({ bundle: PREBUILT_BUNDLE, guardedFiles: check.files }, 'prebuilt workflow bundle');
-    return { workflowBundle: { code: check.code } };
+    return { workflowBundle: { code: check.code }, bundleSha256: check.bundleSha256 };
   }
   // From src/ (tests, ts-node) there is no prebuilt bundle by design: bundling is the normal path.
   const fromSource = path.extname(__filename) === '.ts';
@@ -79,12 +79,14 @@ export function deploymentOptions(d: Config['deployment']): Pick<WorkerOptions, 
 
 export async function buildWorker(opts: BuildWorkerOptions): Promise<Worker> {
   const { config } = opts;
+  const { bundleSha256, ...source } = opts.workflowBundle ? { workflowBundle: opts.workflowBundle, bundleSha256: undefined } : workflowSource(opts.logger);
   return Worker.create({
     connection: opts.connection,
     namespace: config.temporal.namespace,
     taskQueue: opts.taskQueue ?? config.taskQueue,
-    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : workflowSource(opts.logger)),
-    activities: opts.activities ?? createActivities({ config }),
+    ...source,
+    // The drill report names the procedure that ran: the prebuilt bundle's hash (none when bundled at start).
+    activities: opts.activities ?? createActivities({ config, ...(bundleSha256 ? { workflowBundleSha256: bundleSha256 } : {}) }),
     dataConverter: { payloadConverterPath: PAYLOAD_CONVERTER_PATH },
     ...deploymentOptions(config.deployment),
     // Bounded: each cached run holds its own module cache in the workflow VM (bench/workflows.md).

@@ -30,6 +30,8 @@ export interface ActivityDeps {
   targets?: TargetResolver;
   /** The ack timer's run-file watches (cap per process, poll interval). */
   ackFile?: AckFileOptions;
+  /** SHA-256 of the workflow bundle this worker runs (the prebuilt one), for the drill report's procedure version. */
+  workflowBundleSha256?: string;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -40,7 +42,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createAckFileActivities(deps.config.runsDir, deps.ackFile),
     ...createArtifactActivities(deps.config.runsDir),
     ...createPromotionActivities({ runsDir: deps.config.runsDir, resultsDir: deps.config.resultsDir ?? path.dirname(deps.config.runsDir), targets, ...(deps.config.kpiDir ? { kpiDir: deps.config.kpiDir } : {}) }),
-    ...createReportActivities(deps.config.resultsDir ?? path.dirname(deps.config.runsDir), deps.config.deployment),
+    ...createReportActivities(deps.config.resultsDir ?? path.dirname(deps.config.runsDir), deps.config.deployment, deps.workflowBundleSha256),
     ...targetActivities({ ...deps, targets }),
   };
 }

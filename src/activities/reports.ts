@@ -11,6 +11,9 @@ import type { DeploymentConfig } from '../config';
 import type { ChaosDrillReport } from '../domain/drill';
 import { DRILL_REPORT_FILE, DRILLS_DIR, drillReportSchema, type DrillReport, type DrillReportInput } from '../domain/drill-report';
 import { drillIdSchema } from '../domain/ids';
+import { SIGN_OFF_FILE, signOffRecordSchema, type SignOffRecord, type SignOffRecordInput } from '../domain/drill-signoff';
+import { sha256 } from '../prebuilt-bundle';
+import { procedureVersion } from '../io/procedure-version';
 import { appendAuditEvent, AuditChainBrokenError, readAuditHead, type AuditAppendResult } from '../io/audit-log';
 import { resolveInside, writeFileAtomic } from '../io/files';
 import { renderDrillIndex } from '../report/drill-index';
@@ -97,11 +100,49 @@ export function reportDeploymentVersion(d: DeploymentConfig | undefined): Pick<D
   return { deploymentVersion: { ...d.version, versioning: d.versioning } };
 }
 
-export function createReportActivities(resultsDir: string, deployment?: DeploymentConfig) {
+/** The report's test record with the procedure version that ran stamped in (the worker's facts). */
+function withProcedure(report: DrillReportInput, workflowBundleSha256: string | undefined): DrillReportInput {
+  return report.record ? { ...report, record: { ...report.record, procedure: procedureVersion(workflowBundleSha256) } } : report;
+}
+
+/**
+ * `drills/<drillId>/signoff.json`: the sign-off (or its expiry) with the SHA-256 of report.json as it
+ * is now, and its audit event (once per drill). A retry writes the same record again.
+ */
+export async function writeSignOffRecord(resultsDir: string, input: SignOffRecordInput): Promise<{ record: SignOffRecord; path: string }> {
+  const p = drillReportPaths(resultsDir, input.drillId);
+  const report = await fs.readFile(p.json).catch(() => undefined);
+  const parsed = signOffRecordSchema.safeParse({ schemaVersion: 1, ...input, reportSha256: report ? sha256(report) : null });
+  if (!parsed.success) throw ApplicationFailure.nonRetryable(`sign-off record does not match its schema: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, 'InvalidInput');
+  const record = parsed.data;
+  const file = path.join(p.dir, SIGN_OFF_FILE);
+  await fs.mkdir(p.dir, { recursive: true });
+  await writeFileAtomic(file, `${JSON.stringify(record, null, 2)}\n`);
+  try {
+    await appendAuditEvent(resultsDir, `drill-signoff:${record.drillId}`, {
+      event_type: record.state === 'signed' ? 'dr_drill_signed_off' : 'dr_drill_signoff_expired',
+      drill_id: record.drillId,
+      target: record.target,
+      drill_result: record.drillResult,
+      decision: record.signOff?.decision ?? null,
+      by: record.signOff?.by ?? null,
+      role: record.signOff?.role ?? null,
+      signed_at: record.signOff?.signedAt ?? null,
+      late: record.late,
+      report_sha256: record.reportSha256,
+    });
+  } catch (err) {
+    if (err instanceof AuditChainBrokenError) throw ApplicationFailure.nonRetryable(err.message, 'AuditChainBroken');
+    throw err;
+  }
+  return { record, path: file };
+}
+
+export function createReportActivities(resultsDir: string, deployment?: DeploymentConfig, workflowBundleSha256?: string) {
   return {
     /** Step 5: report.json (schema-validated), report.md, report.html under drills/<drillId>/. */
     async writeDrillReport(input: { report: DrillReportInput }): Promise<DrillReportPaths> {
-      const report = { ...input.report, ...reportDeploymentVersion(deployment) };
+      const report = { ...withProcedure(input.report, workflowBundleSha256), ...reportDeploymentVersion(deployment) };
       const { report: _r, ...paths } = await writeDrillReportFiles(resultsDir, report);
       // The trend page follows every report; it is regenerated from disk, so a failure here loses nothing.
       await writeDrillIndex(resultsDir).catch(() => undefined);
@@ -126,6 +167,10 @@ export function createReportActivities(resultsDir: string, deployment?: Deployme
         if (err instanceof AuditChainBrokenError) throw ApplicationFailure.nonRetryable(err.message, 'AuditChainBroken');
         throw err;
       }
+    },
+    /** The drill's sign-off record and audit event (drillSignOffWorkflow). */
+    async writeDrillSignOff(input: { record: SignOffRecordInput }): Promise<{ record: SignOffRecord; path: string }> {
+      return writeSignOffRecord(resultsDir, input.record);
     },
     /** Reports on disk (for the overdue check). */
     async listDrillReports(): Promise<{ reports: FoundDrillReport[]; problems: string[] }> {

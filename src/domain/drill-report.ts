@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { recordedAuditHeadSchema } from './audit';
+import { drillRecordSchema } from './drill-record';
 
 const iso = z.iso.datetime({ offset: true, error: 'expected an ISO 8601 date-time' });
 
@@ -110,6 +111,8 @@ export const drillReportSchema = z.looseObject({
   rollback: z.array(z.string()).default([]),
   /** RTO/RPO definitions and the RTO's parts (drills since issue 9; absent in older reports). */
   recovery: recoverySchema.optional(),
+  /** The test record for auditors: scope, objectives, preconditions, findings, procedure version, sign-off (issue 13). */
+  record: drillRecordSchema.optional(),
   /** The runner's audit log head when the report was written (an anchor: `drill audit verify`). */
   auditHead: recordedAuditHeadSchema.optional(),
   /** The Worker Deployment Version of the worker that wrote the report (set when it has a build id). */

@@ -4,6 +4,7 @@
  * the RTO/RPO maths with verdicts. Pure: no I/O, no host clock (every time is passed in as data).
  */
 import { z } from 'zod';
+import { auditSettingsSchema } from './drill-record';
 import { drillIdSchema, targetNameSchema } from './ids';
 import { DEFAULT_THRESHOLDS } from './slo';
 import { type FaultName } from './target';
@@ -86,6 +87,8 @@ export const weeklyDrillInputSchema = z.object({
   unhealthySeconds: seconds(60),
   /** Interval between polls of outside state (one activity per poll). */
   pollMs: z.number().int().min(20).max(60000).default(1000),
+  /** The test record (issue 13): who owns findings, who signs the drill off, and how long they have. */
+  audit: auditSettingsSchema.prefault({}),
 });
 export type WeeklyDrillInput = z.input<typeof weeklyDrillInputSchema>;
 export type WeeklyDrillParams = z.output<typeof weeklyDrillInputSchema>;

@@ -11,7 +11,7 @@ import { severitySchema, type Severity } from './severity';
 import { sha256Hex } from './sha256';
 
 /** Why a page goes out: PagerDuty's `class`, the JSON webhook's `class`. */
-export const PAGE_KINDS = ['incident_ack_sla', 'incident_resolve_sla', 'dr_drill_failed', 'recovery_max_wait'] as const;
+export const PAGE_KINDS = ['incident_ack_sla', 'incident_resolve_sla', 'dr_drill_failed', 'recovery_max_wait', 'dr_drill_signoff_overdue'] as const;
 export const pageKindSchema = z.enum(PAGE_KINDS, { error: `expected one of ${PAGE_KINDS.join(', ')}` });
 export type PageKind = z.infer<typeof pageKindSchema>;
 
@@ -101,6 +101,7 @@ const KIND_TEXT: Record<PageKind, string> = {
   incident_resolve_sla: 'acknowledged but not resolved in time',
   dr_drill_failed: 'DR drill did not pass',
   recovery_max_wait: 'recovery did not meet its criteria in time',
+  dr_drill_signoff_overdue: 'DR drill not signed off in time: backup approver paged',
 };
 
 export function pageSummary(e: PageEvent): string {

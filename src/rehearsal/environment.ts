@@ -94,7 +94,7 @@ export async function startRehearsalEnv(o: RehearsalEnvOptions): Promise<Rehears
         throw new Error(`rehearsal: no real target (${name}) is reachable from a rehearsal`);
       },
     });
-    const source = o.workflowBundle ? { workflowBundle: o.workflowBundle } : workflowSource();
+    const { bundleSha256: _sha, ...source } = o.workflowBundle ? { workflowBundle: o.workflowBundle, bundleSha256: undefined } : workflowSource();
     return {
       env: e,
       recorder,

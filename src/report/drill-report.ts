@@ -21,6 +21,48 @@ const MARKS: Array<{ key: keyof DrillReport['timeline']; label: string }> = [
   { key: 'firstCleanReconciliationAt', label: 'first clean reconciliation' },
 ];
 
+const metText = (m: boolean | null) => (m === null ? 'not exercised' : m ? 'met' : 'NOT MET');
+
+/** The test record (scope, objectives, preconditions, findings, procedure, sign-off) as Markdown sections. */
+function recordMarkdown(r: DrillReport): string[] {
+  const rec = r.record;
+  if (!rec) return [];
+  const cell = (x: string) => x.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+  const L: string[] = [];
+  L.push('## Scope', '', `- ${rec.scope.drillType}`, `- target \`${rec.scope.target}\` (${rec.scope.mode}); scenarios: ${rec.scope.scenarios.join(', ') || 'none'}`, `- systems: ${rec.scope.systems.join('; ')}`, '');
+  L.push('## Objectives', '', '| objective | target | measured | |', '|---|---|---|---|');
+  for (const o of rec.objectives) L.push(`| ${cell(o.objective)} | ${cell(o.target)} | ${cell(o.measured)} | ${metText(o.met)} |`);
+  L.push('', '## Preconditions (preflight)', '', ...rec.preconditions.map((c) => `- ${c.ok ? '✅' : '❌'} ${c.name}: ${c.detail}`), '');
+  L.push('## Findings', '');
+  if (rec.deficiencies.length) {
+    L.push('| id | finding | owner | due | re-test |', '|---|---|---|---|---|');
+    for (const f of rec.deficiencies) L.push(`| ${f.id} | ${cell(f.finding)} | ${cell(f.owner)} | ${f.dueAt} | ${cell(f.retest)} |`);
+  } else L.push('None.');
+  L.push('');
+  if (rec.procedure) {
+    const pv = rec.procedure;
+    L.push('## Procedure version', '', `- ${pv.runbook}`, `- drill-runner ${pv.packageVersion}, commit ${pv.commit ?? 'unknown'}`, `- workflow bundle sha256: ${pv.workflowBundleSha256 ?? 'none (bundled at worker start)'}`, '');
+  }
+  if (rec.signOff) {
+    L.push('## Sign-off', '', `- approver ${rec.signOff.approver}, due ${rec.signOff.dueAt}; backup ${rec.signOff.backupApprover} paged if none by then`, `- \`drill sign-off --target ${r.target} --drill-id ${r.drillId} --by <name> --role <role> --decision accepted\` (workflow \`${rec.signOff.workflowId}\`); the record: \`signoff.json\` beside this report`, '');
+  }
+  return L;
+}
+
+function recordHtml(r: DrillReport, rows: (xs: string[][]) => string): string {
+  const rec = r.record;
+  if (!rec) return '';
+  const pv = rec.procedure;
+  return `<h2>Scope</h2><p>${esc(rec.scope.drillType)}.<br>Target <b>${esc(rec.scope.target)}</b> (${esc(rec.scope.mode)}); scenarios: ${esc(rec.scope.scenarios.join(', ') || 'none')}.<br>Systems: ${esc(rec.scope.systems.join('; '))}.</p>
+<h2>Objectives</h2><table><tr><th>objective</th><th>target</th><th>measured</th><th>verdict</th></tr>
+${rows(rec.objectives.map((o) => [o.objective, o.target, o.measured, metText(o.met)]))}</table>
+<h2>Preconditions (preflight)</h2><table>${rows(rec.preconditions.map((c) => [c.ok ? 'ok' : 'NOT MET', c.name, c.detail]))}</table>
+<h2>Findings</h2>${rec.deficiencies.length ? `<table><tr><th>id</th><th>finding</th><th>owner</th><th>due</th><th>re-test</th></tr>
+${rows(rec.deficiencies.map((f) => [f.id, f.finding, f.owner, f.dueAt, f.retest]))}</table>` : '<p>None.</p>'}
+${pv ? `<h2>Procedure version</h2><p>${esc(pv.runbook)}; drill-runner ${esc(pv.packageVersion)}, commit ${esc(pv.commit ?? 'unknown')}; workflow bundle sha256 ${esc(pv.workflowBundleSha256 ?? 'none (bundled at worker start)')}</p>` : ''}
+${rec.signOff ? `<h2>Sign-off</h2><p>Approver ${esc(rec.signOff.approver)}, due ${esc(rec.signOff.dueAt)}; backup ${esc(rec.signOff.backupApprover)} is paged if nobody signs by then. Workflow <code>${esc(rec.signOff.workflowId)}</code>; the record is <a href="signoff.json">signoff.json</a> once signed.</p>` : ''}`;
+}
+
 export function renderDrillMarkdown(r: DrillReport, files: { json?: string; html?: string } = {}): string {
   const L: string[] = [];
   L.push(`# DR drill ${r.drillId}: ${r.result.toUpperCase()}`, '');
@@ -68,6 +110,7 @@ export function renderDrillMarkdown(r: DrillReport, files: { json?: string; html
     L.push('## Checks', '', ...r.checks.map((c) => `- ${c.ok ? '✅' : '❌'} ${c.name}: ${c.detail}`), '');
   }
   if (r.rollback.length) L.push('## Rollback', '', ...r.rollback.map((x) => `- ${x}`), '');
+  L.push(...recordMarkdown(r));
   return `${L.join('\n')}\n`;
 }
 
@@ -132,6 +175,7 @@ ${r.incidents && (r.incidents.attributed.length || r.incidents.outlived.length) 
 ${rows([...r.incidents.attributed.map((a) => [a.incidentId, a.cause, a.openedAt, a.resolvedAt ?? 'yes']), ...r.incidents.outlived.map((a) => [a.incidentId, a.cause, a.openedAt, 'NO: still open after the rollback (real)'])])}</table>` : ''}
 ${r.checks.length ? `<h2>Checks</h2><table>${rows(r.checks.map((c) => [c.ok ? 'ok' : 'FAILED', c.name, c.detail]))}</table>` : ''}
 ${r.rollback.length ? `<h2>Rollback</h2><ul>${r.rollback.map((x) => `<li>${esc(x)}</li>`).join('')}</ul>` : ''}
+${recordHtml(r, rows)}
 </body></html>
 `;
 }

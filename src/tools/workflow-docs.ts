@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { weeklyDrillInputSchema } from '../domain/drill';
 import { drillLockInputSchema } from '../domain/drill-lock';
+import { drillSignOffInputSchema } from '../domain/drill-signoff';
 import { haltRegistryInputSchema } from '../domain/halts';
 import { incidentInputSchema } from '../domain/incident';
 import { incidentAckInputSchema } from '../domain/incident-ack';
@@ -94,6 +95,14 @@ export const WORKFLOW_DOCS: readonly WorkflowDoc[] = [
     startedBy: 'the weekly drill (never started by hand: a second drill on the target is refused while it runs)',
     schema: drillLockInputSchema,
     example: { target: TARGET, holder: { drillId: 'drill-2026-11-29', workflowId: workflowIds.drill(TARGET, 'drill-2026-11-29'), runId: '01a2b3c4-0000-7000-8000-000000000000', startedAt: '2026-11-29T03:00:00Z' } },
+  },
+  {
+    type: 'drillSignOffWorkflow',
+    summary: "Sign-off of one drill's test record (update `signOff`); pages the backup approver when nobody signs within the non-response SLA, records `expired` when nobody signs at all.",
+    workflowId: workflowIds.drillSignOff(TARGET, 'drill-2026-11-29'),
+    startedBy: 'the weekly drill at its evidence step (abandoned child: the drill never waits for it); `drill sign-off` sends the update',
+    schema: drillSignOffInputSchema,
+    example: { drillId: 'drill-2026-11-29', target: TARGET, drillResult: 'pass', approver: 'dr-approver', backupApprover: 'dr-backup-approver', dueAt: '2026-12-01T03:00:00Z', expiresAt: '2026-12-29T03:00:00Z' },
   },
 ];
 

@@ -4,6 +4,7 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { WeeklyDrillStatus } from '../domain/drill';
+import type { DrillSignOffStatus, SignOffRecord, SignOffRequest } from '../domain/drill-signoff';
 import type { DrillLockHolder, DrillLockRelease, DrillLockStatus, DrillLockWho } from '../domain/drill-lock';
 import type { AckRecord, AcknowledgeRequest, IncidentAckStatus, ResolveRequest } from '../domain/incident-ack';
 import type { ForceResumeRequest, IncidentStatus, OperatorAction, ReclassifyRequest } from '../domain/incident';
@@ -56,3 +57,7 @@ export const drillLockWhoSignal = defineSignal<[DrillLockWho]>('who');
 export const drillLockReleaseSignal = defineSignal<[DrillLockRelease]>('release');
 /** The lock's answer to `who`, sent to the asking drill. */
 export const drillLockHolderSignal = defineSignal<[DrillLockHolder]>('drillLockHolder');
+
+/** drillSignOffWorkflow (`drill-signoff~<target>~<drillId>`): the drill's sign-off. */
+export const drillSignOffStatusQuery = defineQuery<DrillSignOffStatus>('status');
+export const signOffUpdate = defineUpdate<SignOffRecord, [SignOffRequest]>('signOff');

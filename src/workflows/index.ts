@@ -16,6 +16,7 @@
 /* eslint-disable @typescript-eslint/no-require-imports -- lazy per-workflow loading, see above */
 import type * as AlertWatch from './alert-watch';
 import type * as DrillLock from './drill-lock';
+import type * as DrillSignOff from './drill-signoff';
 import type * as HaltRegistry from './halt-registry';
 import type * as Incident from './incident';
 import type * as IncidentAck from './incident-ack';
@@ -62,6 +63,12 @@ export function drillTargetLockWorkflow(
   return (require('./drill-lock') as typeof DrillLock).drillTargetLockWorkflow(...a);
 }
 
+export function drillSignOffWorkflow(
+  ...a: Parameters<Fn<typeof DrillSignOff, 'drillSignOffWorkflow'>>
+): ReturnType<Fn<typeof DrillSignOff, 'drillSignOffWorkflow'>> {
+  return (require('./drill-signoff') as typeof DrillSignOff).drillSignOffWorkflow(...a);
+}
+
 // Worker Deployment Versioning behaviour of each workflow above (PINNED / AUTO_UPGRADE).
 applyVersioningBehavior({
   alertWatchWorkflow,
@@ -72,4 +79,5 @@ applyVersioningBehavior({
   recoveryWorkflow,
   haltRegistryWorkflow,
   drillTargetLockWorkflow,
+  drillSignOffWorkflow,
 });

@@ -25,6 +25,11 @@ export const VERSIONING_BEHAVIOR = {
   haltRegistryWorkflow: 'AUTO_UPGRADE',
   /** A child of the drill: inherits its parent's pinned version. */
   drillTargetLockWorkflow: 'PINNED',
+  /**
+   * Waits days for a person: moves to the current build, like the other long-lived workflows
+   * (abandoned by the drill, so it does not hold the drill's build alive).
+   */
+  drillSignOffWorkflow: 'AUTO_UPGRADE',
 } as const satisfies Record<string, VersioningBehavior>;
 
 /**

@@ -65,6 +65,9 @@ import {
 } from '../domain/drill';
 import { drillBusyMessage, drillLockHolderSchema, type DrillLockHolder } from '../domain/drill-lock';
 import type { DrillIncidentsReport, DrillReportInput } from '../domain/drill-report';
+import { buildDrillRecord } from '../domain/drill-record';
+import type { DrillSignOffInput } from '../domain/drill-signoff';
+import type { drillSignOffWorkflow } from './drill-signoff';
 import { attributeIncidents, chaosCause, stillOpen, stopCause, type AttributedIncident } from '../domain/drill-incidents';
 import { calendarRefusal } from '../domain/market-calendar';
 import { SA } from '../search-attributes';
@@ -109,6 +112,11 @@ export const DRILL_WINDOW_PATCH = 'drill-maintenance-window';
 export const BOUNDED_WAITS_PATCH = 'drill-bounded-waits';
 /** Patch id (issue 13): `DrillState` ends at `done` (it stayed at `evidence` after a drill). */
 export const DRILL_STATE_DONE_PATCH = 'drill-state-done';
+/**
+ * Patch id (issue 13): the report carries the test record (scope, objectives, preconditions, findings,
+ * procedure version) and the drill starts its sign-off workflow (an abandoned child: never waited for).
+ */
+export const SIGN_OFF_PATCH = 'drill-signoff';
 
 const iso = () => new Date().toISOString();
 const ms = (s: number) => Math.round(s * 1000);
@@ -792,13 +800,38 @@ class WeeklyDrill {
     metrics.drillFinished({ target: p.target, result: v.result, rtoSeconds: m.rto.seconds, rpoSeconds: m.rpo.seconds });
     const info = workflowInfo();
     const b = recoveryBreakdown(this.timeline);
+    const finishedAt = iso();
+    const recorded = patched(SIGN_OFF_PATCH);
+    const signOffId = recorded && p.audit.signOff && !this.busy ? workflowIds.drillSignOff(p.target, this.drillId) : undefined;
+    const record = recorded
+      ? buildDrillRecord({
+          drillId: this.drillId,
+          target: p.target,
+          mode: this.preflight?.mode ?? p.mode ?? 'paper',
+          finishedAt,
+          bounds: p,
+          scenarios: p.scenarios,
+          ...(this.preflight ? { preflight: this.preflight } : {}),
+          allowLive: p.allowLive,
+          ...(this.faultAdapter ? { faultAdapter: this.faultAdapter } : {}),
+          steps: this.steps,
+          chaos: this.chaos,
+          chaosSkipped: this.chaosSkipped,
+          checks: this.checks,
+          rto: m.rto,
+          rpo: m.rpo,
+          failures: v.failures,
+          audit: p.audit,
+          ...(signOffId ? { signOffWorkflowId: signOffId } : {}),
+        })
+      : undefined;
     const report: DrillReportInput = {
       schemaVersion: 1,
       drillId: this.drillId,
       target: p.target,
       mode: this.preflight?.mode ?? p.mode ?? 'paper',
       startedAt: this.startedAt,
-      finishedAt: iso(),
+      finishedAt: recorded ? finishedAt : iso(),
       result: v.result,
       rto: m.rto,
       rpo: m.rpo,
@@ -815,6 +848,7 @@ class WeeklyDrill {
       checks: this.checks,
       rollback: this.rollbackLog,
       recovery: { definitions: { ...RECOVERY_DEFINITIONS }, ...b },
+      ...(record ? { record } : {}),
     };
     try {
       const paths = await io('5 evidence: report.json, report.md, report.html').writeDrillReport({ report });
@@ -847,10 +881,36 @@ class WeeklyDrill {
         log.error('drill failure page not delivered', { error: messageOf(err) });
       }
     }
+    if (record?.signOff) await this.startSignOff(record.signOff, v.result);
     if (s.status === 'running') this.end(s, 'ok', this.reportPath ?? '');
     this.current = 'done';
     if (patched(DRILL_STATE_DONE_PATCH)) upsertSearchAttributes([{ key: SA.state, value: 'done' }]);
     this.publishDetails();
+  }
+
+  /** The sign-off workflow of this drill's record: abandoned, so the drill's result never waits for it. */
+  async startSignOff(s: NonNullable<NonNullable<DrillReportInput['record']>['signOff']>, result: DrillResult): Promise<void> {
+    const input: DrillSignOffInput = {
+      drillId: this.drillId,
+      target: this.p.target,
+      drillResult: result,
+      approver: s.approver,
+      backupApprover: s.backupApprover,
+      dueAt: s.dueAt,
+      expiresAt: s.expiresAt,
+      ...(this.preflight?.runId ? { runId: this.preflight.runId } : {}),
+    };
+    try {
+      await startChild<typeof drillSignOffWorkflow>('drillSignOffWorkflow', {
+        workflowId: s.workflowId,
+        args: [input],
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        staticSummary: `Sign-off of DR drill ${this.drillId} on ${this.p.target} (${result.toUpperCase()}): ${s.approver}, due ${s.dueAt}`,
+      });
+    } catch (err) {
+      // Already started (the same drill id ran before) or refused: the drill's own result stands.
+      log.warn('drill sign-off workflow not started', { workflowId: s.workflowId, error: messageOf(err) });
+    }
   }
 }
 
