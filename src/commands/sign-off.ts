@@ -34,10 +34,16 @@ async function onSignOff<T>(o: SignOffOptions, deps: Deps, what: string, run: (h
   const conn = await connectClient(deps.config).catch((err: Error) => {
     throw new CommandError(err.message);
   });
+  const handle = conn.client.workflow.getHandle(workflowId);
   try {
-    return await withTimeout(conn.connection, deps.timeoutMs ?? 30000, `${what} at ${workflowId}`, () => run(conn.client.workflow.getHandle(workflowId)));
+    return await withTimeout(conn.connection, deps.timeoutMs ?? 30000, `${what} at ${workflowId}`, () => run(handle));
   } catch (err) {
-    if (err instanceof WorkflowNotFoundError) throw new CommandError(`no sign-off workflow ${workflowId}: is the drill id right, and did the drill finish (it starts the sign-off at its evidence step)?`, 1);
+    if (err instanceof WorkflowNotFoundError) {
+      // An update to a closed workflow is "not found" too: say it has ended when it has.
+      const closed = await handle.describe().then((d) => (d.status.name === 'RUNNING' ? undefined : d.status.name), () => undefined);
+      if (closed) throw new CommandError(`sign-off refused: the sign-off of ${o.drillId} has ended (${closed}: signed or expired); the record is drills/${o.drillId}/signoff.json`, 1);
+      throw new CommandError(`no sign-off workflow ${workflowId}: is the drill id right, and did the drill finish (it starts the sign-off at its evidence step)?`, 1);
+    }
     if (err instanceof WorkflowUpdateFailedError) throw new CommandError(`sign-off refused: ${(err.cause as Error | undefined)?.message ?? err.message}`, 1);
     if (err instanceof CommandError) throw err;
     // A rejected update (validator) arrives as an update failure; a closed workflow as "not found" or "completed".

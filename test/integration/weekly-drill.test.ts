@@ -3,6 +3,7 @@
  * (fast intervals): a passing drill measured against the sandbox's ground truth, each failure the
  * drill must catch, a live target refused, and a cancel that still rolls the target back up.
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,7 +17,9 @@ import { drillReportSchema, type DrillReport } from '../../src/domain/drill-repo
 import type { GroundTruthEvent, TargetConfig } from '../../src/domain/target';
 import { pickTarget } from '../../src/io/targets';
 import { workflowIds } from '../../src/shared';
-import { weeklyDrillStatusQuery } from '../../src/workflows/definitions';
+import { drillSignOffStatusQuery, weeklyDrillStatusQuery } from '../../src/workflows/definitions';
+import { signOffRecordSchema } from '../../src/domain/drill-signoff';
+import { runDrillCli } from '../helpers/process';
 import { startTestSandbox, waitFor, type TestSandbox } from '../helpers/sandbox';
 import { devServerEnv, uniqueId, workflowBundle } from '../helpers/temporal';
 import { eventually, startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver';
@@ -146,6 +149,58 @@ test('passing drill: chaos detected, stop/restart verified, RTO and RPO within 1
     return found.length === 1 ? found : undefined;
   }, 'visibility to show the passing drill');
   await recordHistory(handle, 'weekly-drill-pass');
+});
+
+test('the test record an auditor reads: scope, objectives, preconditions, findings and procedure version in the report; sign-off through the CLI; evidence export verified', async () => {
+  const sbx = await sandbox();
+  await waitFor('a first state save', () => sbx.groundTruth().some((e) => e.event === 'state_saved'));
+  await sbx.inject('state_saves_stop');
+  await new Promise((r) => setTimeout(r, 2500));
+  const handle = await start(sbx, { rpoSeconds: 1, audit: { owner: 'storage-team', approver: 'alice', backupApprover: 'bob' } });
+  const r: WeeklyDrillResult = await handle.result();
+  expect(r.result).toBe('fail');
+  const report = readReport(r);
+  const rec = report.record!;
+  expect(rec.scope).toMatchObject({ target: sbx.targetName, mode: 'paper', scenarios: ['stale_data'] });
+  expect(rec.objectives.find((o) => o.id === 'rpo')).toMatchObject({ target: '≤ 1 s', met: false });
+  expect(rec.objectives.find((o) => o.id === 'rto')).toMatchObject({ met: true });
+  expect(rec.preconditions.find((p) => p.name === 'target healthy')).toMatchObject({ ok: true });
+  expect(rec.deficiencies.length).toBe(r.failures.length);
+  expect(rec.deficiencies[0]).toMatchObject({ id: `${report.drillId}#1`, owner: 'storage-team', retest: `the next drill of ${sbx.targetName}` });
+  // The worker names the procedure that ran: this package, and the checkout's commit when it has one.
+  expect(rec.procedure).toMatchObject({ runbook: 'RUNBOOK.md: Disaster Recovery Drill (Weekly)', packageVersion: '0.1.0', workflowBundleSha256: null });
+  expect(rec.signOff).toMatchObject({ approver: 'alice', backupApprover: 'bob', workflowId: workflowIds.drillSignOff(sbx.targetName, report.drillId) });
+  expect(fs.readFileSync(path.join(path.dirname(r.reportPath!), 'report.md'), 'utf8')).toMatch(/## Findings[\s\S]*storage-team/);
+
+  // The drill ended without waiting for anyone: its sign-off runs on its own.
+  const signOff = env.client.workflow.getHandle(rec.signOff!.workflowId);
+  expect(await signOff.query(drillSignOffStatusQuery)).toMatchObject({ state: 'awaiting', approver: 'alice', drillResult: 'fail' });
+  const cliEnv = { TEMPORAL_ADDRESS: env.address, DRILL_RESULTS_DIR: resultsDir };
+  const refused = await runDrillCli(['sign-off', '--target', sbx.targetName, '--drill-id', report.drillId, '--by', 'alice', '--role', 'DR test owner', '--decision', 'perhaps'], cliEnv);
+  expect(refused.code).toBe(2);
+  expect(refused.stderr).toMatch(/--decision: expected one of accepted, accepted-with-findings, rejected/);
+  const signed = await runDrillCli(['sign-off', '--target', sbx.targetName, '--drill-id', report.drillId, '--by', 'alice', '--role', 'DR test owner', '--decision', 'accepted-with-findings', '--notes', 'RPO finding to storage', '--json'], cliEnv);
+  expect(signed).toMatchObject({ code: 0 });
+  const record = signOffRecordSchema.parse(JSON.parse(signed.stdout));
+  expect(record).toMatchObject({ state: 'signed', late: false, signOff: { by: 'alice', decision: 'accepted-with-findings' } });
+  expect(record.reportSha256).toBe(crypto.createHash('sha256').update(fs.readFileSync(r.reportPath!)).digest('hex'));
+  const again = await runDrillCli(['sign-off', '--target', sbx.targetName, '--drill-id', report.drillId, '--by', 'eve', '--role', 'x', '--decision', 'rejected'], cliEnv);
+  expect(again.code).toBe(1);
+  expect(again.stderr).toMatch(/sign-off refused/);
+
+  const exported = await runDrillCli(['evidence', 'export', '--target', sbx.targetName, '--since', report.startedAt.slice(0, 10), '--json'], cliEnv);
+  expect(exported).toMatchObject({ code: 0 });
+  const bundle = JSON.parse(exported.stdout) as { dir: string; manifestSha256: string; drills: Array<{ drillId: string; signOff: string }>; audit: { ok: boolean } };
+  expect(bundle.drills).toEqual([expect.objectContaining({ drillId: report.drillId, signOff: 'accepted-with-findings by alice (DR test owner)' })]);
+  expect(bundle.audit.ok).toBe(true);
+  for (const f of ['report.json', 'report.md', 'report.html', 'signoff.json']) expect(fs.existsSync(path.join(bundle.dir, 'drills', report.drillId, f))).toBe(true);
+  const findings = JSON.parse(fs.readFileSync(path.join(bundle.dir, 'findings.json'), 'utf8')) as Array<{ state: string; owner: string }>;
+  expect(findings.length).toBe(rec.deficiencies.length);
+  expect(findings.every((f) => f.state === 'open' && f.owner === 'storage-team')).toBe(true);
+  const verified = await runDrillCli(['verify-bundle', bundle.dir, '--expect-hash', bundle.manifestSha256], cliEnv);
+  expect(verified.code).toBe(0);
+  await recordHistory(handle, 'weekly-drill-signoff');
+  await expectTargetUp(sbx);
 });
 
 test('RTO breach: a slow restart against a small RTO target fails the drill and pages', async () => {

@@ -17,7 +17,7 @@ const recorded = fs.readdirSync(HISTORIES).filter((f) => f.startsWith('weekly-dr
 
 beforeAll(() => installTestRuntime());
 
-test('recorded weekly-drill histories exist (pass, RPO breach, undetected chaos fault; issue 9: drain, stop incomplete, refused while another drill runs, chaos through the contract, chaos skipped; issue 11: bounded waits)', () => {
+test('recorded weekly-drill histories exist (pass, RPO breach, undetected chaos fault; issue 9: drain, stop incomplete, refused while another drill runs, chaos through the contract, chaos skipped; issue 11: bounded waits; issue 13: the test record and its sign-off)', () => {
   expect(recorded.sort()).toEqual([
     'weekly-drill-bounded-chaos.json',
     'weekly-drill-bounded-waits.json',
@@ -25,6 +25,7 @@ test('recorded weekly-drill histories exist (pass, RPO breach, undetected chaos 
     'weekly-drill-chaos-skipped.json',
     'weekly-drill-pass.json',
     'weekly-drill-rpo-breach.json',
+    'weekly-drill-signoff.json',
     'weekly-drill-truth-busy-refused.json',
     'weekly-drill-truth-drain-pass.json',
     'weekly-drill-truth-stop-incomplete.json',

@@ -27,7 +27,7 @@ test('every registered workflow type has a versioning behaviour, attached to the
   }
 });
 
-test('drills, incidents and their children are pinned; only the long-lived continue-as-new workflows (watcher, halt registry) auto-upgrade', () => {
+test('drills, incidents and their children are pinned; only the long-lived workflows (watcher, halt registry, a drill\'s days-long sign-off) auto-upgrade', () => {
   expect(VERSIONING_BEHAVIOR).toMatchObject({
     weeklyDrillWorkflow: 'PINNED',
     incidentWorkflow: 'PINNED',
@@ -38,7 +38,7 @@ test('drills, incidents and their children are pinned; only the long-lived conti
     Object.entries(VERSIONING_BEHAVIOR)
       .filter(([, b]) => b === 'AUTO_UPGRADE')
       .map(([n]) => n),
-  ).toEqual(['alertWatchWorkflow', 'haltRegistryWorkflow']);
+  ).toEqual(['alertWatchWorkflow', 'haltRegistryWorkflow', 'drillSignOffWorkflow']);
 });
 
 test('off by default: no deployment options, the worker polls unversioned as before', () => {
