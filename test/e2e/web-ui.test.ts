@@ -3,10 +3,9 @@
  * starts `incidentAckWorkflow` from **Start Workflow** and acknowledges it from **Send an Update**,
  * where the handler's description is shown. Needs Debian's chromium (`.ci/run` installs it).
  */
-import fs from 'node:fs';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { Client, Connection } from '@temporalio/client';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { createActivities } from '../../src/activities';
 import { startDevServer, type DevServer } from '../../src/client/dev-server';
 import { requireTool } from '../../src/tools/provision';
@@ -14,8 +13,8 @@ import { installTestRuntime, workflowBundle } from '../helpers/temporal';
 import { eventually } from '../helpers/webhook-receiver';
 import type { IncidentAckStatus } from '../../src/domain/incident-ack';
 import { freePort } from '../helpers/process';
+import { fillJson, launchChromium } from '../helpers/browser';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const TASK_QUEUE = 'web-ui-e2e';
 
 
@@ -29,7 +28,7 @@ let client: Client;
 let ui: string;
 
 beforeAll(async () => {
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: install Debian's chromium (apt-get install chromium) or set CHROMIUM_PATH`);
+  browser = await launchChromium();
   installTestRuntime();
   const [port, uiPort] = [await freePort(), await freePort()];
   server = await startDevServer({ cliPath: requireTool('temporal').path, host: '127.0.0.1', port, uiPort, namespace: 'default' });
@@ -44,10 +43,6 @@ beforeAll(async () => {
   workerDone = worker.run();
   connection = await Connection.connect({ address: server.address });
   client = new Client({ connection });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
 });
 
 afterAll(async () => {
@@ -58,13 +53,6 @@ afterAll(async () => {
   await nativeConnection?.close();
   await server?.stop();
 });
-
-/** A CodeMirror JSON editor: type, then leave it so the form takes the value. */
-async function fillJson(page: Page, json: object, thenClick: string): Promise<void> {
-  await page.locator('[contenteditable=true][aria-label=Data]:visible').click();
-  await page.keyboard.type(JSON.stringify(json));
-  await page.locator(thenClick).click();
-}
 
 test('start the ack timer from Start Workflow, acknowledge it from Send an Update', async () => {
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
