@@ -114,44 +114,176 @@ export function renderDrillMarkdown(r: DrillReport, files: { json?: string; html
   return `${L.join('\n')}\n`;
 }
 
-/** The timeline picture: events on a time axis, then RTO and RPO bars against their targets. */
+/** Width of a label at 11 px sans-serif, a little generous (the layout only needs an upper bound). */
+const textWidth = (s: string) => s.length * 6.6;
+
+/** The outage's phases as bands between two timeline marks. */
+const PHASES: Array<{ from: keyof DrillReport['timeline']; to: keyof DrillReport['timeline']; label: string; cls: string }> = [
+  { from: 'lastStateSaveAt', to: 'stopRequestedAt', label: 'data at risk (RPO)', cls: 'p-rpo' },
+  { from: 'stopRequestedAt', to: 'stoppedAt', label: 'graceful drain', cls: 'p-drain' },
+  { from: 'stoppedAt', to: 'restartCompleteAt', label: 'down', cls: 'p-down' },
+  { from: 'restartCompleteAt', to: 'firstCleanReconciliationAt', label: 'verification', cls: 'p-verify' },
+];
+
+/**
+ * Labels in rows: each goes to the first row where it clears the previous label by `gap`, its box
+ * clamped inside [lo, hi]. Returns each label's left edge and row.
+ */
+export function placeLabels(items: ReadonlyArray<{ x: number; width: number }>, lo: number, hi: number, gap = 8): Array<{ left: number; row: number }> {
+  const rowsRight: number[] = [];
+  const order = items.map((it, i) => ({ ...it, i })).sort((a, b) => a.x - b.x || a.i - b.i);
+  const out: Array<{ left: number; row: number }> = new Array(items.length);
+  for (const it of order) {
+    const left = Math.min(Math.max(it.x - it.width / 2, lo), Math.max(lo, hi - it.width));
+    let row = rowsRight.findIndex((r) => r + gap <= left);
+    if (row < 0) {
+      row = rowsRight.length;
+      rowsRight.push(0);
+    }
+    rowsRight[row] = left + it.width;
+    out[it.i] = { left, row };
+  }
+  return out;
+}
+
+/**
+ * Blocks of label lines beside their leaders: right of `x` when they fit, else left of it; each at the
+ * first height (from `top`) where its box touches no other block and no leader line crosses a block
+ * (its own leader runs from the axis down to its first line). Returns left and top of each.
+ */
+export function placeBlocks(items: ReadonlyArray<{ x: number; width: number; height: number }>, o: { lo: number; hi: number; top: number; gap: number }): Array<{ left: number; top: number }> {
+  const placed: Array<{ x: number; left: number; top: number; right: number; bottom: number }> = [];
+  return items.map((it) => {
+    const left = it.x + 6 + it.width <= o.hi ? it.x + 6 : Math.max(o.lo, it.x - 6 - it.width);
+    const right = left + it.width;
+    const boxesTouch = (top: number) => placed.some((p) => left < p.right + o.gap && p.left < right + o.gap && top < p.bottom + o.gap && p.top < top + it.height + o.gap);
+    const leadersCross = (top: number) =>
+      placed.some(
+        (p) =>
+          // this leader through a block above this one's first line
+          (it.x >= p.left - 2 && it.x <= p.right + 2 && p.top < top) ||
+          // another block's leader through this block
+          (p.x >= left - 2 && p.x <= right + 2 && p.top > top),
+      );
+    const candidates = [o.top, ...placed.map((p) => p.bottom + o.gap)].sort((a, b) => a - b);
+    const top = candidates.find((c) => !boxesTouch(c) && !leadersCross(c)) ?? candidates.find((c) => !boxesTouch(c)) ?? Math.max(...placed.map((p) => p.bottom + o.gap));
+    placed.push({ x: it.x, left, top, right, bottom: top + it.height });
+    return { left, top };
+  });
+}
+
+/** A scale for one measure against its target: linear, or logarithmic when they differ by more than 20×. */
+export function measureScale(values: readonly number[], width: number): { log: boolean; pos: (v: number) => number; ticks: Array<{ v: number; x: number }> } {
+  const positive = values.filter((v) => v > 0);
+  const max = Math.max(...values, 1e-9);
+  const min = positive.length ? Math.min(...positive) : max;
+  if (max / min <= 20) return { log: false, pos: (v) => (Math.max(0, v) / (max * 1.1)) * width, ticks: [] };
+  const lo = Math.floor(Math.log10(min));
+  const hi = Math.max(lo + 1, Math.ceil(Math.log10(max)));
+  const pos = (v: number) => (v <= 0 ? 0 : Math.min(1, Math.max(0, (Math.log10(v) - lo) / (hi - lo))) * width);
+  const ticks: Array<{ v: number; x: number }> = [];
+  for (let e = lo; e <= hi; e++) ticks.push({ v: 10 ** e, x: pos(10 ** e) });
+  return { log: true, pos, ticks };
+}
+
+const tickText = (v: number) => `${v >= 1 ? v.toFixed(0) : Number(v.toPrecision(1))} s`;
+
+/**
+ * The timeline picture: the outage's phases as bands with a legend, each event as a dot on a time axis
+ * with its label in the first row where it does not touch another (never clipped at the edges), then
+ * RTO and RPO against their targets, each on its own scale (log when they differ by more than 20×).
+ */
 export function renderTimelineSvg(r: DrillReport): string {
   const W = 900;
   const pad = 40;
   const marks = MARKS.filter((m) => r.timeline[m.key]).map((m) => ({ ...m, t: Date.parse(r.timeline[m.key]!) }));
   const parts: string[] = [];
-  let y = 30;
-  parts.push(`<text x="${pad}" y="${y - 12}" class="h">Timeline</text>`);
+  parts.push(`<text x="${pad}" y="18" class="h">Timeline</text>`);
+  let y = 34;
   if (marks.length) {
     const t0 = Math.min(...marks.map((m) => m.t));
     const t1 = Math.max(...marks.map((m) => m.t), t0 + 1);
     const x = (t: number) => pad + ((t - t0) / (t1 - t0)) * (W - 2 * pad);
-    y += 30;
-    parts.push(`<line x1="${pad}" y1="${y}" x2="${W - pad}" y2="${y}" class="axis"/>`);
-    marks.forEach((m, i) => {
-      const cx = x(m.t);
-      const ly = y + 20 + (i % 4) * 16;
-      parts.push(`<circle cx="${cx.toFixed(1)}" cy="${y}" r="5" class="mark"><title>${esc(m.label)} ${esc(r.timeline[m.key])}</title></circle>`);
-      parts.push(`<line x1="${cx.toFixed(1)}" y1="${y}" x2="${cx.toFixed(1)}" y2="${ly - 10}" class="tick"/>`);
-      parts.push(`<text x="${cx.toFixed(1)}" y="${ly}" class="lbl" text-anchor="middle">${esc(m.label)} +${((m.t - t0) / 1000).toFixed(2)}s</text>`);
+    // Phases: bands above the axis, named in a legend (a band can be too thin for its name).
+    const phases = PHASES.filter((ph) => r.timeline[ph.from] && r.timeline[ph.to]).map((ph) => ({ ...ph, a: Date.parse(r.timeline[ph.from]!), b: Date.parse(r.timeline[ph.to]!) }));
+    for (const ph of phases) {
+      const x1 = x(Math.min(ph.a, ph.b));
+      const w = Math.max(2, Math.abs(x(ph.b) - x(ph.a)));
+      parts.push(`<rect x="${x1.toFixed(1)}" y="${y}" width="${w.toFixed(1)}" height="14" class="band ${ph.cls}"><title>${esc(ph.label)}: ${((ph.b - ph.a) / 1000).toFixed(2)} s</title></rect>`);
+    }
+    const axis = y + 24;
+    parts.push(`<line x1="${pad}" y1="${axis}" x2="${W - pad}" y2="${axis}" class="axis"/>`);
+    // Events at (nearly) the same instant share one dot and one block of lines; each block sits beside
+    // its leader (right of it, or left near the right edge), at the first height where it touches no other.
+    const groups: Array<{ x: number; lines: string[]; titles: string[] }> = [];
+    for (const m of [...marks].sort((a, b) => a.t - b.t)) {
+      const gx = x(m.t);
+      const text = `${m.label} +${((m.t - t0) / 1000).toFixed(2)}s`;
+      const last = groups.at(-1);
+      if (last && gx - last.x < 2) {
+        last.lines.push(text);
+        last.titles.push(`${m.label} ${r.timeline[m.key]}`);
+      } else groups.push({ x: gx, lines: [text], titles: [`${m.label} ${r.timeline[m.key]}`] });
+    }
+    const LINE = 15;
+    const blocks = placeBlocks(
+      groups.map((g) => ({ x: g.x, width: Math.max(...g.lines.map(textWidth)), height: g.lines.length * LINE })),
+      { lo: 4, hi: W - 4, top: axis + 12, gap: 4 },
+    );
+    let bottom = axis + 12;
+    groups.forEach((g, i) => {
+      const b = blocks[i]!;
+      parts.push(`<line x1="${g.x.toFixed(1)}" y1="${axis}" x2="${g.x.toFixed(1)}" y2="${(b.top + LINE - 4).toFixed(1)}" class="tick"/>`);
+      parts.push(`<circle cx="${g.x.toFixed(1)}" cy="${axis}" r="5" class="mark"><title>${esc(g.titles.join('; '))}</title></circle>`);
+      g.lines.forEach((l, k) => parts.push(`<text x="${b.left.toFixed(1)}" y="${(b.top + (k + 1) * LINE - 4).toFixed(1)}" class="lbl">${esc(l)}</text>`));
+      bottom = Math.max(bottom, b.top + g.lines.length * LINE);
     });
-    y += 100;
+    y = bottom + 8;
+    if (phases.length) {
+      // Legend: one entry per phase with its length, wrapped inside the width.
+      let lx = pad;
+      y += 6;
+      for (const ph of phases) {
+        const text = `${ph.label}: ${((ph.b - ph.a) / 1000).toFixed(2)} s`;
+        const w = 16 + textWidth(text);
+        if (lx + w > W - 4) {
+          lx = pad;
+          y += 18;
+        }
+        parts.push(`<rect x="${lx}" y="${y - 9}" width="10" height="10" class="band ${ph.cls}"/>`);
+        parts.push(`<text x="${lx + 14}" y="${y}" class="lbl">${esc(text)}</text>`);
+        lx += w + 18;
+      }
+      y += 12;
+    }
+    y += 16;
   } else {
-    y += 20;
-    parts.push(`<text x="${pad}" y="${y}" class="lbl">no timeline events recorded</text>`);
-    y += 20;
+    parts.push(`<text x="${pad}" y="${y + 6}" class="lbl">no timeline events recorded</text>`);
+    y += 30;
   }
+  // RTO and RPO: a bar each against its target, on its own scale; the figures in a column to the right.
+  const barX = pad + 50;
+  const BW = 420;
+  const textX = barX + BW + 14;
   for (const [name, m] of [['RTO', r.rto], ['RPO', r.rpo]] as const) {
-    const scale = Math.max(m.targetSeconds, m.seconds ?? 0) * 1.1 || 1;
-    const bw = (s: number) => (s / scale) * (W - 2 * pad - 120);
+    const sc = measureScale([m.targetSeconds, ...(m.seconds !== null ? [m.seconds] : [])], BW);
     parts.push(`<text x="${pad}" y="${y + 14}" class="h">${name}</text>`);
-    parts.push(`<rect x="${pad + 60}" y="${y}" width="${bw(m.targetSeconds).toFixed(1)}" height="18" class="target"><title>target ${m.targetSeconds} s</title></rect>`);
-    if (m.seconds !== null) parts.push(`<rect x="${pad + 60}" y="${y + 4}" width="${Math.max(1, bw(m.seconds)).toFixed(1)}" height="10" class="${m.ok ? 'ok' : 'bad'}"><title>measured ${m.seconds} s</title></rect>`);
-    parts.push(`<text x="${pad + 66 + bw(Math.max(m.targetSeconds, m.seconds ?? 0))}" y="${y + 14}" class="lbl">${esc(fmtS(m.seconds))} / target ${m.targetSeconds} s — ${verdict(m.ok)}</text>`);
-    y += 34;
+    parts.push(`<rect x="${barX}" y="${y}" width="${sc.pos(m.targetSeconds).toFixed(1)}" height="18" class="target"><title>target ${m.targetSeconds} s</title></rect>`);
+    parts.push(`<line x1="${(barX + sc.pos(m.targetSeconds)).toFixed(1)}" y1="${y - 3}" x2="${(barX + sc.pos(m.targetSeconds)).toFixed(1)}" y2="${y + 21}" class="limit"/>`);
+    if (m.seconds !== null) parts.push(`<rect x="${barX}" y="${y + 4}" width="${Math.max(2, sc.pos(m.seconds)).toFixed(1)}" height="10" class="${m.ok ? 'ok' : 'bad'}"><title>measured ${m.seconds} s</title></rect>`);
+    parts.push(`<text x="${textX}" y="${y + 14}" class="lbl">${esc(fmtS(m.seconds))} / target ${m.targetSeconds} s — ${verdict(m.ok)}${sc.log ? ' (log scale)' : ''}</text>`);
+    if (sc.log) {
+      const ticks = placeLabels(sc.ticks.map((t) => ({ x: barX + t.x, width: textWidth(tickText(t.v)) })), 4, textX - 8, 4);
+      sc.ticks.forEach((t, i) => {
+        if (ticks[i]!.row > 0) return; // no room: the decade is still drawn as a tick
+        parts.push(`<line x1="${(barX + t.x).toFixed(1)}" y1="${y + 18}" x2="${(barX + t.x).toFixed(1)}" y2="${y + 22}" class="tick"/>`);
+        parts.push(`<text x="${ticks[i]!.left.toFixed(1)}" y="${y + 33}" class="sm">${tickText(t.v)}</text>`);
+      });
+      y += 46;
+    } else y += 32;
   }
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${y + 10}" viewBox="0 0 ${W} ${y + 10}" role="img" aria-label="drill timeline">
-<style>.axis{stroke:#555;stroke-width:2}.tick{stroke:#aaa}.mark{fill:#1f6feb}.lbl{font:11px sans-serif;fill:#222}.h{font:bold 13px sans-serif}.target{fill:#e6e6e6;stroke:#999}.ok{fill:#2da44e}.bad{fill:#cf222e}</style>
+  return `<svg xmlns="http://www.w3.org/2000/svg" class="timeline" width="${W}" height="${y + 8}" viewBox="0 0 ${W} ${y + 8}" role="img" aria-label="drill timeline">
+<style>.axis{stroke:#555;stroke-width:2}.tick{stroke:#aaa}.mark{fill:#1f6feb}.lbl{font:11px sans-serif;fill:#222}.sm{font:10px sans-serif;fill:#555}.h{font:bold 13px sans-serif}.target{fill:#e6e6e6;stroke:#999}.limit{stroke:#333;stroke-dasharray:3 2}.ok{fill:#2da44e}.bad{fill:#cf222e}.band{opacity:.8}.p-rpo{fill:#f2cc60}.p-drain{fill:#a5d6ff}.p-down{fill:#ff8182}.p-verify{fill:#aceebb}</style>
 ${parts.join('\n')}
 </svg>`;
 }

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { writeDrillIndex, writeDrillReportFiles } from '../../src/activities/reports';
 import { drillReportSchema, type DrillReport } from '../../src/domain/drill-report';
 
@@ -75,6 +75,60 @@ test('the trend page renders without errors, its labels never overlap, its dots 
   await page.screenshot({ path: path.join(SHOTS, 'drill-report-w3.png'), fullPage: true });
   await page.locator('a[href="../index.html"]').click();
   await page.waitForURL(/drills\/index\.html$/);
+  expect(errors).toEqual([]);
+  await page.close();
+});
+
+/** Text boxes of one SVG, in page coordinates. */
+async function textBoxes(page: Page, selector: string) {
+  return page.locator(`${selector} text`).evaluateAll((els) =>
+    els.map((e) => {
+      const b = (e as unknown as { getBoundingClientRect(): { x: number; y: number; width: number; height: number } }).getBoundingClientRect();
+      return { text: (e as unknown as { textContent: string }).textContent, x: b.x, y: b.y, w: b.width, h: b.height };
+    }),
+  );
+}
+
+test("a report's timeline reads at a glance: phases as bands, labels that never overlap or clip (four events at one instant, events at both edges), RTO/RPO visible against targets decades apart", async () => {
+  const at = (s: number) => new Date(Date.UTC(2026, 10, 29, 3, 0, 0) + s * 1000).toISOString();
+  const base = report('t1', 'paper-3', 'pass', 29, 0.5, 0, 900, 60);
+  const reports: DrillReport[] = [
+    // Four marks on one instant (stop requested, detected, stopped, restart started) and labels at both ends.
+    { ...base, drillId: 't1', timeline: { lastStateSaveAt: at(0), stopRequestedAt: at(2), detectedAt: at(2), stoppedAt: at(2), restartStartedAt: at(2), restartCompleteAt: at(2.4), restoredStateSavedAt: at(2.45), firstSloSnapshotAt: at(2.5), firstCleanReconciliationAt: at(2.6) } },
+    // A long drain and a slow restart: phases of very different lengths.
+    { ...report('t2', 'paper-3', 'fail', 29, 62, 1.2, 900, 60), timeline: { lastStateSaveAt: at(0), stopRequestedAt: at(1), detectedAt: at(1.1), stoppedAt: at(21), restartStartedAt: at(22), restartCompleteAt: at(61), firstSloSnapshotAt: at(62), firstCleanReconciliationAt: at(63) } },
+    // An error before anything happened: no timeline at all.
+    { ...report('t3', 'paper-3', 'error', 29, null, null), failures: ['preflight: target paper-3 is not in the targets file (known: paper-1, paper-2); add it or check DRILL_TARGETS_FILE'] },
+  ];
+  for (const r of reports) await writeDrillReportFiles(dir, r);
+  const page = await browser.newPage({ viewport: { width: 1024, height: 1200 } });
+  const errors: string[] = [];
+  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  page.on('pageerror', (e) => errors.push(e.message));
+  for (const r of reports) {
+    await page.goto(`file://${path.join(dir, 'drills', r.drillId, 'report.html')}`);
+    await page.screenshot({ path: path.join(SHOTS, `drill-report-timeline-${r.drillId}.png`), fullPage: true });
+    const svg = (await page.locator('svg.timeline').boundingBox())!;
+    const boxes = await textBoxes(page, 'svg.timeline');
+    expect(boxes.length).toBeGreaterThanOrEqual(r.drillId === 't3' ? 6 : 14);
+    for (let a = 0; a < boxes.length; a++) {
+      const p = boxes[a]!;
+      // Inside the picture: nothing clipped at either edge.
+      expect({ text: p.text, inside: p.x >= svg.x - 0.5 && p.x + p.w <= svg.x + svg.width + 0.5 }).toEqual({ text: p.text, inside: true });
+      for (let b = a + 1; b < boxes.length; b++) {
+        const q = boxes[b]!;
+        const overlap = p.x < q.x + q.w && q.x < p.x + p.w && p.y < q.y + q.h && q.y < p.y + p.h;
+        expect({ drill: r.drillId, a: p.text, b: q.text, overlap }).toEqual({ drill: r.drillId, a: p.text, b: q.text, overlap: false });
+      }
+    }
+    if (r.drillId === 't1') {
+      // 0.5 s against 900 s: a log scale, where the measured bar is plainly visible (not a 1 px sliver).
+      const bar = (await page.locator('svg.timeline rect.ok').first().boundingBox())!;
+      expect(bar.width).toBeGreaterThan(20);
+      expect(boxes.map((b) => b.text).join('|')).toMatch(/log scale/);
+      expect(await page.locator('svg.timeline rect.band').count()).toBeGreaterThanOrEqual(8); // 4 bands + 4 legend keys
+    }
+  }
   expect(errors).toEqual([]);
   await page.close();
 });

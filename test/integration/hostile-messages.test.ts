@@ -23,6 +23,7 @@ import { externalResolutionSchema, forceResumeSchema, reclassifySchema, type Inc
 import { haltReplySchema, haltSignalSchema, holdRequestSchema, releaseRequestSchema } from '../../src/domain/halts';
 import { drillLockHolderSchema, drillLockReleaseSchema, drillLockWhoSchema } from '../../src/domain/drill-lock';
 import { acknowledgeSchema, resolveMessageSchema } from '../../src/domain/incident-ack';
+import { signOffRequestSchema } from '../../src/domain/drill-signoff';
 import { recoveryStatusQuery, weeklyDrillStatusQuery } from '../../src/workflows/definitions';
 import * as definitions from '../../src/workflows/definitions';
 import * as workflows from '../../src/workflows';
@@ -92,6 +93,8 @@ const MESSAGES: Record<string, MessageSpec> = {
   // that does not hold it (ignored), the lock's answer naming its holder (kept aside by a drill not refused).
   'signal:who': { schema: drillLockWhoSchema, valid: { replyTo: 'set in the test' }, ends: false },
   'signal:release': { schema: drillLockReleaseSchema, valid: { drillId: 'not-the-holder' }, ends: false },
+  // A drill's sign-off: a valid one ends it (the record is written, then the workflow completes).
+  'update:signOff': { schema: signOffRequestSchema, valid: { by: BY, role: 'hostile suite', decision: 'accepted', notes: 'after the hostile payloads' }, ends: true },
   'signal:drillLockHolder': {
     schema: drillLockHolderSchema,
     valid: { drillId: 'd-someone', workflowId: 'drill~someone~d-someone', runId: '01a2b3c4-0000-7000-8000-000000000000', startedAt: '2026-01-01T00:00:00.000Z' },
@@ -301,6 +304,18 @@ test('every signal and update of the running watcher, incident and ack timer: ho
   await expectHealthy(second, 0);
   expect(await sendValid(second.workflowId, 'alertWatchWorkflow', 'update', 'stopWatch')).toContain('stopping');
   expect(await second.result()).toMatchObject({ stoppedBy: BY });
+
+  // A drill's sign-off, waiting for its approver.
+  const signDrill = uniqueId('d-sign');
+  const signOff = await env.client.workflow.start('drillSignOffWorkflow', {
+    taskQueue,
+    workflowId: workflowIds.drillSignOff(sbx.targetName, signDrill),
+    args: [{ drillId: signDrill, target: sbx.targetName, drillResult: 'pass', approver: BY, backupApprover: 'backup', dueAt: new Date(Date.now() + 86_400_000).toISOString(), expiresAt: new Date(Date.now() + 2 * 86_400_000).toISOString() }],
+  });
+  expect((await tryAllHostile(signOff)).type).toBe('drillSignOffWorkflow');
+  await expectHealthy(signOff, 0);
+  expect(await sendValid(signOff.workflowId, 'drillSignOffWorkflow', 'update', 'signOff')).toMatch(/"state":\s*"signed"/);
+  expect(await signOff.result()).toMatchObject({ state: 'signed', signOff: { by: BY } });
 
   // A weekly drill and its target's lock, on a second target the drill holds in its restart (slow).
   const drillSbx = await startTestSandbox({ targetName: uniqueId('hostile-drill'), config: { runId: 'paper-hostile-drill' } });
