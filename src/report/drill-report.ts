@@ -21,6 +21,8 @@ const MARKS: Array<{ key: keyof DrillReport['timeline']; label: string }> = [
   { key: 'firstCleanReconciliationAt', label: 'first clean reconciliation' },
 ];
 
+/** The target's mode, unless the preflight never read it (an unknown or unreachable target). */
+const modeText = (r: DrillReport) => (r.record && r.record.preconditions.length === 1 && r.record.preconditions[0]!.name === 'preflight' && !r.record.preconditions[0]!.ok ? 'mode unknown: the preflight did not run' : r.mode);
 const metText = (m: boolean | null) => (m === null ? 'not exercised' : m ? 'met' : 'NOT MET');
 
 /** The test record (scope, objectives, preconditions, findings, procedure, sign-off) as Markdown sections. */
@@ -66,7 +68,7 @@ ${rec.signOff ? `<h2>Sign-off</h2><p>Approver ${esc(rec.signOff.approver)}, due 
 export function renderDrillMarkdown(r: DrillReport, files: { json?: string; html?: string } = {}): string {
   const L: string[] = [];
   L.push(`# DR drill ${r.drillId}: ${r.result.toUpperCase()}`, '');
-  L.push(`- target: \`${r.target}\` (${r.mode})`, `- started ${r.startedAt}, finished ${r.finishedAt}`);
+  L.push(`- target: \`${r.target}\` (${modeText(r)})`, `- started ${r.startedAt}, finished ${r.finishedAt}`);
   L.push(`- RTO: ${fmtS(r.rto.seconds)} (target ≤ ${r.rto.targetSeconds} s) — ${verdict(r.rto.ok)}`);
   L.push(`- RPO: ${fmtS(r.rpo.seconds)} (target ≤ ${r.rpo.targetSeconds} s) — ${verdict(r.rpo.ok)}`);
   if (r.recovery) {
@@ -295,7 +297,7 @@ export function renderDrillHtml(r: DrillReport): string {
 <style>body{font:14px sans-serif;margin:2em;max-width:960px}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}.pass{color:#2da44e}.fail,.error,.aborted{color:#cf222e}</style></head>
 <body>
 <h1>DR drill ${esc(r.drillId)}: <span class="${esc(r.result)}">${esc(r.result.toUpperCase())}</span></h1>
-<p>target <b>${esc(r.target)}</b> (${esc(r.mode)}), started ${esc(r.startedAt)}, finished ${esc(r.finishedAt)}${r.abortReason ? `, aborted: ${esc(r.abortReason)}` : ''} · <a href="../index.html">all drills: trend per target</a></p>
+<p>target <b>${esc(r.target)}</b> (${esc(modeText(r))}), started ${esc(r.startedAt)}, finished ${esc(r.finishedAt)}${r.abortReason ? `, aborted: ${esc(r.abortReason)}` : ''} · <a href="../index.html">all drills: trend per target</a></p>
 ${renderTimelineSvg(r)}
 ${r.failures.length ? `<h2>Failures</h2><ul>${r.failures.map((f) => `<li>${esc(f)}</li>`).join('')}</ul>` : ''}
 <h2>Steps</h2><table><tr><th>#</th><th>step</th><th>status</th><th>started</th><th>finished</th><th>detail</th></tr>

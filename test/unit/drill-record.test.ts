@@ -109,3 +109,15 @@ test('the report renders the record: scope, objectives, preconditions, findings,
   expect(html).toContain('NOT MET');
   expect(html).toContain('href="signoff.json"');
 });
+
+test('a drill whose preflight never read the target says its mode is unknown instead of guessing "paper"', () => {
+  const { preflight: _p, ...rest } = base;
+  const record = buildDrillRecord({ ...rest, steps: [], chaos: [], chaosSkipped: [], checks: [], failures: ['preflight: unknown target paper-9'] });
+  const report = drillReportSchema.parse({
+    schemaVersion: 1, drillId: 'drill-9', target: 'paper-9', mode: 'paper', startedAt: '2026-11-29T03:00:00Z', finishedAt: '2026-11-29T03:00:01Z', result: 'error',
+    rto: { seconds: null, targetSeconds: 900, ok: false }, rpo: { seconds: null, targetSeconds: 60, ok: false }, timeline: {}, failures: ['preflight: unknown target paper-9'], record,
+  });
+  expect(renderDrillMarkdown(report)).toContain('- target: `paper-9` (mode unknown: the preflight did not run)');
+  expect(renderDrillHtml(report)).toContain('(mode unknown: the preflight did not run)');
+  expect(renderDrillMarkdown({ ...report, record: buildDrillRecord(base) })).toContain('- target: `paper-9` (paper)');
+});
