@@ -44,7 +44,7 @@ export async function writeDrillReportFiles(resultsDir: string, input: DrillRepo
   await fs.mkdir(p.dir, { recursive: true });
   // The HTML and Markdown first: report.json appearing means the evidence is complete.
   await writeFileAtomic(p.html, renderDrillHtml(r.data));
-  await writeFileAtomic(p.markdown, renderDrillMarkdown(r.data, { json: p.json, html: p.html }));
+  await writeFileAtomic(p.markdown, renderDrillMarkdown(r.data, { json: path.basename(p.json), html: path.basename(p.html) }));
   await writeFileAtomic(p.json, `${JSON.stringify(r.data, null, 2)}\n`);
   return { ...p, report: r.data };
 }

@@ -79,14 +79,17 @@ export function renderDrillMarkdown(r: DrillReport, files: { json?: string; html
   const v = r.deploymentVersion;
   const how = v?.versioning ? ' (pinned, Worker Deployment Versioning)' : ' (versioning off)';
   if (v) L.push(`- ran on: \`${v.deploymentName}.${v.buildId}\`${how}`);
-  if (files.json) L.push(`- report: \`${files.json}\``);
-  if (files.html) L.push(`- timeline: \`${files.html}\``);
+  // Relative to report.md (it sits beside them): the links work wherever the folder is copied.
+  if (files.json) L.push(`- report: [${files.json}](${files.json})`);
+  if (files.html) L.push(`- timeline: [${files.html}](${files.html})`);
   L.push('');
   if (r.failures.length) {
     L.push('## Failures', '', ...r.failures.map((f) => `- ${f}`), '');
   }
   L.push('## Timeline', '', '| event | time |', '|---|---|');
-  for (const m of MARKS) if (r.timeline[m.key]) L.push(`| ${m.label} | ${r.timeline[m.key]} |`);
+  // In the order they happened (ties in the order of the drill's steps).
+  const seen = MARKS.filter((m) => r.timeline[m.key]).map((m, i) => ({ ...m, i, t: Date.parse(r.timeline[m.key]!) }));
+  for (const m of seen.sort((a, b) => a.t - b.t || a.i - b.i)) L.push(`| ${m.label} | ${r.timeline[m.key]} |`);
   L.push('');
   if (r.recovery) L.push('## Definitions', '', ...Object.values(r.recovery.definitions).map((d) => `- ${d}`), '');
   if (r.steps.length) {

@@ -121,3 +121,16 @@ test('a drill whose preflight never read the target says its mode is unknown ins
   expect(renderDrillHtml(report)).toContain('(mode unknown: the preflight did not run)');
   expect(renderDrillMarkdown({ ...report, record: buildDrillRecord(base) })).toContain('- target: `paper-9` (paper)');
 });
+
+test('report.md links its files relative to itself and lists the timeline in the order things happened', () => {
+  const report = drillReportSchema.parse({
+    schemaVersion: 1, drillId: 'drill-2', target: 'paper-1', mode: 'paper', startedAt: '2026-11-29T03:00:00Z', finishedAt: '2026-11-29T03:01:00Z', result: 'pass',
+    rto: { seconds: 5, targetSeconds: 900, ok: true }, rpo: { seconds: 1, targetSeconds: 60, ok: true }, failures: [],
+    // detected before the stop request: the table follows the times, not a fixed order
+    timeline: { stopRequestedAt: '2026-11-29T03:00:10Z', detectedAt: '2026-11-29T03:00:05Z', stoppedAt: '2026-11-29T03:00:11Z', lastStateSaveAt: '2026-11-29T03:00:09Z' },
+  });
+  const md = renderDrillMarkdown(report, { json: 'report.json', html: 'report.html' });
+  expect(md).toContain('- report: [report.json](report.json)');
+  const rows = md.split('\n').filter((l) => /^\| (outage detected|last state save|stop requested|stopped) \|/.test(l)).map((l) => l.split('|')[1]!.trim());
+  expect(rows).toEqual(['outage detected', 'last state save', 'stop requested', 'stopped']);
+});
