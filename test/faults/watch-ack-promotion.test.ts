@@ -1,5 +1,5 @@
-/** The ack timer, the alert watcher and the promotion gate: every boundary, both sides. */
-import { ackScenario, alertWatchScenario, promotionScenario } from '../helpers/fault-scenarios';
+/** The ack timer, the alert watcher, the promotion gate and a drill's sign-off: every boundary, both sides. */
+import { ackScenario, alertWatchScenario, promotionScenario, signOffScenario } from '../helpers/fault-scenarios';
 import { workerKillMatrix } from './matrix';
 
-workerKillMatrix('watch-ack-promotion', [ackScenario(1), alertWatchScenario, promotionScenario]);
+workerKillMatrix('watch-ack-promotion', [ackScenario(1), alertWatchScenario, promotionScenario, signOffScenario]);

@@ -15,11 +15,12 @@ import type { IncidentInput, IncidentResult } from '../../src/domain/incident';
 import type { IncidentAckInput, IncidentAckResult } from '../../src/domain/incident-ack';
 import type { AlertWatchInput, AlertWatchResult } from '../../src/domain/watch';
 import type { PromotionGateInput, PromotionGateResult } from '../../src/domain/promotion';
+import type { DrillSignOffInput, SignOffRecord } from '../../src/domain/drill-signoff';
 import { incidentEventSchema } from '../../src/domain/incident-events';
 import { opsSloEventSchema } from '../../src/domain/artifacts';
 import { verifyBundle } from '../../src/activities/evidence';
 import { workflowIds } from '../../src/shared';
-import { acknowledgeUpdate, alertWatchStatusQuery, forceResumeUpdate, incidentAckStatusQuery, incidentStatusQuery, resolveIncidentSignal, stopWatchSignal } from '../../src/workflows/definitions';
+import { acknowledgeUpdate, alertWatchStatusQuery, drillSignOffStatusQuery, signOffUpdate, forceResumeUpdate, incidentAckStatusQuery, incidentStatusQuery, resolveIncidentSignal, stopWatchSignal } from '../../src/workflows/definitions';
 import { DAY, drillReport, kpiFile, paperKpiLines, writeDrillReport, writeKpiFile, writeRunFile, writeRunFolder } from '../fixtures/promotion/evidence';
 import type { CaseContext, FaultScenario, Outcome } from './fault-lab';
 import { waitFor, type TestSandbox } from './sandbox';
@@ -388,6 +389,55 @@ export const promotionScenario: FaultScenario = {
   expected: { verdict: 'pass', effects: { bundles: 1, bundle_verified: 1 } },
 };
 
+/**
+ * A drill's sign-off: nobody signs within its SLA (3 s here), so the backup approver is paged; then an
+ * approver signs. One page at the receiver, one signoff.json, one audit event, whatever is killed.
+ */
+export const signOffScenario: FaultScenario = {
+  workflow: 'drillSignOffWorkflow',
+  name: 'signoff-late',
+  sandbox: false,
+  timeoutMs: 180000,
+  async prepare(c) {
+    c.state.drillId = `d-${c.id}`.slice(0, 100);
+    const dir = path.join(c.resultsDir, 'drills', String(c.state.drillId));
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'report.json'), `${JSON.stringify({ drillId: c.state.drillId, result: 'fail' })}\n`);
+  },
+  start(c) {
+    const drillId = String(c.state.drillId);
+    const now = Date.now();
+    return c.client.workflow.start('drillSignOffWorkflow', {
+      taskQueue: c.taskQueue,
+      workflowId: workflowIds.drillSignOff('fault-target', drillId),
+      args: [{ drillId, target: 'fault-target', drillResult: 'fail', approver: 'alice', backupApprover: 'bob', dueAt: new Date(now + 3000).toISOString(), expiresAt: new Date(now + DAY).toISOString(), runId: 'run-signoff' } satisfies DrillSignOffInput],
+    });
+  },
+  async drive(c, h) {
+    const drillId = String(c.state.drillId);
+    await waitFor('the backup page', () => pages(c, (b) => String(b.incident_id ?? '').includes(drillId)).distinct >= 1, { timeoutMs: 120000, intervalMs: 100 });
+    // Sign once the workflow's own record of the page has settled (a retried delivery lands under the same key).
+    await waitFor('the page record to settle', async () => (await h.query(drillSignOffStatusQuery)).state === 'backup-paged', { timeoutMs: 120000, intervalMs: 200 });
+    await h.executeUpdate(signOffUpdate, { args: [{ by: 'carol', role: 'DR test owner', decision: 'accepted-with-findings' }] });
+  },
+  async outcome(c, h): Promise<Outcome> {
+    const r = (await h.result()) as SignOffRecord;
+    const drillId = String(c.state.drillId);
+    const file = path.join(c.resultsDir, 'drills', drillId, 'signoff.json');
+    return {
+      verdict: `state=${r.state}/by=${r.signOff?.by ?? 'none'}/late=${r.late}/backup=${r.backupPage?.outcome ?? 'none'}`,
+      effects: {
+        pages: pages(c, (b) => String(b.incident_id ?? '').includes(drillId)).distinct,
+        signoff_files: fs.existsSync(file) ? 1 : 0,
+        audit_events: jsonlLines(path.join(c.resultsDir, 'audit', 'drill-runner.jsonl'), (o) => o.drill_id === drillId && o.event_type === 'dr_drill_signed_off'),
+      },
+      observed: { page_requests: pages(c, (b) => String(b.incident_id ?? '').includes(drillId)).requests },
+      problems: [],
+    };
+  },
+  expected: { verdict: 'state=signed/by=carol/late=true/backup=delivered', effects: { pages: 1, signoff_files: 1, audit_events: 1 } },
+};
+
 export const ALL_SCENARIOS: FaultScenario[] = [
   drillScenario,
   incidentBrokerScenario,
@@ -397,4 +447,5 @@ export const ALL_SCENARIOS: FaultScenario[] = [
   ackScenario(1),
   alertWatchScenario,
   promotionScenario,
+  signOffScenario,
 ];

@@ -54,7 +54,7 @@ test('split keeps the map out of the bundle file; join gives back the inline for
 
 test('a current bundle is used, with its map inlined again in memory', () => {
   const r = checkPrebuiltBundle(dist);
-  expect(r).toEqual({ ok: true, code: INLINE, files: 2 });
+  expect(r).toEqual({ ok: true, code: INLINE, files: 2, bundleSha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
 });
 
 test('a changed input (a tsc without the bundle step) makes the bundle stale', () => {

@@ -125,13 +125,22 @@ function fakeTarget(o: { comesBack: boolean; stopHangs?: boolean }) {
   };
 }
 
+/**
+ * Drills here run without their sign-off (`audit.signOff: false`; its own time-skipping test is
+ * test/workflow/drill-signoff.test.ts): on this server, a drill's abandoned sign-off child left behind
+ * by one test stops the clock from skipping in the next (seen: the next drill's 30-minute timer never
+ * fired, whether the sign-off was terminated or signed).
+ */
+const NO_SIGN_OFF = { audit: { signOff: false } } as const;
+
 async function runDrill(input: Partial<WeeklyDrillInput>, comesBack: boolean, stopHangs = false): Promise<{ result: WeeklyDrillResult; calls: string[] }> {
   const fake = fakeTarget({ comesBack, stopHangs });
   const taskQueue = uniqueId('tq');
   const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: fake.activities });
-  const result = await worker.runUntil(
-    env.client.workflow.execute('weeklyDrillWorkflow', { taskQueue, workflowId: uniqueId('drill-wf'), args: [{ target: 'fake', drillId: uniqueId('d'), pollMs: 30_000, ...input }] }),
-  );
+  const drillId = uniqueId('d');
+  const result = await worker.runUntil(async () => {
+    return env.client.workflow.execute('weeklyDrillWorkflow', { taskQueue, workflowId: uniqueId('drill-wf'), args: [{ target: 'fake', drillId, pollMs: 30_000, ...NO_SIGN_OFF, ...input }] });
+  });
   return { result: result as WeeklyDrillResult, calls: fake.calls };
 }
 
@@ -168,7 +177,8 @@ test('bounded history: a 30-minute restart wait polled every 20 ms, then a 30-mi
   const fake = fakeTarget({ comesBack: false });
   const taskQueue = uniqueId('tq');
   const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: fake.activities });
-  const handle = await env.client.workflow.start('weeklyDrillWorkflow', { taskQueue, workflowId: uniqueId('drill-wf'), args: [{ target: 'fake', drillId: uniqueId('d'), scenarios: [], restartSeconds: 1800, maxDrillSeconds: 7200, pollMs: 20 } satisfies WeeklyDrillInput] });
+  const drillId = uniqueId('d');
+  const handle = await env.client.workflow.start('weeklyDrillWorkflow', { taskQueue, workflowId: uniqueId('drill-wf'), args: [{ target: 'fake', drillId, scenarios: [], restartSeconds: 1800, maxDrillSeconds: 7200, pollMs: 20, ...NO_SIGN_OFF } satisfies WeeklyDrillInput] });
   const t0 = await env.currentTimeMs();
   const result = (await worker.runUntil(handle.result())) as WeeklyDrillResult;
   expect(result.result).toBe('fail');
@@ -201,7 +211,7 @@ test('one drill per target across a 30-minute drill: a second one, 10 minutes in
   const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: fake.activities });
   await worker.runUntil(async () => {
     const firstId = uniqueId('first');
-    const first = await env.client.workflow.start('weeklyDrillWorkflow', { taskQueue, workflowId: workflowIds.drill(target, firstId), args: [{ target, drillId: firstId, scenarios: [], maxDrillSeconds: 1800, restartSeconds: 7200, pollMs: 30_000 }] });
+    const first = await env.client.workflow.start('weeklyDrillWorkflow', { taskQueue, workflowId: workflowIds.drill(target, firstId), args: [{ target, drillId: firstId, scenarios: [], maxDrillSeconds: 1800, restartSeconds: 7200, pollMs: 30_000, ...NO_SIGN_OFF }] });
     await env.sleep('10 minutes');
     const second = (await env.client.workflow.execute('weeklyDrillWorkflow', { taskQueue, workflowId: uniqueId('second'), args: [{ target, drillId: uniqueId('second'), scenarios: [], pollMs: 30_000 }] })) as WeeklyDrillResult;
     expect(second.result).toBe('error');
