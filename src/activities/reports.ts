@@ -18,6 +18,7 @@ import { appendAuditEvent, AuditChainBrokenError, readAuditHead, type AuditAppen
 import { resolveInside, writeFileAtomic } from '../io/files';
 import { renderDrillIndex } from '../report/drill-index';
 import { renderDrillHtml, renderDrillMarkdown } from '../report/drill-report';
+import { FAILURE } from '../domain/failure-types';
 
 export const CHAOS_LATEST_FILE = 'chaos_drill_latest.json';
 
@@ -39,7 +40,7 @@ export async function writeDrillReportFiles(resultsDir: string, input: DrillRepo
   // Anchor the audit log: its head as of now goes into the report (see domain/audit.ts).
   const auditHead = await readAuditHead(resultsDir);
   const r = drillReportSchema.safeParse({ ...input, auditHead });
-  if (!r.success) throw ApplicationFailure.nonRetryable(`drill report does not match its schema: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, 'InvalidInput');
+  if (!r.success) throw ApplicationFailure.nonRetryable(`drill report does not match its schema: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, FAILURE.invalidInput);
   const p = drillReportPaths(resultsDir, r.data.drillId);
   await fs.mkdir(p.dir, { recursive: true });
   // The HTML and Markdown first: report.json appearing means the evidence is complete.
@@ -113,7 +114,7 @@ export async function writeSignOffRecord(resultsDir: string, input: SignOffRecor
   const p = drillReportPaths(resultsDir, input.drillId);
   const report = await fs.readFile(p.json).catch(() => undefined);
   const parsed = signOffRecordSchema.safeParse({ schemaVersion: 1, ...input, reportSha256: report ? sha256(report) : null });
-  if (!parsed.success) throw ApplicationFailure.nonRetryable(`sign-off record does not match its schema: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, 'InvalidInput');
+  if (!parsed.success) throw ApplicationFailure.nonRetryable(`sign-off record does not match its schema: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, FAILURE.invalidInput);
   const record = parsed.data;
   const file = path.join(p.dir, SIGN_OFF_FILE);
   await fs.mkdir(p.dir, { recursive: true });
@@ -132,7 +133,7 @@ export async function writeSignOffRecord(resultsDir: string, input: SignOffRecor
       report_sha256: record.reportSha256,
     });
   } catch (err) {
-    if (err instanceof AuditChainBrokenError) throw ApplicationFailure.nonRetryable(err.message, 'AuditChainBroken');
+    if (err instanceof AuditChainBrokenError) throw ApplicationFailure.nonRetryable(err.message, FAILURE.auditChainBroken);
     throw err;
   }
   return { record, path: file };
@@ -164,7 +165,7 @@ export function createReportActivities(resultsDir: string, deployment?: Deployme
         return await appendAuditEvent(resultsDir, `drill:${input.drillId}`, { event_type: 'dr_drill_completed', drill_id: input.drillId, ...input.event });
       } catch (err) {
         // Retrying cannot repair a log that contradicts its checkpoint: an operator must look.
-        if (err instanceof AuditChainBrokenError) throw ApplicationFailure.nonRetryable(err.message, 'AuditChainBroken');
+        if (err instanceof AuditChainBrokenError) throw ApplicationFailure.nonRetryable(err.message, FAILURE.auditChainBroken);
         throw err;
       }
     },

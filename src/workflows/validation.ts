@@ -12,9 +12,10 @@
 import { ApplicationFailure, log } from '@temporalio/workflow';
 import { type z } from 'zod';
 import { isUndecodable } from '../payload-converter';
+import { FAILURE } from '../domain/failure-types';
 
 /** Error type of every invalid workflow input or message payload (never retried). */
-export const INVALID_INPUT = 'InvalidInput';
+export const INVALID_INPUT = FAILURE.invalidInput;
 
 /** zod issues as one line each, path first: `escalation.levels.0.afterSeconds: ...`. */
 export function describeIssues(error: z.ZodError): string {

@@ -78,6 +78,7 @@ import { drillLockHolderSignal, drillLockReleaseSignal, drillLockWhoSignal, week
 import { drillTargetLockWorkflow } from './drill-lock';
 import * as metrics from './product-metrics';
 import { parseMessage, parseOrFail } from './validation';
+import { FAILURE } from '../domain/failure-types';
 
 const probe = (summary: string) => proxyActivities<Activities>({ ...drillProbe, summary });
 const processCall = (summary: string) => proxyActivities<Activities>({ ...drillProcess, summary });
@@ -88,10 +89,6 @@ const waitCall = (summary: string) => proxyActivities<Activities>({ ...drillWait
 
 const STEP_INDEX: Record<DrillStepName, number> = { preflight: 0, chaos: 1, stop: 2, restart: 3, record: 4, evidence: 5, rollback: 6 };
 
-/** Failure types the drill throws at itself to end the main steps. */
-const FAILED = 'DrillFailed';
-const REFUSED = 'DrillRefused';
-const STOP_CONDITION = 'DrillStopCondition';
 /** Patch id: the market-calendar check at the start of the preflight (issue 15). */
 export const MARKET_CALENDAR_PATCH = 'market-calendar-preflight';
 /**
@@ -249,7 +246,7 @@ class WeeklyDrill {
       const { refused } = preflightProblems(snap, p.allowLive);
       if (refused.length) {
         this.failures.push(...refused);
-        throw ApplicationFailure.nonRetryable(`preflight refused the drill: ${refused.join('; ')}`, REFUSED);
+        throw ApplicationFailure.nonRetryable(`preflight refused the drill: ${refused.join('; ')}`, FAILURE.drillRefused);
       }
       s.detail = `${snap.mode}, boot ${snap.bootId ?? '?'}, entries ${snap.entriesHalted ? 'halted' : 'open'}, faults [${snap.activeFaults.join(', ')}], last save ${snap.lastSave ? `${snap.lastSave.ageSeconds.toFixed(1)} s ago` : 'none'}`;
     });
@@ -284,7 +281,7 @@ class WeeklyDrill {
       await io('1 chaos: write results/chaos_drill_latest.json').writeChaosReport({ report });
       if (report.failures.length) {
         this.failures.push(...report.failures);
-        throw ApplicationFailure.nonRetryable(report.failures.join('; '), FAILED);
+        throw ApplicationFailure.nonRetryable(report.failures.join('; '), FAILURE.drillFailed);
       }
       s.detail = order.length ? this.chaos.map((c) => `${c.scenario} ${c.detectionSeconds?.toFixed(2)} s via ${c.signal}`).join('; ') : 'no scenarios';
     });
@@ -295,7 +292,7 @@ class WeeklyDrill {
       this.haltedByDrill = !this.preflight?.entriesHalted;
       if (!halt.entriesHalted) {
         this.failures.push('entries not halted after the kill-switch halt');
-        throw ApplicationFailure.nonRetryable('stop condition: entries not halted when they must be (kill switch halt had no effect)', STOP_CONDITION);
+        throw ApplicationFailure.nonRetryable('stop condition: entries not halted when they must be (kill switch halt had no effect)', FAILURE.drillStopCondition);
       }
       let stop: Awaited<ReturnType<Activities['processStop']>>;
       try {
@@ -306,7 +303,7 @@ class WeeklyDrill {
         this.ran = true;
         const cause = `stop did not complete: ${messageOf(err).replace(/^.*?stop did not complete: /, '')}`;
         this.failures.push(cause);
-        throw ApplicationFailure.nonRetryable(cause, FAILED);
+        throw ApplicationFailure.nonRetryable(cause, FAILURE.drillFailed);
       }
       this.ran = true;
       this.timeline.stopRequestedAt = stop.stopRequestedAt;
@@ -484,7 +481,7 @@ class WeeklyDrill {
     );
     if (w.unhealthy !== undefined) {
       this.failures.push(`target unhealthy for ${p.unhealthySeconds} s during the chaos drill (${w.unhealthy})`);
-      throw ApplicationFailure.nonRetryable(`stop condition: target unhealthy past ${p.unhealthySeconds} s after ${scenario}`, STOP_CONDITION);
+      throw ApplicationFailure.nonRetryable(`stop condition: target unhealthy past ${p.unhealthySeconds} s after ${scenario}`, FAILURE.drillStopCondition);
     }
     if (w.done && w.recoveredAt) Object.assign(res, { recovered: true, recoveredAt: w.recoveredAt });
     else res.recovered = false;
@@ -499,7 +496,7 @@ class WeeklyDrill {
     const refusal = calendarRefusal(c);
     if (!refusal) return;
     this.failures.push(refusal);
-    throw ApplicationFailure.nonRetryable(`preflight refused the drill: ${refusal}`, REFUSED);
+    throw ApplicationFailure.nonRetryable(`preflight refused the drill: ${refusal}`, FAILURE.drillRefused);
   }
 
   /**
@@ -532,7 +529,7 @@ class WeeklyDrill {
       }
       const msg = drillBusyMessage(p.target, this.busyHolder);
       this.failures.push(msg);
-      throw ApplicationFailure.nonRetryable(`preflight refused the drill: ${msg}`, REFUSED);
+      throw ApplicationFailure.nonRetryable(`preflight refused the drill: ${msg}`, FAILURE.drillRefused);
     }
   }
 
@@ -580,7 +577,7 @@ class WeeklyDrill {
     await io('1 chaos: write results/chaos_drill_latest.json').writeChaosReport({ report });
     if (report.failures.length) {
       this.failures.push(...report.failures);
-      throw ApplicationFailure.nonRetryable(report.failures.join('; '), FAILED);
+      throw ApplicationFailure.nonRetryable(report.failures.join('; '), FAILURE.drillFailed);
     }
     const skipped = this.chaosSkipped.length ? `skipped ${this.chaosSkipped.map((x) => x.scenario).join(', ')}: ${chaosSkipReason(caps.adapter)}` : '';
     if (report.status === 'skipped') {
@@ -653,7 +650,7 @@ class WeeklyDrill {
         unhealthySince ??= Date.now();
         if (Date.now() - unhealthySince >= ms(p.unhealthySeconds)) {
           this.failures.push(`target unhealthy for ${p.unhealthySeconds} s during the chaos drill (${h.detail})`);
-          throw ApplicationFailure.nonRetryable(`stop condition: target unhealthy past ${p.unhealthySeconds} s after ${scenario}`, STOP_CONDITION);
+          throw ApplicationFailure.nonRetryable(`stop condition: target unhealthy past ${p.unhealthySeconds} s after ${scenario}`, FAILURE.drillStopCondition);
         }
       } else unhealthySince = undefined;
       const r = await this.observe(cursors, `1 chaos: wait for recovery from ${scenario}`);
@@ -986,11 +983,11 @@ export async function weeklyDrillWorkflow(input: WeeklyDrillInput): Promise<Week
     } else if (isCancellation(err)) {
       d.abortReason = `cancelled during step ${d.current}`;
       cancelledByUser = err;
-    } else if (type === STOP_CONDITION) {
+    } else if (type === FAILURE.drillStopCondition) {
       d.abortReason = messageOf(err);
-    } else if (type === FAILED) {
+    } else if (type === FAILURE.drillFailed) {
       // the step recorded its failures
-    } else if (type === REFUSED) {
+    } else if (type === FAILURE.drillRefused) {
       // could not run; the preflight recorded why (once)
       errored = true;
     } else {
