@@ -67,6 +67,7 @@ import { incidentAckWorkflowV1 } from './incident-ack-v1';
 import * as metrics from './product-metrics';
 import { parseMessage, parseOrFail, validatorFor } from './validation';
 import { FAILURE } from '../domain/failure-types';
+import { deepestMessage } from '../domain/failure-chain';
 
 /** Guards the paging lifecycle version of the timer (histories recorded before it replay on v1). */
 export const ACK_TIMER_LIFECYCLE_PATCH = 'ack-timer-lifecycle';
@@ -85,11 +86,7 @@ interface Delivery {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
-const messageOf = (err: unknown): string => {
-  let e = err as { message?: string; cause?: unknown } | undefined;
-  for (let i = 0; e?.cause && i < 5; i++) e = e.cause as typeof e;
-  return e?.message ?? String(err);
-};
+const messageOf = (err: unknown): string => deepestMessage(err, 5);
 
 /** State and handlers of one ack timer; the workflow function only wires them. */
 class AckTimer {

@@ -79,6 +79,7 @@ import { drillTargetLockWorkflow } from './drill-lock';
 import * as metrics from './product-metrics';
 import { parseMessage, parseOrFail } from './validation';
 import { FAILURE } from '../domain/failure-types';
+import { failureTypeOf, innermostMessage } from '../domain/failure-chain';
 
 const probe = (summary: string) => proxyActivities<Activities>({ ...drillProbe, summary });
 const processCall = (summary: string) => proxyActivities<Activities>({ ...drillProcess, summary });
@@ -221,7 +222,7 @@ class WeeklyDrill {
       if (s.status === 'running') this.end(s, 'ok');
       return r;
     } catch (err) {
-      this.end(s, 'failed', isCancellation(err) ? 'cancelled' : messageOf(err));
+      this.end(s, 'failed', isCancellation(err) ? 'cancelled' : innermostMessage(err));
       throw err;
     }
   }
@@ -301,7 +302,7 @@ class WeeklyDrill {
         if (isCancellation(err)) throw err;
         // The target was touched: the drill ran, and failed with this cause; the rollback still runs.
         this.ran = true;
-        const cause = `stop did not complete: ${messageOf(err).replace(/^.*?stop did not complete: /, '')}`;
+        const cause = `stop did not complete: ${innermostMessage(err).replace(/^.*?stop did not complete: /, '')}`;
         this.failures.push(cause);
         throw ApplicationFailure.nonRetryable(cause, FAILURE.drillFailed);
       }
@@ -525,7 +526,7 @@ class WeeklyDrill {
         await getExternalWorkflowHandle(lockId).signal(drillLockWhoSignal, { replyTo: info.workflowId });
         await condition(() => this.busyHolder !== undefined, '10 seconds');
       } catch (e) {
-        log.info('drill lock holder not named', { error: messageOf(e) });
+        log.info('drill lock holder not named', { error: innermostMessage(e) });
       }
       const msg = drillBusyMessage(p.target, this.busyHolder);
       this.failures.push(msg);
@@ -540,7 +541,7 @@ class WeeklyDrill {
       await this.lock.signal(drillLockReleaseSignal, { drillId: this.drillId });
       await this.lock.result();
     } catch (err) {
-      log.warn('drill lock not released by signal (closes with the drill)', { error: messageOf(err) });
+      log.warn('drill lock not released by signal (closes with the drill)', { error: innermostMessage(err) });
     }
   }
 
@@ -670,7 +671,7 @@ class WeeklyDrill {
       try {
         note(`${what}: ${await fn()}`);
       } catch (err) {
-        note(`${what}: FAILED (${messageOf(err)})`);
+        note(`${what}: FAILED (${innermostMessage(err)})`);
       }
     };
     if (!this.preflight) {
@@ -851,13 +852,13 @@ class WeeklyDrill {
       const paths = await io('5 evidence: report.json, report.md, report.html').writeDrillReport({ report });
       this.reportPath = paths.json;
     } catch (err) {
-      log.error('drill report not written', { error: messageOf(err) });
-      this.end(s, 'failed', `report not written: ${messageOf(err)}`);
+      log.error('drill report not written', { error: innermostMessage(err) });
+      this.end(s, 'failed', `report not written: ${innermostMessage(err)}`);
     }
     try {
       await io('5 evidence: audit event').appendDrillAudit({ drillId: this.drillId, event: { target: p.target, result: v.result, rto_seconds: m.rto.seconds, rpo_seconds: m.rpo.seconds, report: this.reportPath ?? null, failures: v.failures } });
     } catch (err) {
-      log.warn('drill audit event not written', { error: messageOf(err) });
+      log.warn('drill audit event not written', { error: innermostMessage(err) });
     }
     // A drill refused because another one holds the target changed nothing: no page.
     if (v.result !== 'pass' && !cancelledByUser && !this.busy) {
@@ -875,7 +876,7 @@ class WeeklyDrill {
         });
         log.info('drill failure paged', { outcome: r.outcome });
       } catch (err) {
-        log.error('drill failure page not delivered', { error: messageOf(err) });
+        log.error('drill failure page not delivered', { error: innermostMessage(err) });
       }
     }
     if (record?.signOff) await this.startSignOff(record.signOff, v.result);
@@ -906,7 +907,7 @@ class WeeklyDrill {
       });
     } catch (err) {
       // Already started (the same drill id ran before) or refused: the drill's own result stands.
-      log.warn('drill sign-off workflow not started', { workflowId: s.workflowId, error: messageOf(err) });
+      log.warn('drill sign-off workflow not started', { workflowId: s.workflowId, error: innermostMessage(err) });
     }
   }
 }
@@ -920,22 +921,6 @@ function publishMeasures(rto: RecoveryMeasure, rpo: RecoveryMeasure): void {
   ];
   // An empty upsert is rejected by the server (and would fail the workflow task forever).
   if (updates.length) upsertSearchAttributes(updates);
-}
-
-function messageOf(err: unknown): string {
-  let e = err as { message?: string; cause?: unknown } | undefined;
-  // Activity failures wrap the adapter's ApplicationFailure: show the innermost message.
-  while (e && e.cause && (e.cause as { message?: string }).message) e = e.cause as { message?: string; cause?: unknown };
-  return e?.message ?? String(err);
-}
-
-function failureType(err: unknown): string | undefined {
-  let e = err as { type?: string; cause?: unknown } | undefined;
-  while (e) {
-    if (e.type) return e.type;
-    e = e.cause as typeof e;
-  }
-  return undefined;
 }
 
 export async function weeklyDrillWorkflow(input: WeeklyDrillInput): Promise<WeeklyDrillResult> {
@@ -976,7 +961,7 @@ export async function weeklyDrillWorkflow(input: WeeklyDrillInput): Promise<Week
   try {
     await main.run(() => d.runSteps());
   } catch (err) {
-    const type = failureType(err);
+    const type = failureTypeOf(err);
     if (isCancellation(err) && timedOut) {
       d.abortReason = `maximum drill duration ${p.maxDrillSeconds} s reached in step ${d.current}`;
       d.failures.push(d.abortReason);
@@ -984,7 +969,7 @@ export async function weeklyDrillWorkflow(input: WeeklyDrillInput): Promise<Week
       d.abortReason = `cancelled during step ${d.current}`;
       cancelledByUser = err;
     } else if (type === FAILURE.drillStopCondition) {
-      d.abortReason = messageOf(err);
+      d.abortReason = innermostMessage(err);
     } else if (type === FAILURE.drillFailed) {
       // the step recorded its failures
     } else if (type === FAILURE.drillRefused) {
@@ -992,9 +977,9 @@ export async function weeklyDrillWorkflow(input: WeeklyDrillInput): Promise<Week
       errored = true;
     } else {
       errored = true;
-      d.failures.push(`${d.current}: ${messageOf(err)}`);
+      d.failures.push(`${d.current}: ${innermostMessage(err)}`);
     }
-    log.warn('drill ended early', { step: d.current, error: messageOf(err) });
+    log.warn('drill ended early', { step: d.current, error: innermostMessage(err) });
   } finally {
     deadline.cancel();
   }
