@@ -17,6 +17,7 @@ import { scanForIncident, waitForFileChange, type IncidentLineHit } from '../io/
 import { InvalidRunIdError, runDir } from '../io/run-artifacts';
 import { tailCursorSchema, type TailCursor } from '../io/tail';
 import { FAILURE } from '../domain/failure-types';
+import { describeIssues } from '../domain/validation-kit';
 
 export const watchIncidentFileSchema = z.object({
   runId: runIdSchema,
@@ -60,7 +61,7 @@ export function createAckFileActivities(runsDir: string, opts: AckFileOptions = 
     async watchIncidentFile(input: WatchIncidentFileInput): Promise<WatchIncidentFileResult> {
       const parsed = watchIncidentFileSchema.safeParse(input);
       if (!parsed.success) {
-        throw ApplicationFailure.nonRetryable(`invalid watchIncidentFile input: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, FAILURE.invalidInput);
+        throw ApplicationFailure.nonRetryable(`invalid watchIncidentFile input: ${describeIssues(parsed.error, { root: '' })}`, FAILURE.invalidInput);
       }
       const i = parsed.data;
       let file: string;

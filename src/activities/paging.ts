@@ -39,6 +39,7 @@ import { scanForIncident } from '../io/incident-file-watch';
 import { InvalidRunIdError, runDir } from '../io/run-artifacts';
 import { tailCursorSchema, type TailCursor } from '../io/tail';
 import { FAILURE } from '../domain/failure-types';
+import { describeIssues } from '../domain/validation-kit';
 
 export interface ResolvedRoute {
   /** Shown in status and logs: `default` or `level-<n>`. */
@@ -108,7 +109,7 @@ export type IncidentLifecycleInput = z.input<typeof incidentLifecycleSchema>;
 export type IncidentLifecycleOutcome = { outcome: 'delivered'; routes: string[] } | { outcome: 'disabled' | 'below-min-severity'; routes: string[] };
 
 function invalid(what: string, error: z.ZodError): never {
-  throw ApplicationFailure.nonRetryable(`invalid ${what}: ${error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`).join('; ')}`, FAILURE.invalidInput);
+  throw ApplicationFailure.nonRetryable(`invalid ${what}: ${describeIssues(error, { rootWhenBlank: true })}`, FAILURE.invalidInput);
 }
 
 /** Throws the activity's cancellation when it was asked to stop (the caller already acked or resolved). */

@@ -43,6 +43,7 @@ import { type TargetResolver } from '../io/targets';
 import { reviewDrillCalendar } from './calendar';
 import { writeBundleAtomically, type BundleEntry } from './evidence';
 import { FAILURE } from '../domain/failure-types';
+import { describeIssues } from '../domain/validation-kit';
 
 export interface PromotionActivityDeps {
   runsDir: string;
@@ -144,7 +145,7 @@ export async function findDrillReports(resultsDir: string): Promise<{ found: Fou
     }
     const r = drillEvidenceSchema.safeParse(raw);
     if (!r.success) {
-      problems.push({ path: rel, problem: r.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(report)'}: ${i.message}`).join('; ') });
+      problems.push({ path: rel, problem: describeIssues(r.error, { root: '(report)', rootWhenBlank: true, max: 3 }) });
       continue;
     }
     found.push({ path: rel, report: r.data });
@@ -262,7 +263,7 @@ export function createPromotionActivities(deps: PromotionActivityDeps) {
       const experimentId = checkId(experimentIdSchema, input.experimentId, 'experimentId');
       const runId = checkId(runIdSchema, input.runId, 'runId');
       const verdict = promotionVerdictSchema.safeParse(input.verdict);
-      if (!verdict.success) throw ApplicationFailure.nonRetryable(`verdict does not match its schema: ${verdict.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, FAILURE.invalidInput);
+      if (!verdict.success) throw ApplicationFailure.nonRetryable(`verdict does not match its schema: ${describeIssues(verdict.error, { root: '', max: 3 })}`, FAILURE.invalidInput);
       let finalDir: string;
       let srcDir: string;
       try {
