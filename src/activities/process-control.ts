@@ -16,13 +16,14 @@ import { resolveInside, writeFileAtomic } from '../io/files';
 import { SandboxControlError, startSandbox, stopSandbox } from '../sandbox/control';
 import { cancellationSignal, errorKind, getJson, heartbeat, parseInput, resolveTarget, type TargetActivityDeps } from './target-input';
 import { FAILURE } from '../domain/failure-types';
+import { SAFE_ID } from '../domain/ids';
 
 /** Becomes a file name: the safe-id alphabet. */
 export const idempotencyKeySchema = z
   .string({ error: 'idempotencyKey is required' })
   .min(1, { error: 'idempotencyKey must not be empty' })
   .max(128, { error: 'idempotencyKey must be at most 128 characters' })
-  .regex(/^[A-Za-z0-9_][A-Za-z0-9_.:-]*$/, { error: 'idempotencyKey may hold only letters, digits and _ . : - (not starting with . or -)' });
+  .regex(SAFE_ID, { error: 'idempotencyKey may hold only letters, digits and _ . : - (not starting with . or -)' });
 
 export const processKeyedInputSchema = z.object({ target: targetNameSchema, idempotencyKey: idempotencyKeySchema });
 /**
