@@ -174,9 +174,5 @@ export function createReportActivities(resultsDir: string, deployment?: Deployme
     async writeDrillSignOff(input: { record: SignOffRecordInput }): Promise<{ record: SignOffRecord; path: string }> {
       return writeSignOffRecord(resultsDir, input.record);
     },
-    /** Reports on disk (for the overdue check). */
-    async listDrillReports(): Promise<{ reports: FoundDrillReport[]; problems: string[] }> {
-      return listDrillReports(resultsDir);
-    },
   };
 }

@@ -23,7 +23,6 @@ import { secondsBetweenMs } from './durations';
 export interface DetectionSpec {
   slos?: readonly string[];
   dataQualityKinds?: readonly string[];
-  orderMismatch?: boolean;
   positionMismatch?: boolean;
 }
 
@@ -277,7 +276,6 @@ export function detectScenario(scenario: ChaosScenario, obs: ObservedEvents, sin
     }
   }
   if (spec?.positionMismatch) for (const e of obs.position) if (e.status === 'mismatch' && after(e.ts, sinceMs)) found.push({ at: e.ts, signal: 'position_mismatch' });
-  if (spec?.orderMismatch) for (const e of obs.order) if (e.status === 'mismatch' && after(e.ts, sinceMs)) found.push({ at: e.ts, signal: 'order_mismatch' });
   found.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
   return found[0];
 }
