@@ -7,19 +7,19 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { ackTimerResolve, ackTimerStart, ackTimerStatus } from './commands/ack-timer';
 import { auditVerify } from './commands/audit';
 import { chaosCommand } from './commands/chaos';
-import { runDevDrill, startDev } from './commands/dev';
+import { devSummary, runDevDrill, startDev } from './commands/dev';
 import { incidentList, incidentStatus } from './commands/incident';
 import { ACK_RECORDED_IN_FILE_EXIT, describeAck, incidentAckCommand } from './commands/incident-ack';
 import { checkNumberFlag } from './commands/flags';
 import { CommandError, processOutput, type Output } from './commands/output';
 import { describeVerification, promoteCommand, verifyBundleCommand } from './commands/promote';
-import { describeDrillResult, runWeeklyCommand } from './commands/run';
+import { describeDrillResult, runWeeklyCommand, type RunWeeklyOutcome } from './commands/run';
 import { targetCheckCommand, weeklyDryRunCommand, type TargetCheckOutcome } from './commands/target-check';
 import { scheduleCommand, schedulePreviewCommand, type ScheduleAction } from './commands/schedule';
 import { describePreview } from './client/schedule-placement';
 import { rehearseAckCommand, rehearseRecoveryCommand } from './commands/rehearse';
 import { sandboxClearCommand, sandboxInjectCommand, sandboxStartCommand, sandboxStatusCommand, sandboxStopCommand, sandboxTargetCommand } from './commands/sandbox';
-import { toolsEnsure, toolsWhere } from './commands/tools';
+import { describeToolsWhere, toolsEnsure, toolsWhere } from './commands/tools';
 import { triageCommand } from './commands/triage';
 import { watchStart, watchStop } from './commands/watch';
 import { describeHaltResult, describeHaltStatus, haltHold, haltRelease, haltStatus } from './commands/halt';
@@ -47,6 +47,11 @@ function examples(...lines: string[]): string {
   return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
 }
 
+/** Every leaf command takes `--json`: stdout then carries exactly one JSON document (test/unit/cli-json.test.ts). */
+const JSON_HELP = 'print the result as JSON (one document on stdout; progress and human text on stderr)';
+/** For the commands whose result was always JSON: the flag is accepted, the output is the same. */
+const JSON_ALWAYS_HELP = 'print the result as JSON (the default too)';
+
 export function buildProgram(output: Output, setExit: (code: number) => void): Command {
   let config: Config | undefined;
   const cfg = (): Config => (config ??= loadConfig());
@@ -57,6 +62,18 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
     .configureOutput({ writeOut: (s) => output.out(s.trimEnd()), writeErr: (s) => output.err(s.trimEnd()) })
     .exitOverride();
 
+  /** With --json, human and progress lines go to stderr: stdout carries only the JSON document. */
+  const progressTo = (json: boolean | undefined): Output => (json ? { out: (l) => output.err(l), err: (l) => output.err(l) } : output);
+  /** A command's result: one pretty-printed JSON document with --json, else its human lines. */
+  const print = (json: boolean | undefined, result: unknown, human: () => string | readonly string[]): void => {
+    if (json) {
+      output.out(JSON.stringify(result, null, 2));
+      return;
+    }
+    const lines = human();
+    for (const l of typeof lines === 'string' ? [lines] : lines) output.out(l);
+  };
+
   program
     .command('dev')
     .description('Start the embedded Temporal dev server (Web UI, SQLite state), a worker and a paper-trading sandbox target; with --drill, run one full weekly drill; Ctrl-C stops them')
@@ -65,36 +82,43 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
     .option('--no-sandbox', 'do not start the sandbox target')
     .option('--drill', 'run one full weekly drill against the sandbox, print the report path and UI link, keep serving')
     .option('--exit-after-drill', 'with --drill: exit with the drill\'s code (0 pass, 1 fail, 2 error) instead of serving on')
-    .addHelpText('after', examples('drill dev', 'drill dev --drill', 'drill dev --drill --exit-after-drill --headless', 'TEMPORAL_ADDRESS=127.0.0.1:7300 DRILL_UI_PORT=8300 drill dev'))
-    .action(async (o: { headless?: boolean; worker: boolean; sandbox: boolean; drill?: boolean; exitAfterDrill?: boolean }) => {
+    .option('--json', 'progress on stderr; once up (with --drill: after the drill) one JSON line on stdout: server address, UI links, task queue, target, sandbox, drill result')
+    .addHelpText('after', examples('drill dev', 'drill dev --drill', 'drill dev --drill --exit-after-drill --headless', 'TEMPORAL_ADDRESS=127.0.0.1:7300 DRILL_UI_PORT=8300 drill dev', 'drill dev --json 2>dev.log | head -1 | jq .address'))
+    .action(async (o: { headless?: boolean; worker: boolean; sandbox: boolean; drill?: boolean; exitAfterDrill?: boolean; json?: boolean }) => {
       const c = cfg();
       const logger = createLogger({ level: c.log.level, pretty: c.log.pretty });
-      const session = await startDev({ headless: o.headless, worker: o.worker, sandbox: o.sandbox }, { config: c, logger, output });
+      const say = progressTo(o.json);
+      const session = await startDev({ headless: o.headless, worker: o.worker, sandbox: o.sandbox }, { config: c, logger, output: say });
+      let drill: RunWeeklyOutcome | { error: string } | undefined;
+      let code = 0;
       if (o.drill) {
-        let code: number;
         try {
-          code = (await runDevDrill(session, { config: c, output })).exitCode;
+          drill = await runDevDrill(session, { config: c, output: say });
+          code = drill.exitCode;
         } catch (err) {
-          output.err(`drill: ${(err as Error).message}`);
+          say.err(`drill: ${(err as Error).message}`);
+          drill = { error: (err as Error).message };
           code = 2;
         }
-        if (o.exitAfterDrill) {
-          await session.stop();
-          setExit(code);
-          return;
-        }
       }
-      output.out('ready. Ctrl-C to stop.');
+      // A long-running command: one line, so a reader of the still-open stdout knows the document is whole.
+      if (o.json) output.out(JSON.stringify(devSummary(session, { config: c, worker: o.worker, ...(drill ? { drill } : {}) })));
+      if (o.drill && o.exitAfterDrill) {
+        await session.stop();
+        setExit(code);
+        return;
+      }
+      say.out('ready. Ctrl-C to stop.');
       await new Promise<void>((resolve) => {
         const onSignal = () => {
-          output.out('stopping...');
+          say.out('stopping...');
           void session.stop().then(resolve);
         };
         process.once('SIGINT', onSignal);
         process.once('SIGTERM', onSignal);
         void session.done.then(resolve);
       });
-      output.out('stopped.');
+      say.out('stopped.');
     });
 
   const run = program.command('run').description('Run a runbook procedure now');
@@ -111,7 +135,7 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
     .addHelpText('after', examples('drill run weekly --target paper-1 --watch', 'drill run weekly --input \'{"scenarios":["stale_data","order_drift"],"rtoSeconds":600}\'', 'drill run weekly --target paper-1 --dry-run', 'drill run weekly --target paper-1 --json'))
     .action(async (o: { target?: string; watch?: boolean; drillId?: string; input?: string; allowLive?: boolean; dryRun?: boolean; json?: boolean }) => {
       if (o.dryRun) return printConformance(await weeklyDryRunCommand(o, { config: cfg() }), o.json);
-      const r = await runWeeklyCommand(o, { config: cfg(), output: o.json ? { out: (l) => output.err(l), err: (l) => output.err(l) } : output });
+      const r = await runWeeklyCommand(o, { config: cfg(), output: progressTo(o.json) });
       if (o.json) output.out(JSON.stringify({ workflowId: r.workflowId, exitCode: r.exitCode, ...r.result }, null, 2));
       else for (const l of describeDrillResult(r.result)) output.out(l);
       setExit(r.exitCode);
@@ -136,7 +160,8 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
   const scheduleAction = (action: ScheduleAction, description: string, extra: (c: Command) => Command, ...ex: string[]) => {
     const cmd = schedule.command(action).description(description).requiredOption('--target <name>', 'target the schedule drills');
     extra(cmd)
-      .addHelpText('after', examples(...ex))
+      .option('--json', JSON_ALWAYS_HELP)
+      .addHelpText('after', examples(...ex, `${ex[0]} --json`))
       .action(async (o: { target: string }) => {
         output.out(JSON.stringify(await scheduleCommand(action, o, { config: cfg() }), null, 2));
       });
@@ -174,13 +199,16 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
     .option('--scenarios <list>', 'comma-separated: stale_data, corrupt_bars, order_drift, position_drift, broker_disconnect, websocket_silence, state_saves_stop')
     .option('--seed <n>', 'orders the scenarios', numberArg)
     .option('--detection-seconds <n>', 'detection bound per scenario', numberArg)
-    .addHelpText('after', examples('drill chaos --output results/chaos_drill_latest.json', 'drill chaos --target paper-1 --scenarios stale_data,order_drift --seed 7'))
-    .action(async (o: { target?: string; output?: string; scenarios?: string; seed?: number; detectionSeconds?: number }) => {
+    .option('--json', `${JSON_HELP}: { report, output }`)
+    .addHelpText('after', examples('drill chaos --output results/chaos_drill_latest.json', 'drill chaos --target paper-1 --scenarios stale_data,order_drift --seed 7', 'drill chaos --target paper-1 --json'))
+    .action(async (o: { target?: string; output?: string; scenarios?: string; seed?: number; detectionSeconds?: number; json?: boolean }) => {
       const r = await chaosCommand(o, { config: cfg() });
-      for (const sc of r.report.scenarios) output.out(`${sc.scenario.padEnd(18)} ${sc.detected ? `detected in ${sc.detectionSeconds?.toFixed(2)} s via ${sc.signal}` : 'NOT DETECTED'}${sc.recovered === false ? ', did not recover' : ''}`);
-      for (const sk of r.report.skipped ?? []) output.out(`${sk.scenario.padEnd(18)} skipped: ${sk.reason}`);
+      print(o.json, r, () => [
+        ...r.report.scenarios.map((sc) => `${sc.scenario.padEnd(18)} ${sc.detected ? `detected in ${sc.detectionSeconds?.toFixed(2)} s via ${sc.signal}` : 'NOT DETECTED'}${sc.recovered === false ? ', did not recover' : ''}`),
+        ...(r.report.skipped ?? []).map((sk) => `${sk.scenario.padEnd(18)} skipped: ${sk.reason}`),
+        `${r.report.status === 'skipped' ? 'SKIPPED (nothing injected)' : r.report.passed ? 'passed' : 'FAILED'}; report: ${r.output}`,
+      ]);
       // Skipped (nothing injected) is neither a pass nor a failure: exit 3.
-      output.out(`${r.report.status === 'skipped' ? 'SKIPPED (nothing injected)' : r.report.passed ? 'passed' : 'FAILED'}; report: ${r.output}`);
       if (r.report.status === 'skipped') setExit(3);
       else if (!r.report.passed) setExit(1);
     });
@@ -218,10 +246,12 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
   program
     .command('worker')
     .description('Run a worker on the configured Temporal server and task queue')
-    .addHelpText('after', examples('TEMPORAL_ADDRESS=temporal.internal:7233 drill worker'))
-    .action(async () => {
+    .option('--json', 'once the worker polls, one JSON line on stdout: task queue, namespace, address, version, health URL (logs stay on stderr)')
+    .addHelpText('after', examples('TEMPORAL_ADDRESS=temporal.internal:7233 drill worker', 'drill worker --json'))
+    .action(async (o: { json?: boolean }) => {
       const c = cfg();
-      await runWorker(c, createLogger({ level: c.log.level, pretty: c.log.pretty }));
+      // A long-running command: one line, so a reader of the still-open stdout knows the document is whole.
+      await runWorker(c, createLogger({ level: c.log.level, pretty: c.log.pretty }), o.json ? (started) => output.out(JSON.stringify(started)) : undefined);
     });
 
   program
@@ -237,10 +267,10 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
     .option('--workflow-id <id>', 'ack this timer (when several match the run and incident id)')
     .option('--timeout <seconds>', 'how long the ack timer may take to answer', numberArg, 15)
     .option('--json', 'print the outcome as JSON')
-    .addHelpText('after', examples('drill incident-ack --run-id paper-2026-11-25 --incident-id inc-42 --ack-by alice --notes "entries halted, reconciling"'))
+    .addHelpText('after', examples('drill incident-ack --run-id paper-2026-11-25 --incident-id inc-42 --ack-by alice --notes "entries halted, reconciling"', 'drill incident-ack --run-id paper-2026-11-25 --incident-id inc-42 --ack-by alice --json'))
     .action(async (o: { runId: string; incidentId: string; ackBy: string; notes?: string; workflowId?: string; timeout: number; json?: boolean }) => {
       checkNumberFlag('--timeout', o.timeout, { min: 0, exclusiveMin: true, max: 3600, unit: 'seconds' });
-      const r = await incidentAckCommand(o, { config: cfg(), output, timeoutMs: o.timeout * 1000 });
+      const r = await incidentAckCommand(o, { config: cfg(), output: progressTo(o.json), timeoutMs: o.timeout * 1000 });
       output.out(o.json ? JSON.stringify(r, null, 2) : describeAck(r, o.incidentId));
       if (r.via === 'file') setExit(ACK_RECORDED_IN_FILE_EXIT);
     });
@@ -256,8 +286,8 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
     .addHelpText('after', examples('drill triage --run-id paper-2026-11-25', 'drill triage --run-id paper-2026-11-25 --incident-id inc-42 --json', 'DRILL_TARGETS_FILE=targets.json drill triage --run-id paper-2026-11-25 --target paper-sandbox --write'))
     .action(async (o: { runId: string; target?: string; incidentId?: string; write?: boolean; json?: boolean }) => {
       const r = await triageCommand(o, { config: cfg() });
-      output.out(o.json ? JSON.stringify(r.report, null, 2) : describeTriage(r.report));
-      if (r.path && !o.json) output.out(`report: ${r.path}`);
+      print(o.json, r.report, () => [describeTriage(r.report)]);
+      if (r.path) progressTo(o.json).out(`report: ${r.path}`);
     });
 
   const incident = program.command('incident').description('Incidents run by incidentWorkflow (triage, halt, recovery, resume)');
@@ -266,7 +296,8 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
     .description('Incident workflows (optionally of one run) with state and class, as JSON')
     .option('--run-id <run_id>', 'only this run')
     .option('--open', 'only running ones')
-    .addHelpText('after', examples('drill incident list', 'drill incident list --run-id paper-2026-11-25 --open'))
+    .option('--json', JSON_ALWAYS_HELP)
+    .addHelpText('after', examples('drill incident list', 'drill incident list --run-id paper-2026-11-25 --open', 'drill incident list --open --json'))
     .action(async (o: { runId?: string; open?: boolean }) => {
       output.out(JSON.stringify(await incidentList(o, { config: cfg() }), null, 2));
     });
@@ -275,7 +306,8 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
     .description('One incident\'s live status: phase, class and reasons, recovery attempt, re-halts, operator actions, timeline (JSON; exit 1 when unknown)')
     .requiredOption('--run-id <run_id>', 'run id')
     .requiredOption('--incident-id <id>', 'incident id')
-    .addHelpText('after', examples('drill incident status --run-id paper-2026-11-25 --incident-id inc-42'))
+    .option('--json', JSON_ALWAYS_HELP)
+    .addHelpText('after', examples('drill incident status --run-id paper-2026-11-25 --incident-id inc-42', 'drill incident status --run-id paper-2026-11-25 --incident-id inc-42 --json'))
     .action(async (o: { runId: string; incidentId: string }) => {
       output.out(JSON.stringify(await incidentStatus(o, { config: cfg() }), null, 2));
     });
@@ -291,13 +323,14 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
     .option('--max-wait <seconds>', 'recovery wait before an incident escalates (default 1800)', numberArg)
     .option('--ack-sla <seconds>', 'acknowledgment SLA of each incident (default 900)', numberArg)
     .option('--evidence-window <seconds>', 'breaches older than this before an incident opened do not decide its class (default 900)', numberArg)
-    .addHelpText('after', examples('drill watch start --run-id paper-2026-11-25', 'drill watch start --run-id paper-2026-11-25 --target paper-sandbox --interval 10 --incident-cycle 5 --max-wait 900 --ack-sla 600'))
-    .action(async (o: { runId: string; target?: string; interval?: number; incidentCycle?: number; maxWait?: number; ackSla?: number; evidenceWindow?: number }) => {
+    .option('--json', `${JSON_HELP}: { workflowId, runId, target }`)
+    .addHelpText('after', examples('drill watch start --run-id paper-2026-11-25', 'drill watch start --run-id paper-2026-11-25 --target paper-sandbox --interval 10 --incident-cycle 5 --max-wait 900 --ack-sla 600', 'drill watch start --run-id paper-2026-11-25 --json'))
+    .action(async (o: { runId: string; target?: string; interval?: number; incidentCycle?: number; maxWait?: number; ackSla?: number; evidenceWindow?: number; json?: boolean }) => {
       const r = await watchStart(
         { runId: o.runId, target: o.target, intervalSeconds: o.interval, incident: { cycleSeconds: o.incidentCycle, maxWaitSeconds: o.maxWait, ackSlaSeconds: o.ackSla, evidenceWindowSeconds: o.evidenceWindow } },
         { config: cfg() },
       );
-      output.out(`watching run ${o.runId} (target ${r.target}): workflow ${r.workflowId}`);
+      print(o.json, r, () => `watching run ${o.runId} (target ${r.target}): workflow ${r.workflowId}`);
     });
   watch
     .command('stop')
@@ -305,10 +338,11 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
     .requiredOption('--run-id <run_id>', 'run id')
     .option('--reason <text>', 'why')
     .option('--by <identity>', 'who')
-    .addHelpText('after', examples('drill watch stop --run-id paper-2026-11-25 --reason "run ended" --by alice'))
-    .action(async (o: { runId: string; reason?: string; by?: string }) => {
+    .option('--json', `${JSON_HELP}: { workflowId }`)
+    .addHelpText('after', examples('drill watch stop --run-id paper-2026-11-25 --reason "run ended" --by alice', 'drill watch stop --run-id paper-2026-11-25 --json'))
+    .action(async (o: { runId: string; reason?: string; by?: string; json?: boolean }) => {
       const r = await watchStop(o, { config: cfg() });
-      output.out(`stop sent to ${r.workflowId}`);
+      print(o.json, r, () => `stop sent to ${r.workflowId}`);
     });
 
   const halt = program.command('halt').description('Halts with owners: who holds a target\'s entries halted (incidents, drills, operators); entries resume only when no holder is left');
@@ -330,7 +364,7 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
     .requiredOption('--reason <text>', 'why (shown in the kill switch\'s halt reason)')
     .option('--id <id>', 'holder id (default: --by), e.g. a ticket')
     .option('--json', 'print JSON')
-    .addHelpText('after', examples('drill halt hold --target paper-1 --by alice --reason "broker maintenance window"', 'drill halt hold --target paper-1 --by alice --id CHG-1234 --reason "venue migration"'))
+    .addHelpText('after', examples('drill halt hold --target paper-1 --by alice --reason "broker maintenance window"', 'drill halt hold --target paper-1 --by alice --id CHG-1234 --reason "venue migration"', 'drill halt hold --target paper-1 --by alice --reason "broker maintenance window" --json'))
     .action(async (o: { target: string; by: string; reason: string; id?: string; json?: boolean }) => {
       const r = await haltHold(o, { config: cfg() });
       output.out(o.json ? JSON.stringify(r, null, 2) : describeHaltResult(r));
@@ -343,7 +377,7 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
     .requiredOption('--reason <text>', 'why')
     .option('--holder <kind:id>', 'another holder (e.g. a stuck incident: incident:<run>/<incident>), as `drill halt status` lists it')
     .option('--json', 'print JSON')
-    .addHelpText('after', examples('drill halt release --target paper-1 --by alice --reason "maintenance done"', 'drill halt release --target paper-1 --by alice --holder incident:paper-1/inc-7 --reason "incident workflow terminated by mistake"'))
+    .addHelpText('after', examples('drill halt release --target paper-1 --by alice --reason "maintenance done"', 'drill halt release --target paper-1 --by alice --holder incident:paper-1/inc-7 --reason "incident workflow terminated by mistake"', 'drill halt release --target paper-1 --by alice --reason "maintenance done" --json'))
     .action(async (o: { target: string; by: string; reason: string; holder?: string; json?: boolean }) => {
       const r = await haltRelease(o, { config: cfg() });
       output.out(o.json ? JSON.stringify(r, null, 2) : describeHaltResult(r));
@@ -360,8 +394,9 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
     .option('--resolve-sla <seconds>', 'escalate again when still unresolved this long after opening', numberArg)
     .option('--opened-at <iso>', 'when the incident opened (default: now; not in the future)')
     .option('--summary <text>', 'one line for the page and the UI')
-    .addHelpText('after', examples('drill ack-timer start --run-id paper-2026-11-25 --incident-id inc-42 --severity critical', 'drill ack-timer start --run-id paper-2026-11-25 --incident-id inc-42 --resolve-sla 14400'))
-    .action(async (o: { runId: string; incidentId: string; severity: 'critical' | 'warning'; sla?: number; resolveSla?: number; openedAt?: string; summary?: string }) => {
+    .option('--json', `${JSON_HELP}: { workflowId, runId }`)
+    .addHelpText('after', examples('drill ack-timer start --run-id paper-2026-11-25 --incident-id inc-42 --severity critical', 'drill ack-timer start --run-id paper-2026-11-25 --incident-id inc-42 --resolve-sla 14400', 'drill ack-timer start --run-id paper-2026-11-25 --incident-id inc-42 --json'))
+    .action(async (o: { runId: string; incidentId: string; severity: 'critical' | 'warning'; sla?: number; resolveSla?: number; openedAt?: string; summary?: string; json?: boolean }) => {
       const r = await ackTimerStart(
         {
           runId: o.runId,
@@ -374,7 +409,7 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
         },
         { config: cfg() },
       );
-      output.out(`ack timer running: workflow ${r.workflowId} (run ${r.runId})`);
+      print(o.json, r, () => `ack timer running: workflow ${r.workflowId} (run ${r.runId})`);
     });
   timer
     .command('status')
@@ -382,7 +417,8 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
     .requiredOption('--run-id <run_id>', 'run id')
     .requiredOption('--incident-id <id>', 'incident id')
     .option('--workflow-id <id>', 'this timer (when several match)')
-    .addHelpText('after', examples('drill ack-timer status --run-id paper-2026-11-25 --incident-id inc-42'))
+    .option('--json', JSON_ALWAYS_HELP)
+    .addHelpText('after', examples('drill ack-timer status --run-id paper-2026-11-25 --incident-id inc-42', 'drill ack-timer status --run-id paper-2026-11-25 --incident-id inc-42 --json'))
     .action(async (o: { runId: string; incidentId: string; workflowId?: string }) => {
       output.out(JSON.stringify(await ackTimerStatus(o, { config: cfg() }), null, 2));
     });
@@ -394,10 +430,11 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
     .option('--resolution <text>', 'e.g. recovered')
     .option('--by <identity>', 'who')
     .option('--workflow-id <id>', 'this timer (when several match)')
-    .addHelpText('after', examples('drill ack-timer resolve --run-id paper-2026-11-25 --incident-id inc-42 --resolution recovered --by alice'))
-    .action(async (o: { runId: string; incidentId: string; resolution?: string; by?: string; workflowId?: string }) => {
+    .option('--json', `${JSON_HELP}: { workflowId }`)
+    .addHelpText('after', examples('drill ack-timer resolve --run-id paper-2026-11-25 --incident-id inc-42 --resolution recovered --by alice', 'drill ack-timer resolve --run-id paper-2026-11-25 --incident-id inc-42 --json'))
+    .action(async (o: { runId: string; incidentId: string; resolution?: string; by?: string; workflowId?: string; json?: boolean }) => {
       const r = await ackTimerResolve(o, { config: cfg() });
-      output.out(`resolve sent to ack timer ${r.workflowId}`);
+      print(o.json, r, () => `resolve sent to ack timer ${r.workflowId}`);
     });
 
   const sandbox = program.command('sandbox').description('The paper-trading sandbox: a real target process with deterministic fault injection (docs/target-contract.md)');
@@ -408,11 +445,14 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
     .addOption(sandboxConfigOpt())
     .option('--no-wait', 'return right after the spawn')
     .option('--timeout <seconds>', 'how long to wait for it to serve', numberArg, 30)
-    .addHelpText('after', examples('drill sandbox start', 'drill sandbox start --config examples/sandbox-config.json'))
-    .action(async (o: { config?: string; wait: boolean; timeout: number }) => {
+    .option('--json', `${JSON_HELP}: pid, whether it was already running, config file, endpoints`)
+    .addHelpText('after', examples('drill sandbox start', 'drill sandbox start --config examples/sandbox-config.json', 'drill sandbox start --json'))
+    .action(async (o: { config?: string; wait: boolean; timeout: number; json?: boolean }) => {
       const r = await sandboxStartCommand({ config: o.config, wait: o.wait, timeoutSeconds: o.timeout }, { config: cfg() });
-      output.out(r.alreadyRunning ? `sandbox already running (pid ${r.pid})` : `sandbox started (pid ${r.pid})`);
-      if (r.info) output.out(`gateway ${r.info.gateway_url}  broker ws ${r.info.broker_ws_url}  run ${r.info.run_dir}`);
+      print(o.json, r, () => [
+        r.alreadyRunning ? `sandbox already running (pid ${r.pid})` : `sandbox started (pid ${r.pid})`,
+        ...(r.info ? [`gateway ${r.info.gateway_url}  broker ws ${r.info.broker_ws_url}  run ${r.info.run_dir}`] : []),
+      ]);
     });
   sandbox
     .command('stop')
@@ -420,16 +460,18 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
     .addOption(sandboxConfigOpt())
     .option('--signal', 'send SIGTERM instead of calling the control endpoint')
     .option('--timeout <seconds>', 'how long to wait for it to exit', numberArg, 30)
-    .addHelpText('after', examples('drill sandbox stop', 'drill sandbox stop --signal'))
-    .action(async (o: { config?: string; signal?: boolean; timeout: number }) => {
+    .option('--json', JSON_HELP)
+    .addHelpText('after', examples('drill sandbox stop', 'drill sandbox stop --signal', 'drill sandbox stop --json'))
+    .action(async (o: { config?: string; signal?: boolean; timeout: number; json?: boolean }) => {
       const r = await sandboxStopCommand({ config: o.config, signal: o.signal, timeoutSeconds: o.timeout }, { config: cfg() });
-      output.out(r.wasRunning ? `sandbox stopped (pid ${r.pid}, via ${r.via}) at ${r.stoppedAt}` : 'sandbox was not running');
+      print(o.json, r, () => (r.wasRunning ? `sandbox stopped (pid ${r.pid}, via ${r.via}) at ${r.stoppedAt}` : 'sandbox was not running'));
     });
   sandbox
     .command('status')
     .description('Show whether the sandbox runs, its endpoints, stats and active faults as JSON (exit 1 when not running)')
     .addOption(sandboxConfigOpt())
-    .addHelpText('after', examples('drill sandbox status'))
+    .option('--json', JSON_ALWAYS_HELP)
+    .addHelpText('after', examples('drill sandbox status', 'drill sandbox status --json'))
     .action(async (o: { config?: string }) => {
       const r = await sandboxStatusCommand(o, { config: cfg() });
       output.out(JSON.stringify(r, null, 2));
@@ -441,27 +483,30 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
     .argument('<fault>', 'fault name')
     .addOption(sandboxConfigOpt())
     .option('--seconds <n>', 'slow_restart: startup delay before serving', numberArg)
-    .addHelpText('after', examples('drill sandbox inject order_drift', 'drill sandbox inject slow_restart --seconds 30'))
-    .action(async (fault: string, o: { config?: string; seconds?: number }) => {
+    .option('--json', `${JSON_HELP}: { fault, changed, faults }`)
+    .addHelpText('after', examples('drill sandbox inject order_drift', 'drill sandbox inject slow_restart --seconds 30', 'drill sandbox inject order_drift --json'))
+    .action(async (fault: string, o: { config?: string; seconds?: number; json?: boolean }) => {
       const r = await sandboxInjectCommand({ config: o.config, fault, seconds: o.seconds }, { config: cfg() });
-      output.out(`${r.changed ? 'injected' : 'already active'}: ${fault}; active: ${r.faults.map((f) => f.fault).join(', ') || 'none'}`);
+      print(o.json, { fault, ...r }, () => `${r.changed ? 'injected' : 'already active'}: ${fault}; active: ${r.faults.map((f) => f.fault).join(', ') || 'none'}`);
     });
   sandbox
     .command('clear')
     .description('Clear one fault, or all')
     .argument('<fault>', 'fault name or "all"')
     .addOption(sandboxConfigOpt())
-    .addHelpText('after', examples('drill sandbox clear order_drift', 'drill sandbox clear all'))
-    .action(async (fault: string, o: { config?: string }) => {
+    .option('--json', `${JSON_HELP}: { fault, changed, faults }`)
+    .addHelpText('after', examples('drill sandbox clear order_drift', 'drill sandbox clear all', 'drill sandbox clear all --json'))
+    .action(async (fault: string, o: { config?: string; json?: boolean }) => {
       const r = await sandboxClearCommand({ config: o.config, fault }, { config: cfg() });
-      output.out(`${r.changed ? 'cleared' : 'was not active'}: ${fault}; active: ${r.faults.map((f) => f.fault).join(', ') || 'none'}`);
+      print(o.json, { fault, ...r }, () => `${r.changed ? 'cleared' : 'was not active'}: ${fault}; active: ${r.faults.map((f) => f.fault).join(', ') || 'none'}`);
     });
   sandbox
     .command('target')
     .description('Print the targets-file entry (DRILL_TARGETS_FILE) that points drill-runner at this sandbox')
     .addOption(sandboxConfigOpt())
     .option('--name <name>', 'target name', 'sandbox')
-    .addHelpText('after', examples('drill sandbox target > targets.json', 'drill sandbox target --name paper-sandbox'))
+    .option('--json', JSON_ALWAYS_HELP)
+    .addHelpText('after', examples('drill sandbox target > targets.json', 'drill sandbox target --name paper-sandbox', 'drill sandbox target --json'))
     .action(async (o: { config?: string; name: string }) => {
       output.out(JSON.stringify(await sandboxTargetCommand(o, { config: cfg() }), null, 2));
     });
@@ -508,7 +553,7 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
     .argument('<dir>', 'bundle folder, e.g. results/promotions/<experiment>/<run_id>')
     .option('--expect-hash <sha256>', 'the manifest\'s SHA-256 as drill promote printed it (step summary): proves this is the bundle the gate wrote')
     .option('--json', 'print the verification as JSON')
-    .addHelpText('after', examples('drill verify-bundle results/promotions/momentum-v3/paper-2026-11-25', 'drill verify-bundle results/promotions/momentum-v3/paper-2026-11-25 --expect-hash 3f2a…(64 hex)'))
+    .addHelpText('after', examples('drill verify-bundle results/promotions/momentum-v3/paper-2026-11-25', 'drill verify-bundle results/promotions/momentum-v3/paper-2026-11-25 --expect-hash 3f2a…(64 hex)', 'drill verify-bundle results/promotions/momentum-v3/paper-2026-11-25 --json'))
     .action(async (dir: string, o: { expectHash?: string; json?: boolean }) => {
       const r = await verifyBundleCommand(dir, { expectHash: o.expectHash });
       if (o.json) {
@@ -599,13 +644,23 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
   tools
     .command('ensure')
     .description('Provision both tools into the per-user cache (skipped when present)')
-    .addHelpText('after', examples('drill tools ensure', 'DRILL_RUNNER_CACHE=/opt/drill-cache drill tools ensure'))
-    .action(async () => toolsEnsure(output));
+    .option('--json', `${JSON_HELP}: { cache, tools: [{ tool, path, source, version }] }`)
+    .addHelpText('after', examples('drill tools ensure', 'DRILL_RUNNER_CACHE=/opt/drill-cache drill tools ensure', 'drill tools ensure --json'))
+    .action(async (o: { json?: boolean }) => {
+      const say = progressTo(o.json);
+      // Human output is the progress itself: one line per tool.
+      print(o.json, await toolsEnsure((l) => say.out(l)), () => []);
+    });
   tools
     .command('where')
-    .description('Print where each tool is, so you can run the same `temporal` binary')
-    .addHelpText('after', examples('drill tools where'))
-    .action(() => setExit(toolsWhere(output)));
+    .description('Print where each tool is, so you can run the same `temporal` binary (exit 1 when one is not provisioned)')
+    .option('--json', `${JSON_HELP}: { cache, tools: [{ tool, provisioned, path, source, version, versionLine }], exitCode }`)
+    .addHelpText('after', examples('drill tools where', 'drill tools where --json'))
+    .action((o: { json?: boolean }) => {
+      const r = toolsWhere();
+      print(o.json, r, () => describeToolsWhere(r));
+      setExit(r.exitCode);
+    });
 
   program
     .command('config')
@@ -629,7 +684,20 @@ export function buildProgram(output: Output, setExit: (code: number) => void): C
 /** Runs the CLI; resolves to the exit code. */
 export async function main(argv: string[], output: Output = processOutput): Promise<number> {
   let exitCode = 0;
-  const program = buildProgram(output, (c) => (exitCode = c));
+  // A command run with --json that fails before printing its document prints { error, exitCode } instead.
+  let json = false;
+  let printed = false;
+  const counted: Output = {
+    out: (l) => {
+      printed = true;
+      output.out(l);
+    },
+    err: (l) => output.err(l),
+  };
+  const program = buildProgram(counted, (c) => (exitCode = c));
+  program.hook('preAction', (_program, action) => {
+    json = action.opts<{ json?: boolean }>().json === true;
+  });
   try {
     await program.parseAsync(argv);
     return exitCode;
@@ -638,15 +706,11 @@ export async function main(argv: string[], output: Output = processOutput): Prom
       // --help and --version end with code 0; usage errors with 2.
       return err.exitCode === 0 ? 0 : 2;
     }
-    if (err instanceof CommandError) {
-      output.err(`drill: ${err.message}`);
-      return err.exitCode;
-    }
-    if (err instanceof ConfigError || err instanceof TemporalTimeoutError) {
-      output.err(`drill: ${err.message}`);
-      return 2;
-    }
-    output.err(`drill: ${(err as Error).message ?? String(err)}`);
-    return 2;
+    // CommandError carries its code; ConfigError, TemporalTimeoutError and anything else are 2.
+    const code = err instanceof CommandError ? err.exitCode : 2;
+    const message = err instanceof CommandError || err instanceof ConfigError || err instanceof TemporalTimeoutError ? err.message : ((err as Error).message ?? String(err));
+    output.err(`drill: ${message}`);
+    if (json && !printed) output.out(JSON.stringify({ error: message, exitCode: code }, null, 2));
+    return code;
   }
 }

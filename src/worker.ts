@@ -103,8 +103,17 @@ export async function connectWorker(config: Config): Promise<NativeConnection> {
   return NativeConnection.connect(config.temporal.connectionOptions);
 }
 
-/** Runs a worker until SIGINT/SIGTERM. */
-export async function runWorker(config: Config, logger: Logger): Promise<void> {
+export interface WorkerStarted {
+  taskQueue: string;
+  namespace: string;
+  address: string;
+  version: string | null;
+  versioning: Config['deployment']['versioning'];
+  health?: string;
+}
+
+/** Runs a worker until SIGINT/SIGTERM; `onStarted` hears what it logs as `worker started`. */
+export async function runWorker(config: Config, logger: Logger, onStarted?: (started: WorkerStarted) => void): Promise<void> {
   installRuntime(config, logger);
   const connection = await connectWorker(config);
   try {
@@ -125,19 +134,19 @@ export async function runWorker(config: Config, logger: Logger): Promise<void> {
       : undefined;
     const v = config.deployment.version;
     const version = v ? `${v.deploymentName}.${v.buildId}` : null;
-    logger.info(
-      {
-        taskQueue: config.taskQueue,
-        namespace: config.temporal.namespace,
-        address: config.temporal.address,
-        version,
-        versioning: config.deployment.versioning,
-        ...(health ? { health: health.url } : {}),
-      },
-      'worker started',
-    );
+    const started: WorkerStarted = {
+      taskQueue: config.taskQueue,
+      namespace: config.temporal.namespace,
+      address: config.temporal.address,
+      version,
+      versioning: config.deployment.versioning,
+      ...(health ? { health: health.url } : {}),
+    };
+    logger.info(started, 'worker started');
     try {
-      await worker.run();
+      const running = worker.run();
+      onStarted?.(started);
+      await running;
     } finally {
       await health?.close();
     }

@@ -16,6 +16,8 @@ import { incidentLogPath } from '../io/incident-log';
 import { scanForIncident, waitForFileChange, type IncidentLineHit } from '../io/incident-file-watch';
 import { InvalidRunIdError, runDir } from '../io/run-artifacts';
 import { tailCursorSchema, type TailCursor } from '../io/tail';
+import { FAILURE } from '../domain/failure-types';
+import { describeIssues } from '../domain/validation-kit';
 
 export const watchIncidentFileSchema = z.object({
   runId: runIdSchema,
@@ -59,14 +61,14 @@ export function createAckFileActivities(runsDir: string, opts: AckFileOptions = 
     async watchIncidentFile(input: WatchIncidentFileInput): Promise<WatchIncidentFileResult> {
       const parsed = watchIncidentFileSchema.safeParse(input);
       if (!parsed.success) {
-        throw ApplicationFailure.nonRetryable(`invalid watchIncidentFile input: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, 'InvalidInput');
+        throw ApplicationFailure.nonRetryable(`invalid watchIncidentFile input: ${describeIssues(parsed.error, { root: '' })}`, FAILURE.invalidInput);
       }
       const i = parsed.data;
       let file: string;
       try {
         file = incidentLogPath(runDir(runsDir, i.runId));
       } catch (err) {
-        if (err instanceof InvalidRunIdError || err instanceof PathEscapeError) throw ApplicationFailure.nonRetryable(err.message, 'InvalidInput');
+        if (err instanceof InvalidRunIdError || err instanceof PathEscapeError) throw ApplicationFailure.nonRetryable(err.message, FAILURE.invalidInput);
         throw err;
       }
       const ctx = Context.current();

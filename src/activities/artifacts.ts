@@ -16,6 +16,7 @@ import {
   type RunSnapshot,
   type TailRunArtifactsInput,
 } from '../io/tail';
+import { FAILURE } from '../domain/failure-types';
 
 export interface RecordAckInput {
   runId: string;
@@ -44,7 +45,7 @@ export function createArtifactActivities(runsDir: string) {
         const e = r.existing;
         return { written: false, reason: 'duplicate', ...(e ? { existing: { ts: e.ts, ack_by: e.ack_by, ...(e.notes !== undefined ? { notes: e.notes } : {}) } } : {}) };
       } catch (err) {
-        if (err instanceof InvalidRunIdError || err instanceof PathEscapeError) throw ApplicationFailure.nonRetryable(err.message, 'InvalidInput');
+        if (err instanceof InvalidRunIdError || err instanceof PathEscapeError) throw ApplicationFailure.nonRetryable(err.message, FAILURE.invalidInput);
         throw err;
       }
     },
@@ -83,7 +84,7 @@ function artifactDir(runsDir: string, runId: string): string {
   try {
     return runDir(runsDir, runId);
   } catch (err) {
-    if (err instanceof InvalidRunIdError || err instanceof PathEscapeError) throw ApplicationFailure.nonRetryable(err.message, 'InvalidInput');
+    if (err instanceof InvalidRunIdError || err instanceof PathEscapeError) throw ApplicationFailure.nonRetryable(err.message, FAILURE.invalidInput);
     throw err;
   }
 }
@@ -92,5 +93,5 @@ function parseActivityInput<T>(schema: { safeParse(v: unknown): { success: true;
   const r = schema.safeParse(input);
   if (r.success) return r.data;
   const issue = r.error.issues[0];
-  throw ApplicationFailure.nonRetryable(`${issue ? `${issue.path.map(String).join('.') || '(input)'}: ${issue.message}` : 'invalid input'}`, 'InvalidInput');
+  throw ApplicationFailure.nonRetryable(`${issue ? `${issue.path.map(String).join('.') || '(input)'}: ${issue.message}` : 'invalid input'}`, FAILURE.invalidInput);
 }

@@ -37,6 +37,7 @@ import { resolveInside, writeFileAtomic } from '../io/files';
 import { createDrillActivities } from './drill';
 import { idempotencyKeySchema, runShell } from './process-control';
 import { errorKind, getJson, heartbeat, parseInput, resolveTarget, type TargetActivityDeps } from './target-input';
+import { FAILURE } from '../domain/failure-types';
 
 export const chaosInjectInputSchema = z.object({
   target: targetNameSchema,
@@ -94,7 +95,7 @@ export function createChaosActivities(deps: TargetActivityDeps) {
   async function faultsOf(target: string): Promise<{ t: TargetConfig; f: FaultsAdapterConfig }> {
     const t = await resolveTarget(deps, target);
     const f = declaredFaults(t);
-    if (!f) throw ApplicationFailure.nonRetryable(`${target}: declares no fault injection (no "faults" in its targets entry; see docs/target-contract.md, Fault injection)`, 'ChaosUnsupported');
+    if (!f) throw ApplicationFailure.nonRetryable(`${target}: declares no fault injection (no "faults" in its targets entry; see docs/target-contract.md, Fault injection)`, FAILURE.chaosUnsupported);
     return { t, f };
   }
 
@@ -106,10 +107,10 @@ export function createChaosActivities(deps: TargetActivityDeps) {
     try {
       r = await getJson(f.url ?? `${t.gatewayUrl}/faults`, f.timeoutSeconds * 1000, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     } catch (err) {
-      throw ApplicationFailure.retryable(`${target} faults: unreachable (${errorKind(err)})`, 'GatewayUnreachable');
+      throw ApplicationFailure.retryable(`${target} faults: unreachable (${errorKind(err)})`, FAILURE.gatewayUnreachable);
     }
-    if (r.status >= 500) throw ApplicationFailure.retryable(`${target} faults: answered ${r.status}`, 'GatewayUnavailable');
-    if (r.status !== 200) throw ApplicationFailure.nonRetryable(`${target} faults: rejected (${r.status}) ${JSON.stringify(r.body).slice(0, 300)}`, 'ChaosRejected');
+    if (r.status >= 500) throw ApplicationFailure.retryable(`${target} faults: answered ${r.status}`, FAILURE.gatewayUnavailable);
+    if (r.status !== 200) throw ApplicationFailure.nonRetryable(`${target} faults: rejected (${r.status}) ${JSON.stringify(r.body).slice(0, 300)}`, FAILURE.chaosRejected);
     const b = (r.body ?? {}) as { changed?: unknown; faults?: unknown };
     const list = Array.isArray(b.faults) ? (b.faults as Array<{ fault?: unknown; injected_at?: unknown }>) : [];
     const mine = body.action === 'inject' ? list.find((x) => x.fault === body.fault) : undefined;
@@ -122,11 +123,11 @@ export function createChaosActivities(deps: TargetActivityDeps) {
     const commands: string[] = [];
     if (req.action === 'inject') {
       const c = f.inject[req.fault];
-      if (!c) throw ApplicationFailure.nonRetryable(`${target}: declares no inject command for ${req.fault}`, 'ChaosUnsupported');
+      if (!c) throw ApplicationFailure.nonRetryable(`${target}: declares no inject command for ${req.fault}`, FAILURE.chaosUnsupported);
       commands.push(c);
     } else if (req.fault !== 'all') {
       const c = f.clear[req.fault] ?? f.clearAll;
-      if (!c) throw ApplicationFailure.nonRetryable(`${target}: declares no clear command for ${req.fault} (nor clearAll)`, 'ChaosUnsupported');
+      if (!c) throw ApplicationFailure.nonRetryable(`${target}: declares no clear command for ${req.fault} (nor clearAll)`, FAILURE.chaosUnsupported);
       commands.push(c);
     } else if (f.clearAll) commands.push(f.clearAll);
     else commands.push(...new Set(Object.values(f.clear)));
@@ -137,7 +138,7 @@ export function createChaosActivities(deps: TargetActivityDeps) {
       const c = await runShell(`export ${vars.join(' ')}\n${command}`, { timeoutMs: f.timeoutSeconds * 1000, envAllow: [...(deps.envAllow ?? []), ...(f.envAllow ?? [])], ...(f.cwd ? { cwd: f.cwd } : {}) });
       if (c.timedOut || c.exitCode !== 0) {
         const out = (c.stderr || c.stdout).slice(-300);
-        throw ApplicationFailure.retryable(`${target} ${req.action} ${req.fault}: ${c.timedOut ? `timed out after ${f.timeoutSeconds} s` : `exit ${c.exitCode ?? c.signal}`}${out ? `: ${out}` : ''}`, 'ChaosCommandFailed');
+        throw ApplicationFailure.retryable(`${target} ${req.action} ${req.fault}: ${c.timedOut ? `timed out after ${f.timeoutSeconds} s` : `exit ${c.exitCode ?? c.signal}`}${out ? `: ${out}` : ''}`, FAILURE.chaosCommandFailed);
       }
       injectedAt ??= req.action === 'inject' ? printedInjectedAt(c.stdout) : undefined;
     }
@@ -146,13 +147,13 @@ export function createChaosActivities(deps: TargetActivityDeps) {
 
   async function act(target: string, req: Req, key: string | undefined): Promise<ChaosFaultResult> {
     const { t, f } = await faultsOf(target);
-    if (req.fault !== 'all' && !faultSupported(f, req.fault)) throw ApplicationFailure.nonRetryable(`${target}: declares no way to inject and clear ${req.fault}`, 'ChaosUnsupported');
+    if (req.fault !== 'all' && !faultSupported(f, req.fault)) throw ApplicationFailure.nonRetryable(`${target}: declares no way to inject and clear ${req.fault}`, FAILURE.chaosUnsupported);
     const markers = key ? { pending: resolveInside(deps.opsDir, `fault-${req.action}.${key}.pending`), done: resolveInside(deps.opsDir, `fault-${req.action}.${key}.done`) } : undefined;
     let firstAt: string | undefined;
     if (markers) {
       const done = await readMarker<ChaosFaultResult & { target?: string; fault?: string }>(markers.done);
       if (done) {
-        if (done.target !== target || done.fault !== req.fault) throw ApplicationFailure.nonRetryable(`idempotencyKey ${key} was already used to ${req.action} ${done.fault} on ${done.target}`, 'InvalidInput');
+        if (done.target !== target || done.fault !== req.fault) throw ApplicationFailure.nonRetryable(`idempotencyKey ${key} was already used to ${req.action} ${done.fault} on ${done.target}`, FAILURE.invalidInput);
         return { at: done.at, changed: false, active: done.active, alreadyDone: true, ...(done.atSource ? { atSource: done.atSource } : {}) };
       }
       firstAt = (await readMarker<{ at: string }>(markers.pending))?.at;

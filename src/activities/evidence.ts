@@ -13,6 +13,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import { buildManifest, checkManifest, MANIFEST_FILE, manifestSchema, SUBJECT_FILE, subjectText, type Manifest, type ManifestCheck, type ManifestEntry } from '../domain/manifest';
+import { describeIssues } from '../domain/validation-kit';
 
 /** One file of a bundle: literal content, or (a prefix of) a file copied in. */
 export type BundleEntry =
@@ -186,7 +187,7 @@ export async function verifyBundle(dir: string, opts: { expectHash?: string } = 
   }
   const parsed = manifestSchema.safeParse(raw);
   if (!parsed.success) {
-    return { ok: false, dir, error: `${manifestPath} is not a valid manifest: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(manifest)'}: ${i.message}`).join('; ')}` };
+    return { ok: false, dir, error: `${manifestPath} is not a valid manifest: ${describeIssues(parsed.error, { root: '(manifest)', rootWhenBlank: true })}` };
   }
   const check = checkManifest(parsed.data, await hashEntries(dir));
   const manifestSha256 = createHash('sha256').update(text).digest('hex');

@@ -7,6 +7,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { z } from 'zod';
 import { formatIssues, gatewayStatsSchema, targetNameSchema, type GatewayStats } from '../domain/target';
 import { errorKind, getJson, parseInput, resolveTarget, type TargetActivityDeps } from './target-input';
+import { FAILURE } from '../domain/failure-types';
 
 const idempotencyKey = z.string().min(1).max(200);
 
@@ -45,7 +46,7 @@ function toResult(stats: GatewayStats, checkedAt: string): GatewayStatsResult {
 
 function parseStats(body: unknown, what: string): GatewayStats {
   const r = gatewayStatsSchema.safeParse(body);
-  if (!r.success) throw ApplicationFailure.nonRetryable(`${what} does not honour the target contract: ${formatIssues(r.error).join('; ')}`, 'ContractViolation');
+  if (!r.success) throw ApplicationFailure.nonRetryable(`${what} does not honour the target contract: ${formatIssues(r.error).join('; ')}`, FAILURE.contractViolation);
   return r.data;
 }
 
@@ -60,7 +61,7 @@ async function call(url: string, timeoutMs: number, init: RequestInit, what: str
   try {
     return await getJson(url, timeoutMs, init);
   } catch (err) {
-    throw ApplicationFailure.retryable(`${what}: gateway unreachable (${errorKind(err)})`, 'GatewayUnreachable');
+    throw ApplicationFailure.retryable(`${what}: gateway unreachable (${errorKind(err)})`, FAILURE.gatewayUnreachable);
   }
 }
 
@@ -68,11 +69,11 @@ export function createGatewayActivities(deps: TargetActivityDeps) {
   async function killSwitch(target: string, body: Record<string, unknown>, timeoutMs: number): Promise<KillSwitchResult> {
     const t = await resolveTarget(deps, target);
     const r = await call(`${t.gatewayUrl}/kill-switch`, timeoutMs, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }, `${target} kill switch`);
-    if (r.status >= 500) throw ApplicationFailure.retryable(`${target} kill switch: gateway answered ${r.status}`, 'GatewayUnavailable');
-    if (r.status !== 200) throw ApplicationFailure.nonRetryable(`${target} kill switch rejected (${r.status}): ${rejectionText(r.body)}`, 'KillSwitchRejected');
+    if (r.status >= 500) throw ApplicationFailure.retryable(`${target} kill switch: gateway answered ${r.status}`, FAILURE.gatewayUnavailable);
+    if (r.status !== 200) throw ApplicationFailure.nonRetryable(`${target} kill switch rejected (${r.status}): ${rejectionText(r.body)}`, FAILURE.killSwitchRejected);
     const stats = parseStats(r.body, `${target} kill-switch reply`);
     const changed = (r.body as { changed?: unknown }).changed;
-    if (changed !== undefined && typeof changed !== 'boolean') throw ApplicationFailure.nonRetryable(`${target} kill-switch reply does not honour the target contract: changed: expected a boolean`, 'ContractViolation');
+    if (changed !== undefined && typeof changed !== 'boolean') throw ApplicationFailure.nonRetryable(`${target} kill-switch reply does not honour the target contract: changed: expected a boolean`, FAILURE.contractViolation);
     return { ...toResult(stats, new Date().toISOString()), changed: changed ?? true };
   }
 
@@ -82,7 +83,7 @@ export function createGatewayActivities(deps: TargetActivityDeps) {
       const i = parseInput(gatewayStatsInputSchema, input, 'gatewayStats input');
       const t = await resolveTarget(deps, i.target);
       const r = await call(`${t.gatewayUrl}/stats`, i.timeoutMs, {}, `${i.target} stats`);
-      if (r.status !== 200) throw ApplicationFailure.retryable(`${i.target} stats: gateway answered ${r.status}`, 'GatewayUnavailable');
+      if (r.status !== 200) throw ApplicationFailure.retryable(`${i.target} stats: gateway answered ${r.status}`, FAILURE.gatewayUnavailable);
       return toResult(parseStats(r.body, `${i.target} /stats`), new Date().toISOString());
     },
 

@@ -10,6 +10,7 @@ import { targetNameSchema } from '../domain/ids';
 import { createGatewayActivities, type GatewayStatsResult } from './gateway';
 import { pause } from './heartbeat';
 import { heartbeat, parseInput, type TargetActivityDeps } from './target-input';
+import { FAILURE } from '../domain/failure-types';
 
 export const registryApplyInputSchema = z.object({
   target: targetNameSchema,
@@ -74,14 +75,14 @@ export function createHaltActivities(deps: TargetActivityDeps) {
      */
     async registryApply(input: RegistryApplyInput): Promise<RegistryApplyResult> {
       const i = parseInput(registryApplyInputSchema, input, 'registryApply input');
-      if (i.action === 'halt' && !i.reason) throw ApplicationFailure.nonRetryable('registryApply input: reason is required to halt', 'InvalidInput');
+      if (i.action === 'halt' && !i.reason) throw ApplicationFailure.nonRetryable('registryApply input: reason is required to halt', FAILURE.invalidInput);
       const key = `${i.idempotencyKey}:a${attempt()}`;
       const now = await gw.gatewayStats({ target: i.target });
       if (i.action === 'halt') {
         if (now.entriesHalted && !isRegistryReason(now.haltReason)) return view(now, false, true);
         if (now.entriesHalted && now.haltReason === i.reason) return view(now, false, false);
         const r = await gw.gatewayHalt({ target: i.target, reason: i.reason!, idempotencyKey: key });
-        if (!r.entriesHalted) throw ApplicationFailure.retryable(`${i.target}: entries still released after the halt`, 'HaltNotApplied');
+        if (!r.entriesHalted) throw ApplicationFailure.retryable(`${i.target}: entries still released after the halt`, FAILURE.haltNotApplied);
         return view(r, r.changed, false);
       }
       if (!now.entriesHalted) return view(now, false, false);

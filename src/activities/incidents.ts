@@ -35,6 +35,7 @@ import { createGatewayActivities } from './gateway';
 import { withHeartbeat } from './heartbeat';
 import { checkMarketData, type MarketDataCheck } from './market-data';
 import { parseInput, resolveTarget, type TargetActivityDeps } from './target-input';
+import { FAILURE } from '../domain/failure-types';
 
 const sloStateSchema = z.custom<SloState>((v) => typeof v === 'object' && v !== null && (v as { v?: unknown }).v === 1, { error: 'state must be an SloState (v: 1)' });
 
@@ -136,7 +137,7 @@ export function targetRunDir(t: TargetConfig, runId: string): string {
   try {
     return runDir(t.artifactsRoot, runId);
   } catch (err) {
-    if (err instanceof InvalidRunIdError || err instanceof PathEscapeError) throw ApplicationFailure.nonRetryable(err.message, 'InvalidInput');
+    if (err instanceof InvalidRunIdError || err instanceof PathEscapeError) throw ApplicationFailure.nonRetryable(err.message, FAILURE.invalidInput);
     throw err;
   }
 }

@@ -38,6 +38,8 @@ import { incidentLogPath } from '../io/incident-log';
 import { scanForIncident } from '../io/incident-file-watch';
 import { InvalidRunIdError, runDir } from '../io/run-artifacts';
 import { tailCursorSchema, type TailCursor } from '../io/tail';
+import { FAILURE } from '../domain/failure-types';
+import { describeIssues } from '../domain/validation-kit';
 
 export interface ResolvedRoute {
   /** Shown in status and logs: `default` or `level-<n>`. */
@@ -107,7 +109,7 @@ export type IncidentLifecycleInput = z.input<typeof incidentLifecycleSchema>;
 export type IncidentLifecycleOutcome = { outcome: 'delivered'; routes: string[] } | { outcome: 'disabled' | 'below-min-severity'; routes: string[] };
 
 function invalid(what: string, error: z.ZodError): never {
-  throw ApplicationFailure.nonRetryable(`invalid ${what}: ${error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`).join('; ')}`, 'InvalidInput');
+  throw ApplicationFailure.nonRetryable(`invalid ${what}: ${describeIssues(error, { rootWhenBlank: true })}`, FAILURE.invalidInput);
 }
 
 /** Throws the activity's cancellation when it was asked to stop (the caller already acked or resolved). */
@@ -158,13 +160,13 @@ export function createPagingActivities(paging: PagingConfig, runsDir?: string, o
       await stopIfCancelled();
       // The error's text can carry the address; keep only its kind.
       const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
-      throw ApplicationFailure.retryable(`paging webhook unreachable (${cause}) on route ${route.name}`, 'PageUndelivered');
+      throw ApplicationFailure.retryable(`paging webhook unreachable (${cause}) on route ${route.name}`, FAILURE.pageUndelivered);
     } finally {
       clearInterval(beat);
     }
     if (res.ok) return res.status;
-    if (isRetryableStatus(res.status)) throw ApplicationFailure.retryable(`paging webhook answered ${res.status} on route ${route.name}`, 'PageUndelivered');
-    throw ApplicationFailure.nonRetryable(`paging webhook rejected the page with ${res.status} on route ${route.name}`, 'PageRejected');
+    if (isRetryableStatus(res.status)) throw ApplicationFailure.retryable(`paging webhook answered ${res.status} on route ${route.name}`, FAILURE.pageUndelivered);
+    throw ApplicationFailure.nonRetryable(`paging webhook rejected the page with ${res.status} on route ${route.name}`, FAILURE.pageRejected);
   }
 
   /** Why nothing is sent, if so: paging off, or the severity below `SLO_PAGING_MIN_SEVERITY`. */
@@ -179,7 +181,7 @@ export function createPagingActivities(paging: PagingConfig, runsDir?: string, o
     try {
       return incidentLogPath(runDir(runsDir, runId));
     } catch (err) {
-      if (err instanceof InvalidRunIdError || err instanceof PathEscapeError) throw ApplicationFailure.nonRetryable(err.message, 'InvalidInput');
+      if (err instanceof InvalidRunIdError || err instanceof PathEscapeError) throw ApplicationFailure.nonRetryable(err.message, FAILURE.invalidInput);
       throw err;
     }
   }

@@ -15,13 +15,15 @@ import { targetCommandEnv } from '../domain/target-env';
 import { resolveInside, writeFileAtomic } from '../io/files';
 import { SandboxControlError, startSandbox, stopSandbox } from '../sandbox/control';
 import { cancellationSignal, errorKind, getJson, heartbeat, parseInput, resolveTarget, type TargetActivityDeps } from './target-input';
+import { FAILURE } from '../domain/failure-types';
+import { SAFE_ID } from '../domain/ids';
 
 /** Becomes a file name: the safe-id alphabet. */
 export const idempotencyKeySchema = z
   .string({ error: 'idempotencyKey is required' })
   .min(1, { error: 'idempotencyKey must not be empty' })
   .max(128, { error: 'idempotencyKey must be at most 128 characters' })
-  .regex(/^[A-Za-z0-9_][A-Za-z0-9_.:-]*$/, { error: 'idempotencyKey may hold only letters, digits and _ . : - (not starting with . or -)' });
+  .regex(SAFE_ID, { error: 'idempotencyKey may hold only letters, digits and _ . : - (not starting with . or -)' });
 
 export const processKeyedInputSchema = z.object({ target: targetNameSchema, idempotencyKey: idempotencyKeySchema });
 /**
@@ -249,7 +251,7 @@ export function createProcessControlActivities(deps: TargetActivityDeps) {
     const p: ProcessAdapterConfig = t.process;
     const { stopRequestedAt, deadline } = o;
     const remaining = () => Math.max(1, deadline - Date.now());
-    const incomplete = (what: string) => ApplicationFailure.nonRetryable(`${target}: stop did not complete: ${what} (stop requested at ${stopRequestedAt}, bound ${Math.round((deadline - Date.parse(stopRequestedAt)) / 1000)} s)`, 'ProcessStopIncomplete');
+    const incomplete = (what: string) => ApplicationFailure.nonRetryable(`${target}: stop did not complete: ${what} (stop requested at ${stopRequestedAt}, bound ${Math.round((deadline - Date.parse(stopRequestedAt)) / 1000)} s)`, FAILURE.processStopIncomplete);
     const watch = { done: false };
     const unavailable = watchUnavailable(t, watch);
     const timer = setInterval(() => heartbeat({ stopping: target, stopRequestedAt }), 1000);
@@ -266,12 +268,12 @@ export function createProcessControlActivities(deps: TargetActivityDeps) {
             const r = await stopSandbox({ configFile: p.configFile, via: 'control', timeoutMs: Math.min(p.timeoutSeconds * 1000, remaining()) });
             if (!r.stopped) {
               if (Date.now() >= deadline) throw incomplete(`sandbox pid ${r.pid} still running`);
-              throw ApplicationFailure.retryable(`${target}: sandbox pid ${r.pid} still running ${p.timeoutSeconds} s after the stop request`, 'ProcessStopTimeout');
+              throw ApplicationFailure.retryable(`${target}: sandbox pid ${r.pid} still running ${p.timeoutSeconds} s after the stop request`, FAILURE.processStopTimeout);
             }
             const wasRunning = r.wasRunning || o.retry;
             return await finish({ adapter: 'sandbox', stopRequestedAt, stoppedAt: r.stoppedAt ?? new Date().toISOString(), wasRunning, detail: r.wasRunning ? `stopped via ${r.via}` : o.retry ? 'an earlier attempt already stopped it (found on retry; stoppedAt is when it was seen gone)' : 'was not running' });
           } catch (err) {
-            if (err instanceof SandboxControlError) throw ApplicationFailure.nonRetryable(`${target}: ${err.message}`, 'InvalidTargetConfig');
+            if (err instanceof SandboxControlError) throw ApplicationFailure.nonRetryable(`${target}: ${err.message}`, FAILURE.invalidTargetConfig);
             throw err;
           }
         }
@@ -279,7 +281,7 @@ export function createProcessControlActivities(deps: TargetActivityDeps) {
         try {
           const r = await getJson(`${p.controlUrl}/control/stop`, 5000, { method: 'POST' });
           // 503 "stopping": an earlier request is being honoured; wait for it.
-          if (r.status !== 202 && r.status !== 503) throw ApplicationFailure.retryable(`${target}: stop answered ${r.status}`, 'ProcessStopFailed');
+          if (r.status !== 202 && r.status !== 503) throw ApplicationFailure.retryable(`${target}: stop answered ${r.status}`, FAILURE.processStopFailed);
         } catch (err) {
           if (err instanceof ApplicationFailure) throw err;
           return await finish({ adapter: 'sandbox', stopRequestedAt, stoppedAt: new Date().toISOString(), wasRunning: o.retry, detail: `not reachable (${errorKind(err)}): treated as stopped` });
@@ -291,20 +293,20 @@ export function createProcessControlActivities(deps: TargetActivityDeps) {
           await new Promise((r) => setTimeout(r, 50));
         }
         if (Date.now() >= deadline) throw incomplete('still answering');
-        throw ApplicationFailure.retryable(`${target}: still answering ${p.timeoutSeconds} s after the stop request`, 'ProcessStopTimeout');
+        throw ApplicationFailure.retryable(`${target}: still answering ${p.timeoutSeconds} s after the stop request`, FAILURE.processStopTimeout);
       }
       const c = await runShell(p.stop, shell(p, Math.min(p.timeoutSeconds * 1000, remaining())));
       if (c.timedOut) {
         if (Date.now() >= deadline) throw incomplete(`stop command ${describe(c)}`);
-        throw ApplicationFailure.retryable(`${target}: stop command ${describe(c)}`, 'ProcessCommandTimeout');
+        throw ApplicationFailure.retryable(`${target}: stop command ${describe(c)}`, FAILURE.processCommandTimeout);
       }
-      if (c.exitCode !== 0) throw ApplicationFailure.retryable(`${target}: stop command failed: ${describe(c)}`, 'ProcessCommandFailed');
+      if (c.exitCode !== 0) throw ApplicationFailure.retryable(`${target}: stop command failed: ${describe(c)}`, FAILURE.processCommandFailed);
       const stoppedAt = new Date().toISOString();
       // The contract: stop returns once the process is down. One that still answers healthy lied.
       const after = await health(t, 2000);
       if (after.healthy) {
         if (Date.now() >= deadline) throw incomplete(`stop command returned but health still answers healthy (${after.detail})`);
-        throw ApplicationFailure.retryable(`${target}: stop command returned but health still answers healthy (${after.detail})`, 'ProcessStopFailed');
+        throw ApplicationFailure.retryable(`${target}: stop command returned but health still answers healthy (${after.detail})`, FAILURE.processStopFailed);
       }
       return await finish({ adapter: 'shell', stopRequestedAt, stoppedAt, wasRunning: true, detail: describe(c) });
     } finally {
@@ -317,18 +319,18 @@ export function createProcessControlActivities(deps: TargetActivityDeps) {
     const p = t.process;
     const startRequestedAt = new Date().toISOString();
     if (p.adapter === 'sandbox') {
-      if (!p.configFile) throw ApplicationFailure.nonRetryable(`${target}: process.configFile is required to start a sandbox (a stopped process has no URL to call)`, 'InvalidTargetConfig');
+      if (!p.configFile) throw ApplicationFailure.nonRetryable(`${target}: process.configFile is required to start a sandbox (a stopped process has no URL to call)`, FAILURE.invalidTargetConfig);
       try {
         const r = await startSandbox({ configFile: p.configFile, wait: false, baseEnv: targetCommandEnv(process.env, envAllow(p)) });
         return { adapter: 'sandbox', startRequestedAt: r.startRequestedAt, startReturnedAt: new Date().toISOString(), alreadyRunning: r.alreadyRunning, pid: r.pid, detail: r.alreadyRunning ? 'already running' : 'spawned' };
       } catch (err) {
-        if (err instanceof SandboxControlError) throw ApplicationFailure.nonRetryable(`${target}: ${err.message}`, 'InvalidTargetConfig');
+        if (err instanceof SandboxControlError) throw ApplicationFailure.nonRetryable(`${target}: ${err.message}`, FAILURE.invalidTargetConfig);
         throw err;
       }
     }
     const c = await runShell(p.start, shell(p));
-    if (c.timedOut) throw ApplicationFailure.retryable(`${target}: start command ${describe(c)}`, 'ProcessCommandTimeout');
-    if (c.exitCode !== 0) throw ApplicationFailure.retryable(`${target}: start command failed: ${describe(c)}`, 'ProcessCommandFailed');
+    if (c.timedOut) throw ApplicationFailure.retryable(`${target}: start command ${describe(c)}`, FAILURE.processCommandTimeout);
+    if (c.exitCode !== 0) throw ApplicationFailure.retryable(`${target}: start command failed: ${describe(c)}`, FAILURE.processCommandFailed);
     return { adapter: 'shell', startRequestedAt, startReturnedAt: new Date().toISOString(), alreadyRunning: false, detail: describe(c) };
   }
 
@@ -343,13 +345,13 @@ export function createProcessControlActivities(deps: TargetActivityDeps) {
     const m = markerFiles(action, key);
     const done = await readMarker<R & { target?: string }>(m.done);
     if (done) {
-      if (done.target !== undefined && done.target !== target) throw ApplicationFailure.nonRetryable(`idempotencyKey ${key} was already used to ${action} target ${done.target}`, 'InvalidInput');
+      if (done.target !== undefined && done.target !== target) throw ApplicationFailure.nonRetryable(`idempotencyKey ${key} was already used to ${action} target ${done.target}`, FAILURE.invalidInput);
       return { ...done, alreadyDone: true };
     }
     const pending = await readMarker<{ at: string; target?: string }>(m.pending);
     let first: { at: string; retry: boolean };
     if (pending && typeof pending.at === 'string' && !Number.isNaN(Date.parse(pending.at))) {
-      if (pending.target !== undefined && pending.target !== target) throw ApplicationFailure.nonRetryable(`idempotencyKey ${key} was already used to ${action} target ${pending.target}`, 'InvalidInput');
+      if (pending.target !== undefined && pending.target !== target) throw ApplicationFailure.nonRetryable(`idempotencyKey ${key} was already used to ${action} target ${pending.target}`, FAILURE.invalidInput);
       first = { at: pending.at, retry: true };
       if (action === 'start') {
         const h = await health(t);

@@ -42,6 +42,8 @@ import { foldRunArtifacts, readLatestJson, readNew, type RunArtifactCursors, typ
 import { type TargetResolver } from '../io/targets';
 import { reviewDrillCalendar } from './calendar';
 import { writeBundleAtomically, type BundleEntry } from './evidence';
+import { FAILURE } from '../domain/failure-types';
+import { describeIssues } from '../domain/validation-kit';
 
 export interface PromotionActivityDeps {
   runsDir: string;
@@ -93,7 +95,7 @@ const MAX_DRILL_REPORT_BYTES = 4 * 1024 * 1024;
 const MAX_FOLD_ROUNDS = 10_000;
 
 function invalid(err: unknown): never {
-  if (err instanceof InvalidRunIdError || err instanceof PathEscapeError) throw ApplicationFailure.nonRetryable(err.message, 'InvalidInput');
+  if (err instanceof InvalidRunIdError || err instanceof PathEscapeError) throw ApplicationFailure.nonRetryable(err.message, FAILURE.invalidInput);
   throw err;
 }
 
@@ -108,7 +110,7 @@ function heartbeat(details?: unknown): void {
 function checkId<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: Array<{ message: string }> } } }, value: unknown, what: string): T {
   const r = schema.safeParse(value);
   if (r.success) return r.data;
-  throw ApplicationFailure.nonRetryable(`${what}: ${r.error.issues[0]?.message ?? 'invalid'}`, 'InvalidInput');
+  throw ApplicationFailure.nonRetryable(`${what}: ${r.error.issues[0]?.message ?? 'invalid'}`, FAILURE.invalidInput);
 }
 
 /** Every readable drill report under `<resultsDir>/drills/*`, and the ones skipped with why. */
@@ -143,7 +145,7 @@ export async function findDrillReports(resultsDir: string): Promise<{ found: Fou
     }
     const r = drillEvidenceSchema.safeParse(raw);
     if (!r.success) {
-      problems.push({ path: rel, problem: r.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(report)'}: ${i.message}`).join('; ') });
+      problems.push({ path: rel, problem: describeIssues(r.error, { root: '(report)', rootWhenBlank: true, max: 3 }) });
       continue;
     }
     found.push({ path: rel, report: r.data });
@@ -189,7 +191,7 @@ export function createPromotionActivities(deps: PromotionActivityDeps) {
         invalid(err);
       }
       const st = await fsp.stat(dir).catch(() => undefined);
-      if (!st?.isDirectory()) throw ApplicationFailure.nonRetryable(`run ${runId}: folder ${dir} not found (check --run-id and DRILL_RESULTS_DIR)`, 'RunNotFound');
+      if (!st?.isDirectory()) throw ApplicationFailure.nonRetryable(`run ${runId}: folder ${dir} not found (check --run-id and DRILL_RESULTS_DIR)`, FAILURE.runNotFound);
 
       const files: Record<string, RunFileEvidence> = {};
       for (const [, name] of JSONL_FILES) files[name] = { present: false, bytes: 0, lines: 0, corrupt: 0, problems: [] };
@@ -261,7 +263,7 @@ export function createPromotionActivities(deps: PromotionActivityDeps) {
       const experimentId = checkId(experimentIdSchema, input.experimentId, 'experimentId');
       const runId = checkId(runIdSchema, input.runId, 'runId');
       const verdict = promotionVerdictSchema.safeParse(input.verdict);
-      if (!verdict.success) throw ApplicationFailure.nonRetryable(`verdict does not match its schema: ${verdict.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, 'InvalidInput');
+      if (!verdict.success) throw ApplicationFailure.nonRetryable(`verdict does not match its schema: ${describeIssues(verdict.error, { root: '', max: 3 })}`, FAILURE.invalidInput);
       let finalDir: string;
       let srcDir: string;
       try {

@@ -18,6 +18,8 @@ import { appendAuditEvent, AuditChainBrokenError, readAuditHead, type AuditAppen
 import { resolveInside, writeFileAtomic } from '../io/files';
 import { renderDrillIndex } from '../report/drill-index';
 import { renderDrillHtml, renderDrillMarkdown } from '../report/drill-report';
+import { FAILURE } from '../domain/failure-types';
+import { describeIssues } from '../domain/validation-kit';
 
 export const CHAOS_LATEST_FILE = 'chaos_drill_latest.json';
 
@@ -39,7 +41,7 @@ export async function writeDrillReportFiles(resultsDir: string, input: DrillRepo
   // Anchor the audit log: its head as of now goes into the report (see domain/audit.ts).
   const auditHead = await readAuditHead(resultsDir);
   const r = drillReportSchema.safeParse({ ...input, auditHead });
-  if (!r.success) throw ApplicationFailure.nonRetryable(`drill report does not match its schema: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, 'InvalidInput');
+  if (!r.success) throw ApplicationFailure.nonRetryable(`drill report does not match its schema: ${describeIssues(r.error, { root: '' })}`, FAILURE.invalidInput);
   const p = drillReportPaths(resultsDir, r.data.drillId);
   await fs.mkdir(p.dir, { recursive: true });
   // The HTML and Markdown first: report.json appearing means the evidence is complete.
@@ -83,7 +85,7 @@ export async function listDrillReports(resultsDir: string): Promise<{ reports: F
     try {
       const r = drillReportSchema.safeParse(JSON.parse(text));
       if (r.success) reports.push({ path: file, report: r.data });
-      else problems.push(`${file}: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      else problems.push(`${file}: ${describeIssues(r.error, { root: '' })}`);
     } catch (err) {
       problems.push(`${file}: not JSON (${(err as Error).message})`);
     }
@@ -113,7 +115,7 @@ export async function writeSignOffRecord(resultsDir: string, input: SignOffRecor
   const p = drillReportPaths(resultsDir, input.drillId);
   const report = await fs.readFile(p.json).catch(() => undefined);
   const parsed = signOffRecordSchema.safeParse({ schemaVersion: 1, ...input, reportSha256: report ? sha256(report) : null });
-  if (!parsed.success) throw ApplicationFailure.nonRetryable(`sign-off record does not match its schema: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, 'InvalidInput');
+  if (!parsed.success) throw ApplicationFailure.nonRetryable(`sign-off record does not match its schema: ${describeIssues(parsed.error, { root: '' })}`, FAILURE.invalidInput);
   const record = parsed.data;
   const file = path.join(p.dir, SIGN_OFF_FILE);
   await fs.mkdir(p.dir, { recursive: true });
@@ -132,7 +134,7 @@ export async function writeSignOffRecord(resultsDir: string, input: SignOffRecor
       report_sha256: record.reportSha256,
     });
   } catch (err) {
-    if (err instanceof AuditChainBrokenError) throw ApplicationFailure.nonRetryable(err.message, 'AuditChainBroken');
+    if (err instanceof AuditChainBrokenError) throw ApplicationFailure.nonRetryable(err.message, FAILURE.auditChainBroken);
     throw err;
   }
   return { record, path: file };
@@ -164,17 +166,13 @@ export function createReportActivities(resultsDir: string, deployment?: Deployme
         return await appendAuditEvent(resultsDir, `drill:${input.drillId}`, { event_type: 'dr_drill_completed', drill_id: input.drillId, ...input.event });
       } catch (err) {
         // Retrying cannot repair a log that contradicts its checkpoint: an operator must look.
-        if (err instanceof AuditChainBrokenError) throw ApplicationFailure.nonRetryable(err.message, 'AuditChainBroken');
+        if (err instanceof AuditChainBrokenError) throw ApplicationFailure.nonRetryable(err.message, FAILURE.auditChainBroken);
         throw err;
       }
     },
     /** The drill's sign-off record and audit event (drillSignOffWorkflow). */
     async writeDrillSignOff(input: { record: SignOffRecordInput }): Promise<{ record: SignOffRecord; path: string }> {
       return writeSignOffRecord(resultsDir, input.record);
-    },
-    /** Reports on disk (for the overdue check). */
-    async listDrillReports(): Promise<{ reports: FoundDrillReport[]; problems: string[] }> {
-      return listDrillReports(resultsDir);
     },
   };
 }

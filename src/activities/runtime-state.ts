@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { formatIssues, gatewayStatsSchema, targetNameSchema, type RuntimeStateReport } from '../domain/target';
 import { readStateFile } from '../sandbox/state-file';
 import { errorKind, getJson, parseInput, resolveTarget, type TargetActivityDeps } from './target-input';
+import { FAILURE } from '../domain/failure-types';
 
 const digest = z.string().regex(/^sha256:[0-9a-f]{64}$/, { error: 'expected sha256:<64 hex digits>' });
 
@@ -82,13 +83,13 @@ export function createRuntimeStateActivities(deps: TargetActivityDeps) {
       try {
         res = await getJson(`${t.gatewayUrl}/stats`, i.timeoutMs);
       } catch (err) {
-        throw ApplicationFailure.retryable(`${i.target} stats: gateway unreachable (${errorKind(err)})`, 'GatewayUnreachable');
+        throw ApplicationFailure.retryable(`${i.target} stats: gateway unreachable (${errorKind(err)})`, FAILURE.gatewayUnreachable);
       }
-      if (res.status !== 200) throw ApplicationFailure.retryable(`${i.target} stats: gateway answered ${res.status}`, 'GatewayUnavailable');
+      if (res.status !== 200) throw ApplicationFailure.retryable(`${i.target} stats: gateway answered ${res.status}`, FAILURE.gatewayUnavailable);
       const parsed = gatewayStatsSchema.safeParse(res.body);
-      if (!parsed.success) throw ApplicationFailure.nonRetryable(`${i.target} /stats does not honour the target contract: ${formatIssues(parsed.error).join('; ')}`, 'ContractViolation');
+      if (!parsed.success) throw ApplicationFailure.nonRetryable(`${i.target} /stats does not honour the target contract: ${formatIssues(parsed.error).join('; ')}`, FAILURE.contractViolation);
       const rs: RuntimeStateReport | undefined = parsed.data.runtime_state;
-      if (!rs) throw ApplicationFailure.nonRetryable(`${i.target} /stats has no runtime_state: the target does not report what it restored`, 'ContractViolation');
+      if (!rs) throw ApplicationFailure.nonRetryable(`${i.target} /stats has no runtime_state: the target does not report what it restored`, FAILURE.contractViolation);
       const checkedAt = new Date().toISOString();
       const base = { checkedAt, restored: rs.restored, restoredDigest: rs.restored_digest, restoredSeq: rs.restored_seq, restoreError: rs.restore_error ?? null };
       if (!rs.restored) return { ...base, matches: false, reason: `nothing restored (${rs.restore_error ?? 'no reason given'})` };

@@ -7,6 +7,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { type z } from 'zod';
 import { formatIssues, type TargetConfig } from '../domain/target';
 import { TargetConfigError, UnknownTargetError, type TargetResolver } from '../io/targets';
+import { FAILURE } from '../domain/failure-types';
 
 export interface TargetActivityDeps {
   /** Target name → config (the targets file). */
@@ -19,7 +20,7 @@ export interface TargetActivityDeps {
 
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {
   const r = schema.safeParse(input);
-  if (!r.success) throw ApplicationFailure.nonRetryable(`${what}: ${formatIssues(r.error).join('; ')}`, 'InvalidInput');
+  if (!r.success) throw ApplicationFailure.nonRetryable(`${what}: ${formatIssues(r.error).join('; ')}`, FAILURE.invalidInput);
   return r.data;
 }
 
@@ -27,8 +28,8 @@ export async function resolveTarget(deps: TargetActivityDeps, name: string): Pro
   try {
     return await deps.targets(name);
   } catch (err) {
-    if (err instanceof UnknownTargetError) throw ApplicationFailure.nonRetryable(err.message, 'UnknownTarget');
-    if (err instanceof TargetConfigError) throw ApplicationFailure.nonRetryable(err.message, 'InvalidTargetConfig');
+    if (err instanceof UnknownTargetError) throw ApplicationFailure.nonRetryable(err.message, FAILURE.unknownTarget);
+    if (err instanceof TargetConfigError) throw ApplicationFailure.nonRetryable(err.message, FAILURE.invalidTargetConfig);
     throw err;
   }
 }

@@ -1,6 +1,7 @@
 /** A Temporal client from config (envconfig connection + namespace). */
 import { Client, Connection } from '@temporalio/client';
 import type { Config } from '../config';
+import { causeChain } from '../domain/failure-chain';
 
 export interface ConnectedClient {
   client: Client;
@@ -45,8 +46,8 @@ export async function withTimeout<T>(connection: Connection, timeoutMs: number, 
     return await connection.withDeadline(deadline, fn);
   } catch (err) {
     if (Date.now() >= deadline - 100) {
-      for (let e = err as { code?: number; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
-        if (e.code === 4 || e.code === 1) throw new TemporalTimeoutError(what, timeoutMs);
+      for (const e of causeChain(err, 4) as ({ code?: number } | null | undefined)[]) {
+        if (e?.code === 4 || e?.code === 1) throw new TemporalTimeoutError(what, timeoutMs);
       }
     }
     throw err;

@@ -9,6 +9,7 @@ import { weeklyDrillInputSchema } from '../domain/drill';
 import { describeCalendarSpec, placementMemo, placementSpec, placementSummary, type PlacedSchedule } from './schedule-placement';
 import { SA } from '../search-attributes';
 import { workflowIds } from '../shared';
+import { describeIssues } from '../domain/validation-kit';
 
 export class ScheduleInputError extends Error {
   constructor(message: string) {
@@ -19,11 +20,11 @@ export class ScheduleInputError extends Error {
 
 function optionsFor(raw: DrillScheduleOptions, taskQueue: string, placed?: PlacedSchedule): ScheduleOptions {
   const r = drillScheduleOptionsSchema.safeParse(raw);
-  if (!r.success) throw new ScheduleInputError(r.error.issues.map((i) => `${i.path.join('.') || '(options)'}: ${i.message}`).join('; '));
+  if (!r.success) throw new ScheduleInputError(describeIssues(r.error, { root: '(options)', rootWhenBlank: true }));
   const o = r.data;
   const input = { ...o.drillInput, target: o.target };
   const checked = weeklyDrillInputSchema.safeParse(input);
-  if (!checked.success) throw new ScheduleInputError(`drill input: ${checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!checked.success) throw new ScheduleInputError(`drill input: ${describeIssues(checked.error, { root: '' })}`);
   return {
     scheduleId: drillScheduleId(o.target),
     // With a market calendar: the placement's calendars and skips (issue 15); else the weekly slot.

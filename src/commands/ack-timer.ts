@@ -13,10 +13,11 @@ import { workflowIds } from '../shared';
 import { incidentAckStatusQuery, resolveIncidentSignal } from '../workflows/definitions';
 import { checkFlag } from './flags';
 import { CommandError } from './output';
+import { describeIssues } from '../domain/validation-kit';
 
 type Deps = { config: Pick<Config, 'temporal' | 'taskQueue'>; now?: () => number };
 
-const issues = (e: { issues: ReadonlyArray<{ path: PropertyKey[]; message: string }> }) => e.issues.map((i) => `${i.path.map(String).join('.')}: ${i.message}`).join('; ');
+const issues = (e: { issues: ReadonlyArray<{ path: PropertyKey[]; message: string }> }) => describeIssues(e, { root: '' });
 
 export async function ackTimerStart(input: IncidentAckInput, deps: Deps): Promise<{ workflowId: string; runId: string }> {
   const parsed = incidentAckInputSchema.safeParse(input);

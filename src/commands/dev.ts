@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
+import type { WeeklyDrillResult } from '../domain/drill';
 import { createActivities } from '../activities';
 import { startDevServer, type DevServer } from '../client/dev-server';
 import { fileTargetResolver, targetsFilePath } from '../io/targets';
@@ -32,9 +33,17 @@ export interface DevSession {
   /** The targets file the worker reads, and the sandbox target's name (when started). */
   targetsFile?: string;
   target?: string;
+  /** The sandbox target (when started or found running). */
+  sandbox?: DevSandbox;
   /** Resolves when everything has stopped. */
   done: Promise<void>;
   stop(): Promise<void>;
+}
+
+export interface DevSandbox {
+  pid: number;
+  alreadyRunning: boolean;
+  gatewayUrl?: string;
 }
 
 export const DEV_TARGET = 'sandbox';
@@ -56,7 +65,7 @@ export function splitAddress(address: string): { host: string; port: number } {
  * one (DRILL_TARGETS_FILE, or ./targets.json) when present, else `<state>/targets.json` written
  * with a `sandbox` entry.
  */
-export async function startDevSandbox(config: Config, output: Output, env: NodeJS.ProcessEnv = process.env): Promise<{ targetsFile: string; target?: string; stopSandbox?: () => Promise<void> }> {
+export async function startDevSandbox(config: Config, output: Output, env: NodeJS.ProcessEnv = process.env): Promise<{ targetsFile: string; target?: string; sandbox: DevSandbox; stopSandbox?: () => Promise<void> }> {
   const defaultConfig = path.join(config.stateDir, 'sandbox', 'config.json');
   if (!env.DRILL_SANDBOX_CONFIG && !fs.existsSync(defaultConfig)) {
     await writeSandboxConfig(defaultConfig, {
@@ -72,10 +81,11 @@ export async function startDevSandbox(config: Config, output: Output, env: NodeJ
   output.out(`sandbox ${r.alreadyRunning ? 'already running' : 'started'} (pid ${r.pid})${r.info ? `: gateway ${r.info.gateway_url}` : ''}`);
   // One we started stops with `drill dev`; one that was already running is left alone.
   const stop = r.alreadyRunning ? undefined : async () => void (await stopSandbox({ configFile, timeoutMs: 20000 }));
+  const sandbox: DevSandbox = { pid: r.pid, alreadyRunning: r.alreadyRunning, ...(r.info ? { gatewayUrl: r.info.gateway_url } : {}) };
   const configured = env.DRILL_TARGETS_FILE ? targetsFilePath(env) : fs.existsSync(targetsFilePath({})) ? targetsFilePath({}) : undefined;
   if (configured) {
     output.out(`targets from ${configured}`);
-    return { targetsFile: configured, ...(stop ? { stopSandbox: stop } : {}) };
+    return { targetsFile: configured, sandbox, ...(stop ? { stopSandbox: stop } : {}) };
   }
   const sbx = loadSandboxConfig(configFile);
   const port = r.info?.port ?? sbx.port;
@@ -83,7 +93,7 @@ export async function startDevSandbox(config: Config, output: Output, env: NodeJ
   // Atomic: a worker re-reads the targets file when it changes and must never see half of it.
   await writeFileAtomic(targetsFile, `${JSON.stringify({ targets: { [DEV_TARGET]: sandboxTargetEntry(sbx, port) } }, null, 2)}\n`);
   output.out(`target "${DEV_TARGET}" written to ${targetsFile}`);
-  return { targetsFile, target: DEV_TARGET, ...(stop ? { stopSandbox: stop } : {}) };
+  return { targetsFile, target: DEV_TARGET, sandbox, ...(stop ? { stopSandbox: stop } : {}) };
 }
 
 export async function startDev(opts: DevOptions, deps: { config: Config; logger: Logger; output: Output; env?: NodeJS.ProcessEnv }): Promise<DevSession> {
@@ -104,7 +114,7 @@ export async function startDev(opts: DevOptions, deps: { config: Config; logger:
   output.out(`Temporal server ${server.reused ? 'reused' : 'started'} at ${server.address} (namespace ${config.temporal.namespace})`);
   if (server.uiUrl) output.out(`Web UI: ${server.uiUrl}/namespaces/${config.temporal.namespace}/workflows`);
 
-  let targets: { targetsFile?: string; target?: string; stopSandbox?: () => Promise<void> } = {};
+  let targets: { targetsFile?: string; target?: string; sandbox?: DevSandbox; stopSandbox?: () => Promise<void> } = {};
   if (opts.sandbox !== false) {
     try {
       targets = await startDevSandbox(config, output, deps.env);
@@ -134,7 +144,7 @@ export async function startDev(opts: DevOptions, deps: { config: Config; logger:
       await targets.stopSandbox?.().catch(() => undefined);
       await server.stop();
     })());
-  return { server, ...(targets.targetsFile ? { targetsFile: targets.targetsFile } : {}), ...(targets.target ? { target: targets.target } : {}), done: workerDone.then(() => stop()), stop };
+  return { server, ...(targets.targetsFile ? { targetsFile: targets.targetsFile } : {}), ...(targets.target ? { target: targets.target } : {}), ...(targets.sandbox ? { sandbox: targets.sandbox } : {}), done: workerDone.then(() => stop()), stop };
 }
 
 /** `drill dev --drill`: one full drill against the dev target; prints the verdict, report path and UI link. */
@@ -144,4 +154,49 @@ export async function runDevDrill(session: DevSession, deps: { config: Config; o
   for (const l of describeDrillResult(out.result)) deps.output.out(l);
   if (session.server.uiUrl) deps.output.out(`Web UI: ${session.server.uiUrl}/namespaces/${deps.config.temporal.namespace}/workflows/${encodeURIComponent(out.workflowId)}`);
   return out;
+}
+
+/** What `drill dev` prints for humans once it is up, as one object (`drill dev --json`). */
+export interface DevSummary {
+  address: string;
+  namespace: string;
+  serverReused: boolean;
+  uiUrl: string | null;
+  workflowsUrl: string | null;
+  taskQueue: string | null;
+  targetsFile: string | null;
+  target: string | null;
+  sandbox: DevSandbox | null;
+  drill?: { workflowId: string; exitCode: number; drillId: string; result: WeeklyDrillResult['result']; reportPath?: string; workflowUrl: string | null } | { error: string; exitCode: number };
+}
+
+export function devSummary(session: DevSession, deps: { config: Config; worker: boolean; drill?: RunWeeklyOutcome | { error: string } }): DevSummary {
+  const ns = deps.config.temporal.namespace;
+  const ui = session.server.uiUrl;
+  const d = deps.drill;
+  return {
+    address: session.server.address,
+    namespace: ns,
+    serverReused: session.server.reused,
+    uiUrl: ui ?? null,
+    workflowsUrl: ui ? `${ui}/namespaces/${ns}/workflows` : null,
+    taskQueue: deps.worker ? deps.config.taskQueue : null,
+    targetsFile: session.targetsFile ?? null,
+    target: session.target ?? null,
+    sandbox: session.sandbox ?? null,
+    ...(d === undefined
+      ? {}
+      : 'error' in d
+        ? { drill: { error: d.error, exitCode: 2 } }
+        : {
+            drill: {
+              workflowId: d.workflowId,
+              exitCode: d.exitCode,
+              drillId: d.result.drillId,
+              result: d.result.result,
+              ...(d.result.reportPath ? { reportPath: d.result.reportPath } : {}),
+              workflowUrl: ui ? `${ui}/namespaces/${ns}/workflows/${encodeURIComponent(d.workflowId)}` : null,
+            },
+          }),
+  };
 }

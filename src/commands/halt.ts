@@ -12,6 +12,7 @@ import { targetNameSchema } from '../domain/ids';
 import { workflowIds } from '../shared';
 import { haltRegistryStatusQuery, holdUpdate, releaseUpdate } from '../workflows/definitions';
 import { CommandError } from './output';
+import { describeIssues } from '../domain/validation-kit';
 
 type Deps = { config: Pick<Config, 'temporal' | 'taskQueue'>; timeoutMs?: number };
 
@@ -22,7 +23,7 @@ function target(name: string): string {
 }
 
 function issues(err: { issues: Array<{ path: PropertyKey[]; message: string }> }): string {
-  return err.issues.map((i) => `${i.path.map(String).join('.') || '(input)'}: ${i.message}`).join('; ');
+  return describeIssues(err, { rootWhenBlank: true });
 }
 
 function failure(err: unknown): never {

@@ -20,6 +20,7 @@ import { appendIncidentAck, incidentFacts, runDir, runDirExists } from '../io/ru
 import { workflowIds } from '../shared';
 import { acknowledgeUpdate, incidentAckStatusQuery } from '../workflows/definitions';
 import { CommandError, type Output } from './output';
+import { describeIssues } from '../domain/validation-kit';
 
 export interface IncidentAckOptions {
   runId: string;
@@ -71,7 +72,7 @@ function validate(o: IncidentAckOptions): IncidentAckOptions {
   const inc = incidentIdSchema.safeParse(o.incidentId);
   if (!inc.success) throw new CommandError(`--incident-id: ${inc.error.issues[0]?.message}`);
   const req = acknowledgeSchema.safeParse({ ackBy: o.ackBy, ...(o.notes !== undefined ? { notes: o.notes } : {}) });
-  if (!req.success) throw new CommandError(`--ack-by/--notes: ${req.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!req.success) throw new CommandError(`--ack-by/--notes: ${describeIssues(req.error, { root: '' })}`);
   return {
     runId: o.runId,
     incidentId: inc.data,

@@ -9,6 +9,7 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowIdCo
 import { TemporalFailure } from '@temporalio/common';
 import type { Config } from '../config';
 import { connectClient, withTimeout, type ConnectedClient } from '../client/connection';
+import { causeChain } from '../domain/failure-chain';
 import { promotionGateInputSchema, type PromotionGateInput, type PromotionGateResult, type PromotionGateStatus, type PromotionThresholdOverrides } from '../domain/promotion';
 import { DEFAULT_THRESHOLDS, SLO_ENV_VARIABLES, SloConfigError, thresholdsFromEnv, type SloThresholds } from '../domain/slo';
 import { verifyBundle, type BundleVerification } from '../activities/evidence';
@@ -121,11 +122,10 @@ async function appendStepSummary(file: string, text: string, output: Output): Pr
 
 /** The deepest failure message (an activity's `RunNotFound` under the workflow's failure). */
 function failureMessage(err: unknown): string {
-  let e: unknown = err;
   let message = (err as Error)?.message ?? String(err);
-  while (e instanceof Error) {
+  for (const e of causeChain(err)) {
+    if (!(e instanceof Error)) break;
     if (e instanceof TemporalFailure || e instanceof WorkflowFailedError) message = e.message || message;
-    e = e.cause;
   }
   return message;
 }

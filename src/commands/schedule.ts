@@ -22,6 +22,7 @@ import { DAYS, drillScheduleOptionsSchema, type Day, type DrillScheduleOptions }
 import { cliTargetCalendar, refuseOutsideCalendar } from './calendar-check';
 import { checkFlag } from './flags';
 import { CommandError } from './output';
+import { describeIssues } from '../domain/validation-kit';
 
 export interface ScheduleDeps {
   config: Pick<Config, 'temporal' | 'taskQueue' | 'stateDir'>;
@@ -92,7 +93,7 @@ function createOptions(o: ScheduleCommandOptions): DrillScheduleOptions {
   const r = drillScheduleOptionsSchema.safeParse(raw);
   if (!r.success) throw new CommandError(r.error.issues.map((i) => `${flags[String(i.path[0])] ?? String(i.path[0])}: ${i.message}`).join('; '));
   const input = weeklyDrillInputSchema.safeParse({ ...drillInput, target: o.target });
-  if (!input.success) throw new CommandError(`--input: ${input.error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`).join('; ')}`);
+  if (!input.success) throw new CommandError(`--input: ${describeIssues(input.error, { rootWhenBlank: true })}`);
   return raw;
 }
 

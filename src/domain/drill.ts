@@ -9,6 +9,7 @@ import { drillIdSchema, targetNameSchema } from './ids';
 import { DEFAULT_THRESHOLDS } from './slo';
 import { type FaultName } from './target';
 import { mulberry32 } from './rng';
+import { secondsBetweenMs } from './durations';
 
 // ---------------------------------------------------------------------------------------------
 // Chaos scenarios
@@ -22,7 +23,6 @@ import { mulberry32 } from './rng';
 export interface DetectionSpec {
   slos?: readonly string[];
   dataQualityKinds?: readonly string[];
-  orderMismatch?: boolean;
   positionMismatch?: boolean;
 }
 
@@ -276,7 +276,6 @@ export function detectScenario(scenario: ChaosScenario, obs: ObservedEvents, sin
     }
   }
   if (spec?.positionMismatch) for (const e of obs.position) if (e.status === 'mismatch' && after(e.ts, sinceMs)) found.push({ at: e.ts, signal: 'position_mismatch' });
-  if (spec?.orderMismatch) for (const e of obs.order) if (e.status === 'mismatch' && after(e.ts, sinceMs)) found.push({ at: e.ts, signal: 'order_mismatch' });
   found.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
   return found[0];
 }
@@ -322,12 +321,6 @@ export interface RecoveryMeasure {
   ok: boolean;
 }
 
-const secondsBetween = (from?: string, to?: string): number | null => {
-  if (!from || !to) return null;
-  const d = (Date.parse(to) - Date.parse(from)) / 1000;
-  return Number.isFinite(d) ? Math.round(Math.max(0, d) * 1000) / 1000 : null;
-};
-
 /** The definitions the figures follow, written into every drill report (and docs/target-contract.md §7.1). */
 export const RECOVERY_DEFINITIONS = {
   rto: 'RTO = outage start (the process adapter\'s record of when it first issued the stop) → the first clean reconciliation after the restart (the target\'s own reconciliation timestamps, a cycle of the new boot with orders and positions both ok). Never the time a probe happened to look.',
@@ -347,9 +340,9 @@ export interface RecoveryBreakdown {
 export function recoveryBreakdown(t: DrillTimeline): RecoveryBreakdown {
   return {
     outageStartAt: t.stopRequestedAt ?? null,
-    timeToDetectSeconds: secondsBetween(t.stopRequestedAt, t.detectedAt),
-    restartCompleteSeconds: secondsBetween(t.stopRequestedAt, t.restartCompleteAt),
-    firstCleanReconciliationSeconds: secondsBetween(t.stopRequestedAt, t.firstCleanReconciliationAt),
+    timeToDetectSeconds: secondsBetweenMs(t.stopRequestedAt, t.detectedAt),
+    restartCompleteSeconds: secondsBetweenMs(t.stopRequestedAt, t.restartCompleteAt),
+    firstCleanReconciliationSeconds: secondsBetweenMs(t.stopRequestedAt, t.firstCleanReconciliationAt),
   };
 }
 
@@ -361,8 +354,8 @@ export function recoveryBreakdown(t: DrillTimeline): RecoveryBreakdown {
  * verdict.
  */
 export function recoveryMeasures(t: DrillTimeline, targets: { rtoSeconds: number; rpoSeconds: number }): { rto: RecoveryMeasure; rpo: RecoveryMeasure } {
-  const rto = secondsBetween(t.stopRequestedAt, t.firstCleanReconciliationAt);
-  const rpo = secondsBetween(t.restoredStateSavedAt, t.stopRequestedAt);
+  const rto = secondsBetweenMs(t.stopRequestedAt, t.firstCleanReconciliationAt);
+  const rpo = secondsBetweenMs(t.restoredStateSavedAt, t.stopRequestedAt);
   return {
     rto: { seconds: rto, targetSeconds: targets.rtoSeconds, ok: rto !== null && rto <= targets.rtoSeconds },
     rpo: { seconds: rpo, targetSeconds: targets.rpoSeconds, ok: rpo !== null && rpo <= targets.rpoSeconds },

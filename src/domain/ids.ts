@@ -5,7 +5,7 @@ import { typeError } from './text';
  * Ids that become path segments (`results/runs/<run_id>/`) or workflow ids. One safe alphabet, no
  * dots at the start (so `.` and `..` are impossible), no separators: nothing can escape a root.
  */
-const SAFE_ID = /^[A-Za-z0-9_][A-Za-z0-9_.:-]*$/;
+export const SAFE_ID = /^[A-Za-z0-9_][A-Za-z0-9_.:-]*$/;
 
 function safeId(what: string) {
   return z

@@ -24,6 +24,7 @@ import {
   zonedParts,
   type LocalDate,
 } from './zoned-time';
+import { issueLines } from './validation-kit';
 
 export const WEEKDAYS = ['SUNDAY', 'MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY'] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
@@ -300,7 +301,7 @@ export function parseMarketCalendar(
   if (r.success) return { ok: true, value: r.data };
   return {
     ok: false,
-    errors: r.error.issues.map((i) => `${i.path.map(String).join('.') || '(calendar)'}: ${i.message}`),
+    errors: issueLines(r.error, { root: '(calendar)', rootWhenBlank: true }),
   };
 }
 

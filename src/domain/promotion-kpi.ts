@@ -16,6 +16,7 @@
 import { z } from 'zod';
 import { experimentIdSchema } from './promotion-ids';
 import { compare } from './slo';
+import { issueLines } from './validation-kit';
 
 // ---------------------------------------------------------------------------------------------------
 // The KPI criteria file
@@ -93,7 +94,7 @@ export const MAX_KPI_FILE_BYTES = 256 * 1024;
 /** Problems of a parsed KPI file, as `path: message` lines; empty when valid for `experimentId`. */
 export function parseKpiFile(raw: unknown, experimentId: string): { ok: true; file: KpiFile } | { ok: false; problems: string[] } {
   const r = kpiFileSchema.safeParse(raw);
-  if (!r.success) return { ok: false, problems: r.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(file)'}: ${i.message}`) };
+  if (!r.success) return { ok: false, problems: issueLines(r.error, { root: '(file)', rootWhenBlank: true, max: 5 }) };
   if (r.data.experimentId !== experimentId) return { ok: false, problems: [`experimentId: ${r.data.experimentId} does not match the gate's experiment ${experimentId}`] };
   return { ok: true, file: r.data };
 }

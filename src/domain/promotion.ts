@@ -36,6 +36,7 @@ import { type DrillCalendarReview } from './drill-placement';
 import { type IncidentSummary } from './incident-events';
 import { DRILL_REPORT_FILE, DRILLS_DIR, type DrillEvidence } from './promotion-drill';
 import { compare, DEFAULT_THRESHOLDS, evaluateSlos, sloThresholdsSchema, type SloCriterion, type SloState } from './slo';
+import { secondsBetween } from './durations';
 
 // ---------------------------------------------------------------------------------------------------
 // Input and thresholds
@@ -235,12 +236,6 @@ function sloCriteria(e: PromotionEvidence, t: PromotionThresholds): PromotionCri
     from('data_quality_errors', `${F.dataQuality}: errors per cycle`, () => `${fileState(e, F.dataQuality)} (field errors)`),
     from('stale_warnings', `${F.dataQuality}: stale_warnings per cycle`, () => `${fileState(e, F.dataQuality)} (field stale_warnings)`),
   ];
-}
-
-function secondsBetween(fromIso: string, toIso: string): number | null {
-  const a = Date.parse(fromIso);
-  const b = Date.parse(toIso);
-  return Number.isFinite(a) && Number.isFinite(b) ? Math.max(0, (b - a) / 1000) : null;
 }
 
 function listIds(ids: string[], max = 5): string {

@@ -4,7 +4,6 @@
  * I/O; time zones other than UTC are left to the server (`nextRunsUtc` handles UTC only).
  */
 import { z } from 'zod';
-import { isDrillOverdue, latestDrill } from './drill-report';
 import { targetNameSchema } from './ids';
 
 export const DAYS = ['SUNDAY', 'MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY'] as const;
@@ -39,4 +38,3 @@ export function nextRunsUtc(p: Pick<DrillScheduleParams, 'dayOfWeek' | 'hour' | 
   return Array.from({ length: n }, (_, i) => new Date(d.getTime() + i * 7 * 86_400_000));
 }
 
-export { isDrillOverdue, latestDrill };

@@ -29,6 +29,7 @@
  */
 import { z } from 'zod';
 import { type Severity } from './severity';
+import { secondsBetween } from './durations';
 
 // ---------------------------------------------------------------------------------------------------
 // Thresholds
@@ -419,12 +420,6 @@ export function foldOpsSlo(state: SloState, events: Iterable<OpsSloFoldEvent>): 
   return { ...state, ops: o };
 }
 
-function seconds(fromIso: string, toIso: string): number | null {
-  const a = Date.parse(fromIso);
-  const b = Date.parse(toIso);
-  return Number.isFinite(a) && Number.isFinite(b) ? Math.max(0, (b - a) / 1000) : null;
-}
-
 /** Folds `incident_events.jsonl` records (ack SLA evidence, open incidents). */
 export function foldIncidents(state: SloState, events: Iterable<IncidentFoldEvent>): SloState {
   const s = clone(state.incidents);
@@ -443,7 +438,7 @@ export function foldIncidents(state: SloState, events: Iterable<IncidentFoldEven
       if (openedAt === undefined) continue;
       s.criticalAcked++;
       delete s.unackedCritical[e.incident_id];
-      const latency = e.ack_latency_seconds ?? seconds(openedAt, e.ts);
+      const latency = e.ack_latency_seconds ?? secondsBetween(openedAt, e.ts);
       if (latency !== null && (s.maxCriticalAckSeconds === null || latency > s.maxCriticalAckSeconds)) s.maxCriticalAckSeconds = latency;
     } else {
       if (!(e.incident_id in s.open)) continue;
@@ -626,7 +621,7 @@ export function evaluateSlos(state: SloState, thresholds: SloThresholds = DEFAUL
   const unacked = Object.entries(inc.unackedCritical);
   if (unacked.length && opts.now) {
     for (const [id, openedAt] of unacked) {
-      const age = seconds(openedAt, opts.now);
+      const age = secondsBetween(openedAt, opts.now);
       if (age !== null && (ack === null || age > ack)) {
         ack = age;
         ackEvidence = `incident ${id} unacknowledged for ${Math.round(age)} s`;

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { recordedAuditHeadSchema, type AuditAnchor } from '../domain/audit';
 import { DRILL_REPORT_FILE, DRILLS_DIR } from '../domain/drill-report';
 import { PROMOTIONS_DIR } from '../domain/promotion';
+import { describeIssues } from '../domain/validation-kit';
 
 /** The evidence bundle's copy of the head, covered by its manifest. */
 export const BUNDLE_AUDIT_HEAD_FILE = 'audit-head.json';
@@ -31,7 +32,7 @@ export async function collectAuditAnchors(resultsDir: string): Promise<{ anchors
   const take = (rel: string, value: unknown) => {
     const r = recordedAuditHeadSchema.safeParse(value);
     if (r.success) anchors.push({ source: rel, length: r.data.length, hash: r.data.hash });
-    else problems.push(`${rel}: the recorded audit head is malformed (${r.error.issues.map((i) => `${i.path.join('.') || '(head)'}: ${i.message}`).join('; ')})`);
+    else problems.push(`${rel}: the recorded audit head is malformed (${describeIssues(r.error, { root: '(head)', rootWhenBlank: true })})`);
   };
   for (const id of await dirs(path.join(resultsDir, DRILLS_DIR))) {
     const rel = `${DRILLS_DIR}/${id}/${DRILL_REPORT_FILE}`;

@@ -16,6 +16,7 @@ import path from 'node:path';
 import { auditCheckpointSchema, checkAnchors, GENESIS_HASH, type AuditAnchor, type AuditCheckpoint, type AuditHead, type RecordedAuditHead } from '../domain/audit';
 import { canonicalJson } from '../domain/target';
 import { withFileLock, writeFileAtomic } from './files';
+import { describeIssues } from '../domain/validation-kit';
 
 export { GENESIS_HASH };
 export const AUDIT_FILE = path.join('audit', 'drill-runner.jsonl');
@@ -94,7 +95,7 @@ async function readCheckpoint(file: string): Promise<CheckpointRead> {
     return { status: 'invalid', problem: `checkpoint ${file} is not JSON` };
   }
   const r = auditCheckpointSchema.safeParse(value);
-  if (!r.success) return { status: 'invalid', problem: `checkpoint ${file} is not a checkpoint: ${r.error.issues.map((i) => `${i.path.join('.') || '(file)'}: ${i.message}`).join('; ')}` };
+  if (!r.success) return { status: 'invalid', problem: `checkpoint ${file} is not a checkpoint: ${describeIssues(r.error, { root: '(file)', rootWhenBlank: true })}` };
   return { status: 'ok', value: r.data };
 }
 

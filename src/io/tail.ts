@@ -47,6 +47,7 @@ import {
   type ReconFoldEvent,
   type SloState,
 } from '../domain/slo';
+import { issueLines } from '../domain/validation-kit';
 
 /** Where the next read starts. Plain JSON; keep it that way (workflow state). */
 export interface TailCursor {
@@ -343,7 +344,7 @@ export async function readLatestJson<T>(file: string, schema: LineSchema<T>, { m
   }
   const r = schema.safeParse(value);
   if (!r.success) {
-    return { ok: false, reason: 'invalid', problems: r.error.issues.slice(0, 5).map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`) };
+    return { ok: false, reason: 'invalid', problems: issueLines(r.error, { root: '(root)', rootWhenBlank: true, max: 5 }) };
   }
   return { ok: true, value: r.data, mtime: mtime.toISOString() };
 }

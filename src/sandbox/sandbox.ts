@@ -33,6 +33,7 @@ import { sandboxPaths, type SandboxConfig } from './config';
 import { GroundTruth } from './ground-truth';
 import { rngFor } from '../domain/rng';
 import { readStateFile, stateDigest, writeStateFile } from './state-file';
+import { issueLines } from '../domain/validation-kit';
 
 /** The runtime state the sandbox persists. Plain JSON so the digest is over exactly what is saved. */
 export const stateBodySchema = z.object({
@@ -334,7 +335,7 @@ export class Sandbox {
 
   async applyFault(raw: unknown): Promise<{ faults: ActiveFault[]; changed: boolean }> {
     const req = faultRequestSchema.safeParse(raw);
-    if (!req.success) throw new HttpError(400, 'invalid fault request', req.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`));
+    if (!req.success) throw new HttpError(400, 'invalid fault request', issueLines(req.error, { root: '(body)', rootWhenBlank: true }));
     const r = req.data;
     if (r.action === 'inject') {
       const existing = this.faults.get(r.fault);
@@ -603,7 +604,7 @@ export class Sandbox {
 
   private async killSwitch(raw: unknown): Promise<{ changed: boolean }> {
     const r = killSwitchRequestSchema.safeParse(raw);
-    if (!r.success) throw new HttpError(400, 'invalid kill-switch request', r.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`));
+    if (!r.success) throw new HttpError(400, 'invalid kill-switch request', issueLines(r.error, { root: '(body)', rootWhenBlank: true }));
     const req = r.data;
     const k = this.body.kill_switch;
     const ts = new Date().toISOString();

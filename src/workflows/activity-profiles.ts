@@ -1,5 +1,6 @@
 /** Activity options as a few named profiles, declared once. */
 import { ActivityCancellationType, type ActivityOptions } from '@temporalio/workflow';
+import { FAILURE } from '../domain/failure-types';
 
 /** A short call to a local file or loopback service. */
 export const shortIo: ActivityOptions = {
@@ -10,7 +11,7 @@ export const shortIo: ActivityOptions = {
 /** Paging: retried with backoff until delivered; a 4xx rejection is non-retryable. */
 export const paging: ActivityOptions = {
   startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: ['PageRejected', 'InvalidInput'] },
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: [FAILURE.pageRejected, FAILURE.invalidInput] },
 };
 
 /**
@@ -24,7 +25,7 @@ export const pageDelivery: ActivityOptions = {
   scheduleToCloseTimeout: '1 day',
   heartbeatTimeout: '5 seconds',
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: ['PageRejected', 'InvalidInput'] },
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: [FAILURE.pageRejected, FAILURE.invalidInput] },
 };
 
 /** `acknowledge` / `resolve` to the receivers that were paged: retried with backoff for up to a day. */
@@ -32,7 +33,7 @@ export const pageLifecycle: ActivityOptions = {
   startToCloseTimeout: '2 minutes',
   scheduleToCloseTimeout: '1 day',
   heartbeatTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes', nonRetryableErrorTypes: ['PageRejected', 'InvalidInput'] },
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes', nonRetryableErrorTypes: [FAILURE.pageRejected, FAILURE.invalidInput] },
 };
 
 /**
@@ -43,33 +44,33 @@ export const fileWatch: ActivityOptions = {
   startToCloseTimeout: '65 minutes',
   heartbeatTimeout: '1 minute',
   cancellationType: ActivityCancellationType.TRY_CANCEL,
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: ['InvalidInput'] },
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: [FAILURE.invalidInput] },
 };
 
 /** Reading a whole run's artifacts or writing an evidence bundle: may take minutes on big files; heartbeats per read. */
 export const evidenceIo: ActivityOptions = {
   startToCloseTimeout: '15 minutes',
   heartbeatTimeout: '2 minutes',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5, nonRetryableErrorTypes: ['InvalidInput', 'RunNotFound'] },
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5, nonRetryableErrorTypes: [FAILURE.invalidInput, FAILURE.runNotFound] },
 };
 
 /** One probe of outside state per cycle (gateway, artifacts, bars, broker): bounded, retried briefly; the next cycle tries again. */
 export const probe: ActivityOptions = {
   startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 3, nonRetryableErrorTypes: ['InvalidInput', 'UnknownTarget', 'InvalidTargetConfig'] },
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 3, nonRetryableErrorTypes: [FAILURE.invalidInput, FAILURE.unknownTarget, FAILURE.invalidTargetConfig] },
 };
 
 /** Stopping or starting the target process: can take a while (graceful flush, slow start). */
 export const processOps: ActivityOptions = {
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: '1 minute',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes: ['InvalidInput', 'UnknownTarget', 'InvalidTargetConfig'] },
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes: [FAILURE.invalidInput, FAILURE.unknownTarget, FAILURE.invalidTargetConfig] },
 };
 
 /** The weekly drill's probes and keyed target calls: a few quick retries, then the step decides. */
 export const drillProbe: ActivityOptions = {
   startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 4, nonRetryableErrorTypes: ['InvalidInput', 'UnknownTarget', 'InvalidTargetConfig', 'ContractViolation', 'ChaosUnsupported', 'ChaosRejected', 'KillSwitchRejected'] },
+  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 4, nonRetryableErrorTypes: [FAILURE.invalidInput, FAILURE.unknownTarget, FAILURE.invalidTargetConfig, FAILURE.contractViolation, FAILURE.chaosUnsupported, FAILURE.chaosRejected, FAILURE.killSwitchRejected] },
 };
 
 /**
@@ -99,12 +100,12 @@ export const drillWait: ActivityOptions = {
 export const drillProcess: ActivityOptions = {
   startToCloseTimeout: '15 minutes',
   heartbeatTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5, nonRetryableErrorTypes: ['InvalidInput', 'UnknownTarget', 'InvalidTargetConfig'] },
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5, nonRetryableErrorTypes: [FAILURE.invalidInput, FAILURE.unknownTarget, FAILURE.invalidTargetConfig] },
 };
 
 // Incidents, recoveries and the halt registry: crash-fast. A dead worker's activity is retried on
 // another within seconds (heartbeats every second; 5 s heartbeat timeout), never after a minute.
-const TARGET_ERRORS = ['InvalidInput', 'UnknownTarget', 'InvalidTargetConfig', 'ContractViolation', 'KillSwitchRejected'];
+const TARGET_ERRORS = [FAILURE.invalidInput, FAILURE.unknownTarget, FAILURE.invalidTargetConfig, FAILURE.contractViolation, FAILURE.killSwitchRejected];
 
 /** One halt-registry call at the gateway (stats, then halt or resume): short, retried a few times. */
 export const haltCall: ActivityOptions = {

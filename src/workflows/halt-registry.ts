@@ -52,7 +52,8 @@ import {
 import { SA } from '../search-attributes';
 import { haltCall } from './activity-profiles';
 import { haltRegistryStatusQuery, haltReplySignal, haltRequestSignal, holdUpdate, releaseUpdate } from './definitions';
-import { describeIssues, INVALID_INPUT, parseOrFail } from './validation';
+import { describeIssues, parseOrFail } from './validation';
+import { FAILURE } from '../domain/failure-types';
 
 const { registryApply } = proxyActivities<Activities>(haltCall);
 
@@ -237,7 +238,7 @@ function watchOptions(watchSeconds: number): ActivityOptions {
     startToCloseTimeout: `${watchSeconds + 30} seconds`,
     // A dead worker's watch is picked up by another within seconds.
     heartbeatTimeout: '5 seconds',
-    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 seconds', nonRetryableErrorTypes: ['InvalidInput', 'UnknownTarget', 'InvalidTargetConfig', 'ContractViolation'] },
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 seconds', nonRetryableErrorTypes: [FAILURE.invalidInput, FAILURE.unknownTarget, FAILURE.invalidTargetConfig, FAILURE.contractViolation] },
   };
 }
 
@@ -246,7 +247,7 @@ export async function haltRegistryWorkflow(input: HaltRegistryInput): Promise<vo
   let carried: HaltRegistryCarried | undefined;
   if (p.carried !== undefined) {
     const r = haltRegistryCarriedSchema.safeParse(p.carried);
-    if (!r.success) throw ApplicationFailure.nonRetryable(`invalid haltRegistryWorkflow input: carried: ${describeIssues(r.error)}`, INVALID_INPUT);
+    if (!r.success) throw ApplicationFailure.nonRetryable(`invalid haltRegistryWorkflow input: carried: ${describeIssues(r.error)}`, FAILURE.invalidInput);
     carried = r.data;
   }
   const reg = new Registry(
@@ -279,15 +280,15 @@ export async function haltRegistryWorkflow(input: HaltRegistryInput): Promise<vo
     description: 'Hold entries halted: { "holder": { "kind": "operator", "id": "<name or ticket>" }, "reason": "<why>", "by": "<identity>" }. Answers when the kill switch is halted.',
     validator: (req) => {
       const r = holdRequestSchema.safeParse(req);
-      if (!r.success) throw ApplicationFailure.nonRetryable(`invalid hold: ${describeIssues(r.error)}`, INVALID_INPUT);
+      if (!r.success) throw ApplicationFailure.nonRetryable(`invalid hold: ${describeIssues(r.error)}`, FAILURE.invalidInput);
     },
   });
   setHandler(releaseUpdate, (req) => viaUpdate({ op: 'release', requestId: uuid4(), ...releaseRequestSchema.parse(req) }), {
     description: 'Release a hold: { "holder": { "kind", "id" }, "by": "<identity>", "reason": "<why>" }. Entries resume only when no holder is left.',
     validator: (req) => {
       const r = releaseRequestSchema.safeParse(req);
-      if (!r.success) throw ApplicationFailure.nonRetryable(`invalid release: ${describeIssues(r.error)}`, INVALID_INPUT);
-      if (!r.data.by || !r.data.reason) throw ApplicationFailure.nonRetryable('invalid release: by and reason are required (who lets go of the hold, and why)', INVALID_INPUT);
+      if (!r.success) throw ApplicationFailure.nonRetryable(`invalid release: ${describeIssues(r.error)}`, FAILURE.invalidInput);
+      if (!r.data.by || !r.data.reason) throw ApplicationFailure.nonRetryable('invalid release: by and reason are required (who lets go of the hold, and why)', FAILURE.invalidInput);
     },
   });
   upsertSearchAttributes([

@@ -65,7 +65,9 @@ import { fileWatch, pageDelivery, pageLifecycle, shortIo } from './activity-prof
 import { acknowledgeUpdate, incidentAckStatusQuery, resolveIncidentSignal } from './definitions';
 import { incidentAckWorkflowV1 } from './incident-ack-v1';
 import * as metrics from './product-metrics';
-import { INVALID_INPUT, parseMessage, parseOrFail, validatorFor } from './validation';
+import { parseMessage, parseOrFail, validatorFor } from './validation';
+import { FAILURE } from '../domain/failure-types';
+import { deepestMessage } from '../domain/failure-chain';
 
 /** Guards the paging lifecycle version of the timer (histories recorded before it replay on v1). */
 export const ACK_TIMER_LIFECYCLE_PATCH = 'ack-timer-lifecycle';
@@ -84,11 +86,7 @@ interface Delivery {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
-const messageOf = (err: unknown): string => {
-  let e = err as { message?: string; cause?: unknown } | undefined;
-  for (let i = 0; e?.cause && i < 5; i++) e = e.cause as typeof e;
-  return e?.message ?? String(err);
-};
+const messageOf = (err: unknown): string => deepestMessage(err, 5);
 
 /** State and handlers of one ack timer; the workflow function only wires them. */
 class AckTimer {
@@ -502,7 +500,7 @@ export async function incidentAckWorkflow(input: IncidentAckInput): Promise<Inci
   const openedAtMs = params.openedAt ? Date.parse(params.openedAt) : workflowInfo().runStartTime.getTime();
   if (!params.carried) {
     const problem = openedAtProblem(openedAtMs, Date.now());
-    if (problem) throw ApplicationFailure.nonRetryable(`invalid incidentAckWorkflow input: ${problem}`, INVALID_INPUT);
+    if (problem) throw ApplicationFailure.nonRetryable(`invalid incidentAckWorkflow input: ${problem}`, FAILURE.invalidInput);
   }
   const timer = new AckTimer(params, openedAtMs);
 

@@ -67,6 +67,7 @@ import { incidentWorkflowV1 } from './legacy/incident-v1';
 import { recoveryWorkflow } from './recovery';
 import * as metrics from './product-metrics';
 import { parseMessage, parseOrFail, validatorFor } from './validation';
+import { FAILURE } from '../domain/failure-types';
 
 export const INCIDENT_V2_PATCH = 'incident-v2-owned-halts';
 
@@ -271,7 +272,7 @@ async function incidentV2(input: IncidentInput): Promise<IncidentResult> {
     description: 'Resume without the recovery criteria: { "reason": "<why>", "by": "<identity>" }. Releases this incident\'s hold (entries resume only if no other holder is left). Audited in the timeline, the result and incident_resolved.',
     validator: (req) => {
       validatorFor(forceResumeSchema, 'forceResume')(req);
-      if (inc.phase === 'resuming' || inc.phase === 'resolved' || inc.external) throw ApplicationFailure.nonRetryable(`incident is already ${inc.external ? 'resolved elsewhere' : inc.phase}`, 'IncidentClosed');
+      if (inc.phase === 'resuming' || inc.phase === 'resolved' || inc.external) throw ApplicationFailure.nonRetryable(`incident is already ${inc.external ? 'resolved elsewhere' : inc.phase}`, FAILURE.incidentClosed);
     },
   });
   setHandler(reclassifyUpdate, (req) => inc.reclassify(req), {
@@ -279,9 +280,9 @@ async function incidentV2(input: IncidentInput): Promise<IncidentResult> {
     validator: (req) => {
       validatorFor(reclassifySchema, 'reclassify')(req);
       if (inc.phase === 'resuming' || inc.phase === 'resolved' || inc.forced || inc.external) {
-        throw ApplicationFailure.nonRetryable(`incident is already ${inc.forced ? 'being force-resumed' : inc.external ? 'resolved elsewhere' : inc.phase}`, 'IncidentClosed');
+        throw ApplicationFailure.nonRetryable(`incident is already ${inc.forced ? 'being force-resumed' : inc.external ? 'resolved elsewhere' : inc.phase}`, FAILURE.incidentClosed);
       }
-      if (inc.attempt >= MAX_ATTEMPTS) throw ApplicationFailure.nonRetryable(`incident has had ${inc.attempt} recovery attempts: force a resume or open a new incident`, 'TooManyAttempts');
+      if (inc.attempt >= MAX_ATTEMPTS) throw ApplicationFailure.nonRetryable(`incident has had ${inc.attempt} recovery attempts: force a resume or open a new incident`, FAILURE.tooManyAttempts);
     },
   });
   setHandler(

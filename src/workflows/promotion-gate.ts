@@ -33,6 +33,7 @@ import { SA } from '../search-attributes';
 import { evidenceIo } from './activity-profiles';
 import { promotionGateStatusQuery } from './definitions';
 import { parseOrFail } from './validation';
+import { FAILURE } from '../domain/failure-types';
 
 const { gatherPromotionEvidence, gatherPromotionKpiEvidence, writePromotionBundle } = proxyActivities<Activities>(evidenceIo);
 
@@ -46,7 +47,7 @@ export const PROMOTION_KPI_PATCH = 'promotion-kpi-criteria';
 /** An activity's non-retryable failure, surfaced as the workflow's own with its type kept. */
 function surface(err: unknown, what: string): ApplicationFailure {
   const cause = err instanceof ActivityFailure ? err.cause : err;
-  const type = cause instanceof ApplicationFailure ? (cause.type ?? 'EvidenceError') : 'EvidenceError';
+  const type = cause instanceof ApplicationFailure ? (cause.type ?? FAILURE.evidenceError) : FAILURE.evidenceError;
   return ApplicationFailure.create({ message: `${what}: ${errorMessage(err)}`, type, nonRetryable: true, cause: err instanceof Error ? err : undefined });
 }
 
@@ -114,7 +115,7 @@ export async function promotionGateWorkflow(input: PromotionGateInput): Promise<
   } catch (err) {
     // A bug, not bad evidence: fail the run instead of retrying the task forever.
     phase('failed');
-    throw ApplicationFailure.create({ message: `evaluating the verdict: ${String(err)}`, type: 'VerdictError', nonRetryable: true });
+    throw ApplicationFailure.create({ message: `evaluating the verdict: ${String(err)}`, type: FAILURE.verdictError, nonRetryable: true });
   }
   Object.assign(status, { result: verdict.result, summary: verdict.summary, failed: verdict.failed, missing: verdict.missing });
   upsertSearchAttributes([{ key: SA.result, value: verdict.result }]);

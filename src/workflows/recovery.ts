@@ -49,7 +49,8 @@ import { workflowIds } from '../shared';
 import { crashFastProcess, crashFastRead, paging } from './activity-profiles';
 import { recoveryStatusQuery } from './definitions';
 import { recoveryWorkflowV1 } from './legacy/recovery-v1';
-import { describeIssues, INVALID_INPUT, parseOrFail } from './validation';
+import { describeIssues, parseOrFail } from './validation';
+import { FAILURE } from '../domain/failure-types';
 
 export const RECOVERY_V2_PATCH = 'recovery-v2-batched';
 
@@ -65,7 +66,7 @@ function batchOptions(maxCycles: number, cycleSeconds: number): ActivityOptions 
   return {
     startToCloseTimeout: `${Math.ceil(maxCycles * cycleSeconds + 120)} seconds`,
     heartbeatTimeout: '5 seconds',
-    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 10, nonRetryableErrorTypes: ['InvalidInput', 'UnknownTarget', 'InvalidTargetConfig'] },
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 10, nonRetryableErrorTypes: [FAILURE.invalidInput, FAILURE.unknownTarget, FAILURE.invalidTargetConfig] },
   };
 }
 
@@ -223,7 +224,7 @@ async function recoveryV2(input: RecoveryInput): Promise<RecoveryResult> {
   let carried: RecoveryCarried | undefined;
   if (p.carried !== undefined) {
     const c = recoveryCarriedSchema.safeParse(p.carried);
-    if (!c.success) throw ApplicationFailure.nonRetryable(`invalid recoveryWorkflow input: carried: ${describeIssues(c.error)}`, INVALID_INPUT);
+    if (!c.success) throw ApplicationFailure.nonRetryable(`invalid recoveryWorkflow input: carried: ${describeIssues(c.error)}`, FAILURE.invalidInput);
     carried = c.data;
   }
   const r = new Recovery(

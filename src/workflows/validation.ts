@@ -12,14 +12,14 @@
 import { ApplicationFailure, log } from '@temporalio/workflow';
 import { type z } from 'zod';
 import { isUndecodable } from '../payload-converter';
+import { FAILURE } from '../domain/failure-types';
+import { describeIssues } from '../domain/validation-kit';
 
 /** Error type of every invalid workflow input or message payload (never retried). */
-export const INVALID_INPUT = 'InvalidInput';
+export const INVALID_INPUT = FAILURE.invalidInput;
 
-/** zod issues as one line each, path first: `escalation.levels.0.afterSeconds: ...`. */
-export function describeIssues(error: z.ZodError): string {
-  return error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(input)'}: ${i.message}`).join('; ');
-}
+/** zod issues as one line each, path first: `escalation.levels.0.afterSeconds: ...` (one home: `domain/validation-kit`). */
+export { describeIssues };
 
 export type MessageParse<T> = { ok: true; data: T } | { ok: false; error: string };
 

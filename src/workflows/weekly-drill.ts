@@ -78,6 +78,8 @@ import { drillLockHolderSignal, drillLockReleaseSignal, drillLockWhoSignal, week
 import { drillTargetLockWorkflow } from './drill-lock';
 import * as metrics from './product-metrics';
 import { parseMessage, parseOrFail } from './validation';
+import { FAILURE } from '../domain/failure-types';
+import { failureTypeOf, innermostMessage } from '../domain/failure-chain';
 
 const probe = (summary: string) => proxyActivities<Activities>({ ...drillProbe, summary });
 const processCall = (summary: string) => proxyActivities<Activities>({ ...drillProcess, summary });
@@ -88,10 +90,6 @@ const waitCall = (summary: string) => proxyActivities<Activities>({ ...drillWait
 
 const STEP_INDEX: Record<DrillStepName, number> = { preflight: 0, chaos: 1, stop: 2, restart: 3, record: 4, evidence: 5, rollback: 6 };
 
-/** Failure types the drill throws at itself to end the main steps. */
-const FAILED = 'DrillFailed';
-const REFUSED = 'DrillRefused';
-const STOP_CONDITION = 'DrillStopCondition';
 /** Patch id: the market-calendar check at the start of the preflight (issue 15). */
 export const MARKET_CALENDAR_PATCH = 'market-calendar-preflight';
 /**
@@ -224,7 +222,7 @@ class WeeklyDrill {
       if (s.status === 'running') this.end(s, 'ok');
       return r;
     } catch (err) {
-      this.end(s, 'failed', isCancellation(err) ? 'cancelled' : messageOf(err));
+      this.end(s, 'failed', isCancellation(err) ? 'cancelled' : innermostMessage(err));
       throw err;
     }
   }
@@ -249,7 +247,7 @@ class WeeklyDrill {
       const { refused } = preflightProblems(snap, p.allowLive);
       if (refused.length) {
         this.failures.push(...refused);
-        throw ApplicationFailure.nonRetryable(`preflight refused the drill: ${refused.join('; ')}`, REFUSED);
+        throw ApplicationFailure.nonRetryable(`preflight refused the drill: ${refused.join('; ')}`, FAILURE.drillRefused);
       }
       s.detail = `${snap.mode}, boot ${snap.bootId ?? '?'}, entries ${snap.entriesHalted ? 'halted' : 'open'}, faults [${snap.activeFaults.join(', ')}], last save ${snap.lastSave ? `${snap.lastSave.ageSeconds.toFixed(1)} s ago` : 'none'}`;
     });
@@ -284,7 +282,7 @@ class WeeklyDrill {
       await io('1 chaos: write results/chaos_drill_latest.json').writeChaosReport({ report });
       if (report.failures.length) {
         this.failures.push(...report.failures);
-        throw ApplicationFailure.nonRetryable(report.failures.join('; '), FAILED);
+        throw ApplicationFailure.nonRetryable(report.failures.join('; '), FAILURE.drillFailed);
       }
       s.detail = order.length ? this.chaos.map((c) => `${c.scenario} ${c.detectionSeconds?.toFixed(2)} s via ${c.signal}`).join('; ') : 'no scenarios';
     });
@@ -295,7 +293,7 @@ class WeeklyDrill {
       this.haltedByDrill = !this.preflight?.entriesHalted;
       if (!halt.entriesHalted) {
         this.failures.push('entries not halted after the kill-switch halt');
-        throw ApplicationFailure.nonRetryable('stop condition: entries not halted when they must be (kill switch halt had no effect)', STOP_CONDITION);
+        throw ApplicationFailure.nonRetryable('stop condition: entries not halted when they must be (kill switch halt had no effect)', FAILURE.drillStopCondition);
       }
       let stop: Awaited<ReturnType<Activities['processStop']>>;
       try {
@@ -304,9 +302,9 @@ class WeeklyDrill {
         if (isCancellation(err)) throw err;
         // The target was touched: the drill ran, and failed with this cause; the rollback still runs.
         this.ran = true;
-        const cause = `stop did not complete: ${messageOf(err).replace(/^.*?stop did not complete: /, '')}`;
+        const cause = `stop did not complete: ${innermostMessage(err).replace(/^.*?stop did not complete: /, '')}`;
         this.failures.push(cause);
-        throw ApplicationFailure.nonRetryable(cause, FAILED);
+        throw ApplicationFailure.nonRetryable(cause, FAILURE.drillFailed);
       }
       this.ran = true;
       this.timeline.stopRequestedAt = stop.stopRequestedAt;
@@ -484,7 +482,7 @@ class WeeklyDrill {
     );
     if (w.unhealthy !== undefined) {
       this.failures.push(`target unhealthy for ${p.unhealthySeconds} s during the chaos drill (${w.unhealthy})`);
-      throw ApplicationFailure.nonRetryable(`stop condition: target unhealthy past ${p.unhealthySeconds} s after ${scenario}`, STOP_CONDITION);
+      throw ApplicationFailure.nonRetryable(`stop condition: target unhealthy past ${p.unhealthySeconds} s after ${scenario}`, FAILURE.drillStopCondition);
     }
     if (w.done && w.recoveredAt) Object.assign(res, { recovered: true, recoveredAt: w.recoveredAt });
     else res.recovered = false;
@@ -499,7 +497,7 @@ class WeeklyDrill {
     const refusal = calendarRefusal(c);
     if (!refusal) return;
     this.failures.push(refusal);
-    throw ApplicationFailure.nonRetryable(`preflight refused the drill: ${refusal}`, REFUSED);
+    throw ApplicationFailure.nonRetryable(`preflight refused the drill: ${refusal}`, FAILURE.drillRefused);
   }
 
   /**
@@ -528,11 +526,11 @@ class WeeklyDrill {
         await getExternalWorkflowHandle(lockId).signal(drillLockWhoSignal, { replyTo: info.workflowId });
         await condition(() => this.busyHolder !== undefined, '10 seconds');
       } catch (e) {
-        log.info('drill lock holder not named', { error: messageOf(e) });
+        log.info('drill lock holder not named', { error: innermostMessage(e) });
       }
       const msg = drillBusyMessage(p.target, this.busyHolder);
       this.failures.push(msg);
-      throw ApplicationFailure.nonRetryable(`preflight refused the drill: ${msg}`, REFUSED);
+      throw ApplicationFailure.nonRetryable(`preflight refused the drill: ${msg}`, FAILURE.drillRefused);
     }
   }
 
@@ -543,7 +541,7 @@ class WeeklyDrill {
       await this.lock.signal(drillLockReleaseSignal, { drillId: this.drillId });
       await this.lock.result();
     } catch (err) {
-      log.warn('drill lock not released by signal (closes with the drill)', { error: messageOf(err) });
+      log.warn('drill lock not released by signal (closes with the drill)', { error: innermostMessage(err) });
     }
   }
 
@@ -580,7 +578,7 @@ class WeeklyDrill {
     await io('1 chaos: write results/chaos_drill_latest.json').writeChaosReport({ report });
     if (report.failures.length) {
       this.failures.push(...report.failures);
-      throw ApplicationFailure.nonRetryable(report.failures.join('; '), FAILED);
+      throw ApplicationFailure.nonRetryable(report.failures.join('; '), FAILURE.drillFailed);
     }
     const skipped = this.chaosSkipped.length ? `skipped ${this.chaosSkipped.map((x) => x.scenario).join(', ')}: ${chaosSkipReason(caps.adapter)}` : '';
     if (report.status === 'skipped') {
@@ -653,7 +651,7 @@ class WeeklyDrill {
         unhealthySince ??= Date.now();
         if (Date.now() - unhealthySince >= ms(p.unhealthySeconds)) {
           this.failures.push(`target unhealthy for ${p.unhealthySeconds} s during the chaos drill (${h.detail})`);
-          throw ApplicationFailure.nonRetryable(`stop condition: target unhealthy past ${p.unhealthySeconds} s after ${scenario}`, STOP_CONDITION);
+          throw ApplicationFailure.nonRetryable(`stop condition: target unhealthy past ${p.unhealthySeconds} s after ${scenario}`, FAILURE.drillStopCondition);
         }
       } else unhealthySince = undefined;
       const r = await this.observe(cursors, `1 chaos: wait for recovery from ${scenario}`);
@@ -673,7 +671,7 @@ class WeeklyDrill {
       try {
         note(`${what}: ${await fn()}`);
       } catch (err) {
-        note(`${what}: FAILED (${messageOf(err)})`);
+        note(`${what}: FAILED (${innermostMessage(err)})`);
       }
     };
     if (!this.preflight) {
@@ -854,13 +852,13 @@ class WeeklyDrill {
       const paths = await io('5 evidence: report.json, report.md, report.html').writeDrillReport({ report });
       this.reportPath = paths.json;
     } catch (err) {
-      log.error('drill report not written', { error: messageOf(err) });
-      this.end(s, 'failed', `report not written: ${messageOf(err)}`);
+      log.error('drill report not written', { error: innermostMessage(err) });
+      this.end(s, 'failed', `report not written: ${innermostMessage(err)}`);
     }
     try {
       await io('5 evidence: audit event').appendDrillAudit({ drillId: this.drillId, event: { target: p.target, result: v.result, rto_seconds: m.rto.seconds, rpo_seconds: m.rpo.seconds, report: this.reportPath ?? null, failures: v.failures } });
     } catch (err) {
-      log.warn('drill audit event not written', { error: messageOf(err) });
+      log.warn('drill audit event not written', { error: innermostMessage(err) });
     }
     // A drill refused because another one holds the target changed nothing: no page.
     if (v.result !== 'pass' && !cancelledByUser && !this.busy) {
@@ -878,7 +876,7 @@ class WeeklyDrill {
         });
         log.info('drill failure paged', { outcome: r.outcome });
       } catch (err) {
-        log.error('drill failure page not delivered', { error: messageOf(err) });
+        log.error('drill failure page not delivered', { error: innermostMessage(err) });
       }
     }
     if (record?.signOff) await this.startSignOff(record.signOff, v.result);
@@ -909,7 +907,7 @@ class WeeklyDrill {
       });
     } catch (err) {
       // Already started (the same drill id ran before) or refused: the drill's own result stands.
-      log.warn('drill sign-off workflow not started', { workflowId: s.workflowId, error: messageOf(err) });
+      log.warn('drill sign-off workflow not started', { workflowId: s.workflowId, error: innermostMessage(err) });
     }
   }
 }
@@ -923,22 +921,6 @@ function publishMeasures(rto: RecoveryMeasure, rpo: RecoveryMeasure): void {
   ];
   // An empty upsert is rejected by the server (and would fail the workflow task forever).
   if (updates.length) upsertSearchAttributes(updates);
-}
-
-function messageOf(err: unknown): string {
-  let e = err as { message?: string; cause?: unknown } | undefined;
-  // Activity failures wrap the adapter's ApplicationFailure: show the innermost message.
-  while (e && e.cause && (e.cause as { message?: string }).message) e = e.cause as { message?: string; cause?: unknown };
-  return e?.message ?? String(err);
-}
-
-function failureType(err: unknown): string | undefined {
-  let e = err as { type?: string; cause?: unknown } | undefined;
-  while (e) {
-    if (e.type) return e.type;
-    e = e.cause as typeof e;
-  }
-  return undefined;
 }
 
 export async function weeklyDrillWorkflow(input: WeeklyDrillInput): Promise<WeeklyDrillResult> {
@@ -979,25 +961,25 @@ export async function weeklyDrillWorkflow(input: WeeklyDrillInput): Promise<Week
   try {
     await main.run(() => d.runSteps());
   } catch (err) {
-    const type = failureType(err);
+    const type = failureTypeOf(err);
     if (isCancellation(err) && timedOut) {
       d.abortReason = `maximum drill duration ${p.maxDrillSeconds} s reached in step ${d.current}`;
       d.failures.push(d.abortReason);
     } else if (isCancellation(err)) {
       d.abortReason = `cancelled during step ${d.current}`;
       cancelledByUser = err;
-    } else if (type === STOP_CONDITION) {
-      d.abortReason = messageOf(err);
-    } else if (type === FAILED) {
+    } else if (type === FAILURE.drillStopCondition) {
+      d.abortReason = innermostMessage(err);
+    } else if (type === FAILURE.drillFailed) {
       // the step recorded its failures
-    } else if (type === REFUSED) {
+    } else if (type === FAILURE.drillRefused) {
       // could not run; the preflight recorded why (once)
       errored = true;
     } else {
       errored = true;
-      d.failures.push(`${d.current}: ${messageOf(err)}`);
+      d.failures.push(`${d.current}: ${innermostMessage(err)}`);
     }
-    log.warn('drill ended early', { step: d.current, error: messageOf(err) });
+    log.warn('drill ended early', { step: d.current, error: innermostMessage(err) });
   } finally {
     deadline.cancel();
   }

@@ -1,6 +1,6 @@
-/** Drill domain: RTO/RPO from a timeline, verdicts, seeded chaos order, detection, overdue check, next runs, rendering. */
+/** Drill domain: RTO/RPO from a timeline, verdicts, seeded chaos order, detection, next runs, rendering. */
 import { chaosOrder, detectScenario, drillVerdict, emptyObserved, firstCleanReconciliation, recoveryBreakdown, recoveryMeasures, restartEvidence, weeklyDrillInputSchema } from '../../src/domain/drill';
-import { drillReportSchema, isDrillOverdue, latestDrill, type DrillReport } from '../../src/domain/drill-report';
+import { drillReportSchema, type DrillReport } from '../../src/domain/drill-report';
 import { nextRunsUtc } from '../../src/domain/schedule';
 import { renderDrillHtml, renderDrillMarkdown } from '../../src/report/drill-report';
 
@@ -69,18 +69,6 @@ test('input defaults are the runbook\'s; a bad scenario names the field', () => 
 function report(drillId: string, target: string, result: DrillReport['result'], finishedAt: string): DrillReport {
   return drillReportSchema.parse({ schemaVersion: 1, drillId, target, mode: 'paper', startedAt: finishedAt, finishedAt, result, rto: { seconds: 1, targetSeconds: 900, ok: true }, rpo: { seconds: 0, targetSeconds: 60, ok: true }, timeline: {}, failures: [] });
 }
-
-test('latestDrill / isDrillOverdue: any result is the latest; overdue means no pass in 7 days', () => {
-  const now = Date.parse('2026-11-25T00:00:00Z');
-  const rs = [report('a', 'p1', 'pass', '2026-11-20T00:00:00Z'), report('b', 'p1', 'fail', '2026-11-24T00:00:00Z'), report('c', 'p2', 'pass', '2026-11-10T00:00:00Z')];
-  const l = latestDrill(rs, { target: 'p1', now, maxAgeDays: 7 });
-  expect(l.latest?.drillId).toBe('b');
-  expect(l.latestPass?.drillId).toBe('a');
-  expect(l.passAgeDays).toBe(5);
-  expect(l.overdue).toBe(false);
-  expect(isDrillOverdue(rs, { target: 'p2', now, maxAgeDays: 7 })).toBe(true);
-  expect(isDrillOverdue(rs, { target: 'nope', now })).toBe(true);
-});
 
 test('next weekly runs (UTC)', () => {
   // 2026-11-25 is a Wednesday.

@@ -49,7 +49,8 @@ import { COLLISION_FREE_IDS_PATCH, legacyWorkflowIds, workflowIds } from '../../
 import { probe } from '../activity-profiles';
 import { alertWatchStatusQuery, stopWatchSignal, stopWatchUpdate } from '../definitions';
 import { incidentWorkflow } from '../incident';
-import { describeIssues, INVALID_INPUT, parseOrFail } from '../validation';
+import { describeIssues, parseOrFail } from '../validation';
+import { FAILURE } from '../../domain/failure-types';
 
 const { watchCycle } = proxyActivities<Activities>(probe);
 
@@ -99,7 +100,7 @@ export async function alertWatchWorkflowV1(input: AlertWatchInput): Promise<Aler
     description: 'Stop watching after the current cycle and answer with the status: { "reason": "...", "by": "..." }.',
     validator: (req) => {
       const r = stopWatchSchema.safeParse(req ?? {});
-      if (!r.success) throw ApplicationFailure.nonRetryable(`invalid stop: ${describeIssues(r.error)}`, INVALID_INPUT);
+      if (!r.success) throw ApplicationFailure.nonRetryable(`invalid stop: ${describeIssues(r.error)}`, FAILURE.invalidInput);
     },
   });
   upsertSearchAttributes([

@@ -53,7 +53,8 @@ import { probe, shortIo } from '../activity-profiles';
 import { forceResumeUpdate, incidentStatusQuery, reclassifyUpdate, triageQuery } from '../definitions';
 import { incidentAckWorkflow } from '../incident-ack';
 import { recoveryWorkflow } from '../recovery';
-import { describeIssues, INVALID_INPUT, parseOrFail } from '../validation';
+import { describeIssues, parseOrFail } from '../validation';
+import { FAILURE } from '../../domain/failure-types';
 
 const { triageIncident, recoveryProbe, gatewayHalt } = proxyActivities<Activities>(probe);
 const { gatewayResume, appendIncidentResolved } = proxyActivities<Activities>(shortIo);
@@ -214,16 +215,16 @@ export async function incidentWorkflowV1(input: IncidentInput): Promise<Incident
     description: 'Resume entries without the recovery criteria: { "reason": "<why>", "by": "<identity>" }. Audited in the timeline, the result and incident_resolved.',
     validator: (req) => {
       const r = forceResumeSchema.safeParse(req);
-      if (!r.success) throw ApplicationFailure.nonRetryable(`invalid forceResume: ${describeIssues(r.error)}`, INVALID_INPUT);
-      if (inc.phase === 'resuming' || inc.phase === 'resolved') throw ApplicationFailure.nonRetryable(`incident is already ${inc.phase}`, 'IncidentClosed');
+      if (!r.success) throw ApplicationFailure.nonRetryable(`invalid forceResume: ${describeIssues(r.error)}`, FAILURE.invalidInput);
+      if (inc.phase === 'resuming' || inc.phase === 'resolved') throw ApplicationFailure.nonRetryable(`incident is already ${inc.phase}`, FAILURE.incidentClosed);
     },
   });
   setHandler(reclassifyUpdate, (req) => inc.reclassify(req), {
     description: 'Change the incident class and restart recovery for it: { "incidentClass": "data_quality|reconciliation|broker_connectivity", "reason": "<why>", "by": "<identity>" }.',
     validator: (req) => {
       const r = reclassifySchema.safeParse(req);
-      if (!r.success) throw ApplicationFailure.nonRetryable(`invalid reclassify: ${describeIssues(r.error)}`, INVALID_INPUT);
-      if (inc.phase === 'resuming' || inc.phase === 'resolved' || inc.forced) throw ApplicationFailure.nonRetryable(`incident is already ${inc.forced ? 'being force-resumed' : inc.phase}`, 'IncidentClosed');
+      if (!r.success) throw ApplicationFailure.nonRetryable(`invalid reclassify: ${describeIssues(r.error)}`, FAILURE.invalidInput);
+      if (inc.phase === 'resuming' || inc.phase === 'resolved' || inc.forced) throw ApplicationFailure.nonRetryable(`incident is already ${inc.forced ? 'being force-resumed' : inc.phase}`, FAILURE.incidentClosed);
     },
   });
   upsertSearchAttributes([
