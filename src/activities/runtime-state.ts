@@ -6,7 +6,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { z } from 'zod';
 import { formatIssues, gatewayStatsSchema, targetNameSchema, type RuntimeStateReport } from '../domain/target';
-import { readStateFile } from '../sandbox/state-file';
+import { readStateFile } from '../io/runtime-state-file';
 import { errorKind, getJson, parseInput, resolveTarget, type TargetActivityDeps } from './target-input';
 import { FAILURE } from '../domain/failure-types';
 

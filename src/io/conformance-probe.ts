@@ -35,7 +35,7 @@ import {
 import type { TargetConfig } from '../domain/target';
 import { targetCommandEnv } from '../domain/target-env';
 import { loadSandboxConfig } from '../sandbox/config';
-import { readStateFile } from '../sandbox/state-file';
+import { readStateFile } from './runtime-state-file';
 import { resolveInside } from './files';
 
 export interface ProbeOptions {

@@ -32,7 +32,7 @@ import { checkBars, generateBars } from './bars';
 import { sandboxPaths, type SandboxConfig } from './config';
 import { GroundTruth } from './ground-truth';
 import { rngFor } from '../domain/rng';
-import { readStateFile, stateDigest, writeStateFile } from './state-file';
+import { readStateFile, stateDigest, writeStateFile } from '../io/runtime-state-file';
 import { issueLines } from '../domain/validation-kit';
 
 /** The runtime state the sandbox persists. Plain JSON so the digest is over exactly what is saved. */

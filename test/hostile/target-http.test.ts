@@ -19,7 +19,7 @@ import { createProcessControlActivities } from '../../src/activities/process-con
 import { createRuntimeStateActivities } from '../../src/activities/runtime-state';
 import type { TargetActivityDeps } from '../../src/activities/target-input';
 import { parseTargets, staticTargetResolver } from '../../src/io/targets';
-import { stateDigest } from '../../src/sandbox/state-file';
+import { stateDigest } from '../../src/io/runtime-state-file';
 import { checkHostile, nastyJson, nastyString } from '../helpers/hostile';
 
 interface Reply {
@@ -230,7 +230,7 @@ test('runtime state file: any content gives exists/age/digest-valid or a named e
   const file = path.join(dir, STATE_FILE);
   await checkHostile({
     boundary: 'target-http/state-file',
-    through: 'runtimeStateLastSave activity (src/activities/runtime-state.ts) over readStateFile (src/sandbox/state-file.ts)',
+    through: 'runtimeStateLastSave activity (src/activities/runtime-state.ts) over readStateFile (src/io/runtime-state-file.ts)',
     checks: ['never throws', 'a bad file is exists: false with an error naming the field', 'digestValid is true only when the digest matches the body', 'the file is not modified'],
     test: 'test/hostile/target-http.test.ts',
     arbitrary: answerArb(VALID),

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { CanonicalJsonError, canonicalJson, rfc8785 } from '../../src/domain/canonical-json';
 import { sha256Hex } from '../../src/domain/sha256';
-import { stateDigest } from '../../src/sandbox/state-file';
+import { stateDigest } from '../../src/io/runtime-state-file';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const DOC = fs.readFileSync(path.join(ROOT, 'docs', 'target-contract.md'), 'utf8');

@@ -1,13 +1,14 @@
 /**
  * The runtime state file of the target contract: `{ saved_at, seq, digest, body }`, written
  * atomically (temp + fsync + rename). `digest` is `sha256:<hex>` over the RFC 8785 canonical JSON of `body`,
- * so "runtime state restored" can be checked by anyone who can read the file. Shared by the sandbox
- * (writer) and the runtime-state adapter (reader).
+ * so "runtime state restored" can be checked by anyone who can read the file. The format is the
+ * target contract's (its schema: `runtimeStateFileSchema` in src/domain/target.ts); the runtime-state
+ * adapter and the conformance probe read it here, and the sandbox is one target that writes it.
  */
 import crypto from 'node:crypto';
 import fsp from 'node:fs/promises';
 import { rfc8785, runtimeStateFileSchema, type RuntimeStateFile } from '../domain/target';
-import { writeFileAtomic } from '../io/files';
+import { writeFileAtomic } from './files';
 
 /** `sha256:` + hex SHA-256 of the RFC 8785 canonical JSON of `body`; throws for a body that is not I-JSON. */
 export function stateDigest(body: unknown): string {
