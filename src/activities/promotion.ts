@@ -41,7 +41,7 @@ import { InvalidRunIdError, runDir } from '../io/run-artifacts';
 import { foldRunArtifacts, readLatestJson, readNew, type RunArtifactCursors, type RunArtifactFileKey } from '../io/tail';
 import { type TargetResolver } from '../io/targets';
 import { reviewDrillCalendar } from './calendar';
-import { writeBundleAtomically, type BundleEntry } from './evidence';
+import { writeBundleAtomically, type BundleEntry } from '../io/evidence-bundle';
 import { FAILURE } from '../domain/failure-types';
 import { describeIssues } from '../domain/validation-kit';
 

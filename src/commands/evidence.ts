@@ -8,7 +8,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { listDrillReports } from '../activities/reports';
-import { writeBundleAtomically, type BundleEntry } from '../activities/evidence';
+import { writeBundleAtomically, type BundleEntry } from '../io/evidence-bundle';
 import { DRILLS_DIR, type DrillReport } from '../domain/drill-report';
 import { trackFindings, type TrackedFinding } from '../domain/drill-record';
 import { SIGN_OFF_FILE, signOffRecordSchema, type SignOffRecord } from '../domain/drill-signoff';

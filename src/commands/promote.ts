@@ -12,7 +12,7 @@ import { connectClient, withTimeout, type ConnectedClient } from '../client/conn
 import { causeChain } from '../domain/failure-chain';
 import { promotionGateInputSchema, type PromotionGateInput, type PromotionGateResult, type PromotionGateStatus, type PromotionThresholdOverrides } from '../domain/promotion';
 import { DEFAULT_THRESHOLDS, SLO_ENV_VARIABLES, SloConfigError, thresholdsFromEnv, type SloThresholds } from '../domain/slo';
-import { verifyBundle, type BundleVerification } from '../activities/evidence';
+import { verifyBundle, type BundleVerification } from '../io/evidence-bundle';
 import { writeFileAtomic } from '../io/files';
 import { workflowIds } from '../shared';
 import { checkNumberFlag } from './flags';

@@ -1,7 +1,7 @@
 /**
  * The evidence bundle's manifest: the SHA-256 of every file in the bundle (except the manifest
  * itself), and the pure comparison of a manifest against what is on disk. Hashing and listing are
- * I/O and live in `activities/evidence.ts`.
+ * I/O and live in `io/evidence-bundle.ts`.
  */
 import { z } from 'zod';
 

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { verifyBundle, writeBundleAtomically } from '../../src/activities/evidence';
+import { verifyBundle, writeBundleAtomically } from '../../src/io/evidence-bundle';
 import { createPromotionActivities } from '../../src/activities/promotion';
 import { evaluatePromotion, resolvePromotionThresholds } from '../../src/domain/promotion';
 import { DAY, drillReport, NOW, writeDrillReport, writeRunFolder } from '../fixtures/promotion/evidence';

@@ -18,7 +18,7 @@ import type { PromotionGateInput, PromotionGateResult } from '../../src/domain/p
 import type { DrillSignOffInput, SignOffRecord } from '../../src/domain/drill-signoff';
 import { incidentEventSchema } from '../../src/domain/incident-events';
 import { opsSloEventSchema } from '../../src/domain/artifacts';
-import { verifyBundle } from '../../src/activities/evidence';
+import { verifyBundle } from '../../src/io/evidence-bundle';
 import { workflowIds } from '../../src/shared';
 import { acknowledgeUpdate, alertWatchStatusQuery, drillSignOffStatusQuery, signOffUpdate, forceResumeUpdate, incidentAckStatusQuery, incidentStatusQuery, resolveIncidentSignal, stopWatchSignal } from '../../src/workflows/definitions';
 import { DAY, drillReport, kpiFile, paperKpiLines, writeDrillReport, writeKpiFile, writeRunFile, writeRunFolder } from '../fixtures/promotion/evidence';

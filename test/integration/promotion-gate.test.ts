@@ -11,7 +11,7 @@ import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
-import { verifyBundle } from '../../src/activities/evidence';
+import { verifyBundle } from '../../src/io/evidence-bundle';
 import type { PromotionGateInput, PromotionGateResult } from '../../src/domain/promotion';
 import { promotionVerdictSchema } from '../../src/domain/promotion';
 import { manifestSchema } from '../../src/domain/manifest';

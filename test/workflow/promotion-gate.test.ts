@@ -10,7 +10,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
-import { verifyBundle } from '../../src/activities/evidence';
+import { verifyBundle } from '../../src/io/evidence-bundle';
 import type { PromotionGateInput, PromotionGateResult } from '../../src/domain/promotion';
 import { workflowIds } from '../../src/shared';
 import { promotionGateStatusQuery } from '../../src/workflows/definitions';
