@@ -14,6 +14,7 @@ import { incidentAckStatusQuery, resolveIncidentSignal } from '../workflows/defi
 import { checkFlag } from './flags';
 import { CommandError } from './output';
 import { describeIssues } from '../domain/validation-kit';
+import type { incidentAckWorkflow } from '../workflows';
 
 type Deps = { config: Pick<Config, 'temporal' | 'taskQueue'>; now?: () => number };
 
@@ -30,7 +31,7 @@ export async function ackTimerStart(input: IncidentAckInput, deps: Deps): Promis
   try {
     const workflowId = workflowIds.incidentAck(parsed.data.runId, parsed.data.incidentId);
     // One timer per incident: starting it again returns the running one.
-    const handle = await conn.client.workflow.start('incidentAckWorkflow', {
+    const handle = await conn.client.workflow.start<typeof incidentAckWorkflow>('incidentAckWorkflow', {
       taskQueue: deps.config.taskQueue,
       workflowId,
       args: [input],

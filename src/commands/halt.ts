@@ -13,6 +13,7 @@ import { workflowIds } from '../shared';
 import { haltRegistryStatusQuery, holdUpdate, releaseUpdate } from '../workflows/definitions';
 import { CommandError } from './output';
 import { describeIssues } from '../domain/validation-kit';
+import type { haltRegistryWorkflow } from '../workflows';
 
 type Deps = { config: Pick<Config, 'temporal' | 'taskQueue'>; timeoutMs?: number };
 
@@ -38,7 +39,7 @@ async function update(o: { target: string }, deps: Deps, what: string, run: (h: 
   try {
     const workflowId = workflowIds.haltRegistry(t);
     // The registry may not exist yet (no incident or drill touched this target): start it.
-    await conn.client.workflow.start('haltRegistryWorkflow', {
+    await conn.client.workflow.start<typeof haltRegistryWorkflow>('haltRegistryWorkflow', {
       taskQueue: deps.config.taskQueue,
       workflowId,
       args: [{ target: t }],

@@ -18,6 +18,7 @@ import { workflowIds } from '../shared';
 import { checkNumberFlag } from './flags';
 import { promotionGateStatusQuery } from '../workflows/definitions';
 import { CommandError, type Output } from './output';
+import type { promotionGateWorkflow } from '../workflows';
 
 export interface PromoteOptions {
   experiment: string;
@@ -155,7 +156,7 @@ async function promote(o: PromoteOptions, deps: PromoteDeps, env: Readonly<Recor
     const workflowId = workflowIds.promotion(input.experimentId, input.runId);
     let handle;
     try {
-      handle = await conn.client.workflow.start('promotionGateWorkflow', {
+      handle = await conn.client.workflow.start<typeof promotionGateWorkflow>('promotionGateWorkflow', {
         taskQueue: deps.config.taskQueue,
         workflowId,
         args: [input],

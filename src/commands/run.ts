@@ -15,6 +15,7 @@ import { weeklyDrillStatusQuery } from '../workflows/definitions';
 import { refuseOutsideCalendar } from './calendar-check';
 import { CommandError, type Output } from './output';
 import { findTargetsFile } from './targets-file';
+import type { weeklyDrillWorkflow } from '../workflows';
 
 export interface RunWeeklyOptions {
   target?: string;
@@ -111,7 +112,7 @@ export async function runWeeklyCommand(o: RunWeeklyOptions, deps: RunWeeklyDeps)
   const conn = await connectClient(deps.config);
   try {
     const workflowId = workflowIds.drill(target, drillId);
-    const handle = await conn.client.workflow.start('weeklyDrillWorkflow', {
+    const handle = await conn.client.workflow.start<typeof weeklyDrillWorkflow>('weeklyDrillWorkflow', {
       taskQueue: deps.config.taskQueue,
       workflowId,
       args: [input],

@@ -11,6 +11,7 @@ import { stopWatchSignal } from '../workflows/definitions';
 import { checkFlag } from './flags';
 import { CommandError } from './output';
 import { targetForRun } from './triage';
+import type { alertWatchWorkflow } from '../workflows';
 
 type Deps = { config: Pick<Config, 'temporal' | 'taskQueue'>; targetsFile?: string };
 
@@ -71,7 +72,7 @@ export async function watchStart(o: WatchStartOptions, deps: Deps & { env?: Node
   const conn = await connectClient(deps.config);
   try {
     const workflowId = workflowIds.alertWatch(o.runId);
-    const handle = await conn.client.workflow.start('alertWatchWorkflow', {
+    const handle = await conn.client.workflow.start<typeof alertWatchWorkflow>('alertWatchWorkflow', {
       taskQueue: deps.config.taskQueue,
       workflowId,
       args: [input],

@@ -9,6 +9,7 @@ import { incidentAckInputSchema, type IncidentAckInput, type IncidentAckStatus }
 import { formatOffset, pageFacts, type AckRehearsal, type PageFacts } from '../domain/rehearsal';
 import { workflowIds } from '../shared';
 import { pendingActivities, settle, startRehearsalEnv, type RehearsalEnvOptions } from './environment';
+import type { incidentAckWorkflow } from '../workflows';
 
 export interface AckRehearsalOptions extends RehearsalEnvOptions {
   /** The ack timer's input besides ids (escalation policy, SLA, severity), as an incident would start it. */
@@ -42,7 +43,7 @@ export async function rehearseAck(o: AckRehearsalOptions): Promise<AckRehearsal>
   try {
     return await r.withWorker(async () => {
       const workflowId = workflowIds.incidentAck(RUN_ID, incidentId);
-      const handle = await r.env.client.workflow.start('incidentAckWorkflow', {
+      const handle = await r.env.client.workflow.start<typeof incidentAckWorkflow>('incidentAckWorkflow', {
         taskQueue: r.taskQueue,
         workflowId,
         args: [input],

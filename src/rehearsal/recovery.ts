@@ -11,6 +11,7 @@ import { workflowIds } from '../shared';
 import { recoveryStatusQuery } from '../workflows/definitions';
 import { settle, startRehearsalEnv, type RehearsalEnvOptions } from './environment';
 import { SIMULATED_TARGET_NOTE, simulatedTarget } from './simulated-target';
+import type { recoveryWorkflow } from '../workflows';
 
 export interface RecoveryRehearsalOptions extends RehearsalEnvOptions {
   incidentClass: IncidentClass;
@@ -42,7 +43,7 @@ export async function rehearseRecovery(o: RecoveryRehearsalOptions): Promise<Rec
         ...(o.maxWaitSeconds !== undefined ? { maxWaitSeconds: o.maxWaitSeconds } : {}),
         ...(o.cycleSeconds !== undefined ? { cycleSeconds: o.cycleSeconds } : {}),
       };
-      const handle = await r.env.client.workflow.start('recoveryWorkflow', {
+      const handle = await r.env.client.workflow.start<typeof recoveryWorkflow>('recoveryWorkflow', {
         taskQueue: r.taskQueue,
         workflowId: workflowIds.recovery(RUN_ID, incidentId, 1),
         args: [input],
