@@ -21,17 +21,18 @@ const boolFromEnv = z
 const hostPort = z
   .string()
   .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, { error: 'expected host:port, e.g. 127.0.0.1:7233' })
-  .refine((v) => {
-    const port = Number(v.slice(v.lastIndexOf(':') + 1));
-    return port > 0 && port < 65536;
-  }, { error: 'port must be between 1 and 65535', abort: true, when: (p) => p.issues.length === 0 });
+  .refine(
+    (v) => {
+      const port = Number(v.slice(v.lastIndexOf(':') + 1));
+      return port > 0 && port < 65536;
+    },
+    { error: 'port must be between 1 and 65535', abort: true, when: (p) => p.issues.length === 0 },
+  );
 
 const port = z.coerce.number({ error: 'expected a port number' }).int().min(1).max(65535);
 
 /** A Worker Deployment name or build id: the server joins them as `<name>.<buildId>`, so no `.` in the name. */
-const deploymentPart = z
-  .string()
-  .regex(/^[A-Za-z0-9_][A-Za-z0-9_.:+-]{0,99}$/, { error: 'expected letters, digits and _ . : + - (at most 100)' });
+const deploymentPart = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.:+-]{0,99}$/, { error: 'expected letters, digits and _ . : + - (at most 100)' });
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
 
@@ -80,7 +81,10 @@ const envSchema = z
   .object({
     TEMPORAL_ADDRESS: hostPort.optional(),
     TEMPORAL_NAMESPACE: z.string().min(1, { error: 'must not be empty' }).optional(),
-    DRILL_TASK_QUEUE: z.string().regex(/^[A-Za-z0-9._-]{1,200}$/, { error: 'expected letters, digits, . _ - (at most 200)' }).default(DEFAULT_TASK_QUEUE),
+    DRILL_TASK_QUEUE: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,200}$/, { error: 'expected letters, digits, . _ - (at most 200)' })
+      .default(DEFAULT_TASK_QUEUE),
     DRILL_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     DRILL_LOG_PRETTY: boolFromEnv.optional(),
     DRILL_METRICS_ADDRESS: hostPort.optional(),
@@ -301,29 +305,41 @@ export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; me
   { name: 'TEMPORAL_ADDRESS', default: DEFAULT_ADDRESS, meaning: 'Temporal frontend host:port (envconfig)' },
   { name: 'TEMPORAL_NAMESPACE', default: DEFAULT_NAMESPACE, meaning: 'Temporal namespace (envconfig)' },
   { name: 'TEMPORAL_API_KEY', default: '—', meaning: 'API key, e.g. Temporal Cloud (envconfig; secret)' },
-  { name: 'TEMPORAL_TLS, TEMPORAL_TLS_CLIENT_CERT_PATH, TEMPORAL_TLS_CLIENT_KEY_PATH, TEMPORAL_TLS_SERVER_CA_CERT_PATH', default: '—', meaning: 'mTLS (envconfig)' },
+  {
+    name: 'TEMPORAL_TLS, TEMPORAL_TLS_CLIENT_CERT_PATH, TEMPORAL_TLS_CLIENT_KEY_PATH, TEMPORAL_TLS_SERVER_CA_CERT_PATH',
+    default: '—',
+    meaning: 'mTLS (envconfig)',
+  },
   { name: 'TEMPORAL_PROFILE, TEMPORAL_CONFIG_FILE', default: '—', meaning: 'envconfig TOML profile' },
   { name: 'DRILL_TASK_QUEUE', default: DEFAULT_TASK_QUEUE, meaning: 'task queue of the worker fleet' },
   { name: 'DRILL_LOG_LEVEL', default: 'info', meaning: 'pino level' },
   { name: 'DRILL_LOG_PRETTY', default: 'on a TTY', meaning: 'pretty logs (on stderr) instead of JSON lines; colour unless NO_COLOR is set' },
-  { name: 'DRILL_METRICS_ADDRESS', default: '—', meaning: 'host:port for the worker\'s Prometheus metrics' },
+  { name: 'DRILL_METRICS_ADDRESS', default: '—', meaning: "host:port for the worker's Prometheus metrics" },
   { name: 'DRILL_HEALTH_ADDRESS', default: '—', meaning: "host:port for the worker's GET /healthz" },
   { name: 'DRILL_WORKER_VERSIONING', default: 'false', meaning: 'Worker Deployment Versioning (pinned drills)' },
   { name: 'DRILL_DEPLOYMENT_NAME', default: DEFAULT_DEPLOYMENT_NAME, meaning: 'Worker Deployment name (versioning)' },
-  { name: 'DRILL_BUILD_ID', default: '—', meaning: 'build id of this worker\'s code; required with versioning' },
+  { name: 'DRILL_BUILD_ID', default: '—', meaning: "build id of this worker's code; required with versioning" },
   { name: 'DRILL_STATE_DIR', default: '.drill-runner', meaning: 'dev server SQLite, local state; shared by a fleet' },
   { name: 'DRILL_RESULTS_DIR', default: 'results', meaning: 'run artifacts (`runs/<run_id>/`) and evidence' },
   { name: 'DRILL_KPI_DIR', default: 'kpi', meaning: 'paper KPI criteria of the promotion gate (`<experiment>.json`, docs/promotion-gate.md)' },
   { name: 'DRILL_TARGETS_FILE', default: 'targets.json', meaning: 'named targets (docs/target-contract.md)' },
   { name: 'DRILL_SANDBOX_CONFIG', default: '<state>/sandbox/config.json', meaning: 'config of the paper-trading sandbox' },
   { name: 'DRILL_UI_PORT', default: '8233', meaning: 'Web UI port of the embedded dev server' },
-  { name: 'DRILL_MAX_CACHED_WORKFLOWS', default: String(DEFAULT_MAX_CACHED_WORKFLOWS), meaning: "workflow runs cached per worker (0: none); bounds the worker's memory" },
+  {
+    name: 'DRILL_MAX_CACHED_WORKFLOWS',
+    default: String(DEFAULT_MAX_CACHED_WORKFLOWS),
+    meaning: "workflow runs cached per worker (0: none); bounds the worker's memory",
+  },
   { name: 'SLO_PAGING_ENABLED', default: 'false', meaning: 'page the webhook on escalation (runbook)' },
   { name: 'SLO_PAGING_WEBHOOK_URL', default: '—', meaning: 'paging webhook (runbook; secret)' },
   { name: 'SLO_PAGING_MIN_SEVERITY', default: 'critical', meaning: 'critical or warning (runbook)' },
   { name: 'SLO_PAGING_FORMAT', default: 'json', meaning: 'json, pagerduty (Events API v2) or slack (incoming webhook)' },
   { name: 'SLO_PAGING_ROUTING_KEY', default: '—', meaning: 'PagerDuty routing key (secret)' },
-  { name: 'SLO_PAGING_LEVEL_<n>_WEBHOOK_URL, _ROUTING_KEY, _FORMAT', default: 'the default route', meaning: 'where escalation level n (1..20) pages (secrets)' },
+  {
+    name: 'SLO_PAGING_LEVEL_<n>_WEBHOOK_URL, _ROUTING_KEY, _FORMAT',
+    default: 'the default route',
+    meaning: 'where escalation level n (1..20) pages (secrets)',
+  },
   { name: 'SLO_PAGING_TIMEOUT_MS', default: '10000', meaning: 'timeout of one webhook POST' },
   { name: 'DRILL_TARGET_ENV_ALLOW', default: '—', meaning: 'extra variables target commands get (names or PREFIX*; docs/target-contract.md)' },
 ];

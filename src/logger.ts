@@ -8,13 +8,29 @@ import { DefaultLogger, type LogEntry, type LogLevel } from '@temporalio/worker'
 
 /** Paths pino censors. Secrets only ever travel in fields with these names. */
 export const REDACT_PATHS = [
-  'webhookUrl', '*.webhookUrl', 'paging.webhookUrl',
-  'routingKey', '*.routingKey', 'routing_key', '*.routing_key',
-  'apiKey', '*.apiKey', 'api_key', '*.api_key',
-  'SLO_PAGING_WEBHOOK_URL', '*.SLO_PAGING_WEBHOOK_URL', 'SLO_PAGING_ROUTING_KEY', '*.SLO_PAGING_ROUTING_KEY',
-  'TEMPORAL_API_KEY', '*.TEMPORAL_API_KEY',
-  'headers.authorization', '*.headers.authorization',
-  'paging.levels.*.webhookUrl', 'paging.levels.*.routingKey', '*.paging.levels.*.webhookUrl', '*.paging.levels.*.routingKey',
+  'webhookUrl',
+  '*.webhookUrl',
+  'paging.webhookUrl',
+  'routingKey',
+  '*.routingKey',
+  'routing_key',
+  '*.routing_key',
+  'apiKey',
+  '*.apiKey',
+  'api_key',
+  '*.api_key',
+  'SLO_PAGING_WEBHOOK_URL',
+  '*.SLO_PAGING_WEBHOOK_URL',
+  'SLO_PAGING_ROUTING_KEY',
+  '*.SLO_PAGING_ROUTING_KEY',
+  'TEMPORAL_API_KEY',
+  '*.TEMPORAL_API_KEY',
+  'headers.authorization',
+  '*.headers.authorization',
+  'paging.levels.*.webhookUrl',
+  'paging.levels.*.routingKey',
+  '*.paging.levels.*.webhookUrl',
+  '*.paging.levels.*.routingKey',
 ];
 
 export interface LoggerOptions {
@@ -35,13 +51,20 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
   if (opts.destination) return pino(options, opts.destination);
   if (opts.pretty) {
     const colorize = !process.env.NO_COLOR;
-    return pino({ ...options, transport: { target: 'pino-pretty', options: { destination: 2, colorize, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' } } });
+    return pino({
+      ...options,
+      transport: { target: 'pino-pretty', options: { destination: 2, colorize, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' } },
+    });
   }
   return pino(options, pino.destination({ fd: 2, sync: true }));
 }
 
 const levelMap: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {
-  TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error',
+  TRACE: 'trace',
+  DEBUG: 'debug',
+  INFO: 'info',
+  WARN: 'warn',
+  ERROR: 'error',
 };
 
 /** A Temporal logger that writes into pino, keeping the SDK's metadata (workflow id, run id, ...). */

@@ -30,7 +30,9 @@ export function installRuntime(config: Pick<Config, 'metricsAddress' | 'log'>, l
     logger: temporalLoggerFor(logger, config.log.level === 'debug' || config.log.level === 'trace' ? 'DEBUG' : 'INFO'),
     telemetryOptions: {
       logging: { forward: {}, filter: makeTelemetryFilterString({ core: 'WARN', other: 'ERROR' }) },
-      ...(config.metricsAddress ? { metrics: { prometheus: { bindAddress: config.metricsAddress, histogramBucketOverrides: PRODUCT_HISTOGRAM_BUCKETS } } } : {}),
+      ...(config.metricsAddress
+        ? { metrics: { prometheus: { bindAddress: config.metricsAddress, histogramBucketOverrides: PRODUCT_HISTOGRAM_BUCKETS } } }
+        : {}),
     },
   });
 }
@@ -51,9 +53,7 @@ export interface BuildWorkerOptions {
  * The prebuilt bundle when it is there and current, else the workflow sources to bundle now. A
  * stale or missing bundle is never used: `logger` (when given) hears why start-up bundles instead.
  */
-export function workflowSource(
-  logger?: Pick<Logger, 'warn' | 'debug'>,
-): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> & { bundleSha256?: string } {
+export function workflowSource(logger?: Pick<Logger, 'warn' | 'debug'>): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> & { bundleSha256?: string } {
   const check = checkPrebuiltBundle(path.dirname(PREBUILT_BUNDLE));
   if (check.ok) {
     logger?.debug({ bundle: PREBUILT_BUNDLE, guardedFiles: check.files }, 'prebuilt workflow bundle');

@@ -26,7 +26,10 @@ export const watchIncidentFileSchema = z.object({
   /** Real seconds to wait for a line before returning empty-handed (0: look once). */
   holdSeconds: z.number().int().min(0).max(3600),
   /** Which lines end the watch. */
-  want: z.array(z.enum(['ack', 'resolved'])).min(1).default(['ack', 'resolved']),
+  want: z
+    .array(z.enum(['ack', 'resolved']))
+    .min(1)
+    .default(['ack', 'resolved']),
 });
 export type WatchIncidentFileInput = z.input<typeof watchIncidentFileSchema>;
 

@@ -43,7 +43,11 @@ export function createArtifactActivities(runsDir: string) {
         const r = await appendIncidentAck(runsDir, { ...input, source: 'drill-runner' });
         if (r.appended) return { written: true };
         const e = r.existing;
-        return { written: false, reason: 'duplicate', ...(e ? { existing: { ts: e.ts, ack_by: e.ack_by, ...(e.notes !== undefined ? { notes: e.notes } : {}) } } : {}) };
+        return {
+          written: false,
+          reason: 'duplicate',
+          ...(e ? { existing: { ts: e.ts, ack_by: e.ack_by, ...(e.notes !== undefined ? { notes: e.notes } : {}) } } : {}),
+        };
       } catch (err) {
         if (err instanceof InvalidRunIdError || err instanceof PathEscapeError) throw ApplicationFailure.nonRetryable(err.message, FAILURE.invalidInput);
         throw err;
@@ -89,9 +93,19 @@ function artifactDir(runsDir: string, runId: string): string {
   }
 }
 
-function parseActivityInput<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }> } } }, input: unknown): T {
+function parseActivityInput<T>(
+  schema: {
+    safeParse(
+      v: unknown,
+    ): { success: true; data: T } | { success: false; error: { issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }> } };
+  },
+  input: unknown,
+): T {
   const r = schema.safeParse(input);
   if (r.success) return r.data;
   const issue = r.error.issues[0];
-  throw ApplicationFailure.nonRetryable(`${issue ? `${issue.path.map(String).join('.') || '(input)'}: ${issue.message}` : 'invalid input'}`, FAILURE.invalidInput);
+  throw ApplicationFailure.nonRetryable(
+    `${issue ? `${issue.path.map(String).join('.') || '(input)'}: ${issue.message}` : 'invalid input'}`,
+    FAILURE.invalidInput,
+  );
 }

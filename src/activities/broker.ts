@@ -35,7 +35,10 @@ export function websocketPing(url: string, timeoutMs: number): Promise<{ ok: boo
       ws.terminate();
       resolve(r);
     };
-    const timer = setTimeout(() => finish({ ok: false, error: ws.readyState === WebSocket.OPEN ? `no pong within ${timeoutMs} ms` : `no connection within ${timeoutMs} ms` }), timeoutMs);
+    const timer = setTimeout(
+      () => finish({ ok: false, error: ws.readyState === WebSocket.OPEN ? `no pong within ${timeoutMs} ms` : `no connection within ${timeoutMs} ms` }),
+      timeoutMs,
+    );
     let sentAt = 0;
     ws.on('open', () => {
       sentAt = performance.now();
@@ -59,7 +62,13 @@ export function createBrokerActivities(deps: TargetActivityDeps) {
         try {
           const r = await getJson(`${t.broker.apiUrl}/health`, i.timeoutMs);
           const h = brokerHealthSchema.safeParse(r.body);
-          if (!h.success) return { ok: false, status: r.status, latencyMs: r.latencyMs, error: `health reply does not honour the contract: ${formatIssues(h.error).join('; ')}` };
+          if (!h.success)
+            return {
+              ok: false,
+              status: r.status,
+              latencyMs: r.latencyMs,
+              error: `health reply does not honour the contract: ${formatIssues(h.error).join('; ')}`,
+            };
           return { ok: r.status === 200 && h.data.status === 'ok' && h.data.api_connected, status: r.status, latencyMs: r.latencyMs, health: h.data };
         } catch (err) {
           return { ok: false, error: `unreachable (${errorKind(err)})` };

@@ -5,12 +5,7 @@
  */
 import { z } from 'zod';
 import { drillCalendarReview, type DrillCalendarReview } from '../domain/drill-placement';
-import {
-  calendarCheckResult,
-  DEFAULT_DRILL_SECONDS,
-  neededMs,
-  type CalendarCheckResult,
-} from '../domain/market-calendar';
+import { calendarCheckResult, DEFAULT_DRILL_SECONDS, neededMs, type CalendarCheckResult } from '../domain/market-calendar';
 import { targetNameSchema } from '../domain/ids';
 import type { TargetResolver } from '../io/targets';
 import { parseInput, resolveTarget, type TargetActivityDeps } from './target-input';

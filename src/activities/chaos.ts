@@ -32,7 +32,15 @@ import {
   type ChaosScenario,
   type ChaosScenarioResult,
 } from '../domain/drill';
-import { declaredFaults, faultNameSchema, faultSupported, targetNameSchema, type FaultName, type FaultsAdapterConfig, type TargetConfig } from '../domain/target';
+import {
+  declaredFaults,
+  faultNameSchema,
+  faultSupported,
+  targetNameSchema,
+  type FaultName,
+  type FaultsAdapterConfig,
+  type TargetConfig,
+} from '../domain/target';
 import { resolveInside, writeFileAtomic } from '../io/files';
 import { createDrillActivities } from './drill';
 import { idempotencyKeySchema, runShell } from './process-control';
@@ -46,7 +54,11 @@ export const chaosInjectInputSchema = z.object({
   /** Keyed inject: a retry returns the first `at` (absent: unkeyed, as before issue 9). */
   idempotencyKey: idempotencyKeySchema.optional(),
 });
-export const chaosClearInputSchema = z.object({ target: targetNameSchema, fault: z.union([faultNameSchema, z.literal('all')]), idempotencyKey: idempotencyKeySchema.optional() });
+export const chaosClearInputSchema = z.object({
+  target: targetNameSchema,
+  fault: z.union([faultNameSchema, z.literal('all')]),
+  idempotencyKey: idempotencyKeySchema.optional(),
+});
 export const chaosCapabilitiesInputSchema = z.object({ target: targetNameSchema, scenarios: z.array(chaosScenarioSchema).max(20).default([]) });
 export type ChaosInjectInput = z.input<typeof chaosInjectInputSchema>;
 export type ChaosClearInput = z.input<typeof chaosClearInputSchema>;
@@ -95,22 +107,36 @@ export function createChaosActivities(deps: TargetActivityDeps) {
   async function faultsOf(target: string): Promise<{ t: TargetConfig; f: FaultsAdapterConfig }> {
     const t = await resolveTarget(deps, target);
     const f = declaredFaults(t);
-    if (!f) throw ApplicationFailure.nonRetryable(`${target}: declares no fault injection (no "faults" in its targets entry; see docs/target-contract.md, Fault injection)`, FAILURE.chaosUnsupported);
+    if (!f)
+      throw ApplicationFailure.nonRetryable(
+        `${target}: declares no fault injection (no "faults" in its targets entry; see docs/target-contract.md, Fault injection)`,
+        FAILURE.chaosUnsupported,
+      );
     return { t, f };
   }
 
   type Req = { action: 'inject'; fault: FaultName; seconds?: number } | { action: 'clear'; fault: FaultName | 'all' };
 
   /** One request through the HTTP fault API; `injectedAt` is the target's time for the injected fault. */
-  async function http(target: string, t: TargetConfig, f: Extract<FaultsAdapterConfig, { adapter: 'http' }>, body: Req & { idempotency_key?: string }): Promise<{ changed: boolean; active: string[]; injectedAt?: string }> {
+  async function http(
+    target: string,
+    t: TargetConfig,
+    f: Extract<FaultsAdapterConfig, { adapter: 'http' }>,
+    body: Req & { idempotency_key?: string },
+  ): Promise<{ changed: boolean; active: string[]; injectedAt?: string }> {
     let r;
     try {
-      r = await getJson(f.url ?? `${t.gatewayUrl}/faults`, f.timeoutSeconds * 1000, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      r = await getJson(f.url ?? `${t.gatewayUrl}/faults`, f.timeoutSeconds * 1000, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
     } catch (err) {
       throw ApplicationFailure.retryable(`${target} faults: unreachable (${errorKind(err)})`, FAILURE.gatewayUnreachable);
     }
     if (r.status >= 500) throw ApplicationFailure.retryable(`${target} faults: answered ${r.status}`, FAILURE.gatewayUnavailable);
-    if (r.status !== 200) throw ApplicationFailure.nonRetryable(`${target} faults: rejected (${r.status}) ${JSON.stringify(r.body).slice(0, 300)}`, FAILURE.chaosRejected);
+    if (r.status !== 200)
+      throw ApplicationFailure.nonRetryable(`${target} faults: rejected (${r.status}) ${JSON.stringify(r.body).slice(0, 300)}`, FAILURE.chaosRejected);
     const b = (r.body ?? {}) as { changed?: unknown; faults?: unknown };
     const list = Array.isArray(b.faults) ? (b.faults as Array<{ fault?: unknown; injected_at?: unknown }>) : [];
     const mine = body.action === 'inject' ? list.find((x) => x.fault === body.fault) : undefined;
@@ -119,7 +145,12 @@ export function createChaosActivities(deps: TargetActivityDeps) {
   }
 
   /** One shell fault command (`DRILL_FAULT`, `DRILL_FAULT_ACTION`, `DRILL_FAULT_KEY`, `DRILL_FAULT_SECONDS` in its environment). */
-  async function shell(target: string, f: Extract<FaultsAdapterConfig, { adapter: 'shell' }>, req: Req, key: string | undefined): Promise<{ changed: boolean; active: string[]; injectedAt?: string }> {
+  async function shell(
+    target: string,
+    f: Extract<FaultsAdapterConfig, { adapter: 'shell' }>,
+    req: Req,
+    key: string | undefined,
+  ): Promise<{ changed: boolean; active: string[]; injectedAt?: string }> {
     const commands: string[] = [];
     if (req.action === 'inject') {
       const c = f.inject[req.fault];
@@ -134,11 +165,23 @@ export function createChaosActivities(deps: TargetActivityDeps) {
     let injectedAt: string | undefined;
     for (const command of commands) {
       // The values are fault names, keys and numbers (safe alphabets): quoting is exact.
-      const vars = [`DRILL_FAULT='${req.fault}'`, `DRILL_FAULT_ACTION='${req.action}'`, ...(key ? [`DRILL_FAULT_KEY='${key}'`] : []), ...(req.action === 'inject' && req.seconds !== undefined ? [`DRILL_FAULT_SECONDS='${req.seconds}'`] : [])];
-      const c = await runShell(`export ${vars.join(' ')}\n${command}`, { timeoutMs: f.timeoutSeconds * 1000, envAllow: [...(deps.envAllow ?? []), ...(f.envAllow ?? [])], ...(f.cwd ? { cwd: f.cwd } : {}) });
+      const vars = [
+        `DRILL_FAULT='${req.fault}'`,
+        `DRILL_FAULT_ACTION='${req.action}'`,
+        ...(key ? [`DRILL_FAULT_KEY='${key}'`] : []),
+        ...(req.action === 'inject' && req.seconds !== undefined ? [`DRILL_FAULT_SECONDS='${req.seconds}'`] : []),
+      ];
+      const c = await runShell(`export ${vars.join(' ')}\n${command}`, {
+        timeoutMs: f.timeoutSeconds * 1000,
+        envAllow: [...(deps.envAllow ?? []), ...(f.envAllow ?? [])],
+        ...(f.cwd ? { cwd: f.cwd } : {}),
+      });
       if (c.timedOut || c.exitCode !== 0) {
         const out = (c.stderr || c.stdout).slice(-300);
-        throw ApplicationFailure.retryable(`${target} ${req.action} ${req.fault}: ${c.timedOut ? `timed out after ${f.timeoutSeconds} s` : `exit ${c.exitCode ?? c.signal}`}${out ? `: ${out}` : ''}`, FAILURE.chaosCommandFailed);
+        throw ApplicationFailure.retryable(
+          `${target} ${req.action} ${req.fault}: ${c.timedOut ? `timed out after ${f.timeoutSeconds} s` : `exit ${c.exitCode ?? c.signal}`}${out ? `: ${out}` : ''}`,
+          FAILURE.chaosCommandFailed,
+        );
       }
       injectedAt ??= req.action === 'inject' ? printedInjectedAt(c.stdout) : undefined;
     }
@@ -147,13 +190,20 @@ export function createChaosActivities(deps: TargetActivityDeps) {
 
   async function act(target: string, req: Req, key: string | undefined): Promise<ChaosFaultResult> {
     const { t, f } = await faultsOf(target);
-    if (req.fault !== 'all' && !faultSupported(f, req.fault)) throw ApplicationFailure.nonRetryable(`${target}: declares no way to inject and clear ${req.fault}`, FAILURE.chaosUnsupported);
-    const markers = key ? { pending: resolveInside(deps.opsDir, `fault-${req.action}.${key}.pending`), done: resolveInside(deps.opsDir, `fault-${req.action}.${key}.done`) } : undefined;
+    if (req.fault !== 'all' && !faultSupported(f, req.fault))
+      throw ApplicationFailure.nonRetryable(`${target}: declares no way to inject and clear ${req.fault}`, FAILURE.chaosUnsupported);
+    const markers = key
+      ? { pending: resolveInside(deps.opsDir, `fault-${req.action}.${key}.pending`), done: resolveInside(deps.opsDir, `fault-${req.action}.${key}.done`) }
+      : undefined;
     let firstAt: string | undefined;
     if (markers) {
       const done = await readMarker<ChaosFaultResult & { target?: string; fault?: string }>(markers.done);
       if (done) {
-        if (done.target !== target || done.fault !== req.fault) throw ApplicationFailure.nonRetryable(`idempotencyKey ${key} was already used to ${req.action} ${done.fault} on ${done.target}`, FAILURE.invalidInput);
+        if (done.target !== target || done.fault !== req.fault)
+          throw ApplicationFailure.nonRetryable(
+            `idempotencyKey ${key} was already used to ${req.action} ${done.fault} on ${done.target}`,
+            FAILURE.invalidInput,
+          );
         return { at: done.at, changed: false, active: done.active, alreadyDone: true, ...(done.atSource ? { atSource: done.atSource } : {}) };
       }
       firstAt = (await readMarker<{ at: string }>(markers.pending))?.at;
@@ -173,7 +223,9 @@ export function createChaosActivities(deps: TargetActivityDeps) {
     } finally {
       clearInterval(beat);
     }
-    const out: ChaosFaultResult = r.injectedAt ? { at: r.injectedAt, changed: r.changed, active: r.active, atSource: 'target' } : { at: requestedAt, changed: r.changed, active: r.active, atSource: 'request' };
+    const out: ChaosFaultResult = r.injectedAt
+      ? { at: r.injectedAt, changed: r.changed, active: r.active, atSource: 'target' }
+      : { at: requestedAt, changed: r.changed, active: r.active, atSource: 'request' };
     if (markers) await writeFileAtomic(markers.done, JSON.stringify({ ...out, target, fault: req.fault }));
     return out;
   }

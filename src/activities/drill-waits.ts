@@ -124,7 +124,13 @@ export function createDrillWaitActivities(deps: TargetActivityDeps) {
       const summary = (done: boolean, polls: number): WaitRecoveryEvidenceResult => {
         const clean = firstCleanReconciliation(acc.obs, i.sinceMs);
         const slo = firstAfter(acc.obs.slo, i.sinceMs, (e) => e.event_type === 'slo_snapshot');
-        return { done, ...(clean ? { firstCleanReconciliationAt: clean } : {}), ...(slo ? { firstSloSnapshotAt: slo } : {}), freshReconciliations: acc.obs.order.filter((e) => Date.parse(e.ts) >= i.sinceMs).length, polls };
+        return {
+          done,
+          ...(clean ? { firstCleanReconciliationAt: clean } : {}),
+          ...(slo ? { firstSloSnapshotAt: slo } : {}),
+          freshReconciliations: acc.obs.order.filter((e) => Date.parse(e.ts) >= i.sinceMs).length,
+          polls,
+        };
       };
       return longPoll<WaitRecoveryEvidenceResult>(
         i.sliceMs,

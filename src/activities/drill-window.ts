@@ -44,7 +44,14 @@ export interface DrillIncidentsSince {
   openAtTarget?: string[];
 }
 
-const incidentLine = z.looseObject({ ts: z.string(), event_type: z.string(), incident_id: z.string(), severity: z.string().optional(), slo: z.string().optional(), incident_class: z.string().optional() });
+const incidentLine = z.looseObject({
+  ts: z.string(),
+  event_type: z.string(),
+  incident_id: z.string(),
+  severity: z.string().optional(),
+  slo: z.string().optional(),
+  incident_class: z.string().optional(),
+});
 
 const runDirOf = (t: TargetConfig) => resolveInside(t.artifactsRoot, t.runId);
 
@@ -91,12 +98,19 @@ export function createDrillWindowActivities(deps: TargetActivityDeps) {
       for (const e of r.records) {
         if (e.event_type === 'incident_resolved') resolved.add(e.incident_id);
         if (e.event_type !== 'incident_open' || !(Date.parse(e.ts) >= since)) continue;
-        opens.push({ incident_id: e.incident_id, ts: e.ts, ...(e.severity ? { severity: e.severity } : {}), ...(e.slo ? { slo: e.slo } : {}), ...(e.incident_class ? { incident_class: e.incident_class } : {}) });
+        opens.push({
+          incident_id: e.incident_id,
+          ts: e.ts,
+          ...(e.severity ? { severity: e.severity } : {}),
+          ...(e.slo ? { slo: e.slo } : {}),
+          ...(e.incident_class ? { incident_class: e.incident_class } : {}),
+        });
       }
       let openAtTarget: string[] | undefined;
       try {
         const s = (await gateway.gatewayStats({ target: i.target, timeoutMs: 2000 })).stats as { open_breaches?: unknown };
-        if (s.open_breaches && typeof s.open_breaches === 'object') openAtTarget = Object.values(s.open_breaches as Record<string, unknown>).filter((x): x is string => typeof x === 'string');
+        if (s.open_breaches && typeof s.open_breaches === 'object')
+          openAtTarget = Object.values(s.open_breaches as Record<string, unknown>).filter((x): x is string => typeof x === 'string');
       } catch {
         // The target does not answer: no word from it; the causes decide.
       }
@@ -104,7 +118,9 @@ export function createDrillWindowActivities(deps: TargetActivityDeps) {
     },
 
     /** Appends `incident_resolved` for each of the drill's incidents, once per incident (keyed by its id). */
-    async drillResolveIncidents(input: z.input<typeof drillResolveInputSchema>): Promise<{ resolved: Array<{ incidentId: string; ts: string; appended: boolean }> }> {
+    async drillResolveIncidents(
+      input: z.input<typeof drillResolveInputSchema>,
+    ): Promise<{ resolved: Array<{ incidentId: string; ts: string; appended: boolean }> }> {
       const i = parseInput(drillResolveInputSchema, input, 'drillResolveIncidents input');
       const t = await resolveTarget(deps, i.target);
       const file = path.join(runDirOf(t), INCIDENT_EVENTS_FILE);

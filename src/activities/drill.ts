@@ -156,9 +156,27 @@ export function createDrillActivities(deps: TargetActivityDeps) {
         cursors[key] = r.cursor;
         more ||= r.more;
       };
-      await read('slo', sloLine, (r) => events.slo.push({ ts: r.ts, event_type: r.event_type, ...(r.slo ? { slo: r.slo } : {}), ...(r.severity ? { severity: r.severity } : {}), ...(r.incident_id ? { incident_id: r.incident_id } : {}) }));
-      await read('incidents', incidentLine, (r) => events.incidents.push({ ts: r.ts, event_type: r.event_type, incident_id: r.incident_id, ...(r.severity ? { severity: r.severity } : {}), ...(r.slo ? { slo: r.slo } : {}) }));
-      await read('dataQuality', dqLine, (r) => events.dataQuality.push({ ts: r.ts, errors: r.errors, stale_warnings: r.stale_warnings, kinds: [...new Set(r.issues.map((x) => x.kind))] }));
+      await read('slo', sloLine, (r) =>
+        events.slo.push({
+          ts: r.ts,
+          event_type: r.event_type,
+          ...(r.slo ? { slo: r.slo } : {}),
+          ...(r.severity ? { severity: r.severity } : {}),
+          ...(r.incident_id ? { incident_id: r.incident_id } : {}),
+        }),
+      );
+      await read('incidents', incidentLine, (r) =>
+        events.incidents.push({
+          ts: r.ts,
+          event_type: r.event_type,
+          incident_id: r.incident_id,
+          ...(r.severity ? { severity: r.severity } : {}),
+          ...(r.slo ? { slo: r.slo } : {}),
+        }),
+      );
+      await read('dataQuality', dqLine, (r) =>
+        events.dataQuality.push({ ts: r.ts, errors: r.errors, stale_warnings: r.stale_warnings, kinds: [...new Set(r.issues.map((x) => x.kind))] }),
+      );
       await read('order', reconLine, (r) => events.order.push({ ts: r.ts, cycle: r.cycle, status: r.status }));
       await read('position', reconLine, (r) => events.position.push({ ts: r.ts, cycle: r.cycle, status: r.status }));
       // Keep the reply small: snapshots are only needed as "emitting" evidence.

@@ -46,7 +46,8 @@ function toResult(stats: GatewayStats, checkedAt: string): GatewayStatsResult {
 
 function parseStats(body: unknown, what: string): GatewayStats {
   const r = gatewayStatsSchema.safeParse(body);
-  if (!r.success) throw ApplicationFailure.nonRetryable(`${what} does not honour the target contract: ${formatIssues(r.error).join('; ')}`, FAILURE.contractViolation);
+  if (!r.success)
+    throw ApplicationFailure.nonRetryable(`${what} does not honour the target contract: ${formatIssues(r.error).join('; ')}`, FAILURE.contractViolation);
   return r.data;
 }
 
@@ -68,12 +69,22 @@ async function call(url: string, timeoutMs: number, init: RequestInit, what: str
 export function createGatewayActivities(deps: TargetActivityDeps) {
   async function killSwitch(target: string, body: Record<string, unknown>, timeoutMs: number): Promise<KillSwitchResult> {
     const t = await resolveTarget(deps, target);
-    const r = await call(`${t.gatewayUrl}/kill-switch`, timeoutMs, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }, `${target} kill switch`);
+    const r = await call(
+      `${t.gatewayUrl}/kill-switch`,
+      timeoutMs,
+      { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) },
+      `${target} kill switch`,
+    );
     if (r.status >= 500) throw ApplicationFailure.retryable(`${target} kill switch: gateway answered ${r.status}`, FAILURE.gatewayUnavailable);
-    if (r.status !== 200) throw ApplicationFailure.nonRetryable(`${target} kill switch rejected (${r.status}): ${rejectionText(r.body)}`, FAILURE.killSwitchRejected);
+    if (r.status !== 200)
+      throw ApplicationFailure.nonRetryable(`${target} kill switch rejected (${r.status}): ${rejectionText(r.body)}`, FAILURE.killSwitchRejected);
     const stats = parseStats(r.body, `${target} kill-switch reply`);
     const changed = (r.body as { changed?: unknown }).changed;
-    if (changed !== undefined && typeof changed !== 'boolean') throw ApplicationFailure.nonRetryable(`${target} kill-switch reply does not honour the target contract: changed: expected a boolean`, FAILURE.contractViolation);
+    if (changed !== undefined && typeof changed !== 'boolean')
+      throw ApplicationFailure.nonRetryable(
+        `${target} kill-switch reply does not honour the target contract: changed: expected a boolean`,
+        FAILURE.contractViolation,
+      );
     return { ...toResult(stats, new Date().toISOString()), changed: changed ?? true };
   }
 

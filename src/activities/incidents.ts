@@ -37,7 +37,9 @@ import { checkMarketData, type MarketDataCheck } from './market-data';
 import { parseInput, resolveTarget, type TargetActivityDeps } from './target-input';
 import { FAILURE } from '../domain/failure-types';
 
-const sloStateSchema = z.custom<SloState>((v) => typeof v === 'object' && v !== null && (v as { v?: unknown }).v === 1, { error: 'state must be an SloState (v: 1)' });
+const sloStateSchema = z.custom<SloState>((v) => typeof v === 'object' && v !== null && (v as { v?: unknown }).v === 1, {
+  error: 'state must be an SloState (v: 1)',
+});
 
 export const watchCycleInputSchema = z.object({
   runId: runIdSchema,
@@ -86,7 +88,12 @@ export const triageInputSchema = z.object({
   /** When the incident opened: the evidence window ends there (default: now). */
   openedAt: z.iso.datetime({ offset: true }).optional(),
   /** Breaches older than this before the incident opened do not decide the class. */
-  evidenceWindowSeconds: z.number().int().min(10).max(7 * 86400).optional(),
+  evidenceWindowSeconds: z
+    .number()
+    .int()
+    .min(10)
+    .max(7 * 86400)
+    .optional(),
   lines: z.number().int().min(1).max(100).default(5),
 });
 export type TriageInput = z.input<typeof triageInputSchema>;
@@ -130,7 +137,10 @@ export type ResolvedInput = z.input<typeof resolvedInputSchema>;
  * id, so a resolved one stays resolved for a fresh watcher), from its file name, time, type and detail.
  */
 export function auditIncidentId(file: string, e: { ts: string; event_type: string; detail?: string }): string {
-  return `audit-${e.event_type}-${createHash('sha256').update(JSON.stringify([file, e.ts, e.event_type, e.detail ?? ''])).digest('hex').slice(0, 16)}`;
+  return `audit-${e.event_type}-${createHash('sha256')
+    .update(JSON.stringify([file, e.ts, e.event_type, e.detail ?? '']))
+    .digest('hex')
+    .slice(0, 16)}`;
 }
 
 export function targetRunDir(t: TargetConfig, runId: string): string {
@@ -155,7 +165,12 @@ export async function gatherTriage(deps: TargetActivityDeps, raw: TriageInput): 
       (err: unknown) => ({ ok: false as const, error: err instanceof Error ? err.message : String(err) }),
     ),
     br.brokerHealth({ target: i.target }).then(
-      (b) => ({ ok: true as const, apiOk: b.api.ok, websocketOk: b.websocket.ok, ...(b.api.error || b.websocket.error ? { detail: [b.api.error, b.websocket.error].filter(Boolean).join('; ') } : {}) }),
+      (b) => ({
+        ok: true as const,
+        apiOk: b.api.ok,
+        websocketOk: b.websocket.ok,
+        ...(b.api.error || b.websocket.error ? { detail: [b.api.error, b.websocket.error].filter(Boolean).join('; ') } : {}),
+      }),
       (err: unknown) => ({ ok: false as const, error: err instanceof Error ? err.message : String(err) }),
     ),
     snapshotRunArtifacts(dir, { lines: i.lines }),
@@ -167,7 +182,9 @@ export async function gatherTriage(deps: TargetActivityDeps, raw: TriageInput): 
   const sloFile = path.join(dir, ARTIFACT_FILES.opsSlo);
   const window = { maxBytes: 4 * 1024 * 1024 };
   const [own, recent, latestSnap] = await Promise.all([
-    i.incidentId ? readLastRecords(sloFile, opsSloEventSchema, { ...window, count: 1, filter: (e) => e.event_type === 'slo_breach' && e.incident_id === i.incidentId }) : undefined,
+    i.incidentId
+      ? readLastRecords(sloFile, opsSloEventSchema, { ...window, count: 1, filter: (e) => e.event_type === 'slo_breach' && e.incident_id === i.incidentId })
+      : undefined,
     readLastRecords(sloFile, opsSloEventSchema, { ...window, count: 20, filter: (e) => e.event_type === 'slo_breach' }),
     readLastRecords(sloFile, opsSloEventSchema, { ...window, count: 1, filter: (e) => e.event_type === 'slo_snapshot' }),
   ]);
@@ -227,7 +244,9 @@ export function createIncidentActivities(deps: TargetActivityDeps) {
       const i = parseInput(watchCycleInputSchema, input, 'watchCycle input');
       const t = await resolveTarget(deps, i.target);
       const dir = targetRunDir(t, i.runId);
-      const r = await withHeartbeat(() => foldRunArtifacts(dir, i.cursors ?? {}, i.state ?? initialSloState(), { auditLogsDir: t.auditLogsDir, maxEvents: i.maxEvents }));
+      const r = await withHeartbeat(() =>
+        foldRunArtifacts(dir, i.cursors ?? {}, i.state ?? initialSloState(), { auditLogsDir: t.auditLogsDir, maxEvents: i.maxEvents }),
+      );
       const evaluation = evaluateSlos(r.state, resolveThresholds(i.thresholds ?? {}), { window: 'latest', now: i.now });
       // Maintenance windows are read after the incident file: a drill writes its window's open line
       // before it causes anything, so every incident line read here already has its window visible.
@@ -237,17 +256,33 @@ export function createIncidentActivities(deps: TargetActivityDeps) {
         .map((a) => {
           const linked = incidentIdSchema.safeParse(a.incident_id);
           const id = linked.success ? linked.data : auditIncidentId(a.file, a);
-          return { incidentId: id, linked: linked.success, ts: a.ts, eventType: a.event_type, ...(a.run_id ? { runId: a.run_id } : {}), ...(a.detail ? { detail: a.detail.slice(0, 300) } : {}) };
+          return {
+            incidentId: id,
+            linked: linked.success,
+            ts: a.ts,
+            eventType: a.event_type,
+            ...(a.run_id ? { runId: a.run_id } : {}),
+            ...(a.detail ? { detail: a.detail.slice(0, 300) } : {}),
+          };
         });
       // What the run file says is resolved decides before anything opens (whatever Temporal remembers).
-      const candidates = new Set([...(i.checkResolved ?? []), ...riskEvents.map((e) => e.incidentId), ...r.incidentEvents.filter((e) => e.event_type === 'incident_open').map((e) => e.incident_id)]);
+      const candidates = new Set([
+        ...(i.checkResolved ?? []),
+        ...riskEvents.map((e) => e.incidentId),
+        ...r.incidentEvents.filter((e) => e.event_type === 'incident_open').map((e) => e.incident_id),
+      ]);
       const resolvedFound: ResolvedLine[] = [];
       if (candidates.size) {
         const all = await readJsonl(path.join(dir, INCIDENT_EVENTS_FILE), incidentEventSchema).catch(() => ({ records: [] as IncidentEvent[] }));
         for (const e of all.records) {
           if (e.event_type !== 'incident_resolved' || !candidates.has(e.incident_id)) continue;
           candidates.delete(e.incident_id);
-          resolvedFound.push({ incidentId: e.incident_id, ts: e.ts, ...(e.resolution ? { resolution: e.resolution } : {}), ...(typeof e.source === 'string' ? { source: e.source } : {}) });
+          resolvedFound.push({
+            incidentId: e.incident_id,
+            ts: e.ts,
+            ...(e.resolution ? { resolution: e.resolution } : {}),
+            ...(typeof e.source === 'string' ? { source: e.source } : {}),
+          });
         }
       }
       return {
@@ -258,9 +293,19 @@ export function createIncidentActivities(deps: TargetActivityDeps) {
         state: r.state,
         cursors: r.cursors,
         incidentEvents: r.incidentEvents,
-        sloBreaches: r.sloBreaches.map((b) => ({ ts: b.ts, slo: b.slo, value: b.value, threshold: b.threshold, severity: b.severity, ...(b.incident_id ? { incident_id: b.incident_id } : {}) })),
+        sloBreaches: r.sloBreaches.map((b) => ({
+          ts: b.ts,
+          slo: b.slo,
+          value: b.value,
+          threshold: b.threshold,
+          severity: b.severity,
+          ...(b.incident_id ? { incident_id: b.incident_id } : {}),
+        })),
         auditEvents: r.auditEvents.length,
-        riskAuditEvents: r.auditEvents.filter((a) => a.event_type === 'risk_warning' || a.event_type === 'risk_limit_breach').slice(-20).map((a) => ({ ts: a.ts, event_type: a.event_type, ...(a.detail ? { detail: a.detail } : {}) })),
+        riskAuditEvents: r.auditEvents
+          .filter((a) => a.event_type === 'risk_warning' || a.event_type === 'risk_limit_breach')
+          .slice(-20)
+          .map((a) => ({ ts: a.ts, event_type: a.event_type, ...(a.detail ? { detail: a.detail } : {}) })),
         files: r.files,
         corrupt: r.corrupt,
         more: r.more,
@@ -297,7 +342,15 @@ export function createIncidentActivities(deps: TargetActivityDeps) {
           // Only the reconciliation cursors move: the other files are the watcher's business.
           cursors: { orderReconciliation: r.cursors.orderReconciliation, positionReconciliation: r.cursors.positionReconciliation },
           state: { ...r.state, incidents: initialSloState().incidents },
-          lastOrder: o ? { cycle: o.cycle, status: o.status, mismatched_order_ids: o.mismatched_order_ids, ...(o.broker_status ? { broker_status: o.broker_status } : {}), ...(o.stuck_transitions !== undefined ? { stuck_transitions: o.stuck_transitions } : {}) } : null,
+          lastOrder: o
+            ? {
+                cycle: o.cycle,
+                status: o.status,
+                mismatched_order_ids: o.mismatched_order_ids,
+                ...(o.broker_status ? { broker_status: o.broker_status } : {}),
+                ...(o.stuck_transitions !== undefined ? { stuck_transitions: o.stuck_transitions } : {}),
+              }
+            : null,
           corrupt: (r.files.orderReconciliation?.corrupt ?? 0) + (r.files.positionReconciliation?.corrupt ?? 0),
         };
       }
@@ -305,7 +358,9 @@ export function createIncidentActivities(deps: TargetActivityDeps) {
         const [market, snap] = await Promise.all([checkMarketData(t), snapshotRunArtifacts(dir, { lines: 1 })]);
         const l = snap.dataQualityLatest;
         out.dataQuality = {
-          validation: market.reachable ? { errors: market.errors, staleWarnings: market.staleWarnings, symbols: market.symbols.length, issues: market.issues } : null,
+          validation: market.reachable
+            ? { errors: market.errors, staleWarnings: market.staleWarnings, symbols: market.symbols.length, issues: market.issues }
+            : null,
           latest: l.ok ? { cycle: l.value.cycle, errors: l.value.errors, stale_warnings: l.value.stale_warnings } : null,
           market: { reachable: market.reachable, errors: market.errors, staleWarnings: market.staleWarnings, issues: market.issues },
         };

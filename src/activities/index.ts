@@ -41,7 +41,12 @@ export function createActivities(deps: ActivityDeps) {
     ...createPagingActivities(deps.config.paging, deps.config.runsDir, deps.config.stateDir ? path.join(deps.config.stateDir, 'ops') : undefined),
     ...createAckFileActivities(deps.config.runsDir, deps.ackFile),
     ...createArtifactActivities(deps.config.runsDir),
-    ...createPromotionActivities({ runsDir: deps.config.runsDir, resultsDir: deps.config.resultsDir ?? path.dirname(deps.config.runsDir), targets, ...(deps.config.kpiDir ? { kpiDir: deps.config.kpiDir } : {}) }),
+    ...createPromotionActivities({
+      runsDir: deps.config.runsDir,
+      resultsDir: deps.config.resultsDir ?? path.dirname(deps.config.runsDir),
+      targets,
+      ...(deps.config.kpiDir ? { kpiDir: deps.config.kpiDir } : {}),
+    }),
     ...createReportActivities(deps.config.resultsDir ?? path.dirname(deps.config.runsDir), deps.config.deployment, deps.workflowBundleSha256),
     ...targetActivities({ ...deps, targets }),
   };

@@ -41,7 +41,9 @@ export async function checkMarketData(t: TargetConfig, { count = 30, timeoutMs =
       }
     }),
   );
-  const issues = symbols.flatMap((s) => (s.validation?.issues ?? []).map((i) => `${s.symbol} ${i.kind}: ${i.detail}`).concat(s.reachable ? [] : [`${s.symbol}: ${s.error}`]));
+  const issues = symbols.flatMap((s) =>
+    (s.validation?.issues ?? []).map((i) => `${s.symbol} ${i.kind}: ${i.detail}`).concat(s.reachable ? [] : [`${s.symbol}: ${s.error}`]),
+  );
   return {
     checkedAt,
     reachable: symbols.every((s) => s.reachable),

@@ -87,7 +87,10 @@ export const incidentTriggerSchema = z.object({
   /** The timer's read position in the run file: the ack check reads only what came after it. */
   fileCursor: tailCursorSchema.optional(),
   /** Lines in the run file that mean "do not page" (after the ack: only the resolution). */
-  suppressOn: z.array(z.enum(['ack', 'resolved'])).min(1).default(['ack', 'resolved']),
+  suppressOn: z
+    .array(z.enum(['ack', 'resolved']))
+    .min(1)
+    .default(['ack', 'resolved']),
 });
 export type IncidentTriggerInput = z.input<typeof incidentTriggerSchema>;
 
@@ -165,7 +168,8 @@ export function createPagingActivities(paging: PagingConfig, runsDir?: string, o
       clearInterval(beat);
     }
     if (res.ok) return res.status;
-    if (isRetryableStatus(res.status)) throw ApplicationFailure.retryable(`paging webhook answered ${res.status} on route ${route.name}`, FAILURE.pageUndelivered);
+    if (isRetryableStatus(res.status))
+      throw ApplicationFailure.retryable(`paging webhook answered ${res.status} on route ${route.name}`, FAILURE.pageUndelivered);
     throw ApplicationFailure.nonRetryable(`paging webhook rejected the page with ${res.status} on route ${route.name}`, FAILURE.pageRejected);
   }
 
@@ -199,7 +203,9 @@ export function createPagingActivities(paging: PagingConfig, runsDir?: string, o
       const skip = skipReason(p.severity);
       const route = routeFor(paging, p.level);
       if (skip || !route) {
-        log.info(skip === 'below-min-severity' ? 'severity below SLO_PAGING_MIN_SEVERITY; no page' : 'paging disabled; escalation recorded without a page', { dedupKey });
+        log.info(skip === 'below-min-severity' ? 'severity below SLO_PAGING_MIN_SEVERITY; no page' : 'paging disabled; escalation recorded without a page', {
+          dedupKey,
+        });
         return { outcome: skip ?? 'disabled', dedupKey };
       }
       const event: PageEvent = { ...p, action: 'trigger', kind: inferPageKind(p), dedupKey, at: new Date().toISOString() };

@@ -31,13 +31,24 @@ export const processKeyedInputSchema = z.object({ target: targetNameSchema, idem
  * extend it): past it the stop fails with `ProcessStopIncomplete` (non-retryable). Without it the
  * adapter's `timeoutSeconds` is the bound.
  */
-export const processStopInputSchema = processKeyedInputSchema.extend({ stopSeconds: z.number().positive().max(7 * 86400).optional() });
+export const processStopInputSchema = processKeyedInputSchema.extend({
+  stopSeconds: z
+    .number()
+    .positive()
+    .max(7 * 86400)
+    .optional(),
+});
 export const processHealthInputSchema = z.object({ target: targetNameSchema, timeoutMs: z.number().int().min(100).max(600000).optional() });
 export type ProcessKeyedInput = z.input<typeof processKeyedInputSchema>;
 export type ProcessStopInput = z.input<typeof processStopInputSchema>;
 export type ProcessHealthInput = z.input<typeof processHealthInputSchema>;
 
-const isoOrNull = z.string().max(64).refine((x) => !Number.isNaN(Date.parse(x)), { error: 'expected an ISO 8601 date-time' }).nullable().optional();
+const isoOrNull = z
+  .string()
+  .max(64)
+  .refine((x) => !Number.isNaN(Date.parse(x)), { error: 'expected an ISO 8601 date-time' })
+  .nullable()
+  .optional();
 /**
  * The sandbox's `GET /health` (and what a shell adapter's health command may print): what the
  * adapter reads of it (extra fields tolerated). `boot_id` and `started_at` tell one life of the
@@ -139,7 +150,12 @@ const TAIL = 2000;
 export function runShell(command: string, o: { timeoutMs: number; cwd?: string; envAllow?: readonly string[] }): Promise<CommandOutcome> {
   return new Promise((resolve, reject) => {
     const t0 = Date.now();
-    const child = spawn('sh', ['-c', command], { cwd: o.cwd, env: targetCommandEnv(process.env, o.envAllow), detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('sh', ['-c', command], {
+      cwd: o.cwd,
+      env: targetCommandEnv(process.env, o.envAllow),
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     let timedOut = false;
@@ -211,9 +227,21 @@ export function createProcessControlActivities(deps: TargetActivityDeps) {
       try {
         const r = await getJson(`${p.controlUrl}/health`, timeoutMs ?? 3000);
         const parsed = sandboxHealthSchema.safeParse(r.body);
-        if (!parsed.success) return { adapter: 'sandbox', healthy: false, checkedAt, detail: `HTTP ${r.status}: the health answer does not honour the contract (${formatIssues(parsed.error).join('; ').slice(0, 300)})` };
+        if (!parsed.success)
+          return {
+            adapter: 'sandbox',
+            healthy: false,
+            checkedAt,
+            detail: `HTTP ${r.status}: the health answer does not honour the contract (${formatIssues(parsed.error).join('; ').slice(0, 300)})`,
+          };
         const b = parsed.data;
-        return { adapter: 'sandbox', healthy: r.status === 200 && b.status === 'ok', checkedAt, detail: `HTTP ${r.status} ${b.status ?? ''}`.trim(), ...bootFields(b) };
+        return {
+          adapter: 'sandbox',
+          healthy: r.status === 200 && b.status === 'ok',
+          checkedAt,
+          detail: `HTTP ${r.status} ${b.status ?? ''}`.trim(),
+          ...bootFields(b),
+        };
       } catch (err) {
         return { adapter: 'sandbox', healthy: false, checkedAt, detail: `unreachable (${errorKind(err)})` };
       }
@@ -247,11 +275,19 @@ export function createProcessControlActivities(deps: TargetActivityDeps) {
    * the first request). A retry acts again (the stop request is idempotent) and waits again: a
    * draining process is never taken for a stopped one.
    */
-  async function doStop(t: TargetConfig, target: string, o: { stopRequestedAt: string; deadline: number; retry: boolean }): Promise<Omit<ProcessStopResult, 'alreadyDone'>> {
+  async function doStop(
+    t: TargetConfig,
+    target: string,
+    o: { stopRequestedAt: string; deadline: number; retry: boolean },
+  ): Promise<Omit<ProcessStopResult, 'alreadyDone'>> {
     const p: ProcessAdapterConfig = t.process;
     const { stopRequestedAt, deadline } = o;
     const remaining = () => Math.max(1, deadline - Date.now());
-    const incomplete = (what: string) => ApplicationFailure.nonRetryable(`${target}: stop did not complete: ${what} (stop requested at ${stopRequestedAt}, bound ${Math.round((deadline - Date.parse(stopRequestedAt)) / 1000)} s)`, FAILURE.processStopIncomplete);
+    const incomplete = (what: string) =>
+      ApplicationFailure.nonRetryable(
+        `${target}: stop did not complete: ${what} (stop requested at ${stopRequestedAt}, bound ${Math.round((deadline - Date.parse(stopRequestedAt)) / 1000)} s)`,
+        FAILURE.processStopIncomplete,
+      );
     const watch = { done: false };
     const unavailable = watchUnavailable(t, watch);
     const timer = setInterval(() => heartbeat({ stopping: target, stopRequestedAt }), 1000);
@@ -268,10 +304,23 @@ export function createProcessControlActivities(deps: TargetActivityDeps) {
             const r = await stopSandbox({ configFile: p.configFile, via: 'control', timeoutMs: Math.min(p.timeoutSeconds * 1000, remaining()) });
             if (!r.stopped) {
               if (Date.now() >= deadline) throw incomplete(`sandbox pid ${r.pid} still running`);
-              throw ApplicationFailure.retryable(`${target}: sandbox pid ${r.pid} still running ${p.timeoutSeconds} s after the stop request`, FAILURE.processStopTimeout);
+              throw ApplicationFailure.retryable(
+                `${target}: sandbox pid ${r.pid} still running ${p.timeoutSeconds} s after the stop request`,
+                FAILURE.processStopTimeout,
+              );
             }
             const wasRunning = r.wasRunning || o.retry;
-            return await finish({ adapter: 'sandbox', stopRequestedAt, stoppedAt: r.stoppedAt ?? new Date().toISOString(), wasRunning, detail: r.wasRunning ? `stopped via ${r.via}` : o.retry ? 'an earlier attempt already stopped it (found on retry; stoppedAt is when it was seen gone)' : 'was not running' });
+            return await finish({
+              adapter: 'sandbox',
+              stopRequestedAt,
+              stoppedAt: r.stoppedAt ?? new Date().toISOString(),
+              wasRunning,
+              detail: r.wasRunning
+                ? `stopped via ${r.via}`
+                : o.retry
+                  ? 'an earlier attempt already stopped it (found on retry; stoppedAt is when it was seen gone)'
+                  : 'was not running',
+            });
           } catch (err) {
             if (err instanceof SandboxControlError) throw ApplicationFailure.nonRetryable(`${target}: ${err.message}`, FAILURE.invalidTargetConfig);
             throw err;
@@ -284,12 +333,19 @@ export function createProcessControlActivities(deps: TargetActivityDeps) {
           if (r.status !== 202 && r.status !== 503) throw ApplicationFailure.retryable(`${target}: stop answered ${r.status}`, FAILURE.processStopFailed);
         } catch (err) {
           if (err instanceof ApplicationFailure) throw err;
-          return await finish({ adapter: 'sandbox', stopRequestedAt, stoppedAt: new Date().toISOString(), wasRunning: o.retry, detail: `not reachable (${errorKind(err)}): treated as stopped` });
+          return await finish({
+            adapter: 'sandbox',
+            stopRequestedAt,
+            stoppedAt: new Date().toISOString(),
+            wasRunning: o.retry,
+            detail: `not reachable (${errorKind(err)}): treated as stopped`,
+          });
         }
         const bound = Math.min(deadline, Date.now() + p.timeoutSeconds * 1000);
         while (Date.now() < bound) {
           const h = await health(t, 1000);
-          if (!h.healthy && h.detail.startsWith('unreachable')) return await finish({ adapter: 'sandbox', stopRequestedAt, stoppedAt: h.checkedAt, wasRunning: true, detail: 'stopped via control endpoint' });
+          if (!h.healthy && h.detail.startsWith('unreachable'))
+            return await finish({ adapter: 'sandbox', stopRequestedAt, stoppedAt: h.checkedAt, wasRunning: true, detail: 'stopped via control endpoint' });
           await new Promise((r) => setTimeout(r, 50));
         }
         if (Date.now() >= deadline) throw incomplete('still answering');
@@ -319,10 +375,21 @@ export function createProcessControlActivities(deps: TargetActivityDeps) {
     const p = t.process;
     const startRequestedAt = new Date().toISOString();
     if (p.adapter === 'sandbox') {
-      if (!p.configFile) throw ApplicationFailure.nonRetryable(`${target}: process.configFile is required to start a sandbox (a stopped process has no URL to call)`, FAILURE.invalidTargetConfig);
+      if (!p.configFile)
+        throw ApplicationFailure.nonRetryable(
+          `${target}: process.configFile is required to start a sandbox (a stopped process has no URL to call)`,
+          FAILURE.invalidTargetConfig,
+        );
       try {
         const r = await startSandbox({ configFile: p.configFile, wait: false, baseEnv: targetCommandEnv(process.env, envAllow(p)) });
-        return { adapter: 'sandbox', startRequestedAt: r.startRequestedAt, startReturnedAt: new Date().toISOString(), alreadyRunning: r.alreadyRunning, pid: r.pid, detail: r.alreadyRunning ? 'already running' : 'spawned' };
+        return {
+          adapter: 'sandbox',
+          startRequestedAt: r.startRequestedAt,
+          startReturnedAt: new Date().toISOString(),
+          alreadyRunning: r.alreadyRunning,
+          pid: r.pid,
+          detail: r.alreadyRunning ? 'already running' : 'spawned',
+        };
       } catch (err) {
         if (err instanceof SandboxControlError) throw ApplicationFailure.nonRetryable(`${target}: ${err.message}`, FAILURE.invalidTargetConfig);
         throw err;
@@ -341,22 +408,36 @@ export function createProcessControlActivities(deps: TargetActivityDeps) {
    * request's time: a stop waits until the process is really gone (a draining process is not a
    * stopped one), a start whose process is already up is recorded as done without starting again.
    */
-  async function keyed<R extends { alreadyDone: boolean }>(action: Action, target: string, key: string, t: TargetConfig, act: (first: { at: string; retry: boolean }) => Promise<Omit<R, 'alreadyDone'>>): Promise<R> {
+  async function keyed<R extends { alreadyDone: boolean }>(
+    action: Action,
+    target: string,
+    key: string,
+    t: TargetConfig,
+    act: (first: { at: string; retry: boolean }) => Promise<Omit<R, 'alreadyDone'>>,
+  ): Promise<R> {
     const m = markerFiles(action, key);
     const done = await readMarker<R & { target?: string }>(m.done);
     if (done) {
-      if (done.target !== undefined && done.target !== target) throw ApplicationFailure.nonRetryable(`idempotencyKey ${key} was already used to ${action} target ${done.target}`, FAILURE.invalidInput);
+      if (done.target !== undefined && done.target !== target)
+        throw ApplicationFailure.nonRetryable(`idempotencyKey ${key} was already used to ${action} target ${done.target}`, FAILURE.invalidInput);
       return { ...done, alreadyDone: true };
     }
     const pending = await readMarker<{ at: string; target?: string }>(m.pending);
     let first: { at: string; retry: boolean };
     if (pending && typeof pending.at === 'string' && !Number.isNaN(Date.parse(pending.at))) {
-      if (pending.target !== undefined && pending.target !== target) throw ApplicationFailure.nonRetryable(`idempotencyKey ${key} was already used to ${action} target ${pending.target}`, FAILURE.invalidInput);
+      if (pending.target !== undefined && pending.target !== target)
+        throw ApplicationFailure.nonRetryable(`idempotencyKey ${key} was already used to ${action} target ${pending.target}`, FAILURE.invalidInput);
       first = { at: pending.at, retry: true };
       if (action === 'start') {
         const h = await health(t);
         if (h.healthy) {
-          const r = { adapter: t.process.adapter, startRequestedAt: pending.at, startReturnedAt: new Date().toISOString(), alreadyRunning: true, detail: 'an earlier attempt already started it (found on retry)' };
+          const r = {
+            adapter: t.process.adapter,
+            startRequestedAt: pending.at,
+            startReturnedAt: new Date().toISOString(),
+            alreadyRunning: true,
+            detail: 'an earlier attempt already started it (found on retry)',
+          };
           await writeFileAtomic(m.done, JSON.stringify({ ...r, target, alreadyDone: false }));
           return { ...(r as unknown as R), alreadyDone: false };
         }
@@ -377,7 +458,9 @@ export function createProcessControlActivities(deps: TargetActivityDeps) {
       const i = parseInput(processStopInputSchema, input, 'processStop input');
       const t = await resolveTarget(deps, i.target);
       const boundMs = (i.stopSeconds ?? t.process.timeoutSeconds) * 1000;
-      return keyed<ProcessStopResult>('stop', i.target, i.idempotencyKey, t, (first) => doStop(t, i.target, { stopRequestedAt: first.at, deadline: Date.parse(first.at) + boundMs, retry: first.retry }));
+      return keyed<ProcessStopResult>('stop', i.target, i.idempotencyKey, t, (first) =>
+        doStop(t, i.target, { stopRequestedAt: first.at, deadline: Date.parse(first.at) + boundMs, retry: first.retry }),
+      );
     },
 
     /** Starts the target, once per idempotency key. Returns when started, not when serving: poll processHealth. */

@@ -107,7 +107,11 @@ function heartbeat(details?: unknown): void {
   }
 }
 
-function checkId<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: Array<{ message: string }> } } }, value: unknown, what: string): T {
+function checkId<T>(
+  schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: Array<{ message: string }> } } },
+  value: unknown,
+  what: string,
+): T {
   const r = schema.safeParse(value);
   if (r.success) return r.data;
   throw ApplicationFailure.nonRetryable(`${what}: ${r.error.issues[0]?.message ?? 'invalid'}`, FAILURE.invalidInput);
@@ -168,7 +172,8 @@ async function closedDrillWindows(dir: string): Promise<Array<{ windowId: string
       if (!opened.has(key)) opened.set(key, e.ts);
     } else {
       const from = opened.get(key);
-      if (from && !out.some((w) => w.windowId === e.window_id && w.from === from) && Date.parse(e.ts) >= Date.parse(from)) out.push({ windowId: e.window_id, from, to: e.ts });
+      if (from && !out.some((w) => w.windowId === e.window_id && w.from === from) && Date.parse(e.ts) >= Date.parse(from))
+        out.push({ windowId: e.window_id, from, to: e.ts });
     }
   }
   return out;
@@ -191,7 +196,8 @@ export function createPromotionActivities(deps: PromotionActivityDeps) {
         invalid(err);
       }
       const st = await fsp.stat(dir).catch(() => undefined);
-      if (!st?.isDirectory()) throw ApplicationFailure.nonRetryable(`run ${runId}: folder ${dir} not found (check --run-id and DRILL_RESULTS_DIR)`, FAILURE.runNotFound);
+      if (!st?.isDirectory())
+        throw ApplicationFailure.nonRetryable(`run ${runId}: folder ${dir} not found (check --run-id and DRILL_RESULTS_DIR)`, FAILURE.runNotFound);
 
       const files: Record<string, RunFileEvidence> = {};
       for (const [, name] of JSONL_FILES) files[name] = { present: false, bytes: 0, lines: 0, corrupt: 0, problems: [] };
@@ -231,7 +237,13 @@ export function createPromotionActivities(deps: PromotionActivityDeps) {
       const latestSize = (await fsp.stat(latestPath).catch(() => undefined))?.size ?? 0;
       files[ARTIFACT_FILES.dataQualityLatest] = latest.ok
         ? { present: true, bytes: latestSize, lines: 1, corrupt: 0, problems: [] }
-        : { present: latest.reason !== 'missing', bytes: latestSize, lines: 0, corrupt: latest.reason === 'missing' ? 0 : 1, problems: latest.reason === 'invalid' ? latest.problems.slice(0, 5) : [] };
+        : {
+            present: latest.reason !== 'missing',
+            bytes: latestSize,
+            lines: 0,
+            corrupt: latest.reason === 'missing' ? 0 : 1,
+            problems: latest.reason === 'invalid' ? latest.problems.slice(0, 5) : [],
+          };
 
       const drills = await findDrillReports(deps.resultsDir);
       const latestDrill = pickLatestDrill(drills.found, target);
@@ -241,7 +253,9 @@ export function createPromotionActivities(deps: PromotionActivityDeps) {
         files,
         slo: state,
         incidents: summarizeIncidents(incidentEvents),
-        drill: latestDrill ? { status: 'found', path: latestDrill.path, report: latestDrill.report } : { status: 'none', searched: path.join(deps.resultsDir, DRILLS_DIR) },
+        drill: latestDrill
+          ? { status: 'found', path: latestDrill.path, report: latestDrill.report }
+          : { status: 'none', searched: path.join(deps.resultsDir, DRILLS_DIR) },
         drillProblems: drills.problems,
         ...(windows.length ? { drillWindows: { windows, excludedLines } } : {}),
         ...(await calendarReviewFor(deps, target ?? latestDrill?.report.target, latestDrill?.report.finishedAt)),
@@ -263,7 +277,11 @@ export function createPromotionActivities(deps: PromotionActivityDeps) {
       const experimentId = checkId(experimentIdSchema, input.experimentId, 'experimentId');
       const runId = checkId(runIdSchema, input.runId, 'runId');
       const verdict = promotionVerdictSchema.safeParse(input.verdict);
-      if (!verdict.success) throw ApplicationFailure.nonRetryable(`verdict does not match its schema: ${describeIssues(verdict.error, { root: '', max: 3 })}`, FAILURE.invalidInput);
+      if (!verdict.success)
+        throw ApplicationFailure.nonRetryable(
+          `verdict does not match its schema: ${describeIssues(verdict.error, { root: '', max: 3 })}`,
+          FAILURE.invalidInput,
+        );
       let finalDir: string;
       let srcDir: string;
       try {
@@ -308,7 +326,15 @@ export function createPromotionActivities(deps: PromotionActivityDeps) {
       entries.push({ path: BUNDLE_AUDIT_HEAD_FILE, content: `${JSON.stringify(await readAuditHead(deps.resultsDir), null, 2)}\n` });
       // What the bundle is evidence of, hashed with it (subject.json): a verdict cannot be re-labelled.
       const v = verdict.data;
-      const subject = { experimentId, runId, result: v.result, strict: String(v.strict), evaluatedAt: v.evaluatedAt, ...(v.target ? { target: v.target } : {}), ...(v.workflow ? { workflowId: v.workflow.workflowId, workflowRunId: v.workflow.runId } : {}) };
+      const subject = {
+        experimentId,
+        runId,
+        result: v.result,
+        strict: String(v.strict),
+        evaluatedAt: v.evaluatedAt,
+        ...(v.target ? { target: v.target } : {}),
+        ...(v.workflow ? { workflowId: v.workflow.workflowId, workflowRunId: v.workflow.runId } : {}),
+      };
       const written = await writeBundleAtomically(finalDir, entries, v.evaluatedAt, subject, (p) => heartbeat({ writing: p }));
       return { dir: written.dir, files: written.files, manifestSha256: written.manifestSha256, markdown };
     },
@@ -319,7 +345,10 @@ export function createPromotionActivities(deps: PromotionActivityDeps) {
 const MAX_KPI_SOURCE_BYTES = 256 * 1024 * 1024;
 
 /** The KPI criteria file of `experimentId`: absent, invalid (with why) or parsed with its text. */
-async function readKpiFile(kpiDir: string, experimentId: string): Promise<Exclude<KpiEvidence, { status: 'found' }> | { status: 'parsed'; path: string; raw: string; file: KpiFile }> {
+async function readKpiFile(
+  kpiDir: string,
+  experimentId: string,
+): Promise<Exclude<KpiEvidence, { status: 'found' }> | { status: 'parsed'; path: string; raw: string; file: KpiFile }> {
   const file = path.join(kpiDir, kpiFileName(experimentId));
   const st = await fsp.stat(file).catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' || err.code === 'ENOTDIR' ? undefined : Promise.reject(err)));
   if (!st) return { status: 'none', path: file };
@@ -340,7 +369,12 @@ async function readKpiFile(kpiDir: string, experimentId: string): Promise<Exclud
  * Folds every KPI source reading `name` over its complete lines (`.jsonl`) or its one record
  * (`.json`). A trailing line without a newline is still being written: not evaluated, not attached.
  */
-async function foldKpiFile(dir: string, name: string, sources: Array<{ i: number; source: Parameters<typeof foldKpiSource>[2] }>, folds: KpiFold[]): Promise<KpiSourceFileState> {
+async function foldKpiFile(
+  dir: string,
+  name: string,
+  sources: Array<{ i: number; source: Parameters<typeof foldKpiSource>[2] }>,
+  folds: KpiFold[],
+): Promise<KpiSourceFileState> {
   const file = path.join(dir, name);
   const state: KpiSourceFileState = { present: false, bytes: 0, corrupt: 0, problems: [] };
   const st = await fsp.stat(file).catch(() => undefined);
@@ -419,12 +453,22 @@ export async function gatherKpiEvidence(deps: PromotionActivityDeps, input: Gath
     read.file.criteria.forEach((c, i) => byFile.set(c.source.file, [...(byFile.get(c.source.file) ?? []), { i, source: c.source }]));
     const files: Record<string, KpiSourceFileState> = {};
     for (const [name, sources] of byFile) files[name] = await foldKpiFile(dir, name, sources, folds);
-    kpi = { status: 'found', path: read.path, raw: read.raw, file: read.file, folds: read.file.criteria.map((c, i) => ({ metric: c.metric, fold: folds[i] as KpiFold })), files };
+    kpi = {
+      status: 'found',
+      path: read.path,
+      raw: read.raw,
+      file: read.file,
+      folds: read.file.criteria.map((c, i) => ({ metric: c.metric, fold: folds[i] as KpiFold })),
+      files,
+    };
   }
   const drills = target ? (await findDrillReports(deps.resultsDir)).found.filter((d) => d.report.target === target) : [];
   return {
     kpi,
-    drillHistory: { target: target ?? null, drills: drills.map((d) => ({ drillId: d.report.drillId, finishedAt: d.report.finishedAt, rtoSeconds: d.report.rto.seconds, path: d.path })) },
+    drillHistory: {
+      target: target ?? null,
+      drills: drills.map((d) => ({ drillId: d.report.drillId, finishedAt: d.report.finishedAt, rtoSeconds: d.report.rto.seconds, path: d.path })),
+    },
   };
 }
 

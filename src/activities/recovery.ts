@@ -27,7 +27,11 @@ import { createProcessControlActivities, type ProcessKeyedInput, type ProcessSta
 import { parseInput, resolveTarget, type TargetActivityDeps } from './target-input';
 
 const progressSchema = z.custom<RecoveryProgress>(
-  (v) => typeof v === 'object' && v !== null && (CYCLE_BRANCHES as readonly string[]).includes(String((v as { branch?: unknown }).branch)) && typeof (v as { cycles?: unknown }).cycles === 'number',
+  (v) =>
+    typeof v === 'object' &&
+    v !== null &&
+    (CYCLE_BRANCHES as readonly string[]).includes(String((v as { branch?: unknown }).branch)) &&
+    typeof (v as { cycles?: unknown }).cycles === 'number',
   { error: 'progress must be a RecoveryProgress' },
 );
 
@@ -57,7 +61,12 @@ export function createRecoveryActivities(deps: TargetActivityDeps) {
   const br = createBrokerActivities(deps);
   const pc = createProcessControlActivities(deps);
 
-  async function observe(i: z.output<typeof recoveryCyclesInputSchema>, progress: RecoveryProgress, dir: string, evidence: Record<string, unknown>): Promise<StepOutcome> {
+  async function observe(
+    i: z.output<typeof recoveryCyclesInputSchema>,
+    progress: RecoveryProgress,
+    dir: string,
+    evidence: Record<string, unknown>,
+  ): Promise<StepOutcome> {
     const t = await resolveTarget(deps, i.target);
     if (progress.branch === 'reconciliation') {
       const prev = progress.recon;
@@ -70,7 +79,15 @@ export function createRecoveryActivities(deps: TargetActivityDeps) {
           // Only the reconciliation cursors move: the other files are the watcher's business.
           cursors: { orderReconciliation: r.cursors.orderReconciliation, positionReconciliation: r.cursors.positionReconciliation },
           state: { ...r.state, incidents: initialSloState().incidents },
-          lastOrder: o ? { cycle: o.cycle, status: o.status, mismatched_order_ids: o.mismatched_order_ids, ...(o.broker_status ? { broker_status: o.broker_status } : {}), ...(o.stuck_transitions !== undefined ? { stuck_transitions: o.stuck_transitions } : {}) } : null,
+          lastOrder: o
+            ? {
+                cycle: o.cycle,
+                status: o.status,
+                mismatched_order_ids: o.mismatched_order_ids,
+                ...(o.broker_status ? { broker_status: o.broker_status } : {}),
+                ...(o.stuck_transitions !== undefined ? { stuck_transitions: o.stuck_transitions } : {}),
+              }
+            : null,
         },
         i.cleanCyclesRequired,
       );
@@ -86,7 +103,9 @@ export function createRecoveryActivities(deps: TargetActivityDeps) {
       const l = snap.dataQualityLatest;
       evidence.barValidation = { reachable: market.reachable, errors: market.errors, staleWarnings: market.staleWarnings, issues: market.issues };
       return dataQualityRecoveryStep(progress, {
-        validation: market.reachable ? { errors: market.errors, staleWarnings: market.staleWarnings, symbols: market.symbols.length, issues: market.issues } : null,
+        validation: market.reachable
+          ? { errors: market.errors, staleWarnings: market.staleWarnings, symbols: market.symbols.length, issues: market.issues }
+          : null,
         latest: l.ok ? { cycle: l.value.cycle, errors: l.value.errors, stale_warnings: l.value.stale_warnings } : null,
       });
     }
@@ -111,18 +130,27 @@ export function createRecoveryActivities(deps: TargetActivityDeps) {
       let progress = i.progress;
       const notes: TimelineEntry[] = [];
       const evidence: Record<string, unknown> = {};
-      return withHeartbeat(async () => {
-        for (let n = 0; n < i.maxCycles; n++) {
-          if (n > 0) await pause(i.cycleSeconds * 1000);
-          const s = await observe(i, progress, dir, evidence);
-          const changed = s.verdict === 'baseline' || s.verdict !== progress.lastVerdict || s.verdict === 'clean';
-          progress = s.progress;
-          if (changed) notes.push({ at: new Date().toISOString(), step: s.verdict === 'baseline' ? 'inspected reconciliation' : `cycle ${progress.cycles}: ${s.verdict}`, detail: s.reason });
-          if (s.passed) return { progress, passed: true, stop: 'passed', notes, evidence, cyclesRun: n + 1 };
-          if (s.notable) return { progress, passed: false, stop: 'progress', notes, evidence, cyclesRun: n + 1 };
-        }
-        return { progress, passed: false, stop: 'batch', notes, evidence, cyclesRun: i.maxCycles };
-      }, 1000, () => ({ branch: progress.branch, cycles: progress.cycles }));
+      return withHeartbeat(
+        async () => {
+          for (let n = 0; n < i.maxCycles; n++) {
+            if (n > 0) await pause(i.cycleSeconds * 1000);
+            const s = await observe(i, progress, dir, evidence);
+            const changed = s.verdict === 'baseline' || s.verdict !== progress.lastVerdict || s.verdict === 'clean';
+            progress = s.progress;
+            if (changed)
+              notes.push({
+                at: new Date().toISOString(),
+                step: s.verdict === 'baseline' ? 'inspected reconciliation' : `cycle ${progress.cycles}: ${s.verdict}`,
+                detail: s.reason,
+              });
+            if (s.passed) return { progress, passed: true, stop: 'passed', notes, evidence, cyclesRun: n + 1 };
+            if (s.notable) return { progress, passed: false, stop: 'progress', notes, evidence, cyclesRun: n + 1 };
+          }
+          return { progress, passed: false, stop: 'batch', notes, evidence, cyclesRun: i.maxCycles };
+        },
+        1000,
+        () => ({ branch: progress.branch, cycles: progress.cycles }),
+      );
     },
 
     /** `processStop`, heartbeating every second (keyed: a retry never stops twice). */

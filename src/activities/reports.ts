@@ -41,7 +41,8 @@ export async function writeDrillReportFiles(resultsDir: string, input: DrillRepo
   // Anchor the audit log: its head as of now goes into the report (see domain/audit.ts).
   const auditHead = await readAuditHead(resultsDir);
   const r = drillReportSchema.safeParse({ ...input, auditHead });
-  if (!r.success) throw ApplicationFailure.nonRetryable(`drill report does not match its schema: ${describeIssues(r.error, { root: '' })}`, FAILURE.invalidInput);
+  if (!r.success)
+    throw ApplicationFailure.nonRetryable(`drill report does not match its schema: ${describeIssues(r.error, { root: '' })}`, FAILURE.invalidInput);
   const p = drillReportPaths(resultsDir, r.data.drillId);
   await fs.mkdir(p.dir, { recursive: true });
   // The HTML and Markdown first: report.json appearing means the evidence is complete.
@@ -59,7 +60,13 @@ export async function writeDrillIndex(resultsDir: string, now: Date = new Date()
   const { reports, problems } = await listDrillReports(resultsDir);
   const file = path.join(resultsDir, DRILLS_DIR, DRILL_INDEX_FILE);
   await fs.mkdir(path.dirname(file), { recursive: true });
-  await writeFileAtomic(file, renderDrillIndex(reports.map((r) => r.report), now.toISOString()));
+  await writeFileAtomic(
+    file,
+    renderDrillIndex(
+      reports.map((r) => r.report),
+      now.toISOString(),
+    ),
+  );
   return { path: file, reports: reports.length, problems };
 }
 
@@ -115,7 +122,8 @@ export async function writeSignOffRecord(resultsDir: string, input: SignOffRecor
   const p = drillReportPaths(resultsDir, input.drillId);
   const report = await fs.readFile(p.json).catch(() => undefined);
   const parsed = signOffRecordSchema.safeParse({ schemaVersion: 1, ...input, reportSha256: report ? sha256(report) : null });
-  if (!parsed.success) throw ApplicationFailure.nonRetryable(`sign-off record does not match its schema: ${describeIssues(parsed.error, { root: '' })}`, FAILURE.invalidInput);
+  if (!parsed.success)
+    throw ApplicationFailure.nonRetryable(`sign-off record does not match its schema: ${describeIssues(parsed.error, { root: '' })}`, FAILURE.invalidInput);
   const record = parsed.data;
   const file = path.join(p.dir, SIGN_OFF_FILE);
   await fs.mkdir(p.dir, { recursive: true });

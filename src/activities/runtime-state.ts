@@ -87,14 +87,30 @@ export function createRuntimeStateActivities(deps: TargetActivityDeps) {
       }
       if (res.status !== 200) throw ApplicationFailure.retryable(`${i.target} stats: gateway answered ${res.status}`, FAILURE.gatewayUnavailable);
       const parsed = gatewayStatsSchema.safeParse(res.body);
-      if (!parsed.success) throw ApplicationFailure.nonRetryable(`${i.target} /stats does not honour the target contract: ${formatIssues(parsed.error).join('; ')}`, FAILURE.contractViolation);
+      if (!parsed.success)
+        throw ApplicationFailure.nonRetryable(
+          `${i.target} /stats does not honour the target contract: ${formatIssues(parsed.error).join('; ')}`,
+          FAILURE.contractViolation,
+        );
       const rs: RuntimeStateReport | undefined = parsed.data.runtime_state;
-      if (!rs) throw ApplicationFailure.nonRetryable(`${i.target} /stats has no runtime_state: the target does not report what it restored`, FAILURE.contractViolation);
+      if (!rs)
+        throw ApplicationFailure.nonRetryable(
+          `${i.target} /stats has no runtime_state: the target does not report what it restored`,
+          FAILURE.contractViolation,
+        );
       const checkedAt = new Date().toISOString();
-      const base = { checkedAt, restored: rs.restored, restoredDigest: rs.restored_digest, restoredSeq: rs.restored_seq, restoreError: rs.restore_error ?? null };
+      const base = {
+        checkedAt,
+        restored: rs.restored,
+        restoredDigest: rs.restored_digest,
+        restoredSeq: rs.restored_seq,
+        restoreError: rs.restore_error ?? null,
+      };
       if (!rs.restored) return { ...base, matches: false, reason: `nothing restored (${rs.restore_error ?? 'no reason given'})` };
-      if (rs.restored_digest !== i.expectedDigest) return { ...base, matches: false, reason: `restored digest ${rs.restored_digest} differs from the saved ${i.expectedDigest}` };
-      if (i.expectedSeq !== undefined && rs.restored_seq !== i.expectedSeq) return { ...base, matches: false, reason: `restored seq ${rs.restored_seq} differs from the saved ${i.expectedSeq}` };
+      if (rs.restored_digest !== i.expectedDigest)
+        return { ...base, matches: false, reason: `restored digest ${rs.restored_digest} differs from the saved ${i.expectedDigest}` };
+      if (i.expectedSeq !== undefined && rs.restored_seq !== i.expectedSeq)
+        return { ...base, matches: false, reason: `restored seq ${rs.restored_seq} differs from the saved ${i.expectedSeq}` };
       return { ...base, matches: true, reason: 'restored state matches the last save' };
     },
   };

@@ -55,7 +55,7 @@ export function cancellationSignal(): AbortSignal | undefined {
 /** A network error's kind, without the URL (a URL may carry credentials). */
 export function errorKind(err: unknown): string {
   const e = err as { name?: string; cause?: { code?: string }; code?: string };
-  return e.cause?.code ?? e.code ?? (e.name === 'TimeoutError' ? 'timeout' : e.name ?? 'error');
+  return e.cause?.code ?? e.code ?? (e.name === 'TimeoutError' ? 'timeout' : (e.name ?? 'error'));
 }
 
 export async function getJson(url: string, timeoutMs: number, init: RequestInit = {}): Promise<{ status: number; body: unknown; latencyMs: number }> {

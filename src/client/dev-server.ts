@@ -48,17 +48,27 @@ export function isListening(host: string, port: number, timeoutMs = 500): Promis
 
 export function devServerArgs(o: DevServerOptions): string[] {
   const args = [
-    'server', 'start-dev',
-    '--ip', o.host,
-    '--port', String(o.port),
-    '--namespace', o.namespace,
-    '--log-format', 'json',
-    '--log-level', 'warn',
+    'server',
+    'start-dev',
+    '--ip',
+    o.host,
+    '--port',
+    String(o.port),
+    '--namespace',
+    o.namespace,
+    '--log-format',
+    'json',
+    '--log-level',
+    'warn',
     // Offline machines: no phone-home; updates and update-with-start on.
-    '--dynamic-config-value', 'frontend.enableServerVersionCheck=false',
-    '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true',
-    '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecutionAsyncAccepted=true',
-    '--dynamic-config-value', 'frontend.enableExecuteMultiOperation=true',
+    '--dynamic-config-value',
+    'frontend.enableServerVersionCheck=false',
+    '--dynamic-config-value',
+    'frontend.enableUpdateWorkflowExecution=true',
+    '--dynamic-config-value',
+    'frontend.enableUpdateWorkflowExecutionAsyncAccepted=true',
+    '--dynamic-config-value',
+    'frontend.enableExecuteMultiOperation=true',
   ];
   if (o.dbFile) args.push('--db-filename', o.dbFile);
   if (o.headless) args.push('--headless');

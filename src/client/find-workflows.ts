@@ -76,7 +76,13 @@ export async function findIncidentWorkflows(client: Client, o: FindIncidentWorkf
     try {
       const d = await client.workflow.getHandle(o.canonicalId).describe();
       if (d.type === o.workflowType) {
-        keep({ workflowId: d.workflowId, runId: d.runId, status: d.status.name, startTime: d.startTime.toISOString(), ...(d.closeTime ? { closeTime: d.closeTime.toISOString() } : {}) });
+        keep({
+          workflowId: d.workflowId,
+          runId: d.runId,
+          status: d.status.name,
+          startTime: d.startTime.toISOString(),
+          ...(d.closeTime ? { closeTime: d.closeTime.toISOString() } : {}),
+        });
       }
     } catch (err) {
       if (!(err instanceof WorkflowNotFoundError)) throw err;

@@ -28,20 +28,7 @@ export interface PlacedSchedule {
   placedAtMs: number;
 }
 
-const MONTHS = [
-  'JANUARY',
-  'FEBRUARY',
-  'MARCH',
-  'APRIL',
-  'MAY',
-  'JUNE',
-  'JULY',
-  'AUGUST',
-  'SEPTEMBER',
-  'OCTOBER',
-  'NOVEMBER',
-  'DECEMBER',
-] as const;
+const MONTHS = ['JANUARY', 'FEBRUARY', 'MARCH', 'APRIL', 'MAY', 'JUNE', 'JULY', 'AUGUST', 'SEPTEMBER', 'OCTOBER', 'NOVEMBER', 'DECEMBER'] as const;
 
 function toSdk(e: SpecEntry): CalendarSpec {
   return {
@@ -63,10 +50,7 @@ export function describeCalendarSpec(c: CalendarSpecDescription): string {
   };
   const p2 = (v: string | undefined) => (v !== undefined && /^\d$/.test(v) ? `0${v}` : v);
   const month = one(c.month, ['JANUARY', 'DECEMBER']);
-  const monthNo =
-    month && MONTHS.includes(month as (typeof MONTHS)[number])
-      ? String(MONTHS.indexOf(month as (typeof MONTHS)[number]) + 1)
-      : month;
+  const monthNo = month && MONTHS.includes(month as (typeof MONTHS)[number]) ? String(MONTHS.indexOf(month as (typeof MONTHS)[number]) + 1) : month;
   const date = [one(c.year, [0, 0]) ?? '*', p2(monthNo) ?? '*', p2(one(c.dayOfMonth, [1, 31])) ?? '*'].join('-');
   const dow = one(c.dayOfWeek, ['SUNDAY', 'SATURDAY']);
   const time = `${p2(one(c.hour, [-1, -1])) ?? '*'}:${p2(one(c.minute, [-1, -1])) ?? '*'}`;
@@ -98,11 +82,7 @@ export const placementRecordSchema = z.object({
 export type PlacementRecord = z.infer<typeof placementRecordSchema>;
 
 /** Placement facts on the schedule's action memo (a schedule's own memo cannot be updated). */
-export function placementMemo(
-  p: Placement,
-  cal: MarketCalendar,
-  placedAtMs: number,
-): { marketCalendar: PlacementRecord } {
+export function placementMemo(p: Placement, cal: MarketCalendar, placedAtMs: number): { marketCalendar: PlacementRecord } {
   return {
     marketCalendar: {
       calendar: cal.name ?? cal.timezone,
@@ -198,27 +178,17 @@ export async function previewDrillSchedule(
   const needMs = record ? record.needSeconds * 1000 : (o.needMs ?? 0);
   // The placement from now: per-week runs do not depend on when it was computed.
   const placement = cal
-    ? placeWeeklyDrill(
-        cal,
-        needMs || cal.drillWindowMinutes * 60_000,
-        now,
-        Math.max(30, Math.ceil(((o.n + 2) * WEEK_MS) / 86_400_000)),
-      )
+    ? placeWeeklyDrill(cal, needMs || cal.drillWindowMinutes * 60_000, now, Math.max(30, Math.ceil(((o.n + 2) * WEEK_MS) / 86_400_000)))
     : undefined;
   if (cal && record && record.digest !== calendarDigest(cal)) {
     warnings.push(
-      `the market calendar changed since the schedule was placed (${record.placedAt}): ` +
-        `run \`drill schedule create --target ${o.target}\` again`,
+      `the market calendar changed since the schedule was placed (${record.placedAt}): ` + `run \`drill schedule create --target ${o.target}\` again`,
     );
   }
-  if (cal && d && !record)
-    warnings.push('the schedule was not placed on the market calendar: run `drill schedule create` again to place it');
-  if (!cal && record)
-    warnings.push(`the schedule was placed on calendar ${record.calendar}, which the targets file here does not have`);
+  if (cal && d && !record) warnings.push('the schedule was not placed on the market calendar: run `drill schedule create` again to place it');
+  if (!cal && record) warnings.push(`the schedule was placed on calendar ${record.calendar}, which the targets file here does not have`);
   if (record && Date.parse(record.horizonEnd) - now < 30 * 86_400_000) {
-    warnings.push(
-      `the schedule's dated exceptions end ${record.horizonEnd}: run \`drill schedule create\` again to extend them`,
-    );
+    warnings.push(`the schedule's dated exceptions end ${record.horizonEnd}: run \`drill schedule create\` again to extend them`);
   }
   const noteOf = (ms: number): string | undefined => {
     const r = placement?.runs.find((x: PlannedRun) => x.atMs === ms);
@@ -247,9 +217,7 @@ export async function previewDrillSchedule(
   // Enough of a window for n runs; the server's list is the truth.
   const lastPlanned = placement?.runs[o.n - 1]?.atMs;
   const end = new Date(Math.max(lastPlanned ?? 0, now + (o.n + 1) * WEEK_MS) + 1000);
-  const server = (await serverMatchingTimes(client, scheduleId, new Date(now), end))
-    .filter((t) => t.getTime() > now)
-    .slice(0, o.n);
+  const server = (await serverMatchingTimes(client, scheduleId, new Date(now), end)).filter((t) => t.getTime() > now).slice(0, o.n);
   const next = d.info.nextActionTimes.slice(0, o.n);
   const serverIso = server.map((t) => t.toISOString());
   const nextIso = next.map((t) => t.toISOString());
@@ -267,10 +235,7 @@ export async function previewDrillSchedule(
       .slice(0, server.length);
     serverIso.forEach((t, i) => {
       if (expected![i] !== t)
-        differences.push(
-          `run ${i + 1}: the server runs at ${t}` +
-            (expected![i] ? `, the market calendar places it at ${expected![i]}` : ''),
-        );
+        differences.push(`run ${i + 1}: the server runs at ${t}` + (expected![i] ? `, the market calendar places it at ${expected![i]}` : ''));
     });
   }
   const runs = server.map((t) => toRun(t.getTime()));
@@ -288,9 +253,7 @@ export async function previewDrillSchedule(
     ...(expected ? { expected } : {}),
     agrees: differences.length === 0,
     differences,
-    warnings: d.state.paused
-      ? [...warnings, 'the schedule is paused: no run will start until it is unpaused']
-      : warnings,
+    warnings: d.state.paused ? [...warnings, 'the schedule is paused: no run will start until it is unpaused'] : warnings,
   };
 }
 
@@ -320,9 +283,7 @@ export function describePreview(p: SchedulePreview): string[] {
       `market calendar ${p.calendar.name} (${p.calendar.digest}): slot ${p.calendar.slot}, ` +
         `regular run ${p.calendar.regular}, ${p.calendar.needMinutes} min clear needed`,
     );
-  p.runs.forEach((r, i) =>
-    lines.push(`${String(i + 1).padStart(3)}. ${r.local}  (${r.at})${r.note ? `  ${r.note}` : ''}`),
-  );
+  p.runs.forEach((r, i) => lines.push(`${String(i + 1).padStart(3)}. ${r.local}  (${r.at})${r.note ? `  ${r.note}` : ''}`));
   for (const w of p.blockedWeeks) lines.push(`     week of ${w.weekOf}: NO RUN, blocked by ${w.blockedBy.join('; ')}`);
   if (p.onServer) {
     lines.push(

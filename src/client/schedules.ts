@@ -3,7 +3,14 @@
  * updated to the asked spec, not an error), describe, pause, unpause, trigger, backfill, delete.
  * Overlap SKIP (a drill still running skips the next), a catch-up window for missed runs.
  */
-import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleDescription, type ScheduleOptions } from '@temporalio/client';
+import {
+  ScheduleAlreadyRunning,
+  ScheduleNotFoundError,
+  ScheduleOverlapPolicy,
+  type Client,
+  type ScheduleDescription,
+  type ScheduleOptions,
+} from '@temporalio/client';
 import { drillScheduleId, drillScheduleOptionsSchema, type DrillScheduleOptions } from '../domain/schedule';
 import { weeklyDrillInputSchema } from '../domain/drill';
 import { describeCalendarSpec, placementMemo, placementSpec, placementSummary, type PlacedSchedule } from './schedule-placement';
@@ -57,7 +64,12 @@ export interface ScheduleCreateResult {
 }
 
 /** Creates or updates the target's schedule; `placed`: on a market calendar (its placement's spec). */
-export async function createDrillSchedule(client: Client, raw: DrillScheduleOptions, taskQueue: string, placed?: PlacedSchedule): Promise<ScheduleCreateResult> {
+export async function createDrillSchedule(
+  client: Client,
+  raw: DrillScheduleOptions,
+  taskQueue: string,
+  placed?: PlacedSchedule,
+): Promise<ScheduleCreateResult> {
   const opts = optionsFor(raw, taskQueue, placed);
   try {
     const handle = await client.schedule.create(opts);
@@ -65,7 +77,7 @@ export async function createDrillSchedule(client: Client, raw: DrillScheduleOpti
   } catch (err) {
     if (!(err instanceof ScheduleAlreadyRunning)) throw err;
     const handle = client.schedule.getHandle(opts.scheduleId);
-    await handle.update((prev) => ({ ...prev, spec: opts.spec, policies: opts.policies, action: opts.action } as typeof prev));
+    await handle.update((prev) => ({ ...prev, spec: opts.spec, policies: opts.policies, action: opts.action }) as typeof prev);
     return { scheduleId: opts.scheduleId, created: false, description: await handle.describe() };
   }
 }
@@ -87,10 +99,13 @@ async function onHandle<T>(client: Client, target: string, fn: (h: ReturnType<Cl
 }
 
 export const describeDrillSchedule = (client: Client, target: string) => onHandle(client, target, (h) => h.describe());
-export const pauseDrillSchedule = (client: Client, target: string, note?: string) => onHandle(client, target, (h) => h.pause(note ?? 'paused with drill schedule pause'));
-export const unpauseDrillSchedule = (client: Client, target: string, note?: string) => onHandle(client, target, (h) => h.unpause(note ?? 'unpaused with drill schedule unpause'));
+export const pauseDrillSchedule = (client: Client, target: string, note?: string) =>
+  onHandle(client, target, (h) => h.pause(note ?? 'paused with drill schedule pause'));
+export const unpauseDrillSchedule = (client: Client, target: string, note?: string) =>
+  onHandle(client, target, (h) => h.unpause(note ?? 'unpaused with drill schedule unpause'));
 /** Runs a drill now; with a drill still running it is skipped (overlap SKIP) unless `overlap` says otherwise. */
-export const triggerDrillSchedule = (client: Client, target: string, overlap: ScheduleOverlapPolicy = ScheduleOverlapPolicy.SKIP) => onHandle(client, target, (h) => h.trigger(overlap));
+export const triggerDrillSchedule = (client: Client, target: string, overlap: ScheduleOverlapPolicy = ScheduleOverlapPolicy.SKIP) =>
+  onHandle(client, target, (h) => h.trigger(overlap));
 export const backfillDrillSchedule = (client: Client, target: string, start: Date, end: Date) =>
   onHandle(client, target, (h) => h.backfill({ start, end, overlap: ScheduleOverlapPolicy.SKIP }));
 export const deleteDrillSchedule = async (client: Client, target: string): Promise<{ deleted: boolean }> => {

@@ -61,10 +61,19 @@ async function locate(conn: ConnectedClient, o: TimerRef): Promise<string> {
   if (o.workflowId) return o.workflowId;
   try {
     const found = await withTimeout(conn.connection, 10000, 'the Temporal server', () =>
-      findIncidentWorkflows(conn.client, { workflowType: 'incidentAckWorkflow', runId: o.runId, incidentId: o.incidentId, canonicalId: workflowIds.incidentAck(o.runId, o.incidentId) }),
+      findIncidentWorkflows(conn.client, {
+        workflowType: 'incidentAckWorkflow',
+        runId: o.runId,
+        incidentId: o.incidentId,
+        canonicalId: workflowIds.incidentAck(o.runId, o.incidentId),
+      }),
     );
     const one = pickOne(found, `ack timers for incident ${o.incidentId} of run ${o.runId}`);
-    if (!one) throw new CommandError(`no ack timer found for incident ${o.incidentId} of run ${o.runId} (workflow type incidentAckWorkflow, DrillRunId and DrillIncidentId)`, 1);
+    if (!one)
+      throw new CommandError(
+        `no ack timer found for incident ${o.incidentId} of run ${o.runId} (workflow type incidentAckWorkflow, DrillRunId and DrillIncidentId)`,
+        1,
+      );
     return one.workflowId;
   } catch (err) {
     if (err instanceof AmbiguousWorkflowError) throw new CommandError(err.message, 2);
@@ -77,7 +86,9 @@ export async function ackTimerStatus(o: TimerRef, deps: Deps): Promise<IncidentA
   const conn = await connectClient(deps.config);
   try {
     const workflowId = await locate(conn, o);
-    const status = await withTimeout(conn.connection, 15000, `ack timer ${workflowId}`, () => conn.client.workflow.getHandle(workflowId).query(incidentAckStatusQuery));
+    const status = await withTimeout(conn.connection, 15000, `ack timer ${workflowId}`, () =>
+      conn.client.workflow.getHandle(workflowId).query(incidentAckStatusQuery),
+    );
     return { workflowId, ...status };
   } finally {
     await conn.close();

@@ -3,12 +3,7 @@
  * trading session or blackout before any workflow starts. The workflow's own preflight checks again
  * with the worker's targets file, so drills from the Web UI or a schedule are refused too.
  */
-import {
-  calendarCheckResult,
-  calendarRefusal,
-  type CalendarCheckResult,
-  type MarketCalendar,
-} from '../domain/market-calendar';
+import { calendarCheckResult, calendarRefusal, type CalendarCheckResult, type MarketCalendar } from '../domain/market-calendar';
 import { loadTargetsFile } from '../io/targets';
 import { CommandError } from './output';
 import { findTargetsFile, type TargetsFileDeps } from './targets-file';

@@ -23,7 +23,9 @@ function matchingNames(name: string, env: NodeJS.ProcessEnv): string[] {
     if (!part.includes('<n>')) return present(part) ? [part] : [];
     // "SLO_PAGING_LEVEL_<n>_WEBHOOK_URL" also stands for its siblings listed after it ("_ROUTING_KEY").
     const prefix = part.slice(0, part.indexOf('<n>'));
-    return Object.keys(env).filter((k) => k.startsWith(prefix) && /^\d+_/.test(k.slice(prefix.length)) && present(k)).sort();
+    return Object.keys(env)
+      .filter((k) => k.startsWith(prefix) && /^\d+_/.test(k.slice(prefix.length)) && present(k))
+      .sort();
   });
 }
 
@@ -38,7 +40,11 @@ export function describeSettings(env: NodeJS.ProcessEnv, config: Pick<Config, 't
       return { name: v.name, source, value: inForce, meaning: v.meaning };
     }
     if (!set.length) return { name: v.name, source: 'default', value: v.default, meaning: v.meaning };
-    const value = secret ? `(set, hidden)${set.length > 1 || v.name.includes(',') || v.name.includes('<n>') ? `: ${set.join(', ')}` : ''}` : set.length === 1 && !v.name.includes(',') && !v.name.includes('<n>') ? String(env[set[0]!]) : set.map((k) => `${k}=${env[k]}`).join(' ');
+    const value = secret
+      ? `(set, hidden)${set.length > 1 || v.name.includes(',') || v.name.includes('<n>') ? `: ${set.join(', ')}` : ''}`
+      : set.length === 1 && !v.name.includes(',') && !v.name.includes('<n>')
+        ? String(env[set[0]!])
+        : set.map((k) => `${k}=${env[k]}`).join(' ');
     return { name: v.name, source: 'env', value, meaning: v.meaning };
   });
 }

@@ -65,7 +65,11 @@ export function splitAddress(address: string): { host: string; port: number } {
  * one (DRILL_TARGETS_FILE, or ./targets.json) when present, else `<state>/targets.json` written
  * with a `sandbox` entry.
  */
-export async function startDevSandbox(config: Config, output: Output, env: NodeJS.ProcessEnv = process.env): Promise<{ targetsFile: string; target?: string; sandbox: DevSandbox; stopSandbox?: () => Promise<void> }> {
+export async function startDevSandbox(
+  config: Config,
+  output: Output,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ targetsFile: string; target?: string; sandbox: DevSandbox; stopSandbox?: () => Promise<void> }> {
   const defaultConfig = path.join(config.stateDir, 'sandbox', 'config.json');
   if (!env.DRILL_SANDBOX_CONFIG && !fs.existsSync(defaultConfig)) {
     await writeSandboxConfig(defaultConfig, {
@@ -144,15 +148,26 @@ export async function startDev(opts: DevOptions, deps: { config: Config; logger:
       await targets.stopSandbox?.().catch(() => undefined);
       await server.stop();
     })());
-  return { server, ...(targets.targetsFile ? { targetsFile: targets.targetsFile } : {}), ...(targets.target ? { target: targets.target } : {}), ...(targets.sandbox ? { sandbox: targets.sandbox } : {}), done: workerDone.then(() => stop()), stop };
+  return {
+    server,
+    ...(targets.targetsFile ? { targetsFile: targets.targetsFile } : {}),
+    ...(targets.target ? { target: targets.target } : {}),
+    ...(targets.sandbox ? { sandbox: targets.sandbox } : {}),
+    done: workerDone.then(() => stop()),
+    stop,
+  };
 }
 
 /** `drill dev --drill`: one full drill against the dev target; prints the verdict, report path and UI link. */
 export async function runDevDrill(session: DevSession, deps: { config: Config; output: Output; env?: NodeJS.ProcessEnv }): Promise<RunWeeklyOutcome> {
   const env = { ...(deps.env ?? process.env), ...(session.targetsFile ? { DRILL_TARGETS_FILE: session.targetsFile } : {}) };
-  const out = await runWeeklyCommand({ ...(session.target ? { target: session.target } : {}), watch: true, input: JSON.stringify(DEV_DRILL_INPUT) }, { config: deps.config, output: deps.output, env });
+  const out = await runWeeklyCommand(
+    { ...(session.target ? { target: session.target } : {}), watch: true, input: JSON.stringify(DEV_DRILL_INPUT) },
+    { config: deps.config, output: deps.output, env },
+  );
   for (const l of describeDrillResult(out.result)) deps.output.out(l);
-  if (session.server.uiUrl) deps.output.out(`Web UI: ${session.server.uiUrl}/namespaces/${deps.config.temporal.namespace}/workflows/${encodeURIComponent(out.workflowId)}`);
+  if (session.server.uiUrl)
+    deps.output.out(`Web UI: ${session.server.uiUrl}/namespaces/${deps.config.temporal.namespace}/workflows/${encodeURIComponent(out.workflowId)}`);
   return out;
 }
 
@@ -167,7 +182,9 @@ export interface DevSummary {
   targetsFile: string | null;
   target: string | null;
   sandbox: DevSandbox | null;
-  drill?: { workflowId: string; exitCode: number; drillId: string; result: WeeklyDrillResult['result']; reportPath?: string; workflowUrl: string | null } | { error: string; exitCode: number };
+  drill?:
+    | { workflowId: string; exitCode: number; drillId: string; result: WeeklyDrillResult['result']; reportPath?: string; workflowUrl: string | null }
+    | { error: string; exitCode: number };
 }
 
 export function devSummary(session: DevSession, deps: { config: Config; worker: boolean; drill?: RunWeeklyOutcome | { error: string } }): DevSummary {

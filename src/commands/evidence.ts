@@ -41,7 +41,8 @@ export interface EvidenceExportResult {
 export function parseSince(value: string, flag: string): number {
   const v = value.trim();
   const ms = /^\d{4}-\d{2}-\d{2}$/.test(v) ? Date.parse(`${v}T00:00:00Z`) : /^\d{4}-\d{2}-\d{2}T.+(Z|[+-]\d{2}:\d{2})$/.test(v) ? Date.parse(v) : NaN;
-  if (Number.isNaN(ms)) throw new CommandError(`${flag}: expected a date (2026-11-01) or an ISO date-time with offset (2026-11-01T00:00:00Z), got ${JSON.stringify(value)}`);
+  if (Number.isNaN(ms))
+    throw new CommandError(`${flag}: expected a date (2026-11-01) or an ISO date-time with offset (2026-11-01T00:00:00Z), got ${JSON.stringify(value)}`);
   return ms;
 }
 
@@ -60,7 +61,12 @@ function signOffText(s: SignOffRecord | undefined): string {
   return `${s.signOff.decision} by ${s.signOff.by} (${s.signOff.role})${s.late ? ', late' : ''}`;
 }
 
-function indexMarkdown(o: { target: string; since: string; until?: string; exportedAt: string }, drills: Array<{ r: DrillReport; s: SignOffRecord | undefined }>, findings: TrackedFinding[], audit: { lines: number; ok: boolean; problems: string[] }): string {
+function indexMarkdown(
+  o: { target: string; since: string; until?: string; exportedAt: string },
+  drills: Array<{ r: DrillReport; s: SignOffRecord | undefined }>,
+  findings: TrackedFinding[],
+  audit: { lines: number; ok: boolean; problems: string[] },
+): string {
   const L = [
     `# DR drill evidence: ${o.target}`,
     '',
@@ -70,7 +76,10 @@ function indexMarkdown(o: { target: string; since: string; until?: string; expor
     '',
     '| drill | started | result | RTO s | RPO s | sign-off | findings |',
     '|---|---|---|---|---|---|---|',
-    ...drills.map(({ r, s }) => `| [${r.drillId}](${DRILLS_DIR}/${r.drillId}/report.md) | ${r.startedAt} | ${r.result} | ${r.rto.seconds ?? 'n/a'} | ${r.rpo.seconds ?? 'n/a'} | ${signOffText(s)} | ${r.record?.deficiencies.length ?? r.failures.length} |`),
+    ...drills.map(
+      ({ r, s }) =>
+        `| [${r.drillId}](${DRILLS_DIR}/${r.drillId}/report.md) | ${r.startedAt} | ${r.result} | ${r.rto.seconds ?? 'n/a'} | ${r.rpo.seconds ?? 'n/a'} | ${signOffText(s)} | ${r.record?.deficiencies.length ?? r.failures.length} |`,
+    ),
     '',
     '## Findings',
     '',
@@ -78,7 +87,10 @@ function indexMarkdown(o: { target: string; since: string; until?: string; expor
   if (!findings.length) L.push('None.');
   else {
     L.push('| id | finding | owner | due | state | re-tested by |', '|---|---|---|---|---|---|');
-    for (const f of findings) L.push(`| ${f.id} | ${f.finding.replace(/\|/g, '\\|')} | ${f.owner} | ${f.dueAt} | ${f.state} | ${f.retestedBy ? `${f.retestedBy.drillId} (${f.retestedBy.result})` : ''} |`);
+    for (const f of findings)
+      L.push(
+        `| ${f.id} | ${f.finding.replace(/\|/g, '\\|')} | ${f.owner} | ${f.dueAt} | ${f.state} | ${f.retestedBy ? `${f.retestedBy.drillId} (${f.retestedBy.result})` : ''} |`,
+      );
   }
   return `${L.join('\n')}\n`;
 }
@@ -98,7 +110,11 @@ export async function evidenceExport(o: EvidenceExportOptions, deps: { resultsDi
   const inWindow = ofTarget
     .filter((r) => Date.parse(r.startedAt) >= since && (until === undefined || Date.parse(r.startedAt) < until))
     .sort((a, b) => Date.parse(a.startedAt) - Date.parse(b.startedAt) || (a.drillId < b.drillId ? -1 : 1));
-  if (!inWindow.length) throw new CommandError(`no drill report of ${target} started since ${new Date(since).toISOString()}${until !== undefined ? ` and before ${new Date(until).toISOString()}` : ''} under ${path.join(deps.resultsDir, DRILLS_DIR)}${problems.length ? ` (${problems.length} unreadable report(s))` : ''}`, 1);
+  if (!inWindow.length)
+    throw new CommandError(
+      `no drill report of ${target} started since ${new Date(since).toISOString()}${until !== undefined ? ` and before ${new Date(until).toISOString()}` : ''} under ${path.join(deps.resultsDir, DRILLS_DIR)}${problems.length ? ` (${problems.length} unreadable report(s))` : ''}`,
+      1,
+    );
 
   const entries: BundleEntry[] = [];
   const drills: Array<{ r: DrillReport; s: SignOffRecord | undefined }> = [];
@@ -106,7 +122,13 @@ export async function evidenceExport(o: EvidenceExportOptions, deps: { resultsDi
     const dir = resolveInside(deps.resultsDir, DRILLS_DIR, r.drillId);
     for (const name of DRILL_FILES) {
       const from = path.join(dir, name);
-      if (await fs.stat(from).then((st) => st.isFile(), () => false)) entries.push({ path: `${DRILLS_DIR}/${r.drillId}/${name}`, copyFrom: from });
+      if (
+        await fs.stat(from).then(
+          (st) => st.isFile(),
+          () => false,
+        )
+      )
+        entries.push({ path: `${DRILLS_DIR}/${r.drillId}/${name}`, copyFrom: from });
     }
     drills.push({ r, s: await readSignOff(path.join(dir, SIGN_OFF_FILE)) });
   }
@@ -126,12 +148,29 @@ export async function evidenceExport(o: EvidenceExportOptions, deps: { resultsDi
   const anchors = await collectAuditAnchors(deps.resultsDir);
   const verified = await verifyAuditLog(logFile, anchors.anchors);
   const audit = { lines: verified.lines, ok: verified.ok && anchors.problems.length === 0, problems: [...verified.problems, ...anchors.problems] };
-  entries.push({ path: 'audit/verification.json', content: `${JSON.stringify({ verifiedAt: exportedAt, ...verified, problems: audit.problems, ok: audit.ok }, null, 2)}\n` });
-  entries.push({ path: 'index.md', content: indexMarkdown({ target, since: new Date(since).toISOString(), ...(until !== undefined ? { until: new Date(until).toISOString() } : {}), exportedAt }, drills, findings, audit) });
+  entries.push({
+    path: 'audit/verification.json',
+    content: `${JSON.stringify({ verifiedAt: exportedAt, ...verified, problems: audit.problems, ok: audit.ok }, null, 2)}\n`,
+  });
+  entries.push({
+    path: 'index.md',
+    content: indexMarkdown(
+      { target, since: new Date(since).toISOString(), ...(until !== undefined ? { until: new Date(until).toISOString() } : {}), exportedAt },
+      drills,
+      findings,
+      audit,
+    ),
+  });
 
   const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
   const out = path.resolve(o.out ?? path.join(deps.resultsDir, 'evidence', `${target}_${day(since)}_${day(until ?? now.getTime())}`));
-  const subject = { kind: 'dr-drill-evidence', target, since: new Date(since).toISOString(), until: until !== undefined ? new Date(until).toISOString() : exportedAt, drills: String(inWindow.length) };
+  const subject = {
+    kind: 'dr-drill-evidence',
+    target,
+    since: new Date(since).toISOString(),
+    until: until !== undefined ? new Date(until).toISOString() : exportedAt,
+    drills: String(inWindow.length),
+  };
   const written = await writeBundleAtomically(out, entries, exportedAt, subject);
   const count = (state: TrackedFinding['state']) => findings.filter((f) => f.state === state).length;
   return {
@@ -148,7 +187,9 @@ export function describeEvidenceExport(r: EvidenceExportResult): string {
   return [
     `${r.dir}: ${r.drills.length} drill(s), ${r.files} file(s); manifest sha256 ${r.manifestSha256}`,
     ...r.drills.map((d) => `  ${d.drillId} ${d.startedAt} ${d.result.toUpperCase()} — ${d.signOff}`),
-    `findings: ${Object.entries(r.findings).map(([k, v]) => `${v} ${k}`).join(', ')}`,
+    `findings: ${Object.entries(r.findings)
+      .map(([k, v]) => `${v} ${k}`)
+      .join(', ')}`,
     `audit log: ${r.audit.lines} line(s), ${r.audit.ok ? 'chain intact' : `BROKEN: ${r.audit.problems.join('; ')}`}`,
     `check it: drill verify-bundle ${r.dir} --expect-hash ${r.manifestSha256}`,
   ].join('\n');

@@ -33,7 +33,12 @@ function failure(err: unknown): never {
   throw new CommandError((err as Error).message ?? String(err));
 }
 
-async function update(o: { target: string }, deps: Deps, what: string, run: (h: ReturnType<Awaited<ReturnType<typeof connectClient>>['client']['workflow']['getHandle']>) => Promise<HaltOpResult>): Promise<HaltOpResult> {
+async function update(
+  o: { target: string },
+  deps: Deps,
+  what: string,
+  run: (h: ReturnType<Awaited<ReturnType<typeof connectClient>>['client']['workflow']['getHandle']>) => Promise<HaltOpResult>,
+): Promise<HaltOpResult> {
   const t = target(o.target);
   const conn = await connectClient(deps.config).catch((err: Error) => failure(err));
   try {
@@ -66,7 +71,8 @@ export async function haltRelease(o: { target: string; by: string; reason: strin
   let holder: Holder | undefined = { kind: 'operator', id: o.by };
   if (o.holder !== undefined) {
     holder = parseHolderKey(o.holder);
-    if (!holder) throw new CommandError(`--holder: expected <incident|drill|operator>:<id> (as \`drill halt status\` lists them), got ${JSON.stringify(o.holder)}`);
+    if (!holder)
+      throw new CommandError(`--holder: expected <incident|drill|operator>:<id> (as \`drill halt status\` lists them), got ${JSON.stringify(o.holder)}`);
   }
   const req = releaseRequestSchema.safeParse({ holder, by: o.by, reason: o.reason });
   if (!req.success) throw new CommandError(`invalid release: ${issues(req.error)}`);
@@ -79,7 +85,9 @@ export async function haltStatus(o: { target: string }, deps: Deps): Promise<Hal
   const conn = await connectClient(deps.config).catch((err: Error) => failure(err));
   try {
     const workflowId = workflowIds.haltRegistry(t);
-    return await withTimeout(conn.connection, deps.timeoutMs ?? 15000, `the halt registry ${workflowId}`, () => conn.client.workflow.getHandle(workflowId).query(haltRegistryStatusQuery));
+    return await withTimeout(conn.connection, deps.timeoutMs ?? 15000, `the halt registry ${workflowId}`, () =>
+      conn.client.workflow.getHandle(workflowId).query(haltRegistryStatusQuery),
+    );
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) throw new CommandError(`no halt registry for ${t}: nothing has held its entries through drill-runner yet`, 1);
     failure(err);

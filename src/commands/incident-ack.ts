@@ -92,7 +92,12 @@ async function askTimer(conn: ConnectedClient, o: IncidentAckOptions, timeoutMs:
   let timerStatus = 'RUNNING';
   if (!workflowId) {
     const found = await withTimeout(conn.connection, 10000, 'the Temporal server', () =>
-      findIncidentWorkflows(conn.client, { workflowType: 'incidentAckWorkflow', runId: o.runId, incidentId: o.incidentId, canonicalId: workflowIds.incidentAck(o.runId, o.incidentId) }),
+      findIncidentWorkflows(conn.client, {
+        workflowType: 'incidentAckWorkflow',
+        runId: o.runId,
+        incidentId: o.incidentId,
+        canonicalId: workflowIds.incidentAck(o.runId, o.incidentId),
+      }),
     );
     const one = pickOne(found, `ack timers for incident ${o.incidentId} of run ${o.runId}`);
     if (!one) return { kind: 'file', reason: 'no-timer' };
@@ -106,7 +111,14 @@ async function askTimer(conn: ConnectedClient, o: IncidentAckOptions, timeoutMs:
       const before = await handle.query(incidentAckStatusQuery);
       if (before.ack) return { kind: 'acked', ack: before.ack, already: true, status: before, workflowId: workflowId as string, timerStatus };
       if (timerStatus !== 'RUNNING') {
-        return { kind: 'file', reason: 'timer-closed', workflowId, timerStatus, ackSlaSeconds: (Date.parse(before.slaDeadline) - Date.parse(before.openedAt)) / 1000, openedAt: before.openedAt };
+        return {
+          kind: 'file',
+          reason: 'timer-closed',
+          workflowId,
+          timerStatus,
+          ackSlaSeconds: (Date.parse(before.slaDeadline) - Date.parse(before.openedAt)) / 1000,
+          openedAt: before.openedAt,
+        };
       }
       const ack = await handle.executeUpdate(acknowledgeUpdate, { args: [{ ackBy: o.ackBy, ...(o.notes !== undefined ? { notes: o.notes } : {}) }] });
       const after = await handle.query(incidentAckStatusQuery).catch(() => undefined);
@@ -201,19 +213,40 @@ export async function incidentAckCommand(raw: IncidentAckOptions, deps: Incident
   // runbook's 15 minutes), so the line carries the latency and no verdict, and nothing can disagree.
   // With no timer at all, the runbook's SLA is the one that applies.
   const slaKnown = answer.ackSlaSeconds !== undefined || answer.reason === 'no-timer';
-  const r = await appendIncidentAck(runsDir, { runId: o.runId, incidentId: o.incidentId, ack, source: 'drill incident-ack', withoutLatency: !openedAt, withoutVerdict: !slaKnown });
+  const r = await appendIncidentAck(runsDir, {
+    runId: o.runId,
+    incidentId: o.incidentId,
+    ack,
+    source: 'drill incident-ack',
+    withoutLatency: !openedAt,
+    withoutVerdict: !slaKnown,
+  });
   if (!r.appended && r.existing) {
     const e = r.existing;
     return {
       ...base,
-      ack: { ackBy: e.ack_by, ...(e.notes ? { notes: e.notes } : {}), ackedAt: e.ts, latencySeconds: e.ack_latency_seconds ?? 0, slaMet: e.sla_met ?? true, source: 'run-file' },
-      slaVerdict: e.sla_met === undefined ? 'the timer\'s' : e.sla_met ? 'met' : 'breached',
+      ack: {
+        ackBy: e.ack_by,
+        ...(e.notes ? { notes: e.notes } : {}),
+        ackedAt: e.ts,
+        latencySeconds: e.ack_latency_seconds ?? 0,
+        slaMet: e.sla_met ?? true,
+        source: 'run-file',
+      },
+      slaVerdict: e.sla_met === undefined ? "the timer's" : e.sla_met ? 'met' : 'breached',
       alreadyAcknowledged: true,
       lineWritten: false,
       line: 'present',
     };
   }
-  return { ...base, ack, slaVerdict: !openedAt || !slaKnown ? 'the timer\'s' : ack.slaMet ? 'met' : 'breached', alreadyAcknowledged: false, lineWritten: true, line: 'written' };
+  return {
+    ...base,
+    ack,
+    slaVerdict: !openedAt || !slaKnown ? "the timer's" : ack.slaMet ? 'met' : 'breached',
+    alreadyAcknowledged: false,
+    lineWritten: true,
+    line: 'written',
+  };
 }
 
 function describeReason(o: Pick<IncidentAckOutcome, 'fileReason' | 'workflowId' | 'timerStatus' | 'detail'>): string {
@@ -233,13 +266,18 @@ function describeReason(o: Pick<IncidentAckOutcome, 'fileReason' | 'workflowId' 
 export function describeAck(o: IncidentAckOutcome, incidentId: string): string {
   const a = o.ack;
   const verdict = o.slaVerdict ?? (a.slaMet ? 'met' : 'breached');
-  const sla = verdict === "the timer's" ? 'the SLA verdict is the timer\'s' : `SLA ${verdict}`;
+  const sla = verdict === "the timer's" ? "the SLA verdict is the timer's" : `SLA ${verdict}`;
   const latency = a.latencySeconds ? `, ${a.latencySeconds.toFixed(0)} s after it opened (${sla})` : '';
   const head = o.alreadyAcknowledged
     ? `incident ${incidentId} was already acknowledged by ${a.ackBy} at ${a.ackedAt}${latency}`
     : `incident ${incidentId} acknowledged by ${a.ackBy} at ${a.ackedAt}${latency}`;
   if (o.via === 'timer') {
-    const line = o.line === 'written' ? 'incident_ack written to the run file' : o.line === 'present' ? 'the run file has the incident_ack line' : 'the run folder is not on this machine; the line is the worker\'s to write';
+    const line =
+      o.line === 'written'
+        ? 'incident_ack written to the run file'
+        : o.line === 'present'
+          ? 'the run file has the incident_ack line'
+          : "the run folder is not on this machine; the line is the worker's to write";
     return `${head}. Ack timer ${o.workflowId}: acknowledged, it pages no more; ${line}.`;
   }
   return (

@@ -27,11 +27,15 @@ function check(what: string, schema: typeof runIdSchema, v: string | undefined):
   if (!r.success) throw new CommandError(`${what}: ${r.error.issues[0]?.message}`);
 }
 
-const kw = (v: unknown): string | null => (Array.isArray(v) ? (v[0] as string) ?? null : typeof v === 'string' ? v : null);
+const kw = (v: unknown): string | null => (Array.isArray(v) ? ((v[0] as string) ?? null) : typeof v === 'string' ? v : null);
 
 export async function incidentList(o: { runId?: string; open?: boolean; limit?: number }, deps: Deps): Promise<IncidentListEntry[]> {
   check('--run-id', runIdSchema, o.runId);
-  const query = [`WorkflowType = 'incidentWorkflow'`, ...(o.runId ? [`DrillRunId = '${o.runId}'`] : []), ...(o.open ? [`ExecutionStatus = 'Running'`] : [])].join(' AND ');
+  const query = [
+    `WorkflowType = 'incidentWorkflow'`,
+    ...(o.runId ? [`DrillRunId = '${o.runId}'`] : []),
+    ...(o.open ? [`ExecutionStatus = 'Running'`] : []),
+  ].join(' AND ');
   const conn = await connectClient(deps.config);
   try {
     const out: IncidentListEntry[] = [];
@@ -61,9 +65,18 @@ export async function incidentStatus(o: { runId: string; incidentId: string }, d
   const conn = await connectClient(deps.config);
   try {
     // Found by search attributes (run id + incident id), so one started from the Web UI is found too.
-    const found = await findIncidentWorkflows(conn.client, { workflowType: 'incidentWorkflow', runId: o.runId, incidentId: o.incidentId, canonicalId: workflowIds.incident(o.runId, o.incidentId) });
+    const found = await findIncidentWorkflows(conn.client, {
+      workflowType: 'incidentWorkflow',
+      runId: o.runId,
+      incidentId: o.incidentId,
+      canonicalId: workflowIds.incident(o.runId, o.incidentId),
+    });
     const one = pickOne(found, `incident workflows for incident ${o.incidentId} of run ${o.runId}`);
-    if (!one) throw new CommandError(`no incident workflow ${workflowIds.incident(o.runId, o.incidentId)} (nor any incidentWorkflow tagged DrillRunId=${o.runId}, DrillIncidentId=${o.incidentId})`, 1);
+    if (!one)
+      throw new CommandError(
+        `no incident workflow ${workflowIds.incident(o.runId, o.incidentId)} (nor any incidentWorkflow tagged DrillRunId=${o.runId}, DrillIncidentId=${o.incidentId})`,
+        1,
+      );
     return await conn.client.workflow.getHandle(one.workflowId).query(incidentStatusQuery);
   } catch (err) {
     if (err instanceof AmbiguousWorkflowError) throw new CommandError(err.message, 2);

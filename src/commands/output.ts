@@ -11,7 +11,10 @@ export const processOutput: Output = {
 
 /** A failure a command reports with an exit code (the CLI entry maps it; nothing else exits). */
 export class CommandError extends Error {
-  constructor(message: string, readonly exitCode: 1 | 2 = 2) {
+  constructor(
+    message: string,
+    readonly exitCode: 1 | 2 = 2,
+  ) {
     super(message);
     this.name = 'CommandError';
   }

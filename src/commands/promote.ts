@@ -10,7 +10,13 @@ import { TemporalFailure } from '@temporalio/common';
 import type { Config } from '../config';
 import { connectClient, withTimeout, type ConnectedClient } from '../client/connection';
 import { causeChain } from '../domain/failure-chain';
-import { promotionGateInputSchema, type PromotionGateInput, type PromotionGateResult, type PromotionGateStatus, type PromotionThresholdOverrides } from '../domain/promotion';
+import {
+  promotionGateInputSchema,
+  type PromotionGateInput,
+  type PromotionGateResult,
+  type PromotionGateStatus,
+  type PromotionThresholdOverrides,
+} from '../domain/promotion';
 import { DEFAULT_THRESHOLDS, SLO_ENV_VARIABLES, SloConfigError, thresholdsFromEnv, type SloThresholds } from '../domain/slo';
 import { verifyBundle, type BundleVerification } from '../io/evidence-bundle';
 import { writeFileAtomic } from '../io/files';
@@ -58,11 +64,19 @@ export interface PromoteOutcome {
 }
 
 const FLAG: Record<string, string> = { experimentId: '--experiment', runId: '--run-id', target: '--target', strict: '--strict' };
-const THRESHOLD_FLAG: Record<string, string> = { maxDrillAgeSeconds: '--drill-max-age', rtoRegressionFactor: '--rto-regression-factor', rtoRegressionWindow: '--rto-regression-window' };
+const THRESHOLD_FLAG: Record<string, string> = {
+  maxDrillAgeSeconds: '--drill-max-age',
+  rtoRegressionFactor: '--rto-regression-factor',
+  rtoRegressionWindow: '--rto-regression-window',
+};
 const ENV_OF = Object.fromEntries(Object.entries(SLO_ENV_VARIABLES).map(([name, key]) => [key, name])) as Record<string, string>;
 
 /** `SLO_*` overrides that differ from the runbook's numbers. */
-function thresholdOverrides(env: Readonly<Record<string, string | undefined>>, drillMaxAgeDays?: number, regression: Pick<PromoteOptions, 'rtoRegressionFactor' | 'rtoRegressionWindow'> = {}): PromotionThresholdOverrides {
+function thresholdOverrides(
+  env: Readonly<Record<string, string | undefined>>,
+  drillMaxAgeDays?: number,
+  regression: Pick<PromoteOptions, 'rtoRegressionFactor' | 'rtoRegressionWindow'> = {},
+): PromotionThresholdOverrides {
   let t: SloThresholds;
   try {
     t = thresholdsFromEnv(env);
@@ -102,7 +116,7 @@ function validate(o: PromoteOptions, env: Readonly<Record<string, string | undef
       r.error.issues
         .map((i) => {
           const [head, key] = i.path.map(String);
-          const name = head === 'thresholds' && key ? (ENV_OF[key] ?? (THRESHOLD_FLAG[key] ?? key)) : (FLAG[head ?? ''] ?? head ?? '(input)');
+          const name = head === 'thresholds' && key ? (ENV_OF[key] ?? THRESHOLD_FLAG[key] ?? key) : (FLAG[head ?? ''] ?? head ?? '(input)');
           return `${name}: ${i.message}`;
         })
         .join('; '),
@@ -138,12 +152,22 @@ export async function promoteCommand(o: PromoteOptions, deps: PromoteDeps): Prom
     return await promote(o, deps, env, summaryFile);
   } catch (err) {
     // CI readers look at the step summary first: say why there is no verdict.
-    if (summaryFile) await appendStepSummary(summaryFile, `## Promotion gate: ⛔ ERROR: experiment \`${o.experiment}\`, run \`${o.runId}\`\n\n${(err as Error).message ?? String(err)}\n`, deps.output);
+    if (summaryFile)
+      await appendStepSummary(
+        summaryFile,
+        `## Promotion gate: ⛔ ERROR: experiment \`${o.experiment}\`, run \`${o.runId}\`\n\n${(err as Error).message ?? String(err)}\n`,
+        deps.output,
+      );
     throw err;
   }
 }
 
-async function promote(o: PromoteOptions, deps: PromoteDeps, env: Readonly<Record<string, string | undefined>>, summaryFile: string | undefined): Promise<PromoteOutcome> {
+async function promote(
+  o: PromoteOptions,
+  deps: PromoteDeps,
+  env: Readonly<Record<string, string | undefined>>,
+  summaryFile: string | undefined,
+): Promise<PromoteOutcome> {
   const input = validate(o, env);
   const timeoutMs = (checkNumberFlag('--timeout', o.timeoutSeconds, { min: 0, exclusiveMin: true, max: 86400, unit: 'seconds' }) ?? 600) * 1000;
   let conn: ConnectedClient;
@@ -166,7 +190,8 @@ async function promote(o: PromoteOptions, deps: PromoteDeps, env: Readonly<Recor
         staticSummary: `Promotion gate: experiment ${input.experimentId}, run ${input.runId} (${input.strict === false ? 'lenient' : 'strict'})`,
       });
     } catch (err) {
-      if (err instanceof WorkflowExecutionAlreadyStartedError) throw new CommandError(`a promotion gate ${workflowId} is already running; wait for it to finish, then rerun`);
+      if (err instanceof WorkflowExecutionAlreadyStartedError)
+        throw new CommandError(`a promotion gate ${workflowId} is already running; wait for it to finish, then rerun`);
       throw new CommandError(`could not start ${workflowId}: ${(err as Error).message}`);
     }
     let timer: NodeJS.Timeout | undefined;
@@ -213,7 +238,14 @@ export function pinnedHashMarkdown(r: Pick<PromotionGateResult, 'bundle'>): stri
  * Says what the gate is doing while `drill promote` waits (stderr, so `--json` stays clean): the
  * phase as it changes and, every `everyMs`, that it is still waiting — or that no worker answers.
  */
-function showProgress(conn: ConnectedClient, workflowId: string, taskQueue: string, timeoutMs: number, output: Output, everyMs: number): { stop(): Promise<void> } {
+function showProgress(
+  conn: ConnectedClient,
+  workflowId: string,
+  taskQueue: string,
+  timeoutMs: number,
+  output: Output,
+  everyMs: number,
+): { stop(): Promise<void> } {
   const t0 = Date.now();
   let phase: PromotionGateStatus['phase'] | undefined;
   let lastSaid = t0;
@@ -255,8 +287,12 @@ function showProgress(conn: ConnectedClient, workflowId: string, taskQueue: stri
 export async function verifyBundleCommand(dir: string, o: { expectHash?: string } = {}): Promise<{ verification: BundleVerification; exitCode: 0 | 1 }> {
   let expectHash: string | undefined;
   if (o.expectHash !== undefined) {
-    expectHash = o.expectHash.trim().toLowerCase().replace(/^sha256:/, '');
-    if (!/^[0-9a-f]{64}$/.test(expectHash)) throw new CommandError(`--expect-hash: expected the 64 hex digits of a SHA-256 (as drill promote prints it), got ${JSON.stringify(o.expectHash)}`);
+    expectHash = o.expectHash
+      .trim()
+      .toLowerCase()
+      .replace(/^sha256:/, '');
+    if (!/^[0-9a-f]{64}$/.test(expectHash))
+      throw new CommandError(`--expect-hash: expected the 64 hex digits of a SHA-256 (as drill promote prints it), got ${JSON.stringify(o.expectHash)}`);
   }
   const abs = path.resolve(dir);
   const v = await verifyBundle(abs, expectHash ? { expectHash } : {});
@@ -270,9 +306,14 @@ export function describeVerification(v: BundleVerification): string {
   for (const p of v.changed) lines.push(`  changed: ${p}`);
   for (const p of v.missing) lines.push(`  missing: ${p}`);
   for (const p of v.extra) lines.push(`  extra:   ${p}`);
-  if (v.subjectMismatch) lines.push('  subject: the manifest\'s subject differs from subject.json');
+  if (v.subjectMismatch) lines.push("  subject: the manifest's subject differs from subject.json");
   if (!v.subjectCovered && Object.keys(v.subject).length) lines.push('  subject: not covered by a hash (a bundle written before subject.json)');
-  if (v.pinned) lines.push(v.pinned.ok ? `  pinned: manifest sha256 matches ${v.pinned.expected}` : `  pinned: MISMATCH: manifest sha256 is ${v.manifestSha256}, expected ${v.pinned.expected} (not the bundle the gate wrote)`);
-  else lines.push('  pinned: no --expect-hash given: the files match this manifest, but only the hash drill promote printed proves it is the gate\'s own');
+  if (v.pinned)
+    lines.push(
+      v.pinned.ok
+        ? `  pinned: manifest sha256 matches ${v.pinned.expected}`
+        : `  pinned: MISMATCH: manifest sha256 is ${v.manifestSha256}, expected ${v.pinned.expected} (not the bundle the gate wrote)`,
+    );
+  else lines.push("  pinned: no --expect-hash given: the files match this manifest, but only the hash drill promote printed proves it is the gate's own");
   return lines.join('\n');
 }

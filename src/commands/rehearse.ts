@@ -42,8 +42,7 @@ function quietRuntime(): void {
 function duration(v: string | undefined, flag: string, { min = 0 } = {}): number | undefined {
   if (v === undefined) return undefined;
   const s = parseDuration(v);
-  if (s === undefined || s < min)
-    throw new CommandError(`${flag}: expected a duration like 20m, 90s or 1h30m${min ? ` (at least ${min} s)` : ''}`);
+  if (s === undefined || s < min) throw new CommandError(`${flag}: expected a duration like 20m, 90s or 1h30m${min ? ` (at least ${min} s)` : ''}`);
   return s;
 }
 
@@ -70,10 +69,7 @@ export function loadPolicyFile(file: string): z.output<typeof wrappedPolicySchem
       .slice(wrapped ? 0 : 1)
       .map(String)
       .join('.');
-  if (!r.success)
-    throw new CommandError(
-      `--policy ${file}: ${r.error.issues.map((i) => `${pathOf(i.path) || '(policy)'}: ${i.message}`).join('; ')}`,
-    );
+  if (!r.success) throw new CommandError(`--policy ${file}: ${r.error.issues.map((i) => `${pathOf(i.path) || '(policy)'}: ${i.message}`).join('; ')}`);
   return r.data;
 }
 
@@ -125,10 +121,7 @@ export interface RehearseRecoveryOptions {
   recoverAt?: string;
 }
 
-export async function rehearseRecoveryCommand(
-  o: RehearseRecoveryOptions,
-  deps: RehearseDeps,
-): Promise<RecoveryRehearsal> {
+export async function rehearseRecoveryCommand(o: RehearseRecoveryOptions, deps: RehearseDeps): Promise<RecoveryRehearsal> {
   const incidentClass = normalizeIncidentClass(o.class);
   if (!incidentClass) throw new CommandError(`--class: expected one of ${INCIDENT_CLASSES.join(', ')}`);
   const maxWaitSeconds = duration(o.maxWait, '--max-wait', { min: 1 });

@@ -43,7 +43,9 @@ export interface RunWeeklyOutcome {
 export async function defaultTarget(flag: string | undefined, deps: Pick<RunWeeklyDeps, 'config' | 'env'>): Promise<string> {
   if (flag !== undefined) return flag;
   const env = deps.env ?? process.env;
-  const candidates = [env.DRILL_TARGETS_FILE ? targetsFilePath(env) : undefined, targetsFilePath({}), path.join(deps.config.stateDir, 'targets.json')].filter((f): f is string => !!f);
+  const candidates = [env.DRILL_TARGETS_FILE ? targetsFilePath(env) : undefined, targetsFilePath({}), path.join(deps.config.stateDir, 'targets.json')].filter(
+    (f): f is string => !!f,
+  );
   const file = candidates.find((f) => fs.existsSync(f));
   if (!file) throw new CommandError('--target is required (no targets file found)');
   const names = Object.keys((await loadTargetsFile(file)).targets);
@@ -53,7 +55,10 @@ export async function defaultTarget(flag: string | undefined, deps: Pick<RunWeek
 
 /** A drill id from the start time: sortable, one per second per target. */
 export function newDrillId(now = new Date()): string {
-  return now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
 }
 
 export const exitCodeFor = (r: WeeklyDrillResult['result']): 0 | 1 | 2 => (r === 'pass' ? 0 : r === 'fail' ? 1 : 2);
@@ -70,14 +75,22 @@ function describeStep(s: DrillStepRecord): string {
  */
 export async function refuseUnknownTarget(target: string, deps: Pick<RunWeeklyDeps, 'config' | 'env'>): Promise<void> {
   const file = findTargetsFile(deps);
-  if (!file) throw new CommandError(`--target: unknown target ${JSON.stringify(target)}: no targets file found (DRILL_TARGETS_FILE, targets.json, ${path.join(deps.config.stateDir, 'targets.json')}). Nothing was started.`, 2);
+  if (!file)
+    throw new CommandError(
+      `--target: unknown target ${JSON.stringify(target)}: no targets file found (DRILL_TARGETS_FILE, targets.json, ${path.join(deps.config.stateDir, 'targets.json')}). Nothing was started.`,
+      2,
+    );
   let names: string[];
   try {
     names = Object.keys((await loadTargetsFile(file)).targets);
   } catch (err) {
     throw new CommandError(`--target: cannot check target ${JSON.stringify(target)}: ${(err as Error).message}. Nothing was started.`, 2);
   }
-  if (!names.includes(target)) throw new CommandError(`--target: unknown target ${JSON.stringify(target)}: ${file} names ${names.length ? names.join(', ') : 'no targets'}. Nothing was started.`, 2);
+  if (!names.includes(target))
+    throw new CommandError(
+      `--target: unknown target ${JSON.stringify(target)}: ${file} names ${names.length ? names.join(', ') : 'no targets'}. Nothing was started.`,
+      2,
+    );
 }
 
 /** `--input`: a JSON object or nothing (an array, null, a number or a string is refused, exit 2). */
@@ -104,7 +117,9 @@ export async function runWeeklyCommand(o: RunWeeklyOptions, deps: RunWeeklyDeps)
   const parsed = weeklyDrillInputSchema.safeParse(input);
   if (!parsed.success) {
     const flag: Record<string, string> = { target: '--target', drillId: '--drill-id', allowLive: '--allow-live' };
-    throw new CommandError(parsed.error.issues.map((i) => `${flag[String(i.path[0])] ?? `--input: ${i.path.join('.') || '(input)'}`}: ${i.message}`).join('; '));
+    throw new CommandError(
+      parsed.error.issues.map((i) => `${flag[String(i.path[0])] ?? `--input: ${i.path.join('.') || '(input)'}`}: ${i.message}`).join('; '),
+    );
   }
   await refuseUnknownTarget(target, deps);
   // Market calendar (issue 15): refuse before any workflow starts (the workflow's preflight checks again).
@@ -182,7 +197,13 @@ export function writeStepSummary(file: string, r: WeeklyDrillResult, output: Out
       // no report.md: fall back to the verdict
     }
   }
-  text ??= [`## DR drill ${r.drillId} on ${r.target}: ${r.result.toUpperCase()}`, '', ...describeDrillResult(r).slice(1).map((l) => (l.startsWith('  - ') ? l.trim() : l))].join('\n');
+  text ??= [
+    `## DR drill ${r.drillId} on ${r.target}: ${r.result.toUpperCase()}`,
+    '',
+    ...describeDrillResult(r)
+      .slice(1)
+      .map((l) => (l.startsWith('  - ') ? l.trim() : l)),
+  ].join('\n');
   try {
     fs.appendFileSync(file, `${text.trimEnd()}\n\n`);
   } catch (err) {
@@ -192,12 +213,15 @@ export function writeStepSummary(file: string, r: WeeklyDrillResult, output: Out
 
 export function describeDrillResult(r: WeeklyDrillResult): string[] {
   const sec = (x: number | null) => (x === null ? 'not observed' : `${x.toFixed(3)} s`);
-  const m = (x: WeeklyDrillResult['rto']) => `${x.seconds === null ? 'not measured' : `${x.seconds.toFixed(3)} s`} (target ≤ ${x.targetSeconds} s, ${x.ok ? 'ok' : 'FAILED'})`;
+  const m = (x: WeeklyDrillResult['rto']) =>
+    `${x.seconds === null ? 'not measured' : `${x.seconds.toFixed(3)} s`} (target ≤ ${x.targetSeconds} s, ${x.ok ? 'ok' : 'FAILED'})`;
   return [
     `verdict: ${r.result.toUpperCase()}`,
     `RTO ${m(r.rto)}; RPO ${m(r.rpo)}`,
     ...(r.recovery?.outageStartAt
-      ? [`  from the stop request (${r.recovery.outageStartAt}): detected ${sec(r.recovery.timeToDetectSeconds)}, restart complete ${sec(r.recovery.restartCompleteSeconds)}, first clean reconciliation ${sec(r.recovery.firstCleanReconciliationSeconds)}`]
+      ? [
+          `  from the stop request (${r.recovery.outageStartAt}): detected ${sec(r.recovery.timeToDetectSeconds)}, restart complete ${sec(r.recovery.restartCompleteSeconds)}, first clean reconciliation ${sec(r.recovery.firstCleanReconciliationSeconds)}`,
+        ]
       : []),
     ...r.failures.map((f) => `  - ${f}`),
     ...(r.abortReason ? [`aborted: ${r.abortReason}`] : []),

@@ -55,7 +55,10 @@ function wrap<T>(fn: () => Promise<T>): Promise<T> {
   });
 }
 
-export function sandboxStartCommand(o: { config?: string; wait?: boolean; timeoutSeconds?: number }, deps: SandboxCommandDeps): Promise<StartResult & { configFile: string }> {
+export function sandboxStartCommand(
+  o: { config?: string; wait?: boolean; timeoutSeconds?: number },
+  deps: SandboxCommandDeps,
+): Promise<StartResult & { configFile: string }> {
   return wrap(async () => {
     checkNumberFlag('--timeout', o.timeoutSeconds, { min: 0, exclusiveMin: true, max: 3600, unit: 'seconds' });
     const configFile = await resolveSandboxConfigFile(o.config, deps);
@@ -84,11 +87,17 @@ export function parseFaultName(v: string): FaultName {
   return r.data;
 }
 
-export function sandboxInjectCommand(o: { config?: string; fault: string; seconds?: number }, deps: SandboxCommandDeps): Promise<{ faults: ActiveFault[]; changed: boolean }> {
+export function sandboxInjectCommand(
+  o: { config?: string; fault: string; seconds?: number },
+  deps: SandboxCommandDeps,
+): Promise<{ faults: ActiveFault[]; changed: boolean }> {
   return wrap(async () => {
     const fault = parseFaultName(o.fault);
     checkNumberFlag('--seconds', o.seconds, { min: 0, max: 3600, unit: 'seconds' });
-    return sandboxFault({ configFile: await resolveSandboxConfigFile(o.config, deps) }, { action: 'inject', fault, ...(o.seconds !== undefined ? { seconds: o.seconds } : {}) });
+    return sandboxFault(
+      { configFile: await resolveSandboxConfigFile(o.config, deps) },
+      { action: 'inject', fault, ...(o.seconds !== undefined ? { seconds: o.seconds } : {}) },
+    );
   });
 }
 

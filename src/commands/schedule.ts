@@ -89,7 +89,16 @@ function createOptions(o: ScheduleCommandOptions): DrillScheduleOptions {
     ...(o.note !== undefined ? { note: o.note } : {}),
     drillInput,
   };
-  const flags: Record<string, string> = { target: '--target', dayOfWeek: '--day', hour: '--at', minute: '--at', timezone: '--timezone', catchupWindowSeconds: '--catchup-window', note: '--note', drillInput: '--input' };
+  const flags: Record<string, string> = {
+    target: '--target',
+    dayOfWeek: '--day',
+    hour: '--at',
+    minute: '--at',
+    timezone: '--timezone',
+    catchupWindowSeconds: '--catchup-window',
+    note: '--note',
+    drillInput: '--input',
+  };
   const r = drillScheduleOptionsSchema.safeParse(raw);
   if (!r.success) throw new CommandError(r.error.issues.map((i) => `${flags[String(i.path[0])] ?? String(i.path[0])}: ${i.message}`).join('; '));
   const input = weeklyDrillInputSchema.safeParse({ ...drillInput, target: o.target });
@@ -111,7 +120,9 @@ export async function scheduleCommand(action: ScheduleAction, o: ScheduleCommand
     // A target with a market calendar places its own runs (issue 15): day/at/timezone do not apply.
     const calendar = await cliTargetCalendar(o.target, deps);
     if (calendar && (o.day || o.at || o.timezone)) {
-      throw new CommandError(`--day, --at and --timezone do not apply: target ${o.target} has a market calendar; set its drillSlot (${calendar.drillSlot.day} ${calendar.drillSlot.at} ${calendar.timezone} now) in the targets file`);
+      throw new CommandError(
+        `--day, --at and --timezone do not apply: target ${o.target} has a market calendar; set its drillSlot (${calendar.drillSlot.day} ${calendar.drillSlot.at} ${calendar.timezone} now) in the targets file`,
+      );
     }
     if (calendar) {
       const drill = weeklyDrillInputSchema.parse({ ...created.drillInput, target: o.target });
@@ -129,7 +140,16 @@ export async function scheduleCommand(action: ScheduleAction, o: ScheduleCommand
         return {
           created: r.created,
           ...summarizeSchedule(r.description),
-          ...(placed ? { placement: { regular: placed.placement.regular.local, timezone: placed.placement.timezone, runs: placed.placement.runs.slice(0, 5).map((x) => ({ at: x.at, local: x.local, ...(x.note ? { note: x.note } : {}) })), blockedWeeks: placed.placement.blockedWeeks } } : {}),
+          ...(placed
+            ? {
+                placement: {
+                  regular: placed.placement.regular.local,
+                  timezone: placed.placement.timezone,
+                  runs: placed.placement.runs.slice(0, 5).map((x) => ({ at: x.at, local: x.local, ...(x.note ? { note: x.note } : {}) })),
+                  blockedWeeks: placed.placement.blockedWeeks,
+                },
+              }
+            : {}),
         };
       }
       case 'describe':

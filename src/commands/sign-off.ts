@@ -29,7 +29,12 @@ function id(schema: typeof targetNameSchema, value: string, flag: string): strin
   return r.data;
 }
 
-async function onSignOff<T>(o: SignOffOptions, deps: Deps, what: string, run: (h: ReturnType<Awaited<ReturnType<typeof connectClient>>['client']['workflow']['getHandle']>) => Promise<T>): Promise<T> {
+async function onSignOff<T>(
+  o: SignOffOptions,
+  deps: Deps,
+  what: string,
+  run: (h: ReturnType<Awaited<ReturnType<typeof connectClient>>['client']['workflow']['getHandle']>) => Promise<T>,
+): Promise<T> {
   const workflowId = workflowIds.drillSignOff(id(targetNameSchema, o.target, '--target'), id(drillIdSchema, o.drillId, '--drill-id'));
   const conn = await connectClient(deps.config).catch((err: Error) => {
     throw new CommandError(err.message);
@@ -40,15 +45,28 @@ async function onSignOff<T>(o: SignOffOptions, deps: Deps, what: string, run: (h
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) {
       // An update to a closed workflow is "not found" too: say it has ended when it has.
-      const closed = await handle.describe().then((d) => (d.status.name === 'RUNNING' ? undefined : d.status.name), () => undefined);
-      if (closed) throw new CommandError(`sign-off refused: the sign-off of ${o.drillId} has ended (${closed}: signed or expired); the record is drills/${o.drillId}/signoff.json`, 1);
-      throw new CommandError(`no sign-off workflow ${workflowId}: is the drill id right, and did the drill finish (it starts the sign-off at its evidence step)?`, 1);
+      const closed = await handle.describe().then(
+        (d) => (d.status.name === 'RUNNING' ? undefined : d.status.name),
+        () => undefined,
+      );
+      if (closed)
+        throw new CommandError(
+          `sign-off refused: the sign-off of ${o.drillId} has ended (${closed}: signed or expired); the record is drills/${o.drillId}/signoff.json`,
+          1,
+        );
+      throw new CommandError(
+        `no sign-off workflow ${workflowId}: is the drill id right, and did the drill finish (it starts the sign-off at its evidence step)?`,
+        1,
+      );
     }
     if (err instanceof WorkflowUpdateFailedError) throw new CommandError(`sign-off refused: ${(err.cause as Error | undefined)?.message ?? err.message}`, 1);
     if (err instanceof CommandError) throw err;
     // A rejected update (validator) arrives as an update failure; a closed workflow as "not found" or "completed".
     const message = (err as Error).message ?? String(err);
-    throw new CommandError(/completed|already/i.test(message) ? `sign-off refused: the sign-off of ${o.drillId} has ended (signed or expired): ${message}` : message, 1);
+    throw new CommandError(
+      /completed|already/i.test(message) ? `sign-off refused: the sign-off of ${o.drillId} has ended (signed or expired): ${message}` : message,
+      1,
+    );
   } finally {
     await conn.close();
   }
@@ -67,7 +85,9 @@ export async function signOffStatusCommand(o: SignOffOptions, deps: Deps): Promi
 export function describeSignOff(r: SignOffRecord, file?: string): string {
   const s = r.signOff;
   return [
-    s ? `drill ${r.drillId} on ${r.target} (${r.drillResult.toUpperCase()}): ${s.decision} by ${s.by} (${s.role}) at ${s.signedAt}${r.late ? ' — after the due time' : ''}` : `drill ${r.drillId} on ${r.target}: sign-off expired unsigned`,
+    s
+      ? `drill ${r.drillId} on ${r.target} (${r.drillResult.toUpperCase()}): ${s.decision} by ${s.by} (${s.role}) at ${s.signedAt}${r.late ? ' — after the due time' : ''}`
+      : `drill ${r.drillId} on ${r.target}: sign-off expired unsigned`,
     `report sha256 signed: ${r.reportSha256 ?? 'none (report missing)'}`,
     ...(file ? [`record: ${file}`] : []),
   ].join('\n');

@@ -55,7 +55,11 @@ async function check(
   } catch {
     rawEntry = undefined; // already parsed once above; a race with an edit only loses the raw view
   }
-  const r = await probeTarget(name, target, { rawEntry, envAllow: deps.config.targetEnvAllow ?? [], ...(o.dryRun ? { allowLive: !!o.allowLive, chaosScenarios: o.chaosScenarios ?? [] } : {}) });
+  const r = await probeTarget(name, target, {
+    rawEntry,
+    envAllow: deps.config.targetEnvAllow ?? [],
+    ...(o.dryRun ? { allowLive: !!o.allowLive, chaosScenarios: o.chaosScenarios ?? [] } : {}),
+  });
   const first = extra(target);
   const report = first.length ? conformanceReport(r.target, r.checkedAt, [...first, ...r.checks]) : r;
   return { report, exitCode: report.ok ? 0 : 1 };
@@ -79,10 +83,16 @@ export async function weeklyDryRunCommand(o: TargetCheckOptions & { input?: stri
     } catch (err) {
       throw new CommandError(`--input: not JSON (${(err as Error).message})`);
     }
-    if (typeof extra !== 'object' || extra === null || Array.isArray(extra)) throw new CommandError('--input: expected a JSON object, e.g. {"scenarios":["stale_data"]}');
+    if (typeof extra !== 'object' || extra === null || Array.isArray(extra))
+      throw new CommandError('--input: expected a JSON object, e.g. {"scenarios":["stale_data"]}');
   }
   const target = await defaultTarget(o.target, deps);
-  const parsed = weeklyDrillInputSchema.safeParse({ ...(extra as object), target, drillId: o.drillId ?? 'dry-run', ...(o.allowLive ? { allowLive: true } : {}) });
+  const parsed = weeklyDrillInputSchema.safeParse({
+    ...(extra as object),
+    target,
+    drillId: o.drillId ?? 'dry-run',
+    ...(o.allowLive ? { allowLive: true } : {}),
+  });
   if (!parsed.success) throw new CommandError(parsed.error.issues.map((i) => `--input: ${i.path.join('.') || '(input)'}: ${i.message}`).join('; '));
   const d = parsed.data;
   const inputCheck: ConformanceCheck = {
@@ -96,7 +106,9 @@ export async function weeklyDryRunCommand(o: TargetCheckOptions & { input?: stri
     const c = calendarCheckResult(t.calendar, Date.now(), d.maxDrillSeconds);
     const refusal = calendarRefusal(c);
     if (!c.hasCalendar) return { surface: 'config', name: 'market calendar', status: 'skip', detail: 'none: the target may be drilled at any time' };
-    return refusal ? { surface: 'config', name: 'market calendar', status: 'fail', detail: refusal } : { surface: 'config', name: 'market calendar', status: 'pass', detail: `a drill starting now is allowed (${c.calendar ?? 'calendar'})` };
+    return refusal
+      ? { surface: 'config', name: 'market calendar', status: 'fail', detail: refusal }
+      : { surface: 'config', name: 'market calendar', status: 'pass', detail: `a drill starting now is allowed (${c.calendar ?? 'calendar'})` };
   };
   return check({ ...o, target, dryRun: true, chaosScenarios: d.scenarios }, deps, (t) => [inputCheck, calendar(t)]);
 }

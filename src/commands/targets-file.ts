@@ -12,10 +12,8 @@ export interface TargetsFileDeps {
 /** DRILL_TARGETS_FILE, else targets.json, else <state>/targets.json: the first that exists (as `drill run weekly`). */
 export function findTargetsFile(deps: TargetsFileDeps): string | undefined {
   const env = deps.env ?? process.env;
-  const candidates = [
-    env.DRILL_TARGETS_FILE ? targetsFilePath(env) : undefined,
-    targetsFilePath({}),
-    path.join(deps.config.stateDir, 'targets.json'),
-  ].filter((f): f is string => !!f);
+  const candidates = [env.DRILL_TARGETS_FILE ? targetsFilePath(env) : undefined, targetsFilePath({}), path.join(deps.config.stateDir, 'targets.json')].filter(
+    (f): f is string => !!f,
+  );
   return candidates.find((f) => fs.existsSync(f));
 }

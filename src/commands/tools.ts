@@ -36,7 +36,14 @@ export function toolsWhere(): ToolsWhereResult {
   const tools = TOOLS.map((tool): ToolWhere => {
     const found = locateTool(tool);
     if (!found) return { tool, provisioned: false };
-    return { tool, provisioned: true, path: found.path, source: found.source, version: found.version, versionLine: toolVersionLine(found).split('\n')[0] ?? '' };
+    return {
+      tool,
+      provisioned: true,
+      path: found.path,
+      source: found.source,
+      version: found.version,
+      versionLine: toolVersionLine(found).split('\n')[0] ?? '',
+    };
   });
   return { cache: cacheRoot(), tools, exitCode: tools.some((t) => !t.provisioned) ? 1 : 0 };
 }

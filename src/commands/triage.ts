@@ -25,7 +25,11 @@ export interface TriageDeps {
 }
 
 /** Picks the target for a run from the targets file. */
-export async function targetForRun(runId: string, explicit: string | undefined, file: string): Promise<{ name: string; resolver: ReturnType<typeof staticTargetResolver> }> {
+export async function targetForRun(
+  runId: string,
+  explicit: string | undefined,
+  file: string,
+): Promise<{ name: string; resolver: ReturnType<typeof staticTargetResolver> }> {
   let targets;
   try {
     targets = await loadTargetsFile(file);

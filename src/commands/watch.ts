@@ -46,7 +46,10 @@ export interface WatchStartOptions {
   incident?: { cycleSeconds?: number; maxWaitSeconds?: number; ackSlaSeconds?: number; evidenceWindowSeconds?: number };
 }
 
-export async function watchStart(o: WatchStartOptions, deps: Deps & { env?: NodeJS.ProcessEnv }): Promise<{ workflowId: string; runId: string; target: string }> {
+export async function watchStart(
+  o: WatchStartOptions,
+  deps: Deps & { env?: NodeJS.ProcessEnv },
+): Promise<{ workflowId: string; runId: string; target: string }> {
   const given: Record<string, number | undefined> = {
     '--interval': o.intervalSeconds,
     '--incident-cycle': o.incident?.cycleSeconds,
@@ -55,7 +58,8 @@ export async function watchStart(o: WatchStartOptions, deps: Deps & { env?: Node
     '--evidence-window': o.incident?.evidenceWindowSeconds,
   };
   for (const [flag, v] of Object.entries(given)) {
-    if (v !== undefined && (!Number.isFinite(v) || v < MIN_SECONDS[flag]!)) throw new CommandError(`${flag}: expected a number of seconds ≥ ${MIN_SECONDS[flag]} (got ${String(v)})`);
+    if (v !== undefined && (!Number.isFinite(v) || v < MIN_SECONDS[flag]!))
+      throw new CommandError(`${flag}: expected a number of seconds ≥ ${MIN_SECONDS[flag]} (got ${String(v)})`);
   }
   const t = await targetForRun(o.runId, o.target, deps.targetsFile ?? targetsFilePath());
   const thresholds = thresholdOverrides(deps.env ?? process.env);
@@ -68,7 +72,8 @@ export async function watchStart(o: WatchStartOptions, deps: Deps & { env?: Node
     ...(Object.keys(incident).length ? { incident } : {}),
   };
   const parsed = alertWatchInputSchema.safeParse(input);
-  if (!parsed.success) throw new CommandError(`invalid watch: ${parsed.error.issues.map((i) => `${FLAGS[i.path.join('.')] ?? i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!parsed.success)
+    throw new CommandError(`invalid watch: ${parsed.error.issues.map((i) => `${FLAGS[i.path.join('.')] ?? i.path.join('.')}: ${i.message}`).join('; ')}`);
   const conn = await connectClient(deps.config);
   try {
     const workflowId = workflowIds.alertWatch(o.runId);

@@ -62,7 +62,9 @@ export function checkAnchors(hashes: ReadonlyArray<string | undefined>, anchors:
           : `${a.source}: anchors line ${a.length} (${a.hash}), but the log has only ${hashes.length} lines: lines were removed from its end`,
       );
     } else if (hashes[a.length - 1] !== a.hash) {
-      problems.push(`${a.source}: line ${a.length} has hash ${hashes[a.length - 1] ?? '(none)'}, anchored ${a.hash}: the chain up to it was rewritten (hashes recomputed, lines removed or reordered)`);
+      problems.push(
+        `${a.source}: line ${a.length} has hash ${hashes[a.length - 1] ?? '(none)'}, anchored ${a.hash}: the chain up to it was rewritten (hashes recomputed, lines removed or reordered)`,
+      );
     }
   }
   return problems;

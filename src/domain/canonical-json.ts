@@ -18,7 +18,10 @@
  */
 
 export class CanonicalJsonError extends Error {
-  constructor(message: string, readonly path: string) {
+  constructor(
+    message: string,
+    readonly path: string,
+  ) {
     super(`${path || '(root)'}: ${message}`);
     this.name = 'CanonicalJsonError';
   }

@@ -39,7 +39,10 @@ export type IncidentClass = z.infer<typeof incidentClassSchema>;
 /** Accepts the runbook's spellings (`broker/connectivity`, `broker`, `data-quality`, …). */
 export function normalizeIncidentClass(raw: string | undefined | null): IncidentClass | undefined {
   if (!raw) return undefined;
-  const s = raw.trim().toLowerCase().replace(/[\s/-]+/g, '_');
+  const s = raw
+    .trim()
+    .toLowerCase()
+    .replace(/[\s/-]+/g, '_');
   if (s === 'data_quality' || s === 'dataquality' || s === 'market_data') return 'data_quality';
   if (s === 'reconciliation' || s === 'recon' || s === 'order_reconciliation' || s === 'position_reconciliation') return 'reconciliation';
   if (s === 'broker_connectivity' || s === 'broker' || s === 'connectivity' || s === 'broker_failure') return 'broker_connectivity';
@@ -48,7 +51,12 @@ export function normalizeIncidentClass(raw: string | undefined | null): Incident
 
 export interface ClassificationEvidence {
   /** `data_quality_latest.json` (null/undefined: not available). */
-  dataQualityLatest?: { cycle?: number; errors: number; stale_warnings: number; issues?: ReadonlyArray<{ symbol: string; kind: string; severity?: string }> } | null;
+  dataQualityLatest?: {
+    cycle?: number;
+    errors: number;
+    stale_warnings: number;
+    issues?: ReadonlyArray<{ symbol: string; kind: string; severity?: string }>;
+  } | null;
   /** Latest order reconciliation events, oldest first (the last one decides). */
   orderReconciliation?: ReadonlyArray<{ cycle?: number; status: 'ok' | 'mismatch'; mismatched_order_ids?: readonly string[] }>;
   positionReconciliation?: ReadonlyArray<{ cycle?: number; status: 'ok' | 'mismatch'; mismatched_symbols?: readonly string[] }>;
@@ -86,7 +94,8 @@ function collect(e: ClassificationEvidence): Record<IncidentClass, string[]> {
 
   if (e.broker) {
     if (e.broker.apiOk === false) found.broker_connectivity.push(`broker API unhealthy${e.broker.detail ? `: ${e.broker.detail}` : ''}`);
-    if (e.broker.websocketOk === false) found.broker_connectivity.push(`broker websocket unhealthy${e.broker.detail && e.broker.apiOk !== false ? `: ${e.broker.detail}` : ''}`);
+    if (e.broker.websocketOk === false)
+      found.broker_connectivity.push(`broker websocket unhealthy${e.broker.detail && e.broker.apiOk !== false ? `: ${e.broker.detail}` : ''}`);
   }
   for (const a of e.auditEvents ?? []) {
     if (BROKER_WORDS.test(a.event_type)) found.broker_connectivity.push(`audit event ${a.event_type}${a.detail ? `: ${a.detail}` : ''}`);
@@ -96,12 +105,16 @@ function collect(e: ClassificationEvidence): Record<IncidentClass, string[]> {
   const lastOrder = e.orderReconciliation?.[e.orderReconciliation.length - 1];
   if (lastOrder?.status === 'mismatch') {
     const ids = lastOrder.mismatched_order_ids ?? [];
-    found.reconciliation.push(`latest order reconciliation${lastOrder.cycle !== undefined ? ` (cycle ${lastOrder.cycle})` : ''} mismatched${ids.length ? `: ${ids.slice(0, 5).join(', ')}${ids.length > 5 ? ` and ${ids.length - 5} more` : ''}` : ''}`);
+    found.reconciliation.push(
+      `latest order reconciliation${lastOrder.cycle !== undefined ? ` (cycle ${lastOrder.cycle})` : ''} mismatched${ids.length ? `: ${ids.slice(0, 5).join(', ')}${ids.length > 5 ? ` and ${ids.length - 5} more` : ''}` : ''}`,
+    );
   }
   const lastPos = e.positionReconciliation?.[e.positionReconciliation.length - 1];
   if (lastPos?.status === 'mismatch') {
     const syms = lastPos.mismatched_symbols ?? [];
-    found.reconciliation.push(`latest position reconciliation${lastPos.cycle !== undefined ? ` (cycle ${lastPos.cycle})` : ''} mismatched${syms.length ? `: ${syms.slice(0, 5).join(', ')}` : ''}`);
+    found.reconciliation.push(
+      `latest position reconciliation${lastPos.cycle !== undefined ? ` (cycle ${lastPos.cycle})` : ''} mismatched${syms.length ? `: ${syms.slice(0, 5).join(', ')}` : ''}`,
+    );
   }
   for (const b of breaches) if (RECON_SLOS.test(b) && !BROKER_WORDS.test(b)) found.reconciliation.push(`SLO breach ${b}`);
 
@@ -149,7 +162,12 @@ export function classifyIncident(e: ClassificationEvidence): Classification {
     return {
       class: own,
       basis: 'evidence',
-      reasons: [`this incident's own breach ${e.ownBreach!.slo} is current`, ...found[own], ...also.map((c) => `also seen (${c}): ${found[c].join('; ')}`), ...context],
+      reasons: [
+        `this incident's own breach ${e.ownBreach!.slo} is current`,
+        ...found[own],
+        ...also.map((c) => `also seen (${c}): ${found[c].join('; ')}`),
+        ...context,
+      ],
       alsoSeen: also,
     };
   }
@@ -168,7 +186,12 @@ export function classifyIncident(e: ClassificationEvidence): Classification {
   if (hinted) return { class: hinted, basis: 'hint', reasons: [`no deciding evidence; the target opened the incident as ${e.hint}`, ...context], alsoSeen: [] };
   const opsBreach = (e.sloBreaches ?? []).find((b) => OPS_ERROR_SLOS.test(b));
   if (opsBreach) {
-    return { class: 'broker_connectivity', basis: 'evidence', reasons: [`SLO breach ${opsBreach}: failed operations point at the broker API`, ...context], alsoSeen: [] };
+    return {
+      class: 'broker_connectivity',
+      basis: 'evidence',
+      reasons: [`SLO breach ${opsBreach}: failed operations point at the broker API`, ...context],
+      alsoSeen: [],
+    };
   }
   return {
     class: 'reconciliation',

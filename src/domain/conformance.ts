@@ -60,7 +60,38 @@ export function checkMode(t: Pick<TargetConfig, 'mode'>, allowLive: boolean | un
 // ---------------------------------------------------------------------------------------------
 // Process commands (shell adapter)
 
-const SHELL_BUILTINS = new Set(['true', 'false', ':', '.', 'cd', 'exec', 'test', '[', 'echo', 'printf', 'kill', 'sleep', 'set', 'export', 'command', 'eval', 'if', 'for', 'while', 'until', 'case', '{', '(', '!', 'exit', 'wait', 'trap', 'read', 'ulimit', 'umask']);
+const SHELL_BUILTINS = new Set([
+  'true',
+  'false',
+  ':',
+  '.',
+  'cd',
+  'exec',
+  'test',
+  '[',
+  'echo',
+  'printf',
+  'kill',
+  'sleep',
+  'set',
+  'export',
+  'command',
+  'eval',
+  'if',
+  'for',
+  'while',
+  'until',
+  'case',
+  '{',
+  '(',
+  '!',
+  'exit',
+  'wait',
+  'trap',
+  'read',
+  'ulimit',
+  'umask',
+]);
 
 /**
  * The program a command runs first, when it can be told without running it: leading `VAR=value`
@@ -147,17 +178,30 @@ export function checkHttpHealth(surface: ConformanceSurface, name: string, p: Ht
 /** The shell adapter's health command: exit 0 is healthy; JSON on stdout (optional) gives the boot id. */
 export function checkShellHealth(p: ShellRunProbe): ConformanceCheck[] {
   if (p.timedOut) return [fail('health', 'health command', 'timed out: the drill would take the target for down')];
-  if (p.exitCode !== 0) return [fail('health', 'health command', `exit ${p.exitCode}: the drill refuses an unhealthy target${p.stderr || p.stdout ? ` (${(p.stderr || p.stdout).slice(-200)})` : ''}`)];
+  if (p.exitCode !== 0)
+    return [
+      fail(
+        'health',
+        'health command',
+        `exit ${p.exitCode}: the drill refuses an unhealthy target${p.stderr || p.stdout ? ` (${(p.stderr || p.stdout).slice(-200)})` : ''}`,
+      ),
+    ];
   const checks = [pass('health', 'health command', 'exit 0 (healthy)')];
   let body: unknown;
   try {
     body = JSON.parse(p.stdout);
   } catch {
-    checks.push(skip('health', 'health answer JSON', 'no JSON on stdout: a restart can only be told by health, not by a new boot id (print /health\'s JSON to give it)'));
+    checks.push(
+      skip('health', 'health answer JSON', "no JSON on stdout: a restart can only be told by health, not by a new boot id (print /health's JSON to give it)"),
+    );
     return checks;
   }
   const shape = healthShape(body);
-  checks.push(shape.ok ? pass('health', 'health answer JSON', `boot ${shape.bootId}`) : fail('health', 'health answer JSON', `stdout is JSON but not the contract's health answer: ${shape.problems}`));
+  checks.push(
+    shape.ok
+      ? pass('health', 'health answer JSON', `boot ${shape.bootId}`)
+      : fail('health', 'health answer JSON', `stdout is JSON but not the contract's health answer: ${shape.problems}`),
+  );
   return checks;
 }
 
@@ -170,17 +214,28 @@ export function checkStats(p: HttpProbe): { checks: ConformanceCheck[]; stats?: 
   const r = gatewayStatsSchema.safeParse(p.body);
   if (!r.success) return { checks: [fail('gateway', 'GET /stats', `does not honour the contract: ${formatIssues(r.error).join('; ')}`)] };
   const s = r.data;
-  const checks = [pass('gateway', 'GET /stats', `halt_reason ${s.halt_reason === null ? 'null' : JSON.stringify(s.halt_reason)}, trading_halted_until ${s.trading_halted_until ?? 'null'}, entries_halted ${s.entries_halted}`)];
+  const checks = [
+    pass(
+      'gateway',
+      'GET /stats',
+      `halt_reason ${s.halt_reason === null ? 'null' : JSON.stringify(s.halt_reason)}, trading_halted_until ${s.trading_halted_until ?? 'null'}, entries_halted ${s.entries_halted}`,
+    ),
+  ];
   checks.push(
     s.runtime_state
-      ? pass('gateway', '/stats runtime_state', `restored ${s.runtime_state.restored}${s.runtime_state.restored ? ` (seq ${s.runtime_state.restored_seq})` : ` (${s.runtime_state.restore_error ?? 'no reason given'})`}, last save seq ${s.runtime_state.last_save_seq ?? 'none'}`)
+      ? pass(
+          'gateway',
+          '/stats runtime_state',
+          `restored ${s.runtime_state.restored}${s.runtime_state.restored ? ` (seq ${s.runtime_state.restored_seq})` : ` (${s.runtime_state.restore_error ?? 'no reason given'})`}, last save seq ${s.runtime_state.last_save_seq ?? 'none'}`,
+        )
       : fail('gateway', '/stats runtime_state', 'missing: the drill cannot check that the restarted process restored the last save (§5)'),
   );
   return { checks, stats: s };
 }
 
 /** The kill switch is part of the drill, but probing it would change the target. */
-export const killSwitchNotProbed = (): ConformanceCheck => skip('gateway', 'POST /kill-switch', 'not exercised: a check must not halt entries (the drill halts and resumes them)');
+export const killSwitchNotProbed = (): ConformanceCheck =>
+  skip('gateway', 'POST /kill-switch', 'not exercised: a check must not halt entries (the drill halts and resumes them)');
 
 // ---------------------------------------------------------------------------------------------
 // Runtime state file (contract §5)
@@ -198,7 +253,11 @@ export function checkStateFile(file: string, e: StateFileEvidence, nowMs: number
   checks.push(
     e.digestValid
       ? pass('state', 'state digest (RFC 8785)', `${e.digest} matches the body`)
-      : fail('state', 'state digest (RFC 8785)', `file says ${e.digest}, the RFC 8785 canonical JSON of its body hashes to ${e.computedDigest} (§5.1 has test vectors)`),
+      : fail(
+          'state',
+          'state digest (RFC 8785)',
+          `file says ${e.digest}, the RFC 8785 canonical JSON of its body hashes to ${e.computedDigest} (§5.1 has test vectors)`,
+        ),
   );
   const rs = stats?.runtime_state;
   if (rs && rs.last_save_seq === e.seq && rs.last_save_digest !== null && rs.last_save_digest !== e.digest) {
@@ -212,7 +271,12 @@ export function checkStateFile(file: string, e: StateFileEvidence, nowMs: number
 
 export const DRILL_ARTIFACTS: ReadonlyArray<{ file: string; required: boolean; schema: z.ZodType; why: string }> = [
   { file: ARTIFACT_FILES.orderReconciliation, required: true, schema: orderReconciliationEventSchema, why: 'reconciliation after the restart' },
-  { file: ARTIFACT_FILES.positionReconciliation, required: true, schema: positionReconciliationEventSchema, why: 'clean reconciliation pairs orders with positions' },
+  {
+    file: ARTIFACT_FILES.positionReconciliation,
+    required: true,
+    schema: positionReconciliationEventSchema,
+    why: 'clean reconciliation pairs orders with positions',
+  },
   { file: ARTIFACT_FILES.opsSlo, required: true, schema: opsSloEventSchema, why: 'SLO monitor emitting after the restart' },
   { file: INCIDENT_EVENTS_FILE, required: false, schema: incidentEventSchema, why: 'open critical incidents refuse a drill; chaos detection' },
   { file: ARTIFACT_FILES.dataQuality, required: false, schema: dataQualityEventSchema, why: 'chaos detection of data faults' },
@@ -253,7 +317,9 @@ export function checkArtifacts(evidence: readonly ArtifactEvidence[]): Conforman
   for (const spec of DRILL_ARTIFACTS) {
     const e = evidence.find((x) => x.file === spec.file);
     if (!e || e.lines === null) {
-      checks.push(spec.required ? fail('artifacts', spec.file, `missing: needed for ${spec.why}`) : skip('artifacts', spec.file, `absent (optional: ${spec.why})`));
+      checks.push(
+        spec.required ? fail('artifacts', spec.file, `missing: needed for ${spec.why}`) : skip('artifacts', spec.file, `absent (optional: ${spec.why})`),
+      );
       continue;
     }
     if (e.lines.length === 0) {
@@ -262,11 +328,25 @@ export function checkArtifacts(evidence: readonly ArtifactEvidence[]): Conforman
     }
     const r = parseLines(e.lines, spec.schema);
     parsed.set(spec.file, r.values);
-    checks.push(r.problems.length ? fail('artifacts', spec.file, `${r.problems.length} of the last ${e.lines.length} line(s) do not honour the contract: ${r.problems.slice(0, 3).join(' | ')}`) : pass('artifacts', spec.file, `last ${e.lines.length} line(s) parse`));
+    checks.push(
+      r.problems.length
+        ? fail(
+            'artifacts',
+            spec.file,
+            `${r.problems.length} of the last ${e.lines.length} line(s) do not honour the contract: ${r.problems.slice(0, 3).join(' | ')}`,
+          )
+        : pass('artifacts', spec.file, `last ${e.lines.length} line(s) parse`),
+    );
   }
   const orders = parsed.get(ARTIFACT_FILES.orderReconciliation) as Array<{ cycle: number }> | undefined;
   const positions = parsed.get(ARTIFACT_FILES.positionReconciliation) as Array<{ cycle: number }> | undefined;
-  if (orders?.length && positions?.length) checks.push(checkCyclePairing(orders.map((o) => o.cycle), positions.map((p) => p.cycle)));
+  if (orders?.length && positions?.length)
+    checks.push(
+      checkCyclePairing(
+        orders.map((o) => o.cycle),
+        positions.map((p) => p.cycle),
+      ),
+    );
   return checks;
 }
 
@@ -276,8 +356,13 @@ export function checkCyclePairing(orderCycles: readonly number[], positionCycles
   const latest = orderCycles.slice(-10);
   const paired = latest.filter((c) => pos.has(c)).length;
   // The newest order line's position twin may not be written yet: one unpaired is tolerated.
-  if (paired >= Math.max(1, latest.length - 1)) return pass('artifacts', 'cycle pairing', `${paired} of the last ${latest.length} order cycles have their position line`);
-  return fail('artifacts', 'cycle pairing', `only ${paired} of the last ${latest.length} order cycles (${latest.join(', ')}) have a position line with the same cycle number: no reconciliation would count as clean (§2)`);
+  if (paired >= Math.max(1, latest.length - 1))
+    return pass('artifacts', 'cycle pairing', `${paired} of the last ${latest.length} order cycles have their position line`);
+  return fail(
+    'artifacts',
+    'cycle pairing',
+    `only ${paired} of the last ${latest.length} order cycles (${latest.join(', ')}) have a position line with the same cycle number: no reconciliation would count as clean (§2)`,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -290,7 +375,11 @@ const COMMAND_KEYS = /^(run|start|stop|check)$|inject|clear|command|cmd/i;
  * leaves under a command-like key (`inject`, `clear`, `command`, ...) are commands, `http(s)://`
  * strings are URLs. Read-only: nothing is run but `sh -n` and `command -v` on them.
  */
-export function faultDeclarationParts(decl: unknown): { commands: Array<{ path: string; command: string }>; urls: Array<{ path: string; url: string }>; entries: number } {
+export function faultDeclarationParts(decl: unknown): {
+  commands: Array<{ path: string; command: string }>;
+  urls: Array<{ path: string; url: string }>;
+  entries: number;
+} {
   const commands: Array<{ path: string; command: string }> = [];
   const urls: Array<{ path: string; url: string }> = [];
   const walk = (v: unknown, at: string, key: string, underCommand: boolean) => {
@@ -308,10 +397,17 @@ export function faultDeclarationParts(decl: unknown): { commands: Array<{ path: 
 }
 
 export function checkFaults(decl: unknown, commandProbes: readonly CommandProbe[]): ConformanceCheck[] {
-  if (decl === undefined) return [skip('faults', 'fault declaration', 'none: the drill\'s chaos step has nothing to inject on this target')];
-  if (decl === null || typeof decl !== 'object') return [fail('faults', 'fault declaration', `expected an object or a list, got ${decl === null ? 'null' : typeof decl}`)];
+  if (decl === undefined) return [skip('faults', 'fault declaration', "none: the drill's chaos step has nothing to inject on this target")];
+  if (decl === null || typeof decl !== 'object')
+    return [fail('faults', 'fault declaration', `expected an object or a list, got ${decl === null ? 'null' : typeof decl}`)];
   const parts = faultDeclarationParts(decl);
-  const checks = [pass('faults', 'fault declaration', `${parts.entries} entr${parts.entries === 1 ? 'y' : 'ies'}, ${parts.commands.length} command(s), ${parts.urls.length} URL(s)`)];
+  const checks = [
+    pass(
+      'faults',
+      'fault declaration',
+      `${parts.entries} entr${parts.entries === 1 ? 'y' : 'ies'}, ${parts.commands.length} command(s), ${parts.urls.length} URL(s)`,
+    ),
+  ];
   for (const u of parts.urls) {
     let ok = false;
     try {

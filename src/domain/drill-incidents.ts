@@ -62,7 +62,12 @@ export function chaosCause(c: { scenario: ChaosScenario; injectedAt: string; cle
 
 export function stopCause(t: { stopRequestedAt?: string; firstCleanReconciliationAt?: string }): DrillCause | undefined {
   if (!t.stopRequestedAt) return undefined;
-  return { cause: 'stop', from: t.stopRequestedAt, ...(t.firstCleanReconciliationAt ? { to: t.firstCleanReconciliationAt } : {}), over: !!t.firstCleanReconciliationAt };
+  return {
+    cause: 'stop',
+    from: t.stopRequestedAt,
+    ...(t.firstCleanReconciliationAt ? { to: t.firstCleanReconciliationAt } : {}),
+    over: !!t.firstCleanReconciliationAt,
+  };
 }
 
 function matches(cause: DrillCause, line: IncidentOpenLine): boolean {
@@ -78,7 +83,11 @@ function matches(cause: DrillCause, line: IncidentOpenLine): boolean {
  * The incidents among `opens` that the drill's causes explain: each with the first cause (in the
  * given order) whose interval `[from, (to ?? untilIso) + graceSeconds]` holds its open time.
  */
-export function attributeIncidents(opens: readonly IncidentOpenLine[], causes: readonly DrillCause[], o: { untilIso: string; graceSeconds: number }): AttributedIncident[] {
+export function attributeIncidents(
+  opens: readonly IncidentOpenLine[],
+  causes: readonly DrillCause[],
+  o: { untilIso: string; graceSeconds: number },
+): AttributedIncident[] {
   const out: AttributedIncident[] = [];
   const seen = new Set<string>();
   for (const line of opens) {
@@ -92,7 +101,13 @@ export function attributeIncidents(opens: readonly IncidentOpenLine[], causes: r
     });
     if (!c) continue;
     seen.add(line.incident_id);
-    out.push({ incidentId: line.incident_id, openedAt: line.ts, cause: c.cause, ...(line.severity ? { severity: line.severity } : {}), ...(line.slo ? { slo: line.slo } : {}) });
+    out.push({
+      incidentId: line.incident_id,
+      openedAt: line.ts,
+      cause: c.cause,
+      ...(line.severity ? { severity: line.severity } : {}),
+      ...(line.slo ? { slo: line.slo } : {}),
+    });
   }
   return out;
 }
@@ -102,7 +117,11 @@ export function attributeIncidents(opens: readonly IncidentOpenLine[], causes: r
  * one (`open_breaches` in `/stats`: the incidents whose breach is still going); without it, an
  * incident is over when its cause is (the target's own recovery signal).
  */
-export function stillOpen(attributed: readonly AttributedIncident[], causes: readonly DrillCause[], openAtTarget: readonly string[] | undefined): AttributedIncident[] {
+export function stillOpen(
+  attributed: readonly AttributedIncident[],
+  causes: readonly DrillCause[],
+  openAtTarget: readonly string[] | undefined,
+): AttributedIncident[] {
   if (openAtTarget) {
     const open = new Set(openAtTarget);
     return attributed.filter((a) => open.has(a.incidentId));

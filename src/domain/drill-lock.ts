@@ -14,7 +14,10 @@ export const drillLockHolderSchema = z.object({
   drillId: drillIdSchema,
   workflowId: workflowIdSchema,
   runId: z.string().min(1).max(200),
-  startedAt: z.string().max(64).refine((x) => !Number.isNaN(Date.parse(x)), { error: 'expected an ISO 8601 date-time' }),
+  startedAt: z
+    .string()
+    .max(64)
+    .refine((x) => !Number.isNaN(Date.parse(x)), { error: 'expected an ISO 8601 date-time' }),
 });
 export type DrillLockHolder = z.infer<typeof drillLockHolderSchema>;
 

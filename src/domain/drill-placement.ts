@@ -15,15 +15,7 @@
  * twice. {@link specMatchingTimes} reproduces that; placed runs are always a wall time that exists
  * exactly once, so every week has at most one run.
  */
-import {
-  blockedWindows,
-  describeWindow,
-  firstClear,
-  WEEKDAYS,
-  type BlockedWindow,
-  type MarketCalendar,
-  type Weekday,
-} from './market-calendar';
+import { blockedWindows, describeWindow, firstClear, WEEKDAYS, type BlockedWindow, type MarketCalendar, type Weekday } from './market-calendar';
 import {
   addDays,
   atMinutes,
@@ -168,20 +160,14 @@ function localKey(ms: number, tz: string): { day: Weekday; hour: number; minute:
 }
 
 /** Instants in `[fromMs, toMs)` whose wall time is the weekly `(day, hour, minute)`. */
-function weeklyOccurrences(
-  r: { day: Weekday; hour: number; minute: number },
-  tz: string,
-  fromMs: number,
-  toMs: number,
-): number[] {
+function weeklyOccurrences(r: { day: Weekday; hour: number; minute: number }, tz: string, fromMs: number, toMs: number): number[] {
   const out: number[] = [];
   const want = WEEKDAYS.indexOf(r.day);
   for (let d: LocalDate = addDays(zonedParts(fromMs, tz), -1); ; d = addDays(d, 1)) {
     const startOfDay = localToInstant(atMinutes(d, 0), tz);
     if (startOfDay > toMs + DAY_MS) break;
     if (weekdayOf(d) !== want) continue;
-    for (const t of localToInstants({ ...d, hour: r.hour, minute: r.minute }, tz))
-      if (t >= fromMs && t < toMs) out.push(t);
+    for (const t of localToInstants({ ...d, hour: r.hour, minute: r.minute }, tz)) if (t >= fromMs && t < toMs) out.push(t);
   }
   return out;
 }
@@ -202,12 +188,7 @@ function why(w: PlannedWeek, tz: string): string[] {
 }
 
 /** The weekly drill's placement from `fromMs` over `horizonDays`, and the Temporal spec that runs it. */
-export function placeWeeklyDrill(
-  cal: MarketCalendar,
-  needMs: number,
-  fromMs: number,
-  horizonDays = DEFAULT_HORIZON_DAYS,
-): Placement {
+export function placeWeeklyDrill(cal: MarketCalendar, needMs: number, fromMs: number, horizonDays = DEFAULT_HORIZON_DAYS): Placement {
   const tz = cal.timezone;
   const horizonEndMs = fromMs + horizonDays * DAY_MS;
   const weeks = planWeeks(cal, needMs, fromMs, horizonEndMs).filter((w) => w.endMs > fromMs);
@@ -252,35 +233,18 @@ export function placeWeeklyDrill(
     const isRegular = w.runMs !== undefined && occurrences.length === 1 && occurrences[0] === w.runMs;
     const reasons = why(w, tz);
     if (!isRegular) {
-      const because =
-        w.runMs === undefined ? `week blocked: ${reasons.join('; ')}` : `moved to ${formatZoned(w.runMs, tz)}`;
+      const because = w.runMs === undefined ? `week blocked: ${reasons.join('; ')}` : `moved to ${formatZoned(w.runMs, tz)}`;
       for (const o of occurrences) {
         const e = dated(o, tz, because);
         // Both copies of a repeated wall time are one skip entry.
-        if (
-          !skip.some(
-            (x) =>
-              x.year === e.year &&
-              x.month === e.month &&
-              x.dayOfMonth === e.dayOfMonth &&
-              x.hour === e.hour &&
-              x.minute === e.minute,
-          )
-        )
+        if (!skip.some((x) => x.year === e.year && x.month === e.month && x.dayOfMonth === e.dayOfMonth && x.hour === e.hour && x.minute === e.minute))
           skip.push(e);
       }
       if (w.runMs !== undefined)
-        calendars.push(
-          dated(
-            w.runMs,
-            tz,
-            `moved from ${formatLocal(zonedParts(w.slotMs, tz))}${reasons.length ? `: ${reasons.join('; ')}` : ''}`,
-          ),
-        );
+        calendars.push(dated(w.runMs, tz, `moved from ${formatLocal(zonedParts(w.slotMs, tz))}${reasons.length ? `: ${reasons.join('; ')}` : ''}`));
     }
     if (w.runMs === undefined) {
-      if (w.slotMs <= horizonEndMs)
-        blockedWeeks.push({ weekOf: formatLocal(zonedParts(w.slotMs, tz)), slotMs: w.slotMs, blockedBy: reasons });
+      if (w.slotMs <= horizonEndMs) blockedWeeks.push({ weekOf: formatLocal(zonedParts(w.slotMs, tz)), slotMs: w.slotMs, blockedBy: reasons });
       continue;
     }
     if (w.runMs <= fromMs || w.runMs > horizonEndMs) continue;
@@ -333,11 +297,7 @@ function entryMatches(e: SpecEntry, l: LocalDateTime & { weekday: number }): boo
 export function specMatchingTimes(spec: PlacementSpec, fromMs: number, toMs: number): number[] {
   const tz = spec.timezone;
   const out = new Set<number>();
-  for (
-    let d: LocalDate = addDays(zonedParts(fromMs, tz), -1);
-    localToInstant(atMinutes(d, 0), tz) <= toMs + DAY_MS;
-    d = addDays(d, 1)
-  ) {
+  for (let d: LocalDate = addDays(zonedParts(fromMs, tz), -1); localToInstant(atMinutes(d, 0), tz) <= toMs + DAY_MS; d = addDays(d, 1)) {
     const wd = weekdayOf(d);
     for (const c of spec.calendars) {
       const l = { ...d, hour: c.hour, minute: c.minute, weekday: wd };
@@ -388,12 +348,9 @@ export function reviewSlots(cal: MarketCalendar, needMs: number, sinceMs: number
     }
   }
   const since = formatZoned(sinceMs, tz);
-  const blockedText = blocked
-    .map((b) => `week of ${b.weekOf}: ${b.blockedBy.join('; ') || 'no clear window'}`)
-    .join(' | ');
+  const blockedText = blocked.map((b) => `week of ${b.weekOf}: ${b.blockedBy.join('; ') || 'no clear window'}`).join(' | ');
   let text: string;
-  if (blocked.length && !allowed.length)
-    text = `every weekly drill slot since ${since} was blocked by the market calendar — ${blockedText}`;
+  if (blocked.length && !allowed.length) text = `every weekly drill slot since ${since} was blocked by the market calendar — ${blockedText}`;
   else if (blocked.length)
     text =
       `${blocked.length} weekly slot(s) since ${since} blocked by the market calendar (${blockedText}); ` +
@@ -417,13 +374,7 @@ export interface DrillCalendarReview {
   text: string;
 }
 
-export function drillCalendarReview(
-  target: string,
-  cal: MarketCalendar,
-  needMs: number,
-  sinceMs: number,
-  nowMs: number,
-): DrillCalendarReview {
+export function drillCalendarReview(target: string, cal: MarketCalendar, needMs: number, sinceMs: number, nowMs: number): DrillCalendarReview {
   const r = reviewSlots(cal, needMs, sinceMs, nowMs);
   return {
     target,

@@ -24,13 +24,24 @@ export const auditSettingsSchema = z
     /** Start the sign-off workflow for this drill (a refused drill never gets one). */
     signOff: z.boolean().default(true),
     /** Non-response SLA: past it, the backup approver is paged (default 2 days). */
-    signOffSeconds: z.number().positive().max(30 * 86400).default(2 * 86400),
+    signOffSeconds: z
+      .number()
+      .positive()
+      .max(30 * 86400)
+      .default(2 * 86400),
     /** Past this the sign-off closes as `expired`, recorded as unsigned (default 30 days). */
-    signOffExpirySeconds: z.number().positive().max(366 * 86400).default(30 * 86400),
+    signOffExpirySeconds: z
+      .number()
+      .positive()
+      .max(366 * 86400)
+      .default(30 * 86400),
     /** A finding is due this many days after the drill (default: the next weekly drill). */
     findingDueDays: z.number().int().min(1).max(365).default(7),
   })
-  .refine((a) => a.signOffExpirySeconds > a.signOffSeconds, { error: 'signOffExpirySeconds must be longer than signOffSeconds', path: ['signOffExpirySeconds'] });
+  .refine((a) => a.signOffExpirySeconds > a.signOffSeconds, {
+    error: 'signOffExpirySeconds must be longer than signOffSeconds',
+    path: ['signOffExpirySeconds'],
+  });
 export type AuditSettings = z.output<typeof auditSettingsSchema>;
 
 export const procedureVersionSchema = z.object({
@@ -78,9 +89,7 @@ export const drillRecordSchema = z.object({
   preconditions: z.array(preconditionSchema),
   deficiencies: z.array(findingSchema),
   procedure: procedureVersionSchema.optional(),
-  signOff: z
-    .object({ workflowId: z.string(), approver: z.string(), backupApprover: z.string(), dueAt: iso, expiresAt: iso })
-    .optional(),
+  signOff: z.object({ workflowId: z.string(), approver: z.string(), backupApprover: z.string(), dueAt: iso, expiresAt: iso }).optional(),
 });
 export type DrillRecord = z.infer<typeof drillRecordSchema>;
 
@@ -93,7 +102,15 @@ export interface DrillRecordInput {
   target: string;
   mode: 'paper' | 'live';
   finishedAt: string;
-  bounds: { rtoSeconds: number; rpoSeconds: number; detectionSeconds: number; recoverySeconds: number; stopSeconds: number; restartSeconds: number; verifySeconds: number };
+  bounds: {
+    rtoSeconds: number;
+    rpoSeconds: number;
+    detectionSeconds: number;
+    recoverySeconds: number;
+    stopSeconds: number;
+    restartSeconds: number;
+    verifySeconds: number;
+  };
   scenarios: readonly string[];
   preflight?: {
     healthy: boolean;
@@ -133,8 +150,20 @@ function stepObjective(i: DrillRecordInput, id: string, step: string, objective:
 export function drillObjectives(i: DrillRecordInput): DrillRecord['objectives'] {
   const b = i.bounds;
   const out: DrillRecord['objectives'] = [
-    { id: 'rto', objective: 'Service back and reconciling cleanly after the outage (RTO)', target: `≤ ${b.rtoSeconds} s`, measured: fmt(i.rto.seconds), met: i.rto.seconds === null ? false : i.rto.ok },
-    { id: 'rpo', objective: 'State lost by the outage (RPO)', target: `≤ ${b.rpoSeconds} s`, measured: fmt(i.rpo.seconds), met: i.rpo.seconds === null ? false : i.rpo.ok },
+    {
+      id: 'rto',
+      objective: 'Service back and reconciling cleanly after the outage (RTO)',
+      target: `≤ ${b.rtoSeconds} s`,
+      measured: fmt(i.rto.seconds),
+      met: i.rto.seconds === null ? false : i.rto.ok,
+    },
+    {
+      id: 'rpo',
+      objective: 'State lost by the outage (RPO)',
+      target: `≤ ${b.rpoSeconds} s`,
+      measured: fmt(i.rpo.seconds),
+      met: i.rpo.seconds === null ? false : i.rpo.ok,
+    },
   ];
   for (const c of i.chaos) {
     out.push({
@@ -145,7 +174,14 @@ export function drillObjectives(i: DrillRecordInput): DrillRecord['objectives'] 
       met: c.detected && c.recovered !== false,
     });
   }
-  for (const s of i.chaosSkipped) out.push({ id: `chaos:${s.scenario}`, objective: `The target detects ${s.scenario} and recovers`, target: `detected ≤ ${b.detectionSeconds} s`, measured: `not run: ${s.reason}`, met: null });
+  for (const s of i.chaosSkipped)
+    out.push({
+      id: `chaos:${s.scenario}`,
+      objective: `The target detects ${s.scenario} and recovers`,
+      target: `detected ≤ ${b.detectionSeconds} s`,
+      measured: `not run: ${s.reason}`,
+      met: null,
+    });
   out.push(stepObjective(i, 'graceful-stop', 'stop', 'Graceful stop: state saved, process gone', `≤ ${b.stopSeconds} s`));
   out.push(stepObjective(i, 'restart', 'restart', 'Restart: serving again from saved state', `≤ ${b.restartSeconds} s`));
   const checks = i.checks;
@@ -164,11 +200,23 @@ export function drillPreconditions(i: DrillRecordInput): DrillRecord['preconditi
   if (!p) return [{ name: 'preflight', ok: false, detail: 'the preflight did not complete: the target was not drilled' }];
   const out: DrillRecord['preconditions'] = [
     { name: 'target healthy', ok: p.healthy, detail: p.healthDetail },
-    { name: 'trading mode', ok: p.mode === 'paper' || i.allowLive, detail: p.mode === 'paper' ? 'paper' : `live (${i.allowLive ? 'allowed for this drill' : 'not allowed'})` },
-    { name: 'no open critical incident', ok: p.openCriticalIncidents.length === 0, detail: p.openCriticalIncidents.length ? p.openCriticalIncidents.join(', ') : 'none open' },
+    {
+      name: 'trading mode',
+      ok: p.mode === 'paper' || i.allowLive,
+      detail: p.mode === 'paper' ? 'paper' : `live (${i.allowLive ? 'allowed for this drill' : 'not allowed'})`,
+    },
+    {
+      name: 'no open critical incident',
+      ok: p.openCriticalIncidents.length === 0,
+      detail: p.openCriticalIncidents.length ? p.openCriticalIncidents.join(', ') : 'none open',
+    },
     { name: 'no fault active before the drill', ok: p.activeFaults.length === 0, detail: p.activeFaults.length ? p.activeFaults.join(', ') : 'none' },
     { name: 'entries not halted', ok: !p.entriesHalted, detail: p.entriesHalted ? `halted: ${p.haltReason ?? 'no reason given'}` : 'entries open' },
-    { name: 'a state save to measure RPO against', ok: p.lastSave !== null, detail: p.lastSave ? `seq ${p.lastSave.seq} at ${p.lastSave.savedAt} (${p.lastSave.ageSeconds} s old)` : 'no state save recorded' },
+    {
+      name: 'a state save to measure RPO against',
+      ok: p.lastSave !== null,
+      detail: p.lastSave ? `seq ${p.lastSave.seq} at ${p.lastSave.savedAt} (${p.lastSave.ageSeconds} s old)` : 'no state save recorded',
+    },
   ];
   if (p.brokerHealthy !== null) out.push({ name: 'broker connected', ok: p.brokerHealthy, detail: p.brokerHealthy ? 'connected' : 'not connected' });
   return out;

@@ -71,7 +71,14 @@ const chaosResultSchema = z.object({
 
 const checkSchema = z.object({ name: z.string(), ok: z.boolean(), detail: z.string() });
 
-const drillIncidentSchema = z.object({ incidentId: z.string(), openedAt: iso, severity: z.string().optional(), slo: z.string().optional(), cause: z.string(), resolvedAt: iso.optional() });
+const drillIncidentSchema = z.object({
+  incidentId: z.string(),
+  openedAt: iso,
+  severity: z.string().optional(),
+  slo: z.string().optional(),
+  cause: z.string(),
+  resolvedAt: iso.optional(),
+});
 
 /** The drill as a maintenance window (issue 9): the incidents its chaos and stop caused. */
 export const drillIncidentsReportSchema = z.object({
@@ -116,9 +123,7 @@ export const drillReportSchema = z.looseObject({
   /** The runner's audit log head when the report was written (an anchor: `drill audit verify`). */
   auditHead: recordedAuditHeadSchema.optional(),
   /** The Worker Deployment Version of the worker that wrote the report (set when it has a build id). */
-  deploymentVersion: z
-    .object({ deploymentName: z.string().min(1), buildId: z.string().min(1), versioning: z.boolean() })
-    .optional(),
+  deploymentVersion: z.object({ deploymentName: z.string().min(1), buildId: z.string().min(1), versioning: z.boolean() }).optional(),
 });
 export type DrillReport = z.infer<typeof drillReportSchema>;
 export type DrillReportInput = z.input<typeof drillReportSchema>;

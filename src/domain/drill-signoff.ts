@@ -71,9 +71,7 @@ export const signOffRecordSchema = z.object({
   backupApprover: z.string(),
   dueAt: iso,
   expiresAt: iso,
-  signOff: z
-    .object({ by: z.string(), role: z.string(), decision: z.enum(SIGN_OFF_DECISIONS), notes: z.string(), signedAt: iso })
-    .nullable(),
+  signOff: z.object({ by: z.string(), role: z.string(), decision: z.enum(SIGN_OFF_DECISIONS), notes: z.string(), signedAt: iso }).nullable(),
   /** Signed after the non-response SLA (the backup was paged, or could have been). */
   late: z.boolean(),
   backupPage: z.object({ at: iso, to: z.string(), outcome: z.string(), detail: z.string().optional() }).nullable(),

@@ -17,7 +17,13 @@ export const MAX_WAIT_SLICE_MS = 30 * 60_000;
 export const MAX_INNER_POLL_MS = 250;
 
 const tailCursor = z.looseObject({ offset: z.number().int().min(0) });
-const cursors = z.object({ slo: tailCursor.optional(), incidents: tailCursor.optional(), dataQuality: tailCursor.optional(), order: tailCursor.optional(), position: tailCursor.optional() });
+const cursors = z.object({
+  slo: tailCursor.optional(),
+  incidents: tailCursor.optional(),
+  dataQuality: tailCursor.optional(),
+  order: tailCursor.optional(),
+  position: tailCursor.optional(),
+});
 
 const slice = {
   target: targetNameSchema,
@@ -85,7 +91,11 @@ export function nextSliceMs(remainingMs: number): number {
 }
 
 /** Whether one health answer ends a serving wait. */
-export function servingReached(until: ServingUntil, preflight: { bootId?: string; startedAt?: string }, h: { healthy: boolean; bootId?: string; startedAt?: string }): boolean {
+export function servingReached(
+  until: ServingUntil,
+  preflight: { bootId?: string; startedAt?: string },
+  h: { healthy: boolean; bootId?: string; startedAt?: string },
+): boolean {
   if (!h.healthy) return false;
   if (until === 'healthy') return true;
   if (until === 'legacy') return !h.bootId || h.bootId !== preflight.bootId;

@@ -36,7 +36,15 @@ export const DETECTION: Partial<Record<FaultName, DetectionSpec>> = {
 };
 
 /** Faults that act on the running process (the others act at the next start, or kill it). */
-export const CHAOS_FAULTS = ['stale_data', 'corrupt_bars', 'order_drift', 'position_drift', 'broker_disconnect', 'websocket_silence', 'state_saves_stop'] as const satisfies readonly FaultName[];
+export const CHAOS_FAULTS = [
+  'stale_data',
+  'corrupt_bars',
+  'order_drift',
+  'position_drift',
+  'broker_disconnect',
+  'websocket_silence',
+  'state_saves_stop',
+] as const satisfies readonly FaultName[];
 export const chaosScenarioSchema = z.enum(CHAOS_FAULTS, { error: `expected a chaos scenario: one of ${CHAOS_FAULTS.join(', ')}` });
 export type ChaosScenario = z.infer<typeof chaosScenarioSchema>;
 
@@ -65,7 +73,10 @@ export const weeklyDrillInputSchema = z.object({
   drillId: drillIdSchema.optional(),
   /** Orders the chaos scenarios. */
   seed: z.number().int().default(42),
-  scenarios: z.array(chaosScenarioSchema).max(20).default([...DEFAULT_SCENARIOS]),
+  scenarios: z
+    .array(chaosScenarioSchema)
+    .max(20)
+    .default([...DEFAULT_SCENARIOS]),
   /** A live target is refused unless this is true. */
   allowLive: z.boolean().default(false),
   mode: z.enum(['paper', 'live']).optional(),
@@ -175,7 +186,9 @@ export type ChaosDrillStatus = 'passed' | 'failed' | 'skipped';
 
 /** Why a scenario is not run on a target (its fault declaration). */
 export function chaosSkipReason(adapter: 'http' | 'shell' | 'none'): string {
-  return adapter === 'none' ? 'the target declares no fault injection (targets entry "faults")' : `the target's ${adapter} fault declaration has no inject/clear for it`;
+  return adapter === 'none'
+    ? 'the target declares no fault injection (targets entry "faults")'
+    : `the target's ${adapter} fault declaration has no inject/clear for it`;
 }
 
 /**
@@ -254,7 +267,10 @@ const after = (ts: string, sinceMs: number) => Date.parse(ts) >= sinceMs;
 
 /** The first signal, at or after `sinceMs`, by which the target detected `scenario`. */
 /** The result fields of a detected scenario: when, by which signal, and how long after injection. */
-export function detectedFields(d: { at: string; signal: string }, sinceMs: number): Pick<ChaosScenarioResult, 'detected' | 'detectedAt' | 'signal' | 'detectionSeconds'> {
+export function detectedFields(
+  d: { at: string; signal: string },
+  sinceMs: number,
+): Pick<ChaosScenarioResult, 'detected' | 'detectedAt' | 'signal' | 'detectionSeconds'> {
   return { detected: true, detectedAt: d.at, signal: d.signal, detectionSeconds: Math.max(0, (Date.parse(d.at) - sinceMs) / 1000) };
 }
 
@@ -275,7 +291,8 @@ export function detectScenario(scenario: ChaosScenario, obs: ObservedEvents, sin
       if (kind && after(e.ts, sinceMs)) found.push({ at: e.ts, signal: `data_quality:${kind}` });
     }
   }
-  if (spec?.positionMismatch) for (const e of obs.position) if (e.status === 'mismatch' && after(e.ts, sinceMs)) found.push({ at: e.ts, signal: 'position_mismatch' });
+  if (spec?.positionMismatch)
+    for (const e of obs.position) if (e.status === 'mismatch' && after(e.ts, sinceMs)) found.push({ at: e.ts, signal: 'position_mismatch' });
   found.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
   return found[0];
 }
@@ -323,10 +340,11 @@ export interface RecoveryMeasure {
 
 /** The definitions the figures follow, written into every drill report (and docs/target-contract.md §7.1). */
 export const RECOVERY_DEFINITIONS = {
-  rto: 'RTO = outage start (the process adapter\'s record of when it first issued the stop) → the first clean reconciliation after the restart (the target\'s own reconciliation timestamps, a cycle of the new boot with orders and positions both ok). Never the time a probe happened to look.',
-  rpo: 'RPO = saved_at of the runtime state the restarted process actually restored (its digest equals that save\'s) → outage start; 0 when the stop flushed the state. Not measured when the restore is not digest-verified.',
+  rto: "RTO = outage start (the process adapter's record of when it first issued the stop) → the first clean reconciliation after the restart (the target's own reconciliation timestamps, a cycle of the new boot with orders and positions both ok). Never the time a probe happened to look.",
+  rpo: "RPO = saved_at of the runtime state the restarted process actually restored (its digest equals that save's) → outage start; 0 when the stop flushed the state. Not measured when the restore is not digest-verified.",
   timeToDetect: 'time to detect = outage start → the first health answer that was not healthy.',
-  restartComplete: 'restart complete = the restarted process\'s own ready time (serving_at of its health answer, with a boot id or start time that differs from the preflight\'s).',
+  restartComplete:
+    "restart complete = the restarted process's own ready time (serving_at of its health answer, with a boot id or start time that differs from the preflight's).",
 } as const;
 
 /** The RTO's parts, each from the outage start (seconds; null when not observed). */
@@ -367,11 +385,28 @@ export function recoveryMeasures(t: DrillTimeline, targets: { rtoSeconds: number
  * `aborted`: cancelled or past its maximum duration / a stop condition; `fail`: it ran and found a
  * problem (a failed check, RTO or RPO over target); else `pass`.
  */
-export function drillVerdict(i: { ran: boolean; aborted: boolean; errored: boolean; failures: readonly string[]; rto: RecoveryMeasure; rpo: RecoveryMeasure }): { result: DrillResult; failures: string[] } {
+export function drillVerdict(i: {
+  ran: boolean;
+  aborted: boolean;
+  errored: boolean;
+  failures: readonly string[];
+  rto: RecoveryMeasure;
+  rpo: RecoveryMeasure;
+}): { result: DrillResult; failures: string[] } {
   const failures = [...i.failures];
   if (i.ran) {
-    if (!i.rto.ok) failures.push(i.rto.seconds === null ? 'RTO not measured: no clean reconciliation after the restart' : `RTO ${i.rto.seconds} s exceeds the target ${i.rto.targetSeconds} s`);
-    if (!i.rpo.ok) failures.push(i.rpo.seconds === null ? 'RPO not measured: no digest-verified restore of a runtime state save' : `RPO ${i.rpo.seconds} s exceeds the target ${i.rpo.targetSeconds} s`);
+    if (!i.rto.ok)
+      failures.push(
+        i.rto.seconds === null
+          ? 'RTO not measured: no clean reconciliation after the restart'
+          : `RTO ${i.rto.seconds} s exceeds the target ${i.rto.targetSeconds} s`,
+      );
+    if (!i.rpo.ok)
+      failures.push(
+        i.rpo.seconds === null
+          ? 'RPO not measured: no digest-verified restore of a runtime state save'
+          : `RPO ${i.rpo.seconds} s exceeds the target ${i.rpo.targetSeconds} s`,
+      );
   }
   const result: DrillResult = i.aborted ? 'aborted' : i.errored ? 'error' : failures.length ? 'fail' : 'pass';
   return { result, failures: [...new Set(failures)] };

@@ -25,7 +25,9 @@ export const escalationLevelSchema = z.object({
   /** Who or what this level pages (shown in the page and the UI), e.g. `primary`, `secondary`. */
   name: freeTextSchema('name', 100).optional(),
   /** Seconds after the previous level fired (level 1: after the incident opened). */
-  afterSeconds: seconds('afterSeconds').positive({ error: 'afterSeconds must be positive' }).max(WEEK_SECONDS, { error: 'afterSeconds must be at most a week' }),
+  afterSeconds: seconds('afterSeconds')
+    .positive({ error: 'afterSeconds must be positive' })
+    .max(WEEK_SECONDS, { error: 'afterSeconds must be at most a week' }),
 });
 
 /**
@@ -79,14 +81,24 @@ export const incidentAckInputSchema = z.object({
   severity: severitySchema,
   /** When the incident opened (ISO 8601). Defaults to the workflow's start; never in the future. */
   openedAt: z.iso.datetime({ offset: true, error: 'openedAt must be an ISO 8601 date-time with a time zone, e.g. 2026-11-25T03:00:00Z' }).optional(),
-  ackSlaSeconds: z.number({ error: typeError('ackSlaSeconds', 'a number of seconds') }).int().positive().max(WEEK_SECONDS).default(DEFAULT_ACK_SLA_SECONDS),
+  ackSlaSeconds: z
+    .number({ error: typeError('ackSlaSeconds', 'a number of seconds') })
+    .int()
+    .positive()
+    .max(WEEK_SECONDS)
+    .default(DEFAULT_ACK_SLA_SECONDS),
   /** Default: one level that fires when the SLA passes. */
   escalation: escalationPolicySchema.optional(),
   /**
    * Optional resolve SLA, from the opening: an acknowledged incident still unresolved this long
    * after it opened escalates again through the policy's levels (kind `incident_resolve_sla`).
    */
-  resolveSlaSeconds: z.number({ error: typeError('resolveSlaSeconds', 'a number of seconds') }).int().positive().max(30 * DAY_SECONDS).optional(),
+  resolveSlaSeconds: z
+    .number({ error: typeError('resolveSlaSeconds', 'a number of seconds') })
+    .int()
+    .positive()
+    .max(30 * DAY_SECONDS)
+    .optional(),
   /**
    * After the ack, stay open this long so a repeated ack (a second on-call, a rerun of the CLI) gets
    * the first one back through the update instead of an error from a closed workflow.
@@ -97,7 +109,12 @@ export const incidentAckInputSchema = z.object({
    * wait this long for the resolution (the incident workflow's `resolve`, or `incident_resolved` in
    * the run file) before closing.
    */
-  awaitResolveSeconds: z.number().int().min(0).max(30 * DAY_SECONDS).default(WEEK_SECONDS),
+  awaitResolveSeconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(30 * DAY_SECONDS)
+    .default(WEEK_SECONDS),
   /** One line for the page and the UI. */
   summary: freeTextSchema('summary', 500).optional(),
   fileWatch: fileWatchSchema.default({ holdSeconds: 1800, pauseSeconds: 0 }),
@@ -121,7 +138,9 @@ export const acknowledgeSchema = z.strictObject(
     ackBy: identitySchema('ackBy', MAX_ACK_BY),
     notes: freeTextSchema('notes', MAX_NOTES, { multiline: true }).optional(),
   },
-  { error: (iss) => (iss.code === 'unrecognized_keys' ? undefined : 'acknowledge expects an object: { "ackBy": "<on-call>", "notes": "<mitigation status>" }') },
+  {
+    error: (iss) => (iss.code === 'unrecognized_keys' ? undefined : 'acknowledge expects an object: { "ackBy": "<on-call>", "notes": "<mitigation status>" }'),
+  },
 );
 export type AcknowledgeRequest = z.input<typeof acknowledgeSchema>;
 
@@ -223,7 +242,13 @@ export function ackFromFileLine(line: FileAckLine, openedAtMs: number, nowMs: nu
   const ts = typeof line.ts === 'string' ? Date.parse(line.ts) : NaN;
   const at = Number.isFinite(ts) ? Math.min(ts, nowMs) : nowMs;
   const notes = typeof line.notes === 'string' ? sanitizeText(line.notes, MAX_NOTES, '') : '';
-  return makeAckRecord({ ackBy: sanitizeText(line.ack_by, MAX_ACK_BY, 'unknown (run file)'), ...(notes ? { notes } : {}) }, openedAtMs, at, ackSlaSeconds, 'run-file');
+  return makeAckRecord(
+    { ackBy: sanitizeText(line.ack_by, MAX_ACK_BY, 'unknown (run file)'), ...(notes ? { notes } : {}) },
+    openedAtMs,
+    at,
+    ackSlaSeconds,
+    'run-file',
+  );
 }
 
 export type SlaVerdict = 'pending' | 'met' | 'breached';

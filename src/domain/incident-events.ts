@@ -37,11 +37,7 @@ export const incidentResolvedEventSchema = z.looseObject({
   resolution: z.string().optional(),
 });
 
-export const incidentEventSchema = z.discriminatedUnion('event_type', [
-  incidentOpenEventSchema,
-  incidentAckEventSchema,
-  incidentResolvedEventSchema,
-]);
+export const incidentEventSchema = z.discriminatedUnion('event_type', [incidentOpenEventSchema, incidentAckEventSchema, incidentResolvedEventSchema]);
 export type IncidentEvent = z.infer<typeof incidentEventSchema>;
 export type IncidentAckEvent = z.infer<typeof incidentAckEventSchema>;
 

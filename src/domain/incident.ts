@@ -21,12 +21,26 @@ export const incidentInputSchema = z.object({
   /** Who opened it: the target's incident log, the watcher's own evaluation, or an operator. */
   source: z.enum(['target', 'watcher', 'audit', 'operator']).default('operator'),
   cycleSeconds: z.number().positive().max(3600).default(30),
-  maxWaitSeconds: z.number().positive().max(7 * 86400).default(1800),
-  ackSlaSeconds: z.number().int().positive().max(7 * 86400).optional(),
+  maxWaitSeconds: z
+    .number()
+    .positive()
+    .max(7 * 86400)
+    .default(1800),
+  ackSlaSeconds: z
+    .number()
+    .int()
+    .positive()
+    .max(7 * 86400)
+    .optional(),
   /** Start the ack timer (`incidentAckWorkflow`) as a child. */
   ackTimer: z.boolean().default(true),
   /** v2: breaches older than this before the incident opened do not decide its class (triage). */
-  evidenceWindowSeconds: z.number().int().min(10).max(7 * 86400).optional(),
+  evidenceWindowSeconds: z
+    .number()
+    .int()
+    .min(10)
+    .max(7 * 86400)
+    .optional(),
 });
 export type IncidentInput = z.input<typeof incidentInputSchema>;
 export type IncidentParams = z.output<typeof incidentInputSchema>;

@@ -51,7 +51,11 @@ export interface MaintenanceWindow {
 }
 
 /** Folds maintenance lines for `target` into the windows (other targets' lines are ignored). */
-export function foldMaintenance(windows: Record<string, MaintenanceWindow>, events: readonly MaintenanceEvent[], target: string): { windows: Record<string, MaintenanceWindow>; closed: string[] } {
+export function foldMaintenance(
+  windows: Record<string, MaintenanceWindow>,
+  events: readonly MaintenanceEvent[],
+  target: string,
+): { windows: Record<string, MaintenanceWindow>; closed: string[] } {
   const out = { ...windows };
   const closed: string[] = [];
   for (const e of events) {
@@ -80,7 +84,11 @@ export function anyWindowOpen(windows: Record<string, MaintenanceWindow>): boole
 }
 
 /** Windows open longer than `maxSeconds` at `now` are closed as expired (their drill never wrote the close). */
-export function expireWindows(windows: Record<string, MaintenanceWindow>, now: string, maxSeconds: number): { windows: Record<string, MaintenanceWindow>; expired: string[] } {
+export function expireWindows(
+  windows: Record<string, MaintenanceWindow>,
+  now: string,
+  maxSeconds: number,
+): { windows: Record<string, MaintenanceWindow>; expired: string[] } {
   const out = { ...windows };
   const expired: string[] = [];
   for (const w of Object.values(out)) {

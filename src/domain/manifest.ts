@@ -11,7 +11,15 @@ export const SUBJECT_FILE = 'subject.json';
 
 /** The subject's bytes: keys sorted, so the same subject always hashes the same. */
 export function subjectText(subject: Record<string, string>): string {
-  return `${JSON.stringify(Object.fromEntries(Object.keys(subject).sort().map((k) => [k, subject[k]])), null, 2)}\n`;
+  return `${JSON.stringify(
+    Object.fromEntries(
+      Object.keys(subject)
+        .sort()
+        .map((k) => [k, subject[k]]),
+    ),
+    null,
+    2,
+  )}\n`;
 }
 
 /**
@@ -81,6 +89,9 @@ export function checkManifest(manifest: Manifest, actual: readonly ManifestEntry
     else verified++;
   }
   const listed = new Set(manifest.files.map((f) => f.path));
-  const extra = actual.filter((a) => !listed.has(a.path) && a.path !== MANIFEST_FILE).map((a) => a.path).sort();
+  const extra = actual
+    .filter((a) => !listed.has(a.path) && a.path !== MANIFEST_FILE)
+    .map((a) => a.path)
+    .sort();
   return { ok: changed.length === 0 && missing.length === 0 && extra.length === 0, changed, missing, extra, verified };
 }

@@ -31,9 +31,7 @@ export type Weekday = (typeof WEEKDAYS)[number];
 const weekdaySchema = z.enum(WEEKDAYS, { error: `expected one of ${WEEKDAYS.join(', ')}` });
 
 const clock = z.string().refine((s) => parseClock(s) !== undefined, { error: 'expected HH:MM (00:00-23:59)' });
-const closeClock = z
-  .string()
-  .refine((s) => parseClock(s, true) !== undefined, { error: 'expected HH:MM (00:00-24:00)' });
+const closeClock = z.string().refine((s) => parseClock(s, true) !== undefined, { error: 'expected HH:MM (00:00-24:00)' });
 const localDate = z.string().refine((s) => parseDate(s) !== undefined, { error: 'expected a date YYYY-MM-DD' });
 const localDateTime = z.string().refine((s) => parseLocalDateTime(s) !== undefined, {
   error: 'expected a wall-clock date-time YYYY-MM-DDTHH:MM in the calendar time zone',
@@ -92,9 +90,7 @@ export const marketCalendarSchema = z.strictObject({
   /** Shown in messages, e.g. `XNYS`. */
   name: name.optional(),
   /** IANA time zone of every wall time in this calendar. */
-  timezone: z
-    .string({ error: 'timezone is required' })
-    .refine(isTimeZone, { error: 'expected an IANA time zone, e.g. America/New_York' }),
+  timezone: z.string({ error: 'timezone is required' }).refine(isTimeZone, { error: 'expected an IANA time zone, e.g. America/New_York' }),
   sessions: z.array(sessionSchema).default([]),
   holidays: z.array(holidaySchema).default([]),
   blackouts: z.array(blackoutSchema).default([]),
@@ -168,11 +164,7 @@ export function blockedWindows(cal: MarketCalendar, fromMs: number, toMs: number
   }
   for (const b of cal.blackouts) {
     if ('monthEnd' in b) {
-      for (
-        let y = first.year, m = first.month;
-        y < last.year || (y === last.year && m <= last.month);
-        m === 12 ? (y++, (m = 1)) : m++
-      ) {
+      for (let y = first.year, m = first.month; y < last.year || (y === last.year && m <= last.month); m === 12 ? (y++, (m = 1)) : m++) {
         const startDay: LocalDate = addDays({ year: y, month: m, day: daysInMonth(y, m) }, 1 - b.monthEnd.lastDays);
         const endDay: LocalDate = addDays({ year: y, month: m, day: daysInMonth(y, m) }, 1 + b.monthEnd.firstDays);
         out.push({
@@ -191,9 +183,7 @@ export function blockedWindows(cal: MarketCalendar, fromMs: number, toMs: number
       });
     }
   }
-  return out
-    .filter((w) => w.endMs > fromMs && w.startMs < toMs && w.endMs > w.startMs)
-    .sort((a, b) => a.startMs - b.startMs || a.endMs - b.endMs);
+  return out.filter((w) => w.endMs > fromMs && w.startMs < toMs && w.endMs > w.startMs).sort((a, b) => a.startMs - b.startMs || a.endMs - b.endMs);
 }
 
 /** The weekly drill's default `maxDrillSeconds` (`domain/drill.ts`), for checks that have no drill input. */
@@ -219,12 +209,7 @@ const QUICK_HORIZON_MS = 16 * 86_400_000;
  * The first time at or after `fromMs` from which `needMs` are clear of every window in `windows`
  * (sorted by start, as {@link blockedWindows} gives them), before `untilMs`.
  */
-export function firstClear(
-  windows: readonly BlockedWindow[],
-  fromMs: number,
-  needMs: number,
-  untilMs: number,
-): NextAllowed {
+export function firstClear(windows: readonly BlockedWindow[], fromMs: number, needMs: number, untilMs: number): NextAllowed {
   let t = fromMs;
   const pushedBy: BlockedWindow[] = [];
   for (const w of windows) {
@@ -238,12 +223,7 @@ export function firstClear(
 }
 
 /** The first allowed drill start at or after `fromMs` (searching {@link SEARCH_HORIZON_MS}). */
-export function nextAllowedStart(
-  cal: MarketCalendar,
-  fromMs: number,
-  needMs: number,
-  horizonMs = SEARCH_HORIZON_MS,
-): NextAllowed {
+export function nextAllowedStart(cal: MarketCalendar, fromMs: number, needMs: number, horizonMs = SEARCH_HORIZON_MS): NextAllowed {
   // Almost always within days: search two weeks first, the whole horizon only when that finds nothing.
   for (const h of [Math.min(QUICK_HORIZON_MS, horizonMs), horizonMs]) {
     const r = firstClear(blockedWindows(cal, fromMs, fromMs + h + needMs), fromMs, needMs, fromMs + h);
@@ -276,8 +256,7 @@ export function checkDrillStart(cal: MarketCalendar, atMs: number, needMs: numbe
   const at = formatZoned(atMs, tz);
   const why = inside
     ? `${at} is inside the ${describeWindow(hit, tz)}`
-    : `a drill started at ${at} needs ${Math.round(needMs / 60000)} min clear ` +
-      `and would run into the ${describeWindow(hit, tz)}`;
+    : `a drill started at ${at} needs ${Math.round(needMs / 60000)} min clear ` + `and would run into the ${describeWindow(hit, tz)}`;
   const nextText =
     next.atMs !== undefined
       ? `next allowed start: ${formatZoned(next.atMs, tz)} (${new Date(next.atMs).toISOString()})`
@@ -294,9 +273,7 @@ export function checkDrillStart(cal: MarketCalendar, atMs: number, needMs: numbe
 }
 
 /** Parses a calendar value; errors name the path (`holidays.0.date: expected a date YYYY-MM-DD`). */
-export function parseMarketCalendar(
-  value: unknown,
-): { ok: true; value: MarketCalendar } | { ok: false; errors: string[] } {
+export function parseMarketCalendar(value: unknown): { ok: true; value: MarketCalendar } | { ok: false; errors: string[] } {
   const r = marketCalendarSchema.safeParse(value);
   if (r.success) return { ok: true, value: r.data };
   return {
@@ -337,11 +314,7 @@ export interface CalendarCheckResult {
 }
 
 /** The check as data. */
-export function calendarCheckResult(
-  cal: MarketCalendar | undefined,
-  atMs: number,
-  maxDrillSeconds?: number,
-): CalendarCheckResult {
+export function calendarCheckResult(cal: MarketCalendar | undefined, atMs: number, maxDrillSeconds?: number): CalendarCheckResult {
   const checkedAt = new Date(atMs).toISOString();
   if (!cal) return { hasCalendar: false, allowed: true, checkedAt };
   const need = neededMs(cal, maxDrillSeconds);

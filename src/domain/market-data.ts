@@ -16,7 +16,10 @@ import { z } from 'zod';
 import { type DataQualityEvent } from './artifacts';
 import { type Severity } from './severity';
 
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'date must be YYYY-MM-DD' }).refine((d) => isRealDate(d), { error: 'date is not a calendar date' });
+const isoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'date must be YYYY-MM-DD' })
+  .refine((d) => isRealDate(d), { error: 'date is not a calendar date' });
 
 /** One daily bar as the gateway serves it. Extra fields are tolerated. */
 export const dailyBarSchema = z.looseObject({
@@ -205,6 +208,8 @@ export function toDataQualityEvent(results: readonly BarValidation[], { ts, cycl
     symbols_checked: results.length,
     errors: results.reduce((n, r) => n + r.errors, 0),
     stale_warnings: results.reduce((n, r) => n + r.staleWarnings, 0),
-    issues: results.flatMap((r) => r.issues.map((i) => ({ symbol: i.symbol, kind: i.kind, severity: i.severity, detail: i.date ? `${i.date}: ${i.detail}` : i.detail }))),
+    issues: results.flatMap((r) =>
+      r.issues.map((i) => ({ symbol: i.symbol, kind: i.kind, severity: i.severity, detail: i.date ? `${i.date}: ${i.detail}` : i.detail })),
+    ),
   };
 }

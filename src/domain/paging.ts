@@ -40,9 +40,7 @@ export const pageRequestSchema = z.object({
 });
 export type PageRequest = z.infer<typeof pageRequestSchema>;
 
-export type PageOutcome =
-  | { outcome: 'delivered'; dedupKey: string; status: number }
-  | { outcome: 'disabled' | 'below-min-severity'; dedupKey: string };
+export type PageOutcome = { outcome: 'delivered'; dedupKey: string; status: number } | { outcome: 'disabled' | 'below-min-severity'; dedupKey: string };
 
 /** One lifecycle event of one incident, for every route it goes to. */
 export interface PageEvent {

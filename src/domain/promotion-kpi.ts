@@ -95,7 +95,8 @@ export const MAX_KPI_FILE_BYTES = 256 * 1024;
 export function parseKpiFile(raw: unknown, experimentId: string): { ok: true; file: KpiFile } | { ok: false; problems: string[] } {
   const r = kpiFileSchema.safeParse(raw);
   if (!r.success) return { ok: false, problems: issueLines(r.error, { root: '(file)', rootWhenBlank: true, max: 5 }) };
-  if (r.data.experimentId !== experimentId) return { ok: false, problems: [`experimentId: ${r.data.experimentId} does not match the gate's experiment ${experimentId}`] };
+  if (r.data.experimentId !== experimentId)
+    return { ok: false, problems: [`experimentId: ${r.data.experimentId} does not match the gate's experiment ${experimentId}`] };
   return { ok: true, file: r.data };
 }
 
@@ -241,7 +242,12 @@ export const RTO_REGRESSION_CRITERION = 'drill_rto_regression';
 export const kpiCriterionId = (metric: string): string => `kpi.${metric}`;
 
 function describeSource(s: KpiSource): string {
-  const where = s.where && Object.keys(s.where).length ? ` where ${Object.entries(s.where).map(([k, v]) => `${k}=${String(v)}`).join(', ')}` : '';
+  const where =
+    s.where && Object.keys(s.where).length
+      ? ` where ${Object.entries(s.where)
+          .map(([k, v]) => `${k}=${String(v)}`)
+          .join(', ')}`
+      : '';
   return `${s.file}: ${s.field}${where} (${s.aggregate})`;
 }
 
@@ -325,7 +331,8 @@ export function rtoRegressionCriterion(
     unit: 'ratio' as const,
   };
   const target = history.target ?? '(any target)';
-  if (!latest) return { ...base, value: null, verdict: 'missing', source: 'drills/<drillId>/report.json: rto.seconds', evidence: `no latest drill report for ${target}` };
+  if (!latest)
+    return { ...base, value: null, verdict: 'missing', source: 'drills/<drillId>/report.json: rto.seconds', evidence: `no latest drill report for ${target}` };
   const source = `drills/*/report.json of ${target}: rto.seconds (latest ${latest.path})`;
   if (latest.rtoSeconds === null) return { ...base, value: null, verdict: 'missing', source, evidence: `${latest.path}: rto.seconds is null (not measured)` };
   const earlier = history.drills
@@ -333,7 +340,13 @@ export function rtoRegressionCriterion(
     .sort(byFinish)
     .slice(-t.rtoRegressionWindow);
   if (earlier.length === 0) {
-    return { ...base, value: null, verdict: 'pass', source, evidence: `drill ${latest.drillId}: RTO ${roundForText(latest.rtoSeconds)} s; no earlier drill of ${target} with a measured RTO: nothing to regress against` };
+    return {
+      ...base,
+      value: null,
+      verdict: 'pass',
+      source,
+      evidence: `drill ${latest.drillId}: RTO ${roundForText(latest.rtoSeconds)} s; no earlier drill of ${target} with a measured RTO: nothing to regress against`,
+    };
   }
   const med = median(earlier.map((d) => d.rtoSeconds as number));
   const ratio = med > 0 ? latest.rtoSeconds / med : latest.rtoSeconds > 0 ? Number.POSITIVE_INFINITY : 1;

@@ -97,9 +97,7 @@ export interface RunFileEvidence {
   problems: string[];
 }
 
-export type DrillLookup =
-  | { status: 'found'; path: string; report: DrillEvidence }
-  | { status: 'none'; searched: string };
+export type DrillLookup = { status: 'found'; path: string; report: DrillEvidence } | { status: 'none'; searched: string };
 
 export interface PromotionEvidence {
   runId: string;
@@ -228,10 +226,18 @@ function sloCriteria(e: PromotionEvidence, t: PromotionThresholds): PromotionCri
     };
   };
   return [
-    from('reconciliation_pass_rate', `${F.orderReconciliation} + ${F.positionReconciliation}: status (else ${F.opsSlo}: slo_snapshot.reconciliation_passes/reconciliation_cycles)`, () =>
-      `${fileState(e, F.orderReconciliation)}; ${fileState(e, F.positionReconciliation)}; no slo_snapshot reconciliation counters in ${F.opsSlo}`),
+    from(
+      'reconciliation_pass_rate',
+      `${F.orderReconciliation} + ${F.positionReconciliation}: status (else ${F.opsSlo}: slo_snapshot.reconciliation_passes/reconciliation_cycles)`,
+      () => `${fileState(e, F.orderReconciliation)}; ${fileState(e, F.positionReconciliation)}; no slo_snapshot reconciliation counters in ${F.opsSlo}`,
+    ),
     from('operational_error_rate', `${F.opsSlo}: slo_snapshot.operational_errors/operations`, () =>
-      e.slo.ops.latest ? `${F.opsSlo}: slo_snapshot.operations is 0` : e.files[F.opsSlo]?.present && (e.files[F.opsSlo]?.lines ?? 0) > 0 ? `${F.opsSlo}: no slo_snapshot line (field operations)` : fileState(e, F.opsSlo)),
+      e.slo.ops.latest
+        ? `${F.opsSlo}: slo_snapshot.operations is 0`
+        : e.files[F.opsSlo]?.present && (e.files[F.opsSlo]?.lines ?? 0) > 0
+          ? `${F.opsSlo}: no slo_snapshot line (field operations)`
+          : fileState(e, F.opsSlo),
+    ),
     from('consecutive_mismatch_runs', `${F.orderReconciliation}: status per cycle`, () => `${fileState(e, F.orderReconciliation)} (field status)`),
     from('data_quality_errors', `${F.dataQuality}: errors per cycle`, () => `${fileState(e, F.dataQuality)} (field errors)`),
     from('stale_warnings', `${F.dataQuality}: stale_warnings per cycle`, () => `${fileState(e, F.dataQuality)} (field stale_warnings)`),
@@ -272,7 +278,13 @@ function incidentCriteria(e: PromotionEvidence, t: PromotionThresholds, now: str
     if (late.length) parts.push(`acknowledged late: ${listIds(late)}`);
     if (unacked.length) parts.push(`not acknowledged: ${listIds(unacked)}`);
   }
-  if (drillOwn.length) parts.push(`${drillOwn.length} incident(s) caused and closed by DR drills not counted (${listIds(drillOwn.map((i) => `${i.incidentId}: ${i.resolvedByDrill}`), 3)})`);
+  if (drillOwn.length)
+    parts.push(
+      `${drillOwn.length} incident(s) caused and closed by DR drills not counted (${listIds(
+        drillOwn.map((i) => `${i.incidentId}: ${i.resolvedByDrill}`),
+        3,
+      )})`,
+    );
   if (f?.corrupt) parts.push(`${f.corrupt} corrupt line(s) skipped`);
 
   const open = e.incidents.filter((i) => i.openedAt !== undefined && i.resolvedAt === undefined).map((i) => i.incidentId);
@@ -297,7 +309,11 @@ function incidentCriteria(e: PromotionEvidence, t: PromotionThresholds, now: str
       unit: 'count',
       verdict: open.length === 0 ? 'pass' : 'fail',
       source,
-      evidence: noLog ? `${F.incidents} not present: no incident recorded` : open.length ? `open: ${listIds(open)}` : `${e.incidents.length} incident(s), all resolved`,
+      evidence: noLog
+        ? `${F.incidents} not present: no incident recorded`
+        : open.length
+          ? `open: ${listIds(open)}`
+          : `${e.incidents.length} incident(s), all resolved`,
     },
   ];
 }
@@ -309,10 +325,50 @@ function drillCriteria(e: PromotionEvidence, t: PromotionThresholds, now: string
     const why = `no valid drill report${forTarget} under ${d.searched}${e.drillProblems.length ? ` (${e.drillProblems.length} invalid skipped: ${e.drillProblems[0]?.path}: ${e.drillProblems[0]?.problem})` : ''}`;
     const src = `${DRILLS_DIR}/<drillId>/${DRILL_REPORT_FILE}`;
     return [
-      { id: 'drill_result', label: 'Latest weekly drill result', value: null, threshold: 'pass', comparator: '=', unit: 'result', verdict: 'missing', source: `${src}: result`, evidence: why },
-      { id: 'drill_rto', label: 'Latest drill RTO', value: null, threshold: t.rtoSeconds, comparator: '<=', unit: 'seconds', verdict: 'missing', source: `${src}: rto.seconds`, evidence: why },
-      { id: 'drill_rpo', label: 'Latest drill RPO', value: null, threshold: t.rpoSeconds, comparator: '<=', unit: 'seconds', verdict: 'missing', source: `${src}: rpo.seconds`, evidence: why },
-      { id: 'drill_age', label: 'Latest drill age', value: null, threshold: t.maxDrillAgeSeconds, comparator: '<=', unit: 'seconds', verdict: 'missing', source: `${src}: finishedAt`, evidence: `${why}${overdueReason(e)}` },
+      {
+        id: 'drill_result',
+        label: 'Latest weekly drill result',
+        value: null,
+        threshold: 'pass',
+        comparator: '=',
+        unit: 'result',
+        verdict: 'missing',
+        source: `${src}: result`,
+        evidence: why,
+      },
+      {
+        id: 'drill_rto',
+        label: 'Latest drill RTO',
+        value: null,
+        threshold: t.rtoSeconds,
+        comparator: '<=',
+        unit: 'seconds',
+        verdict: 'missing',
+        source: `${src}: rto.seconds`,
+        evidence: why,
+      },
+      {
+        id: 'drill_rpo',
+        label: 'Latest drill RPO',
+        value: null,
+        threshold: t.rpoSeconds,
+        comparator: '<=',
+        unit: 'seconds',
+        verdict: 'missing',
+        source: `${src}: rpo.seconds`,
+        evidence: why,
+      },
+      {
+        id: 'drill_age',
+        label: 'Latest drill age',
+        value: null,
+        threshold: t.maxDrillAgeSeconds,
+        comparator: '<=',
+        unit: 'seconds',
+        verdict: 'missing',
+        source: `${src}: finishedAt`,
+        evidence: `${why}${overdueReason(e)}`,
+      },
     ];
   }
   const r = d.report;
@@ -396,14 +452,27 @@ export function evaluatePromotion(e: PromotionEvidence, ctx: EvaluateContext, ex
   if (corrupt.length) notes.push(`corrupt lines skipped: ${corrupt.map(([n, f]) => `${n} ${f.corrupt}`).join(', ')}`);
   if (!ctx.strict && missing.length) notes.push(`lenient gate: ${missing.length} criterion/criteria without evidence reported, not enforced`);
   for (const p of e.drillProblems.slice(0, 5)) notes.push(`drill report skipped: ${p.path}: ${p.problem}`);
-  if (e.drillWindows?.windows.length) notes.push(`${e.drillWindows.excludedLines} reconciliation/data quality cycle line(s) inside ${e.drillWindows.windows.length} DR drill maintenance window(s) not counted (${listIds(e.drillWindows.windows.map((w) => w.windowId), 3)})`);
+  if (e.drillWindows?.windows.length)
+    notes.push(
+      `${e.drillWindows.excludedLines} reconciliation/data quality cycle line(s) inside ${e.drillWindows.windows.length} DR drill maintenance window(s) not counted (${listIds(
+        e.drillWindows.windows.map((w) => w.windowId),
+        3,
+      )})`,
+    );
 
   const summary = pass
     ? `PASS: ${criteria.length - missing.length}/${criteria.length} criteria met${missing.length ? `, ${missing.length} without evidence (lenient)` : ''}`
     : `FAIL: ${[...failed.map((id) => `${id} failed`), ...(ctx.strict ? missing.map((id) => `${id} missing evidence`) : [])].join(', ')}`;
-  const drill = e.drill.status === 'found'
-    ? { drillId: e.drill.report.drillId, path: e.drill.path, target: e.drill.report.target, finishedAt: e.drill.report.finishedAt, result: e.drill.report.result }
-    : null;
+  const drill =
+    e.drill.status === 'found'
+      ? {
+          drillId: e.drill.report.drillId,
+          path: e.drill.path,
+          target: e.drill.report.target,
+          finishedAt: e.drill.report.finishedAt,
+          result: e.drill.report.result,
+        }
+      : null;
   return promotionVerdictSchema.parse({
     schemaVersion: 1,
     experimentId: ctx.experimentId,
@@ -458,7 +527,9 @@ export function renderVerdictMarkdown(v: PromotionVerdict, opts: { bundleDir?: s
   const lines: string[] = [];
   lines.push(`## Promotion gate: ${v.result === 'pass' ? '✅ PASS' : '❌ FAIL'}: experiment \`${v.experimentId}\`, run \`${v.runId}\``);
   lines.push('');
-  lines.push(`${v.strict ? 'Strict' : 'Lenient'} gate evaluated at ${v.evaluatedAt}${v.target ? ` for target \`${v.target}\`` : ''}${v.workflow ? ` (workflow \`${v.workflow.workflowId}\`, run \`${v.workflow.runId}\`)` : ''}.`);
+  lines.push(
+    `${v.strict ? 'Strict' : 'Lenient'} gate evaluated at ${v.evaluatedAt}${v.target ? ` for target \`${v.target}\`` : ''}${v.workflow ? ` (workflow \`${v.workflow.workflowId}\`, run \`${v.workflow.runId}\`)` : ''}.`,
+  );
   lines.push('');
   lines.push(`**${cell(v.summary)}**`);
   lines.push('');
@@ -466,7 +537,9 @@ export function renderVerdictMarkdown(v: PromotionVerdict, opts: { bundleDir?: s
   lines.push('|---|---|---|---|---|---|');
   for (const c of v.criteria) {
     const verdict = c.verdict === 'missing' && !v.strict ? 'missing (not enforced)' : c.verdict;
-    lines.push(`| ${MARK[c.verdict]} | ${cell(c.label)} (\`${c.id}\`) | ${cell(formatValue(c.value, c.unit))} | ${cell(formatThreshold(c))} | ${verdict} | ${cell(c.evidence)} |`);
+    lines.push(
+      `| ${MARK[c.verdict]} | ${cell(c.label)} (\`${c.id}\`) | ${cell(formatValue(c.value, c.unit))} | ${cell(formatThreshold(c))} | ${verdict} | ${cell(c.evidence)} |`,
+    );
   }
   if (v.missingEvidence.length) {
     lines.push('', `### Missing evidence${v.strict ? '' : ' (lenient: reported, not enforced)'}`, '');
@@ -483,10 +556,27 @@ export function renderVerdictMarkdown(v: PromotionVerdict, opts: { bundleDir?: s
 
 /** The criteria as an aligned plain-text table (terminal). */
 export function renderVerdictTable(v: PromotionVerdict): string {
-  const rows = [['criterion', 'measured', 'threshold', 'verdict'], ...v.criteria.map((c) => [c.id, formatValue(c.value, c.unit), formatThreshold(c), c.verdict === 'missing' && !v.strict ? 'missing (not enforced)' : c.verdict])];
+  const rows = [
+    ['criterion', 'measured', 'threshold', 'verdict'],
+    ...v.criteria.map((c) => [
+      c.id,
+      formatValue(c.value, c.unit),
+      formatThreshold(c),
+      c.verdict === 'missing' && !v.strict ? 'missing (not enforced)' : c.verdict,
+    ]),
+  ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  const out = rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd());
-  return [`promotion gate ${v.result.toUpperCase()} (${v.strict ? 'strict' : 'lenient'}): experiment ${v.experimentId}, run ${v.runId}`, ...out, v.summary].join('\n');
+  const out = rows.map((r) =>
+    r
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd(),
+  );
+  return [
+    `promotion gate ${v.result.toUpperCase()} (${v.strict ? 'strict' : 'lenient'}): experiment ${v.experimentId}, run ${v.runId}`,
+    ...out,
+    v.summary,
+  ].join('\n');
 }
 
 // ---------------------------------------------------------------------------------------------------

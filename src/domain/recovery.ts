@@ -30,7 +30,11 @@ export const recoveryInputSchema = z.object({
   /** Seconds between probes (one activity per cycle). */
   cycleSeconds: z.number().positive().max(3600).default(30),
   /** Past this the branch escalates (pages) and stays halted. */
-  maxWaitSeconds: z.number().positive().max(7 * 86400).default(1800),
+  maxWaitSeconds: z
+    .number()
+    .positive()
+    .max(7 * 86400)
+    .default(1800),
   cleanCyclesRequired: z.number().int().min(1).max(100).default(2),
   /** v1 only: the kill-switch reason used when entries had to be halted again (v2 leaves halts to the registry). */
   haltReason: z.string().min(1).max(500).optional(),
@@ -89,16 +93,37 @@ export interface DataQualityProgress {
 }
 
 /** One data quality recovery cycle. `passed` once a full target quality cycle after a clean validation is clean. */
-export function dataQualityStep(p: DataQualityProgress, probe: DataQualityProbe): { progress: DataQualityProgress; verdict: CycleVerdict; passed: boolean; reason: string } {
+export function dataQualityStep(
+  p: DataQualityProgress,
+  probe: DataQualityProbe,
+): { progress: DataQualityProgress; verdict: CycleVerdict; passed: boolean; reason: string } {
   const v = probe.validation;
   if (!v) return { progress: { cleanFromCycle: null }, verdict: 'dirty', passed: false, reason: 'data source unreachable: bars could not be fetched' };
-  if (v.errors > 0 || v.staleWarnings > 0) return { progress: { cleanFromCycle: null }, verdict: 'dirty', passed: false, reason: `bar validation: ${v.errors} critical issue(s), ${v.staleWarnings} stale warning(s)` };
+  if (v.errors > 0 || v.staleWarnings > 0)
+    return {
+      progress: { cleanFromCycle: null },
+      verdict: 'dirty',
+      passed: false,
+      reason: `bar validation: ${v.errors} critical issue(s), ${v.staleWarnings} stale warning(s)`,
+    };
   const l = probe.latest;
   if (l && p.cleanFromCycle !== null && l.cycle > p.cleanFromCycle && (l.errors > 0 || l.stale_warnings > 0)) {
-    return { progress: { cleanFromCycle: null }, verdict: 'dirty', passed: false, reason: `quality cycle ${l.cycle}: ${l.errors} error(s), ${l.stale_warnings} stale warning(s)` };
+    return {
+      progress: { cleanFromCycle: null },
+      verdict: 'dirty',
+      passed: false,
+      reason: `quality cycle ${l.cycle}: ${l.errors} error(s), ${l.stale_warnings} stale warning(s)`,
+    };
   }
-  if (p.cleanFromCycle === null) return { progress: { cleanFromCycle: l?.cycle ?? -1 }, verdict: 'clean', passed: false, reason: `bars of ${v.symbols} symbol(s) valid; waiting for one full quality cycle` };
-  if (l && l.cycle > p.cleanFromCycle) return { progress: p, verdict: 'clean', passed: true, reason: `quality cycle ${l.cycle} clean after a clean validation` };
+  if (p.cleanFromCycle === null)
+    return {
+      progress: { cleanFromCycle: l?.cycle ?? -1 },
+      verdict: 'clean',
+      passed: false,
+      reason: `bars of ${v.symbols} symbol(s) valid; waiting for one full quality cycle`,
+    };
+  if (l && l.cycle > p.cleanFromCycle)
+    return { progress: p, verdict: 'clean', passed: true, reason: `quality cycle ${l.cycle} clean after a clean validation` };
   return { progress: p, verdict: 'idle', passed: false, reason: 'waiting for the next quality cycle' };
 }
 
@@ -168,7 +193,17 @@ export interface RecoveryProgress {
 }
 
 export function initialProgress(branch: CycleBranch): RecoveryProgress {
-  return { branch, cycles: 0, cleanStreak: 0, dirtyResets: 0, lastVerdict: null, lastReason: null, recon: null, dq: { cleanFromCycle: null }, lifecycleTransitionsRecovered: false };
+  return {
+    branch,
+    cycles: 0,
+    cleanStreak: 0,
+    dirtyResets: 0,
+    lastVerdict: null,
+    lastReason: null,
+    recon: null,
+    dq: { cleanFromCycle: null },
+    lifecycleTransitionsRecovered: false,
+  };
 }
 
 export interface StepOutcome {
@@ -183,7 +218,13 @@ export interface StepOutcome {
 export interface ReconciliationObservation {
   cursors: Record<string, unknown>;
   state: SloState;
-  lastOrder: { cycle: number; status: 'ok' | 'mismatch'; mismatched_order_ids: string[]; broker_status?: Record<string, string>; stuck_transitions?: number } | null;
+  lastOrder: {
+    cycle: number;
+    status: 'ok' | 'mismatch';
+    mismatched_order_ids: string[];
+    broker_status?: Record<string, string>;
+    stuck_transitions?: number;
+  } | null;
 }
 
 function settle(prev: RecoveryProgress, next: RecoveryProgress, verdict: CycleVerdict, reason: string, passed: boolean): StepOutcome {
@@ -200,7 +241,13 @@ export function reconciliationStep(prev: RecoveryProgress, o: ReconciliationObse
     const reason = l
       ? `latest order cycle ${l.cycle} ${l.status}${l.mismatched_order_ids.length ? `: ${l.mismatched_order_ids.slice(0, 5).join(', ')}` : ''}${l.stuck_transitions ? `; ${l.stuck_transitions} stuck lifecycle transition(s)` : ''}`
       : 'no reconciliation events yet';
-    return { progress: { ...prev, cycles: prev.cycles + 1, recon: { cursors: o.cursors, state: o.state }, cleanStreak: 0 }, verdict: 'baseline', reason, passed: false, notable: true };
+    return {
+      progress: { ...prev, cycles: prev.cycles + 1, recon: { cursors: o.cursors, state: o.state }, cleanStreak: 0 },
+      verdict: 'baseline',
+      reason,
+      passed: false,
+      notable: true,
+    };
   }
   const before = reconCounts(prev.recon.state);
   const after = reconCounts(o.state);
@@ -211,7 +258,12 @@ export function reconciliationStep(prev: RecoveryProgress, o: ReconciliationObse
   const dPos = after.positionCycles - before.positionCycles;
   const reason = `${dOrder} order / ${dPos} position check(s), ${dOrder - (after.orderPasses - before.orderPasses)} / ${dPos - (after.positionPasses - before.positionPasses)} mismatched${stuck ? `, ${stuck} stuck transition(s)` : ''}`;
   const streak = nextCleanStreak(prev.cleanStreak, v);
-  const next = { ...prev, recon: { cursors: o.cursors, state: o.state }, cleanStreak: streak, lifecycleTransitionsRecovered: prev.lifecycleTransitionsRecovered || (v === 'clean' && stuck === 0) };
+  const next = {
+    ...prev,
+    recon: { cursors: o.cursors, state: o.state },
+    cleanStreak: streak,
+    lifecycleTransitionsRecovered: prev.lifecycleTransitionsRecovered || (v === 'clean' && stuck === 0),
+  };
   return settle(prev, next, v, reason, streak >= cleanCyclesRequired);
 }
 
@@ -268,6 +320,10 @@ export interface RecoveryCarried {
 }
 
 export const recoveryCarriedSchema = z.custom<RecoveryCarried>(
-  (v) => typeof v === 'object' && v !== null && typeof (v as { deadlineMs?: unknown }).deadlineMs === 'number' && typeof (v as { phase?: unknown }).phase === 'string',
+  (v) =>
+    typeof v === 'object' &&
+    v !== null &&
+    typeof (v as { deadlineMs?: unknown }).deadlineMs === 'number' &&
+    typeof (v as { phase?: unknown }).phase === 'string',
   { error: 'carried must be the recovery state from continue-as-new' },
 );

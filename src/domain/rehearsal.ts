@@ -59,9 +59,7 @@ const KEYS: Record<keyof PageFacts, string[]> = {
 
 function find(v: unknown, names: string[], depth = 0): unknown {
   if (!v || typeof v !== 'object' || depth > 4) return undefined;
-  for (const n of names)
-    if (Object.hasOwn(v, n) && (v as Record<string, unknown>)[n] !== undefined)
-      return (v as Record<string, unknown>)[n];
+  for (const n of names) if (Object.hasOwn(v, n) && (v as Record<string, unknown>)[n] !== undefined) return (v as Record<string, unknown>)[n];
   for (const x of Object.values(v)) {
     const f = find(x, names, depth + 1);
     if (f !== undefined) return f;
@@ -101,9 +99,7 @@ export interface AckRehearsal {
    * `atSeconds`: when the escalation was due (the workflow's `nextEscalationAt`); `sentAtSeconds`: when
    * the workflow paged (its own record); `receivedAtSeconds`: when the recorder got it.
    */
-  pages: Array<
-    RecordedRequest & { facts: PageFacts; outcome?: string; sentAtSeconds?: number; receivedAtSeconds?: number }
-  >;
+  pages: Array<RecordedRequest & { facts: PageFacts; outcome?: string; sentAtSeconds?: number; receivedAtSeconds?: number }>;
   ack?: { atSeconds: number; ackBy: string; latencySeconds: number; slaMet: boolean };
   /** Escalations the workflow recorded without a request reaching the recorder, with its outcome. */
   notPaged: Array<{ atSeconds: number; level: number; round: number; outcome: string }>;
@@ -140,10 +136,7 @@ function pageLine(p: RecordedRequest & { facts: PageFacts; outcome?: string; sen
   const who = f.levelName ? `${f.levelName} (level ${f.level ?? '?'})` : `level ${f.level ?? '?'}`;
   const round = f.round ? `, repeat ${f.round}` : '';
   const action = f.action ? `  [${f.action}]` : '';
-  const late =
-    p.sentAtSeconds !== undefined && p.sentAtSeconds - p.atSeconds >= 1
-      ? ` (sent ${formatOffset(p.sentAtSeconds)})`
-      : '';
+  const late = p.sentAtSeconds !== undefined && p.sentAtSeconds - p.atSeconds >= 1 ? ` (sent ${formatOffset(p.sentAtSeconds)})` : '';
   return (
     `  ${formatOffset(p.atSeconds).padStart(7)}  PAGE   ${who}${round} via ${p.path}` +
     `  dedup ${f.dedupKey ?? '(none)'}${action}  → recorder ${p.status}${late}`
@@ -166,7 +159,10 @@ export function renderAckRehearsal(r: AckRehearsal): string[] {
   }
   for (const l of r.lifecycle) {
     const at = l.receivedAtSeconds ?? l.atSeconds;
-    events.push({ at, line: `  ${formatOffset(at).padStart(7)}  ${(l.facts.action ?? 'event').toUpperCase().slice(0, 6).padEnd(6)} sent to the paged route(s), dedup key ${l.facts.dedupKey ?? '?'}` });
+    events.push({
+      at,
+      line: `  ${formatOffset(at).padStart(7)}  ${(l.facts.action ?? 'event').toUpperCase().slice(0, 6).padEnd(6)} sent to the paged route(s), dedup key ${l.facts.dedupKey ?? '?'}`,
+    });
   }
   if (r.ack) {
     events.push({
@@ -189,22 +185,11 @@ export function renderAckRehearsal(r: AckRehearsal): string[] {
 }
 
 export function renderRecoveryRehearsal(r: RecoveryRehearsal): string[] {
-  const wait = r.input.maxWaitSeconds
-    ? `, max wait ${formatOffset(r.input.maxWaitSeconds)}`
-    : ' (workflow default max wait)';
-  const recovers =
-    r.input.recoverAtSeconds !== undefined
-      ? `, target recovers at ${formatOffset(r.input.recoverAtSeconds)}`
-      : ', target never recovers';
+  const wait = r.input.maxWaitSeconds ? `, max wait ${formatOffset(r.input.maxWaitSeconds)}` : ' (workflow default max wait)';
+  const recovers = r.input.recoverAtSeconds !== undefined ? `, target recovers at ${formatOffset(r.input.recoverAtSeconds)}` : ', target never recovers';
   const e = r.escalation;
-  const escalated = e
-    ? `; escalated at ${formatOffset(e.atSeconds)} with dedup ${e.dedupKey} (page ${e.pageOutcome})`
-    : '';
-  const lines = [
-    `Recovery rehearsal: recoveryWorkflow, class ${r.incidentClass}${wait}${recovers}`,
-    `  ${r.isolation.statement}`,
-    `  ${r.simulated}`,
-  ];
+  const escalated = e ? `; escalated at ${formatOffset(e.atSeconds)} with dedup ${e.dedupKey} (page ${e.pageOutcome})` : '';
+  const lines = [`Recovery rehearsal: recoveryWorkflow, class ${r.incidentClass}${wait}${recovers}`, `  ${r.isolation.statement}`, `  ${r.simulated}`];
   const events: Array<{ at: number; line: string }> = [
     ...r.timeline.map((t) => ({
       at: t.atSeconds,

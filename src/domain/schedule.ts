@@ -15,9 +15,19 @@ export const drillScheduleOptionsSchema = z.object({
   hour: z.number().int().min(0).max(23).default(3),
   minute: z.number().int().min(0).max(59).default(0),
   /** IANA time zone name (the server applies it, daylight saving included). */
-  timezone: z.string().min(1).max(64).regex(/^[A-Za-z0-9_+\-/]+$/, { error: 'expected an IANA time zone, e.g. Europe/London or UTC' }).default('UTC'),
+  timezone: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[A-Za-z0-9_+\-/]+$/, { error: 'expected an IANA time zone, e.g. Europe/London or UTC' })
+    .default('UTC'),
   /** Missed runs (server or worker down) are still taken within this window. */
-  catchupWindowSeconds: z.number().int().min(60).max(30 * 86400).default(86400),
+  catchupWindowSeconds: z
+    .number()
+    .int()
+    .min(60)
+    .max(30 * 86400)
+    .default(86400),
   /** Extra drill input (scenarios, bounds, targets) for every scheduled run. */
   drillInput: z.record(z.string(), z.unknown()).default({}),
   note: z.string().max(500).optional(),
@@ -37,4 +47,3 @@ export function nextRunsUtc(p: Pick<DrillScheduleParams, 'dayOfWeek' | 'hour' | 
   if (d.getTime() <= fromMs) d.setUTCDate(d.getUTCDate() + 7);
   return Array.from({ length: n }, (_, i) => new Date(d.getTime() + i * 7 * 86_400_000));
 }
-

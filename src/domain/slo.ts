@@ -259,7 +259,13 @@ export interface SloState {
     lastTs: string | null;
     /** Counters of snapshots before the last counter reset. */
     base: { operations: number; operationalErrors: number; reconciliationCycles: number; reconciliationPasses: number };
-    latest: { operations: number; operationalErrors: number; reconciliationCycles: number; reconciliationPasses: number; consecutiveMismatchRuns: number | null } | null;
+    latest: {
+      operations: number;
+      operationalErrors: number;
+      reconciliationCycles: number;
+      reconciliationPasses: number;
+      consecutiveMismatchRuns: number | null;
+    } | null;
     resets: number;
     breaches: number;
     lastBreach: SloBreachSeen | null;
@@ -281,7 +287,18 @@ export interface SloState {
 }
 
 function emptyRecon(): ReconCounters {
-  return { cycles: 0, passes: 0, lastCycle: null, lastStatus: null, lastTs: null, currentMismatchRun: 0, maxMismatchRun: 0, currentCleanRun: 0, duplicates: 0, restarts: 0 };
+  return {
+    cycles: 0,
+    passes: 0,
+    lastCycle: null,
+    lastStatus: null,
+    lastTs: null,
+    currentMismatchRun: 0,
+    maxMismatchRun: 0,
+    currentCleanRun: 0,
+    duplicates: 0,
+    restarts: 0,
+  };
 }
 
 export function initialSloState(): SloState {
@@ -512,9 +529,7 @@ export function compare(value: number, comparator: Comparator, threshold: number
   }
 }
 
-export function criterion(
-  c: Omit<SloCriterion, 'ok'>,
-): SloCriterion {
+export function criterion(c: Omit<SloCriterion, 'ok'>): SloCriterion {
   return { ...c, ok: c.value === null ? undefined : compare(c.value, c.comparator, c.threshold) };
 }
 
@@ -558,7 +573,10 @@ export function evaluateSlos(state: SloState, thresholds: SloThresholds = DEFAUL
       comparator: '<',
       severity: 'critical',
       unit: 'count',
-      evidence: order.cycles === 0 ? 'no order reconciliation events' : `${order.cycles} order reconciliation cycles; ${latest ? 'current' : 'longest'} mismatch streak`,
+      evidence:
+        order.cycles === 0
+          ? 'no order reconciliation events'
+          : `${order.cycles} order reconciliation cycles; ${latest ? 'current' : 'longest'} mismatch streak`,
     }),
   );
 
@@ -651,7 +669,10 @@ export function evaluateSlos(state: SloState, thresholds: SloThresholds = DEFAUL
 }
 
 /** RTO / RPO criteria for a drill's measured recovery (null = not measured). */
-export function recoveryCriteria(measured: { rtoSeconds: number | null; rpoSeconds: number | null }, thresholds: SloThresholds = DEFAULT_THRESHOLDS): SloCriterion[] {
+export function recoveryCriteria(
+  measured: { rtoSeconds: number | null; rpoSeconds: number | null },
+  thresholds: SloThresholds = DEFAULT_THRESHOLDS,
+): SloCriterion[] {
   return [
     criterion({
       id: 'rto',

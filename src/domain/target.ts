@@ -107,7 +107,9 @@ export const shellFaultsSchema = z.object({
   envAllow: envAllowListSchema.optional(),
 });
 
-export const faultsAdapterSchema = z.discriminatedUnion('adapter', [httpFaultsSchema, shellFaultsSchema], { error: 'expected faults.adapter "http" or "shell"' });
+export const faultsAdapterSchema = z.discriminatedUnion('adapter', [httpFaultsSchema, shellFaultsSchema], {
+  error: 'expected faults.adapter "http" or "shell"',
+});
 export type FaultsAdapterConfig = z.infer<typeof faultsAdapterSchema>;
 
 export const targetSchema = z.object({
@@ -207,19 +209,23 @@ export const gatewayStatsSchema = z.looseObject({
 export type GatewayStats = z.infer<typeof gatewayStatsSchema>;
 
 /** `POST /kill-switch`. */
-export const killSwitchRequestSchema = z.discriminatedUnion('action', [
-  z.object({
-    action: z.literal('halt'),
-    reason: nonEmpty('reason').max(500),
-    /** Entries halted until this time; absent: until resumed. */
-    until: isoTs.optional(),
-    idempotency_key: z.string().min(1).max(200).optional(),
-  }),
-  z.object({
-    action: z.literal('resume'),
-    idempotency_key: z.string().min(1).max(200).optional(),
-  }),
-], { error: 'expected action "halt" or "resume"' });
+export const killSwitchRequestSchema = z.discriminatedUnion(
+  'action',
+  [
+    z.object({
+      action: z.literal('halt'),
+      reason: nonEmpty('reason').max(500),
+      /** Entries halted until this time; absent: until resumed. */
+      until: isoTs.optional(),
+      idempotency_key: z.string().min(1).max(200).optional(),
+    }),
+    z.object({
+      action: z.literal('resume'),
+      idempotency_key: z.string().min(1).max(200).optional(),
+    }),
+  ],
+  { error: 'expected action "halt" or "resume"' },
+);
 export type KillSwitchRequest = z.infer<typeof killSwitchRequestSchema>;
 
 /** Entries are halted while a reason is set and `trading_halted_until` (if any) is in the future. */
@@ -262,20 +268,28 @@ export type BrokerHealth = z.infer<typeof brokerHealthSchema>;
 // ---------------------------------------------------------------------------------------------
 // Fault injection (the sandbox)
 
-
 /** Faults that act at the next start, so they are kept in the faults file beside the state. */
-export const PERSISTENT_FAULTS: readonly FaultName[] = ['slow_restart', 'reconciliation_not_restarting', 'slo_monitor_silent_after_restart', 'wrong_digest_on_restore'];
+export const PERSISTENT_FAULTS: readonly FaultName[] = [
+  'slow_restart',
+  'reconciliation_not_restarting',
+  'slo_monitor_silent_after_restart',
+  'wrong_digest_on_restore',
+];
 
 /** `POST /faults`. `clear` with `fault: "all"` clears everything. */
-export const faultRequestSchema = z.discriminatedUnion('action', [
-  z.object({
-    action: z.literal('inject'),
-    fault: faultNameSchema,
-    /** slow_restart: startup delay before serving; slow_drain: graceful drain at stop; in seconds (default 5). */
-    seconds: z.number().nonnegative().max(3600).optional(),
-  }),
-  z.object({ action: z.literal('clear'), fault: z.union([faultNameSchema, z.literal('all')]) }),
-], { error: 'expected action "inject" or "clear"' });
+export const faultRequestSchema = z.discriminatedUnion(
+  'action',
+  [
+    z.object({
+      action: z.literal('inject'),
+      fault: faultNameSchema,
+      /** slow_restart: startup delay before serving; slow_drain: graceful drain at stop; in seconds (default 5). */
+      seconds: z.number().nonnegative().max(3600).optional(),
+    }),
+    z.object({ action: z.literal('clear'), fault: z.union([faultNameSchema, z.literal('all')]) }),
+  ],
+  { error: 'expected action "inject" or "clear"' },
+);
 export type FaultRequest = z.infer<typeof faultRequestSchema>;
 
 export const activeFaultSchema = z.object({

@@ -44,7 +44,10 @@ export function freeTextSchema(what: string, max: number, { multiline = false } 
  */
 export function sanitizeText(text: unknown, max: number, fallback: string): string {
   if (typeof text !== 'string') return fallback;
-  const cleaned = [...text].map((ch) => (NOT_PRINTABLE.test(ch) ? '?' : ch)).join('').trim();
+  const cleaned = [...text]
+    .map((ch) => (NOT_PRINTABLE.test(ch) ? '?' : ch))
+    .join('')
+    .trim();
   if (!cleaned) return fallback;
   return cleaned.length > max ? `${cleaned.slice(0, max - 1)}…` : cleaned;
 }

@@ -3,7 +3,13 @@
  * (kill switch from gateway stats, the run's latest artifacts, the incident log, broker health),
  * classified by `classification.ts`. Pure: the same evidence always gives the same report.
  */
-import { type DataQualityEvent, type OrderReconciliationEvent, type PositionReconciliationEvent, type SloBreachEvent, type SloSnapshotEvent } from './artifacts';
+import {
+  type DataQualityEvent,
+  type OrderReconciliationEvent,
+  type PositionReconciliationEvent,
+  type SloBreachEvent,
+  type SloSnapshotEvent,
+} from './artifacts';
 import { classifyIncident, classOfSlo, type Classification } from './classification';
 import { type IncidentSummary } from './incident-events';
 
@@ -89,9 +95,12 @@ export function recoveredSince(
   const snap = now.snapshot && after(now.snapshot.ts) ? now.snapshot : null;
   const dq = now.dataQualityLatest && after(now.dataQualityLatest.ts) ? now.dataQualityLatest : null;
   const cls = classOfSlo(b.slo, typeof b.incident_class === 'string' ? b.incident_class : undefined);
-  if (/mismatch/i.test(b.slo) && snap && snap.consecutive_mismatch_runs < b.threshold) return `consecutive mismatch runs back to ${snap.consecutive_mismatch_runs} at ${snap.ts}`;
-  if (/pass_rate/i.test(b.slo) && snap && (num(snap.reconciliation_pass_rate) ?? -1) >= b.threshold) return `reconciliation pass rate back to ${String(snap.reconciliation_pass_rate)} % at ${snap.ts}`;
-  if (/operational_error_rate/i.test(b.slo) && snap && (num(snap.operational_error_rate) ?? Infinity) <= b.threshold) return `operational error rate back to ${String(snap.operational_error_rate)} % at ${snap.ts}`;
+  if (/mismatch/i.test(b.slo) && snap && snap.consecutive_mismatch_runs < b.threshold)
+    return `consecutive mismatch runs back to ${snap.consecutive_mismatch_runs} at ${snap.ts}`;
+  if (/pass_rate/i.test(b.slo) && snap && (num(snap.reconciliation_pass_rate) ?? -1) >= b.threshold)
+    return `reconciliation pass rate back to ${String(snap.reconciliation_pass_rate)} % at ${snap.ts}`;
+  if (/operational_error_rate/i.test(b.slo) && snap && (num(snap.operational_error_rate) ?? Infinity) <= b.threshold)
+    return `operational error rate back to ${String(snap.operational_error_rate)} % at ${snap.ts}`;
   // Reconciliation measures lag (a pass rate over a window): the latest cycles themselves say whether the drift is over.
   if (cls === 'reconciliation') {
     const o = now.latestOrder && after(now.latestOrder.ts) ? now.latestOrder : null;
@@ -132,7 +141,11 @@ export function weighBreaches(
     seen.add(key);
     const t = Date.parse(b.ts);
     if (t < since) {
-      out.ignored.push({ slo: b.slo, ts: b.ts, why: `older than the evidence window (${Math.round((ref - t) / 1000)} s before the incident; window ${o.windowSeconds} s)` });
+      out.ignored.push({
+        slo: b.slo,
+        ts: b.ts,
+        why: `older than the evidence window (${Math.round((ref - t) / 1000)} s before the incident; window ${o.windowSeconds} s)`,
+      });
       continue;
     }
     const over = recoveredSince(b, o);
@@ -153,7 +166,16 @@ export function buildTriageReport(e: TriageEvidence): TriageReport {
   const dqLatest = e.dataQualityLatest.ok ? e.dataQualityLatest.value : null;
   const brokerHealthy = e.broker.ok ? e.broker.apiOk && e.broker.websocketOk : null;
   const pool = [...(e.recentBreaches ?? (e.lastSloBreach ? [e.lastSloBreach] : [])), ...(e.ownBreach ? [e.ownBreach] : [])];
-  const weighed = weighBreaches(pool, { reference, gatheredAt: e.gatheredAt, windowSeconds, snapshot: e.latestSnapshot ?? null, dataQualityLatest: dqLatest, brokerHealthy, latestOrder: lastOrder, latestPosition: lastPos });
+  const weighed = weighBreaches(pool, {
+    reference,
+    gatheredAt: e.gatheredAt,
+    windowSeconds,
+    snapshot: e.latestSnapshot ?? null,
+    dataQualityLatest: dqLatest,
+    brokerHealthy,
+    latestOrder: lastOrder,
+    latestPosition: lastPos,
+  });
   const own = e.incidentId ? weighed.current.find((b) => b.incident_id === e.incidentId) : undefined;
   const since = Date.parse(reference) - windowSeconds * 1000;
   const audit = e.auditEvents.filter((a) => !a.ts || Date.parse(a.ts) >= since);
@@ -162,7 +184,9 @@ export function buildTriageReport(e: TriageEvidence): TriageReport {
     dataQualityLatest: dqLatest,
     orderReconciliation: e.orderReconciliation,
     positionReconciliation: e.positionReconciliation,
-    broker: e.broker.ok ? { apiOk: e.broker.apiOk, websocketOk: e.broker.websocketOk, ...(e.broker.detail ? { detail: e.broker.detail } : {}) } : { apiOk: false, detail: e.broker.error },
+    broker: e.broker.ok
+      ? { apiOk: e.broker.apiOk, websocketOk: e.broker.websocketOk, ...(e.broker.detail ? { detail: e.broker.detail } : {}) }
+      : { apiOk: false, detail: e.broker.error },
     sloBreaches: weighed.current.map((b) => b.slo),
     auditEvents: audit,
     ...(e.hint ? { hint: e.hint } : {}),
@@ -198,7 +222,9 @@ export function buildTriageReport(e: TriageEvidence): TriageReport {
     missingFiles: e.missingFiles,
     corruptLines: e.corruptLines,
     nextSteps: [
-      halted ? 'entries are halted: keep them halted until the recovery criteria pass' : 'halt entries (kill switch) and keep them halted until the recovery criteria pass',
+      halted
+        ? 'entries are halted: keep them halted until the recovery criteria pass'
+        : 'halt entries (kill switch) and keep them halted until the recovery criteria pass',
       `recover as ${classification.class}`,
     ],
   };
@@ -209,7 +235,9 @@ export function describeTriage(r: TriageReport): string {
   const k = r.killSwitch.ok
     ? `kill switch: ${r.killSwitch.entriesHalted ? `HALTED (${r.killSwitch.haltReason}${r.killSwitch.tradingHaltedUntil ? ` until ${r.killSwitch.tradingHaltedUntil}` : ''})` : 'entries running'}`
     : `kill switch: unknown (${r.killSwitch.error})`;
-  const dq = r.dataQualityLatest.ok ? `cycle ${r.dataQualityLatest.value.cycle}: ${r.dataQualityLatest.value.errors} error(s), ${r.dataQualityLatest.value.stale_warnings} stale warning(s)` : r.dataQualityLatest.reason;
+  const dq = r.dataQualityLatest.ok
+    ? `cycle ${r.dataQualityLatest.value.cycle}: ${r.dataQualityLatest.value.errors} error(s), ${r.dataQualityLatest.value.stale_warnings} stale warning(s)`
+    : r.dataQualityLatest.reason;
   return [
     `triage of run ${r.runId} (target ${r.target})${r.incidentId ? `, incident ${r.incidentId}` : ''} at ${r.gatheredAt}`,
     k,

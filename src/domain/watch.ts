@@ -15,9 +15,23 @@ import { sloThresholdOverridesSchema, type SloEvaluation, type SloState } from '
 /** Per-incident tuning handed to each incident workflow the watcher starts. */
 export const incidentTuningSchema = z.object({
   cycleSeconds: z.number().positive().max(3600).optional(),
-  maxWaitSeconds: z.number().positive().max(7 * 86400).optional(),
-  ackSlaSeconds: z.number().int().positive().max(7 * 86400).optional(),
-  evidenceWindowSeconds: z.number().int().min(10).max(7 * 86400).optional(),
+  maxWaitSeconds: z
+    .number()
+    .positive()
+    .max(7 * 86400)
+    .optional(),
+  ackSlaSeconds: z
+    .number()
+    .int()
+    .positive()
+    .max(7 * 86400)
+    .optional(),
+  evidenceWindowSeconds: z
+    .number()
+    .int()
+    .min(10)
+    .max(7 * 86400)
+    .optional(),
 });
 export type IncidentTuning = z.infer<typeof incidentTuningSchema>;
 
@@ -92,38 +106,48 @@ const count = z.number().int().nonnegative();
  * workflow code that reads it. Cursors and the SLO state are checked by the activity that reads them.
  * Loose at the top: a field added to {@link WatchCarried} later is carried, not stripped.
  */
-export const watchCarriedSchema = z.looseObject({
-  cursors: z.record(z.string(), z.unknown()),
-  state: z.custom<SloState>((v) => typeof v === 'object' && v !== null && (v as { v?: unknown }).v === 1, { error: 'expected an SLO state (v: 1)' }).nullable(),
-  counters: z.object({
-    cycles: count,
-    linesRead: z.record(z.string(), count),
-    dataQualityErrors: count,
-    incidentEvents: count,
-    sloBreachEvents: count,
-    auditEvents: count,
-    breachesRecorded: count,
-  }),
-  incidents: z.record(z.string(), z.object({
-    source: z.enum(['target', 'watcher', 'audit']),
-    openedAt: z.string(),
-    workflowId: z.string(),
-    outcome: z.enum(['started', 'already-exists']),
-  })),
-  breachStreaks: z.record(z.string(), count),
-  selfOpened: z.record(z.string(), z.string()),
-  recentBreaches: z.array(z.object({
-    at: z.string(),
-    source: z.enum(['target', 'watcher', 'artifacts']),
-    slo: z.string(),
-    value: z.number().nullable(),
-    threshold: z.number().nullable(),
-    severity: severitySchema,
-    incidentId: z.string().optional(),
-  })),
-  breaching: z.array(z.string()),
-  continuedAsNew: count,
-}, { error: 'carried must be the watcher state from continue-as-new' }) satisfies z.ZodType<WatchCarried, unknown>;
+export const watchCarriedSchema = z.looseObject(
+  {
+    cursors: z.record(z.string(), z.unknown()),
+    state: z
+      .custom<SloState>((v) => typeof v === 'object' && v !== null && (v as { v?: unknown }).v === 1, { error: 'expected an SLO state (v: 1)' })
+      .nullable(),
+    counters: z.object({
+      cycles: count,
+      linesRead: z.record(z.string(), count),
+      dataQualityErrors: count,
+      incidentEvents: count,
+      sloBreachEvents: count,
+      auditEvents: count,
+      breachesRecorded: count,
+    }),
+    incidents: z.record(
+      z.string(),
+      z.object({
+        source: z.enum(['target', 'watcher', 'audit']),
+        openedAt: z.string(),
+        workflowId: z.string(),
+        outcome: z.enum(['started', 'already-exists']),
+      }),
+    ),
+    breachStreaks: z.record(z.string(), count),
+    selfOpened: z.record(z.string(), z.string()),
+    recentBreaches: z.array(
+      z.object({
+        at: z.string(),
+        source: z.enum(['target', 'watcher', 'artifacts']),
+        slo: z.string(),
+        value: z.number().nullable(),
+        threshold: z.number().nullable(),
+        severity: severitySchema,
+        incidentId: z.string().optional(),
+      }),
+    ),
+    breaching: z.array(z.string()),
+    continuedAsNew: count,
+  },
+  { error: 'carried must be the watcher state from continue-as-new' },
+) satisfies z.ZodType<WatchCarried, unknown>;
 
 export const alertWatchInputSchema = z.object({
   runId: runIdSchema,
@@ -140,9 +164,19 @@ export const alertWatchInputSchema = z.object({
   incident: incidentTuningSchema.optional(),
   carried: watchCarriedSchema.optional(),
   /** v2: a maintenance window open longer than this is treated as closed (its drill never wrote the close). */
-  maintenanceMaxSeconds: z.number().int().min(60).max(7 * 86400).default(7200),
+  maintenanceMaxSeconds: z
+    .number()
+    .int()
+    .min(60)
+    .max(7 * 86400)
+    .default(7200),
   /** v2: audit events without a run id count from this long before the watcher first started. */
-  auditLookbackSeconds: z.number().int().min(0).max(7 * 86400).default(900),
+  auditLookbackSeconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(7 * 86400)
+    .default(900),
 });
 export type AlertWatchInput = z.input<typeof alertWatchInputSchema>;
 export type AlertWatchParams = z.output<typeof alertWatchInputSchema>;
@@ -273,7 +307,13 @@ export function decideCycle(prev: Pick<WatchCarried, 'breachStreaks' | 'selfOpen
     if (n >= c.selfOpenAfterCycles) {
       const id = c.selfOpenId ? c.selfOpenId(b.id) : watcherIncidentId(b.id, c.cycle);
       selfOpened[b.id] = id;
-      open.push({ incidentId: id, source: 'watcher', severity: 'critical', openedAt: c.now, summary: `${b.label}: ${b.value} (threshold ${b.comparator} ${b.threshold})` });
+      open.push({
+        incidentId: id,
+        source: 'watcher',
+        severity: 'critical',
+        openedAt: c.now,
+        summary: `${b.label}: ${b.value} (threshold ${b.comparator} ${b.threshold})`,
+      });
     } else streaks[b.id] = n;
   }
   return { open, breachStreaks: streaks, selfOpened, breaches, breaching: c.evaluation.breaches.map((b) => b.id) };
@@ -378,7 +418,13 @@ export function decideCycleV2(prev: WatchCarried, x: CycleInputV2): CycleDecisio
     const source = typeof e.source === 'string' ? e.source : undefined;
     if (prev.incidents[e.incident_id] && source !== 'drill-runner') {
       const by = typeof e.resolved_by === 'string' ? e.resolved_by : source;
-      externalResolutions.push({ incidentId: e.incident_id, ts: e.ts, ...(e.resolution ? { resolution: e.resolution } : {}), ...(source ? { source } : {}), ...(by ? { resolvedBy: by } : {}) });
+      externalResolutions.push({
+        incidentId: e.incident_id,
+        ts: e.ts,
+        ...(e.resolution ? { resolution: e.resolution } : {}),
+        ...(source ? { source } : {}),
+        ...(by ? { resolvedBy: by } : {}),
+      });
     }
   }
 
@@ -422,7 +468,15 @@ export function decideCycleV2(prev: WatchCarried, x: CycleInputV2): CycleDecisio
     else {
       attributed[id] = { ...a, state: 'opened' };
       taken.add(id);
-      if (!prev.incidents[id]) open.push({ incidentId: id, source: a.source === 'audit' ? 'audit' : 'target', severity: a.severity, openedAt: a.openedAt, ...(a.hint ? { hint: a.hint } : {}), summary: `${a.summary ?? 'incident'} (inside maintenance window ${a.windowId}; unresolved after it closed)` });
+      if (!prev.incidents[id])
+        open.push({
+          incidentId: id,
+          source: a.source === 'audit' ? 'audit' : 'target',
+          severity: a.severity,
+          openedAt: a.openedAt,
+          ...(a.hint ? { hint: a.hint } : {}),
+          summary: `${a.summary ?? 'incident'} (inside maintenance window ${a.windowId}; unresolved after it closed)`,
+        });
     }
   }
 

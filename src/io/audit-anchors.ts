@@ -15,7 +15,10 @@ export const BUNDLE_AUDIT_HEAD_FILE = 'audit-head.json';
 
 async function dirs(dir: string): Promise<string[]> {
   const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
-  return entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort();
+  return entries
+    .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
+    .map((e) => e.name)
+    .sort();
 }
 
 async function readJson(file: string): Promise<unknown> {
@@ -44,7 +47,10 @@ export async function collectAuditAnchors(resultsDir: string): Promise<{ anchors
     for (const run of await dirs(path.join(resultsDir, PROMOTIONS_DIR, experiment))) {
       const rel = `${PROMOTIONS_DIR}/${experiment}/${run}/${BUNDLE_AUDIT_HEAD_FILE}`;
       const file = path.join(resultsDir, rel);
-      const exists = await fs.stat(file).then(() => true, () => false);
+      const exists = await fs.stat(file).then(
+        () => true,
+        () => false,
+      );
       if (exists) take(rel, await readJson(file));
     }
   }

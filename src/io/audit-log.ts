@@ -13,7 +13,15 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { auditCheckpointSchema, checkAnchors, GENESIS_HASH, type AuditAnchor, type AuditCheckpoint, type AuditHead, type RecordedAuditHead } from '../domain/audit';
+import {
+  auditCheckpointSchema,
+  checkAnchors,
+  GENESIS_HASH,
+  type AuditAnchor,
+  type AuditCheckpoint,
+  type AuditHead,
+  type RecordedAuditHead,
+} from '../domain/audit';
 import { canonicalJson } from '../domain/target';
 import { withFileLock, writeFileAtomic } from './files';
 import { describeIssues } from '../domain/validation-kit';
@@ -95,7 +103,8 @@ async function readCheckpoint(file: string): Promise<CheckpointRead> {
     return { status: 'invalid', problem: `checkpoint ${file} is not JSON` };
   }
   const r = auditCheckpointSchema.safeParse(value);
-  if (!r.success) return { status: 'invalid', problem: `checkpoint ${file} is not a checkpoint: ${describeIssues(r.error, { root: '(file)', rootWhenBlank: true })}` };
+  if (!r.success)
+    return { status: 'invalid', problem: `checkpoint ${file} is not a checkpoint: ${describeIssues(r.error, { root: '(file)', rootWhenBlank: true })}` };
   return { status: 'ok', value: r.data };
 }
 
@@ -154,12 +163,16 @@ export async function appendAuditEvent(resultsDir: string, key: string, event: R
 /** The head of the results folder's log right now, to record in a report or bundle. */
 export async function readAuditHead(resultsDir: string): Promise<RecordedAuditHead> {
   const file = path.join(resultsDir, AUDIT_FILE);
-  const readText = () => fs.readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT') return '';
-    throw err;
-  });
+  const readText = () =>
+    fs.readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return '';
+      throw err;
+    });
   // No log yet: nothing to lock (the lock would create the audit folder as a side effect).
-  const exists = await fs.stat(file).then(() => true, () => false);
+  const exists = await fs.stat(file).then(
+    () => true,
+    () => false,
+  );
   const text = exists ? await withFileLock(file, readText) : '';
   return { log: AUDIT_FILE.split(path.sep).join('/'), ...headOf(scanChain(text)), recordedAt: new Date().toISOString() };
 }

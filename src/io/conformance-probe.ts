@@ -54,7 +54,7 @@ export interface ProbeOptions {
 function sh(args: string[], o: { cwd?: string; env: NodeJS.ProcessEnv; timeoutMs: number }): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile('sh', args, { cwd: o.cwd, env: o.env, timeout: o.timeoutMs, killSignal: 'SIGKILL' }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 127) : 0;
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 127) : 0;
       resolve({ code, stdout: String(stdout).trim(), stderr: String(stderr).trim() });
     });
   });
@@ -111,7 +111,10 @@ export async function readLastLines(file: string, maxLines = 20, maxBytes = 64 *
 }
 
 async function isDir(p: string): Promise<boolean> {
-  return fs.stat(p).then((s) => s.isDirectory(), () => false);
+  return fs.stat(p).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
 }
 
 /** Every contract surface the weekly drill uses, checked without changing the target. */
@@ -127,11 +130,18 @@ export async function probeTarget(name: string, t: TargetConfig, o: ProbeOptions
     const cwdOk = p.cwd === undefined || (await isDir(p.cwd));
     if (!cwdOk) checks.push({ surface: 'process', name: 'cwd', status: 'fail', detail: `${p.cwd} is not a directory` });
     const cwd = cwdOk ? p.cwd : undefined;
-    for (const role of ['stop', 'start', 'health'] as const) checks.push(checkCommand('process', await probeCommand(role, p[role], { ...(cwd ? { cwd } : {}), envAllow })));
-    const run = await runShell(p.health, { timeoutMs, envAllow, ...(cwd ? { cwd } : {}) }).catch((err: Error) => ({ exitCode: null, timedOut: false, stdout: '', stderr: err.message }));
+    for (const role of ['stop', 'start', 'health'] as const)
+      checks.push(checkCommand('process', await probeCommand(role, p[role], { ...(cwd ? { cwd } : {}), envAllow })));
+    const run = await runShell(p.health, { timeoutMs, envAllow, ...(cwd ? { cwd } : {}) }).catch((err: Error) => ({
+      exitCode: null,
+      timedOut: false,
+      stdout: '',
+      stderr: err.message,
+    }));
     checks.push(...checkShellHealth(run));
   } else {
-    if (!p.configFile) checks.push({ surface: 'process', name: 'sandbox configFile', status: 'fail', detail: 'not set: a stopped sandbox cannot be started again' });
+    if (!p.configFile)
+      checks.push({ surface: 'process', name: 'sandbox configFile', status: 'fail', detail: 'not set: a stopped sandbox cannot be started again' });
     else {
       try {
         loadSandboxConfig(p.configFile);
@@ -151,7 +161,14 @@ export async function probeTarget(name: string, t: TargetConfig, o: ProbeOptions
   const read = await readStateFile(t.stateFile);
   const evidence: StateFileEvidence =
     read.status === 'ok'
-      ? { status: 'ok', savedAt: read.file.saved_at, seq: read.file.seq, digest: read.file.digest, computedDigest: read.computedDigest, digestValid: read.digestValid }
+      ? {
+          status: 'ok',
+          savedAt: read.file.saved_at,
+          seq: read.file.seq,
+          digest: read.file.digest,
+          computedDigest: read.computedDigest,
+          digestValid: read.digestValid,
+        }
       : read;
   checks.push(...checkStateFile(t.stateFile, evidence, Date.now(), stats.stats));
 
@@ -168,10 +185,16 @@ export async function probeTarget(name: string, t: TargetConfig, o: ProbeOptions
   // Fault declarations (§10): only when the entry has one.
   const decl = (t as { faults?: unknown }).faults ?? (o.rawEntry && typeof o.rawEntry === 'object' ? (o.rawEntry as { faults?: unknown }).faults : undefined);
   const probes: CommandProbe[] = [];
-  for (const c of faultDeclarationParts(decl).commands) probes.push(await probeCommand(c.path, c.command, { ...(p.adapter === 'shell' && p.cwd ? { cwd: p.cwd } : {}), envAllow }));
+  for (const c of faultDeclarationParts(decl).commands)
+    probes.push(await probeCommand(c.path, c.command, { ...(p.adapter === 'shell' && p.cwd ? { cwd: p.cwd } : {}), envAllow }));
   checks.push(...checkFaults(decl, probes));
   if (o.chaosScenarios?.length && decl === undefined && p.adapter !== 'sandbox') {
-    checks.push({ surface: 'faults', name: 'chaos scenarios', status: 'skip', detail: `${o.chaosScenarios.join(', ')} requested, but the target declares no faults: the drill cannot inject them (declare faults, or pass "scenarios": [])` });
+    checks.push({
+      surface: 'faults',
+      name: 'chaos scenarios',
+      status: 'skip',
+      detail: `${o.chaosScenarios.join(', ')} requested, but the target declares no faults: the drill cannot inject them (declare faults, or pass "scenarios": [])`,
+    });
   }
 
   return conformanceReport(name, checkedAt, checks);

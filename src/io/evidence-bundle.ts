@@ -12,7 +12,17 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
-import { buildManifest, checkManifest, MANIFEST_FILE, manifestSchema, SUBJECT_FILE, subjectText, type Manifest, type ManifestCheck, type ManifestEntry } from '../domain/manifest';
+import {
+  buildManifest,
+  checkManifest,
+  MANIFEST_FILE,
+  manifestSchema,
+  SUBJECT_FILE,
+  subjectText,
+  type Manifest,
+  type ManifestCheck,
+  type ManifestEntry,
+} from '../domain/manifest';
 import { describeIssues } from '../domain/validation-kit';
 
 /** One file of a bundle: literal content, or (a prefix of) a file copied in. */
@@ -95,7 +105,11 @@ async function writeEntry(root: string, entry: BundleEntry): Promise<ManifestEnt
           cb(null, chunk);
         },
       });
-      await pipeline(fs.createReadStream(entry.copyFrom, limit !== undefined ? { start: 0, end: limit - 1 } : {}), tap, fs.createWriteStream(target, { mode: 0o644 }));
+      await pipeline(
+        fs.createReadStream(entry.copyFrom, limit !== undefined ? { start: 0, end: limit - 1 } : {}),
+        tap,
+        fs.createWriteStream(target, { mode: 0o644 }),
+      );
       await fsyncPath(target);
     }
   }
@@ -137,10 +151,13 @@ export async function writeBundleAtomically(
     const manifestText = `${JSON.stringify(manifest, null, 2)}\n`;
     const m = await writeEntry(tmp, { path: MANIFEST_FILE, content: manifestText });
     await fsyncPath(tmp);
-    const hadOld = await fsp.rename(finalDir, old).then(() => true, (err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT') return false;
-      throw err;
-    });
+    const hadOld = await fsp.rename(finalDir, old).then(
+      () => true,
+      (err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT') return false;
+        throw err;
+      },
+    );
     await fsp.rename(tmp, finalDir);
     await fsyncPath(parent);
     if (hadOld) await fsp.rm(old, { recursive: true, force: true });
@@ -177,7 +194,11 @@ export async function verifyBundle(dir: string, opts: { expectHash?: string } = 
     text = await fsp.readFile(manifestPath, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    return { ok: false, dir, error: code === 'ENOENT' ? `${manifestPath} not found: not an evidence bundle` : `cannot read ${manifestPath}: ${(err as Error).message}` };
+    return {
+      ok: false,
+      dir,
+      error: code === 'ENOENT' ? `${manifestPath} not found: not an evidence bundle` : `cannot read ${manifestPath}: ${(err as Error).message}`,
+    };
   }
   let raw: unknown;
   try {

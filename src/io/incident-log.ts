@@ -12,13 +12,7 @@
  * the trading process appends to the same file, and a temp-file rename would lose its lines.
  */
 import fsp from 'node:fs/promises';
-import {
-  INCIDENT_EVENTS_FILE,
-  incidentEventSchema,
-  type IncidentAckEvent,
-  type IncidentEvent,
-  type IncidentSummary,
-} from '../domain/incident-events';
+import { INCIDENT_EVENTS_FILE, incidentEventSchema, type IncidentAckEvent, type IncidentEvent, type IncidentSummary } from '../domain/incident-events';
 import { resolveInside, withFileLock } from './files';
 import { readNew, type LineSchema, type TailCursor } from './tail';
 
@@ -58,9 +52,15 @@ const indexLineSchema: LineSchema<IncidentEvent> = {
   safeParse(v: unknown) {
     const o = v as Record<string, unknown> | null;
     const ok =
-      typeof o === 'object' && o !== null && EVENT_TYPES.has(o.event_type as string) && typeof o.incident_id === 'string' && typeof o.ts === 'string' &&
+      typeof o === 'object' &&
+      o !== null &&
+      EVENT_TYPES.has(o.event_type as string) &&
+      typeof o.incident_id === 'string' &&
+      typeof o.ts === 'string' &&
       (o.event_type !== 'incident_ack' || (typeof o.ack_by === 'string' && o.ack_by.length > 0));
-    return ok ? { success: true as const, data: o as unknown as IncidentEvent } : { success: false as const, error: { issues: [{ path: [], message: 'not an incident event' }] } };
+    return ok
+      ? { success: true as const, data: o as unknown as IncidentEvent }
+      : { success: false as const, error: { issues: [{ path: [], message: 'not an incident event' }] } };
   },
 };
 
@@ -140,15 +140,11 @@ export async function incidentFromLog(file: string, incidentId: string): Promise
  * Appends `record` unless the file already holds a line of its type for its incident (then returns
  * that line). Reads only what was written since the last call in this process.
  */
-export async function appendIncidentEventOnce(
-  file: string,
-  record: IncidentEvent,
-): Promise<{ appended: boolean; existing?: IncidentEvent }> {
+export async function appendIncidentEventOnce(file: string, record: IncidentEvent): Promise<{ appended: boolean; existing?: IncidentEvent }> {
   return withFileLock(file, async () => {
     const idx = await refresh(file);
     const id = record.incident_id;
-    const twin =
-      record.event_type === 'incident_ack' ? idx.acks.get(id) : record.event_type === 'incident_resolved' ? idx.resolved.get(id) : idx.opens.get(id);
+    const twin = record.event_type === 'incident_ack' ? idx.acks.get(id) : record.event_type === 'incident_resolved' ? idx.resolved.get(id) : idx.opens.get(id);
     if (twin !== undefined) return { appended: false, existing: validated(twin) ?? twin };
     const line = `${idx.cursor?.partial ? '\n' : ''}${JSON.stringify(record)}\n`;
     const h = await fsp.open(file, 'a', 0o644);

@@ -5,12 +5,7 @@
 import fs from 'node:fs/promises';
 import { runIdSchema } from '../domain/ids';
 import { type AckRecord } from '../domain/incident-ack';
-import {
-  INCIDENT_EVENTS_FILE,
-  incidentEventSchema,
-  type IncidentAckEvent,
-  type IncidentSummary,
-} from '../domain/incident-events';
+import { INCIDENT_EVENTS_FILE, incidentEventSchema, type IncidentAckEvent, type IncidentSummary } from '../domain/incident-events';
 import { readJsonl, resolveInside } from './files';
 import { appendIncidentEventOnce, incidentFromLog, incidentLogPath } from './incident-log';
 
@@ -29,7 +24,10 @@ export function runDir(runsDir: string, runId: string): string {
 }
 
 export async function runDirExists(runsDir: string, runId: string): Promise<boolean> {
-  return fs.stat(runDir(runsDir, runId)).then((s) => s.isDirectory(), () => false);
+  return fs.stat(runDir(runsDir, runId)).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
 }
 
 export async function readIncidentEvents(runsDir: string, runId: string) {

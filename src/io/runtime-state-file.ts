@@ -22,9 +22,7 @@ export async function writeStateFile(file: string, seq: number, body: Record<str
 }
 
 export type StateFileRead =
-  | { status: 'missing' }
-  | { status: 'unreadable'; error: string }
-  | { status: 'ok'; file: RuntimeStateFile; computedDigest: string; digestValid: boolean };
+  { status: 'missing' } | { status: 'unreadable'; error: string } | { status: 'ok'; file: RuntimeStateFile; computedDigest: string; digestValid: boolean };
 
 /** Reads and checks the state file. Never throws for a bad file: the caller decides what it means. */
 export async function readStateFile(file: string): Promise<StateFileRead> {

@@ -65,9 +65,9 @@ export interface TailCursor {
 
 /** What `readNew` needs from a schema: zod's `safeParse`, or anything shaped like it. */
 export interface LineSchema<T> {
-  safeParse(value: unknown):
-    | { success: true; data: T }
-    | { success: false; error: { issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }> } };
+  safeParse(
+    value: unknown,
+  ): { success: true; data: T } | { success: false; error: { issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }> } };
 }
 
 export interface TailOptions<T> {
@@ -114,12 +114,7 @@ export const DEFAULT_CHUNK_BYTES = 64 * 1024;
 const NL = 0x0a;
 
 /** Reads the complete lines appended since `cursor` and validates each with `schema`. */
-export async function readNew<T>(
-  file: string,
-  cursor: TailCursor | undefined,
-  schema: LineSchema<T>,
-  opts: TailOptions<T> = {},
-): Promise<TailResult<T>> {
+export async function readNew<T>(file: string, cursor: TailCursor | undefined, schema: LineSchema<T>, opts: TailOptions<T> = {}): Promise<TailResult<T>> {
   const start: TailCursor = cursor ?? { offset: 0 };
   const maxLine = opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   const maxRecords = opts.maxRecords ?? Infinity;
@@ -312,10 +307,7 @@ export async function readNew<T>(
 }
 
 /** Outcome of reading a whole-JSON file such as `data_quality_latest.json`. */
-export type LatestJson<T> =
-  | { ok: true; value: T; mtime: string }
-  | { ok: false; reason: 'missing' }
-  | { ok: false; reason: 'invalid'; problems: string[] };
+export type LatestJson<T> = { ok: true; value: T; mtime: string } | { ok: false; reason: 'missing' } | { ok: false; reason: 'invalid'; problems: string[] };
 
 /** Reads and validates a small JSON document written atomically by the target. */
 export async function readLatestJson<T>(file: string, schema: LineSchema<T>, { maxBytes = 8 * 1024 * 1024 } = {}): Promise<LatestJson<T>> {
@@ -427,7 +419,10 @@ export interface MultiTailCursor {
 export async function listAuditFiles(dir: string): Promise<string[]> {
   try {
     const entries = await fsp.readdir(dir, { withFileTypes: true });
-    return entries.filter((e) => e.isFile() && e.name.endsWith('.jsonl')).map((e) => e.name).sort();
+    return entries
+      .filter((e) => e.isFile() && e.name.endsWith('.jsonl'))
+      .map((e) => e.name)
+      .sort();
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw err;
@@ -538,7 +533,9 @@ export const tailRunArtifactsInputSchema = z.object({
   runId: z.string(),
   cursors: runArtifactCursorsSchema.optional(),
   /** Opaque to this schema (produced by domain/slo.ts); must be version 1. */
-  state: z.custom<SloState>((v) => typeof v === 'object' && v !== null && (v as { v?: unknown }).v === 1, { error: 'state must be an SloState (v: 1)' }).optional(),
+  state: z
+    .custom<SloState>((v) => typeof v === 'object' && v !== null && (v as { v?: unknown }).v === 1, { error: 'state must be an SloState (v: 1)' })
+    .optional(),
   auditLogsDir: z.string().min(1).optional(),
   maxBytesPerFile: z.number().int().positive().optional(),
   maxEvents: z.number().int().positive().max(5000).optional(),
@@ -594,7 +591,15 @@ export interface FoldRunResult {
 
 const FOLD_BATCH = 2048;
 
-function stats(r: { count: number; corrupt: number; problems: string[]; truncated: boolean; rotated: boolean; missing: boolean; more: boolean }): FileReadStats {
+function stats(r: {
+  count: number;
+  corrupt: number;
+  problems: string[];
+  truncated: boolean;
+  rotated: boolean;
+  missing: boolean;
+  more: boolean;
+}): FileReadStats {
   return { read: r.count, corrupt: r.corrupt, problems: r.problems, truncated: r.truncated, rotated: r.rotated, missing: r.missing, more: r.more };
 }
 

@@ -11,7 +11,10 @@ import { parseTargetsFile, targetNameSchema, type TargetConfig, type TargetsFile
 export const DEFAULT_TARGETS_FILE = 'targets.json';
 
 export class TargetConfigError extends Error {
-  constructor(readonly problems: string[], readonly file: string) {
+  constructor(
+    readonly problems: string[],
+    readonly file: string,
+  ) {
     super(`invalid targets file ${file}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'TargetConfigError';
   }
@@ -129,7 +132,16 @@ export type TargetResolver = (name: string) => Promise<TargetConfig>;
 export function fileTargetResolver(file: string = targetsFilePath()): TargetResolver {
   let cache: { stamp: string; sources: string[]; value: TargetsFile } | undefined;
   const stampOf = async (files: string[]) =>
-    (await Promise.all(files.map((f) => fs.stat(f).then((s) => `${f}@${s.mtimeMs}`, () => `${f}@missing`)))).join('|');
+    (
+      await Promise.all(
+        files.map((f) =>
+          fs.stat(f).then(
+            (s) => `${f}@${s.mtimeMs}`,
+            () => `${f}@missing`,
+          ),
+        ),
+      )
+    ).join('|');
   return async (name) => {
     if (!cache || (await stampOf(cache.sources)) !== cache.stamp) {
       const loaded = await loadTargetsWithSources(file);

@@ -55,10 +55,7 @@ export async function rehearseAck(o: AckRehearsalOptions): Promise<AckRehearsal>
       r.setOrigin(t0);
       // Quiet: nothing in flight (no pending activity), status and recorder unchanged for a moment.
       const quiet = () =>
-        settle(
-          async () => ({ s: await status(), n: r.recorder.requests.length, pending: await pendingActivities(handle) }),
-          { ready: (v) => v.pending === 0 },
-        );
+        settle(async () => ({ s: await status(), n: r.recorder.requests.length, pending: await pendingActivities(handle) }), { ready: (v) => v.pending === 0 });
 
       let ack: AckRehearsal['ack'];
       let ended = '';
@@ -67,7 +64,7 @@ export async function rehearseAck(o: AckRehearsalOptions): Promise<AckRehearsal>
       // (and what the workflow recorded) while the clock stood there belongs to that escalation.
       const dueOfRequest = new Map<number, number>();
       const dueOfRecord = new Map<string, number>();
-      for (let s = (await quiet()).s; ; ) {
+      for (let s = (await quiet()).s; ;) {
         const next = s.nextEscalationAt ? Date.parse(s.nextEscalationAt) : undefined;
         const ackAt = o.ackAtSeconds !== undefined && !ack ? t0 + o.ackAtSeconds * 1000 : undefined;
         if (ackAt !== undefined && (next === undefined || ackAt < next)) {
@@ -126,9 +123,7 @@ export async function rehearseAck(o: AckRehearsalOptions): Promise<AckRehearsal>
             facts,
           };
         });
-      const lifecycle = received
-        .filter((x) => isLifecycle(x.facts))
-        .map(({ q, facts }) => ({ ...q, receivedAtSeconds: q.atSeconds, facts }));
+      const lifecycle = received.filter((x) => isLifecycle(x.facts)).map(({ q, facts }) => ({ ...q, receivedAtSeconds: q.atSeconds, facts }));
       // Escalations the workflow recorded that the recorder never got (paging off for the severity, ...).
       const paged = new Set(pages.filter((p) => p.facts.level !== undefined).map((p) => stepKey({ level: p.facts.level!, round: p.facts.round ?? 0 })));
       const notPaged = (final.pages ?? [])

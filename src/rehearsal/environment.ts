@@ -81,10 +81,7 @@ export async function startRehearsalEnv(o: RehearsalEnvOptions): Promise<Rehears
     // The test server knows no custom search attributes until told.
     await e.connection.operatorService.addSearchAttributes({
       namespace: e.namespace ?? 'default',
-      searchAttributes: Object.fromEntries(Object.values(SA).map((k) => [k.name, SA_TYPE_CODE[k.type] ?? 2])) as Record<
-        string,
-        never
-      >,
+      searchAttributes: Object.fromEntries(Object.values(SA).map((k) => [k.name, SA_TYPE_CODE[k.type] ?? 2])) as Record<string, never>,
     });
     const taskQueue = `rehearsal-${crypto.randomUUID()}`;
     const activities = createActivities({
@@ -170,8 +167,6 @@ export async function settle<T>(
 }
 
 /** Activities the workflow has scheduled and not finished (a page in flight), from the server. */
-export async function pendingActivities(handle: {
-  describe(): Promise<{ raw: { pendingActivities?: unknown[] | null } }>;
-}): Promise<number> {
+export async function pendingActivities(handle: { describe(): Promise<{ raw: { pendingActivities?: unknown[] | null } }> }): Promise<number> {
   return (await handle.describe()).raw.pendingActivities?.length ?? 0;
 }

@@ -26,8 +26,7 @@ function rewrite(v: unknown, path: string[], recorder: string, routes: Record<st
     return path.length && SECRET_KEY.test(path[path.length - 1]!) ? `rehearsal-${path.join('.')}` : v;
   }
   if (Array.isArray(v)) return v.map((x, i) => rewrite(x, [...path, String(i)], recorder, routes));
-  if (v && typeof v === 'object')
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, rewrite(x, [...path, k], recorder, routes)]));
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, rewrite(x, [...path, k], recorder, routes)]));
   return v;
 }
 
@@ -45,10 +44,7 @@ function offMachine(v: unknown): string[] {
 }
 
 /** Paging on, every route to the recorder; throws if any URL in the result leaves the machine. */
-export function rehearsalPaging(
-  configured: PagingConfig,
-  recorderUrl: string,
-): { paging: PagingConfig; routes: Record<string, string> } {
+export function rehearsalPaging(configured: PagingConfig, recorderUrl: string): { paging: PagingConfig; routes: Record<string, string> } {
   const routes: Record<string, string> = {};
   const base = { ...configured, enabled: true, webhookUrl: configured.webhookUrl ?? 'http://unset.invalid/' };
   const paging = rewrite(base, [], recorderUrl, routes) as PagingConfig;

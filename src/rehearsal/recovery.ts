@@ -76,8 +76,7 @@ export async function rehearseRecovery(o: RecoveryRehearsalOptions): Promise<Rec
         // When the workflow paged (its own record, matched by the dedup key the recorder received).
         pages: r.recorder.requests.map((q) => {
           const facts = pageFacts(q);
-          const own =
-            result.escalation && facts.dedupKey === result.escalation.dedupKey ? rel(result.escalation.at) : undefined;
+          const own = result.escalation && facts.dedupKey === result.escalation.dedupKey ? rel(result.escalation.at) : undefined;
           return { ...q, atSeconds: own ?? q.atSeconds, receivedAtSeconds: q.atSeconds, facts };
         }),
         ...(result.escalation

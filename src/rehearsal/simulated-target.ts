@@ -7,14 +7,7 @@
 import { Context } from '@temporalio/activity';
 import type { Activities } from '../activities';
 import type { RecoveryCyclesInput, RecoveryCyclesResult } from '../activities/recovery';
-import {
-  brokerHealthStep,
-  dataQualityRecoveryStep,
-  reconciliationStep,
-  type RecoveryProgress,
-  type StepOutcome,
-  type TimelineEntry,
-} from '../domain/recovery';
+import { brokerHealthStep, dataQualityRecoveryStep, reconciliationStep, type RecoveryProgress, type StepOutcome, type TimelineEntry } from '../domain/recovery';
 import { initialSloState, type SloState } from '../domain/slo';
 
 type Simulated = Pick<
@@ -74,7 +67,12 @@ export function simulatedTarget(recoverAtMs: number | undefined): Simulated {
         {
           cursors: {},
           state,
-          lastOrder: { cycle: state.order.cycles, status: ok ? 'ok' : 'mismatch', mismatched_order_ids: ok ? [] : ['SIM-1'], ...(ok ? {} : { broker_status: { 'SIM-1': 'filled' } }) },
+          lastOrder: {
+            cycle: state.order.cycles,
+            status: ok ? 'ok' : 'mismatch',
+            mismatched_order_ids: ok ? [] : ['SIM-1'],
+            ...(ok ? {} : { broker_status: { 'SIM-1': 'filled' } }),
+          },
         },
         cleanCyclesRequired,
       );
@@ -82,11 +80,17 @@ export function simulatedTarget(recoverAtMs: number | undefined): Simulated {
     if (progress.branch === 'data_quality') {
       qualityCycle += 1;
       return dataQualityRecoveryStep(progress, {
-        validation: ok ? { errors: 0, staleWarnings: 0, symbols: 1, issues: [] } : { errors: 1, staleWarnings: 0, symbols: 1, issues: ['SIM: latest bar is stale (simulated)'] },
+        validation: ok
+          ? { errors: 0, staleWarnings: 0, symbols: 1, issues: [] }
+          : { errors: 1, staleWarnings: 0, symbols: 1, issues: ['SIM: latest bar is stale (simulated)'] },
         latest: { cycle: qualityCycle, errors: ok ? 0 : 1, stale_warnings: 0 },
       });
     }
-    return brokerHealthStep(progress, { processHealthy: true, processDetail: 'simulated: serving', broker: ok ? { healthy: true } : { healthy: false, detail: 'broker API unreachable (simulated)' } });
+    return brokerHealthStep(progress, {
+      processHealthy: true,
+      processDetail: 'simulated: serving',
+      broker: ok ? { healthy: true } : { healthy: false, detail: 'broker API unreachable (simulated)' },
+    });
   };
   const brokerNow = () => {
     const ok = recovered();
@@ -120,7 +124,13 @@ export function simulatedTarget(recoverAtMs: number | undefined): Simulated {
       const s = cycleAt(input.progress, atMs, input.cleanCyclesRequired ?? 2);
       const changed = s.verdict === 'baseline' || s.verdict !== input.progress.lastVerdict || s.verdict === 'clean';
       const notes: TimelineEntry[] = changed
-        ? [{ at: new Date(atMs).toISOString(), step: s.verdict === 'baseline' ? 'inspected reconciliation' : `cycle ${s.progress.cycles}: ${s.verdict}`, detail: s.reason }]
+        ? [
+            {
+              at: new Date(atMs).toISOString(),
+              step: s.verdict === 'baseline' ? 'inspected reconciliation' : `cycle ${s.progress.cycles}: ${s.verdict}`,
+              detail: s.reason,
+            },
+          ]
         : [];
       return { progress: s.progress, passed: s.passed, stop: s.passed ? 'passed' : 'progress', notes, evidence: {}, cyclesRun: 1 };
     },

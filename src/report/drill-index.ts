@@ -18,7 +18,9 @@ const PAD = { left: 56, right: 16, top: 16, bottom: 28 };
 /** One target's drills, oldest first: RTO and RPO lines, their targets dashed, a verdict dot per drill. */
 export function trendSvg(drills: readonly DrillReport[]): string {
   const n = drills.length;
-  const values = drills.flatMap((d) => [d.rto.seconds, d.rpo.seconds, d.rto.targetSeconds, d.rpo.targetSeconds]).filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
+  const values = drills
+    .flatMap((d) => [d.rto.seconds, d.rpo.seconds, d.rto.targetSeconds, d.rpo.targetSeconds])
+    .filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
   // Both scales visible: a log scale when the figures span more than two decades.
   const max = Math.max(1, ...values);
   const min = Math.max(0.01, Math.min(...values.filter((x) => x > 0), max));
@@ -39,7 +41,10 @@ export function trendSvg(drills: readonly DrillReport[]): string {
   const target = (v: number, cls: string, label: string, above: boolean) =>
     `<line class="${cls}" x1="${PAD.left}" x2="${W - PAD.right}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}"/><text x="${W - PAD.right - 2}" y="${(above ? y(v) - 4 : y(v) + 12).toFixed(1)}" text-anchor="end">${esc(label)}</text>`;
   const dots = drills
-    .map((d, i) => `<a href="${esc(d.drillId)}/report.html"><circle class="v-${esc(d.result)}" cx="${x(i).toFixed(1)}" cy="${y(d.rto.seconds ?? d.rto.targetSeconds).toFixed(1)}" r="4"><title>${esc(`${d.drillId}: ${d.result.toUpperCase()}, RTO ${num(d.rto.seconds)} s, RPO ${num(d.rpo.seconds)} s`)}</title></circle></a>`)
+    .map(
+      (d, i) =>
+        `<a href="${esc(d.drillId)}/report.html"><circle class="v-${esc(d.result)}" cx="${x(i).toFixed(1)}" cy="${y(d.rto.seconds ?? d.rto.targetSeconds).toFixed(1)}" r="4"><title>${esc(`${d.drillId}: ${d.result.toUpperCase()}, RTO ${num(d.rto.seconds)} s, RPO ${num(d.rpo.seconds)} s`)}</title></circle></a>`,
+    )
     .join('');
   return `<svg class="trend" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="RTO and RPO per drill${log ? ' (log scale)' : ''}">
 <line class="axis" x1="${PAD.left}" x2="${PAD.left}" y1="${PAD.top}" y2="${H - PAD.bottom}"/>
@@ -60,7 +65,10 @@ export function renderDrillIndex(reports: readonly DrillReport[], generatedAt: s
       const passed = drills.filter((d) => d.result === 'pass').length;
       const rows = [...drills]
         .reverse()
-        .map((d) => `<tr><td>${esc(d.finishedAt)}</td><td><a href="${esc(d.drillId)}/report.html">${esc(d.drillId)}</a></td><td class="v-${esc(d.result)}">${esc(d.result.toUpperCase())}</td><td>${num(d.rto.seconds)}</td><td>${d.rto.targetSeconds}</td><td>${num(d.rpo.seconds)}</td><td>${d.rpo.targetSeconds}</td></tr>`)
+        .map(
+          (d) =>
+            `<tr><td>${esc(d.finishedAt)}</td><td><a href="${esc(d.drillId)}/report.html">${esc(d.drillId)}</a></td><td class="v-${esc(d.result)}">${esc(d.result.toUpperCase())}</td><td>${num(d.rto.seconds)}</td><td>${d.rto.targetSeconds}</td><td>${num(d.rpo.seconds)}</td><td>${d.rpo.targetSeconds}</td></tr>`,
+        )
         .join('\n');
       return `<section><h2>${esc(target)}</h2><p>${drills.length} drill(s), ${passed} passed; latest ${esc(drills.at(-1)!.result.toUpperCase())} at ${esc(drills.at(-1)!.finishedAt)}</p>
 ${trendSvg(drills)}

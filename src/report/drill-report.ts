@@ -22,7 +22,10 @@ const MARKS: Array<{ key: keyof DrillReport['timeline']; label: string }> = [
 ];
 
 /** The target's mode, unless the preflight never read it (an unknown or unreachable target). */
-const modeText = (r: DrillReport) => (r.record && r.record.preconditions.length === 1 && r.record.preconditions[0]!.name === 'preflight' && !r.record.preconditions[0]!.ok ? 'mode unknown: the preflight did not run' : r.mode);
+const modeText = (r: DrillReport) =>
+  r.record && r.record.preconditions.length === 1 && r.record.preconditions[0]!.name === 'preflight' && !r.record.preconditions[0]!.ok
+    ? 'mode unknown: the preflight did not run'
+    : r.mode;
 const metText = (m: boolean | null) => (m === null ? 'not exercised' : m ? 'met' : 'NOT MET');
 
 /** The test record (scope, objectives, preconditions, findings, procedure, sign-off) as Markdown sections. */
@@ -31,7 +34,14 @@ function recordMarkdown(r: DrillReport): string[] {
   if (!rec) return [];
   const cell = (x: string) => x.replace(/\|/g, '\\|').replace(/\n/g, ' ');
   const L: string[] = [];
-  L.push('## Scope', '', `- ${rec.scope.drillType}`, `- target \`${rec.scope.target}\` (${rec.scope.mode}); scenarios: ${rec.scope.scenarios.join(', ') || 'none'}`, `- systems: ${rec.scope.systems.join('; ')}`, '');
+  L.push(
+    '## Scope',
+    '',
+    `- ${rec.scope.drillType}`,
+    `- target \`${rec.scope.target}\` (${rec.scope.mode}); scenarios: ${rec.scope.scenarios.join(', ') || 'none'}`,
+    `- systems: ${rec.scope.systems.join('; ')}`,
+    '',
+  );
   L.push('## Objectives', '', '| objective | target | measured | |', '|---|---|---|---|');
   for (const o of rec.objectives) L.push(`| ${cell(o.objective)} | ${cell(o.target)} | ${cell(o.measured)} | ${metText(o.met)} |`);
   L.push('', '## Preconditions (preflight)', '', ...rec.preconditions.map((c) => `- ${c.ok ? '✅' : '❌'} ${c.name}: ${c.detail}`), '');
@@ -43,10 +53,23 @@ function recordMarkdown(r: DrillReport): string[] {
   L.push('');
   if (rec.procedure) {
     const pv = rec.procedure;
-    L.push('## Procedure version', '', `- ${pv.runbook}`, `- drill-runner ${pv.packageVersion}, commit ${pv.commit ?? 'unknown'}`, `- workflow bundle sha256: ${pv.workflowBundleSha256 ?? 'none (bundled at worker start)'}`, '');
+    L.push(
+      '## Procedure version',
+      '',
+      `- ${pv.runbook}`,
+      `- drill-runner ${pv.packageVersion}, commit ${pv.commit ?? 'unknown'}`,
+      `- workflow bundle sha256: ${pv.workflowBundleSha256 ?? 'none (bundled at worker start)'}`,
+      '',
+    );
   }
   if (rec.signOff) {
-    L.push('## Sign-off', '', `- approver ${rec.signOff.approver}, due ${rec.signOff.dueAt}; backup ${rec.signOff.backupApprover} paged if none by then`, `- \`drill sign-off --target ${r.target} --drill-id ${r.drillId} --by <name> --role <role> --decision accepted\` (workflow \`${rec.signOff.workflowId}\`); the record: \`signoff.json\` beside this report`, '');
+    L.push(
+      '## Sign-off',
+      '',
+      `- approver ${rec.signOff.approver}, due ${rec.signOff.dueAt}; backup ${rec.signOff.backupApprover} paged if none by then`,
+      `- \`drill sign-off --target ${r.target} --drill-id ${r.drillId} --by <name> --role <role> --decision accepted\` (workflow \`${rec.signOff.workflowId}\`); the record: \`signoff.json\` beside this report`,
+      '',
+    );
   }
   return L;
 }
@@ -59,8 +82,12 @@ function recordHtml(r: DrillReport, rows: (xs: string[][]) => string): string {
 <h2>Objectives</h2><table><tr><th>objective</th><th>target</th><th>measured</th><th>verdict</th></tr>
 ${rows(rec.objectives.map((o) => [o.objective, o.target, o.measured, metText(o.met)]))}</table>
 <h2>Preconditions (preflight)</h2><table>${rows(rec.preconditions.map((c) => [c.ok ? 'ok' : 'NOT MET', c.name, c.detail]))}</table>
-<h2>Findings</h2>${rec.deficiencies.length ? `<table><tr><th>id</th><th>finding</th><th>owner</th><th>due</th><th>re-test</th></tr>
-${rows(rec.deficiencies.map((f) => [f.id, f.finding, f.owner, f.dueAt, f.retest]))}</table>` : '<p>None.</p>'}
+<h2>Findings</h2>${
+    rec.deficiencies.length
+      ? `<table><tr><th>id</th><th>finding</th><th>owner</th><th>due</th><th>re-test</th></tr>
+${rows(rec.deficiencies.map((f) => [f.id, f.finding, f.owner, f.dueAt, f.retest]))}</table>`
+      : '<p>None.</p>'
+  }
 ${pv ? `<h2>Procedure version</h2><p>${esc(pv.runbook)}; drill-runner ${esc(pv.packageVersion)}, commit ${esc(pv.commit ?? 'unknown')}; workflow bundle sha256 ${esc(pv.workflowBundleSha256 ?? 'none (bundled at worker start)')}</p>` : ''}
 ${rec.signOff ? `<h2>Sign-off</h2><p>Approver ${esc(rec.signOff.approver)}, due ${esc(rec.signOff.dueAt)}; backup ${esc(rec.signOff.backupApprover)} is paged if nobody signs by then. Workflow <code>${esc(rec.signOff.workflowId)}</code>; the record is <a href="signoff.json">signoff.json</a> once signed.</p>` : ''}`;
 }
@@ -73,7 +100,9 @@ export function renderDrillMarkdown(r: DrillReport, files: { json?: string; html
   L.push(`- RPO: ${fmtS(r.rpo.seconds)} (target ≤ ${r.rpo.targetSeconds} s) — ${verdict(r.rpo.ok)}`);
   if (r.recovery) {
     const b = r.recovery;
-    L.push(`- from the outage start${b.outageStartAt ? ` (${b.outageStartAt})` : ''}: detected ${fmtS(b.timeToDetectSeconds)}, restart complete ${fmtS(b.restartCompleteSeconds)}, first clean reconciliation ${fmtS(b.firstCleanReconciliationSeconds)}`);
+    L.push(
+      `- from the outage start${b.outageStartAt ? ` (${b.outageStartAt})` : ''}: detected ${fmtS(b.timeToDetectSeconds)}, restart complete ${fmtS(b.restartCompleteSeconds)}, first clean reconciliation ${fmtS(b.firstCleanReconciliationSeconds)}`,
+    );
   }
   if (r.abortReason) L.push(`- aborted: ${r.abortReason}`);
   const v = r.deploymentVersion;
@@ -94,19 +123,33 @@ export function renderDrillMarkdown(r: DrillReport, files: { json?: string; html
   if (r.recovery) L.push('## Definitions', '', ...Object.values(r.recovery.definitions).map((d) => `- ${d}`), '');
   if (r.steps.length) {
     L.push('## Steps', '', '| # | step | status | started | finished | detail |', '|---|---|---|---|---|---|');
-    for (const s of r.steps) L.push(`| ${s.index} | ${s.name} | ${s.status} | ${s.startedAt} | ${s.finishedAt ?? ''} | ${(s.detail ?? '').replace(/\|/g, '\\|')} |`);
+    for (const s of r.steps)
+      L.push(`| ${s.index} | ${s.name} | ${s.status} | ${s.startedAt} | ${s.finishedAt ?? ''} | ${(s.detail ?? '').replace(/\|/g, '\\|')} |`);
     L.push('');
   }
   if (r.chaos.length) {
     L.push('## Chaos drill', '', '| scenario | detected | signal | detection s | recovered |', '|---|---|---|---|---|');
-    for (const c of r.chaos) L.push(`| ${c.scenario} | ${c.detected ? 'yes' : 'NO'} | ${c.signal ?? ''} | ${c.detectionSeconds?.toFixed(3) ?? ''} | ${c.recovered === undefined ? '' : c.recovered ? 'yes' : 'NO'} |`);
+    for (const c of r.chaos)
+      L.push(
+        `| ${c.scenario} | ${c.detected ? 'yes' : 'NO'} | ${c.signal ?? ''} | ${c.detectionSeconds?.toFixed(3) ?? ''} | ${c.recovered === undefined ? '' : c.recovered ? 'yes' : 'NO'} |`,
+      );
     L.push('');
   }
   if (r.chaosStatus === 'skipped' || r.chaosSkipped.length) {
-    L.push(`Chaos ${r.chaosStatus === 'skipped' ? 'skipped: nothing injected' : 'scenarios not run'}:`, '', ...r.chaosSkipped.map((x) => `- ${x.scenario}: ${x.reason}`), '');
+    L.push(
+      `Chaos ${r.chaosStatus === 'skipped' ? 'skipped: nothing injected' : 'scenarios not run'}:`,
+      '',
+      ...r.chaosSkipped.map((x) => `- ${x.scenario}: ${x.reason}`),
+      '',
+    );
   }
   if (r.incidents && (r.incidents.attributed.length || r.incidents.outlived.length)) {
-    L.push(`## Incidents caused by the drill (maintenance window ${r.incidents.windowId})`, '', '| incident | cause | opened | closed by the rollback |', '|---|---|---|---|');
+    L.push(
+      `## Incidents caused by the drill (maintenance window ${r.incidents.windowId})`,
+      '',
+      '| incident | cause | opened | closed by the rollback |',
+      '|---|---|---|---|',
+    );
     for (const a of r.incidents.attributed) L.push(`| ${a.incidentId} | ${a.cause} | ${a.openedAt} | ${a.resolvedAt ?? 'yes'} |`);
     for (const a of r.incidents.outlived) L.push(`| ${a.incidentId} | ${a.cause} | ${a.openedAt} | NO: still open after the rollback (real) |`);
     L.push('');
@@ -156,12 +199,16 @@ export function placeLabels(items: ReadonlyArray<{ x: number; width: number }>, 
  * first height (from `top`) where its box touches no other block and no leader line crosses a block
  * (its own leader runs from the axis down to its first line). Returns left and top of each.
  */
-export function placeBlocks(items: ReadonlyArray<{ x: number; width: number; height: number }>, o: { lo: number; hi: number; top: number; gap: number }): Array<{ left: number; top: number }> {
+export function placeBlocks(
+  items: ReadonlyArray<{ x: number; width: number; height: number }>,
+  o: { lo: number; hi: number; top: number; gap: number },
+): Array<{ left: number; top: number }> {
   const placed: Array<{ x: number; left: number; top: number; right: number; bottom: number }> = [];
   return items.map((it) => {
     const left = it.x + 6 + it.width <= o.hi ? it.x + 6 : Math.max(o.lo, it.x - 6 - it.width);
     const right = left + it.width;
-    const boxesTouch = (top: number) => placed.some((p) => left < p.right + o.gap && p.left < right + o.gap && top < p.bottom + o.gap && p.top < top + it.height + o.gap);
+    const boxesTouch = (top: number) =>
+      placed.some((p) => left < p.right + o.gap && p.left < right + o.gap && top < p.bottom + o.gap && p.top < top + it.height + o.gap);
     const leadersCross = (top: number) =>
       placed.some(
         (p) =>
@@ -171,7 +218,8 @@ export function placeBlocks(items: ReadonlyArray<{ x: number; width: number; hei
           (p.x >= left - 2 && p.x <= right + 2 && p.top > top),
       );
     const candidates = [o.top, ...placed.map((p) => p.bottom + o.gap)].sort((a, b) => a - b);
-    const top = candidates.find((c) => !boxesTouch(c) && !leadersCross(c)) ?? candidates.find((c) => !boxesTouch(c)) ?? Math.max(...placed.map((p) => p.bottom + o.gap));
+    const top =
+      candidates.find((c) => !boxesTouch(c) && !leadersCross(c)) ?? candidates.find((c) => !boxesTouch(c)) ?? Math.max(...placed.map((p) => p.bottom + o.gap));
     placed.push({ x: it.x, left, top, right, bottom: top + it.height });
     return { left, top };
   });
@@ -210,11 +258,17 @@ export function renderTimelineSvg(r: DrillReport): string {
     const t1 = Math.max(...marks.map((m) => m.t), t0 + 1);
     const x = (t: number) => pad + ((t - t0) / (t1 - t0)) * (W - 2 * pad);
     // Phases: bands above the axis, named in a legend (a band can be too thin for its name).
-    const phases = PHASES.filter((ph) => r.timeline[ph.from] && r.timeline[ph.to]).map((ph) => ({ ...ph, a: Date.parse(r.timeline[ph.from]!), b: Date.parse(r.timeline[ph.to]!) }));
+    const phases = PHASES.filter((ph) => r.timeline[ph.from] && r.timeline[ph.to]).map((ph) => ({
+      ...ph,
+      a: Date.parse(r.timeline[ph.from]!),
+      b: Date.parse(r.timeline[ph.to]!),
+    }));
     for (const ph of phases) {
       const x1 = x(Math.min(ph.a, ph.b));
       const w = Math.max(2, Math.abs(x(ph.b) - x(ph.a)));
-      parts.push(`<rect x="${x1.toFixed(1)}" y="${y}" width="${w.toFixed(1)}" height="14" class="band ${ph.cls}"><title>${esc(ph.label)}: ${((ph.b - ph.a) / 1000).toFixed(2)} s</title></rect>`);
+      parts.push(
+        `<rect x="${x1.toFixed(1)}" y="${y}" width="${w.toFixed(1)}" height="14" class="band ${ph.cls}"><title>${esc(ph.label)}: ${((ph.b - ph.a) / 1000).toFixed(2)} s</title></rect>`,
+      );
     }
     const axis = y + 24;
     parts.push(`<line x1="${pad}" y1="${axis}" x2="${W - pad}" y2="${axis}" class="axis"/>`);
@@ -270,15 +324,32 @@ export function renderTimelineSvg(r: DrillReport): string {
   const barX = pad + 50;
   const BW = 420;
   const textX = barX + BW + 14;
-  for (const [name, m] of [['RTO', r.rto], ['RPO', r.rpo]] as const) {
+  for (const [name, m] of [
+    ['RTO', r.rto],
+    ['RPO', r.rpo],
+  ] as const) {
     const sc = measureScale([m.targetSeconds, ...(m.seconds !== null ? [m.seconds] : [])], BW);
     parts.push(`<text x="${pad}" y="${y + 14}" class="h">${name}</text>`);
-    parts.push(`<rect x="${barX}" y="${y}" width="${sc.pos(m.targetSeconds).toFixed(1)}" height="18" class="target"><title>target ${m.targetSeconds} s</title></rect>`);
-    parts.push(`<line x1="${(barX + sc.pos(m.targetSeconds)).toFixed(1)}" y1="${y - 3}" x2="${(barX + sc.pos(m.targetSeconds)).toFixed(1)}" y2="${y + 21}" class="limit"/>`);
-    if (m.seconds !== null) parts.push(`<rect x="${barX}" y="${y + 4}" width="${Math.max(2, sc.pos(m.seconds)).toFixed(1)}" height="10" class="${m.ok ? 'ok' : 'bad'}"><title>measured ${m.seconds} s</title></rect>`);
-    parts.push(`<text x="${textX}" y="${y + 14}" class="lbl">${esc(fmtS(m.seconds))} / target ${m.targetSeconds} s — ${verdict(m.ok)}${sc.log ? ' (log scale)' : ''}</text>`);
+    parts.push(
+      `<rect x="${barX}" y="${y}" width="${sc.pos(m.targetSeconds).toFixed(1)}" height="18" class="target"><title>target ${m.targetSeconds} s</title></rect>`,
+    );
+    parts.push(
+      `<line x1="${(barX + sc.pos(m.targetSeconds)).toFixed(1)}" y1="${y - 3}" x2="${(barX + sc.pos(m.targetSeconds)).toFixed(1)}" y2="${y + 21}" class="limit"/>`,
+    );
+    if (m.seconds !== null)
+      parts.push(
+        `<rect x="${barX}" y="${y + 4}" width="${Math.max(2, sc.pos(m.seconds)).toFixed(1)}" height="10" class="${m.ok ? 'ok' : 'bad'}"><title>measured ${m.seconds} s</title></rect>`,
+      );
+    parts.push(
+      `<text x="${textX}" y="${y + 14}" class="lbl">${esc(fmtS(m.seconds))} / target ${m.targetSeconds} s — ${verdict(m.ok)}${sc.log ? ' (log scale)' : ''}</text>`,
+    );
     if (sc.log) {
-      const ticks = placeLabels(sc.ticks.map((t) => ({ x: barX + t.x, width: textWidth(tickText(t.v)) })), 4, textX - 8, 4);
+      const ticks = placeLabels(
+        sc.ticks.map((t) => ({ x: barX + t.x, width: textWidth(tickText(t.v)) })),
+        4,
+        textX - 8,
+        4,
+      );
       sc.ticks.forEach((t, i) => {
         if (ticks[i]!.row > 0) return; // no room: the decade is still drawn as a tick
         parts.push(`<line x1="${(barX + t.x).toFixed(1)}" y1="${y + 18}" x2="${(barX + t.x).toFixed(1)}" y2="${y + 22}" class="tick"/>`);
@@ -305,11 +376,19 @@ ${renderTimelineSvg(r)}
 ${r.failures.length ? `<h2>Failures</h2><ul>${r.failures.map((f) => `<li>${esc(f)}</li>`).join('')}</ul>` : ''}
 <h2>Steps</h2><table><tr><th>#</th><th>step</th><th>status</th><th>started</th><th>finished</th><th>detail</th></tr>
 ${rows(r.steps.map((s) => [String(s.index), s.name, s.status, s.startedAt, s.finishedAt ?? '', s.detail ?? '']))}</table>
-${r.chaos.length ? `<h2>Chaos drill</h2><table><tr><th>scenario</th><th>detected</th><th>signal</th><th>detection s</th><th>recovered</th></tr>
-${rows(r.chaos.map((c) => [c.scenario, c.detected ? 'yes' : 'NO', c.signal ?? '', c.detectionSeconds?.toFixed(3) ?? '', c.recovered === undefined ? '' : c.recovered ? 'yes' : 'NO']))}</table>` : ''}
+${
+  r.chaos.length
+    ? `<h2>Chaos drill</h2><table><tr><th>scenario</th><th>detected</th><th>signal</th><th>detection s</th><th>recovered</th></tr>
+${rows(r.chaos.map((c) => [c.scenario, c.detected ? 'yes' : 'NO', c.signal ?? '', c.detectionSeconds?.toFixed(3) ?? '', c.recovered === undefined ? '' : c.recovered ? 'yes' : 'NO']))}</table>`
+    : ''
+}
 ${r.chaosStatus === 'skipped' || r.chaosSkipped.length ? `<p>Chaos ${r.chaosStatus === 'skipped' ? 'skipped: nothing injected' : 'scenarios not run'}:</p><ul>${r.chaosSkipped.map((x) => `<li>${esc(x.scenario)}: ${esc(x.reason)}</li>`).join('')}</ul>` : ''}
-${r.incidents && (r.incidents.attributed.length || r.incidents.outlived.length) ? `<h2>Incidents caused by the drill</h2><table><tr><th>incident</th><th>cause</th><th>opened</th><th>closed by the rollback</th></tr>
-${rows([...r.incidents.attributed.map((a) => [a.incidentId, a.cause, a.openedAt, a.resolvedAt ?? 'yes']), ...r.incidents.outlived.map((a) => [a.incidentId, a.cause, a.openedAt, 'NO: still open after the rollback (real)'])])}</table>` : ''}
+${
+  r.incidents && (r.incidents.attributed.length || r.incidents.outlived.length)
+    ? `<h2>Incidents caused by the drill</h2><table><tr><th>incident</th><th>cause</th><th>opened</th><th>closed by the rollback</th></tr>
+${rows([...r.incidents.attributed.map((a) => [a.incidentId, a.cause, a.openedAt, a.resolvedAt ?? 'yes']), ...r.incidents.outlived.map((a) => [a.incidentId, a.cause, a.openedAt, 'NO: still open after the rollback (real)'])])}</table>`
+    : ''
+}
 ${r.checks.length ? `<h2>Checks</h2><table>${rows(r.checks.map((c) => [c.ok ? 'ok' : 'FAILED', c.name, c.detail]))}</table>` : ''}
 ${r.rollback.length ? `<h2>Rollback</h2><ul>${r.rollback.map((x) => `<li>${esc(x)}</li>`).join('')}</ul>` : ''}
 ${recordHtml(r, rows)}

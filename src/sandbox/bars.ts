@@ -68,7 +68,7 @@ export function generateBars(symbol: string, o: BarOptions): DailyBar[] {
   const bars: DailyBar[] = [];
   for (const day of days) {
     const rng = rngFor(o.seed, `bar:${symbol}:${isoDate(day)}`);
-    const base = 50 + (rngFor(o.seed, `base:${symbol}`)() * 400);
+    const base = 50 + rngFor(o.seed, `base:${symbol}`)() * 400;
     const drift = Math.sin(day / DAY_MS / 17) * base * 0.1;
     const open = round2(base + drift + (rng() - 0.5) * 4);
     const close = round2(open + (rng() - 0.5) * 6);
@@ -114,8 +114,12 @@ export function checkBars(symbol: string, bars: readonly DailyBar[], nowMs: numb
   for (const b of bars) {
     const prices = [b.open, b.high, b.low, b.close];
     if (prices.some((p) => p === null || p === undefined)) out.push({ symbol, kind: 'missing', severity: 'critical', detail: `${b.date}: missing price` });
-    else if (prices.some((p) => (p as number) <= 0)) out.push({ symbol, kind: 'non_positive_price', severity: 'critical', detail: `${b.date}: non-positive price` });
-    else if ((b.high as number) < Math.max(b.open as number, b.close as number, b.low as number) || (b.low as number) > Math.min(b.open as number, b.close as number)) {
+    else if (prices.some((p) => (p as number) <= 0))
+      out.push({ symbol, kind: 'non_positive_price', severity: 'critical', detail: `${b.date}: non-positive price` });
+    else if (
+      (b.high as number) < Math.max(b.open as number, b.close as number, b.low as number) ||
+      (b.low as number) > Math.min(b.open as number, b.close as number)
+    ) {
       out.push({ symbol, kind: 'ohlc_inconsistent', severity: 'critical', detail: `${b.date}: high/low inconsistent with open/close` });
     }
   }

@@ -45,7 +45,10 @@ export type SandboxConfigInput = z.input<typeof sandboxConfigSchema>;
 export type SandboxConfig = z.infer<typeof sandboxConfigSchema> & { configFile?: string };
 
 export class SandboxConfigError extends Error {
-  constructor(readonly problems: string[], where: string) {
+  constructor(
+    readonly problems: string[],
+    where: string,
+  ) {
     super(`invalid sandbox config ${where}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'SandboxConfigError';
   }

@@ -46,7 +46,15 @@ function readPid(file: string): number | undefined {
   }
 }
 
-const infoSchema = z.looseObject({ pid: z.number(), port: z.number(), gateway_url: z.string(), control_url: z.string(), broker_api_url: z.string(), broker_ws_url: z.string(), serving_at: z.string() });
+const infoSchema = z.looseObject({
+  pid: z.number(),
+  port: z.number(),
+  gateway_url: z.string(),
+  control_url: z.string(),
+  broker_api_url: z.string(),
+  broker_ws_url: z.string(),
+  serving_at: z.string(),
+});
 
 /** The info file of this pid: it is written just after the port opens, so allow a moment. */
 async function waitForInfo(stateDir: string, pid: number, ms: number): Promise<SandboxInfo | undefined> {

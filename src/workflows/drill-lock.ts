@@ -15,13 +15,16 @@ import { parseMessage, parseOrFail } from './validation';
 export async function drillTargetLockWorkflow(input: DrillLockInput): Promise<{ target: string; drillId: string; released: boolean }> {
   const i = parseOrFail(drillLockInputSchema, input, 'drillTargetLockWorkflow input');
   let released = false;
-  setHandler(drillLockStatusQuery, () => ({ target: i.target, holder: i.holder, released }), { description: 'The drill holding this target, and whether it has released the lock.' });
+  setHandler(drillLockStatusQuery, () => ({ target: i.target, holder: i.holder, released }), {
+    description: 'The drill holding this target, and whether it has released the lock.',
+  });
   setHandler(
     drillLockReleaseSignal,
     (raw) => {
       const r = parseMessage(drillLockReleaseSchema, raw);
       if (!r.ok) return log.warn('invalid release signal dropped', { error: r.error });
-      if (r.data.drillId !== i.holder.drillId) return log.warn('release from a drill that does not hold the lock: ignored', { from: r.data.drillId, holder: i.holder.drillId });
+      if (r.data.drillId !== i.holder.drillId)
+        return log.warn('release from a drill that does not hold the lock: ignored', { from: r.data.drillId, holder: i.holder.drillId });
       released = true;
     },
     { description: 'The holding drill ended: the lock closes.' },

@@ -62,12 +62,18 @@ export async function drillSignOffWorkflow(input: DrillSignOffInput): Promise<Si
   });
   const publish = () => {
     upsertSearchAttributes([{ key: SA.state, value: `signoff-${state}` }]);
-    const who = signOff ? `**Signed off** by ${signOff.by} (${signOff.role}): ${signOff.decision} at ${signOff.signedAt}` : state === 'expired' ? '**Expired unsigned**' : `**Awaiting sign-off** by ${p.approver}, due ${p.dueAt}`;
+    const who = signOff
+      ? `**Signed off** by ${signOff.by} (${signOff.role}): ${signOff.decision} at ${signOff.signedAt}`
+      : state === 'expired'
+        ? '**Expired unsigned**'
+        : `**Awaiting sign-off** by ${p.approver}, due ${p.dueAt}`;
     const page = backupPage ? `\n\nBackup approver ${backupPage.to} paged at ${backupPage.at}: ${backupPage.outcome}` : '';
     setCurrentDetails(`${who} · drill \`${p.drillId}\` on \`${p.target}\`: ${p.drillResult.toUpperCase()}${page}`);
   };
 
-  setHandler(drillSignOffStatusQuery, status, { description: 'Sign-off state (awaiting, backup-paged, signed, expired), the approvers, the due and expiry times, the sign-off and the backup page.' });
+  setHandler(drillSignOffStatusQuery, status, {
+    description: 'Sign-off state (awaiting, backup-paged, signed, expired), the approvers, the due and expiry times, the sign-off and the backup page.',
+  });
   setHandler(
     signOffUpdate,
     async (raw) => {
@@ -83,7 +89,8 @@ export async function drillSignOffWorkflow(input: DrillSignOffInput): Promise<Si
         const refused = signOffRefusal({ state, ...(signOff ? { signOff } : {}) });
         if (refused) throw new Error(refused);
       },
-      description: 'Sign the drill\'s test record off: {"by": "...", "role": "...", "decision": "accepted" | "accepted-with-findings" | "rejected", "notes": "..."}. Answers with the written record (signoff.json, with the SHA-256 of the report signed).',
+      description:
+        'Sign the drill\'s test record off: {"by": "...", "role": "...", "decision": "accepted" | "accepted-with-findings" | "rejected", "notes": "..."}. Answers with the written record (signoff.json, with the SHA-256 of the report signed).',
     },
   );
   // Target and state only: DrillResult stays the drill's own (lists of drills by result find drills).
@@ -102,7 +109,11 @@ export async function drillSignOffWorkflow(input: DrillSignOffInput): Promise<Si
         levelName: 'drill-signoff-backup',
         kind: 'dr_drill_signoff_overdue',
         openedAt: p.dueAt,
-        summary: `DR drill ${p.drillId} on ${p.target} (${p.drillResult.toUpperCase()}) not signed off by ${p.approver} by ${p.dueAt}: ${p.backupApprover}, please review and sign (drill sign-off --target ${p.target} --drill-id ${p.drillId})`.slice(0, 500),
+        summary:
+          `DR drill ${p.drillId} on ${p.target} (${p.drillResult.toUpperCase()}) not signed off by ${p.approver} by ${p.dueAt}: ${p.backupApprover}, please review and sign (drill sign-off --target ${p.target} --drill-id ${p.drillId})`.slice(
+            0,
+            500,
+          ),
         dedupKey: `drill-signoff:${p.target}:${p.drillId}`,
       });
       backupPage = { at, to: p.backupApprover, outcome: r.outcome };

@@ -54,11 +54,14 @@ class EntryHalts {
         }
         this.replies.set(r.data.requestId, r.data as unknown as HaltOpResult);
       },
-      { description: 'Answer of the target\'s halt registry to a hold or release this workflow asked for.' },
+      { description: "Answer of the target's halt registry to a hold or release this workflow asked for." },
     );
   }
 
-  async request(target: string, req: Omit<Extract<HaltSignal, { op: 'hold' }>, 'requestId' | 'replyTo'> | Omit<Extract<HaltSignal, { op: 'release' }>, 'requestId' | 'replyTo'>): Promise<HaltOpResult> {
+  async request(
+    target: string,
+    req: Omit<Extract<HaltSignal, { op: 'hold' }>, 'requestId' | 'replyTo'> | Omit<Extract<HaltSignal, { op: 'release' }>, 'requestId' | 'replyTo'>,
+  ): Promise<HaltOpResult> {
     const requestId = uuid4();
     const payload = { ...req, requestId, replyTo: workflowInfo().workflowId } as HaltSignal;
     const backoff = patched(HALT_RESEND_BACKOFF_PATCH);
@@ -129,5 +132,10 @@ export function holdEntries(o: { target: string; holder: Holder; reason: string;
 
 /** Lets go of `holder`'s hold; entries resume only if no other holder is left (`resumed` says whether they did). */
 export function releaseEntries(o: { target: string; holder: Holder; by?: string; reason?: string }): Promise<HaltOpResult> {
-  return entryHalts().request(o.target, { op: 'release', holder: o.holder, ...(o.by ? { by: o.by } : {}), ...(o.reason ? { reason: o.reason.slice(0, 300) } : {}) });
+  return entryHalts().request(o.target, {
+    op: 'release',
+    holder: o.holder,
+    ...(o.by ? { by: o.by } : {}),
+    ...(o.reason ? { reason: o.reason.slice(0, 300) } : {}),
+  });
 }

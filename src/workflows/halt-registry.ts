@@ -149,7 +149,12 @@ class Registry {
   /** One call at the gateway; a failure after the activity's retries is returned, never thrown. */
   async apply(action: 'halt' | 'resume'): Promise<{ ok: true; changed: boolean; foreign: boolean } | { ok: false; error: string }> {
     try {
-      const r = await registryApply({ target: this.target, action, ...(action === 'halt' ? { reason: haltReasonFor(this.list()) } : {}), idempotencyKey: this.nextKey(action) });
+      const r = await registryApply({
+        target: this.target,
+        action,
+        ...(action === 'halt' ? { reason: haltReasonFor(this.list()) } : {}),
+        idempotencyKey: this.nextKey(action),
+      });
       this.c.entriesHalted = r.entriesHalted;
       this.c.haltReason = r.haltReason;
       this.c.lastCheckedAt = r.checkedAt;
@@ -179,15 +184,31 @@ class Registry {
   async hold(op: Op): Promise<HaltOpResult> {
     const key = holderKey(op.holder);
     const had = this.holders.get(key);
-    this.holders.set(key, had ? { ...had, reason: op.reason ?? had.reason } : { ...op.holder, reason: op.reason ?? '', since: nowIso(), ...(op.by ? { by: op.by } : {}) });
+    this.holders.set(
+      key,
+      had ? { ...had, reason: op.reason ?? had.reason } : { ...op.holder, reason: op.reason ?? '', since: nowIso(), ...(op.by ? { by: op.by } : {}) },
+    );
     this.resumePending = false;
     const a = await this.apply('halt');
     if (!a.ok) {
       this.note(`hold ${key}: gateway not reachable`, a.error);
-      return this.result(op, { ok: true, resumed: false, changed: false, reachable: false, detail: `hold recorded; gateway not reachable (${a.error}): entries are halted as soon as it answers` });
+      return this.result(op, {
+        ok: true,
+        resumed: false,
+        changed: false,
+        reachable: false,
+        detail: `hold recorded; gateway not reachable (${a.error}): entries are halted as soon as it answers`,
+      });
     }
-    this.note(`hold ${key}${had ? ' (again)' : ''}`, a.foreign ? `entries already halted by someone else: ${this.c.haltReason}` : a.changed ? 'entries halted' : 'entries were already halted');
-    const detail = a.foreign ? `entries already halted outside drill-runner (${this.c.haltReason}); held by ${this.holders.size}` : a.changed ? `entries halted; ${this.holders.size} holder(s)` : `entries already halted; ${this.holders.size} holder(s)`;
+    this.note(
+      `hold ${key}${had ? ' (again)' : ''}`,
+      a.foreign ? `entries already halted by someone else: ${this.c.haltReason}` : a.changed ? 'entries halted' : 'entries were already halted',
+    );
+    const detail = a.foreign
+      ? `entries already halted outside drill-runner (${this.c.haltReason}); held by ${this.holders.size}`
+      : a.changed
+        ? `entries halted; ${this.holders.size} holder(s)`
+        : `entries already halted; ${this.holders.size} holder(s)`;
     return this.result(op, { ok: true, resumed: false, changed: a.changed, reachable: true, detail });
   }
 
@@ -209,9 +230,19 @@ class Registry {
     if (!a.ok) {
       this.resumePending = true;
       this.note(`release ${key}: resume not reached the gateway`, a.error);
-      return this.result(op, { ok: true, resumed: false, changed: false, reachable: false, detail: `no holder left; gateway not reachable (${a.error}): resume retried` });
+      return this.result(op, {
+        ok: true,
+        resumed: false,
+        changed: false,
+        reachable: false,
+        detail: `no holder left; gateway not reachable (${a.error}): resume retried`,
+      });
     }
-    const detail = a.foreign ? `no holder left; entries stay halted: the halt in force is not drill-runner's (${this.c.haltReason})` : a.changed ? 'no holder left: entries resumed' : 'no holder left; entries were not halted';
+    const detail = a.foreign
+      ? `no holder left; entries stay halted: the halt in force is not drill-runner's (${this.c.haltReason})`
+      : a.changed
+        ? 'no holder left: entries resumed'
+        : 'no holder left; entries were not halted';
     this.note(`release ${key}`, detail);
     return this.result(op, { ok: true, resumed: a.changed && this.c.entriesHalted === false, changed: a.changed, reachable: true, detail });
   }
@@ -238,7 +269,12 @@ function watchOptions(watchSeconds: number): ActivityOptions {
     startToCloseTimeout: `${watchSeconds + 30} seconds`,
     // A dead worker's watch is picked up by another within seconds.
     heartbeatTimeout: '5 seconds',
-    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 seconds', nonRetryableErrorTypes: [FAILURE.invalidInput, FAILURE.unknownTarget, FAILURE.invalidTargetConfig, FAILURE.contractViolation] },
+    retry: {
+      initialInterval: '1 second',
+      backoffCoefficient: 2,
+      maximumInterval: '5 seconds',
+      nonRetryableErrorTypes: [FAILURE.invalidInput, FAILURE.unknownTarget, FAILURE.invalidTargetConfig, FAILURE.contractViolation],
+    },
   };
 }
 
@@ -252,12 +288,24 @@ export async function haltRegistryWorkflow(input: HaltRegistryInput): Promise<vo
   }
   const reg = new Registry(
     p.target,
-    carried ?? { epoch: uuid4(), seq: 0, holders: [], rehalts: 0, entriesHalted: null, haltReason: null, lastCheckedAt: null, recent: [], continuedAsNew: 0, results: [] },
+    carried ?? {
+      epoch: uuid4(),
+      seq: 0,
+      holders: [],
+      rehalts: 0,
+      entriesHalted: null,
+      haltReason: null,
+      lastCheckedAt: null,
+      recent: [],
+      continuedAsNew: 0,
+      results: [],
+    },
   );
   const { watchKillSwitch } = proxyActivities<Activities>(watchOptions(p.watchSeconds));
 
   setHandler(haltRegistryStatusQuery, () => reg.status(), {
-    description: 'Who holds this target\'s entries halted (incidents, drills, operators), the kill switch as last seen, re-halts after manual releases, recent operations.',
+    description:
+      "Who holds this target's entries halted (incidents, drills, operators), the kill switch as last seen, re-halts after manual releases, recent operations.",
   });
   setHandler(
     haltRequestSignal,
@@ -277,7 +325,8 @@ export async function haltRegistryWorkflow(input: HaltRegistryInput): Promise<vo
     return reg.results.get(op.requestId)!;
   };
   setHandler(holdUpdate, (req) => viaUpdate({ op: 'hold', requestId: uuid4(), ...holdRequestSchema.parse(req) }), {
-    description: 'Hold entries halted: { "holder": { "kind": "operator", "id": "<name or ticket>" }, "reason": "<why>", "by": "<identity>" }. Answers when the kill switch is halted.',
+    description:
+      'Hold entries halted: { "holder": { "kind": "operator", "id": "<name or ticket>" }, "reason": "<why>", "by": "<identity>" }. Answers when the kill switch is halted.',
     validator: (req) => {
       const r = holdRequestSchema.safeParse(req);
       if (!r.success) throw ApplicationFailure.nonRetryable(`invalid hold: ${describeIssues(r.error)}`, FAILURE.invalidInput);
@@ -288,7 +337,8 @@ export async function haltRegistryWorkflow(input: HaltRegistryInput): Promise<vo
     validator: (req) => {
       const r = releaseRequestSchema.safeParse(req);
       if (!r.success) throw ApplicationFailure.nonRetryable(`invalid release: ${describeIssues(r.error)}`, FAILURE.invalidInput);
-      if (!r.data.by || !r.data.reason) throw ApplicationFailure.nonRetryable('invalid release: by and reason are required (who lets go of the hold, and why)', FAILURE.invalidInput);
+      if (!r.data.by || !r.data.reason)
+        throw ApplicationFailure.nonRetryable('invalid release: by and reason are required (who lets go of the hold, and why)', FAILURE.invalidInput);
     },
   });
   upsertSearchAttributes([
@@ -332,7 +382,8 @@ export async function haltRegistryWorkflow(input: HaltRegistryInput): Promise<vo
       reg.watching = false;
       workThisRun++;
       if (w.result) {
-        if (w.result.checkedAt) Object.assign(reg.c, { entriesHalted: w.result.entriesHalted, haltReason: w.result.haltReason, lastCheckedAt: w.result.checkedAt });
+        if (w.result.checkedAt)
+          Object.assign(reg.c, { entriesHalted: w.result.entriesHalted, haltReason: w.result.haltReason, lastCheckedAt: w.result.checkedAt });
         // A watch that ended early without finding anything waits out its span (a sane lower bound).
         if (!w.result.released) watchNotBefore = w.startedAt + p.watchSeconds * 1000;
         else if (reg.holders.size > 0) {
@@ -343,8 +394,11 @@ export async function haltRegistryWorkflow(input: HaltRegistryInput): Promise<vo
             watchNotBefore = Date.now() + 2000;
           } else if (a.changed) {
             reg.c.rehalts += 1;
-            reg.note('entries found released while held: halted again', `seen at ${w.result.checkedAt} (halt_reason was ${JSON.stringify(before)}); holders: ${reg.list().map(holderKey).join(', ')}`);
-            log.warn('entries released behind the holders\' back: halted again', { target: p.target, rehalts: reg.c.rehalts });
+            reg.note(
+              'entries found released while held: halted again',
+              `seen at ${w.result.checkedAt} (halt_reason was ${JSON.stringify(before)}); holders: ${reg.list().map(holderKey).join(', ')}`,
+            );
+            log.warn("entries released behind the holders' back: halted again", { target: p.target, rehalts: reg.c.rehalts });
           }
         }
       } else if (w.error) {
@@ -358,7 +412,10 @@ export async function haltRegistryWorkflow(input: HaltRegistryInput): Promise<vo
       workThisRun++;
       if (a.ok) {
         reg.resumePending = false;
-        reg.note('resume retried', a.foreign ? `entries stay halted: not drill-runner's halt (${reg.c.haltReason})` : a.changed ? 'entries resumed' : 'entries were not halted');
+        reg.note(
+          'resume retried',
+          a.foreign ? `entries stay halted: not drill-runner's halt (${reg.c.haltReason})` : a.changed ? 'entries resumed' : 'entries were not halted',
+        );
       } else {
         resumeBackoff = Math.min(resumeBackoff * 2, 300_000);
         resumeRetryAt = Date.now() + resumeBackoff;

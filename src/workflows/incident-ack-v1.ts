@@ -7,16 +7,7 @@
  * escalates (pages the webhook when paging is on and the severity reaches the minimum) and keeps
  * waiting through the policy's further levels and repeats.
  */
-import {
-  allHandlersFinished,
-  condition,
-  log,
-  proxyActivities,
-  setHandler,
-  sleep,
-  upsertSearchAttributes,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { allHandlersFinished, condition, log, proxyActivities, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import {
   acknowledgeSchema,
@@ -144,7 +135,8 @@ export async function incidentAckWorkflowV1(input: IncidentAckInput): Promise<In
     description: 'State (open / escalated with level / acknowledged), times, pages sent and the SLA verdict.',
   });
   setHandler(acknowledgeUpdate, (req) => timer.acknowledge(req), {
-    description: 'Acknowledge the incident: { "ackBy": "<on-call>", "notes": "<mitigation status>" }. Returns the recorded ack with its latency and SLA verdict; a second ack returns the first.',
+    description:
+      'Acknowledge the incident: { "ackBy": "<on-call>", "notes": "<mitigation status>" }. Returns the recorded ack with its latency and SLA verdict; a second ack returns the first.',
     validator: validatorFor(acknowledgeSchema, 'acknowledge'),
   });
   upsertSearchAttributes([

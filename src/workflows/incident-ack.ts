@@ -145,7 +145,11 @@ class AckTimer {
     const s = this.s;
     const last = [...s.pages].reverse().find((r) => r.kind !== 'incident_resolve_sla');
     const noticed = this.ackNoticedAtMs;
-    const rStart = resolveStartMs({ openedAtMs: this.openedAtMs, resolveSlaSeconds: p.resolveSlaSeconds, ...(noticed !== undefined ? { ack: { noticedAtMs: noticed } } : {}) });
+    const rStart = resolveStartMs({
+      openedAtMs: this.openedAtMs,
+      resolveSlaSeconds: p.resolveSlaSeconds,
+      ...(noticed !== undefined ? { ack: { noticedAtMs: noticed } } : {}),
+    });
     const next = s.resolved
       ? undefined
       : !s.ack
@@ -270,7 +274,13 @@ class AckTimer {
     const resolveSla = kind === 'incident_resolve_sla';
     const dedupKey = resolveSla ? this.resolveDedupKey : this.dedupKey;
     const noticed = this.ackNoticedAtMs;
-    const start = resolveSla ? resolveStartMs({ openedAtMs: this.openedAtMs, resolveSlaSeconds: this.p.resolveSlaSeconds, ...(noticed !== undefined ? { ack: { noticedAtMs: noticed } } : {}) }) : this.openedAtMs;
+    const start = resolveSla
+      ? resolveStartMs({
+          openedAtMs: this.openedAtMs,
+          resolveSlaSeconds: this.p.resolveSlaSeconds,
+          ...(noticed !== undefined ? { ack: { noticedAtMs: noticed } } : {}),
+        })
+      : this.openedAtMs;
     const rec: PageRecord = {
       level: step.level,
       round: step.round,
@@ -338,7 +348,8 @@ class AckTimer {
 
   /** Sends `acknowledge` or `resolve` to what was paged, in order, in the background (after pending deliveries settle). */
   private queueLifecycle(action: 'acknowledge' | 'resolve'): void {
-    const kinds: Array<'incident_ack_sla' | 'incident_resolve_sla'> = action === 'acknowledge' ? ['incident_ack_sla'] : ['incident_ack_sla', 'incident_resolve_sla'];
+    const kinds: Array<'incident_ack_sla' | 'incident_resolve_sla'> =
+      action === 'acknowledge' ? ['incident_ack_sla'] : ['incident_ack_sla', 'incident_resolve_sla'];
     this.lifecyclePending++;
     this.lifecycle = this.lifecycle
       .then(async () => {
@@ -513,7 +524,8 @@ export async function incidentAckWorkflow(input: IncidentAckInput): Promise<Inci
     validator: validatorFor(acknowledgeSchema, 'acknowledge'),
   });
   setHandler(resolveIncidentSignal, (req) => timer.resolveSignal(req), {
-    description: 'The incident is resolved: { "resolution": "recovered", "by": "<identity>" } (all optional). Stops escalation and sends resolve to what was paged.',
+    description:
+      'The incident is resolved: { "resolution": "recovered", "by": "<identity>" } (all optional). Stops escalation and sends resolve to what was paged.',
   });
   // From the Web UI's Start Workflow form the timer may run under any id: it tags itself, so the CLI
   // finds it by run and incident id.

@@ -137,7 +137,14 @@ class Incident {
       classification: this.classification,
       recoveryAttempt: this.attempt,
       recoveryWorkflowId: this.recoveryId,
-      recoveries: this.recoveries.map((r) => ({ outcome: r.outcome, incidentClass: r.incidentClass, attempt: r.attempt, cycles: r.cycles, dirtyResets: r.dirtyResets, rehalts: r.rehalts })),
+      recoveries: this.recoveries.map((r) => ({
+        outcome: r.outcome,
+        incidentClass: r.incidentClass,
+        attempt: r.attempt,
+        cycles: r.cycles,
+        dirtyResets: r.dirtyResets,
+        rehalts: r.rehalts,
+      })),
       rehalts: 0,
       escalated: this.escalated,
       operatorActions: [...this.operatorActions],
@@ -221,7 +228,16 @@ class Incident {
     const message = failure instanceof Error ? failure.message : String(failure);
     if (!isCancellation(failure)) log.error('recovery workflow failed', { error: message });
     this.note(`recovery attempt ${this.attempt} failed`, message);
-    const failed: RecoveryResult = { outcome: 'escalated', incidentClass: cls, attempt: this.attempt, cycles: 0, dirtyResets: 0, rehalts: 0, timeline: [], evidence: { failure: message } };
+    const failed: RecoveryResult = {
+      outcome: 'escalated',
+      incidentClass: cls,
+      attempt: this.attempt,
+      cycles: 0,
+      dirtyResets: 0,
+      rehalts: 0,
+      timeline: [],
+      evidence: { failure: message },
+    };
     this.recoveries.push(failed);
     return failed;
   }
@@ -265,24 +281,38 @@ async function incidentV2(input: IncidentInput): Promise<IncidentResult> {
   const inc = new Incident(p);
 
   setHandler(incidentStatusQuery, () => inc.status(), {
-    description: 'Phase (halting / triage / recovering / escalated / resuming / resolved), this incident\'s hold on entries and who else holds, class with reasons, recovery attempt and its workflow id, operator actions, timeline.',
+    description:
+      "Phase (halting / triage / recovering / escalated / resuming / resolved), this incident's hold on entries and who else holds, class with reasons, recovery attempt and its workflow id, operator actions, timeline.",
   });
-  setHandler(triageQuery, () => inc.triage, { description: 'The triage report (runbook "First 5 Minutes"): kill switch, breaches weighed by age and recovery, ack status, reconciliation, data quality, broker, class.' });
+  setHandler(triageQuery, () => inc.triage, {
+    description:
+      'The triage report (runbook "First 5 Minutes"): kill switch, breaches weighed by age and recovery, ack status, reconciliation, data quality, broker, class.',
+  });
   setHandler(forceResumeUpdate, (req) => inc.forceResume(req), {
-    description: 'Resume without the recovery criteria: { "reason": "<why>", "by": "<identity>" }. Releases this incident\'s hold (entries resume only if no other holder is left). Audited in the timeline, the result and incident_resolved.',
+    description:
+      'Resume without the recovery criteria: { "reason": "<why>", "by": "<identity>" }. Releases this incident\'s hold (entries resume only if no other holder is left). Audited in the timeline, the result and incident_resolved.',
     validator: (req) => {
       validatorFor(forceResumeSchema, 'forceResume')(req);
-      if (inc.phase === 'resuming' || inc.phase === 'resolved' || inc.external) throw ApplicationFailure.nonRetryable(`incident is already ${inc.external ? 'resolved elsewhere' : inc.phase}`, FAILURE.incidentClosed);
+      if (inc.phase === 'resuming' || inc.phase === 'resolved' || inc.external)
+        throw ApplicationFailure.nonRetryable(`incident is already ${inc.external ? 'resolved elsewhere' : inc.phase}`, FAILURE.incidentClosed);
     },
   });
   setHandler(reclassifyUpdate, (req) => inc.reclassify(req), {
-    description: 'Change the incident class and restart recovery for it: { "incidentClass": "data_quality|reconciliation|broker_connectivity", "reason": "<why>", "by": "<identity>" }.',
+    description:
+      'Change the incident class and restart recovery for it: { "incidentClass": "data_quality|reconciliation|broker_connectivity", "reason": "<why>", "by": "<identity>" }.',
     validator: (req) => {
       validatorFor(reclassifySchema, 'reclassify')(req);
       if (inc.phase === 'resuming' || inc.phase === 'resolved' || inc.forced || inc.external) {
-        throw ApplicationFailure.nonRetryable(`incident is already ${inc.forced ? 'being force-resumed' : inc.external ? 'resolved elsewhere' : inc.phase}`, FAILURE.incidentClosed);
+        throw ApplicationFailure.nonRetryable(
+          `incident is already ${inc.forced ? 'being force-resumed' : inc.external ? 'resolved elsewhere' : inc.phase}`,
+          FAILURE.incidentClosed,
+        );
       }
-      if (inc.attempt >= MAX_ATTEMPTS) throw ApplicationFailure.nonRetryable(`incident has had ${inc.attempt} recovery attempts: force a resume or open a new incident`, FAILURE.tooManyAttempts);
+      if (inc.attempt >= MAX_ATTEMPTS)
+        throw ApplicationFailure.nonRetryable(
+          `incident has had ${inc.attempt} recovery attempts: force a resume or open a new incident`,
+          FAILURE.tooManyAttempts,
+        );
     },
   });
   setHandler(
@@ -295,7 +325,10 @@ async function incidentV2(input: IncidentInput): Promise<IncidentResult> {
       }
       if (inc.external || inc.phase === 'resuming' || inc.phase === 'resolved') return;
       inc.external = r.data;
-      inc.note('incident_resolved found in the run file (written elsewhere)', `${r.data.ts}${r.data.resolution ? ` ${r.data.resolution}` : ''}${r.data.by ? ` by ${r.data.by}` : ''}`);
+      inc.note(
+        'incident_resolved found in the run file (written elsewhere)',
+        `${r.data.ts}${r.data.resolution ? ` ${r.data.resolution}` : ''}${r.data.by ? ` by ${r.data.by}` : ''}`,
+      );
     },
     { description: 'An incident_resolved line for this incident written elsewhere (sent by the alert watcher): ends the incident, releases its hold.' },
   );
@@ -317,7 +350,16 @@ async function incidentV2(input: IncidentInput): Promise<IncidentResult> {
     (r) => {
       holdAnswer = r;
       inc.heard(r, 'held');
-      inc.note(r.entriesHalted === true ? (r.changed ? 'entries halted' : 'entries already halted') : r.entriesHalted === null ? 'hold recorded; gateway not reachable' : 'hold recorded', r.detail);
+      inc.note(
+        r.entriesHalted === true
+          ? r.changed
+            ? 'entries halted'
+            : 'entries already halted'
+          : r.entriesHalted === null
+            ? 'hold recorded; gateway not reachable'
+            : 'hold recorded',
+        r.detail,
+      );
     },
     (err: unknown) => void (holdFailure = err),
   );
@@ -333,7 +375,16 @@ async function incidentV2(input: IncidentInput): Promise<IncidentResult> {
         workflowId: ackId,
         // Patched: the timer outlives the incident long enough to send `resolve` (ack-timer-link.ts).
         parentClosePolicy: ackTimerParentClosePolicy(),
-        args: [{ runId: p.runId, incidentId: p.incidentId, severity: p.severity, openedAt: new Date(inc.openedAtMs).toISOString(), ...(p.ackSlaSeconds ? { ackSlaSeconds: p.ackSlaSeconds } : {}), ...(p.summary ? { summary: p.summary } : {}) }],
+        args: [
+          {
+            runId: p.runId,
+            incidentId: p.incidentId,
+            severity: p.severity,
+            openedAt: new Date(inc.openedAtMs).toISOString(),
+            ...(p.ackSlaSeconds ? { ackSlaSeconds: p.ackSlaSeconds } : {}),
+            ...(p.summary ? { summary: p.summary } : {}),
+          },
+        ],
       });
       inc.note('ack timer started', ackId);
     } catch (err) {

@@ -35,7 +35,9 @@ export function incidentWorkflow(...a: Parameters<Fn<typeof Incident, 'incidentW
   return (require('./incident') as typeof Incident).incidentWorkflow(...a);
 }
 
-export function incidentAckWorkflow(...a: Parameters<Fn<typeof IncidentAck, 'incidentAckWorkflow'>>): ReturnType<Fn<typeof IncidentAck, 'incidentAckWorkflow'>> {
+export function incidentAckWorkflow(
+  ...a: Parameters<Fn<typeof IncidentAck, 'incidentAckWorkflow'>>
+): ReturnType<Fn<typeof IncidentAck, 'incidentAckWorkflow'>> {
   return (require('./incident-ack') as typeof IncidentAck).incidentAckWorkflow(...a);
 }
 
@@ -45,7 +47,9 @@ export function promotionGateWorkflow(
   return (require('./promotion-gate') as typeof PromotionGate).promotionGateWorkflow(...a);
 }
 
-export function weeklyDrillWorkflow(...a: Parameters<Fn<typeof WeeklyDrill, 'weeklyDrillWorkflow'>>): ReturnType<Fn<typeof WeeklyDrill, 'weeklyDrillWorkflow'>> {
+export function weeklyDrillWorkflow(
+  ...a: Parameters<Fn<typeof WeeklyDrill, 'weeklyDrillWorkflow'>>
+): ReturnType<Fn<typeof WeeklyDrill, 'weeklyDrillWorkflow'>> {
   return (require('./weekly-drill') as typeof WeeklyDrill).weeklyDrillWorkflow(...a);
 }
 
@@ -53,7 +57,9 @@ export function recoveryWorkflow(...a: Parameters<Fn<typeof Recovery, 'recoveryW
   return (require('./recovery') as typeof Recovery).recoveryWorkflow(...a);
 }
 
-export function haltRegistryWorkflow(...a: Parameters<Fn<typeof HaltRegistry, 'haltRegistryWorkflow'>>): ReturnType<Fn<typeof HaltRegistry, 'haltRegistryWorkflow'>> {
+export function haltRegistryWorkflow(
+  ...a: Parameters<Fn<typeof HaltRegistry, 'haltRegistryWorkflow'>>
+): ReturnType<Fn<typeof HaltRegistry, 'haltRegistryWorkflow'>> {
   return (require('./halt-registry') as typeof HaltRegistry).haltRegistryWorkflow(...a);
 }
 

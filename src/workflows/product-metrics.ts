@@ -13,7 +13,9 @@ export function drillFinished(o: { target: string; result: string; rtoSeconds: n
   const m = meter();
   m.createCounter('drill_runs', 'drills', 'Weekly DR drills finished, by target and result').add(1, { target: o.target, result: o.result });
   if (o.rtoSeconds !== null) {
-    m.createGauge('drill_last_rto_seconds', 'float', 's', 'RTO of the latest drill per target (from the target\'s evidence)').set(o.rtoSeconds, { target: o.target });
+    m.createGauge('drill_last_rto_seconds', 'float', 's', "RTO of the latest drill per target (from the target's evidence)").set(o.rtoSeconds, {
+      target: o.target,
+    });
     m.createHistogram('drill_rto_seconds', 'float', 's', 'RTO of each drill').record(o.rtoSeconds, { target: o.target });
   }
   if (o.rpoSeconds !== null) {
@@ -22,23 +24,37 @@ export function drillFinished(o: { target: string; result: string; rtoSeconds: n
 }
 
 export function incidentOpened(o: { severity: string; source: string }): void {
-  meter().createCounter('drill_incidents_opened', 'incidents', 'Incidents opened (open = opened − resolved)').add(1, { severity: o.severity, source: o.source });
+  meter()
+    .createCounter('drill_incidents_opened', 'incidents', 'Incidents opened (open = opened − resolved)')
+    .add(1, { severity: o.severity, source: o.source });
 }
 
 export function incidentResolved(o: { resolution: string; incidentClass: string }): void {
-  meter().createCounter('drill_incidents_resolved', 'incidents', 'Incidents resolved, by resolution and class').add(1, { resolution: o.resolution, incident_class: o.incidentClass });
+  meter()
+    .createCounter('drill_incidents_resolved', 'incidents', 'Incidents resolved, by resolution and class')
+    .add(1, { resolution: o.resolution, incident_class: o.incidentClass });
 }
 
 export function incidentAcked(o: { severity: string; source: string; latencySeconds: number; slaMet: boolean }): void {
   const m = meter();
-  m.createCounter('drill_incident_acks', 'acks', 'Incident acknowledgments, by source and whether the ack SLA was met').add(1, { severity: o.severity, source: o.source, sla_met: String(o.slaMet) });
-  m.createHistogram('drill_ack_latency_seconds', 'float', 's', 'Incident open → acknowledgment').record(Math.max(0, o.latencySeconds), { severity: o.severity });
+  m.createCounter('drill_incident_acks', 'acks', 'Incident acknowledgments, by source and whether the ack SLA was met').add(1, {
+    severity: o.severity,
+    source: o.source,
+    sla_met: String(o.slaMet),
+  });
+  m.createHistogram('drill_ack_latency_seconds', 'float', 's', 'Incident open → acknowledgment').record(Math.max(0, o.latencySeconds), {
+    severity: o.severity,
+  });
 }
 
 export function escalationFired(o: { kind: string; level: number }): void {
-  meter().createCounter('drill_escalations', 'escalations', 'Escalation steps fired (ack SLA or resolve SLA passed)').add(1, { kind: o.kind, level: String(o.level) });
+  meter()
+    .createCounter('drill_escalations', 'escalations', 'Escalation steps fired (ack SLA or resolve SLA passed)')
+    .add(1, { kind: o.kind, level: String(o.level) });
 }
 
 export function pageSettled(o: { kind: string; level: number; outcome: string }): void {
-  meter().createCounter('drill_pages', 'pages', 'Pages by outcome (delivered, suppressed, cancelled, failed, disabled)').add(1, { kind: o.kind, level: String(o.level), outcome: o.outcome });
+  meter()
+    .createCounter('drill_pages', 'pages', 'Pages by outcome (delivered, suppressed, cancelled, failed, disabled)')
+    .add(1, { kind: o.kind, level: String(o.level), outcome: o.outcome });
 }

@@ -6,16 +6,7 @@
  * `verdict.result = 'fail'`; the workflow itself fails only on bad input (`InvalidInput`), an unknown
  * run (`RunNotFound`) or evidence that cannot be read or written.
  */
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  log,
-  patched,
-  proxyActivities,
-  setHandler,
-  upsertSearchAttributes,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, log, patched, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import {
   evaluatePromotion,
@@ -92,7 +83,11 @@ export async function promotionGateWorkflow(input: PromotionGateInput): Promise<
   if (patched(PROMOTION_KPI_PATCH)) {
     const regressionTarget = params.target ?? (evidence.drill.status === 'found' ? evidence.drill.report.target : undefined);
     try {
-      extra = await gatherPromotionKpiEvidence({ experimentId: params.experimentId, runId: params.runId, ...(regressionTarget ? { target: regressionTarget } : {}) });
+      extra = await gatherPromotionKpiEvidence({
+        experimentId: params.experimentId,
+        runId: params.runId,
+        ...(regressionTarget ? { target: regressionTarget } : {}),
+      });
     } catch (err) {
       status.error = errorMessage(err);
       phase('failed');
@@ -103,15 +98,19 @@ export async function promotionGateWorkflow(input: PromotionGateInput): Promise<
   const info = workflowInfo();
   let verdict: PromotionVerdict;
   try {
-    verdict = evaluatePromotion(evidence, {
-      experimentId: params.experimentId,
-      runId: params.runId,
-      strict: params.strict,
-      ...(params.target ? { target: params.target } : {}),
-      thresholds,
-      now: new Date(Date.now()).toISOString(),
-      workflow: { workflowId: info.workflowId, runId: info.runId },
-    }, extra);
+    verdict = evaluatePromotion(
+      evidence,
+      {
+        experimentId: params.experimentId,
+        runId: params.runId,
+        strict: params.strict,
+        ...(params.target ? { target: params.target } : {}),
+        thresholds,
+        now: new Date(Date.now()).toISOString(),
+        workflow: { workflowId: info.workflowId, runId: info.runId },
+      },
+      extra,
+    );
   } catch (err) {
     // A bug, not bad evidence: fail the run instead of retrying the task forever.
     phase('failed');

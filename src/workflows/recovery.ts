@@ -66,7 +66,13 @@ function batchOptions(maxCycles: number, cycleSeconds: number): ActivityOptions 
   return {
     startToCloseTimeout: `${Math.ceil(maxCycles * cycleSeconds + 120)} seconds`,
     heartbeatTimeout: '5 seconds',
-    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 10, nonRetryableErrorTypes: [FAILURE.invalidInput, FAILURE.unknownTarget, FAILURE.invalidTargetConfig] },
+    retry: {
+      initialInterval: '1 second',
+      backoffCoefficient: 2,
+      maximumInterval: '10 seconds',
+      maximumAttempts: 10,
+      nonRetryableErrorTypes: [FAILURE.invalidInput, FAILURE.unknownTarget, FAILURE.invalidTargetConfig],
+    },
   };
 }
 
@@ -160,7 +166,10 @@ class Recovery {
     if (!this.c.refreshed) {
       this.c.phase = 'refresh-data-source';
       const refresh = await refreshDataSource({ target: this.p.target });
-      this.note('refreshed data source connectivity', refresh.reachable ? `bars of ${refresh.symbols.length} symbol(s) reachable` : `unreachable: ${refresh.issues.slice(0, 3).join('; ')}`);
+      this.note(
+        'refreshed data source connectivity',
+        refresh.reachable ? `bars of ${refresh.symbols.length} symbol(s) reachable` : `unreachable: ${refresh.issues.slice(0, 3).join('; ')}`,
+      );
       this.c.refreshed = true;
     }
     return this.cycles('data_quality', 'quality-cycles');
@@ -256,7 +265,12 @@ async function recoveryV2(input: RecoveryInput): Promise<RecoveryResult> {
   ]);
   if (!carried) r.note(`recovery started: ${p.incidentClass}`, RECOVERY_CRITERIA[p.incidentClass]);
 
-  const passed = p.incidentClass === 'data_quality' ? await r.dataQuality() : p.incidentClass === 'reconciliation' ? await r.cycles('reconciliation', 'reconciliation-cycles') : await r.broker();
+  const passed =
+    p.incidentClass === 'data_quality'
+      ? await r.dataQuality()
+      : p.incidentClass === 'reconciliation'
+        ? await r.cycles('reconciliation', 'reconciliation-cycles')
+        : await r.broker();
   const base = { incidentClass: p.incidentClass, attempt: p.attempt, cycles: r.c.cycles, dirtyResets: r.c.dirtyResets, rehalts: 0 };
   if (passed) {
     r.c.phase = 'recovered';

@@ -38,10 +38,7 @@ export const VERSIONING_BEHAVIOR = {
  * options being set with versioned mode"). A versioned worker's activation carries its deployment
  * name; an unversioned worker's carries none (only the SDK's own build id, with an empty name).
  */
-export function definitionOptionsFor(
-  name: keyof typeof VERSIONING_BEHAVIOR,
-  versioned: boolean,
-): { versioningBehavior?: VersioningBehavior } {
+export function definitionOptionsFor(name: keyof typeof VERSIONING_BEHAVIOR, versioned: boolean): { versioningBehavior?: VersioningBehavior } {
   return versioned ? { versioningBehavior: VERSIONING_BEHAVIOR[name] } : {};
 }
 
@@ -49,9 +46,7 @@ export function definitionOptionsFor(
  * Attaches each workflow's behaviour to the function the bundle entry exports (src/workflows/index.ts:
  * the SDK reads it from there). This module imports no workflow, so a run loads only its own.
  */
-export function applyVersioningBehavior(
-  workflows: Record<keyof typeof VERSIONING_BEHAVIOR, (...args: never[]) => Promise<unknown>>,
-): void {
+export function applyVersioningBehavior(workflows: Record<keyof typeof VERSIONING_BEHAVIOR, (...args: never[]) => Promise<unknown>>): void {
   for (const [name, fn] of Object.entries(workflows)) {
     const key = name as keyof typeof VERSIONING_BEHAVIOR;
     setWorkflowOptions(

@@ -156,7 +156,10 @@ class WeeklyDrill {
   window?: { openedAt: string };
   incidents?: DrillIncidentsReport;
 
-  constructor(readonly p: WeeklyDrillParams, readonly drillId: string) {}
+  constructor(
+    readonly p: WeeklyDrillParams,
+    readonly drillId: string,
+  ) {}
 
   /** Keys for the keyed target calls: unique per drill, within the 128-character key alphabet. */
   key(what: string): string {
@@ -188,8 +191,15 @@ class WeeklyDrill {
       '',
       '| # | step | status | started | finished | detail |',
       '|---|---|---|---|---|---|',
-      ...this.steps.map((s) => `| ${s.index} | ${s.name} | ${s.status} | ${s.startedAt.slice(11, 19)} | ${s.finishedAt?.slice(11, 19) ?? ''} | ${cell(s.detail ?? '')} |`),
-      ...(this.rto && this.rpo ? ['', `RTO ${this.rto.seconds ?? 'n/a'} s (target ${this.rto.targetSeconds} s, ${this.rto.ok ? 'ok' : 'FAILED'}) · RPO ${this.rpo.seconds ?? 'n/a'} s (target ${this.rpo.targetSeconds} s, ${this.rpo.ok ? 'ok' : 'FAILED'})`] : []),
+      ...this.steps.map(
+        (s) => `| ${s.index} | ${s.name} | ${s.status} | ${s.startedAt.slice(11, 19)} | ${s.finishedAt?.slice(11, 19) ?? ''} | ${cell(s.detail ?? '')} |`,
+      ),
+      ...(this.rto && this.rpo
+        ? [
+            '',
+            `RTO ${this.rto.seconds ?? 'n/a'} s (target ${this.rto.targetSeconds} s, ${this.rto.ok ? 'ok' : 'FAILED'}) · RPO ${this.rpo.seconds ?? 'n/a'} s (target ${this.rpo.targetSeconds} s, ${this.rpo.ok ? 'ok' : 'FAILED'})`,
+          ]
+        : []),
       ...(this.reportPath ? ['', `Report: \`${this.reportPath}\``] : []),
     ];
     setCurrentDetails(lines.join('\n'));
@@ -241,7 +251,9 @@ class WeeklyDrill {
       this.truth = patched(DRILL_TRUTH_PATCH);
       this.bounded = patched(BOUNDED_WAITS_PATCH);
       if (this.truth) await this.acquireLock();
-      const snap = await probe('0 preflight: target healthy, paper mode, no open critical incident, steady-state snapshot').drillPreflight({ target: p.target });
+      const snap = await probe('0 preflight: target healthy, paper mode, no open critical incident, steady-state snapshot').drillPreflight({
+        target: p.target,
+      });
       this.preflight = snap;
       upsertSearchAttributes([{ key: SA.runId, value: snap.runId }]);
       const { refused } = preflightProblems(snap, p.allowLive);
@@ -254,7 +266,12 @@ class WeeklyDrill {
 
     await this.step('chaos', async (s) => {
       if (patched(DRILL_WINDOW_PATCH)) {
-        const w = await io('1 chaos: open the drill maintenance window (maintenance_events.jsonl)').drillMaintenanceWindow({ target: p.target, windowId: this.drillId, action: 'open', workflowId: workflowInfo().workflowId });
+        const w = await io('1 chaos: open the drill maintenance window (maintenance_events.jsonl)').drillMaintenanceWindow({
+          target: p.target,
+          windowId: this.drillId,
+          action: 'open',
+          workflowId: workflowInfo().workflowId,
+        });
         this.window = { openedAt: w.ts };
       }
       if (patched(CHAOS_CONTRACT_PATCH)) {
@@ -289,15 +306,26 @@ class WeeklyDrill {
 
     const { cursors, lastSave } = await this.step('stop', async (s) => {
       const mark = await probe('2 stop: mark the artifact files').drillArtifactCursors({ target: p.target });
-      const halt = await processCall('2 stop: halt entries (kill switch) before the stop').gatewayHalt({ target: p.target, reason: `DR drill ${this.drillId}: graceful stop`, idempotencyKey: this.key('halt') });
+      const halt = await processCall('2 stop: halt entries (kill switch) before the stop').gatewayHalt({
+        target: p.target,
+        reason: `DR drill ${this.drillId}: graceful stop`,
+        idempotencyKey: this.key('halt'),
+      });
       this.haltedByDrill = !this.preflight?.entriesHalted;
       if (!halt.entriesHalted) {
         this.failures.push('entries not halted after the kill-switch halt');
-        throw ApplicationFailure.nonRetryable('stop condition: entries not halted when they must be (kill switch halt had no effect)', FAILURE.drillStopCondition);
+        throw ApplicationFailure.nonRetryable(
+          'stop condition: entries not halted when they must be (kill switch halt had no effect)',
+          FAILURE.drillStopCondition,
+        );
       }
       let stop: Awaited<ReturnType<Activities['processStop']>>;
       try {
-        stop = await processCall(`2 stop: graceful stop of ${p.target} within ${p.stopSeconds} s (keyed by drill id)`).processStop({ target: p.target, idempotencyKey: this.key('stop'), stopSeconds: p.stopSeconds });
+        stop = await processCall(`2 stop: graceful stop of ${p.target} within ${p.stopSeconds} s (keyed by drill id)`).processStop({
+          target: p.target,
+          idempotencyKey: this.key('stop'),
+          stopSeconds: p.stopSeconds,
+        });
       } catch (err) {
         if (isCancellation(err)) throw err;
         // The target was touched: the drill ran, and failed with this cause; the rollback still runs.
@@ -315,7 +343,7 @@ class WeeklyDrill {
       else this.timeline.detectedAt ??= down.checkedAt;
       const save = await probe('2 stop: last runtime-state save').runtimeStateLastSave({ target: p.target });
       if (save.exists) this.timeline.lastStateSaveAt = save.savedAt;
-      s.detail = `${stop.alreadyDone ? 'already stopped by this drill' : stop.detail ?? 'stopped'}; last save ${save.exists ? `seq ${save.seq} at ${save.savedAt}` : 'none'}`;
+      s.detail = `${stop.alreadyDone ? 'already stopped by this drill' : (stop.detail ?? 'stopped')}; last save ${save.exists ? `seq ${save.seq} at ${save.savedAt}` : 'none'}`;
       return { cursors: mark.cursors, lastSave: save };
     });
 
@@ -358,7 +386,11 @@ class WeeklyDrill {
       this.check('target serving after restart', true, `healthy at ${this.timeline.restartCompleteAt}`);
 
       if (lastSave.exists) {
-        const v = await probe('3 restart: runtime state restored (digest equals the last save)').runtimeStateVerifyRestore({ target: p.target, expectedDigest: lastSave.digest, expectedSeq: lastSave.seq });
+        const v = await probe('3 restart: runtime state restored (digest equals the last save)').runtimeStateVerifyRestore({
+          target: p.target,
+          expectedDigest: lastSave.digest,
+          expectedSeq: lastSave.seq,
+        });
         this.check('runtime state restored', v.matches, v.reason);
         // RPO ends at the save whose state was actually restored (digest-verified).
         if (v.matches) this.timeline.restoredStateSavedAt = lastSave.savedAt;
@@ -388,9 +420,25 @@ class WeeklyDrill {
         await sleep(p.pollMs);
       }
       const freshRecon = fresh ?? obs.order.filter((e) => Date.parse(e.ts) >= sinceMs).length;
-      this.check('reconciliation loop restarted', freshRecon > 0, freshRecon > 0 ? `${freshRecon} fresh reconciliation cycle(s) after the restart` : `no reconciliation events within ${p.verifySeconds} s of the restart`);
-      this.check('first clean reconciliation', !!this.timeline.firstCleanReconciliationAt, this.timeline.firstCleanReconciliationAt ? `at ${this.timeline.firstCleanReconciliationAt}` : `none within ${p.verifySeconds} s`);
-      this.check('SLO monitor emitting', !!this.timeline.firstSloSnapshotAt, this.timeline.firstSloSnapshotAt ? `first snapshot at ${this.timeline.firstSloSnapshotAt}` : `no SLO snapshot within ${p.verifySeconds} s of the restart`);
+      this.check(
+        'reconciliation loop restarted',
+        freshRecon > 0,
+        freshRecon > 0
+          ? `${freshRecon} fresh reconciliation cycle(s) after the restart`
+          : `no reconciliation events within ${p.verifySeconds} s of the restart`,
+      );
+      this.check(
+        'first clean reconciliation',
+        !!this.timeline.firstCleanReconciliationAt,
+        this.timeline.firstCleanReconciliationAt ? `at ${this.timeline.firstCleanReconciliationAt}` : `none within ${p.verifySeconds} s`,
+      );
+      this.check(
+        'SLO monitor emitting',
+        !!this.timeline.firstSloSnapshotAt,
+        this.timeline.firstSloSnapshotAt
+          ? `first snapshot at ${this.timeline.firstSloSnapshotAt}`
+          : `no SLO snapshot within ${p.verifySeconds} s of the restart`,
+      );
       const bad = this.checks.filter((x) => !x.ok);
       if (bad.length) this.end(s, 'failed', bad.map((x) => `${x.name}: ${x.detail}`).join('; '));
     });
@@ -429,9 +477,18 @@ class WeeklyDrill {
   /** Step 3's wait for the target serving again with a new boot (bounded waits); false when the step failed. */
   private async awaitServing(s: DrillStepRecord, boundAt: number): Promise<boolean> {
     const p = this.p;
-    const pre = { ...(this.preflight?.bootId ? { bootId: this.preflight.bootId } : {}), ...(this.preflight?.startedAt ? { startedAt: this.preflight.startedAt } : {}) };
+    const pre = {
+      ...(this.preflight?.bootId ? { bootId: this.preflight.bootId } : {}),
+      ...(this.preflight?.startedAt ? { startedAt: this.preflight.startedAt } : {}),
+    };
     const w = await this.slices(boundAt, (sliceMs) =>
-      waitCall('3 restart: wait until serving with a new boot (long poll)').drillWaitServing({ target: p.target, sliceMs, pollMs: p.pollMs, until: this.truth ? 'new-boot' : 'legacy', preflight: pre }),
+      waitCall('3 restart: wait until serving with a new boot (long poll)').drillWaitServing({
+        target: p.target,
+        sliceMs,
+        pollMs: p.pollMs,
+        until: this.truth ? 'new-boot' : 'legacy',
+        preflight: pre,
+      }),
     );
     const h = w.health;
     if (!w.done) {
@@ -460,7 +517,13 @@ class WeeklyDrill {
   private async awaitRecoveryEvidence(cursors: ObservedCursors, sinceMs: number, boundAt: number): Promise<number> {
     const p = this.p;
     const w = await this.slices(boundAt, (sliceMs) =>
-      waitCall('3 restart: reconciliation loop and SLO monitor emitting again (long poll)').drillWaitRecoveryEvidence({ target: p.target, cursors, sinceMs, sliceMs, pollMs: p.pollMs }),
+      waitCall('3 restart: reconciliation loop and SLO monitor emitting again (long poll)').drillWaitRecoveryEvidence({
+        target: p.target,
+        cursors,
+        sinceMs,
+        sliceMs,
+        pollMs: p.pollMs,
+      }),
     );
     if (w.firstCleanReconciliationAt) this.timeline.firstCleanReconciliationAt = w.firstCleanReconciliationAt;
     if (w.firstSloSnapshotAt) this.timeline.firstSloSnapshotAt = w.firstSloSnapshotAt;
@@ -468,13 +531,28 @@ class WeeklyDrill {
   }
 
   /** A chaos scenario's recovery after its clear (bounded waits): from the target's artifacts, with the unhealthy stop condition. */
-  private async awaitChaosRecovery(scenario: ChaosScenario, res: ChaosScenarioResult, cursors: ObservedCursors, clearedMs: number, boundAt: number): Promise<void> {
+  private async awaitChaosRecovery(
+    scenario: ChaosScenario,
+    res: ChaosScenarioResult,
+    cursors: ObservedCursors,
+    clearedMs: number,
+    boundAt: number,
+  ): Promise<void> {
     const p = this.p;
     let streak = 0;
     const w = await this.slices(
       boundAt,
       async (sliceMs) => {
-        const r = await waitCall(`1 chaos: wait for recovery from ${scenario} (long poll)`).drillWaitChaosRecovery({ target: p.target, scenario, cursors, clearedMs, sliceMs, pollMs: p.pollMs, unhealthyMs: ms(p.unhealthySeconds), unhealthyStreakMs: streak });
+        const r = await waitCall(`1 chaos: wait for recovery from ${scenario} (long poll)`).drillWaitChaosRecovery({
+          target: p.target,
+          scenario,
+          cursors,
+          clearedMs,
+          sliceMs,
+          pollMs: p.pollMs,
+          unhealthyMs: ms(p.unhealthySeconds),
+          unhealthyStreakMs: streak,
+        });
         streak = r.unhealthyStreakMs;
         return r;
       },
@@ -493,7 +571,10 @@ class WeeklyDrill {
    * target, whoever started the drill (UI, schedule, trigger, backfill, CLI).
    */
   private async calendarPreflight(): Promise<void> {
-    const c = await io('0 preflight: market calendar (sessions, holidays, blackouts)').drillCalendarCheck({ target: this.p.target, maxDrillSeconds: this.p.maxDrillSeconds });
+    const c = await io('0 preflight: market calendar (sessions, holidays, blackouts)').drillCalendarCheck({
+      target: this.p.target,
+      maxDrillSeconds: this.p.maxDrillSeconds,
+    });
     const refusal = calendarRefusal(c);
     if (!refusal) return;
     this.failures.push(refusal);
@@ -598,7 +679,11 @@ class WeeklyDrill {
     const mark = await probe(`1 chaos: mark the artifact files before ${scenario}`).drillArtifactCursors({ target: p.target });
     let cursors = mark.cursors;
     const injected = keyed
-      ? await faultCall(`1 chaos: inject ${scenario} (keyed)`).chaosInject({ target: p.target, fault: scenario, idempotencyKey: this.chaosKey('inject', scenario) })
+      ? await faultCall(`1 chaos: inject ${scenario} (keyed)`).chaosInject({
+          target: p.target,
+          fault: scenario,
+          idempotencyKey: this.chaosKey('inject', scenario),
+        })
       : await probe(`1 chaos: inject ${scenario}`).chaosInject({ target: p.target, fault: scenario });
     const res: ChaosScenarioResult = { scenario, injectedAt: injected.at, detected: false };
     this.chaos.push(res);
@@ -607,7 +692,16 @@ class WeeklyDrill {
     const bound = Date.now() + ms(p.detectionSeconds);
     for (;;) {
       if (this.bounded) {
-        const w = await this.slices(bound, (sliceMs) => waitCall(`1 chaos: wait for the target to detect ${scenario} (long poll)`).drillWaitDetection({ target: p.target, scenario, cursors, sinceMs, sliceMs, pollMs: p.pollMs }));
+        const w = await this.slices(bound, (sliceMs) =>
+          waitCall(`1 chaos: wait for the target to detect ${scenario} (long poll)`).drillWaitDetection({
+            target: p.target,
+            scenario,
+            cursors,
+            sinceMs,
+            sliceMs,
+            pollMs: p.pollMs,
+          }),
+        );
         if (w.detection) Object.assign(res, w.detection);
         else res.detail = `not detected within ${p.detectionSeconds} s`;
         break;
@@ -627,7 +721,11 @@ class WeeklyDrill {
       await sleep(p.pollMs);
     }
     const cleared = keyed
-      ? await faultCall(`1 chaos: clear ${scenario} (keyed)`).chaosClear({ target: p.target, fault: scenario, idempotencyKey: this.chaosKey('clear', scenario) })
+      ? await faultCall(`1 chaos: clear ${scenario} (keyed)`).chaosClear({
+          target: p.target,
+          fault: scenario,
+          idempotencyKey: this.chaosKey('clear', scenario),
+        })
       : await probe(`1 chaos: clear ${scenario}`).chaosClear({ target: p.target, fault: scenario });
     res.clearedAt = cleared.at;
     if (!res.detected) return;
@@ -678,14 +776,21 @@ class WeeklyDrill {
       this.end(s, 'skipped', 'nothing to roll back: preflight did not complete');
       return;
     }
-    let healthy = (await probe('rollback: is the target up').processHealth({ target: p.target, timeoutMs: 2000 }).catch(() => ({ healthy: false }))).healthy;
+    let healthy = (
+      await probe('rollback: is the target up')
+        .processHealth({ target: p.target, timeoutMs: 2000 })
+        .catch(() => ({ healthy: false }))
+    ).healthy;
     if (!healthy) {
       let alreadyRunning = false;
       let starts = 0;
       const start = async () => {
         starts++;
         await attempt(starts === 1 ? 'start target' : `start target (again, #${starts})`, async () => {
-          const r = await processCall('rollback: start the target').processStart({ target: p.target, idempotencyKey: this.key(starts === 1 ? 'rollback-start' : `rollback-start.${starts}`) });
+          const r = await processCall('rollback: start the target').processStart({
+            target: p.target,
+            idempotencyKey: this.key(starts === 1 ? 'rollback-start' : `rollback-start.${starts}`),
+          });
           alreadyRunning = r.alreadyRunning;
           return r.alreadyRunning ? 'already running' : `started (${r.detail ?? 'spawned'})`;
         });
@@ -710,7 +815,11 @@ class WeeklyDrill {
       }
       while (!healthy && Date.now() < bound) {
         await sleep(p.pollMs);
-        healthy = (await probe('rollback: wait until serving').processHealth({ target: p.target, timeoutMs: 1000 }).catch(() => ({ healthy: false }))).healthy;
+        healthy = (
+          await probe('rollback: wait until serving')
+            .processHealth({ target: p.target, timeoutMs: 1000 })
+            .catch(() => ({ healthy: false }))
+        ).healthy;
         // A stop that outlived the drill (a long drain) exits later: start it again once it is gone.
         if (this.truth && !healthy && alreadyRunning && Date.now() - lastStart >= 5000) {
           lastStart = Date.now();
@@ -724,7 +833,11 @@ class WeeklyDrill {
     if (healthy && clearFaults) {
       await attempt('clear faults', async () => {
         const r = this.chaosContract
-          ? await faultCall('rollback: clear all faults (keyed)').chaosClear({ target: p.target, fault: 'all', idempotencyKey: this.chaosKey('clear', 'rollback') })
+          ? await faultCall('rollback: clear all faults (keyed)').chaosClear({
+              target: p.target,
+              fault: 'all',
+              idempotencyKey: this.chaosKey('clear', 'rollback'),
+            })
           : await probe('rollback: clear all faults').chaosClear({ target: p.target, fault: 'all' });
         return r.changed ? 'cleared' : 'none active';
       });
@@ -768,11 +881,20 @@ class WeeklyDrill {
     const openIds = new Set(open.map((a) => a.incidentId));
     const toResolve = attributed.filter((a) => !openIds.has(a.incidentId) && !resolvedAlready.includes(a.incidentId));
     const res = toResolve.length
-      ? await io('rollback: resolve the incidents the drill caused (incident_resolved)').drillResolveIncidents({ target: p.target, drillId: this.drillId, incidents: toResolve.map((a) => ({ incidentId: a.incidentId, cause: a.cause })) })
+      ? await io('rollback: resolve the incidents the drill caused (incident_resolved)').drillResolveIncidents({
+          target: p.target,
+          drillId: this.drillId,
+          incidents: toResolve.map((a) => ({ incidentId: a.incidentId, cause: a.cause })),
+        })
       : { resolved: [] };
     const resolvedAt = new Map(res.resolved.map((x) => [x.incidentId, x.ts]));
     const closed = attributed.filter((a) => !openIds.has(a.incidentId));
-    const c = await io('rollback: close the drill maintenance window').drillMaintenanceWindow({ target: p.target, windowId: this.drillId, action: 'close', attributedIncidents: closed.map((a) => a.incidentId) });
+    const c = await io('rollback: close the drill maintenance window').drillMaintenanceWindow({
+      target: p.target,
+      windowId: this.drillId,
+      action: 'close',
+      attributedIncidents: closed.map((a) => a.incidentId),
+    });
     this.incidents = {
       windowId: this.drillId,
       openedAt: w.openedAt,
@@ -856,7 +978,17 @@ class WeeklyDrill {
       this.end(s, 'failed', `report not written: ${innermostMessage(err)}`);
     }
     try {
-      await io('5 evidence: audit event').appendDrillAudit({ drillId: this.drillId, event: { target: p.target, result: v.result, rto_seconds: m.rto.seconds, rpo_seconds: m.rpo.seconds, report: this.reportPath ?? null, failures: v.failures } });
+      await io('5 evidence: audit event').appendDrillAudit({
+        drillId: this.drillId,
+        event: {
+          target: p.target,
+          result: v.result,
+          rto_seconds: m.rto.seconds,
+          rpo_seconds: m.rpo.seconds,
+          report: this.reportPath ?? null,
+          failures: v.failures,
+        },
+      });
     } catch (err) {
       log.warn('drill audit event not written', { error: innermostMessage(err) });
     }
@@ -934,10 +1066,11 @@ export async function weeklyDrillWorkflow(input: WeeklyDrillInput): Promise<Week
       if (r.ok) d.busyHolder ??= r.data;
       else log.warn('invalid drillLockHolder signal dropped', { error: r.error });
     },
-    { description: 'The target\'s drill lock naming the drill that holds it (answer to this drill\'s question when it was refused).' },
+    { description: "The target's drill lock naming the drill that holds it (answer to this drill's question when it was refused)." },
   );
   setHandler(weeklyDrillStatusQuery, () => d.status(), {
-    description: 'Current step (0 preflight … 5 evidence, rollback), each step with start/finish times and detail, the timeline measured so far, chaos results, failures, and RTO/RPO with verdicts once recorded.',
+    description:
+      'Current step (0 preflight … 5 evidence, rollback), each step with start/finish times and detail, the timeline measured so far, chaos results, failures, and RTO/RPO with verdicts once recorded.',
   });
   upsertSearchAttributes([
     { key: SA.target, value: p.target },

@@ -31,12 +31,16 @@ function runFile(runId = 'run-1'): string {
 }
 const line = (o: object) => `${JSON.stringify(o)}\n`;
 
-test('the watch holds until this incident\'s ack is appended, returns it with the cursor after it; the next watch reads only new bytes', async () => {
+test("the watch holds until this incident's ack is appended, returns it with the cursor after it; the next watch reads only new bytes", async () => {
   const file = runFile();
   fs.writeFileSync(file, line({ ts: '2026-11-25T03:00:00Z', event_type: 'incident_open', incident_id: 'inc-1' }));
   const acts = createAckFileActivities(runsDir, { pollMs: 50 });
   const started = Date.now();
-  const watching = new MockActivityEnvironment().run(acts.watchIncidentFile, { runId: 'run-1', incidentId: 'inc-1', holdSeconds: 30 }) as Promise<WatchIncidentFileResult>;
+  const watching = new MockActivityEnvironment().run(acts.watchIncidentFile, {
+    runId: 'run-1',
+    incidentId: 'inc-1',
+    holdSeconds: 30,
+  }) as Promise<WatchIncidentFileResult>;
   await new Promise((r) => setTimeout(r, 300));
   fs.appendFileSync(file, line({ ts: '2026-11-25T03:05:00Z', event_type: 'incident_ack', incident_id: 'other', ack_by: 'x' }));
   await new Promise((r) => setTimeout(r, 200));
@@ -50,7 +54,13 @@ test('the watch holds until this incident\'s ack is appended, returns it with th
   // Later: a big file written by others; the next watch starts at the cursor and looks once.
   const filler = Array.from({ length: 2000 }, (_, i) => line({ ts: '2026-11-25T04:00:00Z', event_type: 'incident_open', incident_id: `n-${i}` })).join('');
   fs.appendFileSync(file, filler);
-  const again = (await new MockActivityEnvironment().run(acts.watchIncidentFile, { runId: 'run-1', incidentId: 'inc-1', cursor: r.cursor, holdSeconds: 0, want: ['resolved' as const] })) as WatchIncidentFileResult;
+  const again = (await new MockActivityEnvironment().run(acts.watchIncidentFile, {
+    runId: 'run-1',
+    incidentId: 'inc-1',
+    cursor: r.cursor,
+    holdSeconds: 0,
+    want: ['resolved' as const],
+  })) as WatchIncidentFileResult;
   expect(again.hit).toBeUndefined();
   expect(again.bytesRead).toBe(Buffer.byteLength(filler));
 });
@@ -71,7 +81,11 @@ test('beyond the per-process cap a watch looks once and returns busy (slots stay
   const env = new MockActivityEnvironment();
   const holding = env.run(acts.watchIncidentFile, { runId: 'run-1', incidentId: 'a', holdSeconds: 30 }).catch((e: unknown) => e);
   await new Promise((r) => setTimeout(r, 100));
-  const busy = (await new MockActivityEnvironment().run(acts.watchIncidentFile, { runId: 'run-1', incidentId: 'b', holdSeconds: 30 })) as WatchIncidentFileResult;
+  const busy = (await new MockActivityEnvironment().run(acts.watchIncidentFile, {
+    runId: 'run-1',
+    incidentId: 'b',
+    holdSeconds: 30,
+  })) as WatchIncidentFileResult;
   expect(busy.busy).toBe(true);
   env.cancel();
   await holding;
@@ -102,7 +116,12 @@ describe('incident log: one incident_ack per incident, appends that read only wh
     expect(again).toMatchObject({ appended: false, existing: { ack_by: 'alice' } });
     const other = await appendIncidentAck(runsDir, { runId: 'run-1', incidentId: 'inc-2', ack, source: 't' });
     expect(other).toMatchObject({ appended: false, existing: { ack_by: 'bob' } });
-    const acks = fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { event_type: string }).filter((l) => l.event_type === 'incident_ack');
+    const acks = fs
+      .readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { event_type: string })
+      .filter((l) => l.event_type === 'incident_ack');
     expect(acks).toHaveLength(2);
     // Each refresh started where the previous one ended.
     const starts = readNew.mock.calls.map((c) => c[1]?.offset ?? 0);
@@ -116,7 +135,9 @@ describe('incident log: one incident_ack per incident, appends that read only wh
     fs.rmSync(file);
     fs.writeFileSync(file, line({ ts: '2026-11-25T03:00:00Z', event_type: 'incident_open', incident_id: 'inc-1' }));
     expect(await incidentFromLog(file, 'inc-1')).toEqual({ incidentId: 'inc-1', openedAt: '2026-11-25T03:00:00Z', severity: 'critical' });
-    expect((await appendIncidentEventOnce(file, { ts: '2026-11-25T03:09:00Z', event_type: 'incident_ack', incident_id: 'inc-1', ack_by: 'bob' })).appended).toBe(true);
+    expect(
+      (await appendIncidentEventOnce(file, { ts: '2026-11-25T03:09:00Z', event_type: 'incident_ack', incident_id: 'inc-1', ack_by: 'bob' })).appended,
+    ).toBe(true);
     fs.truncateSync(file, 0);
     expect(await incidentFromLog(file, 'inc-1')).toBeUndefined();
   });
@@ -124,7 +145,9 @@ describe('incident log: one incident_ack per incident, appends that read only wh
   test('a last line without its newline (a writer that died mid-line) is not glued to ours', async () => {
     const file = runFile();
     fs.writeFileSync(file, `${line({ ts: '2026-11-25T03:00:00Z', event_type: 'incident_open', incident_id: 'inc-1' })}{"ts":"2026-11-25T03:0`);
-    expect((await appendIncidentEventOnce(file, { ts: '2026-11-25T03:09:00Z', event_type: 'incident_ack', incident_id: 'inc-1', ack_by: 'bob' })).appended).toBe(true);
+    expect(
+      (await appendIncidentEventOnce(file, { ts: '2026-11-25T03:09:00Z', event_type: 'incident_ack', incident_id: 'inc-1', ack_by: 'bob' })).appended,
+    ).toBe(true);
     const lines = fs.readFileSync(file, 'utf8').split('\n');
     expect(JSON.parse(lines[2]!)).toMatchObject({ event_type: 'incident_ack', ack_by: 'bob' });
   });

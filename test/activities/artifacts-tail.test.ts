@@ -27,14 +27,26 @@ const order = (cycle: number, status: 'ok' | 'mismatch', ids: string[] = []) =>
 const position = (cycle: number, status: 'ok' | 'mismatch') => j({ ts: ts(cycle), cycle, status, positions_checked: 3, mismatched_symbols: [] });
 const dq = (cycle: number, errors: number, stale: number) => j({ ts: ts(cycle), cycle, symbols_checked: 2, errors, stale_warnings: stale, issues: [] });
 const snap = (cycle: number, operations: number, errors: number) =>
-  j({ ts: ts(cycle), event_type: 'slo_snapshot', cycle, operations, operational_errors: errors, reconciliation_cycles: cycle, reconciliation_passes: cycle, consecutive_mismatch_runs: 0 });
+  j({
+    ts: ts(cycle),
+    event_type: 'slo_snapshot',
+    cycle,
+    operations,
+    operational_errors: errors,
+    reconciliation_cycles: cycle,
+    reconciliation_passes: cycle,
+    consecutive_mismatch_runs: 0,
+  });
 
 describe('artifact activities: tail, latest, snapshot', () => {
   it('folds new lines into SloState, returns the events to act on, resumes exactly', async () => {
     const a = createArtifactActivities(runsDir);
     const audit = path.join(root, 'audit_logs');
     await fsp.mkdir(audit);
-    await fsp.writeFile(path.join(run, ARTIFACT_FILES.orderReconciliation), order(1, 'ok') + order(2, 'mismatch', ['o-7']) + 'corrupt\n' + order(3, 'mismatch'));
+    await fsp.writeFile(
+      path.join(run, ARTIFACT_FILES.orderReconciliation),
+      order(1, 'ok') + order(2, 'mismatch', ['o-7']) + 'corrupt\n' + order(3, 'mismatch'),
+    );
     await fsp.writeFile(path.join(run, ARTIFACT_FILES.positionReconciliation), position(1, 'ok'));
     await fsp.writeFile(path.join(run, ARTIFACT_FILES.dataQuality), dq(1, 0, 0) + dq(2, 0, 1));
     await fsp.writeFile(

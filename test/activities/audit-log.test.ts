@@ -10,7 +10,16 @@ import path from 'node:path';
 import { createReportActivities } from '../../src/activities/reports';
 import { type DrillReportInput } from '../../src/domain/drill-report';
 import { BUNDLE_AUDIT_HEAD_FILE, collectAuditAnchors } from '../../src/io/audit-anchors';
-import { appendAuditEvent, AUDIT_FILE, auditCheckpointFile, AuditChainBrokenError, auditLineHash, GENESIS_HASH, readAuditHead, verifyAuditLog } from '../../src/io/audit-log';
+import {
+  appendAuditEvent,
+  AUDIT_FILE,
+  auditCheckpointFile,
+  AuditChainBrokenError,
+  auditLineHash,
+  GENESIS_HASH,
+  readAuditHead,
+  verifyAuditLog,
+} from '../../src/io/audit-log';
 import { auditVerify } from '../../src/commands/audit';
 import { runDrillCli } from '../helpers/process';
 
@@ -43,8 +52,17 @@ function recompute(l: string[]): string[] {
 function report(drillId: string): DrillReportInput {
   const t = new Date().toISOString();
   return {
-    schemaVersion: 1, drillId, target: 'paper-1', mode: 'paper', startedAt: t, finishedAt: t, result: 'pass',
-    rto: { seconds: 1, targetSeconds: 900, ok: true }, rpo: { seconds: 0, targetSeconds: 60, ok: true }, timeline: {}, failures: [],
+    schemaVersion: 1,
+    drillId,
+    target: 'paper-1',
+    mode: 'paper',
+    startedAt: t,
+    finishedAt: t,
+    result: 'pass',
+    rto: { seconds: 1, targetSeconds: 900, ok: true },
+    rpo: { seconds: 0, targetSeconds: 60, ok: true },
+    timeline: {},
+    failures: [],
   };
 }
 
@@ -81,7 +99,9 @@ test('reordered lines are named', async () => {
   write([l[0]!, l[2]!, l[1]!]);
   const r = await verify();
   expect(r.ok).toBe(false);
-  expect(r.problems).toEqual(expect.arrayContaining([expect.stringMatching(/^line 2: prev_hash does not match/), expect.stringMatching(/^line 3: prev_hash does not match/)]));
+  expect(r.problems).toEqual(
+    expect.arrayContaining([expect.stringMatching(/^line 2: prev_hash does not match/), expect.stringMatching(/^line 3: prev_hash does not match/)]),
+  );
   expect(r.problems.some((p) => p.startsWith('checkpoint drill-runner.checkpoint.json: line 3 has hash'))).toBe(true);
 });
 
@@ -89,7 +109,11 @@ test('tail truncation: the chain alone is valid, the checkpoint is not fooled', 
   write(lines().slice(0, 2));
   const r = await verify();
   expect(r.ok).toBe(false);
-  expect(r.problems).toEqual([expect.stringMatching(/^checkpoint drill-runner\.checkpoint\.json: anchors line 3 \(sha256:[0-9a-f]{64}\), but the log has only 2 lines: lines were removed from its end$/)]);
+  expect(r.problems).toEqual([
+    expect.stringMatching(
+      /^checkpoint drill-runner\.checkpoint\.json: anchors line 3 \(sha256:[0-9a-f]{64}\), but the log has only 2 lines: lines were removed from its end$/,
+    ),
+  ]);
 });
 
 test('a wiped file: emptied or deleted, both reported (exit 1, not "no log")', async () => {
@@ -107,7 +131,9 @@ test('a recomputed chain: an edit with every hash redone passes the chain check,
   write(recompute(l));
   const r = await verify();
   expect(r.ok).toBe(false);
-  expect(r.problems).toEqual([expect.stringMatching(/^checkpoint drill-runner\.checkpoint\.json: line 3 has hash sha256:\w+, anchored sha256:\w+: the chain up to it was rewritten/)]);
+  expect(r.problems).toEqual([
+    expect.stringMatching(/^checkpoint drill-runner\.checkpoint\.json: line 3 has hash sha256:\w+, anchored sha256:\w+: the chain up to it was rewritten/),
+  ]);
 });
 
 test('a recomputed chain with the checkpoint forged too: the drill report and the evidence bundle still anchor it', async () => {
@@ -119,14 +145,17 @@ test('a recomputed chain with the checkpoint forged too: the drill report and th
   fs.mkdirSync(bundle, { recursive: true });
   fs.writeFileSync(path.join(bundle, BUNDLE_AUDIT_HEAD_FILE), JSON.stringify(await readAuditHead(resultsDir)));
   await appendAuditEvent(resultsDir, 'drill:d4', { event_type: 'dr_drill_completed', drill_id: 'd4', result: 'pass' });
-  expect((await verify())).toMatchObject({ ok: true, anchors: 3 });
+  expect(await verify()).toMatchObject({ ok: true, anchors: 3 });
 
   // Edit line 2, recompute the chain and write a checkpoint that matches the forgery.
   const l = lines();
   l[1] = l[1]!.replace('"result":"pass"', '"result":"fail"');
   const forged = recompute(l);
   write(forged);
-  fs.writeFileSync(checkpoint, JSON.stringify({ schemaVersion: 1, log: 'drill-runner.jsonl', length: 4, hash: JSON.parse(forged[3]!).hash, updatedAt: new Date().toISOString() }));
+  fs.writeFileSync(
+    checkpoint,
+    JSON.stringify({ schemaVersion: 1, log: 'drill-runner.jsonl', length: 4, hash: JSON.parse(forged[3]!).hash, updatedAt: new Date().toISOString() }),
+  );
   const r = await verify();
   expect(r.ok).toBe(false);
   expect(r.problems).toEqual([
@@ -140,10 +169,12 @@ test('a removed checkpoint is noticed (the log says it was written with one); a 
   expect((await verify()).problems).toEqual([expect.stringMatching(/checkpoint .* is missing, but the log was written with one: it was removed/)]);
 
   // A log from before checkpoints: lines without `checkpoint: true`, no checkpoint file.
-  const legacy = recompute(lines().map((line) => {
-    const { checkpoint: _c, ...rest } = JSON.parse(line) as Record<string, unknown>;
-    return JSON.stringify(rest);
-  }));
+  const legacy = recompute(
+    lines().map((line) => {
+      const { checkpoint: _c, ...rest } = JSON.parse(line) as Record<string, unknown>;
+      return JSON.stringify(rest);
+    }),
+  );
   write(legacy);
   expect(await verify()).toMatchObject({ ok: true, anchors: 0 });
   await appendAuditEvent(resultsDir, 'drill:d4', { event_type: 'dr_drill_completed' });
@@ -168,7 +199,10 @@ test('an append refuses to extend a truncated log and changes nothing; a crash b
   expect(fs.readFileSync(file)).toEqual(logBefore);
   expect(fs.readFileSync(checkpoint)).toEqual(cpNow);
   // Through the activity: non-retryable, typed.
-  await expect(createReportActivities(resultsDir).appendDrillAudit({ drillId: 'd6', event: {} })).rejects.toMatchObject({ type: 'AuditChainBroken', nonRetryable: true });
+  await expect(createReportActivities(resultsDir).appendDrillAudit({ drillId: 'd6', event: {} })).rejects.toMatchObject({
+    type: 'AuditChainBroken',
+    nonRetryable: true,
+  });
 });
 
 test('a malformed anchor in a report or bundle is itself a problem', async () => {

@@ -60,6 +60,9 @@ test('an unreachable websocket is reported, not thrown', async () => {
 });
 
 test('bad input is InvalidInput', async () => {
-  await expect(broker.brokerHealth({ target: 'sandbox-1', timeoutMs: 1 })).rejects.toMatchObject({ type: 'InvalidInput', message: expect.stringMatching(/timeoutMs/) });
+  await expect(broker.brokerHealth({ target: 'sandbox-1', timeoutMs: 1 })).rejects.toMatchObject({
+    type: 'InvalidInput',
+    message: expect.stringMatching(/timeoutMs/),
+  });
   await expect(broker.brokerHealth({ target: '' })).rejects.toBeInstanceOf(ApplicationFailure);
 });

@@ -22,8 +22,12 @@ describe('sandbox: the HTTP fault API', () => {
   });
   afterAll(async () => sbx?.cleanup());
 
-  test('keyed inject: the time is the target\'s injected_at; a retry (reply lost, or done) returns the first one', async () => {
-    expect(await chaos.chaosCapabilities({ target: sbx.targetName, scenarios: ['stale_data', 'order_drift'] })).toEqual({ adapter: 'http', supported: ['stale_data', 'order_drift'], unsupported: [] });
+  test("keyed inject: the time is the target's injected_at; a retry (reply lost, or done) returns the first one", async () => {
+    expect(await chaos.chaosCapabilities({ target: sbx.targetName, scenarios: ['stale_data', 'order_drift'] })).toEqual({
+      adapter: 'http',
+      supported: ['stale_data', 'order_drift'],
+      unsupported: [],
+    });
     const first = await chaos.chaosInject({ target: sbx.targetName, fault: 'order_drift', idempotencyKey: 'd1.inject.order_drift' });
     const truth = sbx.groundTruth().filter((e) => e.event === 'fault_injected' && e.fault === 'order_drift');
     expect(truth).toHaveLength(1);
@@ -48,7 +52,9 @@ describe('sandbox: the HTTP fault API', () => {
     const again = await chaos.chaosInject({ target: sbx.targetName, fault: 'order_drift', idempotencyKey: 'd1.inject.order_drift' });
     expect(again).toMatchObject({ at: first.at, alreadyDone: true });
     // One key, one fault.
-    await expect(chaos.chaosInject({ target: sbx.targetName, fault: 'stale_data', idempotencyKey: 'd1.inject.order_drift' })).rejects.toMatchObject({ type: 'InvalidInput' });
+    await expect(chaos.chaosInject({ target: sbx.targetName, fault: 'stale_data', idempotencyKey: 'd1.inject.order_drift' })).rejects.toMatchObject({
+      type: 'InvalidInput',
+    });
 
     const cleared = await chaos.chaosClear({ target: sbx.targetName, fault: 'order_drift', idempotencyKey: 'd1.clear.order_drift' });
     expect(cleared.changed).toBe(true);
@@ -81,12 +87,20 @@ describe('a contract-only target', () => {
 
   const log = (t: ContractTarget) =>
     fs.existsSync(path.join(t.root, 'fault-log.jsonl'))
-      ? fs.readFileSync(path.join(t.root, 'fault-log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { ts: string; action: string; fault: string; key: string; injected_at?: string; repeat?: boolean })
+      ? fs
+          .readFileSync(path.join(t.root, 'fault-log.jsonl'), 'utf8')
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as { ts: string; action: string; fault: string; key: string; injected_at?: string; repeat?: boolean })
       : [];
 
   test('shell faults: the command gets the fault and its key; a retried inject returns the first injected_at the command printed', async () => {
     const chaos = createChaosActivities(deps);
-    expect(await chaos.chaosCapabilities({ target: withFaults.name, scenarios: ['stale_data', 'broker_disconnect'] })).toEqual({ adapter: 'shell', supported: ['stale_data'], unsupported: ['broker_disconnect'] });
+    expect(await chaos.chaosCapabilities({ target: withFaults.name, scenarios: ['stale_data', 'broker_disconnect'] })).toEqual({
+      adapter: 'shell',
+      supported: ['stale_data'],
+      unsupported: ['broker_disconnect'],
+    });
     const first = await chaos.chaosInject({ target: withFaults.name, fault: 'stale_data', idempotencyKey: 'k1.inject.stale_data' });
     const l1 = log(withFaults);
     expect(l1).toEqual([expect.objectContaining({ action: 'inject', fault: 'stale_data', key: 'k1.inject.stale_data' })]);
@@ -110,26 +124,67 @@ describe('a contract-only target', () => {
     expect(fs.readdirSync(path.join(withFaults.root, 'faults'))).toEqual([]);
   });
 
-  test('runChaosDrill on shell faults: detected from the target\'s artifacts, measured from the command\'s injected_at; undeclared scenarios skipped', async () => {
-    const report = await runChaosDrill(deps, { target: withFaults.name, scenarios: ['order_drift', 'broker_disconnect'], detectionSeconds: 5, recoverySeconds: 5, pollMs: 50, drillId: 'drill-shell-1' });
-    expect(report).toMatchObject({ status: 'passed', passed: true, faultAdapter: 'shell', failures: [], skipped: [{ scenario: 'broker_disconnect', reason: expect.stringMatching(/no inject\/clear/) }] });
+  test("runChaosDrill on shell faults: detected from the target's artifacts, measured from the command's injected_at; undeclared scenarios skipped", async () => {
+    const report = await runChaosDrill(deps, {
+      target: withFaults.name,
+      scenarios: ['order_drift', 'broker_disconnect'],
+      detectionSeconds: 5,
+      recoverySeconds: 5,
+      pollMs: 50,
+      drillId: 'drill-shell-1',
+    });
+    expect(report).toMatchObject({
+      status: 'passed',
+      passed: true,
+      faultAdapter: 'shell',
+      failures: [],
+      skipped: [{ scenario: 'broker_disconnect', reason: expect.stringMatching(/no inject\/clear/) }],
+    });
     expect(report.scenarios).toHaveLength(1);
     const sc = report.scenarios[0]!;
     const inject = log(withFaults).filter((e) => e.action === 'inject' && e.fault === 'order_drift');
     expect(inject).toHaveLength(1);
-    expect(sc).toMatchObject({ scenario: 'order_drift', detected: true, injectedAt: inject[0]!.injected_at, signal: 'slo_breach:order_reconciliation_consecutive_mismatch_runs', recovered: true });
+    expect(sc).toMatchObject({
+      scenario: 'order_drift',
+      detected: true,
+      injectedAt: inject[0]!.injected_at,
+      signal: 'slo_breach:order_reconciliation_consecutive_mismatch_runs',
+      recovered: true,
+    });
     // The breach line's ts minus the command's injection time (the target's own truth).
-    const breach = fs.readFileSync(path.join(withFaults.runDir, 'ops_slo_events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { ts: string; slo?: string }).filter((e) => e.slo === 'order_reconciliation_consecutive_mismatch_runs').at(-1)!;
+    const breach = fs
+      .readFileSync(path.join(withFaults.runDir, 'ops_slo_events.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { ts: string; slo?: string })
+      .filter((e) => e.slo === 'order_reconciliation_consecutive_mismatch_runs')
+      .at(-1)!;
     expect(Math.abs(sc.detectionSeconds! - (Date.parse(breach.ts) - Date.parse(inject[0]!.injected_at!)) / 1000)).toBeLessThan(1);
   });
 
   test('no faults declared: the chaos drill is skipped, never passed; chaos_drill_latest.json says so', async () => {
     const chaos = createChaosActivities(deps);
-    expect(await chaos.chaosCapabilities({ target: without.name, scenarios: ['stale_data'] })).toEqual({ adapter: 'none', supported: [], unsupported: ['stale_data'] });
+    expect(await chaos.chaosCapabilities({ target: without.name, scenarios: ['stale_data'] })).toEqual({
+      adapter: 'none',
+      supported: [],
+      unsupported: ['stale_data'],
+    });
     await expect(chaos.chaosInject({ target: without.name, fault: 'stale_data' })).rejects.toMatchObject({ type: 'ChaosUnsupported' });
     const out = path.join(dir, 'results', 'chaos_drill_latest.json');
-    const r = await chaosCommand({ target: without.name, output: out }, { config: { stateDir: path.join(dir, 'state'), resultsDir: path.join(dir, 'results'), temporal: {} as never, taskQueue: 'x', uiPort: 0 }, env: { DRILL_TARGETS_FILE: targetsFile } });
-    const written = JSON.parse(fs.readFileSync(out, 'utf8')) as { status: string; passed: boolean; scenarios: unknown[]; skipped: Array<{ scenario: string; reason: string }>; faultAdapter: string };
+    const r = await chaosCommand(
+      { target: without.name, output: out },
+      {
+        config: { stateDir: path.join(dir, 'state'), resultsDir: path.join(dir, 'results'), temporal: {} as never, taskQueue: 'x', uiPort: 0 },
+        env: { DRILL_TARGETS_FILE: targetsFile },
+      },
+    );
+    const written = JSON.parse(fs.readFileSync(out, 'utf8')) as {
+      status: string;
+      passed: boolean;
+      scenarios: unknown[];
+      skipped: Array<{ scenario: string; reason: string }>;
+      faultAdapter: string;
+    };
     expect(written).toMatchObject({ status: 'skipped', passed: false, scenarios: [], faultAdapter: 'none' });
     expect(written.skipped.map((x) => x.scenario).sort()).toEqual(['broker_disconnect', 'order_drift', 'stale_data']);
     expect(written.skipped[0]!.reason).toMatch(/declares no fault injection/);

@@ -32,16 +32,29 @@ test('serving: a healthy target ends the wait at the first poll; the same boot k
   expect(Date.now() - t0).toBeGreaterThanOrEqual(1500);
   // pollMs 60 s asked for, but the inner poll is at most 250 ms: at least 4 looks in 1.5 s.
   expect(same.polls).toBeGreaterThanOrEqual(4);
-  const other = await waits.drillWaitServing({ target: sbx.targetName, sliceMs: 1500, pollMs: 100, until: 'new-boot', preflight: { bootId: `${boot}-before` } });
+  const other = await waits.drillWaitServing({
+    target: sbx.targetName,
+    sliceMs: 1500,
+    pollMs: 100,
+    until: 'new-boot',
+    preflight: { bootId: `${boot}-before` },
+  });
   expect(other).toMatchObject({ done: true, polls: 1 });
 });
 
-test('detection: the wait returns the target\'s own detection of an injected fault, timed from its record', async () => {
+test("detection: the wait returns the target's own detection of an injected fault, timed from its record", async () => {
   const mark = await drill.drillArtifactCursors({ target: sbx.targetName });
   const injectedAt = Date.now();
   await sbx.inject('order_drift');
   try {
-    const r = await waits.drillWaitDetection({ target: sbx.targetName, scenario: 'order_drift', cursors: mark.cursors, sinceMs: injectedAt, sliceMs: 60_000, pollMs: 100 });
+    const r = await waits.drillWaitDetection({
+      target: sbx.targetName,
+      scenario: 'order_drift',
+      cursors: mark.cursors,
+      sinceMs: injectedAt,
+      sliceMs: 60_000,
+      pollMs: 100,
+    });
     expect(r.done).toBe(true);
     expect(r.detection).toMatchObject({ detected: true });
     expect(Date.parse(r.detection!.detectedAt!)).toBeGreaterThanOrEqual(injectedAt - 1000);
@@ -58,12 +71,14 @@ test('bad input is a non-retryable InvalidInput naming the field', async () => {
   expect((err as ApplicationFailure).message).toMatch(/sliceMs/);
 });
 
-test('a cancelled wait stops at once (the drill\'s deadline or the user), not at the end of its slice', async () => {
+test("a cancelled wait stops at once (the drill's deadline or the user), not at the end of its slice", async () => {
   const boot = (await waits.drillWaitServing({ target: sbx.targetName, sliceMs: 1000, pollMs: 100, until: 'healthy' })).health.bootId!;
   const env = new MockActivityEnvironment();
   const t0 = Date.now();
   // The same boot never counts as a restart: only the cancellation can end this 10-minute slice.
-  const run = env.run(waits.drillWaitServing, { target: sbx.targetName, sliceMs: 600_000, pollMs: 200, until: 'new-boot' as const, preflight: { bootId: boot } }).catch((e: unknown) => e);
+  const run = env
+    .run(waits.drillWaitServing, { target: sbx.targetName, sliceMs: 600_000, pollMs: 200, until: 'new-boot' as const, preflight: { bootId: boot } })
+    .catch((e: unknown) => e);
   setTimeout(() => env.cancel(), 1000);
   const err = await run;
   expect(err).toBeInstanceOf(CancelledFailure);

@@ -82,7 +82,10 @@ test('unknown target is non-retryable; an unreachable gateway is retryable', asy
   const f = await failureOf(gw.gatewayStats({ target: 'nope' }));
   expect(f).toMatchObject({ type: 'UnknownTarget', nonRetryable: true });
   const entry = sbx.targets.targets[sbx.targetName]!;
-  const dead = createGatewayActivities({ ...sbx.deps, targets: staticTargetResolver(parseTargets({ targets: { dead: { ...entry, gatewayUrl: 'http://127.0.0.1:9' } } }, sbx.dir)) });
+  const dead = createGatewayActivities({
+    ...sbx.deps,
+    targets: staticTargetResolver(parseTargets({ targets: { dead: { ...entry, gatewayUrl: 'http://127.0.0.1:9' } } }, sbx.dir)),
+  });
   const g = await failureOf(dead.gatewayStats({ target: 'dead', timeoutMs: 1000 }));
   expect(g).toMatchObject({ type: 'GatewayUnreachable', nonRetryable: false });
   expect(g.message).not.toMatch(/127\.0\.0\.1/);

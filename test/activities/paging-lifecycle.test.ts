@@ -34,13 +34,27 @@ function config(o: Partial<PagingConfig> = {}): PagingConfig {
 }
 
 const trigger: IncidentTriggerInput = {
-  kind: 'incident_ack_sla', runId: 'paper-1', incidentId: 'inc-7', severity: 'critical', level: 1, round: 0,
-  openedAt: '2026-11-25T03:00:00.000Z', dedupKey: incidentDedupKey('paper-1', 'inc-7'),
+  kind: 'incident_ack_sla',
+  runId: 'paper-1',
+  incidentId: 'inc-7',
+  severity: 'critical',
+  level: 1,
+  round: 0,
+  openedAt: '2026-11-25T03:00:00.000Z',
+  dedupKey: incidentDedupKey('paper-1', 'inc-7'),
 };
 
 const lifecycle = (action: 'acknowledge' | 'resolve', levels = [1]): IncidentLifecycleInput => ({
-  action, kind: 'incident_ack_sla', runId: 'paper-1', incidentId: 'inc-7', severity: 'critical', levels,
-  openedAt: '2026-11-25T03:00:00.000Z', dedupKey: incidentDedupKey('paper-1', 'inc-7'), at: '2026-11-25T03:20:00.000Z', ...(action === 'acknowledge' ? { ackBy: 'alice' } : {}),
+  action,
+  kind: 'incident_ack_sla',
+  runId: 'paper-1',
+  incidentId: 'inc-7',
+  severity: 'critical',
+  levels,
+  openedAt: '2026-11-25T03:00:00.000Z',
+  dedupKey: incidentDedupKey('paper-1', 'inc-7'),
+  at: '2026-11-25T03:20:00.000Z',
+  ...(action === 'acknowledge' ? { ackBy: 'alice' } : {}),
 });
 
 test('a webhook URL with user:password@ pages with Basic auth; the credentials never travel in the URL', async () => {
@@ -67,7 +81,12 @@ test('an incident already acknowledged in the run file (after the cursor) is not
   const r = await new MockActivityEnvironment().run(acts.deliverIncidentPage, { ...trigger, fileCursor: cursor });
   expect(r).toMatchObject({ outcome: 'suppressed', hit: { kind: 'ack', line: { ack_by: 'bob' } } });
   // After the ack, only a resolution suppresses (the resolve-SLA escalation).
-  const rs = await new MockActivityEnvironment().run(acts.deliverIncidentPage, { ...trigger, kind: 'incident_resolve_sla' as const, fileCursor: cursor, suppressOn: ['resolved' as const] });
+  const rs = await new MockActivityEnvironment().run(acts.deliverIncidentPage, {
+    ...trigger,
+    kind: 'incident_resolve_sla' as const,
+    fileCursor: cursor,
+    suppressOn: ['resolved' as const],
+  });
   expect(rs).toMatchObject({ outcome: 'delivered' });
   expect(receiver.requests).toHaveLength(2);
 });
@@ -82,7 +101,11 @@ test('a page delivered by an attempt whose worker died is reported delivered on 
   const input = { ...trigger, runId, incidentId: 'inc-9', dedupKey: incidentDedupKey(runId, 'inc-9'), fileCursor: { offset: Buffer.byteLength(open) } };
   const opsDir = path.join(runsDir, 'ops-retry');
   // The first attempt delivers (its answer never reaches the server: the worker dies).
-  expect(await new MockActivityEnvironment().run(createPagingActivities(config(), runsDir, opsDir).deliverIncidentPage, input)).toMatchObject({ outcome: 'delivered', routes: ['default'], status: 202 });
+  expect(await new MockActivityEnvironment().run(createPagingActivities(config(), runsDir, opsDir).deliverIncidentPage, input)).toMatchObject({
+    outcome: 'delivered',
+    routes: ['default'],
+    status: 202,
+  });
   // The operator acks meanwhile; the retry runs on another worker sharing the state folder.
   fs.appendFileSync(file, `${JSON.stringify({ ts: '2026-11-25T03:12:00Z', event_type: 'incident_ack', incident_id: 'inc-9', ack_by: 'bob' })}\n`);
   const retry = await new MockActivityEnvironment().run(createPagingActivities(config(), runsDir, opsDir).deliverIncidentPage, input);
@@ -123,18 +146,28 @@ test('an ack (the activity cancelled) aborts a POST in flight: it ends cancelled
 });
 
 test.each([
-  ['json', (b: Record<string, unknown>) => expect(b).toMatchObject({ type: 'incident_acknowledged', event_action: 'acknowledge', ack_by: 'alice', dedup_key: 'drill-runner/paper-1/inc-7' })],
+  [
+    'json',
+    (b: Record<string, unknown>) =>
+      expect(b).toMatchObject({ type: 'incident_acknowledged', event_action: 'acknowledge', ack_by: 'alice', dedup_key: 'drill-runner/paper-1/inc-7' }),
+  ],
   ['pagerduty', (b: Record<string, unknown>) => expect(b).toEqual({ routing_key: 'RK', event_action: 'acknowledge', dedup_key: 'drill-runner/paper-1/inc-7' })],
   ['slack', (b: Record<string, unknown>) => expect(b.text).toBe(':eyes: Incident inc-7 (run paper-1) acknowledged by alice')],
 ] as const)('acknowledge in the %s format', async (format, check) => {
-  const r = await new MockActivityEnvironment().run(createPagingActivities(config({ format, routingKey: 'RK' })).sendIncidentPageEvent, lifecycle('acknowledge'));
+  const r = await new MockActivityEnvironment().run(
+    createPagingActivities(config({ format, routingKey: 'RK' })).sendIncidentPageEvent,
+    lifecycle('acknowledge'),
+  );
   expect(r).toEqual({ outcome: 'delivered', routes: ['default'] });
   check(receiver.requests[0]!.body);
   expect(receiver.requests[0]!.headers['idempotency-key']).toBe('drill-runner/paper-1/inc-7#acknowledge');
 });
 
 test('slack trigger: a readable text with the level and class, mrkdwn escaped', async () => {
-  await new MockActivityEnvironment().run(createPagingActivities(config({ format: 'slack' })).deliverIncidentPage, { ...trigger, summary: 'fills <stale> & drifting' });
+  await new MockActivityEnvironment().run(createPagingActivities(config({ format: 'slack' })).deliverIncidentPage, {
+    ...trigger,
+    summary: 'fills <stale> & drifting',
+  });
   const body = receiver.requests[0]!.body as { text: string; blocks: Array<{ type: string; elements?: Array<{ text: string }> }> };
   expect(body.text).toBe(':rotating_light: fills &lt;stale&gt; &amp; drifting');
   expect(body.blocks[1]!.elements![0]!.text).toMatch(/\*level\* 1 .*\*class\* incident_ack_sla/);
@@ -167,8 +200,26 @@ test('lifecycle events go once to each distinct route; a failing route does not 
 test('legacy single pages: class follows the kind (failed drills are not incident_ack_sla); keys longer than 255 are bounded', async () => {
   const acts = createPagingActivities(config({ format: 'pagerduty', routingKey: 'RK' }));
   const long = `recovery-${'r'.repeat(128)}-${'i'.repeat(128)}-1`;
-  await new MockActivityEnvironment().run(acts.pageEscalation, { runId: 'paper-1', incidentId: 'drill-d1', severity: 'critical' as const, level: 1, round: 0, levelName: 'dr-drill', openedAt: '2026-11-25T03:00:00Z', dedupKey: 'drill:d1' });
-  await new MockActivityEnvironment().run(acts.pageEscalation, { runId: 'paper-1', incidentId: 'inc-7', severity: 'critical' as const, level: 1, round: 0, levelName: 'recovery-max-wait', openedAt: '2026-11-25T03:00:00Z', dedupKey: long });
+  await new MockActivityEnvironment().run(acts.pageEscalation, {
+    runId: 'paper-1',
+    incidentId: 'drill-d1',
+    severity: 'critical' as const,
+    level: 1,
+    round: 0,
+    levelName: 'dr-drill',
+    openedAt: '2026-11-25T03:00:00Z',
+    dedupKey: 'drill:d1',
+  });
+  await new MockActivityEnvironment().run(acts.pageEscalation, {
+    runId: 'paper-1',
+    incidentId: 'inc-7',
+    severity: 'critical' as const,
+    level: 1,
+    round: 0,
+    levelName: 'recovery-max-wait',
+    openedAt: '2026-11-25T03:00:00Z',
+    dedupKey: long,
+  });
   const [drill, recovery] = receiver.requests.map((r) => r.body as { dedup_key: string; payload: { class: string } });
   expect(drill!.payload.class).toBe('dr_drill_failed');
   expect(recovery!.payload.class).toBe('recovery_max_wait');

@@ -18,8 +18,14 @@ beforeEach(() => {
 });
 
 const request: PageRequest = {
-  runId: 'paper-1', incidentId: 'inc-7', severity: 'critical', level: 2, round: 0, levelName: 'secondary',
-  openedAt: '2026-11-25T03:00:00.000Z', dedupKey: 'drill-runner/paper-1/inc-7/L2/R0',
+  runId: 'paper-1',
+  incidentId: 'inc-7',
+  severity: 'critical',
+  level: 2,
+  round: 0,
+  levelName: 'secondary',
+  openedAt: '2026-11-25T03:00:00.000Z',
+  dedupKey: 'drill-runner/paper-1/inc-7/L2/R0',
 };
 
 function config(o: Partial<PagingConfig> = {}): PagingConfig {
@@ -36,7 +42,14 @@ test('plain JSON page with the dedup key in body and header', async () => {
   expect(receiver.requests).toHaveLength(1);
   const got = receiver.requests[0]!;
   expect(got.headers['idempotency-key']).toBe(request.dedupKey);
-  expect(got.body).toMatchObject({ source: 'drill-runner', dedup_key: request.dedupKey, run_id: 'paper-1', incident_id: 'inc-7', level: 2, level_name: 'secondary' });
+  expect(got.body).toMatchObject({
+    source: 'drill-runner',
+    dedup_key: request.dedupKey,
+    run_id: 'paper-1',
+    incident_id: 'inc-7',
+    level: 2,
+    level_name: 'secondary',
+  });
 });
 
 test('PagerDuty Events API v2 format', async () => {
@@ -83,9 +96,17 @@ test('invalid page request is non-retryable', async () => {
 
 test('the logger redacts webhook URLs, routing keys and API keys', () => {
   const lines: string[] = [];
-  const destination = new Writable({ write(chunk, _enc, cb) { lines.push(String(chunk)); cb(); } });
+  const destination = new Writable({
+    write(chunk, _enc, cb) {
+      lines.push(String(chunk));
+      cb();
+    },
+  });
   const logger = createLogger({ destination, level: 'info' });
-  logger.info({ paging: { webhookUrl: 'https://hooks/secret-1', routingKey: 'secret-2' }, apiKey: 'secret-3', SLO_PAGING_WEBHOOK_URL: 'secret-4', runId: 'r1' }, 'config loaded');
+  logger.info(
+    { paging: { webhookUrl: 'https://hooks/secret-1', routingKey: 'secret-2' }, apiKey: 'secret-3', SLO_PAGING_WEBHOOK_URL: 'secret-4', runId: 'r1' },
+    'config loaded',
+  );
   const parsed = JSON.parse(lines[0]!) as Record<string, unknown>;
   expect(parsed.runId).toBe('r1');
   expect(lines.join('')).not.toMatch(/secret-[1-4]/);

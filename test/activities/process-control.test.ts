@@ -61,12 +61,18 @@ describe('sandbox adapter', () => {
     await waitFor('serving', async () => (await pc.processHealth({ target: sbx.targetName })).healthy);
     await sbx.inject('stop_hangs');
     const t0 = Date.now();
-    await expect(pc.processStop({ target: sbx.targetName, idempotencyKey: 'hang.stop', stopSeconds: 1 })).rejects.toMatchObject({ type: 'ProcessStopIncomplete', nonRetryable: true, message: expect.stringMatching(/stop did not complete: sandbox pid \d+ still running/) });
+    await expect(pc.processStop({ target: sbx.targetName, idempotencyKey: 'hang.stop', stopSeconds: 1 })).rejects.toMatchObject({
+      type: 'ProcessStopIncomplete',
+      nonRetryable: true,
+      message: expect.stringMatching(/stop did not complete: sandbox pid \d+ still running/),
+    });
     expect(Date.now() - t0).toBeLessThan(5000);
     expect(fs.existsSync(path.join(sbx.deps.opsDir, 'stop.hang.stop.done'))).toBe(false);
     // Draining, not gone: health says so, and a retry under the same key waits again (past the bound: fails again).
     expect((await pc.processHealth({ target: sbx.targetName })).detail).toMatch(/503 stopping/);
-    await expect(pc.processStop({ target: sbx.targetName, idempotencyKey: 'hang.stop', stopSeconds: 1 })).rejects.toMatchObject({ type: 'ProcessStopIncomplete' });
+    await expect(pc.processStop({ target: sbx.targetName, idempotencyKey: 'hang.stop', stopSeconds: 1 })).rejects.toMatchObject({
+      type: 'ProcessStopIncomplete',
+    });
     sbx.kill();
     await waitFor('the hung sandbox gone', () => !fs.existsSync(sbx.paths.pidFile) || !isAlive(Number(fs.readFileSync(sbx.paths.pidFile, 'utf8'))));
     await sbx.start();
@@ -82,9 +88,17 @@ describe('sandbox adapter', () => {
     await fetch(`${sbx.info.control_url}/control/stop`, { method: 'POST' });
     const r = await pc.processStop({ target: sbx.targetName, idempotencyKey: 'drain.stop', stopSeconds: 30 });
     expect(r).toMatchObject({ alreadyDone: false, stopRequestedAt: firstAt, wasRunning: true });
-    const stopped = sbx.groundTruth().filter((e) => e.event === 'stopped').at(-1)!;
+    const stopped = sbx
+      .groundTruth()
+      .filter((e) => e.event === 'stopped')
+      .at(-1)!;
     expect(Date.parse(r.stoppedAt)).toBeGreaterThanOrEqual(Date.parse(stopped.ts));
-    expect(sbx.groundTruth().filter((e) => e.event === 'stop_requested').at(-1)!.via).toBe('control');
+    expect(
+      sbx
+        .groundTruth()
+        .filter((e) => e.event === 'stop_requested')
+        .at(-1)!.via,
+    ).toBe('control');
     await sbx.start();
   });
 
@@ -103,10 +117,20 @@ describe('sandbox adapter', () => {
   });
 
   test('a key reused for another target, a bad key, an unknown target are non-retryable', async () => {
-    await expect(pc.processStop({ target: sbx.targetName, idempotencyKey: '../x' })).rejects.toMatchObject({ type: 'InvalidInput', nonRetryable: true, message: expect.stringMatching(/idempotencyKey/) });
+    await expect(pc.processStop({ target: sbx.targetName, idempotencyKey: '../x' })).rejects.toMatchObject({
+      type: 'InvalidInput',
+      nonRetryable: true,
+      message: expect.stringMatching(/idempotencyKey/),
+    });
     await expect(pc.processStart({ target: 'nope', idempotencyKey: 'k1' })).rejects.toMatchObject({ type: 'UnknownTarget', nonRetryable: true });
-    fs.writeFileSync(path.join(sbx.deps.opsDir, 'stop.other.done'), JSON.stringify({ target: 'other-target', adapter: 'sandbox', stopRequestedAt: '', stoppedAt: '', wasRunning: true }));
-    await expect(pc.processStop({ target: sbx.targetName, idempotencyKey: 'other' })).rejects.toMatchObject({ type: 'InvalidInput', message: expect.stringMatching(/already used to stop target other-target/) });
+    fs.writeFileSync(
+      path.join(sbx.deps.opsDir, 'stop.other.done'),
+      JSON.stringify({ target: 'other-target', adapter: 'sandbox', stopRequestedAt: '', stoppedAt: '', wasRunning: true }),
+    );
+    await expect(pc.processStop({ target: sbx.targetName, idempotencyKey: 'other' })).rejects.toMatchObject({
+      type: 'InvalidInput',
+      message: expect.stringMatching(/already used to stop target other-target/),
+    });
   });
 });
 
@@ -157,12 +181,21 @@ describe('shell adapter (commands start and stop a real process)', () => {
     // A new boot, told by the health JSON the command printed; its ready time is the truth's `serving`.
     expect(after.bootId).toBeDefined();
     expect(after.bootId).not.toBe(before.bootId);
-    expect(after.servingAt).toBe(sbx.groundTruth().filter((e) => e.event === 'serving').at(-1)!.ts);
+    expect(after.servingAt).toBe(
+      sbx
+        .groundTruth()
+        .filter((e) => e.event === 'serving')
+        .at(-1)!.ts,
+    );
   });
 
   test('a failing stop command is a retryable failure carrying its output; nothing is marked done', async () => {
     await sbx.stop();
-    await expect(pc.processStop({ target: 'shell-1', idempotencyKey: 'stop-when-down' })).rejects.toMatchObject({ type: 'ProcessCommandFailed', nonRetryable: false, message: expect.stringMatching(/exit 1/) });
+    await expect(pc.processStop({ target: 'shell-1', idempotencyKey: 'stop-when-down' })).rejects.toMatchObject({
+      type: 'ProcessCommandFailed',
+      nonRetryable: false,
+      message: expect.stringMatching(/exit 1/),
+    });
     expect(fs.existsSync(path.join(sbx.deps.opsDir, 'stop.stop-when-down.done'))).toBe(false);
     await sbx.start();
   });

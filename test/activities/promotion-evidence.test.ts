@@ -56,7 +56,16 @@ test('unknown run and bad ids fail without retry, typed', async () => {
 test('a failed rewrite leaves the previous bundle intact and no temp folder behind', async () => {
   const dir = path.join(root, 'promotions', 'x', 'r1');
   await writeBundleAtomically(dir, [{ path: 'a.txt', content: 'one' }], NOW);
-  await expect(writeBundleAtomically(dir, [{ path: 'a.txt', content: 'two' }, { path: 'b.txt', copyFrom: path.join(root, 'missing') }], NOW)).rejects.toThrow(/ENOENT/);
+  await expect(
+    writeBundleAtomically(
+      dir,
+      [
+        { path: 'a.txt', content: 'two' },
+        { path: 'b.txt', copyFrom: path.join(root, 'missing') },
+      ],
+      NOW,
+    ),
+  ).rejects.toThrow(/ENOENT/);
   expect(fs.readFileSync(path.join(dir, 'a.txt'), 'utf8')).toBe('one');
   expect((await verifyBundle(dir)).ok).toBe(true);
   expect(fs.readdirSync(path.dirname(dir))).toEqual(['r1']);
@@ -68,7 +77,11 @@ test('a failed rewrite leaves the previous bundle intact and no temp folder behi
 
 test('the subject is under the manifest hash; a tampered subject and a re-hashed manifest fail against the pinned hash', async () => {
   const dir = path.join(root, 'promotions', 'x', 'r1');
-  const written = await writeBundleAtomically(dir, [{ path: 'verdict.json', content: '{"result":"fail"}\n' }], NOW, { experimentId: 'x', runId: 'r1', result: 'fail' });
+  const written = await writeBundleAtomically(dir, [{ path: 'verdict.json', content: '{"result":"fail"}\n' }], NOW, {
+    experimentId: 'x',
+    runId: 'r1',
+    result: 'fail',
+  });
   expect(written.files).toEqual(['manifest.json', 'subject.json', 'verdict.json']);
   const pin = written.manifestSha256;
   expect(await verifyBundle(dir, { expectHash: pin })).toMatchObject({ ok: true, subjectCovered: true, subjectMismatch: false, pinned: { ok: true } });
@@ -87,7 +100,11 @@ test('the subject is under the manifest hash; a tampered subject and a re-hashed
 
   // The verdict flipped and everything re-hashed consistently: it verifies against itself, never against the pin.
   fs.writeFileSync(path.join(dir, 'verdict.json'), '{"result":"pass"}\n');
-  const forged = await writeBundleAtomically(dir, [{ path: 'verdict.json', content: '{"result":"pass"}\n' }], NOW, { experimentId: 'x', runId: 'r1', result: 'pass' });
+  const forged = await writeBundleAtomically(dir, [{ path: 'verdict.json', content: '{"result":"pass"}\n' }], NOW, {
+    experimentId: 'x',
+    runId: 'r1',
+    result: 'pass',
+  });
   expect(forged.manifestSha256).not.toBe(pin);
   expect(await verifyBundle(dir)).toMatchObject({ ok: true });
   expect(await verifyBundle(dir, { expectHash: pin })).toMatchObject({ ok: false, pinned: { ok: false, expected: pin } });

@@ -54,7 +54,12 @@ test('graceful SIGTERM flushes: the last save is taken at the stop; restart rest
   await sbx.start();
   const v = await rs.runtimeStateVerifyRestore({ target: sbx.targetName, expectedDigest: saved.digest, expectedSeq: saved.seq });
   expect(v).toMatchObject({ restored: true, matches: true, restoredDigest: saved.digest, restoredSeq: saved.seq });
-  expect(sbx.groundTruth().filter((e) => e.event === 'state_restored').at(-1)).toMatchObject({ ok: true, seq: saved.seq, digest: saved.digest });
+  expect(
+    sbx
+      .groundTruth()
+      .filter((e) => e.event === 'state_restored')
+      .at(-1),
+  ).toMatchObject({ ok: true, seq: saved.seq, digest: saved.digest });
   // The kill switch was part of the restored state.
   expect((await gw.gatewayStats(target())).haltReason).toBe('before stop');
   await gw.gatewayResume({ target: sbx.targetName, idempotencyKey: 'rs-resume' });
@@ -63,12 +68,20 @@ test('graceful SIGTERM flushes: the last save is taken at the stop; restart rest
 test('wrong_digest_on_restore (survives the restart): the restored digest differs from the saved one', async () => {
   await sbx.inject('wrong_digest_on_restore');
   await sbx.restart();
-  const saved = sbx.groundTruth().filter((e) => e.event === 'stopped').at(-1)!;
+  const saved = sbx
+    .groundTruth()
+    .filter((e) => e.event === 'stopped')
+    .at(-1)!;
   const v = await rs.runtimeStateVerifyRestore({ target: sbx.targetName, expectedDigest: saved.digest! });
   expect(v.restored).toBe(true);
   expect(v.matches).toBe(false);
   expect(v.reason).toMatch(/differs from the saved/);
-  expect(sbx.groundTruth().filter((e) => e.event === 'state_restored').at(-1)).toMatchObject({ ok: false, reason: 'wrong_digest_on_restore', saved_digest: saved.digest });
+  expect(
+    sbx
+      .groundTruth()
+      .filter((e) => e.event === 'state_restored')
+      .at(-1),
+  ).toMatchObject({ ok: false, reason: 'wrong_digest_on_restore', saved_digest: saved.digest });
   await sbx.clear('wrong_digest_on_restore');
 });
 
@@ -99,7 +112,10 @@ test('state_saves_stop: the last save goes stale and the stop does not flush', a
   expect(stale.seq).toBeGreaterThanOrEqual(before.seq);
   await sbx.stop();
   expect((await lastSave()).seq).toBe(frozen);
-  const last = sbx.groundTruth().filter((e) => e.event === 'stopped').at(-1)!;
+  const last = sbx
+    .groundTruth()
+    .filter((e) => e.event === 'stopped')
+    .at(-1)!;
   expect(last.seq).toBe(frozen);
   await sbx.start(); // non-persistent: the new process saves again
   await waitFor('saves to resume after restart', async () => (await lastSave()).seq > frozen);
@@ -122,5 +138,8 @@ test('crash_without_flush: the process dies without a final save; restart restor
 });
 
 test('bad input names the field', async () => {
-  await expect(rs.runtimeStateVerifyRestore({ target: sbx.targetName, expectedDigest: 'md5:x' })).rejects.toMatchObject({ type: 'InvalidInput', message: expect.stringMatching(/expectedDigest: expected sha256/) });
+  await expect(rs.runtimeStateVerifyRestore({ target: sbx.targetName, expectedDigest: 'md5:x' })).rejects.toMatchObject({
+    type: 'InvalidInput',
+    message: expect.stringMatching(/expectedDigest: expected sha256/),
+  });
 });

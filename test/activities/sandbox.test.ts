@@ -84,8 +84,12 @@ test('stale_data: bars stop at an old date; stale warnings, slo_breach, incident
     await waitFor('a data quality cycle with stale warnings', () => dq().some((e) => e.stale_warnings > 0));
     const breach = await waitFor('slo_breach data_stale_warnings', () => breaches('data_stale_warnings')[0]);
     expect(breach).toMatchObject({ severity: 'warning', threshold: 0 });
-    await waitFor('its incident_open', () => incidents().find((e) => e.event_type === 'incident_open' && e.incident_id === (breach as { incident_id?: string }).incident_id));
-    await waitFor('a risk_warning audit event', () => audit().some((e) => e.event_type === 'risk_warning' && (e as { incident_id?: string }).incident_id === (breach as { incident_id?: string }).incident_id));
+    await waitFor('its incident_open', () =>
+      incidents().find((e) => e.event_type === 'incident_open' && e.incident_id === (breach as { incident_id?: string }).incident_id),
+    );
+    await waitFor('a risk_warning audit event', () =>
+      audit().some((e) => e.event_type === 'risk_warning' && (e as { incident_id?: string }).incident_id === (breach as { incident_id?: string }).incident_id),
+    );
   });
 });
 
@@ -120,7 +124,9 @@ test('order_drift: mismatched order ids with broker status; three mismatch runs 
     const breach = await waitFor('consecutive mismatch breach', () => breaches('order_reconciliation_consecutive_mismatch_runs')[0]);
     expect(breach).toMatchObject({ threshold: 3, severity: 'critical' });
     expect((breach as { value: number }).value).toBeGreaterThanOrEqual(3);
-    const inc = await waitFor('incident_open', () => incidents().find((e) => e.event_type === 'incident_open' && e.incident_id === (breach as { incident_id?: string }).incident_id));
+    const inc = await waitFor('incident_open', () =>
+      incidents().find((e) => e.event_type === 'incident_open' && e.incident_id === (breach as { incident_id?: string }).incident_id),
+    );
     expect(inc).toMatchObject({ severity: 'critical', incident_class: 'reconciliation' });
   });
   const n = orders().length;
@@ -184,10 +190,16 @@ test('reconciliation_not_restarting and slo_monitor_silent_after_restart: loops 
 test('ground truth: one line per fact, every line in the schema, a restart reads as stop → start → serving → first clean reconciliation', async () => {
   const before = sbx.groundTruth().length;
   await sbx.restart();
-  await waitFor('first clean reconciliation after the restart', () => sbx.groundTruth().some((e) => e.boot_id === sbx.info.boot_id && e.event === 'first_clean_reconciliation'));
+  await waitFor('first clean reconciliation after the restart', () =>
+    sbx.groundTruth().some((e) => e.boot_id === sbx.info.boot_id && e.event === 'first_clean_reconciliation'),
+  );
   const lines = fs.readFileSync(sbx.paths.groundTruth, 'utf8').trim().split('\n');
   for (const l of lines) expect(groundTruthEventSchema.safeParse(JSON.parse(l)).success).toBe(true);
-  const tail = sbx.groundTruth().slice(before).filter((e) => e.event !== 'state_saved').map((e) => e.event);
+  const tail = sbx
+    .groundTruth()
+    .slice(before)
+    .filter((e) => e.event !== 'state_saved')
+    .map((e) => e.event);
   expect(tail).toEqual(['stop_requested', 'stopped', 'process_start', 'state_restored', 'serving', 'first_clean_reconciliation']);
   const t = sbx.groundTruth().slice(before);
   const ts = (ev: string) => Date.parse(t.find((e) => e.event === ev)!.ts);
@@ -195,7 +207,10 @@ test('ground truth: one line per fact, every line in the schema, a restart reads
   expect(ts('serving')).toBeGreaterThanOrEqual(ts('process_start'));
   expect(ts('first_clean_reconciliation')).toBeGreaterThanOrEqual(ts('serving'));
   expect(t.filter((e) => e.event === 'fault_injected')).toEqual([]);
-  const injected = sbx.groundTruth().filter((e) => e.event === 'fault_injected').map((e) => e.fault);
+  const injected = sbx
+    .groundTruth()
+    .filter((e) => e.event === 'fault_injected')
+    .map((e) => e.fault);
   expect(injected).toEqual(expect.arrayContaining(['stale_data', 'corrupt_bars', 'order_drift', 'position_drift', 'broker_disconnect', 'slow_restart']));
 });
 

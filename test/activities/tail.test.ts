@@ -3,15 +3,7 @@ import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import {
-  listAuditFiles,
-  readLastRecords,
-  readLatestJson,
-  readNew,
-  readNewInDir,
-  type MultiTailCursor,
-  type TailCursor,
-} from '../../src/io/tail';
+import { listAuditFiles, readLastRecords, readLatestJson, readNew, readNewInDir, type MultiTailCursor, type TailCursor } from '../../src/io/tail';
 
 const lineSchema = z.looseObject({ n: z.number().int() });
 const line = (n: number, pad = '') => `${JSON.stringify({ n, pad })}\n`;

@@ -56,29 +56,32 @@ describe('shell adapter: stop, start and health commands that print their enviro
   test('each command sees PATH and what the allow-lists name, and no secret of the worker', async () => {
     const print = (what: string) => `env > "${path.join(dir, `${what}.env`)}"`;
     const down = path.join(dir, 'stopped');
-    const targets = parseTargets({
-      targets: {
-        'shell-env': {
-          mode: 'paper',
-          artifactsRoot: 'results/runs',
-          runId: 'paper-env',
-          auditLogsDir: 'audit_logs',
-          gatewayUrl: 'http://127.0.0.1:9/',
-          // A stop counts only once health fails (the process is gone): the commands keep that state in a file.
-          process: {
-            adapter: 'shell',
-            stop: `${print('stop')} && touch "${down}"`,
-            start: `${print('start')} && rm -f "${down}"`,
-            health: `${print('health')} && test ! -e "${down}"`,
-            timeoutSeconds: 10,
-            envAllow: ['AWS_PROFILE'],
+    const targets = parseTargets(
+      {
+        targets: {
+          'shell-env': {
+            mode: 'paper',
+            artifactsRoot: 'results/runs',
+            runId: 'paper-env',
+            auditLogsDir: 'audit_logs',
+            gatewayUrl: 'http://127.0.0.1:9/',
+            // A stop counts only once health fails (the process is gone): the commands keep that state in a file.
+            process: {
+              adapter: 'shell',
+              stop: `${print('stop')} && touch "${down}"`,
+              start: `${print('start')} && rm -f "${down}"`,
+              health: `${print('health')} && test ! -e "${down}"`,
+              timeoutSeconds: 10,
+              envAllow: ['AWS_PROFILE'],
+            },
+            stateFile: 'state.json',
+            broker: { apiUrl: 'http://127.0.0.1:9/', wsUrl: 'ws://127.0.0.1:9/' },
+            symbols: ['AAPL'],
           },
-          stateFile: 'state.json',
-          broker: { apiUrl: 'http://127.0.0.1:9/', wsUrl: 'ws://127.0.0.1:9/' },
-          symbols: ['AAPL'],
         },
       },
-    }, dir);
+      dir,
+    );
     // DRILL_TARGET_ENV_ALLOW as the worker reads it.
     const { targetEnvAllow } = loadConfig({ ...process.env, DRILL_TARGET_ENV_ALLOW: 'CORP_*' }, dir);
     expect(targetEnvAllow).toEqual(['CORP_*']);
@@ -91,7 +94,12 @@ describe('shell adapter: stop, start and health commands that print their enviro
     for (const what of ['health', 'stop', 'start']) {
       const text = fs.readFileSync(path.join(dir, `${what}.env`), 'utf8');
       expectNoSecret(text, what);
-      const vars = Object.fromEntries(text.split('\n').filter(Boolean).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+      const vars = Object.fromEntries(
+        text
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+      );
       expect(vars.PATH).toBe(process.env.PATH);
       expect(vars).toMatchObject(ALLOWED);
     }
@@ -105,7 +113,7 @@ describe('sandbox adapter: the process the worker spawns', () => {
   });
   afterAll(async () => sbx?.cleanup());
 
-  test('a sandbox restarted through processStop/processStart holds none of the worker\'s secrets in /proc/<pid>/environ', async () => {
+  test("a sandbox restarted through processStop/processStart holds none of the worker's secrets in /proc/<pid>/environ", async () => {
     const pc = createProcessControlActivities({ ...sbx.deps, envAllow: ['CORP_*'] });
     await pc.processStop({ target: 'sandbox-env', idempotencyKey: 'env-sbx.stop' });
     const start = await pc.processStart({ target: 'sandbox-env', idempotencyKey: 'env-sbx.start' });
@@ -119,8 +127,19 @@ describe('sandbox adapter: the process the worker spawns', () => {
 });
 
 describe('the allow-list itself', () => {
-  test('defaults, extra names and prefixes; the runner\'s secrets never, even when a prefix covers them', () => {
-    const parent = { PATH: '/bin', HOME: '/root', LC_ALL: 'C', TEMPORAL_API_KEY: 'k', TEMPORAL_ADDRESS: 'a:1', TEMP_DIR: '/t', SLO_PAGING_ROUTING_KEY: 'r', SLO_MAX: '3', OTHER: 'x', UNSET: undefined };
+  test("defaults, extra names and prefixes; the runner's secrets never, even when a prefix covers them", () => {
+    const parent = {
+      PATH: '/bin',
+      HOME: '/root',
+      LC_ALL: 'C',
+      TEMPORAL_API_KEY: 'k',
+      TEMPORAL_ADDRESS: 'a:1',
+      TEMP_DIR: '/t',
+      SLO_PAGING_ROUTING_KEY: 'r',
+      SLO_MAX: '3',
+      OTHER: 'x',
+      UNSET: undefined,
+    };
     expect(targetCommandEnv(parent)).toEqual({ PATH: '/bin', HOME: '/root', LC_ALL: 'C' });
     expect(targetCommandEnv(parent, ['T*', 'S*', 'OTHER'])).toEqual({ PATH: '/bin', HOME: '/root', LC_ALL: 'C', TEMP_DIR: '/t', SLO_MAX: '3', OTHER: 'x' });
   });
@@ -145,14 +164,28 @@ describe('the allow-list itself', () => {
   });
 
   test('a target whose envAllow names a secret is refused with the path of the entry', () => {
-    const entry = { mode: 'paper', artifactsRoot: 'r', runId: 'r1', auditLogsDir: 'a', gatewayUrl: 'http://127.0.0.1:9/', stateFile: 's', broker: { apiUrl: 'http://127.0.0.1:9/', wsUrl: 'ws://127.0.0.1:9/' }, symbols: ['AAPL'] };
+    const entry = {
+      mode: 'paper',
+      artifactsRoot: 'r',
+      runId: 'r1',
+      auditLogsDir: 'a',
+      gatewayUrl: 'http://127.0.0.1:9/',
+      stateFile: 's',
+      broker: { apiUrl: 'http://127.0.0.1:9/', wsUrl: 'ws://127.0.0.1:9/' },
+      symbols: ['AAPL'],
+    };
     let err: unknown;
     try {
-      parseTargets({ targets: { t1: { ...entry, process: { adapter: 'shell', stop: 'x', start: 'x', health: 'x', envAllow: ['PATH', 'TEMPORAL_*'] } } } }, '/tmp');
+      parseTargets(
+        { targets: { t1: { ...entry, process: { adapter: 'shell', stop: 'x', start: 'x', health: 'x', envAllow: ['PATH', 'TEMPORAL_*'] } } } },
+        '/tmp',
+      );
     } catch (e) {
       err = e;
     }
     expect(err).toBeInstanceOf(TargetConfigError);
-    expect((err as TargetConfigError).problems).toEqual([expect.stringMatching(/^targets\.t1\.process\.envAllow\.1: "TEMPORAL_\*" names the runner's own secrets/)]);
+    expect((err as TargetConfigError).problems).toEqual([
+      expect.stringMatching(/^targets\.t1\.process\.envAllow\.1: "TEMPORAL_\*" names the runner's own secrets/),
+    ]);
   });
 });

@@ -46,7 +46,7 @@ function doc<T = Record<string, unknown>>(r: CliResult): T {
   }
 }
 
-test('tools where / tools ensure --json: the tools as data; ensure\'s progress on stderr', async () => {
+test("tools where / tools ensure --json: the tools as data; ensure's progress on stderr", async () => {
   const where = await runDrillCli(['tools', 'where', '--json'], env);
   const w = doc<{ cache: string; tools: Array<{ tool: string; provisioned: boolean; path?: string }>; exitCode: number }>(where);
   expect(where.code).toBe(w.exitCode);
@@ -126,7 +126,10 @@ interface Running {
 }
 
 function spawnDrill(args: string[], extra: Record<string, string>): Running {
-  const child = spawn(process.execPath, [DRILL_BIN, ...args], { env: { ...process.env, DRILL_LOG_PRETTY: 'false', ...env, ...extra }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [DRILL_BIN, ...args], {
+    env: { ...process.env, DRILL_LOG_PRETTY: 'false', ...env, ...extra },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.push(child);
   let out = '';
   let err = '';
@@ -152,7 +155,10 @@ test('dev --json: one line once up; ack-timer, incident list and worker --json a
   const t = doc<{ workflowId: string; runId: string }>(started);
   expect(t.workflowId).toContain('cli-json');
   expect(t.runId).toMatch(/\S/);
-  const resolved = await runDrillCli(['ack-timer', 'resolve', '--run-id', 'cli-json', '--incident-id', 'inc-1', '--workflow-id', t.workflowId, '--by', 'alice', '--json'], all);
+  const resolved = await runDrillCli(
+    ['ack-timer', 'resolve', '--run-id', 'cli-json', '--incident-id', 'inc-1', '--workflow-id', t.workflowId, '--by', 'alice', '--json'],
+    all,
+  );
   expect(resolved.code).toBe(0);
   expect(doc(resolved)).toEqual({ workflowId: t.workflowId });
   const list = await runDrillCli(['incident', 'list', '--run-id', 'cli-json', '--json'], all);
@@ -163,7 +169,11 @@ test('dev --json: one line once up; ack-timer, incident list and worker --json a
   expect(doc(notRunning)).toEqual({ error: expect.stringContaining('no running watcher'), exitCode: 1 });
 
   const worker = spawnDrill(['worker', '--json'], { ...server, DRILL_TASK_QUEUE: 'cli-json-e2e-2' });
-  const w = await eventually(() => (worker.stdout().includes('\n') ? worker.stdout() : undefined), `drill worker --json to print its line:\n${worker.stderr()}`, 60000);
+  const w = await eventually(
+    () => (worker.stdout().includes('\n') ? worker.stdout() : undefined),
+    `drill worker --json to print its line:\n${worker.stderr()}`,
+    60000,
+  );
   expect(JSON.parse(w)).toMatchObject({ taskQueue: 'cli-json-e2e-2', namespace: 'default', address: `127.0.0.1:${port}` });
   worker.child.kill('SIGINT');
   expect(await worker.exited).toBe(0);

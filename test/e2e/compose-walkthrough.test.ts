@@ -11,14 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { drillReportSchema } from '../../src/domain/drill-report';
 import { killSandbox } from '../../src/sandbox/control';
-import {
-  composeWorkerEnv,
-  fleetMounts,
-  spawnWorker,
-  startFleetServer,
-  type FleetServer,
-  type FleetWorker,
-} from '../helpers/fleet';
+import { composeWorkerEnv, fleetMounts, spawnWorker, startFleetServer, type FleetServer, type FleetWorker } from '../helpers/fleet';
 import { freePort } from '../helpers/process';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -69,10 +62,7 @@ beforeAll(async () => {
   const port = await freePort();
   // The shipped demo target, as mounted: deploy/targets → /config/targets.
   for (const f of fs.readdirSync(path.join(ROOT, 'deploy', 'targets'))) {
-    fs.writeFileSync(
-      path.join(mounts['/config/targets']!, f),
-      mapPaths(fs.readFileSync(path.join(ROOT, 'deploy', 'targets', f), 'utf8'), port),
-    );
+    fs.writeFileSync(path.join(mounts['/config/targets']!, f), mapPaths(fs.readFileSync(path.join(ROOT, 'deploy', 'targets', f), 'utf8'), port));
   }
   sandboxConfig = path.join(mounts['/config/targets']!, 'demo-sandbox.json');
 }, 120_000);
@@ -101,11 +91,7 @@ test('the walkthrough of docs/deploy.md ends in a passing drill with its evidenc
   expect(metrics).toMatch(/temporal_/);
 
   const port = Number(
-    new URL(
-      JSON.parse(fs.readFileSync(path.join(mounts['/config/targets']!, 'targets.json'), 'utf8')).targets[
-        'demo-sandbox'
-      ].gatewayUrl,
-    ).port,
+    new URL(JSON.parse(fs.readFileSync(path.join(mounts['/config/targets']!, 'targets.json'), 'utf8')).targets['demo-sandbox'].gatewayUrl).port,
   );
   for (const command of walkthroughCommands()) {
     const r = await run(mapPaths(command, port), env);
@@ -121,21 +107,15 @@ test('the walkthrough of docs/deploy.md ends in a passing drill with its evidenc
   const ids = fs.readdirSync(drills).filter((n) => n !== 'index.html');
   expect(fs.existsSync(path.join(drills, 'index.html'))).toBe(true);
   expect(ids).toHaveLength(1);
-  const report = drillReportSchema.parse(
-    JSON.parse(fs.readFileSync(path.join(drills, ids[0]!, 'report.json'), 'utf8')),
-  );
+  const report = drillReportSchema.parse(JSON.parse(fs.readFileSync(path.join(drills, ids[0]!, 'report.json'), 'utf8')));
   expect(report).toMatchObject({
     target: 'demo-sandbox',
     result: 'pass',
     deploymentVersion: { deploymentName: 'drill-runner', buildId, versioning: false },
   });
-  expect(fs.readFileSync(path.join(drills, ids[0]!, 'report.md'), 'utf8')).toContain(
-    `ran on: \`drill-runner.${buildId}\``,
-  );
+  expect(fs.readFileSync(path.join(drills, ids[0]!, 'report.md'), 'utf8')).toContain(`ran on: \`drill-runner.${buildId}\``);
   expect(fs.existsSync(path.join(mounts['/data/results']!, 'chaos_drill_latest.json'))).toBe(true);
-  expect(fs.readFileSync(path.join(mounts['/data/results']!, 'audit', 'drill-runner.jsonl'), 'utf8')).toContain(
-    report.drillId,
-  );
+  expect(fs.readFileSync(path.join(mounts['/data/results']!, 'audit', 'drill-runner.jsonl'), 'utf8')).toContain(report.drillId);
   // The demo target's artifacts are on the results mount, where the page says.
   expect(fs.existsSync(path.join(mounts['/data/results']!, 'runs', 'demo-paper'))).toBe(true);
 }, 180_000);

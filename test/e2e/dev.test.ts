@@ -13,7 +13,6 @@ import { freePort } from '../helpers/process';
 
 const DRILL = path.resolve(__dirname, '../../bin/drill.js');
 
-
 interface Running {
   child: ChildProcess;
   output: () => string;

@@ -16,14 +16,38 @@ const SHOTS = path.resolve(__dirname, '../../test-output/screenshots');
 let browser: Browser;
 let dir: string;
 
-function report(drillId: string, target: string, result: DrillReport['result'], day: number, rto: number | null, rpo: number | null, rtoTarget = 900, rpoTarget = 60): DrillReport {
+function report(
+  drillId: string,
+  target: string,
+  result: DrillReport['result'],
+  day: number,
+  rto: number | null,
+  rpo: number | null,
+  rtoTarget = 900,
+  rpoTarget = 60,
+): DrillReport {
   const finishedAt = new Date(Date.UTC(2026, 10, day, 3, 5)).toISOString();
-  return drillReportSchema.parse({ schemaVersion: 1, drillId, target, mode: 'paper', startedAt: finishedAt, finishedAt, result, rto: { seconds: rto, targetSeconds: rtoTarget, ok: rto !== null && rto <= rtoTarget }, rpo: { seconds: rpo, targetSeconds: rpoTarget, ok: rpo !== null && rpo <= rpoTarget }, timeline: {}, failures: [] });
+  return drillReportSchema.parse({
+    schemaVersion: 1,
+    drillId,
+    target,
+    mode: 'paper',
+    startedAt: finishedAt,
+    finishedAt,
+    result,
+    rto: { seconds: rto, targetSeconds: rtoTarget, ok: rto !== null && rto <= rtoTarget },
+    rpo: { seconds: rpo, targetSeconds: rpoTarget, ok: rpo !== null && rpo <= rpoTarget },
+    timeline: {},
+    failures: [],
+  });
 }
 
 beforeAll(async () => {
   if (!fs.existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: install Debian's chromium (apt-get install chromium) or set CHROMIUM_PATH`);
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'drill-index-browser-'));
   fs.mkdirSync(SHOTS, { recursive: true });
   // Two targets: one where RTO and RPO span decades (log scale), one where both targets are close (labels must not collide).
@@ -55,7 +79,14 @@ test('the trend page renders without errors, its labels never overlap, its dots 
   const svgs = page.locator('svg.trend');
   expect(await svgs.count()).toBe(2);
   for (let i = 0; i < 2; i++) {
-    const boxes = (await svgs.nth(i).locator('text').evaluateAll((els) => els.map((e) => (e as unknown as { getBoundingClientRect(): { x: number; y: number; width: number; height: number } }).getBoundingClientRect()).map((b) => ({ x: b.x, y: b.y, w: b.width, h: b.height }))));
+    const boxes = await svgs
+      .nth(i)
+      .locator('text')
+      .evaluateAll((els) =>
+        els
+          .map((e) => (e as unknown as { getBoundingClientRect(): { x: number; y: number; width: number; height: number } }).getBoundingClientRect())
+          .map((b) => ({ x: b.x, y: b.y, w: b.width, h: b.height })),
+      );
     expect(boxes.length).toBeGreaterThanOrEqual(4);
     for (let a = 0; a < boxes.length; a++)
       for (let b = a + 1; b < boxes.length; b++) {
@@ -94,11 +125,40 @@ test("a report's timeline reads at a glance: phases as bands, labels that never 
   const base = report('t1', 'paper-3', 'pass', 29, 0.5, 0, 900, 60);
   const reports: DrillReport[] = [
     // Four marks on one instant (stop requested, detected, stopped, restart started) and labels at both ends.
-    { ...base, drillId: 't1', timeline: { lastStateSaveAt: at(0), stopRequestedAt: at(2), detectedAt: at(2), stoppedAt: at(2), restartStartedAt: at(2), restartCompleteAt: at(2.4), restoredStateSavedAt: at(2.45), firstSloSnapshotAt: at(2.5), firstCleanReconciliationAt: at(2.6) } },
+    {
+      ...base,
+      drillId: 't1',
+      timeline: {
+        lastStateSaveAt: at(0),
+        stopRequestedAt: at(2),
+        detectedAt: at(2),
+        stoppedAt: at(2),
+        restartStartedAt: at(2),
+        restartCompleteAt: at(2.4),
+        restoredStateSavedAt: at(2.45),
+        firstSloSnapshotAt: at(2.5),
+        firstCleanReconciliationAt: at(2.6),
+      },
+    },
     // A long drain and a slow restart: phases of very different lengths.
-    { ...report('t2', 'paper-3', 'fail', 29, 62, 1.2, 900, 60), timeline: { lastStateSaveAt: at(0), stopRequestedAt: at(1), detectedAt: at(1.1), stoppedAt: at(21), restartStartedAt: at(22), restartCompleteAt: at(61), firstSloSnapshotAt: at(62), firstCleanReconciliationAt: at(63) } },
+    {
+      ...report('t2', 'paper-3', 'fail', 29, 62, 1.2, 900, 60),
+      timeline: {
+        lastStateSaveAt: at(0),
+        stopRequestedAt: at(1),
+        detectedAt: at(1.1),
+        stoppedAt: at(21),
+        restartStartedAt: at(22),
+        restartCompleteAt: at(61),
+        firstSloSnapshotAt: at(62),
+        firstCleanReconciliationAt: at(63),
+      },
+    },
     // An error before anything happened: no timeline at all.
-    { ...report('t3', 'paper-3', 'error', 29, null, null), failures: ['preflight: target paper-3 is not in the targets file (known: paper-1, paper-2); add it or check DRILL_TARGETS_FILE'] },
+    {
+      ...report('t3', 'paper-3', 'error', 29, null, null),
+      failures: ['preflight: target paper-3 is not in the targets file (known: paper-1, paper-2); add it or check DRILL_TARGETS_FILE'],
+    },
   ];
   for (const r of reports) await writeDrillReportFiles(dir, r);
   const page = await browser.newPage({ viewport: { width: 1024, height: 1200 } });

@@ -29,7 +29,10 @@ const DOC = path.resolve(__dirname, '../../docs/workflows.md');
 
 /** The copy-paste example input of `## <type>` in docs/workflows.md: the ```json block after "Example input:". */
 function documentedExample(type: string): Record<string, unknown> {
-  const section = fs.readFileSync(DOC, 'utf8').split(/^## /m).find((s) => s.startsWith(`${type}\n`));
+  const section = fs
+    .readFileSync(DOC, 'utf8')
+    .split(/^## /m)
+    .find((s) => s.startsWith(`${type}\n`));
   const json = section?.match(/Example input:\s*```json\n(.*?)\n```/s)?.[1];
   if (!json) throw new Error(`no example input for ${type} in ${DOC}`);
   return JSON.parse(json) as Record<string, unknown>;
@@ -72,7 +75,12 @@ beforeAll(async () => {
     taskQueue: TASK_QUEUE,
     workflowBundle: await workflowBundle(),
     activities: createActivities({
-      config: { paging: { enabled: false, minSeverity: 'critical', format: 'json', timeoutMs: 1000 }, runsDir: path.join(resultsDir, 'runs'), resultsDir, stateDir: path.join(resultsDir, 'state') },
+      config: {
+        paging: { enabled: false, minSeverity: 'critical', format: 'json', timeoutMs: 1000 },
+        runsDir: path.join(resultsDir, 'runs'),
+        resultsDir,
+        stateDir: path.join(resultsDir, 'state'),
+      },
       targets: sbx.deps.targets,
     }),
   });

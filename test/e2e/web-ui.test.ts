@@ -17,7 +17,6 @@ import { fillJson, launchChromium } from '../helpers/browser';
 
 const TASK_QUEUE = 'web-ui-e2e';
 
-
 let server: DevServer;
 let browser: Browser;
 let worker: Worker;
@@ -38,7 +37,9 @@ beforeAll(async () => {
     connection: nativeConnection,
     taskQueue: TASK_QUEUE,
     workflowBundle: await workflowBundle(),
-    activities: createActivities({ config: { paging: { enabled: false, minSeverity: 'critical', format: 'json', timeoutMs: 1000 }, runsDir: '/nonexistent-runs' } }),
+    activities: createActivities({
+      config: { paging: { enabled: false, minSeverity: 'critical', format: 'json', timeoutMs: 1000 }, runsDir: '/nonexistent-runs' },
+    }),
   });
   workerDone = worker.run();
   connection = await Connection.connect({ address: server.address });
@@ -66,10 +67,14 @@ test('start the ack timer from Start Workflow, acknowledge it from Send an Updat
   await page.locator('[data-testid=start-workflow-button]:visible').click();
 
   const handle = client.workflow.getHandle(workflowId);
-  const opened = await eventually(async () => {
-    const s = await handle.query<IncidentAckStatus>('status');
-    return s.state === 'open' ? s : undefined;
-  }, 'the workflow started from the UI to answer status', 30000);
+  const opened = await eventually(
+    async () => {
+      const s = await handle.query<IncidentAckStatus>('status');
+      return s.state === 'open' ? s : undefined;
+    },
+    'the workflow started from the UI to answer status',
+    30000,
+  );
   expect(opened).toMatchObject({ runId: 'ui-run', incidentId: 'inc-ui', severity: 'critical', sla: 'pending' });
 
   await page.goto(`${ui}/namespaces/default/workflows/${workflowId}`, { waitUntil: 'domcontentloaded' });
@@ -83,10 +88,14 @@ test('start the ack timer from Start Workflow, acknowledge it from Send an Updat
   await fillJson(page, { ackBy: 'ui-oncall', notes: 'from the Web UI' }, '#update-id:visible');
   await page.locator('[data-testid=confirm-modal-button]:visible').click();
 
-  const acked = await eventually(async () => {
-    const s = await handle.query<IncidentAckStatus>('status');
-    return s.state === 'acknowledged' ? s : undefined;
-  }, 'the ack sent from the UI', 30000);
+  const acked = await eventually(
+    async () => {
+      const s = await handle.query<IncidentAckStatus>('status');
+      return s.state === 'acknowledged' ? s : undefined;
+    },
+    'the ack sent from the UI',
+    30000,
+  );
   expect(acked.ack).toMatchObject({ ackBy: 'ui-oncall', notes: 'from the Web UI', slaMet: true });
   await handle.terminate('e2e done');
   await page.close();

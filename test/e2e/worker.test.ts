@@ -17,12 +17,18 @@ import { workflowIds } from '../../src/shared';
 
 const WORKER = path.resolve(__dirname, '../../dist/worker.js');
 
-
 let server: DevServer;
 let sbx: TestSandbox;
 let dir: string;
 beforeAll(async () => {
-  server = await startDevServer({ cliPath: requireTool('temporal').path, host: '127.0.0.1', port: await freePort(), uiPort: 0, namespace: 'default', headless: true });
+  server = await startDevServer({
+    cliPath: requireTool('temporal').path,
+    host: '127.0.0.1',
+    port: await freePort(),
+    uiPort: 0,
+    namespace: 'default',
+    headless: true,
+  });
   sbx = await startTestSandbox({ targetName: 'e2e-sbx' });
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'worker-e2e-'));
   fs.writeFileSync(path.join(dir, 'targets.json'), JSON.stringify(sbx.targets));
@@ -34,7 +40,10 @@ afterAll(async () => {
 });
 
 test('bad configuration stops start-up with the variable named, exit 2', async () => {
-  const child = spawn(process.execPath, [WORKER], { env: { ...process.env, SLO_PAGING_MIN_SEVERITY: 'loud', DRILL_TASK_QUEUE: 'a b' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [WORKER], {
+    env: { ...process.env, SLO_PAGING_MIN_SEVERITY: 'loud', DRILL_TASK_QUEUE: 'a b' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let err = '';
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
@@ -91,7 +100,19 @@ test('runs workflows, serves metrics, logs JSON without secrets, stops on SIGTER
   const drill = await client.workflow.start('weeklyDrillWorkflow', {
     taskQueue: 'worker-e2e',
     workflowId: workflowIds.drill(sbx.targetName, drillId),
-    args: [{ target: sbx.targetName, drillId, scenarios: [], detectionSeconds: 5, recoverySeconds: 5, verifySeconds: 4, restartSeconds: 20, pollMs: 100, maxDrillSeconds: 120 }],
+    args: [
+      {
+        target: sbx.targetName,
+        drillId,
+        scenarios: [],
+        detectionSeconds: 5,
+        recoverySeconds: 5,
+        verifySeconds: 4,
+        restartSeconds: 20,
+        pollMs: 100,
+        maxDrillSeconds: 120,
+      },
+    ],
   });
   const drilled = (await drill.result()) as { result: string; rto: { seconds: number } };
   expect(drilled.result).toBe('pass');
@@ -104,7 +125,10 @@ test('runs workflows, serves metrics, logs JSON without secrets, stops on SIGTER
   // Acknowledged through the run file (the runbook's incident_ack.py writes this line): the timer takes it.
   const runDir = path.join(dir, 'results', 'runs', 'worker-e2e');
   fs.mkdirSync(runDir, { recursive: true });
-  fs.appendFileSync(path.join(runDir, 'incident_events.jsonl'), `${JSON.stringify({ ts: new Date().toISOString(), event_type: 'incident_ack', incident_id: 'inc-2', ack_by: 'e2e' })}\n`);
+  fs.appendFileSync(
+    path.join(runDir, 'incident_events.jsonl'),
+    `${JSON.stringify({ ts: new Date().toISOString(), event_type: 'incident_ack', incident_id: 'inc-2', ack_by: 'e2e' })}\n`,
+  );
   await ack.result();
   const product = await eventually(async () => {
     const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
@@ -123,7 +147,10 @@ test('runs workflows, serves metrics, logs JSON without secrets, stops on SIGTER
 
   child.kill('SIGTERM');
   expect(await exited).toBe(0);
-  const lines = out.trim().split('\n').filter((l) => l.startsWith('{'));
+  const lines = out
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('{'));
   expect(lines.length).toBeGreaterThan(0);
   for (const l of lines) expect(() => JSON.parse(l)).not.toThrow();
   expect(lines.some((l) => JSON.parse(l).msg === 'worker stopped')).toBe(true);

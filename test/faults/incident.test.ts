@@ -6,4 +6,6 @@
 import { incidentBrokerScenario, incidentDataQualityScenario, incidentEscalatedScenario, incidentReconciliationScenario } from '../helpers/fault-scenarios';
 import { workerKillMatrix } from './matrix';
 
-workerKillMatrix('incident', [incidentBrokerScenario, incidentReconciliationScenario, incidentDataQualityScenario, incidentEscalatedScenario], { shareKillPoints: true });
+workerKillMatrix('incident', [incidentBrokerScenario, incidentReconciliationScenario, incidentDataQualityScenario, incidentEscalatedScenario], {
+  shareKillPoints: true,
+});

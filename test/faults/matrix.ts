@@ -16,13 +16,16 @@ export function workerKillMatrix(suite: string, scenarios: FaultScenario[], { sh
     await lab?.close();
   }, 300000);
 
-  test.each(scenarios.map((s) => [s.name, s] as const))('%s: kill -9 of the worker on both sides of every activity boundary → the undisturbed verdict, every side effect once', async (_name, scenario) => {
-    const results = await lab.workerKillMatrix(scenario, covered);
-    const [base, ...cases] = results;
-    expect(base!.pass).toBe(true);
-    expect(failedCases(results)).toEqual([]);
-    // Most crash points are reached (a boundary only a long-lived activity crosses may not be, within one run).
-    if (cases.length > 0) expect(cases.filter((c) => c.injected).length).toBeGreaterThan(cases.length / 2);
-    else expect(covered?.size).toBeGreaterThan(0);
-  });
+  test.each(scenarios.map((s) => [s.name, s] as const))(
+    '%s: kill -9 of the worker on both sides of every activity boundary → the undisturbed verdict, every side effect once',
+    async (_name, scenario) => {
+      const results = await lab.workerKillMatrix(scenario, covered);
+      const [base, ...cases] = results;
+      expect(base!.pass).toBe(true);
+      expect(failedCases(results)).toEqual([]);
+      // Most crash points are reached (a boundary only a long-lived activity crosses may not be, within one run).
+      if (cases.length > 0) expect(cases.filter((c) => c.injected).length).toBeGreaterThan(cases.length / 2);
+      else expect(covered?.size).toBeGreaterThan(0);
+    },
+  );
 }

@@ -97,7 +97,8 @@ export async function startContractTarget(dir: string, name: string, runId: stri
         res.end(JSON.stringify(payload));
       };
       if (req.method === 'GET' && req.url === '/stats') return send(200, stats());
-      if (req.method === 'GET' && req.url === '/health') return send(200, { status: 'ok', pid: process.pid, boot_id: 'contract', started_at: new Date().toISOString(), serving_at: new Date().toISOString() });
+      if (req.method === 'GET' && req.url === '/health')
+        return send(200, { status: 'ok', pid: process.pid, boot_id: 'contract', started_at: new Date().toISOString(), serving_at: new Date().toISOString() });
       if (req.method === 'GET' && req.url === '/broker/health') return send(200, { status: 'ok', api_connected: true, ws_connected: true });
       if (req.method === 'POST' && req.url === '/kill-switch') {
         let r: { action?: string; reason?: string; idempotency_key?: string };
@@ -106,7 +107,8 @@ export async function startContractTarget(dir: string, name: string, runId: stri
         } catch {
           return send(400, { error: 'invalid kill-switch request', issues: ['(body): not JSON'] });
         }
-        if (r.action !== 'halt' && r.action !== 'resume') return send(400, { error: 'invalid kill-switch request', issues: ['action: expected halt or resume'] });
+        if (r.action !== 'halt' && r.action !== 'resume')
+          return send(400, { error: 'invalid kill-switch request', issues: ['action: expected halt or resume'] });
         if (r.action === 'halt' && !r.reason) return send(400, { error: 'invalid kill-switch request', issues: ['reason: required'] });
         if (r.idempotency_key && r.idempotency_key === state.lastKey) return send(200, { ...stats(), changed: false });
         const before = state.haltReason;

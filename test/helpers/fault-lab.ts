@@ -115,7 +115,13 @@ export interface CaseResult {
 }
 
 /** Every activity type scheduled in `workflowId`'s history and its children's (recursively), and the workflow types met. */
-export async function scheduledActivityTypes(client: Client, workflowId: string, runId?: string, seen = new Set<string>(), children = true): Promise<{ activities: Set<string>; workflows: Set<string> }> {
+export async function scheduledActivityTypes(
+  client: Client,
+  workflowId: string,
+  runId?: string,
+  seen = new Set<string>(),
+  children = true,
+): Promise<{ activities: Set<string>; workflows: Set<string> }> {
   const found = { activities: new Set<string>(), workflows: new Set<string>() };
   const key = `${workflowId}/${runId ?? ''}`;
   if (seen.has(key)) return found;
@@ -144,12 +150,14 @@ export async function scheduledActivityTypes(client: Client, workflowId: string,
 export async function pool<T, R>(items: T[], n: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array<R>(items.length);
   let next = 0;
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(n, items.length)) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: Math.max(1, Math.min(n, items.length)) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await fn(items[i]!);
+      }
+    }),
+  );
   return out;
 }
 
@@ -157,7 +165,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  return Promise.race([p, new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no outcome within ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer));
+  return Promise.race([p, new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no outcome within ${ms} ms`)), ms)))]).finally(
+    () => clearTimeout(timer),
+  );
 }
 
 /** Effects equal, key by key (a key missing on one side counts as 0). */
@@ -202,7 +212,17 @@ export class FaultLab {
   }
 
   private static startServer(dir: string, port: number): Promise<DevServer> {
-    return startDevServer({ cliPath: requireTool('temporal').path, host: '127.0.0.1', port, uiPort: 0, namespace: 'default', headless: true, dbFile: path.join(dir, 'temporal.db'), logFile: path.join(dir, 'server.log'), readyTimeoutMs: 60000 });
+    return startDevServer({
+      cliPath: requireTool('temporal').path,
+      host: '127.0.0.1',
+      port,
+      uiPort: 0,
+      namespace: 'default',
+      headless: true,
+      dbFile: path.join(dir, 'temporal.db'),
+      logFile: path.join(dir, 'server.log'),
+      readyTimeoutMs: 60000,
+    });
   }
 
   /** SIGKILL the dev server, wait `downMs`, start it again on the same SQLite file and port. */
@@ -226,7 +246,11 @@ export class FaultLab {
    * A worker process for one case, supervised: when it dies (its own crash point, or a lost server)
    * it is started again with the same settings — the crash marker keeps it from crashing twice.
    */
-  private async superviseWorker(opts: WorkerProcessOptions, crash: CrashPoint | undefined, counter: { crashes: number; stop: boolean }): Promise<() => Promise<void>> {
+  private async superviseWorker(
+    opts: WorkerProcessOptions,
+    crash: CrashPoint | undefined,
+    counter: { crashes: number; stop: boolean },
+  ): Promise<() => Promise<void>> {
     let current: WorkerProcess | undefined;
     let starting: Promise<void> | undefined;
     const startOne = async (): Promise<void> => {
@@ -283,9 +307,28 @@ export class FaultLab {
       const targetsFile = path.join(dir, 'targets.json');
       fs.writeFileSync(targetsFile, JSON.stringify({ targets: sbx ? sbx.targets.targets : {} }));
       const c: CaseContext = {
-        id, lab: this, client: this.client, taskQueue: `tq-${id}`, dir, runsDir, resultsDir: path.dirname(runsDir), sbx, receiver: this.receiver, since: new Date().toISOString(), state: {},
+        id,
+        lab: this,
+        client: this.client,
+        taskQueue: `tq-${id}`,
+        dir,
+        runsDir,
+        resultsDir: path.dirname(runsDir),
+        sbx,
+        receiver: this.receiver,
+        since: new Date().toISOString(),
+        state: {},
       };
-      const opts: WorkerProcessOptions = { address: this.server.address, taskQueue: c.taskQueue, targetsFile, stateDir: path.join(dir, 'state'), runsDir, bundle: this.bundle, pagingUrl: this.receiver.url, logFile: path.join(dir, 'worker.log') };
+      const opts: WorkerProcessOptions = {
+        address: this.server.address,
+        taskQueue: c.taskQueue,
+        targetsFile,
+        stateDir: path.join(dir, 'state'),
+        runsDir,
+        bundle: this.bundle,
+        pagingUrl: this.receiver.url,
+        logFile: path.join(dir, 'worker.log'),
+      };
       const crash = fault.kind === 'worker-kill' ? { at: fault.activity!, marker, when: fault.side } : undefined;
       await scenario.prepare?.(c);
       stopWorker = await this.superviseWorker(opts, crash, counter);
@@ -320,7 +363,7 @@ export class FaultLab {
     const injected = fault.kind === 'none' ? false : fault.kind === 'server-restart' ? serverRestarted : fs.existsSync(marker);
     const expectedEffects = { ...(baseline?.effects ?? {}), ...scenario.expected.effects };
     // Without a baseline only the scenario's own expectations are compared.
-    const compared = baseline ? outcome?.effects ?? {} : Object.fromEntries(Object.entries(outcome?.effects ?? {}).filter(([k]) => k in expectedEffects));
+    const compared = baseline ? (outcome?.effects ?? {}) : Object.fromEntries(Object.entries(outcome?.effects ?? {}).filter(([k]) => k in expectedEffects));
     if (outcome) {
       failures.push(...outcome.problems);
       if (outcome.verdict !== scenario.expected.verdict) failures.push(`verdict: expected ${scenario.expected.verdict}, got ${outcome.verdict}`);
@@ -339,7 +382,14 @@ export class FaultLab {
       effects: { expected: expectedEffects, actual: outcome?.effects ?? null },
       ...(outcome?.observed ? { observed: outcome.observed } : {}),
       ...(outcome?.measures
-        ? { measures: Object.fromEntries(Object.entries(outcome.measures).map(([k, m]) => [k, { ...m, within1s: m.reported !== null && m.truth !== null && Math.abs(m.reported - m.truth) < 1 }])) }
+        ? {
+            measures: Object.fromEntries(
+              Object.entries(outcome.measures).map(([k, m]) => [
+                k,
+                { ...m, within1s: m.reported !== null && m.truth !== null && Math.abs(m.reported - m.truth) < 1 },
+              ]),
+            ),
+          }
         : {}),
       workerCrashes: counter.crashes,
       pass: failures.length === 0,
@@ -356,7 +406,10 @@ export class FaultLab {
    * The undisturbed run: it must meet the scenario's expectations itself; its verdict and effects are
    * the reference, and its histories give the kill points.
    */
-  async baseline(scenario: FaultScenario, coveredElsewhere: ReadonlySet<string> = new Set()): Promise<{ outcome: Outcome; killPoints: string[]; record: CaseResult }> {
+  async baseline(
+    scenario: FaultScenario,
+    coveredElsewhere: ReadonlySet<string> = new Set(),
+  ): Promise<{ outcome: Outcome; killPoints: string[]; record: CaseResult }> {
     const r = await this.runCase(scenario, { kind: 'none' });
     const { outcome: _o, handle: _h, ...record } = r;
     if (!r.pass || !r.outcome || !r.handle) throw new Error(`${scenario.name}: the undisturbed run failed: ${r.failures.join('; ')}`);
@@ -365,7 +418,16 @@ export class FaultLab {
     const killPoints = all.filter((a) => !coveredElsewhere.has(a));
     // The baseline's line names the kill points (and those left to an earlier scenario of the same
     // suite) and the workflow types its run went through.
-    const line = { suite: this.suite, workflow: scenario.workflow, scenario: scenario.name, kind: 'kill-points', killPoints, coveredByEarlierScenario: all.filter((a) => coveredElsewhere.has(a)), from: scenario.killPointsFrom ?? 'tree', workflows: [...found.workflows].sort() };
+    const line = {
+      suite: this.suite,
+      workflow: scenario.workflow,
+      scenario: scenario.name,
+      kind: 'kill-points',
+      killPoints,
+      coveredByEarlierScenario: all.filter((a) => coveredElsewhere.has(a)),
+      from: scenario.killPointsFrom ?? 'tree',
+      workflows: [...found.workflows].sort(),
+    };
     fs.appendFileSync(this.outFile, `${JSON.stringify(line)}\n`);
     return { outcome: r.outcome, killPoints, record };
   }
@@ -377,7 +439,9 @@ export class FaultLab {
   async workerKillMatrix(scenario: FaultScenario, covered?: Set<string>, concurrency = Number(process.env.FAULT_CONCURRENCY) || 4): Promise<CaseResult[]> {
     const base = await this.baseline(scenario, covered);
     for (const a of base.killPoints) covered?.add(a);
-    const faults: Fault[] = base.killPoints.flatMap((activity) => (['before', 'after'] as const).map((side) => ({ kind: 'worker-kill' as const, activity, side })));
+    const faults: Fault[] = base.killPoints.flatMap((activity) =>
+      (['before', 'after'] as const).map((side) => ({ kind: 'worker-kill' as const, activity, side })),
+    );
     const results = await pool(faults, concurrency, (f) => this.runCase(scenario, f, base.outcome));
     return [base.record, ...results.map(({ outcome: _o, handle: _h, ...r }) => r)];
   }

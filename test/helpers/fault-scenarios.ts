@@ -20,7 +20,17 @@ import { incidentEventSchema } from '../../src/domain/incident-events';
 import { opsSloEventSchema } from '../../src/domain/artifacts';
 import { verifyBundle } from '../../src/io/evidence-bundle';
 import { workflowIds } from '../../src/shared';
-import { acknowledgeUpdate, alertWatchStatusQuery, drillSignOffStatusQuery, signOffUpdate, forceResumeUpdate, incidentAckStatusQuery, incidentStatusQuery, resolveIncidentSignal, stopWatchSignal } from '../../src/workflows/definitions';
+import {
+  acknowledgeUpdate,
+  alertWatchStatusQuery,
+  drillSignOffStatusQuery,
+  signOffUpdate,
+  forceResumeUpdate,
+  incidentAckStatusQuery,
+  incidentStatusQuery,
+  resolveIncidentSignal,
+  stopWatchSignal,
+} from '../../src/workflows/definitions';
 import { DAY, drillReport, kpiFile, paperKpiLines, writeDrillReport, writeKpiFile, writeRunFile, writeRunFolder } from '../fixtures/promotion/evidence';
 import type { CaseContext, FaultScenario, Outcome } from './fault-lab';
 import { waitFor, type TestSandbox } from './sandbox';
@@ -41,11 +51,21 @@ function targetEffects(c: CaseContext): Record<string, number> {
 /** Pages delivered (2xx) for this case at the receiver: distinct idempotency keys, and raw requests. */
 function pages(c: CaseContext, match: (body: Record<string, unknown>) => boolean): { distinct: number; requests: number } {
   const mine = c.receiver.delivered().filter((r) => match(r.body));
-  return { distinct: new Set(mine.map((r) => `${String(r.headers['idempotency-key'] ?? '')}|${String(r.body.event_action ?? '')}`)).size, requests: mine.length };
+  return {
+    distinct: new Set(mine.map((r) => `${String(r.headers['idempotency-key'] ?? '')}|${String(r.body.event_action ?? '')}`)).size,
+    requests: mine.length,
+  };
 }
 
 const jsonlLines = (file: string, pred: (o: Record<string, unknown>) => boolean) =>
-  fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as Record<string, unknown>).filter(pred).length : 0;
+  fs.existsSync(file)
+    ? fs
+        .readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((l) => l.trim())
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .filter(pred).length
+    : 0;
 
 /** RTO/RPO from the sandbox's ground truth for the drill's one stop and restart (as test/integration/weekly-drill does). */
 function truthRtoRpo(events: GroundTruthEvent[]): { rto: number; rpo: number; stopped: string; clean: string; lastSave: string } | undefined {
@@ -77,7 +97,15 @@ function reportTimeline(r: WeeklyDrillResult): Record<string, unknown> {
 // ---------------------------------------------------------------------------------------------
 // Weekly drill: chaos, graceful stop, restart, verify, evidence.
 
-const FAST_DRILL: Partial<WeeklyDrillInput> = { scenarios: ['stale_data'], detectionSeconds: 5, recoverySeconds: 5, verifySeconds: 4, restartSeconds: 30, pollMs: 100, maxDrillSeconds: 200 };
+const FAST_DRILL: Partial<WeeklyDrillInput> = {
+  scenarios: ['stale_data'],
+  detectionSeconds: 5,
+  recoverySeconds: 5,
+  verifySeconds: 4,
+  restartSeconds: 30,
+  pollMs: 100,
+  maxDrillSeconds: 200,
+};
 
 export const drillScenario: FaultScenario = {
   workflow: 'weeklyDrillWorkflow',
@@ -87,7 +115,11 @@ export const drillScenario: FaultScenario = {
   start(c) {
     const drillId = `d-${c.id}`;
     c.state.drillId = drillId;
-    return c.client.workflow.start('weeklyDrillWorkflow', { taskQueue: c.taskQueue, workflowId: workflowIds.drill(c.sbx!.targetName, drillId), args: [{ target: c.sbx!.targetName, drillId, ...FAST_DRILL } satisfies WeeklyDrillInput] });
+    return c.client.workflow.start('weeklyDrillWorkflow', {
+      taskQueue: c.taskQueue,
+      workflowId: workflowIds.drill(c.sbx!.targetName, drillId),
+      args: [{ target: c.sbx!.targetName, drillId, ...FAST_DRILL } satisfies WeeklyDrillInput],
+    });
   },
   async outcome(c, h): Promise<Outcome> {
     const r = (await h.result()) as WeeklyDrillResult;
@@ -96,8 +128,16 @@ export const drillScenario: FaultScenario = {
     const t = truthRtoRpo(c.sbx!.groundTruth().filter((e) => e.ts >= c.since));
     const tl = reportTimeline(r);
     const measures = {
-      rto_seconds: { reported: r.rto.seconds ?? null, truth: t?.rto ?? null, detail: `drill: detected ${String(tl.detectedAt)}, stopped ${String(tl.stoppedAt)}, first clean ${String(tl.firstCleanReconciliationAt)}; truth: stopped ${t?.stopped}, first clean ${t?.clean}` },
-      rpo_seconds: { reported: r.rpo.seconds ?? null, truth: t?.rpo ?? null, detail: `drill: stop requested ${String(tl.stopRequestedAt)}, last save ${String(tl.lastStateSaveAt)}; truth: last save ${t?.lastSave}` },
+      rto_seconds: {
+        reported: r.rto.seconds ?? null,
+        truth: t?.rto ?? null,
+        detail: `drill: detected ${String(tl.detectedAt)}, stopped ${String(tl.stoppedAt)}, first clean ${String(tl.firstCleanReconciliationAt)}; truth: stopped ${t?.stopped}, first clean ${t?.clean}`,
+      },
+      rpo_seconds: {
+        reported: r.rpo.seconds ?? null,
+        truth: t?.rpo ?? null,
+        detail: `drill: stop requested ${String(tl.stopRequestedAt)}, last save ${String(tl.lastStateSaveAt)}; truth: last save ${t?.lastSave}`,
+      },
     };
     const drillId = String(c.state.drillId);
     const p = pages(c, (b) => JSON.stringify(b).includes(drillId));
@@ -117,7 +157,8 @@ export const drillScenario: FaultScenario = {
   expected: { verdict: 'pass', effects: { target_stop_requested: 1, target_process_start: 1, audit_lines: 1, reports: 1, pages: 0 } },
   midpoints: {
     // Between the graceful stop and the restart: the target is down, the drill waits for it.
-    'mid-drill (target stopped)': (c) => waitFor('the drill to stop the target', () => truthSince(c.sbx!, c.since, 'stop_requested').length > 0, { timeoutMs: 120000 }).then(() => undefined),
+    'mid-drill (target stopped)': (c) =>
+      waitFor('the drill to stop the target', () => truthSince(c.sbx!, c.since, 'stop_requested').length > 0, { timeoutMs: 120000 }).then(() => undefined),
   },
 };
 
@@ -131,7 +172,18 @@ function startIncident(c: CaseContext, over: Partial<IncidentInput> = {}) {
   return c.client.workflow.start('incidentWorkflow', {
     taskQueue: c.taskQueue,
     workflowId: workflowIds.incident(runId, incidentId),
-    args: [{ runId, incidentId, target: c.sbx!.targetName, severity: 'critical', cycleSeconds: 1, maxWaitSeconds: 120, ackSlaSeconds: 900, ...over } satisfies IncidentInput],
+    args: [
+      {
+        runId,
+        incidentId,
+        target: c.sbx!.targetName,
+        severity: 'critical',
+        cycleSeconds: 1,
+        maxWaitSeconds: 120,
+        ackSlaSeconds: 900,
+        ...over,
+      } satisfies IncidentInput,
+    ],
   });
 }
 
@@ -144,7 +196,9 @@ async function incidentOutcome(c: CaseContext, h: WorkflowHandle): Promise<Outco
     effects: {
       ...targetEffects(c),
       pages: p.distinct,
-      incident_resolved_lines: c.sbx!.artifact('incident_events.jsonl', incidentEventSchema).filter((e) => e.event_type === 'incident_resolved' && e.incident_id === incidentId).length,
+      incident_resolved_lines: c
+        .sbx!.artifact('incident_events.jsonl', incidentEventSchema)
+        .filter((e) => e.event_type === 'incident_resolved' && e.incident_id === incidentId).length,
     },
     observed: { page_requests: p.requests, rehalts: r.rehalts },
     problems: [],
@@ -154,11 +208,27 @@ async function incidentOutcome(c: CaseContext, h: WorkflowHandle): Promise<Outco
 /** The recovery child exists once triage decided: the drive steps wait for it (server-side, no worker needed). */
 async function recoveryStarted(c: CaseContext): Promise<void> {
   const h = c.client.workflow.getHandle(workflowIds.recovery(c.sbx!.config.runId, String(c.state.incidentId), 1));
-  await waitFor('the recovery to start', () => h.describe().then(() => true, () => false), { timeoutMs: 120000, intervalMs: 200 });
+  await waitFor(
+    'the recovery to start',
+    () =>
+      h.describe().then(
+        () => true,
+        () => false,
+      ),
+    { timeoutMs: 120000, intervalMs: 200 },
+  );
 }
 
 async function latestBreach(s: TestSandbox, slo: string): Promise<void> {
-  await waitFor(`${slo} as the latest breach`, () => s.artifact('ops_slo_events.jsonl', opsSloEventSchema).filter((e) => e.event_type === 'slo_breach').at(-1)?.slo === slo, { timeoutMs: 30000 });
+  await waitFor(
+    `${slo} as the latest breach`,
+    () =>
+      s
+        .artifact('ops_slo_events.jsonl', opsSloEventSchema)
+        .filter((e) => e.event_type === 'slo_breach')
+        .at(-1)?.slo === slo,
+    { timeoutMs: 30000 },
+  );
 }
 
 const midRecovery = {
@@ -176,7 +246,10 @@ export const incidentBrokerScenario: FaultScenario = {
   prepare: (c) => c.sbx!.inject('broker_disconnect'),
   start: (c) => startIncident(c),
   outcome: incidentOutcome,
-  expected: { verdict: 'recovered/broker_connectivity', effects: { target_stop_requested: 1, target_process_start: 1, gateway_halt: 1, gateway_resume: 1, incident_resolved_lines: 1, pages: 0 } },
+  expected: {
+    verdict: 'recovered/broker_connectivity',
+    effects: { target_stop_requested: 1, target_process_start: 1, gateway_halt: 1, gateway_resume: 1, incident_resolved_lines: 1, pages: 0 },
+  },
   midpoints: midRecovery,
 };
 
@@ -195,7 +268,10 @@ export const incidentReconciliationScenario: FaultScenario = {
     await c.sbx!.clear('order_drift');
   },
   outcome: incidentOutcome,
-  expected: { verdict: 'recovered/reconciliation', effects: { target_stop_requested: 0, target_process_start: 0, gateway_halt: 1, gateway_resume: 1, incident_resolved_lines: 1, pages: 0 } },
+  expected: {
+    verdict: 'recovered/reconciliation',
+    effects: { target_stop_requested: 0, target_process_start: 0, gateway_halt: 1, gateway_resume: 1, incident_resolved_lines: 1, pages: 0 },
+  },
   midpoints: midRecovery,
 };
 
@@ -214,7 +290,10 @@ export const incidentDataQualityScenario: FaultScenario = {
     await c.sbx!.clear('corrupt_bars');
   },
   outcome: incidentOutcome,
-  expected: { verdict: 'recovered/data_quality', effects: { target_stop_requested: 0, target_process_start: 0, gateway_halt: 1, gateway_resume: 1, incident_resolved_lines: 1, pages: 0 } },
+  expected: {
+    verdict: 'recovered/data_quality',
+    effects: { target_stop_requested: 0, target_process_start: 0, gateway_halt: 1, gateway_resume: 1, incident_resolved_lines: 1, pages: 0 },
+  },
   midpoints: midRecovery,
 };
 
@@ -231,11 +310,17 @@ export const incidentEscalatedScenario: FaultScenario = {
   async drive(c, h) {
     const incidentId = String(c.state.incidentId);
     await waitFor('the escalation page', () => pages(c, (b) => b.incident_id === incidentId).distinct >= 1, { timeoutMs: 120000, intervalMs: 100 });
-    await waitFor('the incident to show escalated', async () => (await h.query(incidentStatusQuery)).phase === 'escalated', { timeoutMs: 120000, intervalMs: 200 });
+    await waitFor('the incident to show escalated', async () => (await h.query(incidentStatusQuery)).phase === 'escalated', {
+      timeoutMs: 120000,
+      intervalMs: 200,
+    });
     await h.executeUpdate(forceResumeUpdate, { args: [{ by: 'fault-suite', reason: 'orders confirmed manually' }] });
   },
   outcome: incidentOutcome,
-  expected: { verdict: 'forced/reconciliation/escalated', effects: { target_stop_requested: 0, target_process_start: 0, gateway_halt: 1, gateway_resume: 1, incident_resolved_lines: 1, pages: 1 } },
+  expected: {
+    verdict: 'forced/reconciliation/escalated',
+    effects: { target_stop_requested: 0, target_process_start: 0, gateway_halt: 1, gateway_resume: 1, incident_resolved_lines: 1, pages: 1 },
+  },
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -252,7 +337,10 @@ export function ackScenario(slaSeconds: number): FaultScenario {
       c.state.incidentId = 'inc-ack';
       const dir = path.join(c.runsDir, String(c.state.runId));
       fs.mkdirSync(dir, { recursive: true });
-      fs.appendFileSync(path.join(dir, 'incident_events.jsonl'), `${JSON.stringify({ ts: new Date().toISOString(), event_type: 'incident_open', incident_id: 'inc-ack', severity: 'critical' })}\n`);
+      fs.appendFileSync(
+        path.join(dir, 'incident_events.jsonl'),
+        `${JSON.stringify({ ts: new Date().toISOString(), event_type: 'incident_open', incident_id: 'inc-ack', severity: 'critical' })}\n`,
+      );
     },
     start(c) {
       const runId = String(c.state.runId);
@@ -264,14 +352,21 @@ export function ackScenario(slaSeconds: number): FaultScenario {
     },
     async drive(c, h) {
       const runId = String(c.state.runId);
-      await waitFor('the SLA page', () => pages(c, (b) => b.run_id === runId && b.event_action === 'trigger').distinct >= 1, { timeoutMs: 120000, intervalMs: 100 });
+      await waitFor('the SLA page', () => pages(c, (b) => b.run_id === runId && b.event_action === 'trigger').distinct >= 1, {
+        timeoutMs: 120000,
+        intervalMs: 100,
+      });
       // The operator acks once the timer's own record of the page has settled (after a worker kill, its
       // retried delivery lands first: under the same key, not a second page). Acking *during* that
       // retry is a race the suite does not hold steady: see docs/RELIABILITY.md, "Not covered".
-      await waitFor('the page record to settle', async () => {
-        const st = await h.query(incidentAckStatusQuery);
-        return st.pages.length >= 1 && st.pages.every((pg) => pg.outcome !== 'pending');
-      }, { timeoutMs: 120000, intervalMs: 200 });
+      await waitFor(
+        'the page record to settle',
+        async () => {
+          const st = await h.query(incidentAckStatusQuery);
+          return st.pages.length >= 1 && st.pages.every((pg) => pg.outcome !== 'pending');
+        },
+        { timeoutMs: 120000, intervalMs: 200 },
+      );
       await h.executeUpdate(acknowledgeUpdate, { args: [{ ackBy: 'fault-suite' }] });
       // The incident recovers (its workflow tells the timer): the receiver's page is resolved.
       // (A timer that already finished is a wrong verdict, reported by the comparison, not an error here.)
@@ -300,7 +395,15 @@ export function ackScenario(slaSeconds: number): FaultScenario {
     midpoints: {
       // The timer is waiting for its SLA: the page is due while the server is down or just after.
       'mid-timer': async (c, h) => {
-        await waitFor('the timer to run', () => h.describe().then((d) => d.historyLength > 4, () => false), { timeoutMs: 30000 });
+        await waitFor(
+          'the timer to run',
+          () =>
+            h.describe().then(
+              (d) => d.historyLength > 4,
+              () => false,
+            ),
+          { timeoutMs: 30000 },
+        );
         await new Promise((r) => setTimeout(r, 1000));
       },
     },
@@ -322,7 +425,15 @@ export const alertWatchScenario: FaultScenario = {
     return c.client.workflow.start('alertWatchWorkflow', {
       taskQueue: c.taskQueue,
       workflowId: workflowIds.alertWatch(runId),
-      args: [{ runId, target: c.sbx!.targetName, intervalSeconds: 1, cyclesPerRun: 5, incident: { cycleSeconds: 1, maxWaitSeconds: 600, ackSlaSeconds: 900 } } satisfies AlertWatchInput],
+      args: [
+        {
+          runId,
+          target: c.sbx!.targetName,
+          intervalSeconds: 1,
+          cyclesPerRun: 5,
+          incident: { cycleSeconds: 1, maxWaitSeconds: 600, ackSlaSeconds: 900 },
+        } satisfies AlertWatchInput,
+      ],
     });
   },
   async drive(c, h) {
@@ -330,8 +441,14 @@ export const alertWatchScenario: FaultScenario = {
     await waitFor('the watcher cycling', async () => (await h.query(alertWatchStatusQuery)).cycle >= 1, { timeoutMs: 120000, intervalMs: 200 });
     const dir = c.sbx!.config.auditLogsDir;
     fs.mkdirSync(dir, { recursive: true });
-    fs.appendFileSync(path.join(dir, `${new Date().toISOString().slice(0, 10)}.jsonl`), `${JSON.stringify({ ts: new Date().toISOString(), event_type: 'risk_limit_breach', run_id: runId, severity: 'critical', detail: `fault suite ${c.id}` })}\n`);
-    await waitFor('the breach incident', async () => Object.keys((await h.query(alertWatchStatusQuery)).incidents).length >= 1, { timeoutMs: 120000, intervalMs: 200 });
+    fs.appendFileSync(
+      path.join(dir, `${new Date().toISOString().slice(0, 10)}.jsonl`),
+      `${JSON.stringify({ ts: new Date().toISOString(), event_type: 'risk_limit_breach', run_id: runId, severity: 'critical', detail: `fault suite ${c.id}` })}\n`,
+    );
+    await waitFor('the breach incident', async () => Object.keys((await h.query(alertWatchStatusQuery)).incidents).length >= 1, {
+      timeoutMs: 120000,
+      intervalMs: 200,
+    });
     // A few more cycles (and a continue-as-new) in which nothing may open it again.
     await waitFor('three more cycles', async () => (await h.query(alertWatchStatusQuery)).continuedAsNew >= 1, { timeoutMs: 120000, intervalMs: 200 });
     await h.signal(stopWatchSignal, { by: 'fault-suite' });
@@ -342,9 +459,15 @@ export const alertWatchScenario: FaultScenario = {
     const ids = Object.keys(r.incidents);
     let running = 0;
     for (const id of ids) {
-      const d = await c.client.workflow.getHandle(workflowIds.incident(runId, id)).describe().catch(() => undefined);
+      const d = await c.client.workflow
+        .getHandle(workflowIds.incident(runId, id))
+        .describe()
+        .catch(() => undefined);
       if (d) running += 1;
-      await c.client.workflow.getHandle(workflowIds.incident(runId, id)).terminate('fault case over').catch(() => undefined);
+      await c.client.workflow
+        .getHandle(workflowIds.incident(runId, id))
+        .terminate('fault case over')
+        .catch(() => undefined);
     }
     return {
       verdict: `stopped=${r.stoppedBy}/incidents=${ids.length}`,
@@ -374,7 +497,11 @@ export const promotionScenario: FaultScenario = {
   },
   start(c) {
     const experimentId = String(c.state.experimentId);
-    return c.client.workflow.start('promotionGateWorkflow', { taskQueue: c.taskQueue, workflowId: workflowIds.promotion(experimentId, 'run-promo'), args: [{ experimentId, runId: 'run-promo', target: 'paper-sandbox' } satisfies PromotionGateInput] });
+    return c.client.workflow.start('promotionGateWorkflow', {
+      taskQueue: c.taskQueue,
+      workflowId: workflowIds.promotion(experimentId, 'run-promo'),
+      args: [{ experimentId, runId: 'run-promo', target: 'paper-sandbox' } satisfies PromotionGateInput],
+    });
   },
   async outcome(c, h): Promise<Outcome> {
     const r = (await h.result()) as PromotionGateResult;
@@ -410,14 +537,31 @@ export const signOffScenario: FaultScenario = {
     return c.client.workflow.start('drillSignOffWorkflow', {
       taskQueue: c.taskQueue,
       workflowId: workflowIds.drillSignOff('fault-target', drillId),
-      args: [{ drillId, target: 'fault-target', drillResult: 'fail', approver: 'alice', backupApprover: 'bob', dueAt: new Date(now + 3000).toISOString(), expiresAt: new Date(now + DAY).toISOString(), runId: 'run-signoff' } satisfies DrillSignOffInput],
+      args: [
+        {
+          drillId,
+          target: 'fault-target',
+          drillResult: 'fail',
+          approver: 'alice',
+          backupApprover: 'bob',
+          dueAt: new Date(now + 3000).toISOString(),
+          expiresAt: new Date(now + DAY).toISOString(),
+          runId: 'run-signoff',
+        } satisfies DrillSignOffInput,
+      ],
     });
   },
   async drive(c, h) {
     const drillId = String(c.state.drillId);
-    await waitFor('the backup page', () => pages(c, (b) => String(b.incident_id ?? '').includes(drillId)).distinct >= 1, { timeoutMs: 120000, intervalMs: 100 });
+    await waitFor('the backup page', () => pages(c, (b) => String(b.incident_id ?? '').includes(drillId)).distinct >= 1, {
+      timeoutMs: 120000,
+      intervalMs: 100,
+    });
     // Sign once the workflow's own record of the page has settled (a retried delivery lands under the same key).
-    await waitFor('the page record to settle', async () => (await h.query(drillSignOffStatusQuery)).state === 'backup-paged', { timeoutMs: 120000, intervalMs: 200 });
+    await waitFor('the page record to settle', async () => (await h.query(drillSignOffStatusQuery)).state === 'backup-paged', {
+      timeoutMs: 120000,
+      intervalMs: 200,
+    });
     await h.executeUpdate(signOffUpdate, { args: [{ by: 'carol', role: 'DR test owner', decision: 'accepted-with-findings' }] });
   },
   async outcome(c, h): Promise<Outcome> {
@@ -429,7 +573,10 @@ export const signOffScenario: FaultScenario = {
       effects: {
         pages: pages(c, (b) => String(b.incident_id ?? '').includes(drillId)).distinct,
         signoff_files: fs.existsSync(file) ? 1 : 0,
-        audit_events: jsonlLines(path.join(c.resultsDir, 'audit', 'drill-runner.jsonl'), (o) => o.drill_id === drillId && o.event_type === 'dr_drill_signed_off'),
+        audit_events: jsonlLines(
+          path.join(c.resultsDir, 'audit', 'drill-runner.jsonl'),
+          (o) => o.drill_id === drillId && o.event_type === 'dr_drill_signed_off',
+        ),
       },
       observed: { page_requests: pages(c, (b) => String(b.incident_id ?? '').includes(drillId)).requests },
       problems: [],

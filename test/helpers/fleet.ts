@@ -97,8 +97,7 @@ export interface WorkerEnvOptions {
 export async function composeWorkerEnv(o: WorkerEnvOptions): Promise<Record<string, string>> {
   const w = composeWorker();
   const containerDirs = w.volumes.map((v) => interpolateDefaults(v).split(':')[1]!).filter((d) => d.startsWith('/'));
-  for (const d of containerDirs)
-    if (!o.mounts[d]) throw new Error(`no host folder given for the compose worker's mount ${d}`);
+  for (const d of containerDirs) if (!o.mounts[d]) throw new Error(`no host folder given for the compose worker's mount ${d}`);
   const env: Record<string, string> = {};
   for (const [k, raw] of Object.entries(w.environment)) {
     let v = interpolateDefaults(String(raw));
@@ -106,8 +105,7 @@ export async function composeWorkerEnv(o: WorkerEnvOptions): Promise<Record<stri
     if (mount) v = o.mounts[mount]! + v.slice(mount.length);
     if (v !== '') env[k] = v;
   }
-  if (env.TEMPORAL_ADDRESS !== 'temporal:7233')
-    throw new Error(`unexpected compose TEMPORAL_ADDRESS ${env.TEMPORAL_ADDRESS}`);
+  if (env.TEMPORAL_ADDRESS !== 'temporal:7233') throw new Error(`unexpected compose TEMPORAL_ADDRESS ${env.TEMPORAL_ADDRESS}`);
   env.TEMPORAL_ADDRESS = o.server.address;
   env.TEMPORAL_NAMESPACE = o.server.namespace;
   env.DRILL_HEALTH_ADDRESS = `127.0.0.1:${await freePort()}`;
@@ -159,15 +157,12 @@ export async function spawnWorker(name: string, env: Record<string, string>, tim
   };
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (child.exitCode !== null)
-      throw new Error(`worker ${name} exited ${child.exitCode} before it was healthy:\n${out.slice(-3000)}`);
+    if (child.exitCode !== null) throw new Error(`worker ${name} exited ${child.exitCode} before it was healthy:\n${out.slice(-3000)}`);
     const h = await health().catch(() => undefined);
     if (h?.status === 200) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(
-        `worker ${name} not healthy after ${timeoutMs} ms (${JSON.stringify(h?.body)}):\n${out.slice(-3000)}`,
-      );
+      throw new Error(`worker ${name} not healthy after ${timeoutMs} ms (${JSON.stringify(h?.body)}):\n${out.slice(-3000)}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }

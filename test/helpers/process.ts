@@ -30,7 +30,10 @@ export interface CliResult {
 /** Runs `node bin/drill.js ...args` with `env` on top of this process's environment. */
 export async function runDrillCli(args: string[], env: Record<string, string>, timeoutMs = 60000): Promise<CliResult> {
   try {
-    const { stdout, stderr } = await exec(process.execPath, [DRILL_BIN, ...args], { env: { ...process.env, DRILL_LOG_PRETTY: 'false', ...env }, timeout: timeoutMs });
+    const { stdout, stderr } = await exec(process.execPath, [DRILL_BIN, ...args], {
+      env: { ...process.env, DRILL_LOG_PRETTY: 'false', ...env },
+      timeout: timeoutMs,
+    });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code?: number; stdout?: string; stderr?: string };

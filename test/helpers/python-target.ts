@@ -16,16 +16,42 @@ import type { TargetConfigInput } from '../../src/domain/target';
 
 export const PY_TARGET = path.resolve(__dirname, '..', 'targets', 'python-target', 'target.py');
 
-export type PythonScenario = 'normal' | 'stale_state' | 'corrupt_state' | 'lost_state' | 'recon_never_resumes' | 'recon_dirty' | 'slo_silent' | 'never_healthy' | 'slow_restart' | 'slow_drain' | 'stop_hangs';
+export type PythonScenario =
+  | 'normal'
+  | 'stale_state'
+  | 'corrupt_state'
+  | 'lost_state'
+  | 'recon_never_resumes'
+  | 'recon_dirty'
+  | 'slo_silent'
+  | 'never_healthy'
+  | 'slow_restart'
+  | 'slow_drain'
+  | 'stop_hangs';
 
 /** The chaos faults the target's `fault` command knows. */
 export const PY_FAULTS = ['stale_data', 'order_drift'] as const;
 export type PythonFault = (typeof PY_FAULTS)[number];
 
-export interface PythonTruthEvent { ts: string; event: string; pid: number; boot_id: string; seq?: number; digest?: string; cycle?: number }
+export interface PythonTruthEvent {
+  ts: string;
+  event: string;
+  pid: number;
+  boot_id: string;
+  seq?: number;
+  digest?: string;
+  cycle?: number;
+}
 
 /** One run of the target's `fault` command, as the command itself logged it (`D/fault_log.jsonl`). */
-export interface PythonFaultLogEntry { ts: string; action: 'inject' | 'clear'; fault: string; key: string | null; injected_at?: string; repeat?: boolean }
+export interface PythonFaultLogEntry {
+  ts: string;
+  action: 'inject' | 'clear';
+  fault: string;
+  key: string | null;
+  injected_at?: string;
+  repeat?: boolean;
+}
 
 export interface PythonTarget {
   name: string;
@@ -70,7 +96,14 @@ export interface PythonTargetOptions {
   processTimeoutSeconds?: number;
 }
 
-const readJsonl = <T>(f: string): T[] => (fs.existsSync(f) ? fs.readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as T) : []);
+const readJsonl = <T>(f: string): T[] =>
+  fs.existsSync(f)
+    ? fs
+        .readFileSync(f, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as T)
+    : [];
 
 export async function startPythonTarget(name: string, opts: PythonTargetOptions = {}): Promise<PythonTarget> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'drill-pytarget-'));
@@ -79,7 +112,19 @@ export async function startPythonTarget(name: string, opts: PythonTargetOptions 
   const artifactsRoot = path.join(dir, 'runs');
   const stateFile = path.join(dir, 'runtime_state.json');
   fs.mkdirSync(path.join(dir, 'audit_logs'), { recursive: true });
-  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ port, run_id: runId, artifacts_root: artifactsRoot, state_file: stateFile, recon_ms: opts.reconMs ?? 100, slo_ms: opts.sloMs ?? 150, save_ms: opts.saveMs ?? 200, dq_ms: opts.dqMs ?? 200 }));
+  fs.writeFileSync(
+    path.join(dir, 'config.json'),
+    JSON.stringify({
+      port,
+      run_id: runId,
+      artifacts_root: artifactsRoot,
+      state_file: stateFile,
+      recon_ms: opts.reconMs ?? 100,
+      slo_ms: opts.sloMs ?? 150,
+      save_ms: opts.saveMs ?? 200,
+      dq_ms: opts.dqMs ?? 200,
+    }),
+  );
   const cmd = (c: string) => `python3 ${q(PY_TARGET)} ${c} --dir ${q(dir)}`;
   const url = `http://127.0.0.1:${port}`;
   const entry: TargetConfigInput = {
@@ -126,7 +171,10 @@ export async function startPythonTarget(name: string, opts: PythonTargetOptions 
     async waitHealthy(timeoutMs = 10000) {
       const until = Date.now() + timeoutMs;
       while (command('health') !== 0) {
-        if (Date.now() > until) throw new Error(`python target ${name} not healthy within ${timeoutMs} ms (log: ${fs.readFileSync(path.join(dir, 'target.log'), 'utf8').slice(-1000)})`);
+        if (Date.now() > until)
+          throw new Error(
+            `python target ${name} not healthy within ${timeoutMs} ms (log: ${fs.readFileSync(path.join(dir, 'target.log'), 'utf8').slice(-1000)})`,
+          );
         await new Promise((r) => setTimeout(r, 100));
       }
     },

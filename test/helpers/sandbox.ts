@@ -11,7 +11,17 @@ import { type FaultName, type GroundTruthEvent, type TargetConfigInput, type Tar
 import { parseJsonl } from '../../src/io/files';
 import { parseTargets, staticTargetResolver } from '../../src/io/targets';
 import { loadSandboxConfig, sandboxPaths, type SandboxConfig, type SandboxConfigInput } from '../../src/sandbox/config';
-import { killSandbox, readSandboxInfo, sandboxFault, sandboxTargetEntry, startSandbox, stopSandbox, writeSandboxConfig, type StartResult, type StopResult } from '../../src/sandbox/control';
+import {
+  killSandbox,
+  readSandboxInfo,
+  sandboxFault,
+  sandboxTargetEntry,
+  startSandbox,
+  stopSandbox,
+  writeSandboxConfig,
+  type StartResult,
+  type StopResult,
+} from '../../src/sandbox/control';
 import { readGroundTruth } from '../../src/sandbox/ground-truth';
 import type { SandboxInfo } from '../../src/sandbox/sandbox';
 import { type z } from 'zod';
@@ -23,9 +33,13 @@ const MAIN = path.join(ROOT, 'dist', 'sandbox', 'main.js');
 export function assertSandboxBuilt(): void {
   if (!fs.existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`npx tsc -p tsconfig.build.json\` (npm test does it in pretest)`);
   const built = fs.statSync(MAIN).mtimeMs;
-  const sources = [...fs.readdirSync(path.join(ROOT, 'src', 'sandbox')).map((f) => path.join(ROOT, 'src', 'sandbox', f)), path.join(ROOT, 'src', 'domain', 'target.ts')];
+  const sources = [
+    ...fs.readdirSync(path.join(ROOT, 'src', 'sandbox')).map((f) => path.join(ROOT, 'src', 'sandbox', f)),
+    path.join(ROOT, 'src', 'domain', 'target.ts'),
+  ];
   const newer = sources.filter((f) => f.endsWith('.ts') && fs.statSync(f).mtimeMs > built);
-  if (newer.length) throw new Error(`dist/sandbox is older than ${newer.map((f) => path.relative(ROOT, f)).join(', ')}: run \`npx tsc -p tsconfig.build.json\``);
+  if (newer.length)
+    throw new Error(`dist/sandbox is older than ${newer.map((f) => path.relative(ROOT, f)).join(', ')}: run \`npx tsc -p tsconfig.build.json\``);
 }
 
 export const FAST_INTERVALS = { reconciliationMs: 100, sloMonitorMs: 150, dataQualityMs: 200, stateSaveMs: 200, feedMs: 100 };

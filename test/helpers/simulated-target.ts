@@ -9,7 +9,14 @@ import type { Activities } from '../../src/activities';
 import type { RecoveryCyclesResult } from '../../src/activities/recovery';
 import { isRegistryReason } from '../../src/domain/halts';
 import type { IncidentClass } from '../../src/domain/classification';
-import { brokerHealthStep, dataQualityRecoveryStep, reconciliationStep, type RecoveryProgress, type StepOutcome, type TimelineEntry } from '../../src/domain/recovery';
+import {
+  brokerHealthStep,
+  dataQualityRecoveryStep,
+  reconciliationStep,
+  type RecoveryProgress,
+  type StepOutcome,
+  type TimelineEntry,
+} from '../../src/domain/recovery';
 import { initialSloState, type SloState } from '../../src/domain/slo';
 
 export interface SimulatedTarget {
@@ -17,7 +24,17 @@ export interface SimulatedTarget {
   health: { reconciliation: 'clean' | 'dirty'; dataQuality: 'clean' | 'dirty'; broker: 'healthy' | 'down' };
   /** Class triage reports, per incident id (default: reconciliation). */
   classes: Record<string, IncidentClass>;
-  calls: { triage: number; cycles: number; batches: number; refresh: number; stop: number; start: number; page: number; watches: number; resolved: Array<Record<string, unknown>> };
+  calls: {
+    triage: number;
+    cycles: number;
+    batches: number;
+    refresh: number;
+    stop: number;
+    start: number;
+    page: number;
+    watches: number;
+    resolved: Array<Record<string, unknown>>;
+  };
   /** Releases entries behind everyone's back (an operator at the gateway). */
   manualRelease(): void;
   activities: Partial<Activities>;
@@ -36,13 +53,28 @@ export function simulatedTarget(): SimulatedTarget {
     if (p.branch === 'reconciliation') {
       const clean = health.reconciliation === 'clean';
       const prev = (p.recon?.state as SloState | undefined) ?? recon;
-      recon = { ...prev, order: { ...prev.order, cycles: prev.order.cycles + 1, passes: prev.order.passes + (clean ? 1 : 0) }, position: { ...prev.position, cycles: prev.position.cycles + 1, passes: prev.position.passes + 1 } };
-      return reconciliationStep(p, { cursors: {}, state: recon, lastOrder: { cycle: recon.order.cycles, status: clean ? 'ok' : 'mismatch', mismatched_order_ids: clean ? [] : ['ord-1'] } }, cleanRequired);
+      recon = {
+        ...prev,
+        order: { ...prev.order, cycles: prev.order.cycles + 1, passes: prev.order.passes + (clean ? 1 : 0) },
+        position: { ...prev.position, cycles: prev.position.cycles + 1, passes: prev.position.passes + 1 },
+      };
+      return reconciliationStep(
+        p,
+        {
+          cursors: {},
+          state: recon,
+          lastOrder: { cycle: recon.order.cycles, status: clean ? 'ok' : 'mismatch', mismatched_order_ids: clean ? [] : ['ord-1'] },
+        },
+        cleanRequired,
+      );
     }
     if (p.branch === 'data_quality') {
       dqCycle++;
       const bad = health.dataQuality === 'dirty';
-      return dataQualityRecoveryStep(p, { validation: { errors: bad ? 1 : 0, staleWarnings: 0, symbols: 3, issues: [] }, latest: { cycle: dqCycle, errors: bad ? 1 : 0, stale_warnings: 0 } });
+      return dataQualityRecoveryStep(p, {
+        validation: { errors: bad ? 1 : 0, staleWarnings: 0, symbols: 3, issues: [] },
+        latest: { cycle: dqCycle, errors: bad ? 1 : 0, stale_warnings: 0 },
+      });
     }
     const up = health.broker === 'healthy';
     return brokerHealthStep(p, { processHealthy: true, processDetail: 'HTTP 200 ok', broker: { healthy: up, ...(up ? {} : { detail: 'API 503' }) } });
@@ -73,7 +105,14 @@ export function simulatedTarget(): SimulatedTarget {
     async triageIncident(input) {
       calls.triage++;
       const cls = classes[input.incidentId ?? ''] ?? 'reconciliation';
-      return { report: { kind: 'triage_report', incidentId: input.incidentId, classification: { class: cls, basis: 'evidence', reasons: [`simulated ${cls} evidence`], alsoSeen: [] } } as never, path: null };
+      return {
+        report: {
+          kind: 'triage_report',
+          incidentId: input.incidentId,
+          classification: { class: cls, basis: 'evidence', reasons: [`simulated ${cls} evidence`], alsoSeen: [] },
+        } as never,
+        path: null,
+      };
     },
     async recoveryCycles(input): Promise<RecoveryCyclesResult> {
       calls.batches++;
@@ -82,7 +121,8 @@ export function simulatedTarget(): SimulatedTarget {
       for (let n = 0; n < input.maxCycles; n++) {
         calls.cycles++;
         const s = observe(progress, input.cleanCyclesRequired ?? 2);
-        if (s.verdict !== progress.lastVerdict) notes.push({ at: new Date().toISOString(), step: `cycle ${s.progress.cycles}: ${s.verdict}`, detail: s.reason });
+        if (s.verdict !== progress.lastVerdict)
+          notes.push({ at: new Date().toISOString(), step: `cycle ${s.progress.cycles}: ${s.verdict}`, detail: s.reason });
         progress = s.progress;
         if (s.passed) return { progress, passed: true, stop: 'passed', notes, evidence: {}, cyclesRun: n + 1 };
         if (s.notable) return { progress, passed: false, stop: 'progress', notes, evidence: {}, cyclesRun: n + 1 };
@@ -103,7 +143,13 @@ export function simulatedTarget(): SimulatedTarget {
     },
     async recoveryProcessStart() {
       calls.start++;
-      return { adapter: 'sandbox', alreadyDone: false, startRequestedAt: new Date().toISOString(), startReturnedAt: new Date().toISOString(), alreadyRunning: false };
+      return {
+        adapter: 'sandbox',
+        alreadyDone: false,
+        startRequestedAt: new Date().toISOString(),
+        startReturnedAt: new Date().toISOString(),
+        alreadyRunning: false,
+      };
     },
     async appendIncidentResolved(input) {
       calls.resolved.push(input as unknown as Record<string, unknown>);

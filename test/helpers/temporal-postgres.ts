@@ -38,14 +38,9 @@ export function postgresTemporalBin(): { server: string; sqlTool: string } {
 
 function postgresBinDir(): string {
   const base = '/usr/lib/postgresql';
-  const versions = fs.existsSync(base)
-    ? fs.readdirSync(base).filter((v) => fs.existsSync(path.join(base, v, 'bin', 'initdb')))
-    : [];
+  const versions = fs.existsSync(base) ? fs.readdirSync(base).filter((v) => fs.existsSync(path.join(base, v, 'bin', 'initdb'))) : [];
   const newest = versions.sort((a, b) => Number(b) - Number(a))[0];
-  if (!newest)
-    throw new Error(
-      'PostgreSQL server binaries not found under /usr/lib/postgresql: run scripts/test-postgres.sh (it installs them)',
-    );
+  if (!newest) throw new Error('PostgreSQL server binaries not found under /usr/lib/postgresql: run scripts/test-postgres.sh (it installs them)');
   return path.join(base, newest, 'bin');
 }
 
@@ -82,12 +77,7 @@ function stopProcess(child: ChildProcess, graceMs = 10000): Promise<void> {
   });
 }
 
-async function waitFor(
-  what: string,
-  probe: () => Promise<boolean>,
-  timeoutMs: number,
-  log: () => string,
-): Promise<void> {
+async function waitFor(what: string, probe: () => Promise<boolean>, timeoutMs: number, log: () => string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await probe().catch(() => false))) {
     if (Date.now() > deadline) throw new Error(`${what} not ready after ${timeoutMs} ms:\n${log().slice(-3000)}`);
@@ -99,8 +89,7 @@ export async function startPostgresTemporal(o: { namespace?: string } = {}): Pro
   const namespace = o.namespace ?? 'default';
   const bin = postgresTemporalBin();
   for (const f of [bin.server, bin.sqlTool]) {
-    if (!fs.existsSync(f))
-      throw new Error(`${f} is missing: run scripts/test-postgres.sh (npm run test:postgres) to build it`);
+    if (!fs.existsSync(f)) throw new Error(`${f} is missing: run scripts/test-postgres.sh (npm run test:postgres) to build it`);
   }
   const pgBin = postgresBinDir();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'temporal-pg-'));
@@ -112,9 +101,7 @@ export async function startPostgresTemporal(o: { namespace?: string } = {}): Pro
     // PostgreSQL refuses to run as root: as root, run it as Debian's `postgres` user.
     const asRoot = process.getuid?.() === 0;
     const pg = (cmd: string, args: string[]) =>
-      asRoot
-        ? exec('runuser', ['-u', 'postgres', '--', path.join(pgBin, cmd), ...args])
-        : exec(path.join(pgBin, cmd), args);
+      asRoot ? exec('runuser', ['-u', 'postgres', '--', path.join(pgBin, cmd), ...args]) : exec(path.join(pgBin, cmd), args);
     const data = path.join(dir, 'pgdata');
     const sock = path.join(dir, 'sock');
     fs.mkdirSync(sock);
@@ -122,16 +109,7 @@ export async function startPostgresTemporal(o: { namespace?: string } = {}): Pro
     if (asRoot) await exec('chown', ['-R', 'postgres', dir]);
     const taken = new Set<number>();
     const pgPort = await lowPort(taken);
-    await pg('initdb', [
-      '-D',
-      data,
-      '-U',
-      'temporal',
-      `--pwfile=${path.join(dir, 'pw')}`,
-      '--auth=scram-sha-256',
-      '-E',
-      'UTF8',
-    ]);
+    await pg('initdb', ['-D', data, '-U', 'temporal', `--pwfile=${path.join(dir, 'pw')}`, '--auth=scram-sha-256', '-E', 'UTF8']);
     await pg('pg_ctl', [
       '-D',
       data,
@@ -172,8 +150,7 @@ export async function startPostgresTemporal(o: { namespace?: string } = {}): Pro
       FRONTEND_HTTP_PORT: String(httpPort),
     };
     for (const svc of ['HISTORY', 'MATCHING', 'WORKER']) ports[`${svc}_GRPC_PORT`] = String(await lowPort(taken));
-    for (const svc of ['FRONTEND', 'HISTORY', 'MATCHING', 'WORKER'])
-      ports[`${svc}_MEMBERSHIP_PORT`] = String(await lowPort(taken));
+    for (const svc of ['FRONTEND', 'HISTORY', 'MATCHING', 'WORKER']) ports[`${svc}_MEMBERSHIP_PORT`] = String(await lowPort(taken));
     const logFile = path.join(dir, 'temporal.log');
     const out = fs.openSync(logFile, 'a');
     const server = spawn(bin.server, ['start'], {

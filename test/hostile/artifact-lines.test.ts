@@ -37,16 +37,63 @@ const ts = fc.integer({ min: Date.parse('2026-01-01T00:00:00Z'), max: Date.parse
 const count = fc.nat(60);
 const sev = fc.constantFrom('critical', 'warning');
 const EVENTS: Record<keyof typeof FILES, fc.Arbitrary<Record<string, unknown>>> = {
-  order: fc.record({ ts, cycle: count, status: fc.constantFrom('ok', 'mismatch'), orders_checked: count, mismatched_order_ids: fc.array(fc.string({ maxLength: 6 }), { maxLength: 3 }) }),
-  position: fc.record({ ts, cycle: count, status: fc.constantFrom('ok', 'mismatch'), positions_checked: count, mismatched_symbols: fc.array(fc.constantFrom('AAPL', 'MSFT'), { maxLength: 2 }) }),
+  order: fc.record({
+    ts,
+    cycle: count,
+    status: fc.constantFrom('ok', 'mismatch'),
+    orders_checked: count,
+    mismatched_order_ids: fc.array(fc.string({ maxLength: 6 }), { maxLength: 3 }),
+  }),
+  position: fc.record({
+    ts,
+    cycle: count,
+    status: fc.constantFrom('ok', 'mismatch'),
+    positions_checked: count,
+    mismatched_symbols: fc.array(fc.constantFrom('AAPL', 'MSFT'), { maxLength: 2 }),
+  }),
   opsSlo: fc.oneof(
-    fc.record({ ts, event_type: fc.constant('slo_snapshot'), cycle: count, operations: count, operational_errors: count, reconciliation_cycles: count, reconciliation_passes: count, consecutive_mismatch_runs: count }),
-    fc.record({ ts, event_type: fc.constant('slo_breach'), slo: fc.constantFrom('consecutive_mismatch_runs', 'data_quality_errors'), value: fc.integer({ min: -5, max: 50 }), threshold: fc.integer({ min: 0, max: 5 }), severity: sev }),
+    fc.record({
+      ts,
+      event_type: fc.constant('slo_snapshot'),
+      cycle: count,
+      operations: count,
+      operational_errors: count,
+      reconciliation_cycles: count,
+      reconciliation_passes: count,
+      consecutive_mismatch_runs: count,
+    }),
+    fc.record({
+      ts,
+      event_type: fc.constant('slo_breach'),
+      slo: fc.constantFrom('consecutive_mismatch_runs', 'data_quality_errors'),
+      value: fc.integer({ min: -5, max: 50 }),
+      threshold: fc.integer({ min: 0, max: 5 }),
+      severity: sev,
+    }),
   ),
-  dataQuality: fc.record({ ts, cycle: count, symbols_checked: count, errors: fc.nat(3), stale_warnings: fc.nat(3), issues: fc.array(fc.record({ symbol: fc.constantFrom('AAPL', 'MSFT'), kind: fc.constantFrom('stale', 'gap'), severity: sev }), { maxLength: 2 }) }),
+  dataQuality: fc.record({
+    ts,
+    cycle: count,
+    symbols_checked: count,
+    errors: fc.nat(3),
+    stale_warnings: fc.nat(3),
+    issues: fc.array(fc.record({ symbol: fc.constantFrom('AAPL', 'MSFT'), kind: fc.constantFrom('stale', 'gap'), severity: sev }), { maxLength: 2 }),
+  }),
   incidents: fc.oneof(
-    fc.record({ ts, incident_id: fc.nat(5).map((i) => `inc-${i}`), event_type: fc.constant('incident_open'), severity: sev, incident_class: fc.constantFrom('reconciliation', 'data_quality') }),
-    fc.record({ ts, incident_id: fc.nat(5).map((i) => `inc-${i}`), event_type: fc.constant('incident_ack'), ack_by: fc.constantFrom('alice', 'bob'), ack_latency_seconds: fc.nat(2000) }),
+    fc.record({
+      ts,
+      incident_id: fc.nat(5).map((i) => `inc-${i}`),
+      event_type: fc.constant('incident_open'),
+      severity: sev,
+      incident_class: fc.constantFrom('reconciliation', 'data_quality'),
+    }),
+    fc.record({
+      ts,
+      incident_id: fc.nat(5).map((i) => `inc-${i}`),
+      event_type: fc.constant('incident_ack'),
+      ack_by: fc.constantFrom('alice', 'bob'),
+      ack_latency_seconds: fc.nat(2000),
+    }),
     fc.record({ ts, incident_id: fc.nat(5).map((i) => `inc-${i}`), event_type: fc.constant('incident_resolved') }),
   ),
   audit: fc.record({ ts, event_type: fc.constantFrom('risk_warning', 'risk_limit_breach', 'order_placed'), detail: fc.string({ maxLength: 20 }) }),
@@ -67,8 +114,19 @@ const utf8 = (s: string) => Buffer.from(s, 'utf8');
 function lineArb(event: fc.Arbitrary<Record<string, unknown>>, longBytes: number): fc.Arbitrary<Buffer> {
   return fc.oneof(
     { weight: 8, arbitrary: event.map((e) => utf8(JSON.stringify(e))) },
-    { weight: 2, arbitrary: fc.tuple(event, fc.jsonValue({ maxDepth: 2 })).chain(([e, v]) => fc.constantFrom(...Object.keys(e)).map((k) => utf8(JSON.stringify({ ...e, [k]: v })))) },
-    { weight: 1, arbitrary: event.map((e) => { const { ts: _t, ...rest } = e; return utf8(JSON.stringify(rest)); }) },
+    {
+      weight: 2,
+      arbitrary: fc
+        .tuple(event, fc.jsonValue({ maxDepth: 2 }))
+        .chain(([e, v]) => fc.constantFrom(...Object.keys(e)).map((k) => utf8(JSON.stringify({ ...e, [k]: v })))),
+    },
+    {
+      weight: 1,
+      arbitrary: event.map((e) => {
+        const { ts: _t, ...rest } = e;
+        return utf8(JSON.stringify(rest));
+      }),
+    },
     { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 2 }).map((v) => utf8(JSON.stringify(v))) },
     { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 60 }).map((s) => utf8(s.replace(/\n/g, ' '))) },
     { weight: 1, arbitrary: fc.uint8Array({ maxLength: 40 }).map((b) => Buffer.from(b.map((x) => (x === NL ? 0x20 : x)))) },
@@ -93,7 +151,11 @@ function contentArb(event: fc.Arbitrary<Record<string, unknown>>, longBytes: num
  * corrupt. An unfinished last line already longer than the limit is counted (once) and skipped
  * at once: the reader never buffers more than the limit.
  */
-function oracle<T>(bytes: Buffer, schema: { safeParse(v: unknown): { success: boolean; data?: T } }, maxLine: number): { records: T[]; corrupt: number; end: number } {
+function oracle<T>(
+  bytes: Buffer,
+  schema: { safeParse(v: unknown): { success: boolean; data?: T } },
+  maxLine: number,
+): { records: T[]; corrupt: number; end: number } {
   let end = bytes.lastIndexOf(NL) + 1;
   const records: T[] = [];
   let corrupt = 0;
@@ -145,7 +207,11 @@ test('readNew: the same records and corrupt count as a plain reader, at once or 
       'the file is never written',
     ],
     test: 'test/hostile/artifact-lines.test.ts',
-    arbitrary: fc.record({ bytes: contentArb(EVENTS.order, MAX_LINE), cuts: cutsArb, chunkBytes: fc.oneof({ weight: 1, arbitrary: fc.integer({ min: 1, max: 8 }) }, { weight: 12, arbitrary: fc.integer({ min: 9, max: 700 }) }) }),
+    arbitrary: fc.record({
+      bytes: contentArb(EVENTS.order, MAX_LINE),
+      cuts: cutsArb,
+      chunkBytes: fc.oneof({ weight: 1, arbitrary: fc.integer({ min: 1, max: 8 }) }, { weight: 12, arbitrary: fc.integer({ min: 9, max: 700 }) }),
+    }),
     run: async ({ bytes, cuts, chunkBytes }) => {
       const schema = orderReconciliationEventSchema;
       const want = oracle(bytes, schema, MAX_LINE);
@@ -204,9 +270,15 @@ test('foldRunArtifacts over a whole run folder: folded in pieces equals folded o
   await checkHostile({
     boundary: 'artifact-lines/foldRunArtifacts',
     through: 'foldRunArtifacts (src/io/tail.ts) with the SLO folds (src/domain/slo.ts): the watcher cycle, triage, recovery probes, the promotion gate',
-    checks: ['never throws', 'folded in pieces (cut anywhere) gives the same SLO state, incident events, SLO breaches, audit events and corrupt count as folded once'],
+    checks: [
+      'never throws',
+      'folded in pieces (cut anywhere) gives the same SLO state, incident events, SLO breaches, audit events and corrupt count as folded once',
+    ],
     test: 'test/hostile/artifact-lines.test.ts',
-    arbitrary: fc.record({ files: fc.record(Object.fromEntries(keys.map((k) => [k, contentArb(EVENTS[k], 150)])) as Record<keyof typeof FILES, fc.Arbitrary<Buffer>>), cuts: cutsArb }),
+    arbitrary: fc.record({
+      files: fc.record(Object.fromEntries(keys.map((k) => [k, contentArb(EVENTS[k], 150)])) as Record<keyof typeof FILES, fc.Arbitrary<Buffer>>),
+      cuts: cutsArb,
+    }),
     run: async ({ files, cuts }) => {
       const once = fresh('once');
       const pieces = fresh('pieces');
@@ -214,7 +286,14 @@ test('foldRunArtifacts over a whole run folder: folded in pieces equals folded o
       for (const k of keys) fs.writeFileSync(path.join(once, FILES[k]), files[k]);
       const a = await foldAll(once, {}, initialSloState());
 
-      let b = { state: initialSloState(), cursors: {} as RunArtifactCursors, incidents: [] as unknown[], breaches: [] as unknown[], audit: [] as unknown[], corrupt: 0 };
+      let b = {
+        state: initialSloState(),
+        cursors: {} as RunArtifactCursors,
+        incidents: [] as unknown[],
+        breaches: [] as unknown[],
+        audit: [] as unknown[],
+        corrupt: 0,
+      };
       const written = Object.fromEntries(keys.map((k) => [k, 0])) as Record<keyof typeof FILES, number>;
       for (const f of [...cuts, 1]) {
         for (const k of keys) {
@@ -223,7 +302,13 @@ test('foldRunArtifacts over a whole run folder: folded in pieces equals folded o
           written[k] = at;
         }
         const r = await foldAll(pieces, b.cursors, b.state);
-        b = { ...r, incidents: [...b.incidents, ...r.incidents], breaches: [...b.breaches, ...r.breaches], audit: [...b.audit, ...r.audit], corrupt: b.corrupt + r.corrupt };
+        b = {
+          ...r,
+          incidents: [...b.incidents, ...r.incidents],
+          breaches: [...b.breaches, ...r.breaches],
+          audit: [...b.audit, ...r.audit],
+          corrupt: b.corrupt + r.corrupt,
+        };
       }
       expect(b.state).toEqual(a.state);
       expect(b.incidents).toEqual(a.incidents);

@@ -37,12 +37,25 @@ const doubles = fc.oneof(
   fc.integer(),
   fc.constantFrom(0, -0, 1e21, 1e-7, 1e-6, 5e-324, Number.MAX_VALUE, Number.MIN_VALUE, 2 ** 53, 2 ** 53 + 2, 0.1, 1 / 3, 123456789012345680000),
 );
-const strings = fc.oneof(fc.string(), fc.string({ unit: 'grapheme', maxLength: 12 }), fc.string({ unit: 'binary', maxLength: 12 }), fc.constantFrom('\u2028', '\u007f', '\ufb33', '\ud83d\ude00', '\ud800', '\udc00x'));
+const strings = fc.oneof(
+  fc.string(),
+  fc.string({ unit: 'grapheme', maxLength: 12 }),
+  fc.string({ unit: 'binary', maxLength: 12 }),
+  fc.constantFrom('\u2028', '\u007f', '\ufb33', '\ud83d\ude00', '\ud800', '\udc00x'),
+);
 const { json } = fc.letrec((tie) => ({
-  json: fc.oneof({ depthSize: 'small', maxDepth: 4 }, fc.constant(null), fc.boolean(), doubles, strings, fc.array(tie('json'), { maxLength: 5 }), fc.dictionary(strings, tie('json'), { maxKeys: 5 })),
+  json: fc.oneof(
+    { depthSize: 'small', maxDepth: 4 },
+    fc.constant(null),
+    fc.boolean(),
+    doubles,
+    strings,
+    fc.array(tie('json'), { maxLength: 5 }),
+    fc.dictionary(strings, tie('json'), { maxKeys: 5 }),
+  ),
 }));
 
-test('any JSON value: our RFC 8785 text and SHA-256 equal the Python target\'s, or both refuse it', async () => {
+test("any JSON value: our RFC 8785 text and SHA-256 equal the Python target's, or both refuse it", async () => {
   await checkHostile({
     boundary: 'canonical-json/rfc8785-vs-python',
     through: 'rfc8785 (src/domain/canonical-json.ts) and target.py canonical (test/targets/python-target)',

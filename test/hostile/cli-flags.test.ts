@@ -31,15 +31,24 @@ beforeAll(async () => {
   const port = (server.address() as net.AddressInfo).port;
   fs.mkdirSync(path.join(dir, 'results', 'runs', 'paper-1'), { recursive: true });
   fs.mkdirSync(path.join(dir, 'state', 'sandbox'), { recursive: true });
-  fs.writeFileSync(path.join(dir, 'targets.json'), JSON.stringify({
-    targets: {
-      'paper-1': {
-        mode: 'paper', artifactsRoot: 'results/runs', runId: 'paper-1', auditLogsDir: 'audit_logs', gatewayUrl: `http://127.0.0.1:${port}`,
-        process: { adapter: 'shell', stop: 'false', start: 'false', health: 'false' }, stateFile: 'state.json',
-        broker: { apiUrl: `http://127.0.0.1:${port}`, wsUrl: `ws://127.0.0.1:${port}` }, symbols: ['AAPL'],
+  fs.writeFileSync(
+    path.join(dir, 'targets.json'),
+    JSON.stringify({
+      targets: {
+        'paper-1': {
+          mode: 'paper',
+          artifactsRoot: 'results/runs',
+          runId: 'paper-1',
+          auditLogsDir: 'audit_logs',
+          gatewayUrl: `http://127.0.0.1:${port}`,
+          process: { adapter: 'shell', stop: 'false', start: 'false', health: 'false' },
+          stateFile: 'state.json',
+          broker: { apiUrl: `http://127.0.0.1:${port}`, wsUrl: `ws://127.0.0.1:${port}` },
+          symbols: ['AAPL'],
+        },
       },
-    },
-  }));
+    }),
+  );
   Object.assign(ENV, {
     TEMPORAL_ADDRESS: `127.0.0.1:${port}`,
     TEMPORAL_NAMESPACE: 'default',
@@ -94,23 +103,56 @@ function snapshot(root: string): string {
 const SAFE_ID = /^[A-Za-z0-9_][A-Za-z0-9_.:-]*$/;
 const badId = fc.oneof(
   nastyString.filter((s) => !SAFE_ID.test(s) || s.length > 128),
-  fc.tuple(fc.stringMatching(/^[a-z]{0,5}$/), fc.constantFrom('/', '\\', ' ', '~', '%', '\n', '..', '$', '*'), fc.stringMatching(/^[a-z]{0,5}$/)).map(([a, b, c]) => `${a}${b}${c}`).filter((s) => !SAFE_ID.test(s)),
+  fc
+    .tuple(fc.stringMatching(/^[a-z]{0,5}$/), fc.constantFrom('/', '\\', ' ', '~', '%', '\n', '..', '$', '*'), fc.stringMatching(/^[a-z]{0,5}$/))
+    .map(([a, b, c]) => `${a}${b}${c}`)
+    .filter((s) => !SAFE_ID.test(s)),
 );
-const notANumber = fc.oneof(fc.stringMatching(/^[a-z]{1,8}$/), fc.constantFrom('', ' ', 'NaN', '1,5', '--', '0x', 'ten', '5s', '1e', 'Infinity', '-Infinity', '1e400'));
+const notANumber = fc.oneof(
+  fc.stringMatching(/^[a-z]{1,8}$/),
+  fc.constantFrom('', ' ', 'NaN', '1,5', '--', '0x', 'ten', '5s', '1e', 'Infinity', '-Infinity', '1e400'),
+);
 const badPositive = fc.oneof(notANumber, fc.constantFrom('0', '-0', '-1', '-0.5'), fc.integer({ max: -1 }).map(String));
 /** Wrong for a number of seconds with an upper bound: also far too large. */
 const badBoundedSeconds = fc.oneof(badPositive, fc.constantFrom('1e12', '99999999999'));
 const badNonNegative = fc.oneof(notANumber, fc.constantFrom('-1', '-0.001'), fc.integer({ max: -1 }).map(String));
 const badInt = fc.oneof(notANumber, fc.constantFrom('1.5', '-0.25', '3.14'));
 const badIso = fc.oneof(fc.string({ maxLength: 30 }), nastyString).filter((s) => Number.isNaN(Date.parse(s)));
-const badEnum = (allowed: readonly string[]) => nastyString.filter((s) => !allowed.includes(s) && !allowed.includes(s.toUpperCase()) && !allowed.includes(s.trim()));
+const badEnum = (allowed: readonly string[]) =>
+  nastyString.filter((s) => !allowed.includes(s) && !allowed.includes(s.toUpperCase()) && !allowed.includes(s.trim()));
 const badJson = fc.oneof(
-  fc.constantFrom('{', '{"a":', 'not json', "{'single':1}", '[1,2', '42', '[]', 'null', '"text"', '{"scenarios":"stale_data"}', '{"rtoSeconds":-1}', '{"seed":"x"}', '{"pollMs":1}', '{"maxDrillSeconds":1e12}', '{"scenarios":["nope"]}'),
-  fc.string({ maxLength: 20 }).filter((s) => { try { JSON.parse(s); return false; } catch { return true; } }),
+  fc.constantFrom(
+    '{',
+    '{"a":',
+    'not json',
+    "{'single':1}",
+    '[1,2',
+    '42',
+    '[]',
+    'null',
+    '"text"',
+    '{"scenarios":"stale_data"}',
+    '{"rtoSeconds":-1}',
+    '{"seed":"x"}',
+    '{"pollMs":1}',
+    '{"maxDrillSeconds":1e12}',
+    '{"scenarios":["nope"]}',
+  ),
+  fc.string({ maxLength: 20 }).filter((s) => {
+    try {
+      JSON.parse(s);
+      return false;
+    } catch {
+      return true;
+    }
+  }),
 );
 const tooLong = (max: number) => fc.constantFrom('x'.repeat(max + 1), 'y'.repeat(max * 3));
 const blankOrTooLong = (max: number) => fc.oneof(fc.constantFrom('', ' ', '   ', '\t'), tooLong(max));
-const badTime = fc.oneof(nastyString.filter((s) => !/^\d{1,2}:\d{2}$/.test(s)), fc.constantFrom('24:00', '25:61', '99:99', '12:60', '-1:00'));
+const badTime = fc.oneof(
+  nastyString.filter((s) => !/^\d{1,2}:\d{2}$/.test(s)),
+  fc.constantFrom('24:00', '25:61', '99:99', '12:60', '-1:00'),
+);
 const badTimezone = nastyString.filter((s) => {
   try {
     new Intl.DateTimeFormat('en', { timeZone: s });
@@ -119,7 +161,20 @@ const badTimezone = nastyString.filter((s) => {
     return true;
   }
 });
-const FAULTS = ['stale_data', 'corrupt_bars', 'order_drift', 'position_drift', 'broker_disconnect', 'websocket_silence', 'crash_without_flush', 'slow_restart', 'state_saves_stop', 'reconciliation_not_restarting', 'slo_monitor_silent_after_restart', 'wrong_digest_on_restore'];
+const FAULTS = [
+  'stale_data',
+  'corrupt_bars',
+  'order_drift',
+  'position_drift',
+  'broker_disconnect',
+  'websocket_silence',
+  'crash_without_flush',
+  'slow_restart',
+  'state_saves_stop',
+  'reconciliation_not_restarting',
+  'slo_monitor_silent_after_restart',
+  'wrong_digest_on_restore',
+];
 const SCENARIOS = ['stale_data', 'corrupt_bars', 'order_drift', 'position_drift', 'broker_disconnect', 'websocket_silence', 'state_saves_stop'];
 const DAYS = ['MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY', 'SUNDAY'];
 
@@ -142,28 +197,95 @@ const incidentId: Flag = { flag: '--incident-id', field: 'incidentId', valid: 'i
 const target: Flag = { flag: '--target', field: 'target', valid: 'paper-1', bad: badId };
 
 const COMMANDS: Command[] = [
-  { words: ['incident-ack'], flags: [runId(), incidentId, { flag: '--ack-by', field: 'ackBy', valid: 'alice', bad: blankOrTooLong(200) }, { flag: '--notes', field: 'notes', bad: tooLong(2000) }, { flag: '--timeout', bad: badBoundedSeconds }] },
-  { words: ['ack-timer', 'start'], flags: [runId(), incidentId, { flag: '--severity', field: 'severity', bad: badEnum(['critical', 'warning']) }, { flag: '--sla', field: 'ackSlaSeconds', bad: badBoundedSeconds }, { flag: '--opened-at', field: 'openedAt', bad: badIso }] },
+  {
+    words: ['incident-ack'],
+    flags: [
+      runId(),
+      incidentId,
+      { flag: '--ack-by', field: 'ackBy', valid: 'alice', bad: blankOrTooLong(200) },
+      { flag: '--notes', field: 'notes', bad: tooLong(2000) },
+      { flag: '--timeout', bad: badBoundedSeconds },
+    ],
+  },
+  {
+    words: ['ack-timer', 'start'],
+    flags: [
+      runId(),
+      incidentId,
+      { flag: '--severity', field: 'severity', bad: badEnum(['critical', 'warning']) },
+      { flag: '--sla', field: 'ackSlaSeconds', bad: badBoundedSeconds },
+      { flag: '--opened-at', field: 'openedAt', bad: badIso },
+    ],
+  },
   { words: ['ack-timer', 'status'], flags: [runId(), incidentId] },
   { words: ['watch', 'start'], flags: [runId(), target, { flag: '--interval', field: 'intervalSeconds', bad: badBoundedSeconds }] },
-  { words: ['watch', 'stop'], flags: [runId(), { flag: '--reason', field: 'reason', bad: blankOrTooLong(500) }, { flag: '--by', field: 'by', bad: blankOrTooLong(200) }] },
+  {
+    words: ['watch', 'stop'],
+    flags: [runId(), { flag: '--reason', field: 'reason', bad: blankOrTooLong(500) }, { flag: '--by', field: 'by', bad: blankOrTooLong(200) }],
+  },
   { words: ['incident', 'status'], flags: [runId(), incidentId] },
   { words: ['incident', 'list'], flags: [{ ...runId(), valid: undefined }] },
   { words: ['triage'], flags: [runId(), { ...target, valid: undefined }, { ...incidentId, valid: undefined }] },
   { words: ['run', 'weekly'], flags: [target, { flag: '--drill-id', field: 'drillId', bad: badId }, { flag: '--input', field: '(input)', bad: badJson }] },
-  { words: ['run', 'weekly', '--dry-run'], flags: [target, { flag: '--drill-id', field: 'drillId', bad: badId }, { flag: '--input', field: '(input)', bad: badJson }] },
+  {
+    words: ['run', 'weekly', '--dry-run'],
+    flags: [target, { flag: '--drill-id', field: 'drillId', bad: badId }, { flag: '--input', field: '(input)', bad: badJson }],
+  },
   { words: ['target', 'check'], flags: [target] },
   {
     words: ['schedule', 'create'],
-    flags: [target, { flag: '--day', bad: badEnum(DAYS) }, { flag: '--at', bad: badTime }, { flag: '--timezone', field: 'timezone', bad: badTimezone }, { flag: '--catchup-window', bad: badBoundedSeconds }, { flag: '--input', field: '(input)', bad: badJson }, { flag: '--note', bad: tooLong(1000) }],
+    flags: [
+      target,
+      { flag: '--day', bad: badEnum(DAYS) },
+      { flag: '--at', bad: badTime },
+      { flag: '--timezone', field: 'timezone', bad: badTimezone },
+      { flag: '--catchup-window', bad: badBoundedSeconds },
+      { flag: '--input', field: '(input)', bad: badJson },
+      { flag: '--note', bad: tooLong(1000) },
+    ],
   },
-  { words: ['schedule', 'backfill'], flags: [target, { flag: '--start', valid: '2026-11-01T00:00:00Z', bad: badIso }, { flag: '--end', valid: '2026-11-08T00:00:00Z', bad: badIso }] },
+  {
+    words: ['schedule', 'backfill'],
+    flags: [target, { flag: '--start', valid: '2026-11-01T00:00:00Z', bad: badIso }, { flag: '--end', valid: '2026-11-08T00:00:00Z', bad: badIso }],
+  },
   { words: ['schedule', 'describe'], flags: [target] },
-  { words: ['chaos'], flags: [target, { flag: '--scenarios', bad: fc.oneof(badEnum(SCENARIOS), badEnum(SCENARIOS).map((s) => `stale_data,${s}`)).filter((s) => s.split(',').some((x) => x.trim() && !SCENARIOS.includes(x.trim()))) }, { flag: '--seed', bad: badInt }, { flag: '--detection-seconds', bad: badBoundedSeconds }, { flag: '--output', valid: 'ignored-by-chaos.json', bad: fc.constantFrom('') }] },
-  { words: ['promote'], flags: [{ flag: '--experiment', field: 'experimentId', valid: 'exp-1', bad: badId }, runId(), { ...target, valid: undefined }, { flag: '--drill-max-age', bad: badBoundedSeconds }, { flag: '--rto-regression-factor', bad: badBoundedSeconds }, { flag: '--rto-regression-window', bad: fc.oneof(badInt, fc.constantFrom('0', '101', '-3')) }, { flag: '--timeout', bad: badBoundedSeconds }] },
+  {
+    words: ['chaos'],
+    flags: [
+      target,
+      {
+        flag: '--scenarios',
+        bad: fc
+          .oneof(
+            badEnum(SCENARIOS),
+            badEnum(SCENARIOS).map((s) => `stale_data,${s}`),
+          )
+          .filter((s) => s.split(',').some((x) => x.trim() && !SCENARIOS.includes(x.trim()))),
+      },
+      { flag: '--seed', bad: badInt },
+      { flag: '--detection-seconds', bad: badBoundedSeconds },
+      { flag: '--output', valid: 'ignored-by-chaos.json', bad: fc.constantFrom('') },
+    ],
+  },
+  {
+    words: ['promote'],
+    flags: [
+      { flag: '--experiment', field: 'experimentId', valid: 'exp-1', bad: badId },
+      runId(),
+      { ...target, valid: undefined },
+      { flag: '--drill-max-age', bad: badBoundedSeconds },
+      { flag: '--rto-regression-factor', bad: badBoundedSeconds },
+      { flag: '--rto-regression-window', bad: fc.oneof(badInt, fc.constantFrom('0', '101', '-3')) },
+      { flag: '--timeout', bad: badBoundedSeconds },
+    ],
+  },
   { words: ['sandbox', 'start'], flags: [{ flag: '--timeout', bad: badBoundedSeconds }] },
   { words: ['sandbox', 'stop'], flags: [{ flag: '--timeout', bad: badBoundedSeconds }] },
-  { words: ['sandbox', 'inject'], positional: { name: 'fault', valid: 'order_drift', bad: badEnum(FAULTS) }, flags: [{ flag: '--seconds', bad: fc.oneof(badNonNegative, fc.constantFrom('3601', '1e9')) }] },
+  {
+    words: ['sandbox', 'inject'],
+    positional: { name: 'fault', valid: 'order_drift', bad: badEnum(FAULTS) },
+    flags: [{ flag: '--seconds', bad: fc.oneof(badNonNegative, fc.constantFrom('3601', '1e9')) }],
+  },
   { words: ['sandbox', 'clear'], positional: { name: 'fault', valid: 'order_drift', bad: badEnum([...FAULTS, 'all']) }, flags: [] },
 ];
 
@@ -195,7 +317,12 @@ test('every command: one hostile flag → exit 2 naming it, before any connectio
   await checkHostile({
     boundary: 'cli-flags/drill',
     through: 'main() of src/cli.ts (what bin/drill.js runs), with commander and the command functions',
-    checks: ['exit code 2', 'the error names the flag (or its field)', 'no connection to the Temporal address', 'no file created or changed under the results or state folder'],
+    checks: [
+      'exit code 2',
+      'the error names the flag (or its field)',
+      'no connection to the Temporal address',
+      'no file created or changed under the results or state folder',
+    ],
     test: 'test/hostile/cli-flags.test.ts',
     arbitrary: caseArb,
     runs: 3000,

@@ -45,8 +45,14 @@ const VALID: Record<string, string> = {
 };
 const VARIABLES = [
   ...Object.keys(VALID),
-  'TEMPORAL_TLS', 'TEMPORAL_TLS_CLIENT_CERT_PATH', 'TEMPORAL_TLS_CLIENT_KEY_PATH', 'TEMPORAL_TLS_SERVER_CA_CERT_PATH',
-  'TEMPORAL_TLS_CLIENT_CERT_DATA', 'TEMPORAL_TLS_CLIENT_KEY_DATA', 'TEMPORAL_PROFILE', 'TEMPORAL_CONFIG_FILE',
+  'TEMPORAL_TLS',
+  'TEMPORAL_TLS_CLIENT_CERT_PATH',
+  'TEMPORAL_TLS_CLIENT_KEY_PATH',
+  'TEMPORAL_TLS_SERVER_CA_CERT_PATH',
+  'TEMPORAL_TLS_CLIENT_CERT_DATA',
+  'TEMPORAL_TLS_CLIENT_KEY_DATA',
+  'TEMPORAL_PROFILE',
+  'TEMPORAL_CONFIG_FILE',
 ];
 /** Secrets (a key file's path is not one; its contents are). */
 const SECRET = /^(?!.*_PATH$).*(KEY|URL|SECRET|TOKEN)/;
@@ -57,7 +63,19 @@ const envValue: fc.Arbitrary<string> = fc.oneof(
   fc.integer().map(String),
   fc.double().map(String),
   fc.constantFrom('0', '-1', '65536', '99999999999', '1e3', '0x1F', 'true', 'false', 'yes', 'YES', 'on', 'debug', 'warning', 'json', 'pagerduty', 'critical'),
-  fc.constantFrom('http://', 'https://', 'ftp://x', 'javascript:alert(1)', 'file:///etc/passwd', 'https://user:pass@host/x', 'http://[::1]:99999/', 'host:port', ':7233', '[::1]:7233', 'a'.repeat(300) + ':1'),
+  fc.constantFrom(
+    'http://',
+    'https://',
+    'ftp://x',
+    'javascript:alert(1)',
+    'file:///etc/passwd',
+    'https://user:pass@host/x',
+    'http://[::1]:99999/',
+    'host:port',
+    ':7233',
+    '[::1]:7233',
+    'a'.repeat(300) + ':1',
+  ),
   fc.constantFrom('/nonexistent/file.toml', '/', '.', '..', '/etc/passwd').map(String),
   fc.constant('<dir>'),
   fc.constant('<garbage-file>'),
@@ -67,7 +85,12 @@ test('environment: one hostile variable on top of a valid configuration', async 
   await checkHostile({
     boundary: 'environment/loadConfig',
     through: 'loadConfig (src/config.ts), validated once at start-up',
-    checks: ['only ConfigError', 'every problem line starts with a variable name', 'the hostile variable (or one that depends on it) is named', 'a secret\'s value is never echoed'],
+    checks: [
+      'only ConfigError',
+      'every problem line starts with a variable name',
+      'the hostile variable (or one that depends on it) is named',
+      "a secret's value is never echoed",
+    ],
     test: 'test/hostile/environment.test.ts',
     arbitrary: fc.record({ name: fc.constantFrom(...VARIABLES), value: envValue }),
     run: ({ name, value }) => {
@@ -81,7 +104,12 @@ test('environment: one hostile variable on top of a valid configuration', async 
       } catch (err) {
         if (!(err instanceof ConfigError)) throw new Error(`${name}=${JSON.stringify(v)}: not a ConfigError: ${String(err)}`);
         for (const p of err.problems) expect(p).toMatch(/^[A-Z][A-Z0-9_]*(, [A-Z][A-Z0-9_]*)*( \/ [A-Z][A-Z0-9_*]*)*:/);
-        const named = err.problems.some((p) => p.includes(name) || (name.startsWith('TEMPORAL_') && p.startsWith('TEMPORAL_CONFIG_FILE / TEMPORAL_PROFILE / TEMPORAL_TLS*')) || (name.startsWith('SLO_PAGING_') && p.startsWith('SLO_PAGING_')));
+        const named = err.problems.some(
+          (p) =>
+            p.includes(name) ||
+            (name.startsWith('TEMPORAL_') && p.startsWith('TEMPORAL_CONFIG_FILE / TEMPORAL_PROFILE / TEMPORAL_TLS*')) ||
+            (name.startsWith('SLO_PAGING_') && p.startsWith('SLO_PAGING_')),
+        );
         if (!named) throw new Error(`${name}=${JSON.stringify(v)}: the error does not name it: ${err.message}`);
         expect(err.message).not.toContain('MARKER-9f2c');
         return 'refused';
@@ -99,7 +127,13 @@ test('SLO threshold variables: one hostile value each', async () => {
     through: 'thresholdsFromEnv (src/domain/slo.ts), read by drill watch and drill promote',
     checks: ['only SloConfigError', 'the variable is named with the value it got', 'accepted values are finite and in range'],
     test: 'test/hostile/environment.test.ts',
-    arbitrary: fc.record({ name: fc.constantFrom(...names), value: fc.oneof(envValue, fc.double().map((n) => `${n}%`)) }),
+    arbitrary: fc.record({
+      name: fc.constantFrom(...names),
+      value: fc.oneof(
+        envValue,
+        fc.double().map((n) => `${n}%`),
+      ),
+    }),
     run: ({ name, value }) => {
       try {
         const t = thresholdsFromEnv({ [name]: value });
@@ -122,7 +156,15 @@ const TARGET = {
   runId: 'paper-1',
   auditLogsDir: 'audit_logs',
   gatewayUrl: 'http://127.0.0.1:8080',
-  process: { adapter: 'shell', stop: 'systemctl stop bot', start: 'systemctl start bot', health: 'systemctl is-active bot', timeoutSeconds: 60, cwd: '/srv/bot', envAllow: ['KUBECONFIG'] },
+  process: {
+    adapter: 'shell',
+    stop: 'systemctl stop bot',
+    start: 'systemctl start bot',
+    health: 'systemctl is-active bot',
+    timeoutSeconds: 60,
+    cwd: '/srv/bot',
+    envAllow: ['KUBECONFIG'],
+  },
   stateFile: 'state/runtime_state.json',
   broker: { apiUrl: 'http://127.0.0.1:8081', wsUrl: 'ws://127.0.0.1:8081/ws' },
   symbols: ['AAPL', 'MSFT'],
@@ -140,11 +182,23 @@ test('targets file: one hostile field (or target name) in a valid file', async (
   await checkHostile({
     boundary: 'environment/targets-file',
     through: 'parseTargets (src/io/targets.ts) over parseTargetsFile (src/domain/target.ts)',
-    checks: ['only TargetConfigError', 'every problem names the file path of the field (targets.<name>.<field>...)', 'accepted files resolve every path absolutely'],
+    checks: [
+      'only TargetConfigError',
+      'every problem names the file path of the field (targets.<name>.<field>...)',
+      'accepted files resolve every path absolutely',
+    ],
     test: 'test/hostile/environment.test.ts',
     arbitrary: fc.oneof(
-      fc.constantFrom(...bases).chain((b) => fc.record({ base: fc.constant(b), at: fc.constantFrom(...targetPaths(b).filter((p) => p.length > 2)), value: nastyJson })),
-      fc.constantFrom(...bases).chain((b) => fc.record({ base: fc.constant(b), at: fc.constant(['targets'] as Array<string | number>), value: nastyString.map((name) => ({ [name]: b.targets['paper-1'] })) })),
+      fc
+        .constantFrom(...bases)
+        .chain((b) => fc.record({ base: fc.constant(b), at: fc.constantFrom(...targetPaths(b).filter((p) => p.length > 2)), value: nastyJson })),
+      fc.constantFrom(...bases).chain((b) =>
+        fc.record({
+          base: fc.constant(b),
+          at: fc.constant(['targets'] as Array<string | number>),
+          value: nastyString.map((name) => ({ [name]: b.targets['paper-1'] })),
+        }),
+      ),
     ),
     run: ({ base, at, value }) => {
       const file = structuredClone(base) as Record<string, unknown>;
@@ -161,8 +215,10 @@ test('targets file: one hostile field (or target name) in a valid file', async (
       } catch (err) {
         if (!(err instanceof TargetConfigError)) throw new Error(`${at.join('.')}: not a TargetConfigError: ${String(err)}`);
         const prefix = at.length > 2 ? `targets.${String(at[1])}.${String(at[2])}` : 'targets';
-        for (const p of err.problems) if (!p.startsWith(prefix) && !p.startsWith('targets.')) throw new Error(`${at.join('.')}: problem does not name the path: ${p}`);
-        if (!err.problems.some((p) => p.startsWith(prefix) || (at.length <= 2 && p.includes('target name')))) throw new Error(`${at.join('.')}: no problem names ${prefix}: ${err.message}`);
+        for (const p of err.problems)
+          if (!p.startsWith(prefix) && !p.startsWith('targets.')) throw new Error(`${at.join('.')}: problem does not name the path: ${p}`);
+        if (!err.problems.some((p) => p.startsWith(prefix) || (at.length <= 2 && p.includes('target name'))))
+          throw new Error(`${at.join('.')}: no problem names ${prefix}: ${err.message}`);
         return 'refused';
       }
     },

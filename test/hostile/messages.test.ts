@@ -27,14 +27,26 @@ const MESSAGES: Array<{ name: string; schema: z.ZodType; valid: Record<string, u
 ];
 
 const decode = (v: unknown): unknown => payloadConverter.fromPayload(payloadConverter.toPayload(v));
-const undecodable = (encoding: string): unknown => payloadConverter.fromPayload({ metadata: { encoding: new TextEncoder().encode(encoding) }, data: new Uint8Array([1, 2, 3]) });
+const undecodable = (encoding: string): unknown =>
+  payloadConverter.fromPayload({ metadata: { encoding: new TextEncoder().encode(encoding) }, data: new Uint8Array([1, 2, 3]) });
 
 /** What a handler can receive: a valid payload with one field mutated, any value, binary data, an undecodable payload. */
 function payloadArb(valid: Record<string, unknown>): fc.Arbitrary<{ label: string; value: unknown; field?: string }> {
   const keys = Object.keys(valid);
   return fc.oneof(
-    { weight: 5, arbitrary: fc.record({ field: fc.constantFrom(...keys), value: nastyJson }).map(({ field, value }) => ({ label: 'field replaced', field, value: { ...valid, [field]: value } })) },
-    { weight: 2, arbitrary: fc.constantFrom(...keys).map((field) => { const { [field]: _gone, ...rest } = valid; return { label: 'field removed', field, value: rest }; }) },
+    {
+      weight: 5,
+      arbitrary: fc
+        .record({ field: fc.constantFrom(...keys), value: nastyJson })
+        .map(({ field, value }) => ({ label: 'field replaced', field, value: { ...valid, [field]: value } })),
+    },
+    {
+      weight: 2,
+      arbitrary: fc.constantFrom(...keys).map((field) => {
+        const { [field]: _gone, ...rest } = valid;
+        return { label: 'field removed', field, value: rest };
+      }),
+    },
     { weight: 2, arbitrary: fc.record({ k: nastyString, v: nastyJson }).map(({ k, v }) => ({ label: 'extra field', value: { ...valid, [k]: v } })) },
     { weight: 3, arbitrary: nastyJson.map((value) => ({ label: 'any value', value })) },
     { weight: 1, arbitrary: fc.uint8Array({ maxLength: 64 }).map((b) => ({ label: 'binary', value: b })) },
@@ -58,7 +70,12 @@ describe.each(MESSAGES)('$name payload', (m) => {
       run: ({ value, field }) => {
         const handled: unknown[] = [];
         const rejected: string[] = [];
-        const signal = signalHandlerFor(m.schema, m.name, (d) => handled.push(d), (_msg, error) => rejected.push(error));
+        const signal = signalHandlerFor(
+          m.schema,
+          m.name,
+          (d) => handled.push(d),
+          (_msg, error) => rejected.push(error),
+        );
         signal(value);
         expect(handled.length + rejected.length).toBe(1);
         let validatorError: unknown;
@@ -86,10 +103,22 @@ describe.each(MESSAGES)('$name payload', (m) => {
 
 test('the payload converter never throws: any metadata and bytes decode to a value or to the undecodable marker; JSON values round-trip', async () => {
   const bytes = fc.uint8Array({ maxLength: 256 });
-  const meta = fc.dictionary(fc.oneof(fc.constant('encoding'), nastyString), fc.oneof(bytes, fc.constantFrom('json/plain', 'binary/plain', 'binary/null', 'json/protobuf', '').map((s) => new TextEncoder().encode(s))), { maxKeys: 3 });
+  const meta = fc.dictionary(
+    fc.oneof(fc.constant('encoding'), nastyString),
+    fc.oneof(
+      bytes,
+      fc.constantFrom('json/plain', 'binary/plain', 'binary/null', 'json/protobuf', '').map((s) => new TextEncoder().encode(s)),
+    ),
+    { maxKeys: 3 },
+  );
   const payloads: fc.Arbitrary<{ kind: 'raw'; payload: Payload } | { kind: 'json'; value: unknown }> = fc.oneof(
-    fc.record({ metadata: fc.option(meta, { nil: undefined }), data: fc.option(bytes, { nil: undefined }) }).map((payload) => ({ kind: 'raw' as const, payload })),
-    fc.record({ data: fc.string({ unit: 'binary' }) }).map(({ data }) => ({ kind: 'raw' as const, payload: { metadata: { encoding: new TextEncoder().encode('json/plain') }, data: new TextEncoder().encode(data) } })),
+    fc
+      .record({ metadata: fc.option(meta, { nil: undefined }), data: fc.option(bytes, { nil: undefined }) })
+      .map((payload) => ({ kind: 'raw' as const, payload })),
+    fc.record({ data: fc.string({ unit: 'binary' }) }).map(({ data }) => ({
+      kind: 'raw' as const,
+      payload: { metadata: { encoding: new TextEncoder().encode('json/plain') }, data: new TextEncoder().encode(data) },
+    })),
     fc.jsonValue().map((value) => ({ kind: 'json' as const, value })),
   );
   await checkHostile({

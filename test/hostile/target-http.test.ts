@@ -46,8 +46,15 @@ beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hostile-http-'));
   fs.mkdirSync(path.join(dir, 'state'));
   const target = (process: object) => ({
-    mode: 'paper', artifactsRoot: 'runs', runId: 'paper-1', auditLogsDir: 'audit_logs', gatewayUrl: url, process, stateFile: STATE_FILE,
-    broker: { apiUrl: url, wsUrl: `${url.replace('http', 'ws')}/ws` }, symbols: ['AAPL'],
+    mode: 'paper',
+    artifactsRoot: 'runs',
+    runId: 'paper-1',
+    auditLogsDir: 'audit_logs',
+    gatewayUrl: url,
+    process,
+    stateFile: STATE_FILE,
+    broker: { apiUrl: url, wsUrl: `${url.replace('http', 'ws')}/ws` },
+    symbols: ['AAPL'],
   });
   const targets = parseTargets({ targets: { t1: target({ adapter: 'sandbox', controlUrl: url }) } }, dir);
   deps = { targets: staticTargetResolver(targets), opsDir: path.join(dir, 'ops') };
@@ -74,7 +81,17 @@ function setAt(v: unknown, p: Path, value: unknown, remove: boolean): unknown {
 }
 
 /** A JSON-safe hostile value (what can arrive in an HTTP body). */
-const wireValue: fc.Arbitrary<unknown> = fc.oneof(fc.jsonValue({ maxDepth: 3 }), nastyString, nastyJson.map((v) => { try { return JSON.parse(JSON.stringify(v) ?? 'null') as unknown; } catch { return null; } }));
+const wireValue: fc.Arbitrary<unknown> = fc.oneof(
+  fc.jsonValue({ maxDepth: 3 }),
+  nastyString,
+  nastyJson.map((v) => {
+    try {
+      return JSON.parse(JSON.stringify(v) ?? 'null') as unknown;
+    } catch {
+      return null;
+    }
+  }),
+);
 
 interface BodyCase {
   status: number;
@@ -86,17 +103,28 @@ interface BodyCase {
 
 function answerArb(valid: Record<string, unknown>): fc.Arbitrary<BodyCase> {
   const all = paths(valid);
-  const status = fc.oneof({ weight: 8, arbitrary: fc.constant(200) }, { weight: 2, arbitrary: fc.constantFrom(201, 202, 204, 301, 400, 401, 404, 409, 429, 500, 502, 503) });
+  const status = fc.oneof(
+    { weight: 8, arbitrary: fc.constant(200) },
+    { weight: 2, arbitrary: fc.constantFrom(201, 202, 204, 301, 400, 401, 404, 409, 429, 500, 502, 503) },
+  );
   const contentType = fc.constantFrom('application/json', 'text/plain', 'text/html; charset=utf-8', 'application/octet-stream', '');
   const json = (v: unknown) => Buffer.from(JSON.stringify(v) ?? '');
   const body: fc.Arbitrary<{ mutated?: Path; body: Buffer }> = fc.oneof(
     { weight: 2, arbitrary: fc.constant({ body: json(valid) }) },
-    { weight: 6, arbitrary: fc.record({ p: fc.constantFrom(...all), v: wireValue }).map(({ p, v }) => ({ mutated: p, body: json(setAt(valid, p, v, false)) })) },
+    {
+      weight: 6,
+      arbitrary: fc.record({ p: fc.constantFrom(...all), v: wireValue }).map(({ p, v }) => ({ mutated: p, body: json(setAt(valid, p, v, false)) })),
+    },
     { weight: 2, arbitrary: fc.constantFrom(...all).map((p) => ({ mutated: p, body: json(setAt(valid, p, undefined, true)) })) },
     { weight: 2, arbitrary: wireValue.map((v) => ({ body: json(v) })) },
     { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 200 }).map((s) => ({ body: Buffer.from(s) })) },
     { weight: 1, arbitrary: fc.uint8Array({ maxLength: 200 }).map((b) => ({ body: Buffer.from(b) })) },
-    { weight: 1, arbitrary: fc.constantFrom(Buffer.alloc(0), Buffer.from('null'), Buffer.from('{"halt_reason":'), Buffer.from(`{"pad":"${'x'.repeat(300_000)}"}`)).map((b) => ({ body: b })) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .constantFrom(Buffer.alloc(0), Buffer.from('null'), Buffer.from('{"halt_reason":'), Buffer.from(`{"pad":"${'x'.repeat(300_000)}"}`))
+        .map((b) => ({ body: b })),
+    },
   );
   return fc.record({ status, contentType, b: body }).map(({ status: s, contentType: c, b }) => ({ status: s, contentType: c, ...b }));
 }
@@ -104,7 +132,11 @@ function answerArb(valid: Record<string, unknown>): fc.Arbitrary<BodyCase> {
 const T = '2026-11-25T03:00:00.000Z';
 const DIGEST = `sha256:${'a'.repeat(64)}`;
 const STATS = {
-  halt_reason: null, trading_halted_until: null, entries_halted: false, mode: 'paper', run_id: 'paper-1',
+  halt_reason: null,
+  trading_halted_until: null,
+  entries_halted: false,
+  mode: 'paper',
+  run_id: 'paper-1',
   runtime_state: { restored: true, restored_seq: 5, restored_digest: DIGEST, restore_error: null, last_save_at: T, last_save_seq: 5, last_save_digest: DIGEST },
 };
 
@@ -153,7 +185,10 @@ test('gateway kill switch (halt): the reply checked like /stats; a rejection exp
     through: 'gatewayHalt activity (src/activities/gateway.ts) over real HTTP',
     checks: ['never an exception other than ApplicationFailure of a declared type', 'a contract violation names the field', 'changed is a boolean'],
     test: 'test/hostile/target-http.test.ts',
-    arbitrary: fc.oneof(answerArb({ ...STATS, entries_halted: true, halt_reason: 'drill', changed: true }), answerArb({ error: 'rejected', issues: ['reason: too long'] }).map((c) => ({ ...c, status: 400, mutated: undefined }))),
+    arbitrary: fc.oneof(
+      answerArb({ ...STATS, entries_halted: true, halt_reason: 'drill', changed: true }),
+      answerArb({ error: 'rejected', issues: ['reason: too long'] }).map((c) => ({ ...c, status: 400, mutated: undefined })),
+    ),
     run: async (c) => {
       reply = c;
       try {
@@ -173,7 +208,11 @@ test('runtime state verify-restore (/stats runtime_state): matches is a boolean 
   await checkHostile({
     boundary: 'target-http/runtime-state-restore',
     through: 'runtimeStateVerifyRestore activity (src/activities/runtime-state.ts) over real HTTP',
-    checks: ['never an exception other than ApplicationFailure of a declared type', 'a contract violation names the field', 'matches only when digest (and seq) equal'],
+    checks: [
+      'never an exception other than ApplicationFailure of a declared type',
+      'a contract violation names the field',
+      'matches only when digest (and seq) equal',
+    ],
     test: 'test/hostile/target-http.test.ts',
     arbitrary: answerArb(STATS),
     run: async (c) => {
@@ -201,7 +240,10 @@ test('broker /health and the sandbox health endpoint: unhealthy is an answer, ne
     through: 'brokerHealth (src/activities/broker.ts) and processHealth of the sandbox adapter (src/activities/process-control.ts) over real HTTP',
     checks: ['never throws', 'healthy only for a 200 answer that honours the contract', 'pid is a number and bootId a string when present'],
     test: 'test/hostile/target-http.test.ts',
-    arbitrary: fc.oneof(answerArb(BROKER).map((c) => ({ c, which: 'broker' as const })), answerArb(HEALTH).map((c) => ({ c, which: 'process' as const }))),
+    arbitrary: fc.oneof(
+      answerArb(BROKER).map((c) => ({ c, which: 'broker' as const })),
+      answerArb(HEALTH).map((c) => ({ c, which: 'process' as const })),
+    ),
     run: async ({ c, which }) => {
       reply = c;
       if (which === 'broker') {
@@ -231,7 +273,12 @@ test('runtime state file: any content gives exists/age/digest-valid or a named e
   await checkHostile({
     boundary: 'target-http/state-file',
     through: 'runtimeStateLastSave activity (src/activities/runtime-state.ts) over readStateFile (src/io/runtime-state-file.ts)',
-    checks: ['never throws', 'a bad file is exists: false with an error naming the field', 'digestValid is true only when the digest matches the body', 'the file is not modified'],
+    checks: [
+      'never throws',
+      'a bad file is exists: false with an error naming the field',
+      'digestValid is true only when the digest matches the body',
+      'the file is not modified',
+    ],
     test: 'test/hostile/target-http.test.ts',
     arbitrary: answerArb(VALID),
     run: async (c) => {

@@ -16,7 +16,14 @@ import type { PageOutcome, PageRequest } from '../../src/domain/paging';
 import { checkHostile } from '../helpers/hostile';
 
 type Answer =
-  | { kind: 'http'; status: number; reason: string; headers: Array<[string, string]>; body: Buffer; declaredLength: 'exact' | 'short' | 'none' | 'chunked-garbage' }
+  | {
+      kind: 'http';
+      status: number;
+      reason: string;
+      headers: Array<[string, string]>;
+      body: Buffer;
+      declaredLength: 'exact' | 'short' | 'none' | 'chunked-garbage';
+    }
   | { kind: 'raw'; bytes: Buffer }
   | { kind: 'close-before-answer' };
 
@@ -66,7 +73,12 @@ function respond(socket: net.Socket, a: Answer): void {
   if (a.declaredLength === 'exact') lines.push(`content-length: ${a.body.length}`);
   if (a.declaredLength === 'short') lines.push(`content-length: ${a.body.length + 10}`);
   if (a.declaredLength === 'chunked-garbage') lines.push('transfer-encoding: chunked');
-  socket.end(Buffer.concat([Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1'), a.declaredLength === 'chunked-garbage' ? Buffer.from('zz\r\nnot a chunk\r\n') : a.body]));
+  socket.end(
+    Buffer.concat([
+      Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1'),
+      a.declaredLength === 'chunked-garbage' ? Buffer.from('zz\r\nnot a chunk\r\n') : a.body,
+    ]),
+  );
 }
 
 const headerName = fc.stringMatching(/^[a-z][a-z0-9-]{0,15}$/).filter((h) => !['content-length', 'transfer-encoding', 'connection'].includes(h));
@@ -75,10 +87,23 @@ const answerArb: fc.Arbitrary<Answer> = fc.oneof(
     weight: 10,
     arbitrary: fc.record({
       kind: fc.constant('http' as const),
-      status: fc.oneof(fc.constantFrom(200, 201, 202, 204, 301, 302, 304, 400, 401, 403, 404, 408, 409, 410, 413, 422, 425, 429, 500, 502, 503, 504), fc.integer({ min: 200, max: 599 })),
+      status: fc.oneof(
+        fc.constantFrom(200, 201, 202, 204, 301, 302, 304, 400, 401, 403, 404, 408, 409, 410, 413, 422, 425, 429, 500, 502, 503, 504),
+        fc.integer({ min: 200, max: 599 }),
+      ),
       reason: fc.constantFrom('OK', '', 'Whatever', 'Ünïcode'),
-      headers: fc.array(fc.tuple(headerName, fc.string({ unit: 'grapheme-ascii', maxLength: 30 }).map((v) => v.replace(/[\r\n]/g, ''))), { maxLength: 3 }),
-      body: fc.oneof(fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b)), fc.jsonValue({ maxDepth: 2 }).map((v) => Buffer.from(JSON.stringify(v))), fc.constant(Buffer.alloc(200_000, 0x61))),
+      headers: fc.array(
+        fc.tuple(
+          headerName,
+          fc.string({ unit: 'grapheme-ascii', maxLength: 30 }).map((v) => v.replace(/[\r\n]/g, '')),
+        ),
+        { maxLength: 3 },
+      ),
+      body: fc.oneof(
+        fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b)),
+        fc.jsonValue({ maxDepth: 2 }).map((v) => Buffer.from(JSON.stringify(v))),
+        fc.constant(Buffer.alloc(200_000, 0x61)),
+      ),
       declaredLength: fc.constantFrom('exact' as const, 'exact' as const, 'short' as const, 'none' as const, 'chunked-garbage' as const),
     }),
   },
@@ -90,7 +115,15 @@ const answerArb: fc.Arbitrary<Answer> = fc.oneof(
 const RETRYABLE = (s: number) => s === 408 || s === 425 || s === 429 || s >= 500;
 
 test('every answer a receiver can give is classified: delivered (2xx), PageUndelivered (retry), PageRejected (give up); the URL never leaks', async () => {
-  const request: PageRequest = { runId: 'paper-1', incidentId: 'inc-1', severity: 'critical', level: 1, round: 0, openedAt: '2026-11-25T03:00:00.000Z', dedupKey: 'drill-runner/paper-1/inc-1/L1/R0' };
+  const request: PageRequest = {
+    runId: 'paper-1',
+    incidentId: 'inc-1',
+    severity: 'critical',
+    level: 1,
+    round: 0,
+    openedAt: '2026-11-25T03:00:00.000Z',
+    dedupKey: 'drill-runner/paper-1/inc-1/L1/R0',
+  };
   await checkHostile({
     boundary: 'webhook-answers/paging',
     through: 'pageEscalation activity (src/activities/paging.ts) against a raw TCP receiver',
@@ -105,7 +138,14 @@ test('every answer a receiver can give is classified: delivered (2xx), PageUndel
     arbitrary: fc.record({ a: answerArb, format: fc.constantFrom('json' as const, 'pagerduty' as const) }),
     run: async ({ a, format }) => {
       answer = a;
-      const activity = createPagingActivities({ enabled: true, webhookUrl: url, minSeverity: 'critical', format, routingKey: 'rk-secret', timeoutMs: 3000 }).pageEscalation;
+      const activity = createPagingActivities({
+        enabled: true,
+        webhookUrl: url,
+        minSeverity: 'critical',
+        format,
+        routingKey: 'rk-secret',
+        timeoutMs: 3000,
+      }).pageEscalation;
       let outcome: PageOutcome | undefined;
       let failure: unknown;
       try {
@@ -119,7 +159,8 @@ test('every answer a receiver can give is classified: delivered (2xx), PageUndel
         expect(a.kind === 'http' && a.status >= 200 && a.status < 300).toBe(true);
         return 'delivered';
       }
-      if (!(failure instanceof ApplicationFailure)) throw new Error(`not an ApplicationFailure: ${failure instanceof Error ? `${failure.name}: ${failure.message}` : String(failure)}`);
+      if (!(failure instanceof ApplicationFailure))
+        throw new Error(`not an ApplicationFailure: ${failure instanceof Error ? `${failure.name}: ${failure.message}` : String(failure)}`);
       expect(failure.message).not.toContain(TOKEN);
       expect(failure.message).not.toContain('rk-secret');
       if (failure.type === 'PageRejected') {

@@ -58,7 +58,21 @@ const SAMPLES: Sample[] = [
     schema: alertWatchInputSchema,
     valid: [
       { runId: 'paper-1', target: 'sandbox' },
-      { runId: 'paper-1', target: 'sandbox', intervalSeconds: 5, cyclesPerRun: 100, selfOpenAfterCycles: 3, openIncidents: true, thresholds: { maxConsecutiveMismatchRuns: 3, minReconciliationPassRate: 0.995 }, incident: { cycleSeconds: 10, maxWaitSeconds: 600, ackSlaSeconds: 900 }, carried: { ...initialCarried(), recentBreaches: [{ at: T, source: 'target', slo: 'x', value: 1, threshold: 0, severity: 'critical' }], incidents: { 'inc-1': { source: 'target', openedAt: T, workflowId: 'w', outcome: 'started' } } } },
+      {
+        runId: 'paper-1',
+        target: 'sandbox',
+        intervalSeconds: 5,
+        cyclesPerRun: 100,
+        selfOpenAfterCycles: 3,
+        openIncidents: true,
+        thresholds: { maxConsecutiveMismatchRuns: 3, minReconciliationPassRate: 0.995 },
+        incident: { cycleSeconds: 10, maxWaitSeconds: 600, ackSlaSeconds: 900 },
+        carried: {
+          ...initialCarried(),
+          recentBreaches: [{ at: T, source: 'target', slo: 'x', value: 1, threshold: 0, severity: 'critical' }],
+          incidents: { 'inc-1': { source: 'target', openedAt: T, workflowId: 'w', outcome: 'started' } },
+        },
+      },
     ],
   },
   {
@@ -66,7 +80,20 @@ const SAMPLES: Sample[] = [
     schema: incidentInputSchema,
     valid: [
       { runId: 'paper-1', incidentId: 'inc-1', target: 'sandbox' },
-      { runId: 'paper-1', incidentId: 'inc-1', target: 'sandbox', severity: 'warning', openedAt: T, summary: 's', hint: 'reconciliation', source: 'target', cycleSeconds: 5, maxWaitSeconds: 600, ackSlaSeconds: 900, ackTimer: false },
+      {
+        runId: 'paper-1',
+        incidentId: 'inc-1',
+        target: 'sandbox',
+        severity: 'warning',
+        openedAt: T,
+        summary: 's',
+        hint: 'reconciliation',
+        source: 'target',
+        cycleSeconds: 5,
+        maxWaitSeconds: 600,
+        ackSlaSeconds: 900,
+        ackTimer: false,
+      },
     ],
   },
   {
@@ -74,7 +101,16 @@ const SAMPLES: Sample[] = [
     schema: incidentAckInputSchema,
     valid: [
       { runId: 'paper-1', incidentId: 'inc-1', severity: 'critical' },
-      { runId: 'paper-1', incidentId: 'inc-1', severity: 'warning', openedAt: T, ackSlaSeconds: 600, escalation: { levels: [{ name: 'primary', afterSeconds: 900 }, { afterSeconds: 300 }], repeats: 2 }, keepOpenAfterAckSeconds: 0, summary: 's' },
+      {
+        runId: 'paper-1',
+        incidentId: 'inc-1',
+        severity: 'warning',
+        openedAt: T,
+        ackSlaSeconds: 600,
+        escalation: { levels: [{ name: 'primary', afterSeconds: 900 }, { afterSeconds: 300 }], repeats: 2 },
+        keepOpenAfterAckSeconds: 0,
+        summary: 's',
+      },
     ],
   },
   {
@@ -82,7 +118,20 @@ const SAMPLES: Sample[] = [
     schema: recoveryInputSchema,
     valid: [
       { runId: 'paper-1', incidentId: 'inc-1', target: 'sandbox', incidentClass: 'reconciliation', openedAt: T, haltReason: 'incident inc-1' },
-      { runId: 'paper-1', incidentId: 'inc-1', target: 'sandbox', incidentClass: 'broker_connectivity', severity: 'warning', openedAt: T, attempt: 2, cycleSeconds: 5, maxWaitSeconds: 60, cleanCyclesRequired: 3, haltReason: 'h', restartBroker: false },
+      {
+        runId: 'paper-1',
+        incidentId: 'inc-1',
+        target: 'sandbox',
+        incidentClass: 'broker_connectivity',
+        severity: 'warning',
+        openedAt: T,
+        attempt: 2,
+        cycleSeconds: 5,
+        maxWaitSeconds: 60,
+        cleanCyclesRequired: 3,
+        haltReason: 'h',
+        restartBroker: false,
+      },
     ],
   },
   {
@@ -90,7 +139,18 @@ const SAMPLES: Sample[] = [
     schema: weeklyDrillInputSchema,
     valid: [
       { target: 'sandbox' },
-      { target: 'sandbox', drillId: 'd-1', seed: 7, scenarios: ['stale_data', 'order_drift'], allowLive: false, mode: 'paper', rtoSeconds: 900, rpoSeconds: 60, maxDrillSeconds: 3600, pollMs: 1000 },
+      {
+        target: 'sandbox',
+        drillId: 'd-1',
+        seed: 7,
+        scenarios: ['stale_data', 'order_drift'],
+        allowLive: false,
+        mode: 'paper',
+        rtoSeconds: 900,
+        rpoSeconds: 60,
+        maxDrillSeconds: 3600,
+        pollMs: 1000,
+      },
     ],
   },
   {
@@ -103,7 +163,13 @@ const SAMPLES: Sample[] = [
     schema: promotionGateInputSchema,
     valid: [
       { experimentId: 'exp-1', runId: 'paper-1' },
-      { experimentId: 'exp-1', runId: 'paper-1', strict: false, target: 'sandbox', thresholds: { maxDrillAgeSeconds: 86400, ackSlaSeconds: 900, maxOperationalErrorRate: 0.02 } },
+      {
+        experimentId: 'exp-1',
+        runId: 'paper-1',
+        strict: false,
+        target: 'sandbox',
+        thresholds: { maxDrillAgeSeconds: 86400, ackSlaSeconds: 900, maxOperationalErrorRate: 0.02 },
+      },
     ],
   },
 ];
@@ -115,12 +181,23 @@ function caseArb(s: Sample): fc.Arbitrary<Case> {
     const all = paths(base);
     return fc.oneof(
       { weight: 6, arbitrary: fc.record({ base: fc.constant(base), path: fc.constantFrom(...all), kind: fc.constant('replace' as const), value: nastyJson }) },
-      { weight: 2, arbitrary: fc.record({ base: fc.constant(base), path: fc.constantFrom(...all), kind: fc.constant('delete' as const), value: fc.constant(DELETE) }) },
+      {
+        weight: 2,
+        arbitrary: fc.record({ base: fc.constant(base), path: fc.constantFrom(...all), kind: fc.constant('delete' as const), value: fc.constant(DELETE) }),
+      },
       {
         weight: 1,
         arbitrary: fc.record({
           base: fc.constant(base),
-          path: fc.constantFrom<Path>([], ...all.filter((p) => { const v = p.reduce<unknown>((n, k) => (n as Record<string, unknown>)[k], base); return typeof v === 'object' && v !== null && !Array.isArray(v); })).chain((p) => nastyString.map((k) => [...p, k])),
+          path: fc
+            .constantFrom<Path>(
+              [],
+              ...all.filter((p) => {
+                const v = p.reduce<unknown>((n, k) => (n as Record<string, unknown>)[k], base);
+                return typeof v === 'object' && v !== null && !Array.isArray(v);
+              }),
+            )
+            .chain((p) => nastyString.map((k) => [...p, k])),
           kind: fc.constant('extra' as const),
           value: nastyJson,
         }),
@@ -144,7 +221,11 @@ describe.each(SAMPLES)('$what input', (s) => {
     await checkHostile({
       boundary: `workflow-input/${s.what}`,
       through: 'parseOrFail (src/workflows/validation.ts), the first line of the workflow',
-      checks: ['no error other than a non-retryable InvalidInput', 'the message names the mutated field', 'an accepted input survives JSON and parses again to the same value'],
+      checks: [
+        'no error other than a non-retryable InvalidInput',
+        'the message names the mutated field',
+        'an accepted input survives JSON and parses again to the same value',
+      ],
       test: 'test/hostile/workflow-inputs.test.ts',
       arbitrary: caseArb(s),
       run: (c) => {

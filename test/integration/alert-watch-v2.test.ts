@@ -42,7 +42,10 @@ beforeAll(async () => {
     connection: env.nativeConnection,
     taskQueue,
     workflowBundle: await workflowBundle(),
-    activities: createActivities({ config: { paging: { enabled: false, minSeverity: 'critical', format: 'json', timeoutMs: 1000 }, runsDir: path.join(dir, 'runs'), stateDir: dir }, targets: staticTargetResolver(targets) }),
+    activities: createActivities({
+      config: { paging: { enabled: false, minSeverity: 'critical', format: 'json', timeoutMs: 1000 }, runsDir: path.join(dir, 'runs'), stateDir: dir },
+      targets: staticTargetResolver(targets),
+    }),
   });
   workerDone = worker.run();
 });
@@ -50,7 +53,11 @@ beforeAll(async () => {
 afterAll(async () => {
   // Incidents opened here wait (nothing recovers on these targets): end them with the worker.
   for (const x of Object.values(t)) {
-    for await (const wf of env.client.workflow.list({ query: `DrillTarget = '${x.name}' AND ExecutionStatus = 'Running'` })) await env.client.workflow.getHandle(wf.workflowId).terminate('test done').catch(() => undefined);
+    for await (const wf of env.client.workflow.list({ query: `DrillTarget = '${x.name}' AND ExecutionStatus = 'Running'` }))
+      await env.client.workflow
+        .getHandle(wf.workflowId)
+        .terminate('test done')
+        .catch(() => undefined);
   }
   worker?.shutdown();
   await workerDone;
@@ -68,7 +75,15 @@ function startWatcher(target: ContractTarget, over: Partial<AlertWatchInput> = {
   return env.client.workflow.start('alertWatchWorkflow', {
     taskQueue,
     workflowId: workflowIds.alertWatch(runId),
-    args: [{ runId, target: target.name, intervalSeconds: 1, incident: { cycleSeconds: 1, maxWaitSeconds: 600, ackSlaSeconds: 900 }, ...over } satisfies AlertWatchInput],
+    args: [
+      {
+        runId,
+        target: target.name,
+        intervalSeconds: 1,
+        incident: { cycleSeconds: 1, maxWaitSeconds: 600, ackSlaSeconds: 900 },
+        ...over,
+      } satisfies AlertWatchInput,
+    ],
   });
 }
 
@@ -98,10 +113,14 @@ test('a watcher started afresh on a run with resolved incidents reopens none: no
   append(path.join(x.auditDir, auditFile), { ts: now(), event_type: 'risk_limit_breach', run_id: runId, incident_id: 'inc-1' }, unlinked);
   // The old watcher's history is gone: a brand-new watcher reads the whole run.
   const handle = await startWatcher(x, { cyclesPerRun: 2 });
-  const st = await waitFor('a few cycles and a continue-as-new', async () => {
-    const s = await handle.query(alertWatchStatusQuery);
-    return s.cycle >= 4 && s.continuedAsNew >= 1 ? s : undefined;
-  }, { timeoutMs: 30000 });
+  const st = await waitFor(
+    'a few cycles and a continue-as-new',
+    async () => {
+      const s = await handle.query(alertWatchStatusQuery);
+      return s.cycle >= 4 && s.continuedAsNew >= 1 ? s : undefined;
+    },
+    { timeoutMs: 30000 },
+  );
   expect(st.incidents).toEqual({});
   // inc-1 (its open and its linked audit line are one candidate), inc-2, inc-3, the unlinked audit breach.
   expect(st.resolvedSkipped).toBe(4);
@@ -119,23 +138,44 @@ test('audit logs open incidents: risk_limit_breach → one critical, risk_warnin
   await waitFor('the watcher cycling', async () => (await handle.query(alertWatchStatusQuery)).cycle >= 1);
   const breach = { ts: now(), event_type: 'risk_limit_breach', run_id: runId, severity: 'critical', detail: 'position limit AAPL' };
   append(auditFile, breach);
-  const st = await waitFor('the breach incident', async () => {
-    const s = await handle.query(alertWatchStatusQuery);
-    return Object.keys(s.incidents).length >= 1 ? s : undefined;
-  }, { timeoutMs: 20000 });
+  const st = await waitFor(
+    'the breach incident',
+    async () => {
+      const s = await handle.query(alertWatchStatusQuery);
+      return Object.keys(s.incidents).length >= 1 ? s : undefined;
+    },
+    { timeoutMs: 20000 },
+  );
   const id = auditIncidentId(path.basename(auditFile), breach);
   expect(Object.keys(st.incidents)).toEqual([id]);
   expect(st.incidents[id]).toMatchObject({ source: 'audit', outcome: 'started' });
   const inc = env.client.workflow.getHandle(workflowIds.incident(runId, id));
-  expect(await waitFor('the incident status', () => inc.query(incidentStatusQuery))).toMatchObject({ severity: 'critical', hold: expect.objectContaining({ holder: `incident:${runId}/${id}` }) });
+  expect(await waitFor('the incident status', () => inc.query(incidentStatusQuery))).toMatchObject({
+    severity: 'critical',
+    hold: expect.objectContaining({ holder: `incident:${runId}/${id}` }),
+  });
 
   // A warning, and a breach the target linked to its own incident_open: one incident each.
-  append(path.join(x.runDir, 'incident_events.jsonl'), { ts: now(), event_type: 'incident_open', incident_id: 'inc-L', severity: 'critical', incident_class: 'reconciliation' });
-  append(auditFile, { ts: now(), event_type: 'risk_limit_breach', run_id: runId, incident_id: 'inc-L', detail: 'linked' }, { ts: now(), event_type: 'risk_warning', run_id: runId, detail: 'exposure 90%' });
-  await waitFor('three incidents, through a continue-as-new', async () => {
-    const s = await handle.query(alertWatchStatusQuery);
-    return Object.keys(s.incidents).length === 3 && s.continuedAsNew >= 1 ? s : undefined;
-  }, { timeoutMs: 30000 });
+  append(path.join(x.runDir, 'incident_events.jsonl'), {
+    ts: now(),
+    event_type: 'incident_open',
+    incident_id: 'inc-L',
+    severity: 'critical',
+    incident_class: 'reconciliation',
+  });
+  append(
+    auditFile,
+    { ts: now(), event_type: 'risk_limit_breach', run_id: runId, incident_id: 'inc-L', detail: 'linked' },
+    { ts: now(), event_type: 'risk_warning', run_id: runId, detail: 'exposure 90%' },
+  );
+  await waitFor(
+    'three incidents, through a continue-as-new',
+    async () => {
+      const s = await handle.query(alertWatchStatusQuery);
+      return Object.keys(s.incidents).length === 3 && s.continuedAsNew >= 1 ? s : undefined;
+    },
+    { timeoutMs: 30000 },
+  );
   await new Promise((r) => setTimeout(r, 2500));
   const ids = await incidentsOf(runId);
   expect(ids).toHaveLength(3);
@@ -158,9 +198,20 @@ test("a drill's maintenance window: incidents inside attributed; resolved by the
   const handle = await startWatcher(x);
   await waitFor('the watcher cycling', async () => (await handle.query(alertWatchStatusQuery)).cycle >= 1);
   // As the drill writes them: the window opens before its chaos; its chaos opens two incidents.
-  append(maint, { ts: now(), event_type: 'maintenance_window_open', window_id: 'd-7', kind: 'drill', target: x.name, workflow_id: workflowIds.drill(x.name, 'd-7') });
+  append(maint, {
+    ts: now(),
+    event_type: 'maintenance_window_open',
+    window_id: 'd-7',
+    kind: 'drill',
+    target: x.name,
+    workflow_id: workflowIds.drill(x.name, 'd-7'),
+  });
   await new Promise((r) => setTimeout(r, 50));
-  append(inc, { ts: now(), event_type: 'incident_open', incident_id: 'inc-chaos-1', severity: 'critical', incident_class: 'data_quality' }, { ts: now(), event_type: 'incident_open', incident_id: 'inc-chaos-2', severity: 'critical', incident_class: 'reconciliation' });
+  append(
+    inc,
+    { ts: now(), event_type: 'incident_open', incident_id: 'inc-chaos-1', severity: 'critical', incident_class: 'data_quality' },
+    { ts: now(), event_type: 'incident_open', incident_id: 'inc-chaos-2', severity: 'critical', incident_class: 'reconciliation' },
+  );
   const during = await waitFor('both attributed', async () => {
     const s = await handle.query(alertWatchStatusQuery);
     return Object.keys(s.attributed ?? {}).length === 2 ? s : undefined;
@@ -173,11 +224,22 @@ test("a drill's maintenance window: incidents inside attributed; resolved by the
 
   // The rollback: the first recovered (the drill resolves it), the second did not.
   append(inc, { ts: now(), event_type: 'incident_resolved', incident_id: 'inc-chaos-1', resolved_by: 'drill:d-7', attributed_to: 'drill:d-7' });
-  append(maint, { ts: now(), event_type: 'maintenance_window_close', window_id: 'd-7', kind: 'drill', target: x.name, attributed_incidents: ['inc-chaos-1', 'inc-chaos-2'] });
-  const after = await waitFor('the unresolved one opened', async () => {
-    const s = await handle.query(alertWatchStatusQuery);
-    return s.attributed?.['inc-chaos-2']?.state === 'opened' && s.incidents['inc-chaos-2'] ? s : undefined;
-  }, { timeoutMs: 20000 });
+  append(maint, {
+    ts: now(),
+    event_type: 'maintenance_window_close',
+    window_id: 'd-7',
+    kind: 'drill',
+    target: x.name,
+    attributed_incidents: ['inc-chaos-1', 'inc-chaos-2'],
+  });
+  const after = await waitFor(
+    'the unresolved one opened',
+    async () => {
+      const s = await handle.query(alertWatchStatusQuery);
+      return s.attributed?.['inc-chaos-2']?.state === 'opened' && s.incidents['inc-chaos-2'] ? s : undefined;
+    },
+    { timeoutMs: 20000 },
+  );
   expect(after.attributed?.['inc-chaos-1']?.state).toBe('resolved');
   expect(Object.keys(after.incidents)).toEqual(['inc-chaos-2']);
   await new Promise((r) => setTimeout(r, 2000));

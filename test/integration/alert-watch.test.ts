@@ -35,12 +35,20 @@ beforeAll(async () => {
   [env, sbx] = await Promise.all([devServerEnv(), startTestSandbox({ config: { runId: 'paper-watch' } })]);
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'watch-int-'));
   // A second target: plain files only (its gateway is never called by the watcher).
-  const files = parseTargets({
-    targets: {
-      ...Object.fromEntries(Object.entries(sbx.targets.targets)),
-      files: { ...sbx.targets.targets[sbx.targetName]!, artifactsRoot: path.join(dir, 'runs'), auditLogsDir: path.join(dir, 'audit_logs'), runId: 'files-run' },
+  const files = parseTargets(
+    {
+      targets: {
+        ...Object.fromEntries(Object.entries(sbx.targets.targets)),
+        files: {
+          ...sbx.targets.targets[sbx.targetName]!,
+          artifactsRoot: path.join(dir, 'runs'),
+          auditLogsDir: path.join(dir, 'audit_logs'),
+          runId: 'files-run',
+        },
+      },
     },
-  }, dir);
+    dir,
+  );
   targetsFile = path.join(dir, 'targets.json');
   fs.writeFileSync(targetsFile, JSON.stringify(files));
   taskQueue = uniqueId('tq');
@@ -48,7 +56,10 @@ beforeAll(async () => {
     connection: env.nativeConnection,
     taskQueue,
     workflowBundle: await workflowBundle(),
-    activities: createActivities({ config: { paging: { enabled: false, minSeverity: 'critical', format: 'json', timeoutMs: 1000 }, runsDir: path.join(dir, 'runs'), stateDir: dir }, targets: staticTargetResolver(files) }),
+    activities: createActivities({
+      config: { paging: { enabled: false, minSeverity: 'critical', format: 'json', timeoutMs: 1000 }, runsDir: path.join(dir, 'runs'), stateDir: dir },
+      targets: staticTargetResolver(files),
+    }),
   });
   workerDone = worker.run();
 });
@@ -97,10 +108,14 @@ test('continue-as-new keeps the offsets: every line read exactly once; corrupt l
     fs.appendFileSync(file, half.slice(20));
   }
   fs.appendFileSync(file, '{"broken\n');
-  const s = await waitFor('all lines counted', async () => {
-    const st = await q();
-    return (st.counters.linesRead.orderReconciliation ?? 0) === cycle && st.continuedAsNew >= 3 ? st : undefined;
-  }, { timeoutMs: 20000 });
+  const s = await waitFor(
+    'all lines counted',
+    async () => {
+      const st = await q();
+      return (st.counters.linesRead.orderReconciliation ?? 0) === cycle && st.continuedAsNew >= 3 ? st : undefined;
+    },
+    { timeoutMs: 20000 },
+  );
   expect(cycle).toBe(34);
   expect(s.counters.linesRead.orderReconciliation).toBe(34);
   expect(s.counters.dataQualityErrors).toBe(3);
@@ -125,7 +140,15 @@ test('duplicate incident_open lines (before and after continue-as-new) → one i
   const handle = await env.client.workflow.start('alertWatchWorkflow', {
     taskQueue,
     workflowId: workflowIds.alertWatch(runId),
-    args: [{ runId, target: sbx.targetName, intervalSeconds: 1, cyclesPerRun: 3, incident: { cycleSeconds: 1, maxWaitSeconds: 60, ackSlaSeconds: 900 } } satisfies AlertWatchInput],
+    args: [
+      {
+        runId,
+        target: sbx.targetName,
+        intervalSeconds: 1,
+        cyclesPerRun: 3,
+        incident: { cycleSeconds: 1, maxWaitSeconds: 60, ackSlaSeconds: 900 },
+      } satisfies AlertWatchInput,
+    ],
   });
   const st = await waitFor('the incident started', async () => {
     const s = await handle.query(alertWatchStatusQuery);

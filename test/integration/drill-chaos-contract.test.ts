@@ -89,8 +89,23 @@ async function drill(target: string, input: Partial<WeeklyDrillInput> = {}, hist
   return { result, report: drillReportSchema.parse(JSON.parse(fs.readFileSync(result.reportPath!, 'utf8'))) };
 }
 
-const jsonl = <T>(file: string): T[] => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as T) : []);
-const chaosLatest = () => JSON.parse(fs.readFileSync(path.join(resultsDir, 'chaos_drill_latest.json'), 'utf8')) as { status: string; passed: boolean; scenarios: unknown[]; drillId: string; skipped: Array<{ scenario: string }> };
+const jsonl = <T>(file: string): T[] =>
+  fs.existsSync(file)
+    ? fs
+        .readFileSync(file, 'utf8')
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as T)
+    : [];
+const chaosLatest = () =>
+  JSON.parse(fs.readFileSync(path.join(resultsDir, 'chaos_drill_latest.json'), 'utf8')) as {
+    status: string;
+    passed: boolean;
+    scenarios: unknown[];
+    drillId: string;
+    skipped: Array<{ scenario: string }>;
+  };
 
 function startWatcher(target: string, runId: string) {
   return env.client.workflow.start('alertWatchWorkflow', {
@@ -111,7 +126,10 @@ test('a target without faults: the chaos step is skipped (report and chaos_drill
   const { result, report } = await drill(t.name, { scenarios: ['stale_data', 'order_drift'] }, 'weekly-drill-chaos-skipped');
   expect(result.result).not.toBe('error');
   expect(result.failures.filter((f) => /chaos|fault/i.test(f))).toEqual([]);
-  expect(report.steps.find((s) => s.name === 'chaos')).toMatchObject({ status: 'skipped', detail: expect.stringMatching(/skipped .*declares no fault injection/) });
+  expect(report.steps.find((s) => s.name === 'chaos')).toMatchObject({
+    status: 'skipped',
+    detail: expect.stringMatching(/skipped .*declares no fault injection/),
+  });
   expect(report.chaosStatus).toBe('skipped');
   expect(report.chaosSkipped.map((x) => x.scenario).sort()).toEqual(['order_drift', 'stale_data']);
   expect(report.chaos).toEqual([]);
@@ -123,7 +141,7 @@ test('a target without faults: the chaos step is skipped (report and chaos_drill
   expect(report.steps.find((s) => s.name === 'chaos')!.status).toBe('skipped');
 });
 
-test('shell-declared faults: injected by the commands, detected from the target\'s artifacts, its incidents attributed to the drill and closed by the rollback', async () => {
+test("shell-declared faults: injected by the commands, detected from the target's artifacts, its incidents attributed to the drill and closed by the rollback", async () => {
   const t = await contractTarget({ shellFaults: ['stale_data', 'order_drift'] });
   const { result, report } = await drill(t.name, { scenarios: ['stale_data', 'order_drift', 'broker_disconnect'] }, 'weekly-drill-chaos-contract');
   const chaos = report.steps.find((s) => s.name === 'chaos')!;
@@ -142,9 +160,15 @@ test('shell-declared faults: injected by the commands, detected from the target\
 
   // The maintenance window, the drill's incidents, and their incident_resolved lines.
   const maint = jsonl<{ event_type: string; window_id: string; attributed_incidents?: string[] }>(path.join(t.runDir, 'maintenance_events.jsonl'));
-  expect(maint.map((m) => [m.event_type, m.window_id])).toEqual([['maintenance_window_open', result.drillId], ['maintenance_window_close', result.drillId]]);
+  expect(maint.map((m) => [m.event_type, m.window_id])).toEqual([
+    ['maintenance_window_open', result.drillId],
+    ['maintenance_window_close', result.drillId],
+  ]);
   const events = jsonl<{ event_type: string; incident_id: string; drill_id?: string; ts: string }>(path.join(t.runDir, 'incident_events.jsonl'));
-  const opened = events.filter((e) => e.event_type === 'incident_open').map((e) => e.incident_id).sort();
+  const opened = events
+    .filter((e) => e.event_type === 'incident_open')
+    .map((e) => e.incident_id)
+    .sort();
   expect(opened).toHaveLength(2);
   expect(report.incidents?.attributed.map((a) => a.incidentId).sort()).toEqual(opened);
   expect(report.incidents?.attributed.map((a) => a.cause).sort()).toEqual(['chaos:order_drift', 'chaos:stale_data']);
@@ -159,7 +183,7 @@ test('shell-declared faults: injected by the commands, detected from the target\
   expect(md).toMatch(/broker_disconnect: the target's shell fault declaration has no inject\/clear for it/);
 });
 
-test('five sandbox drills in a row under a running watcher: their incidents are the drills\' (none paged, no incident workflow), the promotion gate as it was', async () => {
+test("five sandbox drills in a row under a running watcher: their incidents are the drills' (none paged, no incident workflow), the promotion gate as it was", async () => {
   const sbx: TestSandbox = await startTestSandbox({ targetName: uniqueId('sbx'), config: { runId: uniqueId('paper') } });
   closers.push(() => sbx.cleanup());
   Object.assign(targets, sbx.targets.targets);
@@ -176,7 +200,15 @@ test('five sandbox drills in a row under a running watcher: their incidents are 
   };
   await waitFor('the sandbox reconciling', () => jsonl(path.join(sbx.runDir, 'order_reconciliation_events.jsonl')).length > 3);
   const before = await gate();
-  expect(before.map((c) => c.id)).toEqual(['reconciliation_pass_rate', 'operational_error_rate', 'consecutive_mismatch_runs', 'data_quality_errors', 'stale_warnings', 'ack_sla', 'open_incidents']);
+  expect(before.map((c) => c.id)).toEqual([
+    'reconciliation_pass_rate',
+    'operational_error_rate',
+    'consecutive_mismatch_runs',
+    'data_quality_errors',
+    'stale_warnings',
+    'ack_sla',
+    'open_incidents',
+  ]);
   expect(before.every((c) => c.verdict === 'pass')).toBe(true);
 
   const watcher = await startWatcher(sbx.targetName, runId);
@@ -195,7 +227,12 @@ test('five sandbox drills in a row under a running watcher: their incidents are 
   const events = jsonl<{ event_type: string; incident_id: string; drill_id?: string }>(path.join(sbx.runDir, 'incident_events.jsonl'));
   const opened = events.filter((e) => e.event_type === 'incident_open').map((e) => e.incident_id);
   expect(opened.sort()).toEqual([...attributed].sort());
-  expect(events.filter((e) => e.event_type === 'incident_resolved').map((e) => e.incident_id).sort()).toEqual([...attributed].sort());
+  expect(
+    events
+      .filter((e) => e.event_type === 'incident_resolved')
+      .map((e) => e.incident_id)
+      .sort(),
+  ).toEqual([...attributed].sort());
 
   expect(await gate()).toEqual(before);
   expect(lastNotes.join('\n')).toMatch(/cycle line\(s\) inside 5 DR drill maintenance window\(s\) not counted/);
@@ -204,11 +241,15 @@ test('five sandbox drills in a row under a running watcher: their incidents are 
   // rollbacks close them fast) is skipped as resolved and never attributed; any other ends attributed
   // and resolved. Settled: every window closed a few cycles ago, and none of them open.
   const after = (await watcher.query(alertWatchStatusQuery)).cycle;
-  const st = await waitFor('the watcher settled every window', async () => {
-    const s = await watcher.query(alertWatchStatusQuery);
-    if (s.cycle < after + 3) return undefined;
-    return attributed.every((id) => s.attributed?.[id] === undefined || s.attributed[id]!.state === 'resolved') ? s : undefined;
-  }, { timeoutMs: 60000 });
+  const st = await waitFor(
+    'the watcher settled every window',
+    async () => {
+      const s = await watcher.query(alertWatchStatusQuery);
+      if (s.cycle < after + 3) return undefined;
+      return attributed.every((id) => s.attributed?.[id] === undefined || s.attributed[id]!.state === 'resolved') ? s : undefined;
+    },
+    { timeoutMs: 60000 },
+  );
   for (const id of attributed) expect(st.incidents[id]).toBeUndefined();
   expect(st.incidents).toEqual({});
   expect(await incidentWorkflows(runId)).toEqual([]);
@@ -217,7 +258,7 @@ test('five sandbox drills in a row under a running watcher: their incidents are 
   await watcher.result();
 });
 
-test('worker kill -9 with the inject\'s reply in flight: the retried inject returns the first injectedAt, detection measured from it, one injection', async () => {
+test("worker kill -9 with the inject's reply in flight: the retried inject returns the first injectedAt, detection measured from it, one injection", async () => {
   const sbx: TestSandbox = await startTestSandbox({ targetName: uniqueId('sbx'), config: { runId: uniqueId('paper') } });
   closers.push(() => sbx.cleanup());
   const wdir = path.join(dir, uniqueId('crash'));
@@ -225,7 +266,15 @@ test('worker kill -9 with the inject\'s reply in flight: the retried inject retu
   const targetsFile = path.join(wdir, 'targets.json');
   fs.writeFileSync(targetsFile, JSON.stringify(sbx.targets));
   const queue = uniqueId('tq-crash');
-  const opts = { address: env.address, taskQueue: queue, targetsFile, stateDir: path.join(wdir, 'state'), runsDir: sbx.config.artifactsRoot, bundle: await writeWorkflowBundle(path.join(wdir, 'workflows.js')), logFile: path.join(wdir, 'worker.log') };
+  const opts = {
+    address: env.address,
+    taskQueue: queue,
+    targetsFile,
+    stateDir: path.join(wdir, 'state'),
+    runsDir: sbx.config.artifactsRoot,
+    bundle: await writeWorkflowBundle(path.join(wdir, 'workflows.js')),
+    logFile: path.join(wdir, 'worker.log'),
+  };
   const marker = path.join(wdir, 'crashed');
   let w: WorkerProcess = await startWorkerProcess(opts, { at: 'chaosInject', marker, when: 'after' });
   closers.push(() => w.kill());
@@ -250,7 +299,9 @@ test('worker kill -9 with the inject\'s reply in flight: the retried inject retu
   expect(Math.abs(Date.parse(c.injectedAt) - Date.parse(injected[0]!.ts))).toBeLessThan(1000);
   expect(c.detected).toBe(true);
   // Detection from the target's own breach line, measured from the real injection (not the retry).
-  const breach = jsonl<{ ts: string; event_type: string; slo?: string }>(path.join(sbx.runDir, 'ops_slo_events.jsonl')).find((e) => e.event_type === 'slo_breach' && e.slo === 'data_stale_warnings' && e.ts >= injected[0]!.ts)!;
+  const breach = jsonl<{ ts: string; event_type: string; slo?: string }>(path.join(sbx.runDir, 'ops_slo_events.jsonl')).find(
+    (e) => e.event_type === 'slo_breach' && e.slo === 'data_stale_warnings' && e.ts >= injected[0]!.ts,
+  )!;
   expect(Math.abs(c.detectionSeconds! - (Date.parse(breach.ts) - Date.parse(injected[0]!.ts)) / 1000)).toBeLessThan(1);
   expect(c.detectionSeconds!).toBeLessThan(10);
   expect(result.failures).toEqual([]);

@@ -46,7 +46,15 @@ beforeAll(async () => {
   [server] = await Promise.all([startServer(), writeWorkflowBundle(bundle)]);
   targetsFile = path.join(dir, 'targets.json');
   await writeFileAtomic(targetsFile, JSON.stringify({ targets }));
-  workerOpts = { address: server.address, taskQueue, targetsFile, stateDir: path.join(dir, 'state'), runsDir: path.join(dir, 'results', 'runs'), bundle, logFile: path.join(dir, 'worker.log') };
+  workerOpts = {
+    address: server.address,
+    taskQueue,
+    targetsFile,
+    stateDir: path.join(dir, 'state'),
+    runsDir: path.join(dir, 'results', 'runs'),
+    bundle,
+    logFile: path.join(dir, 'worker.log'),
+  };
   connection = await Connection.connect({ address: server.address });
   client = new Client({ connection });
   worker = await startWorkerProcess(workerOpts);
@@ -62,7 +70,16 @@ afterAll(async () => {
 
 /** A dev server whose state is a SQLite file, so it can be killed and started again. */
 function startServer(): Promise<DevServer> {
-  return startDevServer({ cliPath: requireTool('temporal').path, host: '127.0.0.1', port, uiPort: 0, namespace: 'default', headless: true, dbFile: path.join(dir, 'temporal.db'), logFile: path.join(dir, 'server.log') });
+  return startDevServer({
+    cliPath: requireTool('temporal').path,
+    host: '127.0.0.1',
+    port,
+    uiPort: 0,
+    namespace: 'default',
+    headless: true,
+    dbFile: path.join(dir, 'temporal.db'),
+    logFile: path.join(dir, 'server.log'),
+  });
 }
 
 async function sandbox(o: TestSandboxOptions = {}): Promise<TestSandbox> {
@@ -75,7 +92,15 @@ async function sandbox(o: TestSandboxOptions = {}): Promise<TestSandbox> {
 }
 
 /** Fast bounds for the fast sandbox; no chaos (the chaos step is not what these tests measure). */
-const FAST: Partial<WeeklyDrillInput> = { scenarios: [], detectionSeconds: 5, recoverySeconds: 5, verifySeconds: 4, restartSeconds: 20, pollMs: 100, maxDrillSeconds: 150 };
+const FAST: Partial<WeeklyDrillInput> = {
+  scenarios: [],
+  detectionSeconds: 5,
+  recoverySeconds: 5,
+  verifySeconds: 4,
+  restartSeconds: 20,
+  pollMs: 100,
+  maxDrillSeconds: 150,
+};
 
 function start(sbx: TestSandbox, input: Partial<WeeklyDrillInput> = {}, drillId = uniqueId('d')) {
   return client.workflow.start('weeklyDrillWorkflow', {
@@ -118,10 +143,14 @@ function truth(events: GroundTruthEvent[]) {
 }
 
 async function expectTargetUp(sbx: TestSandbox): Promise<void> {
-  const stats = await waitFor('target up and healthy', async () => {
-    const r = await fetch(`${sbx.info.gateway_url}/stats`).catch(() => undefined);
-    return r?.ok ? ((await r.json()) as { faults: unknown[]; entries_halted: boolean }) : undefined;
-  }, { timeoutMs: 20000 });
+  const stats = await waitFor(
+    'target up and healthy',
+    async () => {
+      const r = await fetch(`${sbx.info.gateway_url}/stats`).catch(() => undefined);
+      return r?.ok ? ((await r.json()) as { faults: unknown[]; entries_halted: boolean }) : undefined;
+    },
+    { timeoutMs: 20000 },
+  );
   expect(stats.entries_halted).toBe(false);
 }
 
@@ -149,8 +178,15 @@ test('slow graceful drain (3 s): RTO counts from the stop request; time to detec
   expect(report.recovery!.timeToDetectSeconds!).toBeLessThan(1);
   expect(report.recovery!.firstCleanReconciliationSeconds).toBe(r.rto.seconds);
   // The result carries the same parts, and the CLI prints them beside RTO and RPO.
-  expect(r.recovery).toEqual({ outageStartAt: report.timeline.stopRequestedAt, timeToDetectSeconds: report.recovery!.timeToDetectSeconds, restartCompleteSeconds: report.recovery!.restartCompleteSeconds, firstCleanReconciliationSeconds: r.rto.seconds });
-  expect(describeDrillResult(r).join('\n')).toMatch(/from the stop request \(.*\): detected \d+\.\d{3} s, restart complete \d+\.\d{3} s, first clean reconciliation \d+\.\d{3} s/);
+  expect(r.recovery).toEqual({
+    outageStartAt: report.timeline.stopRequestedAt,
+    timeToDetectSeconds: report.recovery!.timeToDetectSeconds,
+    restartCompleteSeconds: report.recovery!.restartCompleteSeconds,
+    firstCleanReconciliationSeconds: r.rto.seconds,
+  });
+  expect(describeDrillResult(r).join('\n')).toMatch(
+    /from the stop request \(.*\): detected \d+\.\d{3} s, restart complete \d+\.\d{3} s, first clean reconciliation \d+\.\d{3} s/,
+  );
   // Ordered as it happened: restart complete before the first clean reconciliation.
   expect(Date.parse(report.timeline.restartCompleteAt!)).toBeLessThanOrEqual(Date.parse(report.timeline.firstCleanReconciliationAt!));
   expect(report.recovery!.definitions.rto).toMatch(/outage start .* first clean reconciliation/);
@@ -189,7 +225,7 @@ test('production-length stop and restart on the sandbox: a 20 s graceful drain a
   await expectTargetUp(sbx);
 }, 300_000);
 
-test('bounded waits: a 6 s slow restart polled every 20 ms is one long-poll activity in the history, not one activity and one timer per poll; RTO/RPO still the target\'s', async () => {
+test("bounded waits: a 6 s slow restart polled every 20 ms is one long-poll activity in the history, not one activity and one timer per poll; RTO/RPO still the target's", async () => {
   const sbx = await sandbox();
   await sbx.inject('slow_restart', 6);
   const handle = await start(sbx, { pollMs: 20 });
@@ -288,7 +324,7 @@ test('worker kill -9 mid-stop: the retried stop keeps the outage start; RTO is t
   await expectTargetUp(sbx);
 });
 
-test('Temporal server killed mid-stop: the figures stay the target\'s and the adapter\'s (within 1 s of the ground truth), one stop', async () => {
+test("Temporal server killed mid-stop: the figures stay the target's and the adapter's (within 1 s of the ground truth), one stop", async () => {
   const sbx = await sandbox();
   await sbx.inject('slow_drain', 3);
   const handle = await start(sbx);
@@ -315,7 +351,9 @@ test('two drills on one target: the second is refused before it touches the targ
   await sbx.inject('slow_drain', 2);
   const firstId = uniqueId('first');
   const first = await start(sbx, {}, firstId);
-  await waitFor('the first drill past its preflight', async () => ['chaos', 'stop', 'restart'].includes((await first.query(weeklyDrillStatusQuery)).step), { timeoutMs: 30000 });
+  await waitFor('the first drill past its preflight', async () => ['chaos', 'stop', 'restart'].includes((await first.query(weeklyDrillStatusQuery)).step), {
+    timeoutMs: 30000,
+  });
   const secondHandle = await start(sbx);
   const second: WeeklyDrillResult = await secondHandle.result();
   await recordHistory(secondHandle, 'weekly-drill-truth-busy-refused');
@@ -335,7 +373,11 @@ test('two drills on one target: the second is refused before it touches the targ
   const third = await start(sbx, { scenarios: ['stale_data'], detectionSeconds: 20 });
   await waitFor('the third drill in its chaos step', async () => (await third.query(weeklyDrillStatusQuery)).step === 'chaos', { timeoutMs: 30000 });
   await third.terminate('test: a holder that never releases');
-  await waitFor('the lock closed with its holder', async () => (await client.workflow.getHandle(workflowIds.drillLock(sbx.targetName)).describe()).status.name === 'TERMINATED', { timeoutMs: 10000 });
+  await waitFor(
+    'the lock closed with its holder',
+    async () => (await client.workflow.getHandle(workflowIds.drillLock(sbx.targetName)).describe()).status.name === 'TERMINATED',
+    { timeoutMs: 10000 },
+  );
   await sbx.clear('all');
   const fourth: WeeklyDrillResult = await (await start(sbx)).result();
   expect(fourth.result).toBe('pass');
@@ -368,7 +410,12 @@ test('shell target whose health command prints the health JSON: the restart coun
   const report = readReport(r);
   const t = truth(sbx.groundTruth());
   expect(report.timeline.restartCompleteAt).toBe(t.servingAt);
-  expect(report.timeline.restartBootId).toBe(sbx.groundTruth().filter((e) => e.event === 'serving').at(-1)!.boot_id);
+  expect(report.timeline.restartBootId).toBe(
+    sbx
+      .groundTruth()
+      .filter((e) => e.event === 'serving')
+      .at(-1)!.boot_id,
+  );
   expect(Math.abs(r.rto.seconds! - t.rto)).toBeLessThan(1);
   expect(Math.abs(r.rpo.seconds! - t.rpo)).toBeLessThan(1);
   await expectTargetUp(sbx);

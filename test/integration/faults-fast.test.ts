@@ -33,9 +33,13 @@ test('incident mid-recovery: worker killed right after the broker session was st
   await check(incidentBrokerScenario, { kind: 'worker-kill', activity: 'recoveryProcessStop', side: 'after' });
 }, 240000);
 
-test.each(['before', 'after'] as const)('ack timer around the page: worker killed %s delivering it → one page, one ack line', async (side) => {
-  await check(ackScenario(1), { kind: 'worker-kill', activity: 'deliverIncidentPage', side });
-}, 240000);
+test.each(['before', 'after'] as const)(
+  'ack timer around the page: worker killed %s delivering it → one page, one ack line',
+  async (side) => {
+    await check(ackScenario(1), { kind: 'worker-kill', activity: 'deliverIncidentPage', side });
+  },
+  240000,
+);
 
 test('server restart mid-timer: the dev server killed while the SLA runs → one page after it is back, one ack line', async () => {
   await check(ackScenario(6), { kind: 'server-restart', at: 'mid-timer' });

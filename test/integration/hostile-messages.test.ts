@@ -50,7 +50,10 @@ beforeAll(async () => {
     connection: env.nativeConnection,
     taskQueue,
     workflowBundle: await workflowBundle(),
-    activities: createActivities({ config: { paging: { enabled: false, minSeverity: 'critical', format: 'json', timeoutMs: 1000 }, runsDir: sbx.config.artifactsRoot, stateDir: dir }, targets: sbx.deps.targets }),
+    activities: createActivities({
+      config: { paging: { enabled: false, minSeverity: 'critical', format: 'json', timeoutMs: 1000 }, runsDir: sbx.config.artifactsRoot, stateDir: dir },
+      targets: sbx.deps.targets,
+    }),
   });
   workerDone = worker.run();
 });
@@ -82,22 +85,50 @@ const MESSAGES: Record<string, MessageSpec> = {
   // An unsolicited answer (no request waits for it): kept aside, changes nothing.
   'signal:haltReply': {
     schema: haltReplySchema,
-    valid: { requestId: 'hostile-suite-unsolicited', op: 'hold', ok: true, entriesHalted: true, resumed: false, changed: false, holders: [], haltReason: null, detail: 'sent by the hostile suite', at: '2026-01-01T00:00:00.000Z' },
+    valid: {
+      requestId: 'hostile-suite-unsolicited',
+      op: 'hold',
+      ok: true,
+      entriesHalted: true,
+      resumed: false,
+      changed: false,
+      holders: [],
+      haltReason: null,
+      detail: 'sent by the hostile suite',
+      at: '2026-01-01T00:00:00.000Z',
+    },
     ends: false,
   },
   // The halt registry: an operator hold and its release; a release nobody holds is a recorded no-op.
-  'signal:haltRequest': { schema: haltSignalSchema, valid: { op: 'release', requestId: 'hostile-suite-release', holder: { kind: 'operator', id: BY } }, ends: false },
+  'signal:haltRequest': {
+    schema: haltSignalSchema,
+    valid: { op: 'release', requestId: 'hostile-suite-release', holder: { kind: 'operator', id: BY } },
+    ends: false,
+  },
   'update:hold': { schema: holdRequestSchema, valid: { holder: { kind: 'operator', id: BY }, reason: 'hostile suite: valid hold', by: BY }, ends: false },
-  'update:release': { schema: releaseRequestSchema, valid: { holder: { kind: 'operator', id: BY }, by: BY, reason: 'hostile suite: its own hold, done' }, ends: false },
+  'update:release': {
+    schema: releaseRequestSchema,
+    valid: { holder: { kind: 'operator', id: BY }, by: BY, reason: 'hostile suite: its own hold, done' },
+    ends: false,
+  },
   // The target's drill lock and its drill: who holds it (answered to `replyTo`), a release from a drill
   // that does not hold it (ignored), the lock's answer naming its holder (kept aside by a drill not refused).
   'signal:who': { schema: drillLockWhoSchema, valid: { replyTo: 'set in the test' }, ends: false },
   'signal:release': { schema: drillLockReleaseSchema, valid: { drillId: 'not-the-holder' }, ends: false },
   // A drill's sign-off: a valid one ends it (the record is written, then the workflow completes).
-  'update:signOff': { schema: signOffRequestSchema, valid: { by: BY, role: 'hostile suite', decision: 'accepted', notes: 'after the hostile payloads' }, ends: true },
+  'update:signOff': {
+    schema: signOffRequestSchema,
+    valid: { by: BY, role: 'hostile suite', decision: 'accepted', notes: 'after the hostile payloads' },
+    ends: true,
+  },
   'signal:drillLockHolder': {
     schema: drillLockHolderSchema,
-    valid: { drillId: 'd-someone', workflowId: 'drill~someone~d-someone', runId: '01a2b3c4-0000-7000-8000-000000000000', startedAt: '2026-01-01T00:00:00.000Z' },
+    valid: {
+      drillId: 'd-someone',
+      workflowId: 'drill~someone~d-someone',
+      runId: '01a2b3c4-0000-7000-8000-000000000000',
+      startedAt: '2026-01-01T00:00:00.000Z',
+    },
     ends: false,
   },
 };
@@ -179,7 +210,8 @@ async function sendHostile(workflowId: string, workflowType: string, kind: 'sign
       if (r.code !== 0) throw new Error(`signal ${name} (${h.label}) was not delivered: exit ${r.code}: ${r.stderr}`);
       t.dropped++;
     } else {
-      if (r.code !== 1 || !/InvalidInput/.test(r.stderr + r.stdout)) throw new Error(`update ${name} (${h.label}) was not rejected as InvalidInput: exit ${r.code}: ${(r.stderr + r.stdout).slice(0, 500)}`);
+      if (r.code !== 1 || !/InvalidInput/.test(r.stderr + r.stdout))
+        throw new Error(`update ${name} (${h.label}) was not rejected as InvalidInput: exit ${r.code}: ${(r.stderr + r.stdout).slice(0, 500)}`);
       t.rejected++;
     }
   }
@@ -189,13 +221,17 @@ async function sendHostile(workflowId: string, workflowType: string, kind: 'sign
 
 /** Every signal processed by a completed workflow task, no task failed, still running, `status` answers. */
 async function expectHealthy(handle: WorkflowHandle, acceptedUpdates: number): Promise<void> {
-  await waitFor(`${handle.workflowId}: every signal processed by a completed workflow task`, async () => {
-    const events = (await handle.fetchHistory()).events ?? [];
-    const id = (e: (typeof events)[number]) => Number(e.eventId ?? 0);
-    const lastSignal = Math.max(0, ...events.filter((e) => e.workflowExecutionSignaledEventAttributes).map(id));
-    const lastCompleted = Math.max(0, ...events.filter((e) => e.workflowTaskCompletedEventAttributes).map(id));
-    return lastCompleted > lastSignal || events.some((e) => e.workflowTaskFailedEventAttributes);
-  }, { timeoutMs: 20000, intervalMs: 200 });
+  await waitFor(
+    `${handle.workflowId}: every signal processed by a completed workflow task`,
+    async () => {
+      const events = (await handle.fetchHistory()).events ?? [];
+      const id = (e: (typeof events)[number]) => Number(e.eventId ?? 0);
+      const lastSignal = Math.max(0, ...events.filter((e) => e.workflowExecutionSignaledEventAttributes).map(id));
+      const lastCompleted = Math.max(0, ...events.filter((e) => e.workflowTaskCompletedEventAttributes).map(id));
+      return lastCompleted > lastSignal || events.some((e) => e.workflowTaskFailedEventAttributes);
+    },
+    { timeoutMs: 20000, intervalMs: 200 },
+  );
   const events = (await handle.fetchHistory()).events ?? [];
   const failed = events.filter((e) => e.workflowTaskFailedEventAttributes).map((e) => e.workflowTaskFailedEventAttributes?.failure?.message);
   expect(failed).toEqual([]);
@@ -237,7 +273,9 @@ test('every signal and update of the running watcher, incident and ack timer: ho
     args: [{ runId, incidentId, target: sbx.targetName, severity: 'critical', hint: 'reconciliation', cycleSeconds: 1, maxWaitSeconds: 600, ackTimer: true }],
   });
   const recovery = env.client.workflow.getHandle(workflowIds.recovery(runId, incidentId, 1));
-  await waitFor('recovery attempt 1 cycling', async () => ((await recovery.query(recoveryStatusQuery).catch(() => undefined))?.cycles ?? 0) >= 1, { timeoutMs: 30000 });
+  await waitFor('recovery attempt 1 cycling', async () => ((await recovery.query(recoveryStatusQuery).catch(() => undefined))?.cycles ?? 0) >= 1, {
+    timeoutMs: 30000,
+  });
   const ack = env.client.workflow.getHandle(workflowIds.incidentAck(runId, incidentId));
 
   // Hostile payloads at every declared signal and update of every running workflow.
@@ -253,7 +291,15 @@ test('every signal and update of the running watcher, incident and ack timer: ho
   // Corrupt bars keep the reclassified (data quality) recovery dirty until the forced resume.
   await sbx.inject('corrupt_bars');
   await sendValid(incident.workflowId, 'incidentWorkflow', 'update', 'reclassify');
-  await waitFor('recovery attempt 2 for the new class', () => env.client.workflow.getHandle(workflowIds.recovery(runId, incidentId, 2)).query(recoveryStatusQuery).catch(() => undefined), { timeoutMs: 20000 });
+  await waitFor(
+    'recovery attempt 2 for the new class',
+    () =>
+      env.client.workflow
+        .getHandle(workflowIds.recovery(runId, incidentId, 2))
+        .query(recoveryStatusQuery)
+        .catch(() => undefined),
+    { timeoutMs: 20000 },
+  );
   await expectHealthy(incident, 1);
   await expectHealthy(ack, 1);
   // The timer's ending message: the incident is resolved (acked before, so it completes).
@@ -271,10 +317,23 @@ test('every signal and update of the running watcher, incident and ack timer: ho
   const secondIncident = await env.client.workflow.start('incidentWorkflow', {
     taskQueue,
     workflowId: workflowIds.incident(runId, secondId),
-    args: [{ runId, incidentId: secondId, target: sbx.targetName, severity: 'critical', hint: 'reconciliation', cycleSeconds: 1, maxWaitSeconds: 600, ackTimer: false }],
+    args: [
+      {
+        runId,
+        incidentId: secondId,
+        target: sbx.targetName,
+        severity: 'critical',
+        hint: 'reconciliation',
+        cycleSeconds: 1,
+        maxWaitSeconds: 600,
+        ackTimer: false,
+      },
+    ],
   });
   const secondRecovery = env.client.workflow.getHandle(workflowIds.recovery(runId, secondId, 1));
-  await waitFor('the second incident in recovery', async () => ((await secondRecovery.query(recoveryStatusQuery).catch(() => undefined))?.cycles ?? 0) >= 1, { timeoutMs: 30000 });
+  await waitFor('the second incident in recovery', async () => ((await secondRecovery.query(recoveryStatusQuery).catch(() => undefined))?.cycles ?? 0) >= 1, {
+    timeoutMs: 30000,
+  });
   await sendHostile(secondIncident.workflowId, 'incidentWorkflow', 'signal', 'incidentResolved');
   await expectHealthy(secondIncident, 0);
   await sendValid(secondIncident.workflowId, 'incidentWorkflow', 'signal', 'incidentResolved');
@@ -299,7 +358,11 @@ test('every signal and update of the running watcher, incident and ack timer: ho
 
   // The watcher's second ending message, on a fresh watcher after the same hostile payloads.
   const secondRun = uniqueId('paper-hostile-2');
-  const second = await env.client.workflow.start('alertWatchWorkflow', { taskQueue, workflowId: workflowIds.alertWatch(secondRun), args: [watcherInput(secondRun)] });
+  const second = await env.client.workflow.start('alertWatchWorkflow', {
+    taskQueue,
+    workflowId: workflowIds.alertWatch(secondRun),
+    args: [watcherInput(secondRun)],
+  });
   await sendHostile(second.workflowId, 'alertWatchWorkflow', 'update', 'stopWatch');
   await expectHealthy(second, 0);
   expect(await sendValid(second.workflowId, 'alertWatchWorkflow', 'update', 'stopWatch')).toContain('stopping');
@@ -310,7 +373,17 @@ test('every signal and update of the running watcher, incident and ack timer: ho
   const signOff = await env.client.workflow.start('drillSignOffWorkflow', {
     taskQueue,
     workflowId: workflowIds.drillSignOff(sbx.targetName, signDrill),
-    args: [{ drillId: signDrill, target: sbx.targetName, drillResult: 'pass', approver: BY, backupApprover: 'backup', dueAt: new Date(Date.now() + 86_400_000).toISOString(), expiresAt: new Date(Date.now() + 2 * 86_400_000).toISOString() }],
+    args: [
+      {
+        drillId: signDrill,
+        target: sbx.targetName,
+        drillResult: 'pass',
+        approver: BY,
+        backupApprover: 'backup',
+        dueAt: new Date(Date.now() + 86_400_000).toISOString(),
+        expiresAt: new Date(Date.now() + 2 * 86_400_000).toISOString(),
+      },
+    ],
   });
   expect((await tryAllHostile(signOff)).type).toBe('drillSignOffWorkflow');
   await expectHealthy(signOff, 0);
@@ -324,7 +397,14 @@ test('every signal and update of the running watcher, incident and ack timer: ho
     connection: env.nativeConnection,
     taskQueue: drillQueue,
     workflowBundle: await workflowBundle(),
-    activities: createActivities({ config: { paging: { enabled: false, minSeverity: 'critical', format: 'json', timeoutMs: 1000 }, runsDir: drillSbx.config.artifactsRoot, stateDir: path.join(dir, 'drill-state') }, targets: drillSbx.deps.targets }),
+    activities: createActivities({
+      config: {
+        paging: { enabled: false, minSeverity: 'critical', format: 'json', timeoutMs: 1000 },
+        runsDir: drillSbx.config.artifactsRoot,
+        stateDir: path.join(dir, 'drill-state'),
+      },
+      targets: drillSbx.deps.targets,
+    }),
   });
   try {
     await drillWorker.runUntil(async () => {
@@ -335,7 +415,10 @@ test('every signal and update of the running watcher, incident and ack timer: ho
         workflowId: workflowIds.drill(drillSbx.targetName, drillId),
         args: [{ target: drillSbx.targetName, drillId, scenarios: [], restartSeconds: 600, unhealthySeconds: 600, maxDrillSeconds: 900, pollMs: 200 }],
       });
-      await waitFor('the drill waiting for its restart', async () => (await drill.query(weeklyDrillStatusQuery)).step === 'restart', { timeoutMs: 90000, intervalMs: 500 });
+      await waitFor('the drill waiting for its restart', async () => (await drill.query(weeklyDrillStatusQuery)).step === 'restart', {
+        timeoutMs: 90000,
+        intervalMs: 500,
+      });
       const lock = env.client.workflow.getHandle(workflowIds.drillLock(drillSbx.targetName));
       expect((await tryAllHostile(drill)).type).toBe('weeklyDrillWorkflow');
       expect((await tryAllHostile(lock)).type).toBe('drillTargetLockWorkflow');
@@ -355,7 +438,10 @@ test('every signal and update of the running watcher, incident and ack timer: ho
 
   // Coverage: every signal and update defined for the project was declared by a workflow tried here.
   const defined = Object.values(definitions)
-    .filter((d): d is { type: 'signal' | 'update'; name: string } & typeof d => typeof d === 'object' && d !== null && 'type' in d && (d.type === 'signal' || d.type === 'update'))
+    .filter(
+      (d): d is { type: 'signal' | 'update'; name: string } & typeof d =>
+        typeof d === 'object' && d !== null && 'type' in d && (d.type === 'signal' || d.type === 'update'),
+    )
     .map((d) => `${d.type}:${d.name}`);
   expect(defined.length).toBeGreaterThan(0);
   expect([...covered].sort()).toEqual(expect.arrayContaining(defined.sort()));
@@ -368,9 +454,16 @@ test('every signal and update of the running watcher, incident and ack timer: ho
       through: `temporal workflow ${t.kind === 'signal' ? 'signal' : 'update execute'} (Temporal CLI) → dev server → worker`,
       cases: t.hostile,
       outcomes: t.kind === 'signal' ? { dropped: t.dropped, 'valid accepted afterwards': 1 } : { rejected: t.rejected, 'valid accepted afterwards': 1 },
-      checks: t.kind === 'signal'
-        ? ['delivered, logged and dropped', 'no failed workflow task', 'still running', 'status query answers', 'a valid message is accepted afterwards']
-        : ['rejected as InvalidInput by the validator', 'no update in history', 'still running', 'status query answers', 'a valid message is accepted afterwards'],
+      checks:
+        t.kind === 'signal'
+          ? ['delivered, logged and dropped', 'no failed workflow task', 'still running', 'status query answers', 'a valid message is accepted afterwards']
+          : [
+              'rejected as InvalidInput by the validator',
+              'no update in history',
+              'still running',
+              'status query answers',
+              'a valid message is accepted afterwards',
+            ],
       test: 'test/integration/hostile-messages.test.ts',
     });
   }
@@ -389,7 +482,9 @@ const HOSTILE_INPUTS: Hostile[] = [
 ];
 
 test('every workflow type started from the CLI with hostile input fails at once as InvalidInput (no first task retried forever)', async () => {
-  const types = Object.keys(workflows).filter((k) => k.endsWith('Workflow')).sort();
+  const types = Object.keys(workflows)
+    .filter((k) => k.endsWith('Workflow'))
+    .sort();
   expect(types.length).toBeGreaterThanOrEqual(6);
   const extra: Record<string, Hostile[]> = {
     // The carried continue-as-new state is part of the input: a hand-written one must be refused, not crash the loop.
@@ -398,17 +493,19 @@ test('every workflow type started from the CLI with hostile input fails at once 
   const outcomes: Record<string, number> = {};
   for (const type of types) {
     const cases = [...HOSTILE_INPUTS, ...(extra[type] ?? [])];
-    await Promise.all(cases.map(async (h) => {
-      const id = uniqueId(`hostile-input-${type}`);
-      const r = await temporalCli(env, ['workflow', 'execute', '--type', type, '--task-queue', taskQueue, '-w', id, ...h.args, '-o', 'json'], 30000);
-      expect({ type, input: h.label, code: r.code }).toEqual({ type, input: h.label, code: 1 });
-      const events = (await env.client.workflow.getHandle(id).fetchHistory()).events ?? [];
-      expect(events.filter((e) => e.workflowTaskFailedEventAttributes)).toHaveLength(0);
-      const failure = events.at(-1)?.workflowExecutionFailedEventAttributes?.failure;
-      expect({ type, input: h.label, failure: failure?.applicationFailureInfo?.type }).toEqual({ type, input: h.label, failure: 'InvalidInput' });
-      expect(failure?.message).toMatch(/^invalid \w+ input: /);
-      outcomes[`failed as InvalidInput`] = (outcomes['failed as InvalidInput'] ?? 0) + 1;
-    }));
+    await Promise.all(
+      cases.map(async (h) => {
+        const id = uniqueId(`hostile-input-${type}`);
+        const r = await temporalCli(env, ['workflow', 'execute', '--type', type, '--task-queue', taskQueue, '-w', id, ...h.args, '-o', 'json'], 30000);
+        expect({ type, input: h.label, code: r.code }).toEqual({ type, input: h.label, code: 1 });
+        const events = (await env.client.workflow.getHandle(id).fetchHistory()).events ?? [];
+        expect(events.filter((e) => e.workflowTaskFailedEventAttributes)).toHaveLength(0);
+        const failure = events.at(-1)?.workflowExecutionFailedEventAttributes?.failure;
+        expect({ type, input: h.label, failure: failure?.applicationFailureInfo?.type }).toEqual({ type, input: h.label, failure: 'InvalidInput' });
+        expect(failure?.message).toMatch(/^invalid \w+ input: /);
+        outcomes[`failed as InvalidInput`] = (outcomes['failed as InvalidInput'] ?? 0) + 1;
+      }),
+    );
   }
   recordBoundary({
     boundary: 'workflow-input/temporal-cli',

@@ -28,7 +28,16 @@ let server: DevServer | undefined;
 let receiver: WebhookReceiver;
 
 function startServer(): Promise<DevServer> {
-  return startDevServer({ cliPath: requireTool('temporal').path, host: '127.0.0.1', port, uiPort: port + 1, namespace: 'default', dbFile, headless: true, logFile: path.join(dir, 'server.log') });
+  return startDevServer({
+    cliPath: requireTool('temporal').path,
+    host: '127.0.0.1',
+    port,
+    uiPort: port + 1,
+    namespace: 'default',
+    dbFile,
+    headless: true,
+    logFile: path.join(dir, 'server.log'),
+  });
 }
 
 async function killServer(): Promise<void> {
@@ -72,7 +81,9 @@ test('ack via the CLI while the server is down → no page after it comes back; 
     connection: nativeConnection,
     taskQueue,
     workflowBundle: await workflowBundle(),
-    activities: createActivities({ config: { paging: { enabled: true, webhookUrl: receiver.url, minSeverity: 'critical', format: 'json', timeoutMs: 2000 }, runsDir } }),
+    activities: createActivities({
+      config: { paging: { enabled: true, webhookUrl: receiver.url, minSeverity: 'critical', format: 'json', timeoutMs: 2000 }, runsDir },
+    }),
   });
   const workerDone = worker.run();
   const connection = await Connection.connect({ address });
@@ -87,15 +98,23 @@ test('ack via the CLI while the server is down → no page after it comes back; 
     await eventually(() => handle.query(incidentAckStatusQuery), 'the timer to answer');
 
     await killServer();
-    const cli = await runDrillCli(['incident-ack', '--run-id', runId, '--incident-id', incidentId, '--ack-by', 'alice', '--notes', 'server down; acked from the runbook'], {
-      TEMPORAL_ADDRESS: address,
-      DRILL_RESULTS_DIR: path.dirname(runsDir),
-      DRILL_TASK_QUEUE: taskQueue,
-    });
+    const cli = await runDrillCli(
+      ['incident-ack', '--run-id', runId, '--incident-id', incidentId, '--ack-by', 'alice', '--notes', 'server down; acked from the runbook'],
+      {
+        TEMPORAL_ADDRESS: address,
+        DRILL_RESULTS_DIR: path.dirname(runsDir),
+        DRILL_TASK_QUEUE: taskQueue,
+      },
+    );
     expect(cli.code).toBe(3);
     expect(cli.stdout).toMatch(/NOT confirmed by an ack timer: the Temporal server at 127\.0\.0\.1:\d+ is unreachable/);
     expect(cli.stdout).toMatch(/takes the ack from that file \(with this time\) before its next page/);
-    const line = fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.event_type === 'incident_ack')!;
+    const line = fs
+      .readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((l) => l.event_type === 'incident_ack')!;
     // The CLI cannot know the timer's SLA: the line has the latency, and no verdict to contradict the timer's.
     expect(line).toMatchObject({ ack_by: 'alice', source: 'drill incident-ack' });
     expect(line.sla_met).toBeUndefined();
@@ -105,10 +124,14 @@ test('ack via the CLI while the server is down → no page after it comes back; 
     await new Promise((r) => setTimeout(r, Math.max(0, slaAt - Date.now()) + 2000));
     server = await startServer();
 
-    const status = await eventually(async () => {
-      const s = await handle.query(incidentAckStatusQuery);
-      return s.state === 'acknowledged' ? s : undefined;
-    }, 'the timer to take the ack from the file', 60000);
+    const status = await eventually(
+      async () => {
+        const s = await handle.query(incidentAckStatusQuery);
+        return s.state === 'acknowledged' ? s : undefined;
+      },
+      'the timer to take the ack from the file',
+      60000,
+    );
     // Give a late page every chance to show up.
     await new Promise((r) => setTimeout(r, 5000));
     const pagesForIt = receiver.requests.filter((q) => q.body.incident_id === incidentId && q.body.event_action === 'trigger');
@@ -122,7 +145,13 @@ test('ack via the CLI while the server is down → no page after it comes back; 
     expect(status.sla).toBe(status.ack!.slaMet ? 'met' : 'breached');
     expect(status.ackLine).toBe('from-file');
     // The file still holds exactly one ack.
-    expect(fs.readFileSync(file, 'utf8').trim().split('\n').filter((l) => l.includes('"incident_ack"'))).toHaveLength(1);
+    expect(
+      fs
+        .readFileSync(file, 'utf8')
+        .trim()
+        .split('\n')
+        .filter((l) => l.includes('"incident_ack"')),
+    ).toHaveLength(1);
     await handle.terminate('test done');
     await recordHistory(handle, 'incident-ack-v2-file-ack-outage');
   } finally {

@@ -17,7 +17,6 @@ import { devServerEnv, uniqueId, workflowBundle } from '../helpers/temporal';
 import { eventually, startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver';
 import { recordHistory, runDrillCli } from '../helpers/process';
 
-
 let env: TestWorkflowEnvironment;
 let receiver: WebhookReceiver;
 let resultsDir: string;
@@ -62,10 +61,14 @@ type Handle = Awaited<ReturnType<typeof start>>;
 
 /** The status once `n` pages are recorded and none is still being delivered. */
 function pagesSettled(handle: Handle, n: number, timeoutMs = 20000) {
-  return eventually(async () => {
-    const s = await handle.query(incidentAckStatusQuery);
-    return s.pages.length === n && s.pages.every((p) => p.outcome !== 'pending') ? s : undefined;
-  }, `${n} pages settled`, timeoutMs);
+  return eventually(
+    async () => {
+      const s = await handle.query(incidentAckStatusQuery);
+      return s.pages.length === n && s.pages.every((p) => p.outcome !== 'pending') ? s : undefined;
+    },
+    `${n} pages settled`,
+    timeoutMs,
+  );
 }
 
 /** Triggers (pages) a receiver got for one incident, delivered or not. */
@@ -83,7 +86,13 @@ async function extraWorker(paging: PagingConfig): Promise<{ taskQueue: string; s
     activities: createActivities({ config: { paging, runsDir } }),
   });
   const done = w.run();
-  return { taskQueue: tq, stop: async () => { w.shutdown(); await done; } };
+  return {
+    taskQueue: tq,
+    stop: async () => {
+      w.shutdown();
+      await done;
+    },
+  };
 }
 
 function openIncident(runId: string, incidentId: string, openedAt = new Date().toISOString()): string {
@@ -95,17 +104,24 @@ function openIncident(runId: string, incidentId: string, openedAt = new Date().t
 }
 
 function drill(args: string[]) {
-  return runDrillCli(args, {
-    TEMPORAL_ADDRESS: env.address,
-    TEMPORAL_NAMESPACE: env.namespace ?? 'default',
-    DRILL_TASK_QUEUE: taskQueue,
-    DRILL_RESULTS_DIR: resultsDir,
-  }, 30000);
+  return runDrillCli(
+    args,
+    {
+      TEMPORAL_ADDRESS: env.address,
+      TEMPORAL_NAMESPACE: env.namespace ?? 'default',
+      DRILL_TASK_QUEUE: taskQueue,
+      DRILL_RESULTS_DIR: resultsDir,
+    },
+    30000,
+  );
 }
 
-
 function lines(file: string): Array<Record<string, unknown>> {
-  return fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  return fs
+    .readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
 test('short SLA: receiver down for a while → the page arrives once it recovers, exactly once', async () => {
@@ -161,7 +177,8 @@ test('`drill incident-ack` as a child process acks the timer and writes one inci
   // The UI finds it by its search attributes.
   await eventually(async () => {
     const found: string[] = [];
-    for await (const wf of env.client.workflow.list({ query: `DrillRunId = '${runId}' AND DrillIncidentId = 'inc-cli' AND DrillState = 'acknowledged'` })) found.push(wf.workflowId);
+    for await (const wf of env.client.workflow.list({ query: `DrillRunId = '${runId}' AND DrillIncidentId = 'inc-cli' AND DrillState = 'acknowledged'` }))
+      found.push(wf.workflowId);
     return found.length === 1 ? found : undefined;
   }, 'visibility to show the acknowledged incident');
 
@@ -233,7 +250,13 @@ test('no timer running: the ack is recorded in the run file alone, once; exit 3 
   const file = openIncident(runId, 'inc-file', new Date(Date.now() - 60_000).toISOString());
   const r = await drill(['incident-ack', '--run-id', runId, '--incident-id', 'inc-file', '--ack-by', 'erin', '--json']);
   expect(r.code).toBe(3);
-  expect(JSON.parse(r.stdout)).toMatchObject({ via: 'file', fileReason: 'no-timer', line: 'written', alreadyAcknowledged: false, ack: { ackBy: 'erin', source: 'run-file' } });
+  expect(JSON.parse(r.stdout)).toMatchObject({
+    via: 'file',
+    fileReason: 'no-timer',
+    line: 'written',
+    alreadyAcknowledged: false,
+    ack: { ackBy: 'erin', source: 'run-file' },
+  });
   const again = await drill(['incident-ack', '--run-id', runId, '--incident-id', 'inc-file', '--ack-by', 'erin']);
   expect(again.code).toBe(3);
   expect(again.stdout).toMatch(/was already acknowledged by erin.*no ack timer is running for it/);
@@ -345,16 +368,32 @@ test('receiver failing while the ack lands: zero pages after the ack', async () 
   }
 });
 
-test('level 2 pages on its own schedule while level 1\'s receiver is down (a route per level)', async () => {
+test("level 2 pages on its own schedule while level 1's receiver is down (a route per level)", async () => {
   const [r1, r2] = await Promise.all([startWebhookReceiver(), startWebhookReceiver()]);
   const w = await extraWorker({
-    enabled: true, webhookUrl: r1.url, minSeverity: 'critical', format: 'json', timeoutMs: 2000,
+    enabled: true,
+    webhookUrl: r1.url,
+    minSeverity: 'critical',
+    format: 'json',
+    timeoutMs: 2000,
     levels: { 2: { webhookUrl: r2.url } },
   });
   try {
     r1.failNext(1000, 503);
     const runId = uniqueId('run');
-    const handle = await start({ runId, incidentId: 'inc-l2', escalation: { levels: [{ name: 'primary', afterSeconds: 2 }, { name: 'secondary', afterSeconds: 3 }] } }, { taskQueue: w.taskQueue });
+    const handle = await start(
+      {
+        runId,
+        incidentId: 'inc-l2',
+        escalation: {
+          levels: [
+            { name: 'primary', afterSeconds: 2 },
+            { name: 'secondary', afterSeconds: 3 },
+          ],
+        },
+      },
+      { taskQueue: w.taskQueue },
+    );
     const opened = Date.parse((await handle.query(incidentAckStatusQuery)).openedAt);
     const [l2] = await r2.waitForDelivered(1, 20000);
     expect(l2!.body).toMatchObject({ event_action: 'trigger', level: 2, level_name: 'secondary', run_id: runId });
@@ -364,7 +403,10 @@ test('level 2 pages on its own schedule while level 1\'s receiver is down (a rou
     expect(r1.delivered()).toHaveLength(0);
     expect(r1.requests.length).toBeGreaterThanOrEqual(2);
     const status = await handle.query(incidentAckStatusQuery);
-    expect(status.pages.map((p) => [p.level, p.outcome])).toEqual([[1, 'pending'], [2, 'delivered']]);
+    expect(status.pages.map((p) => [p.level, p.outcome])).toEqual([
+      [1, 'pending'],
+      [2, 'delivered'],
+    ]);
     expect(status.pages[1]!.routes).toEqual(['level-2']);
     await handle.executeUpdate(acknowledgeUpdate, { args: [{ ackBy: 'bob' }] });
     expect((await handle.query(incidentAckStatusQuery)).pages.map((p) => p.outcome)).toEqual(['cancelled', 'delivered']);
@@ -382,7 +424,14 @@ test('level 2 pages on its own schedule while level 1\'s receiver is down (a rou
 
 test('PagerDuty format: trigger → acknowledge → resolve under one dedup key of at most 255 characters for 128-character ids', async () => {
   const pd = await startWebhookReceiver();
-  const w = await extraWorker({ enabled: true, webhookUrl: pd.url, minSeverity: 'critical', format: 'pagerduty', routingKey: 'R0UTING-KEY-1', timeoutMs: 2000 });
+  const w = await extraWorker({
+    enabled: true,
+    webhookUrl: pd.url,
+    minSeverity: 'critical',
+    format: 'pagerduty',
+    routingKey: 'R0UTING-KEY-1',
+    timeoutMs: 2000,
+  });
   try {
     const runId = `r${uniqueId('').replace(/[^A-Za-z0-9_.:-]/g, '')}`.padEnd(128, 'r');
     const incidentId = 'i'.repeat(128);
@@ -401,7 +450,9 @@ test('PagerDuty format: trigger → acknowledge → resolve under one dedup key 
     expect(key.length).toBeLessThanOrEqual(255);
     expect(key).toBe((await handle.query(incidentAckStatusQuery)).dedupKey);
     expect(events.every((e) => e.body.routing_key === 'R0UTING-KEY-1')).toBe(true);
-    expect(trigger!.body).toMatchObject({ payload: { class: 'incident_ack_sla', severity: 'critical', custom_details: { level: 1, incident_id: incidentId } } });
+    expect(trigger!.body).toMatchObject({
+      payload: { class: 'incident_ack_sla', severity: 'critical', custom_details: { level: 1, incident_id: incidentId } },
+    });
     expect(pd.requests).toHaveLength(3);
   } finally {
     await w.stop();

@@ -38,7 +38,10 @@ beforeAll(async () => {
     connection: env.nativeConnection,
     taskQueue,
     workflowBundle: await workflowBundle(),
-    activities: createActivities({ config: { paging: { enabled: false, minSeverity: 'critical', format: 'json', timeoutMs: 1000 }, runsDir: sbx.config.artifactsRoot, stateDir: dir }, targets: sbx.deps.targets }),
+    activities: createActivities({
+      config: { paging: { enabled: false, minSeverity: 'critical', format: 'json', timeoutMs: 1000 }, runsDir: sbx.config.artifactsRoot, stateDir: dir },
+      targets: sbx.deps.targets,
+    }),
   });
   workerDone = worker.run();
 });
@@ -52,15 +55,19 @@ afterAll(async () => {
 });
 
 function drill(args: string[], extraEnv: Record<string, string> = {}) {
-  return runDrillCli(args, {
-    ...extraEnv,
-    TEMPORAL_ADDRESS: env.address,
-    TEMPORAL_NAMESPACE: env.namespace ?? 'default',
-    DRILL_TASK_QUEUE: taskQueue,
-    DRILL_RESULTS_DIR: path.dirname(sbx.config.artifactsRoot),
-    DRILL_TARGETS_FILE: targetsFile,
-    DRILL_STATE_DIR: dir,
-  }, 30000);
+  return runDrillCli(
+    args,
+    {
+      ...extraEnv,
+      TEMPORAL_ADDRESS: env.address,
+      TEMPORAL_NAMESPACE: env.namespace ?? 'default',
+      DRILL_TASK_QUEUE: taskQueue,
+      DRILL_RESULTS_DIR: path.dirname(sbx.config.artifactsRoot),
+      DRILL_TARGETS_FILE: targetsFile,
+      DRILL_STATE_DIR: dir,
+    },
+    30000,
+  );
 }
 
 const gateway = () => sbx.targets.targets[sbx.targetName]!.gatewayUrl;
@@ -124,7 +131,10 @@ test('drill watch start carries SLO_* threshold overrides into the watcher; a ba
   const bad = await drill(['watch', 'start', '--run-id', runId, '--target', sbx.targetName], { SLO_MAX_CONSECUTIVE_MISMATCH_RUNS: 'many' });
   expect(bad.code).toBe(2);
   expect(bad.stderr).toContain('SLO_MAX_CONSECUTIVE_MISMATCH_RUNS: expected a number');
-  const started = await drill(['watch', 'start', '--run-id', runId, '--target', sbx.targetName, '--interval', '1'], { SLO_MAX_CONSECUTIVE_MISMATCH_RUNS: '5', SLO_MIN_RECONCILIATION_PASS_RATE: '99%' });
+  const started = await drill(['watch', 'start', '--run-id', runId, '--target', sbx.targetName, '--interval', '1'], {
+    SLO_MAX_CONSECUTIVE_MISMATCH_RUNS: '5',
+    SLO_MIN_RECONCILIATION_PASS_RATE: '99%',
+  });
   expect(started.code).toBe(0);
   const handle = env.client.workflow.getHandle(workflowIds.alertWatch(runId));
   const history = await handle.fetchHistory();
@@ -142,12 +152,32 @@ test('drill watch start exposes the cycle and SLA settings of the incidents it o
   const badSla = await drill(['watch', 'start', '--run-id', runId, '--target', sbx.targetName, '--ack-sla', 'soon']);
   expect(badSla.code).toBe(2);
   expect(badSla.stderr).toContain("option '--ack-sla <seconds>' argument 'soon' is invalid. expected a number.");
-  const started = await drill(['watch', 'start', '--run-id', runId, '--target', sbx.targetName, '--interval', '2', '--incident-cycle', '5', '--max-wait', '900', '--ack-sla', '600', '--evidence-window', '300']);
+  const started = await drill([
+    'watch',
+    'start',
+    '--run-id',
+    runId,
+    '--target',
+    sbx.targetName,
+    '--interval',
+    '2',
+    '--incident-cycle',
+    '5',
+    '--max-wait',
+    '900',
+    '--ack-sla',
+    '600',
+    '--evidence-window',
+    '300',
+  ]);
   expect(started.code).toBe(0);
   const handle = env.client.workflow.getHandle(workflowIds.alertWatch(runId));
   const history = await handle.fetchHistory();
   const payload = history.events![0]!.workflowExecutionStartedEventAttributes!.input!.payloads![0]!;
-  expect(JSON.parse(Buffer.from(payload.data!).toString('utf8'))).toMatchObject({ intervalSeconds: 2, incident: { cycleSeconds: 5, maxWaitSeconds: 900, ackSlaSeconds: 600, evidenceWindowSeconds: 300 } });
+  expect(JSON.parse(Buffer.from(payload.data!).toString('utf8'))).toMatchObject({
+    intervalSeconds: 2,
+    incident: { cycleSeconds: 5, maxWaitSeconds: 900, ackSlaSeconds: 600, evidenceWindowSeconds: 300 },
+  });
   await handle.terminate('test done');
 });
 
@@ -161,41 +191,64 @@ test('drill incident status|list on a running incident; reclassify: bad class re
   expect(malformed.code).toBe(2);
 
   await sbx.inject('order_drift');
-  await waitFor('a mismatch in the artifacts', () => fs.readFileSync(path.join(sbx.runDir, 'order_reconciliation_events.jsonl'), 'utf8').includes('"mismatch"'));
+  await waitFor('a mismatch in the artifacts', () =>
+    fs.readFileSync(path.join(sbx.runDir, 'order_reconciliation_events.jsonl'), 'utf8').includes('"mismatch"'),
+  );
   const id = uniqueId('inc-cli');
   const workflowId = workflowIds.incident(runId, id);
   const handle = await env.client.workflow.start('incidentWorkflow', {
     taskQueue,
     workflowId,
-    args: [{ runId, incidentId: id, target: sbx.targetName, severity: 'critical', cycleSeconds: 1, maxWaitSeconds: 120, ackTimer: false } satisfies IncidentInput],
+    args: [
+      { runId, incidentId: id, target: sbx.targetName, severity: 'critical', cycleSeconds: 1, maxWaitSeconds: 120, ackTimer: false } satisfies IncidentInput,
+    ],
   });
   const rec1 = env.client.workflow.getHandle(workflowIds.recovery(runId, id, 1));
-  await waitFor('recovery attempt 1 cycling', async () => {
-    const s = await rec1.query(recoveryStatusQuery).catch(() => undefined);
-    return s && s.cycles >= 1 ? s : undefined;
-  }, { timeoutMs: 20000 });
+  await waitFor(
+    'recovery attempt 1 cycling',
+    async () => {
+      const s = await rec1.query(recoveryStatusQuery).catch(() => undefined);
+      return s && s.cycles >= 1 ? s : undefined;
+    },
+    { timeoutMs: 20000 },
+  );
 
   const st = await drill(['incident', 'status', '--run-id', runId, '--incident-id', id]);
   expect(st.code).toBe(0);
   const status = JSON.parse(st.stdout) as IncidentStatus;
-  expect(status).toMatchObject({ runId, incidentId: id, phase: 'recovering', incidentClass: 'reconciliation', recoveryAttempt: 1, recoveryWorkflowId: rec1.workflowId });
+  expect(status).toMatchObject({
+    runId,
+    incidentId: id,
+    phase: 'recovering',
+    incidentClass: 'reconciliation',
+    recoveryAttempt: 1,
+    recoveryWorkflowId: rec1.workflowId,
+  });
   expect(await entriesHalted()).toBe(true);
 
-  const listed = await waitFor('the incident in visibility', async () => {
-    const r = await drill(['incident', 'list', '--run-id', runId, '--open']);
-    expect(r.code).toBe(0);
-    const rows = JSON.parse(r.stdout) as Array<Record<string, unknown>>;
-    return rows.find((x) => x.workflowId === workflowId && x.state === 'recovering');
-  }, { timeoutMs: 20000, intervalMs: 500 });
+  const listed = await waitFor(
+    'the incident in visibility',
+    async () => {
+      const r = await drill(['incident', 'list', '--run-id', runId, '--open']);
+      expect(r.code).toBe(0);
+      const rows = JSON.parse(r.stdout) as Array<Record<string, unknown>>;
+      return rows.find((x) => x.workflowId === workflowId && x.state === 'recovering');
+    },
+    { timeoutMs: 20000, intervalMs: 500 },
+  );
   expect(listed).toMatchObject({ status: 'RUNNING', runId, incidentId: id, incidentClass: 'reconciliation' });
   const badList = await drill(['incident', 'list', '--run-id', 'bad run id!']);
   expect(badList.code).toBe(2);
 
   // A class that does not exist: rejected by the validator, never in history.
-  const bad = await handle.executeUpdate(reclassifyUpdate, { args: [{ incidentClass: 'cosmic_rays', reason: 'solar flare', by: 'mallory' } as never] }).catch((e: unknown) => e);
+  const bad = await handle
+    .executeUpdate(reclassifyUpdate, { args: [{ incidentClass: 'cosmic_rays', reason: 'solar flare', by: 'mallory' } as never] })
+    .catch((e: unknown) => e);
   expect(bad).toBeInstanceOf(WorkflowUpdateFailedError);
   expect(String((bad as Error & { cause?: Error }).cause?.message)).toMatch(/invalid reclassify/);
-  const missingReason = await handle.executeUpdate(reclassifyUpdate, { args: [{ incidentClass: 'data_quality', by: 'mallory' } as never] }).catch((e: unknown) => e);
+  const missingReason = await handle
+    .executeUpdate(reclassifyUpdate, { args: [{ incidentClass: 'data_quality', by: 'mallory' } as never] })
+    .catch((e: unknown) => e);
   expect(missingReason).toBeInstanceOf(WorkflowUpdateFailedError);
   const before = await handle.fetchHistory();
   expect((before.events ?? []).some((e) => e.workflowExecutionUpdateAcceptedEventAttributes)).toBe(false);
@@ -203,13 +256,15 @@ test('drill incident status|list on a running incident; reclassify: bad class re
 
   // A valid class: recovery attempt 1 cancelled, attempt 2 for data quality (kept dirty: bars corrupt).
   await sbx.inject('corrupt_bars');
-  const action = await handle.executeUpdate(reclassifyUpdate, { args: [{ incidentClass: 'data_quality', reason: 'bars are stale, not a recon issue', by: 'alice' }] });
+  const action = await handle.executeUpdate(reclassifyUpdate, {
+    args: [{ incidentClass: 'data_quality', reason: 'bars are stale, not a recon issue', by: 'alice' }],
+  });
   expect(action).toMatchObject({ action: 'reclassify', by: 'alice', incidentClass: 'data_quality' });
   const rec2 = env.client.workflow.getHandle(workflowIds.recovery(runId, id, 2));
   const s2: RecoveryStatus = await waitFor('recovery attempt 2', () => rec2.query(recoveryStatusQuery).catch(() => undefined), { timeoutMs: 20000 });
   expect(s2).toMatchObject({ incidentClass: 'data_quality', attempt: 2 });
   expect((await rec1.describe()).status.name).toBe('CANCELLED');
-  const after = (await drill(['incident', 'status', '--run-id', runId, '--incident-id', id]));
+  const after = await drill(['incident', 'status', '--run-id', runId, '--incident-id', id]);
   expect(after.code).toBe(0);
   expect(JSON.parse(after.stdout)).toMatchObject({ incidentClass: 'data_quality', recoveryAttempt: 2, recoveryWorkflowId: rec2.workflowId });
   expect(await entriesHalted()).toBe(true);
@@ -220,13 +275,19 @@ test('drill incident status|list on a running incident; reclassify: bad class re
   const result: IncidentResult = await handle.result();
   expect(result).toMatchObject({ incidentClass: 'data_quality', resolution: 'forced' });
   expect(result.operatorActions.map((a) => a.action)).toEqual(['reclassify', 'forceResume']);
-  expect(result.timeline.map((t) => t.step)).toEqual(expect.arrayContaining(['operator alice: reclassify as data_quality', 'recovery attempt 1 cancelled', 'recovery attempt 2: data_quality']));
+  expect(result.timeline.map((t) => t.step)).toEqual(
+    expect.arrayContaining(['operator alice: reclassify as data_quality', 'recovery attempt 1 cancelled', 'recovery attempt 2: data_quality']),
+  );
   expect(await entriesHalted()).toBe(false);
 
   // Closed: listed as completed and resolved.
-  const done = await waitFor('the incident completed in visibility', async () => {
-    const r = await drill(['incident', 'list', '--run-id', runId]);
-    return (JSON.parse(r.stdout) as Array<Record<string, unknown>>).find((x) => x.workflowId === workflowId && x.status === 'COMPLETED');
-  }, { timeoutMs: 20000, intervalMs: 500 });
+  const done = await waitFor(
+    'the incident completed in visibility',
+    async () => {
+      const r = await drill(['incident', 'list', '--run-id', runId]);
+      return (JSON.parse(r.stdout) as Array<Record<string, unknown>>).find((x) => x.workflowId === workflowId && x.status === 'COMPLETED');
+    },
+    { timeoutMs: 20000, intervalMs: 500 },
+  );
   expect(done).toMatchObject({ state: 'resolved', incidentClass: 'data_quality' });
 });

@@ -40,7 +40,16 @@ let worker: WorkerProcess | undefined;
 const taskQueue = uniqueId('safety');
 
 async function startServer(): Promise<DevServer> {
-  return startDevServer({ cliPath: requireTool('temporal').path, host: '127.0.0.1', port, uiPort: 0, namespace: 'default', headless: true, dbFile: path.join(dir, 'temporal.db'), logFile: path.join(dir, 'server.log') });
+  return startDevServer({
+    cliPath: requireTool('temporal').path,
+    host: '127.0.0.1',
+    port,
+    uiPort: 0,
+    namespace: 'default',
+    headless: true,
+    dbFile: path.join(dir, 'temporal.db'),
+    logFile: path.join(dir, 'server.log'),
+  });
 }
 
 let crashMarker = '';
@@ -67,7 +76,15 @@ beforeAll(async () => {
   ]);
   const targetsFile = path.join(dir, 'targets.json');
   fs.writeFileSync(targetsFile, JSON.stringify({ targets: { ...a.targets.targets, ...b.targets.targets } }));
-  workerOpts = { address: server.address, taskQueue, targetsFile, stateDir: dir, runsDir: a.config.artifactsRoot, bundle, logFile: path.join(dir, 'worker.log') };
+  workerOpts = {
+    address: server.address,
+    taskQueue,
+    targetsFile,
+    stateDir: dir,
+    runsDir: a.config.artifactsRoot,
+    bundle,
+    logFile: path.join(dir, 'worker.log'),
+  };
   connection = await Connection.connect({ address: server.address });
   client = new Client({ connection });
   await restartWorker();
@@ -88,17 +105,34 @@ async function stats(s: TestSandbox): Promise<{ entries_halted: boolean; halt_re
 }
 
 async function manualResume(s: TestSandbox): Promise<void> {
-  const r = await fetch(`${gateway(s)}/kill-switch`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ action: 'resume', idempotency_key: uniqueId('manual') }) });
+  const r = await fetch(`${gateway(s)}/kill-switch`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ action: 'resume', idempotency_key: uniqueId('manual') }),
+  });
   expect(r.status).toBe(200);
 }
 
-const truthSince = (s: TestSandbox, since: string, ...events: Array<GroundTruthEvent['event']>) => s.groundTruth().filter((e) => e.ts >= since && events.includes(e.event));
+const truthSince = (s: TestSandbox, since: string, ...events: Array<GroundTruthEvent['event']>) =>
+  s.groundTruth().filter((e) => e.ts >= since && events.includes(e.event));
 
 function startIncident(s: TestSandbox, incidentId: string, over: Partial<IncidentInput> = {}) {
   return client.workflow.start('incidentWorkflow', {
     taskQueue,
     workflowId: workflowIds.incident(s.config.runId, incidentId),
-    args: [{ runId: s.config.runId, incidentId, target: s.targetName, severity: 'critical', source: 'target', cycleSeconds: 1, maxWaitSeconds: 300, ackTimer: false, ...over } satisfies IncidentInput],
+    args: [
+      {
+        runId: s.config.runId,
+        incidentId,
+        target: s.targetName,
+        severity: 'critical',
+        source: 'target',
+        cycleSeconds: 1,
+        maxWaitSeconds: 300,
+        ackTimer: false,
+        ...over,
+      } satisfies IncidentInput,
+    ],
   });
 }
 
@@ -110,17 +144,24 @@ function resolvedLines(s: TestSandbox, incidentId: string) {
 
 /** The sandbox's incident id for the first `slo` breach after `since` (its monitor links breach and incident). */
 async function breachIncident(s: TestSandbox, slo: string, since: string): Promise<string> {
-  return waitFor(`a ${slo} breach`, () => {
-    const e = s.artifact('ops_slo_events.jsonl', opsSloEventSchema).find((x) => x.event_type === 'slo_breach' && x.slo === slo && x.ts >= since);
-    return e?.event_type === 'slo_breach' ? e.incident_id : undefined;
-  }, { timeoutMs: 20000 });
+  return waitFor(
+    `a ${slo} breach`,
+    () => {
+      const e = s.artifact('ops_slo_events.jsonl', opsSloEventSchema).find((x) => x.event_type === 'slo_breach' && x.slo === slo && x.ts >= since);
+      return e?.event_type === 'slo_breach' ? e.incident_id : undefined;
+    },
+    { timeoutMs: 20000 },
+  );
 }
 
 test('two concurrent incidents of different classes: entries stay halted until both recover, through a worker kill', async () => {
   const since = new Date().toISOString();
   await a.inject('order_drift');
   await a.inject('corrupt_bars');
-  const [reconId, dqId] = await Promise.all([breachIncident(a, 'order_reconciliation_consecutive_mismatch_runs', since), breachIncident(a, 'data_quality_errors', since)]);
+  const [reconId, dqId] = await Promise.all([
+    breachIncident(a, 'order_reconciliation_consecutive_mismatch_runs', since),
+    breachIncident(a, 'data_quality_errors', since),
+  ]);
   const recon = await startIncident(a, reconId);
   const dq = await startIncident(a, dqId);
   await waitFor('both incidents holding', async () => (await registry(a).query(haltRegistryStatusQuery)).holders.length === 2, { timeoutMs: 20000 });
@@ -230,7 +271,12 @@ test("worker killed between the broker branch's stop and start: the target is do
   const down = Date.parse(starts[0]!.ts) - Date.parse(stopped.ts);
   expect(down).toBeLessThanOrEqual(10000);
   expect(truthSince(a, since, 'kill_switch_resume')).toHaveLength(1);
-  await waitFor('the sandbox serving again', () => fetch(`${gateway(a)}/health`).then((r) => r.ok, () => false));
+  await waitFor('the sandbox serving again', () =>
+    fetch(`${gateway(a)}/health`).then(
+      (r) => r.ok,
+      () => false,
+    ),
+  );
   await recordHistory(handle, 'incident-v2-broker');
   await recordHistory(client.workflow.getHandle(workflowIds.recovery(a.config.runId, id, 1)), 'recovery-v2-broker');
   console.log(`kill between stop and start: target down ${down} ms`);
@@ -244,7 +290,14 @@ test('holds survive a server kill: the registry keeps its holder, re-halts after
   await new Promise((r) => server.process!.once('exit', r));
   server = await startServer();
   if (worker!.child.exitCode !== null || worker!.child.signalCode !== null) await restartWorker();
-  const s = await waitFor('the registry answering again', () => registry(b).query(haltRegistryStatusQuery).catch(() => undefined), { timeoutMs: 30000 });
+  const s = await waitFor(
+    'the registry answering again',
+    () =>
+      registry(b)
+        .query(haltRegistryStatusQuery)
+        .catch(() => undefined),
+    { timeoutMs: 30000 },
+  );
   expect(s.holders.map((h) => `${h.kind}:${h.id}`)).toEqual(['operator:bob']);
   expect((await stats(b)).entries_halted).toBe(true);
   await manualResume(b);

@@ -19,7 +19,14 @@ import { incidentEventSchema } from '../../src/domain/incident-events';
 import { orderReconciliationEventSchema } from '../../src/domain/artifacts';
 
 import { workflowIds } from '../../src/shared';
-import { forceResumeUpdate, haltRegistryStatusQuery, incidentAckStatusQuery, incidentStatusQuery, recoveryStatusQuery, triageQuery } from '../../src/workflows/definitions';
+import {
+  forceResumeUpdate,
+  haltRegistryStatusQuery,
+  incidentAckStatusQuery,
+  incidentStatusQuery,
+  recoveryStatusQuery,
+  triageQuery,
+} from '../../src/workflows/definitions';
 import { startTestSandbox, waitFor, type TestSandbox } from '../helpers/sandbox';
 import { devServerEnv, uniqueId, workflowBundle } from '../helpers/temporal';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver';
@@ -56,7 +63,13 @@ afterAll(async () => {
 });
 
 beforeEach(async () => {
-  if (!(await fetch(`${gateway()}/health`).then((r) => r.ok, () => false))) await sbx.start();
+  if (
+    !(await fetch(`${gateway()}/health`).then(
+      (r) => r.ok,
+      () => false,
+    ))
+  )
+    await sbx.start();
   await sbx.clear('all');
   await killSwitch('resume');
 });
@@ -68,7 +81,11 @@ async function stats(): Promise<{ entries_halted: boolean; halt_reason: string |
 }
 
 async function killSwitch(action: 'halt' | 'resume', reason = 'test'): Promise<void> {
-  const r = await fetch(`${gateway()}/kill-switch`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(action === 'halt' ? { action, reason } : { action }) });
+  const r = await fetch(`${gateway()}/kill-switch`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(action === 'halt' ? { action, reason } : { action }),
+  });
   expect(r.status).toBe(200);
 }
 
@@ -76,7 +93,18 @@ function start(incidentId: string, input: Partial<IncidentInput> = {}) {
   return env.client.workflow.start('incidentWorkflow', {
     taskQueue,
     workflowId: workflowIds.incident(sbx.config.runId, incidentId),
-    args: [{ runId: sbx.config.runId, incidentId, target: sbx.targetName, severity: 'critical', cycleSeconds: 1, maxWaitSeconds: 60, ackSlaSeconds: 900, ...input } satisfies IncidentInput],
+    args: [
+      {
+        runId: sbx.config.runId,
+        incidentId,
+        target: sbx.targetName,
+        severity: 'critical',
+        cycleSeconds: 1,
+        maxWaitSeconds: 60,
+        ackSlaSeconds: 900,
+        ...input,
+      } satisfies IncidentInput,
+    ],
   });
 }
 
@@ -84,17 +112,34 @@ function recoveryOf(incidentId: string, attempt = 1) {
   return env.client.workflow.getHandle(workflowIds.recovery(sbx.config.runId, incidentId, attempt));
 }
 
-async function waitRecovery(incidentId: string, what: string, ok: (s: Awaited<ReturnType<WorkflowHandle['query']>> & Record<string, unknown>) => boolean, timeoutMs = 30000) {
-  return waitFor(what, async () => {
-    const s = (await recoveryOf(incidentId).query(recoveryStatusQuery)) as unknown as Record<string, unknown>;
-    return ok(s) ? s : undefined;
-  }, { timeoutMs, intervalMs: 50 });
+async function waitRecovery(
+  incidentId: string,
+  what: string,
+  ok: (s: Awaited<ReturnType<WorkflowHandle['query']>> & Record<string, unknown>) => boolean,
+  timeoutMs = 30000,
+) {
+  return waitFor(
+    what,
+    async () => {
+      const s = (await recoveryOf(incidentId).query(recoveryStatusQuery)) as unknown as Record<string, unknown>;
+      return ok(s) ? s : undefined;
+    },
+    { timeoutMs, intervalMs: 50 },
+  );
 }
 
 /** Waits until the target's monitor has written `slo` as the run's latest breach (triage reads it). */
 async function latestBreach(slo: string): Promise<void> {
   const sloFile = path.join(sbx.runDir, 'ops_slo_events.jsonl');
-  await waitFor(`${slo} as the latest breach`, () => fs.readFileSync(sloFile, 'utf8').trimEnd().split('\n').filter((l) => l.includes('slo_breach')).at(-1)?.includes(`"${slo}"`));
+  await waitFor(`${slo} as the latest breach`, () =>
+    fs
+      .readFileSync(sloFile, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .filter((l) => l.includes('slo_breach'))
+      .at(-1)
+      ?.includes(`"${slo}"`),
+  );
 }
 
 function resolvedLines(incidentId: string) {
@@ -108,7 +153,9 @@ async function recordHistory(handle: { fetchHistory(): Promise<Parameters<typeof
 
 test('reconciliation: halted, released behind its back → halted again, a dirty cycle resets the count, two clean cycles → resumed', async () => {
   await sbx.inject('order_drift');
-  await waitFor('a mismatch in the artifacts', () => fs.readFileSync(path.join(sbx.runDir, 'order_reconciliation_events.jsonl'), 'utf8').includes('"mismatch"'));
+  await waitFor('a mismatch in the artifacts', () =>
+    fs.readFileSync(path.join(sbx.runDir, 'order_reconciliation_events.jsonl'), 'utf8').includes('"mismatch"'),
+  );
   const id = uniqueId('inc-recon');
   const handle = await start(id);
 
@@ -174,7 +221,11 @@ test('data quality: corrupt bars keep entries halted until validation and a full
   await latestBreach('data_quality_errors');
   const id = uniqueId('inc-dq');
   const handle = await start(id);
-  const s = await waitRecovery(id, 'dirty quality cycles', (x) => x.phase === 'quality-cycles' && typeof x.lastReason === 'string' && /critical/.test(x.lastReason as string));
+  const s = await waitRecovery(
+    id,
+    'dirty quality cycles',
+    (x) => x.phase === 'quality-cycles' && typeof x.lastReason === 'string' && /critical/.test(x.lastReason as string),
+  );
   expect(s.incidentClass).toBe('data_quality');
   expect((await handle.query(triageQuery))!.classification.class).toBe('data_quality');
   expect((await stats()).entries_halted).toBe(true);
@@ -199,13 +250,14 @@ test('broker: API down → restart the broker session (process) → healthy → 
   const rec = result.recoveries[0]!;
   expect(rec.evidence.brokerRestart).toBeDefined();
   expect(rec.evidence.brokerHealthBefore).toMatchObject({ apiOk: false });
-  expect(rec.timeline.map((t) => t.step)).toEqual(expect.arrayContaining(['restarted broker session', 'broker healthy; rerunning reconciliation', 'recovery criteria passed']));
+  expect(rec.timeline.map((t) => t.step)).toEqual(
+    expect.arrayContaining(['restarted broker session', 'broker healthy; rerunning reconciliation', 'recovery criteria passed']),
+  );
   // The sandbox's own record: stopped and started again during the recovery.
   const truth = sbx.groundTruth();
   expect(truth.filter((e) => e.event === 'stopped').length).toBeGreaterThanOrEqual(1);
   expect((await stats()).entries_halted).toBe(false);
   expect(resolvedLines(id)).toHaveLength(1);
-
 });
 
 test('bounded wait: the recovery escalates (page at the receiver), stays halted, and a forced resume is audited', async () => {
@@ -245,7 +297,9 @@ test('stale breach: a broker breach that has recovered does not decide; current 
   await sbx.clear('broker_disconnect');
   await sbx.inject('order_drift');
   const since = new Date().toISOString();
-  await waitFor('a fresh mismatch', () => sbx.artifact('order_reconciliation_events.jsonl', orderReconciliationEventSchema).some((e) => e.ts >= since && e.status === 'mismatch'));
+  await waitFor('a fresh mismatch', () =>
+    sbx.artifact('order_reconciliation_events.jsonl', orderReconciliationEventSchema).some((e) => e.ts >= since && e.status === 'mismatch'),
+  );
   // The run's last breach is still the broker's (the old triage picked it): it no longer decides.
   const id = uniqueId('inc-stale');
   const handle = await start(id);
@@ -255,7 +309,11 @@ test('stale breach: a broker breach that has recovered does not decide; current 
   // later breach of its own. Whichever is last, the broker's must not decide.
   expect(['broker_api_connected', 'operational_error_rate', 'order_reconciliation_consecutive_mismatch_runs']).toContain(triage.lastSloBreach?.slo);
   expect(triage.classification.class).toBe('reconciliation');
-  expect(triage.breaches.ignored).toEqual(expect.arrayContaining([expect.objectContaining({ slo: 'broker_api_connected', why: expect.stringMatching(/recovered since: broker API and websocket healthy now/) })]));
+  expect(triage.breaches.ignored).toEqual(
+    expect.arrayContaining([
+      expect.objectContaining({ slo: 'broker_api_connected', why: expect.stringMatching(/recovered since: broker API and websocket healthy now/) }),
+    ]),
+  );
   expect(triage.classification.reasons.join('\n')).toMatch(/not deciding: SLO breach broker_api_connected/);
   await sbx.clear('order_drift');
   const result: IncidentResult = await handle.result();

@@ -20,8 +20,18 @@ import { workflowIds } from '../../src/shared';
 import { promotionGateStatusQuery } from '../../src/workflows/definitions';
 import { devServerEnv, uniqueId } from '../helpers/temporal';
 import { recordHistory, runDrillCli } from '../helpers/process';
-import { DAY, drillReport, incident, kpiFile, MIN, paperKpiLines, writeDrillReport, writeKpiFile, writeRunFile, writeRunFolder } from '../fixtures/promotion/evidence';
-
+import {
+  DAY,
+  drillReport,
+  incident,
+  kpiFile,
+  MIN,
+  paperKpiLines,
+  writeDrillReport,
+  writeKpiFile,
+  writeRunFile,
+  writeRunFolder,
+} from '../fixtures/promotion/evidence';
 
 let env: TestWorkflowEnvironment;
 let resultsDir: string;
@@ -53,7 +63,9 @@ beforeAll(async () => {
     connection: env.nativeConnection,
     taskQueue,
     workflowBundle,
-    activities: createActivities({ config: { paging: { enabled: false, minSeverity: 'critical', format: 'json', timeoutMs: 1000 }, runsDir, resultsDir, kpiDir } }),
+    activities: createActivities({
+      config: { paging: { enabled: false, minSeverity: 'critical', format: 'json', timeoutMs: 1000 }, runsDir, resultsDir, kpiDir },
+    }),
   });
   workerDone = worker.run();
   writeDrillReport(resultsDir, drillReport({ drillId: 'drill-old', finishedMsAgo: 9 * DAY, result: 'fail' }));
@@ -77,7 +89,6 @@ function drill(args: string[], extraEnv: Record<string, string> = {}) {
     ...extraEnv,
   });
 }
-
 
 const bundleDir = (experiment: string, runId: string) => path.join(resultsDir, 'promotions', experiment, runId);
 
@@ -133,10 +144,28 @@ test('the workflow gathers, decides and writes a bundle whose manifest verifies'
   const manifest = manifestSchema.parse(JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')));
   // Every file listed above but manifest.json itself.
   expect(manifest.files).toHaveLength(13);
-  expect(manifest.subject).toEqual({ experimentId, runId, result: 'pass', strict: 'true', target: 'paper-sandbox', evaluatedAt: r.verdict.evaluatedAt, workflowId: handle.workflowId, workflowRunId: handle.firstExecutionRunId });
+  expect(manifest.subject).toEqual({
+    experimentId,
+    runId,
+    result: 'pass',
+    strict: 'true',
+    target: 'paper-sandbox',
+    evaluatedAt: r.verdict.evaluatedAt,
+    workflowId: handle.workflowId,
+    workflowRunId: handle.firstExecutionRunId,
+  });
   expect(JSON.parse(fs.readFileSync(path.join(dir, 'subject.json'), 'utf8'))).toEqual(manifest.subject);
   const v = await verifyBundle(dir, { expectHash: r.bundle.manifestSha256 });
-  expect(v).toMatchObject({ ok: true, verified: 13, changed: [], missing: [], extra: [], manifestSha256: r.bundle.manifestSha256, subjectCovered: true, pinned: { ok: true } });
+  expect(v).toMatchObject({
+    ok: true,
+    verified: 13,
+    changed: [],
+    missing: [],
+    extra: [],
+    manifestSha256: r.bundle.manifestSha256,
+    subjectCovered: true,
+    pinned: { ok: true },
+  });
   // No temp or aside folders left next to it.
   expect(fs.readdirSync(path.dirname(dir))).toEqual([runId]);
 
@@ -259,7 +288,9 @@ test('`drill promote` exit 1 on fail (late ack, unacked incident), and strict vs
   expect(fail.stdout).toMatch(/FAIL: ack_sla failed, open_incidents failed, kpi_file missing evidence/);
   // No KPI file for the experiment: strict fails on it, naming the file.
   expect(fail.stdout).toMatch(/^kpi_file\s+—\s+= valid\s+missing$/m);
-  expect(promotionVerdictSchema.parse(saved.verdict).missingEvidence).toContain(`kpi_file: no KPI criteria file for experiment ${experiment}: ${path.join(kpiDir, `${experiment}.json`)} not found`);
+  expect(promotionVerdictSchema.parse(saved.verdict).missingEvidence).toContain(
+    `kpi_file: no KPI criteria file for experiment ${experiment}: ${path.join(kpiDir, `${experiment}.json`)} not found`,
+  );
   expect(fs.readFileSync(summary, 'utf8')).toMatch(/❌ FAIL/);
   // A failing gate still leaves its evidence.
   expect((await verifyBundle(bundleDir(experiment, runId))).ok).toBe(true);

@@ -48,7 +48,12 @@ beforeAll(async () => {
     taskQueue,
     workflowBundle: await workflowBundle(),
     activities: createActivities({
-      config: { paging: { enabled: false, minSeverity: 'critical', format: 'json', timeoutMs: 2000 }, runsDir: path.join(resultsDir, 'runs'), resultsDir, stateDir: path.join(resultsDir, 'state') },
+      config: {
+        paging: { enabled: false, minSeverity: 'critical', format: 'json', timeoutMs: 2000 },
+        runsDir: path.join(resultsDir, 'runs'),
+        resultsDir,
+        stateDir: path.join(resultsDir, 'state'),
+      },
       targets: async (name) => pickTarget({ targets }, name),
     }),
   });
@@ -70,7 +75,15 @@ async function pyTarget(opts: PythonTargetOptions = {}): Promise<PythonTarget> {
   return t;
 }
 
-const FAST: Partial<WeeklyDrillInput> = { scenarios: [], detectionSeconds: 5, recoverySeconds: 5, verifySeconds: 3, restartSeconds: 15, pollMs: 100, maxDrillSeconds: 120 };
+const FAST: Partial<WeeklyDrillInput> = {
+  scenarios: [],
+  detectionSeconds: 5,
+  recoverySeconds: 5,
+  verifySeconds: 3,
+  restartSeconds: 15,
+  pollMs: 100,
+  maxDrillSeconds: 120,
+};
 
 async function drill(t: PythonTarget, input: Partial<WeeklyDrillInput> = {}): Promise<WeeklyDrillResult> {
   const drillId = uniqueId('d');
@@ -88,7 +101,13 @@ function reportOf(r: WeeklyDrillResult): DrillReport {
 }
 
 function jsonl<T>(file: string): T[] {
-  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as T) : [];
+  return fs.existsSync(file)
+    ? fs
+        .readFileSync(file, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as T)
+    : [];
 }
 
 const secondsBetween = (a: string, b: string) => (Date.parse(b) - Date.parse(a)) / 1000;
@@ -181,7 +200,7 @@ test.each([
   else expect(t.command('health')).toBe(0);
 });
 
-test('chaos declared: the target\'s own shell fault commands inject stale_data and order_drift once each; the drill detects both in its artifacts, sees them recover, and passes', async () => {
+test("chaos declared: the target's own shell fault commands inject stale_data and order_drift once each; the drill detects both in its artifacts, sees them recover, and passes", async () => {
   const t = await pyTarget({ faults: ['stale_data', 'order_drift'] });
   const r = await drill(t, { scenarios: ['stale_data', 'order_drift'] });
   expect(r.failures).toEqual([]);
@@ -195,7 +214,10 @@ test('chaos declared: the target\'s own shell fault commands inject stale_data a
   const injects = log.filter((e) => e.action === 'inject');
   expect(injects.map((e) => e.fault).sort()).toEqual(['order_drift', 'stale_data']);
   expect(injects.filter((e) => e.repeat)).toEqual([]);
-  const signals: Record<string, RegExp> = { stale_data: /^(slo_breach:data_stale_warnings|data_quality:stale)$/, order_drift: /^slo_breach:order_reconciliation_consecutive_mismatch_runs$/ };
+  const signals: Record<string, RegExp> = {
+    stale_data: /^(slo_breach:data_stale_warnings|data_quality:stale)$/,
+    order_drift: /^slo_breach:order_reconciliation_consecutive_mismatch_runs$/,
+  };
   for (const c of report.chaos) {
     const inj = injects.find((e) => e.fault === c.scenario)!;
     expect(inj.key).toBe(`chaos.${r.drillId}.inject.${c.scenario}`);
@@ -226,7 +248,10 @@ test('chaos declared: the target\'s own shell fault commands inject stale_data a
   // The rollback's safety net cleared everything; the incidents the chaos opened are the drill's, closed by it.
   expect(log.at(-1)).toMatchObject({ action: 'clear', fault: 'all' });
   const incidents = jsonl<{ event_type: string; incident_id: string; drill_id?: string }>(path.join(t.runDir, 'incident_events.jsonl'));
-  const opened = incidents.filter((e) => e.event_type === 'incident_open').map((e) => e.incident_id).sort();
+  const opened = incidents
+    .filter((e) => e.event_type === 'incident_open')
+    .map((e) => e.incident_id)
+    .sort();
   expect(opened).toHaveLength(2);
   expect(report.incidents?.attributed.map((a) => a.cause).sort()).toEqual(['chaos:order_drift', 'chaos:stale_data']);
   expect(report.incidents?.outlived).toEqual([]);
@@ -238,7 +263,10 @@ test('chaos declared: the target\'s own shell fault commands inject stale_data a
   expect(t.command('health')).toBe(0);
   // A retried inject (the drill's key again) injects nothing and reports the first injection time.
   const inj = injects.find((e) => e.fault === 'stale_data')!;
-  const again = execFileSync('python3', [PY_TARGET, 'fault', 'inject', 'stale_data', '--dir', t.dir], { env: { ...process.env, DRILL_FAULT_KEY: inj.key! }, encoding: 'utf8' });
+  const again = execFileSync('python3', [PY_TARGET, 'fault', 'inject', 'stale_data', '--dir', t.dir], {
+    env: { ...process.env, DRILL_FAULT_KEY: inj.key! },
+    encoding: 'utf8',
+  });
   expect(JSON.parse(again.trim().split('\n').at(-1)!)).toEqual({ injected_at: inj.injected_at });
   expect(t.faultLog().at(-1)).toMatchObject({ action: 'inject', fault: 'stale_data', key: inj.key, injected_at: inj.injected_at, repeat: true });
   expect(fs.readdirSync(path.join(t.dir, 'faults'))).toEqual([]);

@@ -20,22 +20,8 @@ import type { IncidentAckInput, IncidentAckResult } from '../../src/domain/incid
 import type { IncidentInput, IncidentResult } from '../../src/domain/incident';
 import { incidentEventSchema } from '../../src/domain/incident-events';
 import { workflowIds } from '../../src/shared';
-import {
-  acknowledgeUpdate,
-  incidentAckStatusQuery,
-  resolveIncidentSignal,
-  recoveryStatusQuery,
-  weeklyDrillStatusQuery,
-} from '../../src/workflows/definitions';
-import {
-  composeWorkerEnv,
-  fleetMounts,
-  spawnWorker,
-  startFleetServer,
-  workersInHistory,
-  type FleetServer,
-  type FleetWorker,
-} from '../helpers/fleet';
+import { acknowledgeUpdate, incidentAckStatusQuery, resolveIncidentSignal, recoveryStatusQuery, weeklyDrillStatusQuery } from '../../src/workflows/definitions';
+import { composeWorkerEnv, fleetMounts, spawnWorker, startFleetServer, workersInHistory, type FleetServer, type FleetWorker } from '../helpers/fleet';
 import { startTestSandbox, waitFor, type TestSandbox } from '../helpers/sandbox';
 import { uniqueId } from '../helpers/temporal';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver';
@@ -155,10 +141,7 @@ test('kill -9 a worker with a drill, an incident in recovery and ack timers in f
   await incidentTarget.inject('order_drift');
   await waitFor(
     'a mismatch in the artifacts',
-    () =>
-      fs
-        .readFileSync(path.join(incidentTarget.runDir, 'order_reconciliation_events.jsonl'), 'utf8')
-        .includes('"mismatch"'),
+    () => fs.readFileSync(path.join(incidentTarget.runDir, 'order_reconciliation_events.jsonl'), 'utf8').includes('"mismatch"'),
     { timeoutMs: 20000 },
   );
   const incidentId = uniqueId('inc');
@@ -180,17 +163,11 @@ test('kill -9 a worker with a drill, an incident in recovery and ack timers in f
   });
 
   // In flight: the drill past preflight, the recovery cycling.
-  await waitFor(
-    'the drill past preflight',
-    async () => ['chaos', 'stop', 'restart'].includes((await drill.query(weeklyDrillStatusQuery)).step),
-    { timeoutMs: 30000 },
-  );
+  await waitFor('the drill past preflight', async () => ['chaos', 'stop', 'restart'].includes((await drill.query(weeklyDrillStatusQuery)).step), {
+    timeoutMs: 30000,
+  });
   const recoveryOf = client.workflow.getHandle(workflowIds.recovery(runId, incidentId, 1));
-  await waitFor(
-    'the recovery cycling',
-    async () => (await recoveryOf.query(recoveryStatusQuery)).phase === 'reconciliation-cycles',
-    { timeoutMs: 30000 },
-  );
+  await waitFor('the recovery cycling', async () => (await recoveryOf.query(recoveryStatusQuery)).phase === 'reconciliation-cycles', { timeoutMs: 30000 });
 
   // 3. Three ack timers whose SLA passes after the kill (started last, so no page is in flight when
   //    it happens): each must page exactly once.
@@ -231,9 +208,7 @@ test('kill -9 a worker with a drill, an incident in recovery and ack timers in f
   // The incident can recover now; the timers escalate on their own.
   await incidentTarget.clear('order_drift');
   const pages = await receiver.waitForDelivered(3, 120_000);
-  const acks = await Promise.all(
-    timers.map((t, i) => t.executeUpdate(acknowledgeUpdate, { args: [{ ackBy: `oncall-${i}`, notes: 'fleet test' }] })),
-  );
+  const acks = await Promise.all(timers.map((t, i) => t.executeUpdate(acknowledgeUpdate, { args: [{ ackBy: `oncall-${i}`, notes: 'fleet test' }] })));
   expect(acks.every((a) => a.ackBy.startsWith('oncall-'))).toBe(true);
   // A paged incident's timer stays open for its resolution (the receivers get acknowledge, then
   // resolve, under the trigger's dedup key): resolve each, as its incident workflow would.
@@ -274,9 +249,7 @@ test('kill -9 a worker with a drill, an incident in recovery and ack timers in f
   }
   expect(ackResults.map((r) => r.resolved?.source)).toEqual(['signal', 'signal', 'signal']);
   const ackFile = path.join(resultsDir(), 'runs', ACK_RUN, 'incident_events.jsonl');
-  const ackLines = parseJsonl(fs.readFileSync(ackFile, 'utf8'), incidentEventSchema).records.filter(
-    (e) => e.event_type === 'incident_ack',
-  );
+  const ackLines = parseJsonl(fs.readFileSync(ackFile, 'utf8'), incidentEventSchema).records.filter((e) => e.event_type === 'incident_ack');
   expect(ackLines.map((e) => e.incident_id).sort()).toEqual([...ackIds].sort());
 
   // After the kill only the survivor worked on them; the victim had worked on the drill before.

@@ -20,15 +20,7 @@ import { placeWeeklyDrill } from '../../src/domain/drill-placement';
 import { marketCalendarSchema, type MarketCalendarInput } from '../../src/domain/market-calendar';
 import { drillScheduleId } from '../../src/domain/schedule';
 import type { TargetConfigInput } from '../../src/domain/target';
-import {
-  addDays,
-  formatDate,
-  localToInstant,
-  offsetMinutes,
-  weekdayOf,
-  zonedParts,
-  type LocalDate,
-} from '../../src/domain/zoned-time';
+import { addDays, formatDate, localToInstant, offsetMinutes, weekdayOf, zonedParts, type LocalDate } from '../../src/domain/zoned-time';
 import { workflowIds } from '../../src/shared';
 import { requireTool } from '../../src/tools/provision';
 import { runDrillCli } from '../helpers/process';
@@ -64,9 +56,7 @@ function nextDstChange(): { date: LocalDate; spring: boolean } {
   throw new Error('no DST change in New York within a year?');
 }
 const dst = nextDstChange();
-const weeksToDst = Math.ceil(
-  (localToInstant({ ...dst.date, hour: 12, minute: 0 }, NY) - Date.now()) / (7 * 86_400_000),
-);
+const weeksToDst = Math.ceil((localToInstant({ ...dst.date, hour: 12, minute: 0 }, NY) - Date.now()) / (7 * 86_400_000));
 
 function target(calendar: MarketCalendarInput): TargetConfigInput {
   return {
@@ -121,10 +111,7 @@ beforeAll(async () => {
   };
   targetsFile = path.join(dir, 'targets.json');
   const names = Object.keys(calendars);
-  fs.writeFileSync(
-    targetsFile,
-    JSON.stringify({ targets: Object.fromEntries(names.map((n) => [n, target(calendars[n]!)])) }),
-  );
+  fs.writeFileSync(targetsFile, JSON.stringify({ targets: Object.fromEntries(names.map((n) => [n, target(calendars[n]!)])) }));
 });
 
 afterAll(async () => {
@@ -228,15 +215,11 @@ test("across a blackout: one week moved to the blackout's end, one week blocked 
   const sat4 = formatDate(addDays(monday(4), 5));
   const sat5 = formatDate(addDays(monday(5), 5));
   expect(p.runs.some((r) => r.local.startsWith(sat4))).toBe(false);
-  expect(p.blockedWeeks).toEqual([
-    { weekOf: `${sat4} 02:00`, blockedBy: [expect.stringContaining('blackout "change freeze"')] },
-  ]);
+  expect(p.blockedWeeks).toEqual([{ weekOf: `${sat4} 02:00`, blockedBy: [expect.stringContaining('blackout "change freeze"')] }]);
   expect(p.runs.find((r) => r.local.startsWith(sat5))?.local).toBe(`${sat5} 03:00 ${NY}`);
   const text = await drill(['schedule', 'preview', '--target', 'blackout', '--next', '6']);
   expect(text.stdout).toContain(`week of ${sat4} 02:00: NO RUN, blocked by blackout "change freeze"`);
-  expect(text.stdout).toContain(
-    'server check: ListScheduleMatchingTimes and describe agree with the placement',
-  );
+  expect(text.stdout).toContain('server check: ListScheduleMatchingTimes and describe agree with the placement');
 });
 
 test(`across the next DST change in ${NY}: same wall time both sides (UTC moves), the changed day's slot placed once`, async () => {
@@ -260,9 +243,7 @@ test('a manual drill inside a session is refused before any workflow starts; so 
   const r = await drill(['run', 'weekly', '--target', 'open', '--drill-id', drillId]);
   expect(r.code).toBe(2);
   const tomorrow = formatDate(zonedParts(Date.now() + 86_400_000, 'UTC'));
-  expect(r.stderr).toMatch(
-    /drill refused by the market calendar \(calendar ALWAYS\): .* UTC is inside the trading session [A-Z]+DAY 00:00-24:00/,
-  );
+  expect(r.stderr).toMatch(/drill refused by the market calendar \(calendar ALWAYS\): .* UTC is inside the trading session [A-Z]+DAY 00:00-24:00/);
   expect(r.stderr).toContain(`next allowed start: ${tomorrow} 00:00 UTC (${tomorrow}T00:00:00.000Z)`);
   expect(r.stderr).toContain('Nothing was started.');
   expect(r.stdout).not.toContain('started');

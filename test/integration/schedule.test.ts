@@ -9,7 +9,15 @@ import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
-import { createDrillSchedule, deleteDrillSchedule, describeDrillSchedule, pauseDrillSchedule, summarizeSchedule, triggerDrillSchedule, unpauseDrillSchedule } from '../../src/client/schedules';
+import {
+  createDrillSchedule,
+  deleteDrillSchedule,
+  describeDrillSchedule,
+  pauseDrillSchedule,
+  summarizeSchedule,
+  triggerDrillSchedule,
+  unpauseDrillSchedule,
+} from '../../src/client/schedules';
 import type { TargetConfig } from '../../src/domain/target';
 import { drillIdFromWorkflowId } from '../../src/domain/drill';
 import { nextRunsUtc } from '../../src/domain/schedule';
@@ -36,7 +44,12 @@ beforeAll(async () => {
     taskQueue,
     workflowBundle: await workflowBundle(),
     activities: createActivities({
-      config: { paging: { enabled: false, minSeverity: 'critical', format: 'json', timeoutMs: 1000 }, runsDir: path.join(resultsDir, 'runs'), resultsDir, stateDir: path.join(resultsDir, 'state') },
+      config: {
+        paging: { enabled: false, minSeverity: 'critical', format: 'json', timeoutMs: 1000 },
+        runsDir: path.join(resultsDir, 'runs'),
+        resultsDir,
+        stateDir: path.join(resultsDir, 'state'),
+      },
       targets: async (name) => pickTarget({ targets }, name),
     }),
   });
@@ -66,7 +79,13 @@ test('weekly calendar: default Sunday 03:00 UTC next runs; a named time zone shi
   const runs = summarizeSchedule(again.description).nextRuns.map((t) => new Date(t));
   expect(runs.length).toBeGreaterThanOrEqual(2);
   for (const r of runs) {
-    const local = new Intl.DateTimeFormat('en-US', { timeZone: 'America/New_York', weekday: 'long', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(r);
+    const local = new Intl.DateTimeFormat('en-US', {
+      timeZone: 'America/New_York',
+      weekday: 'long',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    }).format(r);
     expect(local).toBe('Saturday 02:30');
   }
   expect(runs[1]!.getTime() - runs[0]!.getTime()).toBeGreaterThanOrEqual(7 * 86400_000 - 3600_000);
@@ -84,14 +103,22 @@ test('trigger starts a drill; a second trigger while it runs is skipped (overlap
   const drillInput = { scenarios: [], verifySeconds: 4, restartSeconds: 20, pollMs: 100, maxDrillSeconds: 120 };
   await createDrillSchedule(env.client, { target: sbx.targetName, drillInput }, taskQueue);
   await triggerDrillSchedule(env.client, sbx.targetName);
-  const running = await waitFor('the triggered drill to run', async () => summarizeSchedule(await describeDrillSchedule(env.client, sbx.targetName)).running[0], { timeoutMs: 15000 });
+  const running = await waitFor(
+    'the triggered drill to run',
+    async () => summarizeSchedule(await describeDrillSchedule(env.client, sbx.targetName)).running[0],
+    { timeoutMs: 15000 },
+  );
   // Collision-free ids: the schedule's prefix, then the scheduled time the server appends.
   expect(running.startsWith(`${workflowIds.scheduledDrill(sbx.targetName)}-`)).toBe(true);
   await triggerDrillSchedule(env.client, sbx.targetName);
-  const d = await waitFor('the overlapping trigger to be skipped', async () => {
-    const x = summarizeSchedule(await describeDrillSchedule(env.client, sbx.targetName));
-    return x.skippedOverlap >= 1 ? x : undefined;
-  }, { timeoutMs: 15000 });
+  const d = await waitFor(
+    'the overlapping trigger to be skipped',
+    async () => {
+      const x = summarizeSchedule(await describeDrillSchedule(env.client, sbx.targetName));
+      return x.skippedOverlap >= 1 ? x : undefined;
+    },
+    { timeoutMs: 15000 },
+  );
   expect(d.recent).toHaveLength(1);
   const result = await env.client.workflow.getHandle(running).result();
   expect(result).toMatchObject({ result: 'pass', target: sbx.targetName });

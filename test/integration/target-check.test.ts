@@ -32,12 +32,21 @@ beforeAll(async () => {
   state.body.cycle += 1;
   fs.writeFileSync(broken.stateFile, JSON.stringify(state));
   fs.appendFileSync(path.join(broken.runDir, 'order_reconciliation_events.jsonl'), '{"ts":"yesterday","cycle":"x"}\n');
-  fs.appendFileSync(path.join(broken.runDir, 'ops_slo_events.jsonl'), '{"ts":"2026-11-25T14:03:07Z","cycle":1,"event_type":"slo_snapshot","operations":1,"operational_errors":0,"reconciliation_cycles":1,"reconciliation_passes":1,"consecutive_mismatch_runs":0}\n');
+  fs.appendFileSync(
+    path.join(broken.runDir, 'ops_slo_events.jsonl'),
+    '{"ts":"2026-11-25T14:03:07Z","cycle":1,"event_type":"slo_snapshot","operations":1,"operational_errors":0,"reconciliation_cycles":1,"reconciliation_passes":1,"consecutive_mismatch_runs":0}\n',
+  );
   const brokenEntry = { ...broken.entry, process: { ...broken.entry.process, stop: 'nosuch-stopper-xyz --graceful', start: 'if then fi' } };
 
   const live = { ...py.entry, mode: 'live' };
-  const frozen = { ...py.entry, calendar: { name: 'FROZEN', timezone: 'UTC', sessions: [], blackouts: [{ name: 'change freeze', start: '2020-01-01T00:00', end: '2099-01-01T00:00' }] } };
-  fs.writeFileSync(path.join(dir, 'targets.json'), JSON.stringify({ targets: { 'py-good': py.entry, 'py-broken': brokenEntry, 'py-live': live, 'py-frozen': frozen, sbx: sbx.targets.targets.sbx } }));
+  const frozen = {
+    ...py.entry,
+    calendar: { name: 'FROZEN', timezone: 'UTC', sessions: [], blackouts: [{ name: 'change freeze', start: '2020-01-01T00:00', end: '2099-01-01T00:00' }] },
+  };
+  fs.writeFileSync(
+    path.join(dir, 'targets.json'),
+    JSON.stringify({ targets: { 'py-good': py.entry, 'py-broken': brokenEntry, 'py-live': live, 'py-frozen': frozen, sbx: sbx.targets.targets.sbx } }),
+  );
   process.env.DRILL_TARGETS_FILE = path.join(dir, 'targets.json');
   process.env.DRILL_STATE_DIR = path.join(dir, 'state');
   process.env.TEMPORAL_ADDRESS = '127.0.0.1:1';
@@ -66,7 +75,21 @@ test('the Python target conforms: every surface passes, its RFC 8785 digest veri
   expect(report.checks.filter((c) => c.status === 'fail')).toEqual([]);
   expect(r.code).toBe(0);
   const c = byName(report);
-  for (const n of ['stop command', 'start command', 'health command', 'health answer JSON', 'GET /stats', '/stats runtime_state', 'state file', 'state digest (RFC 8785)', 'order_reconciliation_events.jsonl', 'position_reconciliation_events.jsonl', 'ops_slo_events.jsonl', 'cycle pairing']) expect(c[n]?.status).toBe('pass');
+  for (const n of [
+    'stop command',
+    'start command',
+    'health command',
+    'health answer JSON',
+    'GET /stats',
+    '/stats runtime_state',
+    'state file',
+    'state digest (RFC 8785)',
+    'order_reconciliation_events.jsonl',
+    'position_reconciliation_events.jsonl',
+    'ops_slo_events.jsonl',
+    'cycle pairing',
+  ])
+    expect(c[n]?.status).toBe('pass');
   expect(c['state digest (RFC 8785)']!.detail).toMatch(/^sha256:[0-9a-f]{64} matches the body$/);
   expect(c['fault declaration']).toMatchObject({ status: 'skip' });
   expect(c['POST /kill-switch']).toMatchObject({ status: 'skip' });
@@ -96,7 +119,10 @@ test('a broken target: each broken surface fails with its cause, exit 1', async 
   expect(c['start command']).toMatchObject({ status: 'fail', detail: expect.stringMatching(/does not parse as sh/) });
   expect(c['health command']).toMatchObject({ status: 'fail', detail: expect.stringMatching(/exit 1: the drill refuses an unhealthy target/) });
   expect(c['GET /stats']).toMatchObject({ status: 'fail', detail: expect.stringMatching(/unreachable \(ECONNREFUSED\)/) });
-  expect(c['state digest (RFC 8785)']).toMatchObject({ status: 'fail', detail: expect.stringMatching(/the RFC 8785 canonical JSON of its body hashes to sha256:/) });
+  expect(c['state digest (RFC 8785)']).toMatchObject({
+    status: 'fail',
+    detail: expect.stringMatching(/the RFC 8785 canonical JSON of its body hashes to sha256:/),
+  });
   expect(c['order_reconciliation_events.jsonl']).toMatchObject({ status: 'fail', detail: expect.stringMatching(/line -1 \(from the end\): ts: .*cycle/) });
   expect(c['ops_slo_events.jsonl']!.status).toBe('pass');
   // The text form: one line per check, FAIL first on the broken ones.
@@ -120,7 +146,10 @@ test('drill run weekly --dry-run: input validated, every surface checked, no wor
   // Chaos asked of a target that declares no faults: said, not hidden.
   const withChaos = await drill('run', 'weekly', '--target', 'py-good', '--dry-run', '--json', '--input', '{"scenarios":["stale_data"]}');
   expect(withChaos.code).toBe(0);
-  expect(byName(JSON.parse(withChaos.out.join('\n')) as ConformanceReport)['chaos scenarios']).toMatchObject({ status: 'skip', detail: expect.stringMatching(/stale_data requested, but the target declares no faults/) });
+  expect(byName(JSON.parse(withChaos.out.join('\n')) as ConformanceReport)['chaos scenarios']).toMatchObject({
+    status: 'skip',
+    detail: expect.stringMatching(/stale_data requested, but the target declares no faults/),
+  });
   // A live target fails the dry run unless --allow-live; bad input and unknown targets are refused.
   const live = await drill('run', 'weekly', '--target', 'py-live', '--dry-run');
   expect(live.code).toBe(1);

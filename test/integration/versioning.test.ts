@@ -18,15 +18,7 @@ import { workflowIds } from '../../src/shared';
 import { requireTool } from '../../src/tools/provision';
 import type { IncidentInput, IncidentResult } from '../../src/domain/incident';
 import { recoveryStatusQuery, weeklyDrillStatusQuery } from '../../src/workflows/definitions';
-import {
-  composeWorkerEnv,
-  fleetMounts,
-  spawnWorker,
-  startFleetServer,
-  workersInHistory,
-  type FleetServer,
-  type FleetWorker,
-} from '../helpers/fleet';
+import { composeWorkerEnv, fleetMounts, spawnWorker, startFleetServer, workersInHistory, type FleetServer, type FleetWorker } from '../helpers/fleet';
 import { startTestSandbox, waitFor, type TestSandbox } from '../helpers/sandbox';
 import { uniqueId } from '../helpers/temporal';
 
@@ -133,9 +125,7 @@ function startDrill(): Promise<WorkflowHandle> {
   });
 }
 
-async function pinnedTo(
-  h: WorkflowHandle,
-): Promise<{ behavior?: unknown; buildId?: string | null; workers: string[] }> {
+async function pinnedTo(h: WorkflowHandle): Promise<{ behavior?: unknown; buildId?: string | null; workers: string[] }> {
   const info = (await h.describe()).raw.workflowExecutionInfo?.versioningInfo;
   const w = workersInHistory(await h.fetchHistory());
   return {
@@ -145,9 +135,7 @@ async function pinnedTo(
   };
 }
 
-async function finished(
-  h: WorkflowHandle,
-): Promise<{
+async function finished(h: WorkflowHandle): Promise<{
   result: WeeklyDrillResult;
   report: DrillReport;
   versioning: { behavior?: unknown; buildId?: string | null };
@@ -182,10 +170,7 @@ test('a drill and an incident started on build A finish on A after B becomes cur
   await incidentSbx.inject('order_drift');
   await waitFor(
     'a mismatch in the artifacts',
-    () =>
-      fs
-        .readFileSync(path.join(incidentSbx.runDir, 'order_reconciliation_events.jsonl'), 'utf8')
-        .includes('"mismatch"'),
+    () => fs.readFileSync(path.join(incidentSbx.runDir, 'order_reconciliation_events.jsonl'), 'utf8').includes('"mismatch"'),
     { timeoutMs: 20000 },
   );
   const runId = incidentSbx.config.runId;
@@ -206,16 +191,8 @@ test('a drill and an incident started on build A finish on A after B becomes cur
     ],
   });
   const recovery = client.workflow.getHandle(workflowIds.recovery(runId, incidentId, 1));
-  await waitFor(
-    'the first drill in its chaos step',
-    async () => (await first.query(weeklyDrillStatusQuery)).step === 'chaos',
-    { timeoutMs: 30000 },
-  );
-  await waitFor(
-    'the recovery cycling',
-    async () => (await recovery.query(recoveryStatusQuery)).phase === 'reconciliation-cycles',
-    { timeoutMs: 30000 },
-  );
+  await waitFor('the first drill in its chaos step', async () => (await first.query(weeklyDrillStatusQuery)).step === 'chaos', { timeoutMs: 30000 });
+  await waitFor('the recovery cycling', async () => (await recovery.query(recoveryStatusQuery)).phase === 'reconciliation-cycles', { timeoutMs: 30000 });
 
   // B becomes current while the first drill is running.
   await setCurrentVersion('build-b');
@@ -229,9 +206,7 @@ test('a drill and an incident started on build A finish on A after B becomes cur
   expect([...new Set([...one.workers.workflowTasks, ...one.workers.activities])]).toEqual([a.identity]);
   expect(one.taskTimes.some((t) => t > switchedAt)).toBe(true);
   expect(one.report.deploymentVersion).toEqual({ deploymentName, buildId: 'build-a', versioning: true });
-  expect(fs.readFileSync(path.join(path.dirname(one.result.reportPath!), 'report.md'), 'utf8')).toContain(
-    `ran on: \`${deploymentName}.build-a\``,
-  );
+  expect(fs.readFileSync(path.join(path.dirname(one.result.reportPath!), 'report.md'), 'utf8')).toContain(`ran on: \`${deploymentName}.build-a\``);
 
   // The recovery finishes on A too once its criteria pass; its child inherited the pin.
   await incidentSbx.clear('order_drift');

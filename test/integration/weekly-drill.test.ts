@@ -67,7 +67,15 @@ async function sandbox(config: Parameters<typeof startTestSandbox>[0] = {}): Pro
 }
 
 /** Fast bounds for the fast sandbox: the whole drill takes a few seconds. */
-const FAST: Partial<WeeklyDrillInput> = { scenarios: ['stale_data'], detectionSeconds: 5, recoverySeconds: 5, verifySeconds: 4, restartSeconds: 20, pollMs: 100, maxDrillSeconds: 120 };
+const FAST: Partial<WeeklyDrillInput> = {
+  scenarios: ['stale_data'],
+  detectionSeconds: 5,
+  recoverySeconds: 5,
+  verifySeconds: 4,
+  restartSeconds: 20,
+  pollMs: 100,
+  maxDrillSeconds: 120,
+};
 
 function start(sbx: TestSandbox, input: Partial<WeeklyDrillInput> = {}) {
   const drillId = uniqueId('d');
@@ -125,10 +133,23 @@ test('passing drill: chaos detected, stop/restart verified, RTO and RPO within 1
   expect(result.result).toBe('pass');
   const report = readReport(result);
   expect(fs.readFileSync(path.join(path.dirname(result.reportPath!), 'report.html'), 'utf8')).toMatch(/outage detected[\s\S]*first clean reconciliation/);
-  expect(report).toMatchObject({ schemaVersion: 1, target: sbx.targetName, mode: 'paper', result: 'pass', rto: { ok: true, targetSeconds: 900 }, rpo: { ok: true, targetSeconds: 60 } });
-  expect(report.chaos.map((c) => [c.scenario, c.detected, c.recovered])).toEqual(expect.arrayContaining([['stale_data', true, true], ['order_drift', true, true]]));
+  expect(report).toMatchObject({
+    schemaVersion: 1,
+    target: sbx.targetName,
+    mode: 'paper',
+    result: 'pass',
+    rto: { ok: true, targetSeconds: 900 },
+    rpo: { ok: true, targetSeconds: 60 },
+  });
+  expect(report.chaos.map((c) => [c.scenario, c.detected, c.recovered])).toEqual(
+    expect.arrayContaining([
+      ['stale_data', true, true],
+      ['order_drift', true, true],
+    ]),
+  );
   expect(report.checks.every((c) => c.ok)).toBe(true);
-  for (const k of ['detectedAt', 'stopRequestedAt', 'stoppedAt', 'restartCompleteAt', 'firstCleanReconciliationAt', 'lastStateSaveAt'] as const) expect(report.timeline[k]).toBeDefined();
+  for (const k of ['detectedAt', 'stopRequestedAt', 'stoppedAt', 'restartCompleteAt', 'firstCleanReconciliationAt', 'lastStateSaveAt'] as const)
+    expect(report.timeline[k]).toBeDefined();
 
   const t = truth(sbx.groundTruth());
   expect(Math.abs(report.rto.seconds! - t.rto)).toBeLessThan(1);
@@ -176,24 +197,54 @@ test('the test record an auditor reads: scope, objectives, preconditions, findin
   const signOff = env.client.workflow.getHandle(rec.signOff!.workflowId);
   expect(await signOff.query(drillSignOffStatusQuery)).toMatchObject({ state: 'awaiting', approver: 'alice', drillResult: 'fail' });
   const cliEnv = { TEMPORAL_ADDRESS: env.address, DRILL_RESULTS_DIR: resultsDir };
-  const refused = await runDrillCli(['sign-off', '--target', sbx.targetName, '--drill-id', report.drillId, '--by', 'alice', '--role', 'DR test owner', '--decision', 'perhaps'], cliEnv);
+  const refused = await runDrillCli(
+    ['sign-off', '--target', sbx.targetName, '--drill-id', report.drillId, '--by', 'alice', '--role', 'DR test owner', '--decision', 'perhaps'],
+    cliEnv,
+  );
   expect(refused.code).toBe(2);
   expect(refused.stderr).toMatch(/--decision: expected one of accepted, accepted-with-findings, rejected/);
-  const signed = await runDrillCli(['sign-off', '--target', sbx.targetName, '--drill-id', report.drillId, '--by', 'alice', '--role', 'DR test owner', '--decision', 'accepted-with-findings', '--notes', 'RPO finding to storage', '--json'], cliEnv);
+  const signed = await runDrillCli(
+    [
+      'sign-off',
+      '--target',
+      sbx.targetName,
+      '--drill-id',
+      report.drillId,
+      '--by',
+      'alice',
+      '--role',
+      'DR test owner',
+      '--decision',
+      'accepted-with-findings',
+      '--notes',
+      'RPO finding to storage',
+      '--json',
+    ],
+    cliEnv,
+  );
   expect(signed).toMatchObject({ code: 0 });
   const record = signOffRecordSchema.parse(JSON.parse(signed.stdout));
   expect(record).toMatchObject({ state: 'signed', late: false, signOff: { by: 'alice', decision: 'accepted-with-findings' } });
   expect(record.reportSha256).toBe(crypto.createHash('sha256').update(fs.readFileSync(r.reportPath!)).digest('hex'));
-  const again = await runDrillCli(['sign-off', '--target', sbx.targetName, '--drill-id', report.drillId, '--by', 'eve', '--role', 'x', '--decision', 'rejected'], cliEnv);
+  const again = await runDrillCli(
+    ['sign-off', '--target', sbx.targetName, '--drill-id', report.drillId, '--by', 'eve', '--role', 'x', '--decision', 'rejected'],
+    cliEnv,
+  );
   expect(again.code).toBe(1);
   expect(again.stderr).toMatch(/sign-off refused/);
 
   const exported = await runDrillCli(['evidence', 'export', '--target', sbx.targetName, '--since', report.startedAt.slice(0, 10), '--json'], cliEnv);
   expect(exported).toMatchObject({ code: 0 });
-  const bundle = JSON.parse(exported.stdout) as { dir: string; manifestSha256: string; drills: Array<{ drillId: string; signOff: string }>; audit: { ok: boolean } };
+  const bundle = JSON.parse(exported.stdout) as {
+    dir: string;
+    manifestSha256: string;
+    drills: Array<{ drillId: string; signOff: string }>;
+    audit: { ok: boolean };
+  };
   expect(bundle.drills).toEqual([expect.objectContaining({ drillId: report.drillId, signOff: 'accepted-with-findings by alice (DR test owner)' })]);
   expect(bundle.audit.ok).toBe(true);
-  for (const f of ['report.json', 'report.md', 'report.html', 'signoff.json']) expect(fs.existsSync(path.join(bundle.dir, 'drills', report.drillId, f))).toBe(true);
+  for (const f of ['report.json', 'report.md', 'report.html', 'signoff.json'])
+    expect(fs.existsSync(path.join(bundle.dir, 'drills', report.drillId, f))).toBe(true);
   const findings = JSON.parse(fs.readFileSync(path.join(bundle.dir, 'findings.json'), 'utf8')) as Array<{ state: string; owner: string }>;
   expect(findings.length).toBe(rec.deficiencies.length);
   expect(findings.every((f) => f.state === 'open' && f.owner === 'storage-team')).toBe(true);
@@ -277,7 +328,9 @@ test('cancel mid-drill: the rollback runs and the target is up, faults cleared, 
   await waitFor('the drill to reach the restart step', async () => (await handle.query(weeklyDrillStatusQuery)).step === 'restart', { timeoutMs: 20000 });
   await handle.cancel();
   await expect(handle.result()).rejects.toThrow();
-  const report = drillReportSchema.parse(JSON.parse(fs.readFileSync(path.join(resultsDir, 'drills', (await handle.query(weeklyDrillStatusQuery)).drillId, 'report.json'), 'utf8')));
+  const report = drillReportSchema.parse(
+    JSON.parse(fs.readFileSync(path.join(resultsDir, 'drills', (await handle.query(weeklyDrillStatusQuery)).drillId, 'report.json'), 'utf8')),
+  );
   expect(report.result).toBe('aborted');
   expect(report.abortReason).toMatch(/cancelled during step restart/);
   expect(report.rollback.join('\n')).toMatch(/resume entries: resumed/);

@@ -10,7 +10,10 @@ import { Worker } from '@temporalio/worker';
 import { installTestRuntime } from '../helpers/temporal';
 
 const HISTORIES = path.join(__dirname, 'histories');
-const recorded = fs.readdirSync(HISTORIES).filter((f) => f.startsWith('drill-signoff-') && f.endsWith('.json')).sort();
+const recorded = fs
+  .readdirSync(HISTORIES)
+  .filter((f) => f.startsWith('drill-signoff-') && f.endsWith('.json'))
+  .sort();
 
 beforeAll(() => installTestRuntime());
 

@@ -36,11 +36,12 @@ test.each(recorded)('%s replays against the current workflow code', async (file)
   await Worker.runReplayHistory({ workflowsPath: require.resolve('../../src/workflows') }, load(file), `replay-${file}`);
 });
 
-test.each(['incident-ack-escalated.json', 'incident-ack-v2-escalated-resolved.json'])('a change made without patched() is caught as a determinism violation (%s)', async (file) => {
-  const err = await Worker.runReplayHistory(
-    { workflowsPath: require.resolve('./fixtures/incident-ack-changed') },
-    load(file),
-    'replay-negative',
-  ).catch((e: unknown) => e);
-  expect(err).toBeInstanceOf(DeterminismViolationError);
-});
+test.each(['incident-ack-escalated.json', 'incident-ack-v2-escalated-resolved.json'])(
+  'a change made without patched() is caught as a determinism violation (%s)',
+  async (file) => {
+    const err = await Worker.runReplayHistory({ workflowsPath: require.resolve('./fixtures/incident-ack-changed') }, load(file), 'replay-negative').catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(DeterminismViolationError);
+  },
+);

@@ -49,7 +49,10 @@ test('a recorded history exists for every branch', () => {
 });
 
 test('every branch replays against the current workflow code', async () => {
-  const histories = BRANCHES.map((file) => ({ workflowId: `replay-${file}`, history: historyFromJSON(JSON.parse(fs.readFileSync(path.join(HISTORIES, file), 'utf8'))) }));
+  const histories = BRANCHES.map((file) => ({
+    workflowId: `replay-${file}`,
+    history: historyFromJSON(JSON.parse(fs.readFileSync(path.join(HISTORIES, file), 'utf8'))),
+  }));
   const results: string[] = [];
   for await (const r of Worker.runReplayHistories({ workflowsPath: require.resolve('../../src/workflows') }, histories)) {
     results.push(`${r.workflowId}: ${r.error ? String(r.error) : 'ok'}`);
@@ -58,11 +61,15 @@ test('every branch replays against the current workflow code', async () => {
   // Bundling the workflow code takes most of it: ~40 s on a busy 2-core machine.
 }, 180_000);
 
-test.each(['incident-reconciliation.json', 'incident-escalated-forced.json', 'incident-v2-reconciliation.json', 'incident-v2-two-holders.json'])('%s: incidentWorkflow changed without patched() is caught as a determinism violation', async (file) => {
-  const err = await Worker.runReplayHistory(
-    { workflowsPath: require.resolve('./fixtures/incident-workflow-changed') },
-    historyFromJSON(JSON.parse(fs.readFileSync(path.join(HISTORIES, file), 'utf8'))),
-    `replay-negative-${file}`,
-  ).catch((e: unknown) => e);
-  expect(err).toBeInstanceOf(DeterminismViolationError);
-}, 180_000);
+test.each(['incident-reconciliation.json', 'incident-escalated-forced.json', 'incident-v2-reconciliation.json', 'incident-v2-two-holders.json'])(
+  '%s: incidentWorkflow changed without patched() is caught as a determinism violation',
+  async (file) => {
+    const err = await Worker.runReplayHistory(
+      { workflowsPath: require.resolve('./fixtures/incident-workflow-changed') },
+      historyFromJSON(JSON.parse(fs.readFileSync(path.join(HISTORIES, file), 'utf8'))),
+      `replay-negative-${file}`,
+    ).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DeterminismViolationError);
+  },
+  180_000,
+);

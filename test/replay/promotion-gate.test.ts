@@ -10,7 +10,10 @@ import { Worker } from '@temporalio/worker';
 import { installTestRuntime } from '../helpers/temporal';
 
 const HISTORIES = path.join(__dirname, 'histories');
-const recorded = fs.readdirSync(HISTORIES).filter((f) => f.startsWith('promotion-') && f.endsWith('.json')).sort();
+const recorded = fs
+  .readdirSync(HISTORIES)
+  .filter((f) => f.startsWith('promotion-') && f.endsWith('.json'))
+  .sort();
 
 function load(file: string) {
   return historyFromJSON(JSON.parse(fs.readFileSync(path.join(HISTORIES, file), 'utf8')));

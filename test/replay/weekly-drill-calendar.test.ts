@@ -29,9 +29,5 @@ test('a drill refused by the market calendar replays against the current workflo
     .flatMap((e) => e.markerRecordedEventAttributes?.details?.['patch-data']?.payloads ?? [])
     .map((p) => (JSON.parse(Buffer.from(p.data ?? '', 'base64').toString('utf8')) as { id: string }).id);
   expect(patches).toContain('market-calendar-preflight');
-  await Worker.runReplayHistory(
-    { workflowsPath: require.resolve('../../src/workflows') },
-    historyFromJSON(json),
-    'replay-calendar-refused',
-  );
+  await Worker.runReplayHistory({ workflowsPath: require.resolve('../../src/workflows') }, historyFromJSON(json), 'replay-calendar-refused');
 });

@@ -63,8 +63,17 @@ test('sha256 (pure, for workflow code) matches node:crypto', () => {
 
 describe('page bodies', () => {
   const e: PageEvent = {
-    action: 'trigger', kind: 'incident_ack_sla', runId: 'r1', incidentId: 'i1', severity: 'critical', level: 2, round: 1,
-    levelName: 'secondary', openedAt: '2026-11-25T03:00:00Z', dedupKey: 'drill-runner/r1/i1', at: '2026-11-25T03:25:00Z',
+    action: 'trigger',
+    kind: 'incident_ack_sla',
+    runId: 'r1',
+    incidentId: 'i1',
+    severity: 'critical',
+    level: 2,
+    round: 1,
+    levelName: 'secondary',
+    openedAt: '2026-11-25T03:00:00Z',
+    dedupKey: 'drill-runner/r1/i1',
+    at: '2026-11-25T03:25:00Z',
   };
 
   test('class follows the kind of page', () => {
@@ -76,12 +85,22 @@ describe('page bodies', () => {
   });
 
   test('PagerDuty: a full trigger with the level; acknowledge and resolve carry only the key', () => {
-    expect(pagerDutyPayload(e, 'RK')).toMatchObject({ routing_key: 'RK', event_action: 'trigger', dedup_key: 'drill-runner/r1/i1', payload: { class: 'incident_ack_sla', custom_details: { level: 2, round: 1, level_name: 'secondary' } } });
+    expect(pagerDutyPayload(e, 'RK')).toMatchObject({
+      routing_key: 'RK',
+      event_action: 'trigger',
+      dedup_key: 'drill-runner/r1/i1',
+      payload: { class: 'incident_ack_sla', custom_details: { level: 2, round: 1, level_name: 'secondary' } },
+    });
     expect(pagerDutyPayload({ ...e, action: 'resolve' }, 'RK')).toEqual({ routing_key: 'RK', event_action: 'resolve', dedup_key: 'drill-runner/r1/i1' });
   });
 
   test('JSON webhook: the same lifecycle, one key', () => {
-    expect(plainPayload({ ...e, action: 'acknowledge', ackBy: 'alice' })).toMatchObject({ type: 'incident_acknowledged', event_action: 'acknowledge', ack_by: 'alice', dedup_key: 'drill-runner/r1/i1' });
+    expect(plainPayload({ ...e, action: 'acknowledge', ackBy: 'alice' })).toMatchObject({
+      type: 'incident_acknowledged',
+      event_action: 'acknowledge',
+      ack_by: 'alice',
+      dedup_key: 'drill-runner/r1/i1',
+    });
     expect(plainPayload(e).summary).toBe('Incident i1 (run r1, critical) not acknowledged: escalation level 2, repeat 1');
   });
 
@@ -97,7 +116,7 @@ describe('ack validation says what is wrong', () => {
   };
   test.each([
     [{ ackBy: 'alice', notes: 'entries halted\nreconciling' }, 'ok'],
-    [{ ackBy: '  Ann Ó\'Brien  ' }, 'ok'],
+    [{ ackBy: "  Ann Ó'Brien  " }, 'ok'],
     [{}, 'ackBy is required'],
     [{ ackBy: 5 }, 'ackBy must be a string'],
     [{ ackBy: '\u0000' }, 'ackBy must be printable (no control or invisible formatting characters)'],
@@ -128,12 +147,16 @@ describe('ack validation says what is wrong', () => {
 
 describe('an ack from a run-file line', () => {
   const opened = Date.parse('2026-11-25T03:00:00Z');
-  test('the line\'s time is the ack time', () => {
+  test("the line's time is the ack time", () => {
     expect(ackFromFileLine({ ts: '2026-11-25T03:05:00Z', ack_by: 'alice' }, opened, opened + 3_600_000, 900)).toEqual({
-      ackBy: 'alice', ackedAt: '2026-11-25T03:05:00.000Z', latencySeconds: 300, slaMet: true, source: 'run-file',
+      ackBy: 'alice',
+      ackedAt: '2026-11-25T03:05:00.000Z',
+      latencySeconds: 300,
+      slaMet: true,
+      source: 'run-file',
     });
   });
-  test('a time ahead of the timer\'s clock (or unreadable) counts as when the timer saw it', () => {
+  test("a time ahead of the timer's clock (or unreadable) counts as when the timer saw it", () => {
     const now = opened + 1_000_000;
     expect(ackFromFileLine({ ts: '2099-01-01T00:00:00Z', ack_by: 'a' }, opened, now, 900).ackedAt).toBe(new Date(now).toISOString());
     expect(ackFromFileLine({ ts: 'yesterday', ack_by: 'a' }, opened, now, 900)).toMatchObject({ ackedAt: new Date(now).toISOString(), slaMet: false });
@@ -141,11 +164,19 @@ describe('an ack from a run-file line', () => {
   });
 });
 
-describe('nextMove: the timer\'s plan', () => {
+describe("nextMove: the timer's plan", () => {
   const policy = { levels: [{ afterSeconds: 900 }, { afterSeconds: 600 }], repeats: 1 };
   const base: AckTimerPlan = {
-    nowMs: 0, openedAtMs: 0, ackSteps: escalationSchedule(policy), nextAckStep: 0, resolveSteps: resolveSchedule(policy), nextResolveStep: 0,
-    resolved: false, paged: false, keepOpenAfterAckSeconds: 600, awaitResolveSeconds: 86400,
+    nowMs: 0,
+    openedAtMs: 0,
+    ackSteps: escalationSchedule(policy),
+    nextAckStep: 0,
+    resolveSteps: resolveSchedule(policy),
+    nextResolveStep: 0,
+    resolved: false,
+    paged: false,
+    keepOpenAfterAckSeconds: 600,
+    awaitResolveSeconds: 86400,
   };
 
   test('unacknowledged: wait for the next step, fire it when due, wait forever past the last', () => {

@@ -16,13 +16,20 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const DOC = fs.readFileSync(path.join(ROOT, 'docs', 'target-contract.md'), 'utf8');
 const PY_TARGET = path.join(ROOT, 'test', 'targets', 'python-target', 'target.py');
 
-interface Vector { name: string; input: string; canonical: string; sha256: string }
+interface Vector {
+  name: string;
+  input: string;
+  canonical: string;
+  sha256: string;
+}
 const fixture = JSON.parse(fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 'rfc8785-vectors.json'), 'utf8')) as { standard: string; vectors: Vector[] };
 
 const sha = (s: string) => crypto.createHash('sha256').update(s, 'utf8').digest('hex');
 
 test('the RFC 8785 published examples (§3.2.2 values, §3.2.3 sorting) come out as the RFC prints them', () => {
-  const values = JSON.parse('{"numbers": [333333333.33333329, 1E30, 4.50, 2e-3, 0.000000000000000000000000001], "string": "\\u20ac$\\u000F\\u000aA\'\\u0042\\u0022\\u005c\\\\\\"\\/", "literals": [null, true, false]}');
+  const values = JSON.parse(
+    '{"numbers": [333333333.33333329, 1E30, 4.50, 2e-3, 0.000000000000000000000000001], "string": "\\u20ac$\\u000F\\u000aA\'\\u0042\\u0022\\u005c\\\\\\"\\/", "literals": [null, true, false]}',
+  );
   expect(rfc8785(values)).toBe('{"literals":[null,true,false],"numbers":[333333333.3333333,1e+30,4.5,0.002,1e-27],"string":"€$\\u000f\\nA\'B\\"\\\\\\\\\\"/"}');
   const sorting = JSON.parse('{"\\u20ac": 1, "\\r": 2, "\\ufb33": 3, "1": 4, "\\ud83d\\ude00": 5, "\\u0080": 6, "\\u00f6": 7}') as Record<string, number>;
   // RFC 8785 §3.2.3: \r, 1, U+0080, U+00F6, U+20AC, U+1F600, U+FB33 (UTF-16 code units: the emoji's high surrogate D83D < FB33).
@@ -30,7 +37,18 @@ test('the RFC 8785 published examples (§3.2.2 values, §3.2.3 sorting) come out
 });
 
 test('numbers are written as ECMAScript Number.prototype.toString writes the double', () => {
-  const cases: Array<[number, string]> = [[0, '0'], [-0, '0'], [1e21, '1e+21'], [1e20, '100000000000000000000'], [1e-7, '1e-7'], [1e-6, '0.000001'], [5e-324, '5e-324'], [0.1 + 0.2, '0.30000000000000004'], [-1.5e-8, '-1.5e-8'], [2 ** 53 + 1, '9007199254740992']];
+  const cases: Array<[number, string]> = [
+    [0, '0'],
+    [-0, '0'],
+    [1e21, '1e+21'],
+    [1e20, '100000000000000000000'],
+    [1e-7, '1e-7'],
+    [1e-6, '0.000001'],
+    [5e-324, '5e-324'],
+    [0.1 + 0.2, '0.30000000000000004'],
+    [-1.5e-8, '-1.5e-8'],
+    [2 ** 53 + 1, '9007199254740992'],
+  ];
   for (const [n, text] of cases) expect(rfc8785(n)).toBe(text);
 });
 
@@ -52,7 +70,10 @@ test('the vectors in docs/target-contract.md are exactly the fixture file', () =
 test('the Python target canonicalizes every vector to the same text and SHA-256 (an independent implementation)', () => {
   const r = spawnSync('python3', [PY_TARGET, 'canonical'], { input: fixture.vectors.map((v) => v.input.replace(/\n/g, ' ')).join('\n'), encoding: 'utf8' });
   expect(r.status).toBe(0);
-  const out = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { canonical: string; sha256: string });
+  const out = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { canonical: string; sha256: string });
   expect(out).toEqual(fixture.vectors.map((v) => ({ canonical: v.canonical, sha256: v.sha256 })));
 });
 

@@ -6,7 +6,15 @@ const okRecon = [{ cycle: 9, status: 'ok' as const }];
 describe('classifyIncident', () => {
   it('data quality from the latest snapshot', () => {
     const c = classifyIncident({
-      dataQualityLatest: { cycle: 4, errors: 2, stale_warnings: 0, issues: [{ symbol: 'AAPL', kind: 'corrupt' }, { symbol: 'MSFT', kind: 'gap' }] },
+      dataQualityLatest: {
+        cycle: 4,
+        errors: 2,
+        stale_warnings: 0,
+        issues: [
+          { symbol: 'AAPL', kind: 'corrupt' },
+          { symbol: 'MSFT', kind: 'gap' },
+        ],
+      },
       orderReconciliation: okRecon,
       broker: { apiOk: true, websocketOk: true },
     });
@@ -18,7 +26,10 @@ describe('classifyIncident', () => {
   it('reconciliation from the latest mismatching cycle, listing order ids', () => {
     const c = classifyIncident({
       dataQualityLatest: cleanDq,
-      orderReconciliation: [{ cycle: 8, status: 'mismatch' }, { cycle: 9, status: 'mismatch', mismatched_order_ids: ['o-1', 'o-2'] }],
+      orderReconciliation: [
+        { cycle: 8, status: 'mismatch' },
+        { cycle: 9, status: 'mismatch', mismatched_order_ids: ['o-1', 'o-2'] },
+      ],
     });
     expect(c.class).toBe('reconciliation');
     expect(c.reasons[0]).toBe('latest order reconciliation (cycle 9) mismatched: o-1, o-2');
@@ -54,8 +65,14 @@ describe('classifyIncident', () => {
   });
 
   it('the target hint decides when evidence does not; runbook spelling accepted', () => {
-    expect(classifyIncident({ hint: 'broker/connectivity', dataQualityLatest: cleanDq, orderReconciliation: okRecon })).toMatchObject({ class: 'broker_connectivity', basis: 'hint' });
-    expect(classifyIncident({ hint: 'data_quality', orderReconciliation: [{ status: 'mismatch' }] })).toMatchObject({ class: 'reconciliation', basis: 'evidence' });
+    expect(classifyIncident({ hint: 'broker/connectivity', dataQualityLatest: cleanDq, orderReconciliation: okRecon })).toMatchObject({
+      class: 'broker_connectivity',
+      basis: 'hint',
+    });
+    expect(classifyIncident({ hint: 'data_quality', orderReconciliation: [{ status: 'mismatch' }] })).toMatchObject({
+      class: 'reconciliation',
+      basis: 'evidence',
+    });
   });
 
   it('an operational error rate breach alone points at the broker', () => {

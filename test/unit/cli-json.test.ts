@@ -20,11 +20,36 @@ const all = leaves(program);
 
 test('the walk finds every command (a sanity floor, not the list)', () => {
   const names = all.map((l) => l.name);
-  expect(names).toEqual(expect.arrayContaining([
-    'dev', 'worker', 'run weekly', 'target check', 'schedule create', 'schedule preview', 'schedule delete', 'chaos', 'rehearse ack', 'incident-ack', 'triage',
-    'incident list', 'incident status', 'watch start', 'watch stop', 'halt status', 'ack-timer start', 'sandbox start', 'sandbox inject', 'promote', 'verify-bundle',
-    'report index', 'audit verify', 'tools ensure', 'tools where', 'config',
-  ]));
+  expect(names).toEqual(
+    expect.arrayContaining([
+      'dev',
+      'worker',
+      'run weekly',
+      'target check',
+      'schedule create',
+      'schedule preview',
+      'schedule delete',
+      'chaos',
+      'rehearse ack',
+      'incident-ack',
+      'triage',
+      'incident list',
+      'incident status',
+      'watch start',
+      'watch stop',
+      'halt status',
+      'ack-timer start',
+      'sandbox start',
+      'sandbox inject',
+      'promote',
+      'verify-bundle',
+      'report index',
+      'audit verify',
+      'tools ensure',
+      'tools where',
+      'config',
+    ]),
+  );
   expect(names.length).toBeGreaterThanOrEqual(40);
 });
 

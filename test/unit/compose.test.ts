@@ -83,9 +83,25 @@ describe('docker-compose.yml', () => {
   }, 120_000);
 
   test('has the services of a real deployment (worker-next only in the rollout profile, Prometheus and Grafana in the monitoring one)', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['grafana', 'postgresql', 'prometheus', 'temporal', 'temporal-schema', 'temporal-setup', 'temporal-ui', 'worker', 'worker-next']);
-    const profiled = Object.entries(compose.services).filter(([, s]) => s.profiles).map(([n, s]) => [n, s.profiles]);
-    expect(profiled.sort()).toEqual([['grafana', ['monitoring']], ['prometheus', ['monitoring']], ['worker-next', ['rollout']]]);
+    expect(Object.keys(compose.services).sort()).toEqual([
+      'grafana',
+      'postgresql',
+      'prometheus',
+      'temporal',
+      'temporal-schema',
+      'temporal-setup',
+      'temporal-ui',
+      'worker',
+      'worker-next',
+    ]);
+    const profiled = Object.entries(compose.services)
+      .filter(([, s]) => s.profiles)
+      .map(([n, s]) => [n, s.profiles]);
+    expect(profiled.sort()).toEqual([
+      ['grafana', ['monitoring']],
+      ['prometheus', ['monitoring']],
+      ['worker-next', ['rollout']],
+    ]);
   });
 
   test('every image is pinned to an exact version tag', () => {
@@ -179,18 +195,21 @@ describe('docker-compose.yml', () => {
     for (const name of ['worker', 'worker-next']) {
       const worker = svc(name);
       const env = envOf(worker);
-      const mounts = new Map((worker.volumes ?? []).map((v) => {
-        const [src, dst, mode] = v.split(':').reduce<string[]>((acc, part) => {
-          // `${VAR:-default}` holds a colon: rejoin it.
-          if (acc.length && /\$\{[^}]*$/.test(acc[acc.length - 1]!)) acc[acc.length - 1] += `:${part}`;
-          else acc.push(part);
-          return acc;
-        }, []);
-        return [dst!, { src: src!, mode }];
-      }));
+      const mounts = new Map(
+        (worker.volumes ?? []).map((v) => {
+          const [src, dst, mode] = v.split(':').reduce<string[]>((acc, part) => {
+            // `${VAR:-default}` holds a colon: rejoin it.
+            if (acc.length && /\$\{[^}]*$/.test(acc[acc.length - 1]!)) acc[acc.length - 1] += `:${part}`;
+            else acc.push(part);
+            return acc;
+          }, []);
+          return [dst!, { src: src!, mode }];
+        }),
+      );
       const mountOf = (file: string) => [...mounts.keys()].find((dst) => file === dst || file.startsWith(`${dst}/`));
       // Every path the worker reads from its environment lies on a mount.
-      for (const v of ['DRILL_TARGETS_FILE', 'DRILL_RESULTS_DIR', 'DRILL_STATE_DIR']) expect({ v, mount: mountOf(env[v]!) }).toEqual({ v, mount: expect.any(String) });
+      for (const v of ['DRILL_TARGETS_FILE', 'DRILL_RESULTS_DIR', 'DRILL_STATE_DIR'])
+        expect({ v, mount: mountOf(env[v]!) }).toEqual({ v, mount: expect.any(String) });
       expect(mounts.get('/config/targets')).toEqual({ src: '${DRILL_TARGETS_HOST_DIR:-./deploy/targets}', mode: 'ro' });
       expect(mounts.get('/data/results')?.mode).toBeUndefined();
       expect(mounts.get('/data/audit_logs')?.mode).toBe('ro');
@@ -248,7 +267,10 @@ describe('Dockerfile', () => {
   });
 
   test('.dockerignore keeps local state and build output out of the context', () => {
-    const ignored = fs.readFileSync(path.join(root, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim());
+    const ignored = fs
+      .readFileSync(path.join(root, '.dockerignore'), 'utf8')
+      .split('\n')
+      .map((l) => l.trim());
     for (const entry of ['node_modules', 'dist', '.git', 'results', '.drill-runner']) expect(ignored).toContain(entry);
     for (const needed of ['src', 'bin', 'deploy', 'package.json', 'package-lock.json']) expect(ignored).not.toContain(needed);
   });

@@ -14,11 +14,19 @@ test('a variable set in the environment shows its value and "env"; one not set s
 });
 
 test('secrets are never printed, only that they are set (per-level routes named)', () => {
-  const env = { SLO_PAGING_ENABLED: 'true', SLO_PAGING_WEBHOOK_URL: 'https://hooks.example/T0KEN', SLO_PAGING_LEVEL_2_WEBHOOK_URL: 'https://hooks.example/L2-T0KEN', TEMPORAL_API_KEY: 'k-secret' };
+  const env = {
+    SLO_PAGING_ENABLED: 'true',
+    SLO_PAGING_WEBHOOK_URL: 'https://hooks.example/T0KEN',
+    SLO_PAGING_LEVEL_2_WEBHOOK_URL: 'https://hooks.example/L2-T0KEN',
+    TEMPORAL_API_KEY: 'k-secret',
+  };
   const rows = describeSettings(env, { temporal: { address: '127.0.0.1:7233', namespace: 'default' } } as never);
   expect(row(rows, 'SLO_PAGING_WEBHOOK_URL')).toMatchObject({ source: 'env', value: '(set, hidden)' });
   expect(row(rows, 'TEMPORAL_API_KEY')).toMatchObject({ source: 'env', value: '(set, hidden)' });
-  expect(row(rows, 'SLO_PAGING_LEVEL_<n>_WEBHOOK_URL, _ROUTING_KEY, _FORMAT')).toMatchObject({ source: 'env', value: '(set, hidden): SLO_PAGING_LEVEL_2_WEBHOOK_URL' });
+  expect(row(rows, 'SLO_PAGING_LEVEL_<n>_WEBHOOK_URL, _ROUTING_KEY, _FORMAT')).toMatchObject({
+    source: 'env',
+    value: '(set, hidden): SLO_PAGING_LEVEL_2_WEBHOOK_URL',
+  });
   const text = formatSettings(rows).join('\n') + JSON.stringify(rows);
   expect(text).not.toMatch(/T0KEN|k-secret/);
 });

@@ -30,14 +30,17 @@ test('DRILL_MAX_CACHED_WORKFLOWS bounds the workflow cache (0 turns it off)', ()
 });
 
 test('the runbook paging variables and envconfig connection are read', () => {
-  const c = loadConfig({
-    HOME: '/nonexistent',
-    TEMPORAL_ADDRESS: 'temporal.internal:7233',
-    TEMPORAL_NAMESPACE: 'trading',
-    SLO_PAGING_ENABLED: 'true',
-    SLO_PAGING_WEBHOOK_URL: 'https://hooks.example.test/page',
-    SLO_PAGING_MIN_SEVERITY: 'warning',
-  }, '/work');
+  const c = loadConfig(
+    {
+      HOME: '/nonexistent',
+      TEMPORAL_ADDRESS: 'temporal.internal:7233',
+      TEMPORAL_NAMESPACE: 'trading',
+      SLO_PAGING_ENABLED: 'true',
+      SLO_PAGING_WEBHOOK_URL: 'https://hooks.example.test/page',
+      SLO_PAGING_MIN_SEVERITY: 'warning',
+    },
+    '/work',
+  );
   expect(c.temporal).toMatchObject({ address: 'temporal.internal:7233', namespace: 'trading' });
   expect(c.temporal.connectionOptions.address).toBe('temporal.internal:7233');
   expect(c.paging).toMatchObject({ enabled: true, webhookUrl: 'https://hooks.example.test/page', minSeverity: 'warning' });
@@ -49,7 +52,10 @@ test.each([
   [{ SLO_PAGING_WEBHOOK_URL: 'ftp://x' }, /^SLO_PAGING_WEBHOOK_URL: expected an http\(s\) URL$/],
   [{ SLO_PAGING_MIN_SEVERITY: 'info' }, /^SLO_PAGING_MIN_SEVERITY: expected critical or warning \(got "info"\)$/],
   [{ SLO_PAGING_FORMAT: 'xml' }, /^SLO_PAGING_FORMAT: expected json, pagerduty or slack/],
-  [{ SLO_PAGING_ENABLED: '1', SLO_PAGING_WEBHOOK_URL: 'http://h/x', SLO_PAGING_FORMAT: 'pagerduty' }, /^SLO_PAGING_ROUTING_KEY: required when SLO_PAGING_FORMAT=pagerduty$/],
+  [
+    { SLO_PAGING_ENABLED: '1', SLO_PAGING_WEBHOOK_URL: 'http://h/x', SLO_PAGING_FORMAT: 'pagerduty' },
+    /^SLO_PAGING_ROUTING_KEY: required when SLO_PAGING_FORMAT=pagerduty$/,
+  ],
   [{ SLO_PAGING_TIMEOUT_MS: 'soon' }, /^SLO_PAGING_TIMEOUT_MS: expected milliseconds/],
   [{ TEMPORAL_ADDRESS: 'localhost' }, /^TEMPORAL_ADDRESS: expected host:port/],
   [{ TEMPORAL_ADDRESS: 'localhost:99999' }, /^TEMPORAL_ADDRESS: port must be between 1 and 65535/],
@@ -76,13 +82,16 @@ test('mTLS from files loads (the certificate bytes are not frozen: typed arrays 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'config-tls-'));
   try {
     for (const f of ['ca.pem', 'cert.pem', 'key.pem']) fs.writeFileSync(path.join(dir, f), `-----BEGIN ${f}-----\nAAAA\n-----END ${f}-----\n`);
-    const c = loadConfig({
-      HOME: '/nonexistent',
-      TEMPORAL_TLS_SERVER_CA_CERT_PATH: path.join(dir, 'ca.pem'),
-      TEMPORAL_TLS_CLIENT_CERT_PATH: path.join(dir, 'cert.pem'),
-      TEMPORAL_TLS_CLIENT_KEY_PATH: path.join(dir, 'key.pem'),
-      DRILL_TARGET_ENV_ALLOW: 'KUBECONFIG AWS_*',
-    }, '/work');
+    const c = loadConfig(
+      {
+        HOME: '/nonexistent',
+        TEMPORAL_TLS_SERVER_CA_CERT_PATH: path.join(dir, 'ca.pem'),
+        TEMPORAL_TLS_CLIENT_CERT_PATH: path.join(dir, 'cert.pem'),
+        TEMPORAL_TLS_CLIENT_KEY_PATH: path.join(dir, 'key.pem'),
+        DRILL_TARGET_ENV_ALLOW: 'KUBECONFIG AWS_*',
+      },
+      '/work',
+    );
     expect(c.temporal.connectionOptions.tls).toBeTruthy();
     expect(Object.isFrozen(c.temporal)).toBe(true);
     expect(c.targetEnvAllow).toEqual(['KUBECONFIG', 'AWS_*']);
@@ -95,7 +104,9 @@ describe('paging routes and credentials', () => {
   const base = { HOME: '/nonexistent', SLO_PAGING_ENABLED: 'true', SLO_PAGING_WEBHOOK_URL: 'https://hooks.example.test/page' };
 
   test('a webhook URL with user:password@ over https (or to loopback) is accepted: it is sent as Basic auth', () => {
-    expect(loadConfig({ ...base, SLO_PAGING_WEBHOOK_URL: 'https://pager:s%40cret@hooks.example.test/page' }, '/work').paging.webhookUrl).toBe('https://pager:s%40cret@hooks.example.test/page');
+    expect(loadConfig({ ...base, SLO_PAGING_WEBHOOK_URL: 'https://pager:s%40cret@hooks.example.test/page' }, '/work').paging.webhookUrl).toBe(
+      'https://pager:s%40cret@hooks.example.test/page',
+    );
     expect(loadConfig({ ...base, SLO_PAGING_WEBHOOK_URL: 'http://pager:pw@127.0.0.1:9999/page' }, '/work').paging.webhookUrl).toMatch(/^http:\/\/pager:pw@127/);
   });
 
@@ -112,13 +123,16 @@ describe('paging routes and credentials', () => {
   });
 
   test('per-level routes: webhook, routing key and format for level n', () => {
-    const c = loadConfig({
-      ...base,
-      SLO_PAGING_FORMAT: 'slack',
-      SLO_PAGING_LEVEL_2_WEBHOOK_URL: 'https://events.example.test/v2/enqueue',
-      SLO_PAGING_LEVEL_2_FORMAT: 'pagerduty',
-      SLO_PAGING_LEVEL_2_ROUTING_KEY: 'R2',
-    }, '/work');
+    const c = loadConfig(
+      {
+        ...base,
+        SLO_PAGING_FORMAT: 'slack',
+        SLO_PAGING_LEVEL_2_WEBHOOK_URL: 'https://events.example.test/v2/enqueue',
+        SLO_PAGING_LEVEL_2_FORMAT: 'pagerduty',
+        SLO_PAGING_LEVEL_2_ROUTING_KEY: 'R2',
+      },
+      '/work',
+    );
     expect(c.paging.format).toBe('slack');
     expect(c.paging.levels).toEqual({ 2: { webhookUrl: 'https://events.example.test/v2/enqueue', format: 'pagerduty', routingKey: 'R2' } });
   });

@@ -47,11 +47,20 @@ test('the chaos report: nothing run → skipped and not passed; a failure → fa
   expect(skipped).toMatchObject({ status: 'skipped', passed: false, scenarios: [], failures: [] });
   expect(chaosDrillReport({ ...common, results: [], skipped: [], faultAdapter: 'http' })).toMatchObject({ status: 'skipped', passed: false });
   const at = '2026-12-01T10:00:00.000Z';
-  expect(chaosDrillReport({ ...common, results: [{ scenario: 'stale_data', injectedAt: at, detected: false }], skipped: [], faultAdapter: 'http' })).toMatchObject({ status: 'failed', passed: false, failures: ['chaos scenario stale_data not detected within 5 s'] });
-  expect(chaosDrillReport({ ...common, results: [{ scenario: 'stale_data', injectedAt: at, detected: true, recovered: true }], skipped: [{ scenario: 'order_drift', reason: 'x' }], faultAdapter: 'shell' })).toMatchObject({ status: 'passed', passed: true });
+  expect(
+    chaosDrillReport({ ...common, results: [{ scenario: 'stale_data', injectedAt: at, detected: false }], skipped: [], faultAdapter: 'http' }),
+  ).toMatchObject({ status: 'failed', passed: false, failures: ['chaos scenario stale_data not detected within 5 s'] });
+  expect(
+    chaosDrillReport({
+      ...common,
+      results: [{ scenario: 'stale_data', injectedAt: at, detected: true, recovered: true }],
+      skipped: [{ scenario: 'order_drift', reason: 'x' }],
+      faultAdapter: 'shell',
+    }),
+  ).toMatchObject({ status: 'passed', passed: true });
 });
 
-test('attribution: a scenario claims its own SLOs/class in its interval plus grace; the stop claims anything in its own; the rest is not the drill\'s', () => {
+test("attribution: a scenario claims its own SLOs/class in its interval plus grace; the stop claims anything in its own; the rest is not the drill's", () => {
   const t = (s: number) => new Date(Date.parse('2026-12-01T10:00:00.000Z') + s * 1000).toISOString();
   const causes = [
     chaosCause({ scenario: 'stale_data', injectedAt: t(0), clearedAt: t(10), recovered: true, recoveredAt: t(12) }),
@@ -84,9 +93,12 @@ test('attribution: a scenario claims its own SLOs/class in its interval plus gra
 test('the promotion gate: incidents a drill closed (unacknowledged, never paged) do not break the ack SLA; others still do', () => {
   const ctx = { experimentId: 'x', runId: 'paper-run-1', strict: true, thresholds: resolvePromotionThresholds(), now: NOW };
   const ack = (incidents: Array<Record<string, unknown>>) => evaluatePromotion(buildEvidence({ incidents }), ctx).criteria.find((c) => c.id === 'ack_sla')!;
-  const open = (incidents: Array<Record<string, unknown>>) => evaluatePromotion(buildEvidence({ incidents }), ctx).criteria.find((c) => c.id === 'open_incidents')!;
+  const open = (incidents: Array<Record<string, unknown>>) =>
+    evaluatePromotion(buildEvidence({ incidents }), ctx).criteria.find((c) => c.id === 'open_incidents')!;
   const clean = incident('inc-1', { ackAfterMs: 5 * 60_000 });
-  const drillOwn = incident('inc-drill', { resolved: true }).map((l) => (l.event_type === 'incident_resolved' ? { ...l, drill_id: 'd-1', source: 'dr-drill' } : l));
+  const drillOwn = incident('inc-drill', { resolved: true }).map((l) =>
+    l.event_type === 'incident_resolved' ? { ...l, drill_id: 'd-1', source: 'dr-drill' } : l,
+  );
   expect(ack(clean)).toMatchObject({ verdict: 'pass' });
   const withDrill = ack([...clean, ...drillOwn]);
   expect(withDrill).toMatchObject({ verdict: 'pass', value: ack(clean).value });

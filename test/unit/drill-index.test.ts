@@ -12,7 +12,19 @@ import { renderDrillIndex, trendSvg } from '../../src/report/drill-index';
 import { renderDrillHtml } from '../../src/report/drill-report';
 
 function report(drillId: string, target: string, result: DrillReport['result'], finishedAt: string, rto: number | null, rpo: number | null): DrillReport {
-  return drillReportSchema.parse({ schemaVersion: 1, drillId, target, mode: 'paper', startedAt: finishedAt, finishedAt, result, rto: { seconds: rto, targetSeconds: 900, ok: rto !== null && rto <= 900 }, rpo: { seconds: rpo, targetSeconds: 60, ok: rpo !== null && rpo <= 60 }, timeline: {}, failures: [] });
+  return drillReportSchema.parse({
+    schemaVersion: 1,
+    drillId,
+    target,
+    mode: 'paper',
+    startedAt: finishedAt,
+    finishedAt,
+    result,
+    rto: { seconds: rto, targetSeconds: 900, ok: rto !== null && rto <= 900 },
+    rpo: { seconds: rpo, targetSeconds: 60, ok: rpo !== null && rpo <= 60 },
+    timeline: {},
+    failures: [],
+  });
 }
 
 const reports = [
@@ -39,7 +51,10 @@ test('the trend: one RTO and one RPO point per measured drill, targets dashed, a
   const svg = trendSvg(paper1);
   const points = () => /<polyline class="(\w+)" fill="none" points="([^"]+)"/g;
   const lines = [...svg.matchAll(points())].map((m) => [m[1], m[2]!.split(' ').length]);
-  expect(lines).toEqual([['rto', 3], ['rpo', 3]]);
+  expect(lines).toEqual([
+    ['rto', 3],
+    ['rpo', 3],
+  ]);
   expect(svg.match(/<circle class="v-(pass|fail)"/g)).toHaveLength(3);
   expect(svg).toMatch(/class="rto-target"[\s\S]*RTO ≤ 900 s/);
   // 0.3 s against 900 s: both visible only on a log scale.

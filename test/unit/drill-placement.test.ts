@@ -62,13 +62,9 @@ test("across a blackout: a freeze moves one week's run to its end, blocks the ne
   const p = placeWeeklyDrill(cal, NEED, from, 60);
   expect(p.regular).toMatchObject({ day: 'SATURDAY', hour: 2, minute: 0 });
   const byWeek = p.runs.map((r) => r.local);
-  expect(byWeek).toEqual(
-    expect.arrayContaining(['2026-12-12 02:00', '2026-12-21 06:00', '2027-01-04 00:00', '2027-01-09 02:00']),
-  );
+  expect(byWeek).toEqual(expect.arrayContaining(['2026-12-12 02:00', '2026-12-21 06:00', '2027-01-04 00:00', '2027-01-09 02:00']));
   // No run in the week of 2026-12-26: every start up to the next slot is inside the freeze.
-  expect(
-    byWeek.some((l) => l.startsWith('2026-12-26') || l.startsWith('2026-12-27') || l.startsWith('2026-12-28')),
-  ).toBe(false);
+  expect(byWeek.some((l) => l.startsWith('2026-12-26') || l.startsWith('2026-12-27') || l.startsWith('2026-12-28'))).toBe(false);
   expect(p.blockedWeeks).toEqual([
     {
       weekOf: '2026-12-26 02:00',
@@ -82,9 +78,7 @@ test("across a blackout: a freeze moves one week's run to its end, blocks the ne
 
   const review = reviewSlots(cal, NEED, ny('2026-12-24 12:00'), ny('2027-01-03 12:00'));
   expect(review.allowed).toEqual([]);
-  expect(review.text).toMatch(
-    /^every weekly drill slot since 2026-12-24 12:00 America\/New_York was blocked by the market calendar/,
-  );
+  expect(review.text).toMatch(/^every weekly drill slot since 2026-12-24 12:00 America\/New_York was blocked by the market calendar/);
   expect(review.text).toContain('week of 2026-12-26 02:00: blackout "year-end change freeze"');
   const partly = reviewSlots(cal, NEED, ny('2026-12-10 00:00'), ny('2027-01-03 12:00'));
   expect(partly.text).toContain('1 weekly slot(s) since');
@@ -121,11 +115,7 @@ test("across daylight saving in the target's time zone: same wall time, UTC shif
   expect(q.spec.skip).toEqual([expect.objectContaining({ year: 2026, month: 11, dayOfMonth: 1, hour: 1, minute: 30 })]);
   expectSpecAgrees(q, from2);
   // Without the skip the server's matching would fire twice that morning.
-  const naive = specMatchingTimes(
-    { timezone: NY, calendars: [q.spec.calendars[0]!], skip: [] },
-    ny('2026-10-31 00:00'),
-    ny('2026-11-02 00:00'),
-  );
+  const naive = specMatchingTimes({ timezone: NY, calendars: [q.spec.calendars[0]!], skip: [] }, ny('2026-10-31 00:00'), ny('2026-11-02 00:00'));
   expect(naive.map((t) => new Date(t).toISOString())).toEqual(['2026-11-01T05:30:00.000Z', '2026-11-01T06:30:00.000Z']);
 });
 

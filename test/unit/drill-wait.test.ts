@@ -11,7 +11,7 @@ test('serving: a new boot (or no boot evidence, which the drill then fails on) e
   expect(servingReached('new-boot', pre, { healthy: false, bootId: 'b2' })).toBe(false);
 });
 
-test('serving: legacy counts any boot id but the preflight\'s; healthy counts any healthy answer', () => {
+test("serving: legacy counts any boot id but the preflight's; healthy counts any healthy answer", () => {
   expect(servingReached('legacy', { bootId: 'b1' }, { healthy: true, bootId: 'b1' })).toBe(false);
   expect(servingReached('legacy', { bootId: 'b1' }, { healthy: true })).toBe(true);
   expect(servingReached('healthy', { bootId: 'b1' }, { healthy: true, bootId: 'b1' })).toBe(true);
@@ -30,7 +30,15 @@ test('slices: at most 30 minutes, at least 1 ms; inner poll between 20 and 250 m
 });
 
 test('inputs: a chaos-recovery wait names the bad field', () => {
-  const r = waitChaosRecoveryInputSchema.safeParse({ target: 'paper-1', scenario: 'nope', cursors: {}, clearedMs: 1, sliceMs: 10, pollMs: 100, unhealthyMs: 0 });
+  const r = waitChaosRecoveryInputSchema.safeParse({
+    target: 'paper-1',
+    scenario: 'nope',
+    cursors: {},
+    clearedMs: 1,
+    sliceMs: 10,
+    pollMs: 100,
+    unhealthyMs: 0,
+  });
   expect(r.success).toBe(false);
   expect(r.error!.issues.map((i) => i.path.join('.'))).toEqual(['scenario']);
 });

@@ -77,7 +77,10 @@ const cases: [string, unknown][] = [
   ['ActivityFailure > CancelledFailure', activity(new CancelledFailure('cancelled'))],
   ['ActivityFailure without cause', activity()],
   ['ActivityFailure with empty message', activity(app('inner', 'X'), '')],
-  ['WorkflowFailedError > ActivityFailure > ApplicationFailure', new WorkflowFailedError('Workflow execution failed', activity(app('run r1: folder not found', 'RunNotFound')), RetryState.NON_RETRYABLE_FAILURE)],
+  [
+    'WorkflowFailedError > ActivityFailure > ApplicationFailure',
+    new WorkflowFailedError('Workflow execution failed', activity(app('run r1: folder not found', 'RunNotFound')), RetryState.NON_RETRYABLE_FAILURE),
+  ],
   ['codes', { code: 14, cause: { code: 2, cause: { code: 4 } } }],
   ...[0, 1, 3, 4, 5, 6, 9].map((d): [string, unknown] => [`${d} nested ApplicationFailures`, nest(d)]),
 ];

@@ -6,9 +6,20 @@ test('the default policy is one level at the SLA', () => {
 });
 
 test('levels accumulate, repeats run the whole list again', () => {
-  const steps = escalationSchedule({ levels: [{ afterSeconds: 900, name: 'a' }, { afterSeconds: 300, name: 'b' }], repeats: 2 });
+  const steps = escalationSchedule({
+    levels: [
+      { afterSeconds: 900, name: 'a' },
+      { afterSeconds: 300, name: 'b' },
+    ],
+    repeats: 2,
+  });
   expect(steps.map((s) => [s.level, s.round, s.atSeconds])).toEqual([
-    [1, 0, 900], [2, 0, 1200], [1, 1, 2100], [2, 1, 2400], [1, 2, 3300], [2, 2, 3600],
+    [1, 0, 900],
+    [2, 0, 1200],
+    [1, 1, 2100],
+    [2, 1, 2400],
+    [1, 2, 3300],
+    [2, 2, 3600],
   ]);
 });
 

@@ -25,7 +25,13 @@ test('a changed file (hash or size), a missing one and an extra one are each rep
     { path: 'notes.txt', sha256: h('e'), bytes: 1 },
     { path: 'manifest.json', sha256: h('f'), bytes: 1 },
   ];
-  expect(checkManifest(manifest, actual)).toEqual({ ok: false, changed: ['artifacts/ops_slo_events.jsonl', 'verdict.json'], missing: ['verdict.md'], extra: ['notes.txt'], verified: 0 });
+  expect(checkManifest(manifest, actual)).toEqual({
+    ok: false,
+    changed: ['artifacts/ops_slo_events.jsonl', 'verdict.json'],
+    missing: ['verdict.md'],
+    extra: ['notes.txt'],
+    verified: 0,
+  });
 });
 
 test.each(['../escape', '/abs', 'a//b', './a', 'a\\b', ''])('rejects the path %j', (p) => {

@@ -32,13 +32,12 @@ const ny = (s: string) => {
 describe('zoned time (Intl)', () => {
   test('a wall time skipped by daylight saving has no instant; a repeated one has two', () => {
     expect(localToInstants({ year: 2026, month: 3, day: 8, hour: 2, minute: 30 }, NY)).toEqual([]);
-    expect(
-      localToInstants({ year: 2026, month: 11, day: 1, hour: 1, minute: 30 }, NY).map((t) => new Date(t).toISOString()),
-    ).toEqual(['2026-11-01T05:30:00.000Z', '2026-11-01T06:30:00.000Z']);
+    expect(localToInstants({ year: 2026, month: 11, day: 1, hour: 1, minute: 30 }, NY).map((t) => new Date(t).toISOString())).toEqual([
+      '2026-11-01T05:30:00.000Z',
+      '2026-11-01T06:30:00.000Z',
+    ]);
     // Read forward by the gap, as Go's time.Date (the Temporal server) does.
-    expect(new Date(localToInstant({ year: 2026, month: 3, day: 8, hour: 2, minute: 30 }, NY)).toISOString()).toBe(
-      '2026-03-08T07:30:00.000Z',
-    );
+    expect(new Date(localToInstant({ year: 2026, month: 3, day: 8, hour: 2, minute: 30 }, NY)).toISOString()).toBe('2026-03-08T07:30:00.000Z');
     expect(offsetMinutes(Date.parse('2026-07-01T12:00:00Z'), NY)).toBe(-240);
     expect(offsetMinutes(Date.parse('2026-01-01T12:00:00Z'), 'Asia/Kolkata')).toBe(330);
     expect(zonedParts(Date.parse('2026-03-08T07:00:00Z'), NY)).toMatchObject({ hour: 3, minute: 0, weekday: 0 });
@@ -129,9 +128,7 @@ describe('checkDrillStart', () => {
   test('month-end blackout: last 2 days and the first day of each month', () => {
     const c = xnys({ blackouts: [{ name: 'month-end close', monthEnd: { lastDays: 2, firstDays: 1 } }] });
     const w = blockedWindows(c, ny('2027-02-26 00:00'), ny('2027-03-03 00:00')).filter((x) => x.kind === 'blackout');
-    expect(w.map((x) => [formatZoned(x.startMs, NY), formatZoned(x.endMs, NY)])).toEqual([
-      [`2027-02-27 00:00 ${NY}`, `2027-03-02 00:00 ${NY}`],
-    ]);
+    expect(w.map((x) => [formatZoned(x.startMs, NY), formatZoned(x.endMs, NY)])).toEqual([[`2027-02-27 00:00 ${NY}`, `2027-03-02 00:00 ${NY}`]]);
     expect(checkDrillStart(c, ny('2027-02-28 03:00'), 60 * MIN).allowed).toBe(false);
     expect(checkDrillStart(c, ny('2027-03-02 03:00'), 60 * MIN).allowed).toBe(true);
   });
@@ -148,8 +145,7 @@ describe('checkDrillStart', () => {
         },
       ],
     });
-    const ct = (h: number, d: number) =>
-      localToInstant({ year: 2026, month: 11, day: d, hour: h, minute: 0 }, 'America/Chicago');
+    const ct = (h: number, d: number) => localToInstant({ year: 2026, month: 11, day: d, hour: h, minute: 0 }, 'America/Chicago');
     expect(checkDrillStart(c, ct(2, 24), 30 * MIN).allowed).toBe(false);
     const gap = checkDrillStart(c, ct(16, 24), 61 * MIN);
     expect(gap.allowed).toBe(false);

@@ -82,7 +82,14 @@ describe('validateDailyBars', () => {
   });
 
   it('garbage, duplicates and future bars are corrupt, never thrown', () => {
-    const bars: unknown[] = [...weekdayBars(FRI, 30), null, 'x', { date: '2025-02-30', open: 1 }, { ...weekdayBars(FRI, 1)[0]! }, { ...weekdayBars('2025-03-18', 1)[0]! }];
+    const bars: unknown[] = [
+      ...weekdayBars(FRI, 30),
+      null,
+      'x',
+      { date: '2025-02-30', open: 1 },
+      { ...weekdayBars(FRI, 1)[0]! },
+      { ...weekdayBars('2025-03-18', 1)[0]! },
+    ];
     const r = validateDailyBars('AAPL', bars, { asOf: MON });
     expect(r.issues.map((i) => i.kind)).toEqual(['corrupt', 'corrupt', 'corrupt', 'corrupt', 'corrupt']);
     expect(r.barsChecked).toBe(30);

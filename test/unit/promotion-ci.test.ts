@@ -10,7 +10,8 @@ const wf = parse(fs.readFileSync(file, 'utf8')) as {
 };
 
 test('dispatchable and callable with the gate inputs', () => {
-  for (const trigger of ['workflow_dispatch', 'workflow_call']) expect(Object.keys(wf.on[trigger]!.inputs).sort()).toEqual(['experiment', 'run_id', 'strict', 'target']);
+  for (const trigger of ['workflow_dispatch', 'workflow_call'])
+    expect(Object.keys(wf.on[trigger]!.inputs).sort()).toEqual(['experiment', 'run_id', 'strict', 'target']);
 });
 
 test('connects through envconfig variables, secrets only from secrets', () => {

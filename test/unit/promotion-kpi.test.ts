@@ -7,7 +7,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { gatherKpiEvidence } from '../../src/activities/promotion';
-import { evaluatePromotion, promotionVerdictSchema, PROMOTION_CRITERIA, renderVerdictTable, resolvePromotionThresholds, type EvaluateContext } from '../../src/domain/promotion';
+import {
+  evaluatePromotion,
+  promotionVerdictSchema,
+  PROMOTION_CRITERIA,
+  renderVerdictTable,
+  resolvePromotionThresholds,
+  type EvaluateContext,
+} from '../../src/domain/promotion';
 import {
   foldKpiSource,
   initialKpiFold,
@@ -20,17 +27,40 @@ import {
   type KpiEvidence,
   type PromotionExtraEvidence,
 } from '../../src/domain/promotion-kpi';
-import { buildEvidence, DAY, drillReport, iso, kpiFile, NOW, paperKpiLines, writeDrillReport, writeKpiFile, writeRunFile, writeRunFolder } from '../fixtures/promotion/evidence';
+import {
+  buildEvidence,
+  DAY,
+  drillReport,
+  iso,
+  kpiFile,
+  NOW,
+  paperKpiLines,
+  writeDrillReport,
+  writeKpiFile,
+  writeRunFile,
+  writeRunFolder,
+} from '../fixtures/promotion/evidence';
 
 const EXP = 'momentum-v3';
-const ctx = (over: Partial<EvaluateContext> = {}): EvaluateContext => ({ experimentId: EXP, runId: 'paper-run-1', strict: true, thresholds: resolvePromotionThresholds(), now: NOW, ...over });
+const ctx = (over: Partial<EvaluateContext> = {}): EvaluateContext => ({
+  experimentId: EXP,
+  runId: 'paper-run-1',
+  strict: true,
+  thresholds: resolvePromotionThresholds(),
+  now: NOW,
+  ...over,
+});
 
 function foldAll(lines: unknown[], source: Parameters<typeof foldKpiSource>[2]) {
   return lines.reduce<ReturnType<typeof initialKpiFold>>((acc, l) => foldKpiSource(acc, l, source), initialKpiFold());
 }
 
 /** KPI evidence as the activity returns it for `kpiFile(EXP)` over the given records. */
-function foundKpi(records: Array<Record<string, unknown>>, ops: Array<Record<string, unknown>> = [{ event_type: 'slo_snapshot', operations: 500 }], file = kpiFile(EXP)): KpiEvidence {
+function foundKpi(
+  records: Array<Record<string, unknown>>,
+  ops: Array<Record<string, unknown>> = [{ event_type: 'slo_snapshot', operations: 500 }],
+  file = kpiFile(EXP),
+): KpiEvidence {
   const parsed = parseKpiFile(file, EXP);
   if (!parsed.ok) throw new Error(parsed.problems.join('; '));
   return {
@@ -39,7 +69,10 @@ function foundKpi(records: Array<Record<string, unknown>>, ops: Array<Record<str
     raw: JSON.stringify(file),
     file: parsed.file,
     folds: parsed.file.criteria.map((c) => ({ metric: c.metric, fold: foldAll(c.source.file === 'paper_kpi.jsonl' ? records : ops, c.source) })),
-    files: { 'paper_kpi.jsonl': { present: true, bytes: 100, corrupt: 0, problems: [] }, 'ops_slo_events.jsonl': { present: true, bytes: 100, corrupt: 0, problems: [] } },
+    files: {
+      'paper_kpi.jsonl': { present: true, bytes: 100, corrupt: 0, problems: [] },
+      'ops_slo_events.jsonl': { present: true, bytes: 100, corrupt: 0, problems: [] },
+    },
   };
 }
 
@@ -58,7 +91,10 @@ describe('KPI criteria file', () => {
 
   test('examples/kpi/momentum-v3.json (the documented example) is valid for its experiment', () => {
     const raw: unknown = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../examples/kpi/momentum-v3.json'), 'utf8'));
-    expect(parseKpiFile(raw, 'momentum-v3')).toMatchObject({ ok: true, file: { criteria: [{ metric: 'sharpe' }, { metric: 'max_drawdown' }, { metric: 'operations' }] } });
+    expect(parseKpiFile(raw, 'momentum-v3')).toMatchObject({
+      ok: true,
+      file: { criteria: [{ metric: 'sharpe' }, { metric: 'max_drawdown' }, { metric: 'operations' }] },
+    });
   });
 
   test('rejects by path: path separators, a duplicate metric, an unknown key, a wrong experiment', () => {
@@ -77,7 +113,13 @@ describe('KPI criteria file', () => {
 });
 
 describe('folding a source', () => {
-  const lines = [{ event_type: 'kpi_snapshot', kpi: { x: 3 } }, { event_type: 'other', kpi: { x: 100 } }, { event_type: 'kpi_snapshot', kpi: { x: 'n/a' } }, { event_type: 'kpi_snapshot', kpi: { x: 1 } }, 'not an object'];
+  const lines = [
+    { event_type: 'kpi_snapshot', kpi: { x: 3 } },
+    { event_type: 'other', kpi: { x: 100 } },
+    { event_type: 'kpi_snapshot', kpi: { x: 'n/a' } },
+    { event_type: 'kpi_snapshot', kpi: { x: 1 } },
+    'not an object',
+  ];
   const f = foldAll(lines, { field: 'kpi.x', where: { event_type: 'kpi_snapshot' } });
 
   test('counts records, matching records, values and non-numeric values', () => {
@@ -106,7 +148,14 @@ describe('KPI criteria in the verdict', () => {
     const v = evaluatePromotion(buildEvidence(), ctx(), { kpi: foundKpi(paperKpiLines(5, { sharpe: 1.5 })), drillHistory: history([]) });
     expect(v.criteria.map((c) => c.id)).toEqual([...PROMOTION_CRITERIA, 'drill_rto_regression', 'kpi.sharpe', 'kpi.max_drawdown', 'kpi.operations']);
     expect(v.result).toBe('pass');
-    expect(v.criteria.find((c) => c.id === 'kpi.sharpe')).toMatchObject({ value: 1.5, threshold: 1.2, comparator: '>=', unit: 'number', verdict: 'pass', label: 'Sharpe ratio of the paper run' });
+    expect(v.criteria.find((c) => c.id === 'kpi.sharpe')).toMatchObject({
+      value: 1.5,
+      threshold: 1.2,
+      comparator: '>=',
+      unit: 'number',
+      verdict: 'pass',
+      label: 'Sharpe ratio of the paper run',
+    });
     expect(v.criteria.find((c) => c.id === 'kpi.operations')).toMatchObject({ value: 500, comparator: '>', verdict: 'pass' });
     expect(promotionVerdictSchema.parse(v)).toEqual(v);
     expect(v.summary).toBe('PASS: 15/15 criteria met');
@@ -145,7 +194,10 @@ describe('KPI criteria in the verdict', () => {
     expect(none.summary).toBe('FAIL: kpi_file missing evidence');
     expect(none.missingEvidence).toEqual([`kpi_file: no KPI criteria file for experiment ${EXP}: /kpi/${EXP}.json not found`]);
     expect(evaluatePromotion(buildEvidence(), ctx({ strict: false }), { kpi: { status: 'none', path: 'x' }, drillHistory: history([]) }).result).toBe('pass');
-    const invalid = evaluatePromotion(buildEvidence(), ctx({ strict: false }), { kpi: { status: 'invalid', path: '/kpi/x.json', problems: ['criteria: too small'] }, drillHistory: history([]) });
+    const invalid = evaluatePromotion(buildEvidence(), ctx({ strict: false }), {
+      kpi: { status: 'invalid', path: '/kpi/x.json', problems: ['criteria: too small'] },
+      drillHistory: history([]),
+    });
     expect(invalid.result).toBe('fail');
     expect(invalid.failed).toEqual(['kpi_file']);
   });
@@ -181,7 +233,11 @@ describe('drill RTO regression', () => {
   });
 
   test('no earlier drill: pass with no value; no latest RTO: missing', () => {
-    expect(rtoRegressionCriterion(latest(300), history([null]), t)).toMatchObject({ value: null, verdict: 'pass', evidence: expect.stringContaining('nothing to regress against') });
+    expect(rtoRegressionCriterion(latest(300), history([null]), t)).toMatchObject({
+      value: null,
+      verdict: 'pass',
+      evidence: expect.stringContaining('nothing to regress against'),
+    });
     expect(rtoRegressionCriterion(latest(null), history([100]), t)).toMatchObject({ value: null, verdict: 'missing' });
     expect(rtoRegressionCriterion(null, history([100]), t)).toMatchObject({ verdict: 'missing' });
   });
@@ -211,7 +267,10 @@ describe('gatherKpiEvidence over a real folder', () => {
     writeKpiFile(path.join(root, 'kpi'), kpiFile(EXP));
     writeDrillReport(root, drillReport({ drillId: 'a', target: 'paper-sandbox', rto: { seconds: 100, targetSeconds: 900, ok: true } }));
     writeDrillReport(root, drillReport({ drillId: 'b', target: 'other' }));
-    const x = await gatherKpiEvidence({ runsDir, resultsDir: root, kpiDir: path.join(root, 'kpi') }, { experimentId: EXP, runId: 'run-1', target: 'paper-sandbox' });
+    const x = await gatherKpiEvidence(
+      { runsDir, resultsDir: root, kpiDir: path.join(root, 'kpi') },
+      { experimentId: EXP, runId: 'run-1', target: 'paper-sandbox' },
+    );
     expect(x.kpi.status).toBe('found');
     if (x.kpi.status !== 'found') return;
     expect(x.kpi.files['paper_kpi.jsonl']).toEqual({ present: true, bytes: complete + 'garbage\n'.length, corrupt: 1, problems: ['line 4: not JSON'] });

@@ -15,9 +15,7 @@ const cal = marketCalendarSchema.parse({
 function gate(finishedAt: string, now: string, withCalendar = true) {
   const e: PromotionEvidence = {
     ...buildEvidence({}, drillReport({ target: 'live-k8s', finishedAt, startedAt: finishedAt })),
-    ...(withCalendar
-      ? { drillCalendar: drillCalendarReview('live-k8s', cal, 75 * 60_000, Date.parse(finishedAt), Date.parse(now)) }
-      : {}),
+    ...(withCalendar ? { drillCalendar: drillCalendarReview('live-k8s', cal, 75 * 60_000, Date.parse(finishedAt), Date.parse(now)) } : {}),
   };
   const v = evaluatePromotion(e, {
     experimentId: 'x',
@@ -49,10 +47,6 @@ test('allowed slots that had no passing drill are named as such', () => {
 });
 
 test('a fresh drill: no reason; without a calendar: the plain age', () => {
-  expect(gate('2026-12-12T08:00:00.000Z', '2026-12-14T12:00:00.000Z').evidence).toBe(
-    'finished 2026-12-12T08:00:00.000Z',
-  );
-  expect(gate('2026-12-01T08:00:00.000Z', '2026-12-31T12:00:00.000Z', false).evidence).toBe(
-    'finished 2026-12-01T08:00:00.000Z',
-  );
+  expect(gate('2026-12-12T08:00:00.000Z', '2026-12-14T12:00:00.000Z').evidence).toBe('finished 2026-12-12T08:00:00.000Z');
+  expect(gate('2026-12-01T08:00:00.000Z', '2026-12-31T12:00:00.000Z', false).evidence).toBe('finished 2026-12-01T08:00:00.000Z');
 });

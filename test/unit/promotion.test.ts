@@ -52,7 +52,10 @@ const alone: Array<[PromotionCriterionId, () => PromotionEvidence]> = [
   ['data_quality_errors', () => buildEvidence({ dataQuality: dqCycles(10, { cycle: 4, errors: 1 }) })],
   ['stale_warnings', () => buildEvidence({ dataQuality: dqCycles(10, { cycle: 7, stale: 2 }) })],
   ['ack_sla', () => buildEvidence({ incidents: incident('inc-late', { ackAfterMs: 16 * MIN }) })],
-  ['open_incidents', () => buildEvidence({ incidents: [...incident('inc-1', { ackAfterMs: 5 * MIN }), ...incident('inc-w', { severity: 'warning', resolved: false })] })],
+  [
+    'open_incidents',
+    () => buildEvidence({ incidents: [...incident('inc-1', { ackAfterMs: 5 * MIN }), ...incident('inc-w', { severity: 'warning', resolved: false })] }),
+  ],
   ['drill_result', () => buildEvidence({}, drillReport({ result: 'fail', failures: ['reconciliation did not restart'] }))],
   ['drill_rto', () => buildEvidence({}, drillReport({ rto: { seconds: 1200, targetSeconds: 900, ok: false } }))],
   ['drill_rpo', () => buildEvidence({}, drillReport({ rpo: { seconds: 90, targetSeconds: 60, ok: false } }))],
@@ -82,7 +85,10 @@ test('overdue drill: 8 days old fails drill_age with its age; 7 days passes', ()
   expect(renderVerdictTable(old.v)).toMatch(/drill_age\s+8\.0 d\s+<= 7\.0 d\s+fail/);
   expect(byId(buildEvidence({}, drillReport({ finishedMsAgo: 7 * DAY }))).get('drill_age').verdict).toBe('pass');
   // Configurable: a 10-day window accepts it.
-  expect(byId(buildEvidence({}, drillReport({ finishedMsAgo: 8 * DAY })), ctx({ thresholds: resolvePromotionThresholds({ maxDrillAgeSeconds: 10 * 86400 }) })).v.result).toBe('pass');
+  expect(
+    byId(buildEvidence({}, drillReport({ finishedMsAgo: 8 * DAY })), ctx({ thresholds: resolvePromotionThresholds({ maxDrillAgeSeconds: 10 * 86400 }) })).v
+      .result,
+  ).toBe('pass');
 });
 
 test('an unacknowledged critical incident fails ack_sla (whatever its age) and open_incidents, naming it', () => {
@@ -142,7 +148,9 @@ test('present but empty / corrupt-only file is missing evidence with the reason'
   e.files[ARTIFACT_FILES.orderReconciliation] = { present: true, bytes: 20, lines: 0, corrupt: 2, problems: ['line 1: not JSON'] };
   const { v, get } = byId(e);
   expect(v.missing).toEqual(['consecutive_mismatch_runs']);
-  expect(get('consecutive_mismatch_runs').evidence).toBe('order_reconciliation_events.jsonl has no valid lines (2 corrupt, first: line 1: not JSON) (field status)');
+  expect(get('consecutive_mismatch_runs').evidence).toBe(
+    'order_reconciliation_events.jsonl has no valid lines (2 corrupt, first: line 1: not JSON) (field status)',
+  );
   expect(v.notes[0]).toMatch(/corrupt lines skipped: order_reconciliation_events\.jsonl 2/);
 });
 

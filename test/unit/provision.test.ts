@@ -25,7 +25,10 @@ test('TEMPORAL_CLI_PATH, then PATH, then the cache', () => {
   const onPath = fakeExe(path.join(tmp, 'bin', 'temporal'));
   expect(locateTool('temporal', { ...env, PATH: path.dirname(onPath) })).toMatchObject({ path: onPath, source: 'PATH' });
   const explicit = fakeExe(path.join(tmp, 'elsewhere', 'my-temporal'));
-  expect(locateTool('temporal', { ...env, PATH: path.dirname(onPath), TEMPORAL_CLI_PATH: explicit })).toMatchObject({ path: explicit, source: 'TEMPORAL_CLI_PATH' });
+  expect(locateTool('temporal', { ...env, PATH: path.dirname(onPath), TEMPORAL_CLI_PATH: explicit })).toMatchObject({
+    path: explicit,
+    source: 'TEMPORAL_CLI_PATH',
+  });
 });
 
 test('a TEMPORAL_CLI_PATH that is not executable is an error, not a silent fallback', () => {

@@ -11,7 +11,11 @@ const state = (orders: number, passes: number): SloState => {
 
 test('reconciliation: a baseline first, then two clean cycles pass; a dirty one in between resets', () => {
   let p = initialProgress('reconciliation');
-  const obs = (o: number, ok: number) => ({ cursors: {}, state: state(o, ok), lastOrder: { cycle: o, status: o === ok ? ('ok' as const) : ('mismatch' as const), mismatched_order_ids: o === ok ? [] : ['ord-1'] } });
+  const obs = (o: number, ok: number) => ({
+    cursors: {},
+    state: state(o, ok),
+    lastOrder: { cycle: o, status: o === ok ? ('ok' as const) : ('mismatch' as const), mismatched_order_ids: o === ok ? [] : ['ord-1'] },
+  });
   let s = reconciliationStep(p, obs(10, 8), 2);
   expect(s).toMatchObject({ verdict: 'baseline', passed: false, notable: true });
   expect(s.reason).toMatch(/latest order cycle 10 mismatch: ord-1/);
@@ -46,7 +50,10 @@ test('holders: keys round-trip, one per (run, incident); the registry recognises
   expect(parseHolderKey('incident:run-a/inc-1')).toEqual(h);
   expect(parseHolderKey('god:x')).toBeUndefined();
   expect(holderKey(incidentHolder('run-b', 'inc-1'))).not.toBe(holderKey(h));
-  const reason = haltReasonFor([{ kind: 'incident', id: 'run-a/inc-1', reason: 'x'.repeat(400), since: '' }, { kind: 'drill', id: 'd-1', reason: 'weekly', since: '' }]);
+  const reason = haltReasonFor([
+    { kind: 'incident', id: 'run-a/inc-1', reason: 'x'.repeat(400), since: '' },
+    { kind: 'drill', id: 'd-1', reason: 'weekly', since: '' },
+  ]);
   expect(reason.length).toBeLessThanOrEqual(500);
   expect(isRegistryReason(reason)).toBe(true);
   expect(isRegistryReason('manual: risk desk')).toBe(false);

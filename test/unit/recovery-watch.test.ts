@@ -27,8 +27,25 @@ test('data quality: a clean validation, then a later clean quality cycle; a dirt
 });
 
 test('watcher: target incidents open at once; its own critical breach only after the grace, once per episode', () => {
-  const breach = { id: 'consecutive_mismatch_runs', label: 'x', value: 3, threshold: 3, comparator: '<', ok: false, severity: 'critical', unit: 'count', evidence: '' } as const;
-  const base = { now: '2026-11-25T00:00:00Z', incidentEvents: [], evaluation: { breaches: [breach] }, openTargetIncidents: [], selfOpenAfterCycles: 2, cycle: 1 };
+  const breach = {
+    id: 'consecutive_mismatch_runs',
+    label: 'x',
+    value: 3,
+    threshold: 3,
+    comparator: '<',
+    ok: false,
+    severity: 'critical',
+    unit: 'count',
+    evidence: '',
+  } as const;
+  const base = {
+    now: '2026-11-25T00:00:00Z',
+    incidentEvents: [],
+    evaluation: { breaches: [breach] },
+    openTargetIncidents: [],
+    selfOpenAfterCycles: 2,
+    cycle: 1,
+  };
   const c0 = initialCarried();
   const d1 = decideCycle(c0, base);
   expect(d1.open).toEqual([]);
@@ -40,11 +57,20 @@ test('watcher: target incidents open at once; its own critical breach only after
   expect(d3.open).toEqual([]);
   // A target incident open: the target owns it.
   expect(decideCycle({ ...c0, ...d1 }, { ...base, openTargetIncidents: ['inc-1'] }).open).toEqual([]);
-  const t = decideCycle(c0, { ...base, evaluation: { breaches: [] }, incidentEvents: [{ event_type: 'incident_open', incident_id: 'inc-9', ts: base.now, severity: 'warning', incident_class: 'reconciliation' }] });
+  const t = decideCycle(c0, {
+    ...base,
+    evaluation: { breaches: [] },
+    incidentEvents: [{ event_type: 'incident_open', incident_id: 'inc-9', ts: base.now, severity: 'warning', incident_class: 'reconciliation' }],
+  });
   expect(t.open).toEqual([expect.objectContaining({ incidentId: 'inc-9', source: 'target', hint: 'reconciliation' })]);
 });
 
 test('watcher counters add read and corrupt lines per file', () => {
-  const c = addCounts(initialCarried().counters, { files: { orderReconciliation: { read: 4, corrupt: 1 }, incidents: { read: 2, corrupt: 2 } }, incidentEvents: 2, sloBreaches: 0, auditEvents: 1 });
+  const c = addCounts(initialCarried().counters, {
+    files: { orderReconciliation: { read: 4, corrupt: 1 }, incidents: { read: 2, corrupt: 2 } },
+    incidentEvents: 2,
+    sloBreaches: 0,
+    auditEvents: 1,
+  });
   expect(c).toMatchObject({ linesRead: { orderReconciliation: 4, incidents: 2 }, dataQualityErrors: 3, incidentEvents: 2, auditEvents: 1 });
 });

@@ -71,10 +71,7 @@ test('rehearsal paging: every configured URL goes to the recorder (route named),
   expect(JSON.stringify(paging)).not.toContain('secret-token');
   expect(JSON.stringify(paging)).not.toContain('R0UT1NGKEY');
   // Routes paging may grow (per level) are rewritten the same way.
-  const more = rehearsalPaging(
-    { ...configured, routes: { secondary: { url: 'https://hooks.example.invalid/b' } } } as never,
-    'http://127.0.0.1:4000',
-  );
+  const more = rehearsalPaging({ ...configured, routes: { secondary: { url: 'https://hooks.example.invalid/b' } } } as never, 'http://127.0.0.1:4000');
   expect(more.routes).toEqual({
     webhookUrl: '/paging/webhookUrl',
     'routes.secondary.url': '/paging/routes.secondary.url',
@@ -82,7 +79,7 @@ test('rehearsal paging: every configured URL goes to the recorder (route named),
   expect(() => rehearsalPaging(configured, 'http://10.0.0.5:4000')).toThrow(RehearsalIsolationError);
 });
 
-test('policy files: plain or wrapped, validated by the ack timer\'s own schema, errors name the file and field', () => {
+test("policy files: plain or wrapped, validated by the ack timer's own schema, errors name the file and field", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'policy-'));
   const put = (name: string, v: string) => {
     fs.writeFileSync(path.join(dir, name), v);

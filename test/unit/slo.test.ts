@@ -218,7 +218,12 @@ describe('data quality per cycle', () => {
 });
 
 describe('ack SLA', () => {
-  const open = (id: string, s: number, severity: 'critical' | 'warning' = 'critical') => ({ event_type: 'incident_open' as const, incident_id: id, ts: ts(s), severity });
+  const open = (id: string, s: number, severity: 'critical' | 'warning' = 'critical') => ({
+    event_type: 'incident_open' as const,
+    incident_id: id,
+    ts: ts(s),
+    severity,
+  });
   const ack = (id: string, s: number) => ({ event_type: 'incident_ack' as const, incident_id: id, ts: ts(s) });
 
   it('900 s passes, 901 s fails', () => {
@@ -294,7 +299,13 @@ describe('properties', () => {
     fc.assert(
       fc.property(fc.array(statusArb, { minLength: 1, maxLength: 300 }), (statuses) => {
         const s = foldOrderRecon(initialSloState(), recon(statuses));
-        const longest = Math.max(0, ...statuses.join('').split('ok').map((m) => m.length / 'mismatch'.length));
+        const longest = Math.max(
+          0,
+          ...statuses
+            .join('')
+            .split('ok')
+            .map((m) => m.length / 'mismatch'.length),
+        );
         expect(s.order.maxMismatchRun).toBe(longest);
         const e = evaluateSlos(s);
         const rate = get(e, 'reconciliation_pass_rate').value!;
@@ -309,7 +320,10 @@ describe('properties', () => {
     fc.assert(
       fc.property(fc.array(statusArb, { maxLength: 50 }), fc.array(fc.record({ e: fc.nat(5), w: fc.nat(2) }), { maxLength: 20 }), (statuses, cycles) => {
         let s = foldOrderRecon(initialSloState(), recon(statuses));
-        s = foldDataQuality(s, cycles.map((c, i) => ({ cycle: i + 1, errors: c.e, stale_warnings: c.w })));
+        s = foldDataQuality(
+          s,
+          cycles.map((c, i) => ({ cycle: i + 1, errors: c.e, stale_warnings: c.w })),
+        );
         expect(JSON.parse(JSON.stringify(s))).toEqual(s);
         expect(JSON.stringify(s).length).toBeLessThan(2000);
       }),

@@ -21,8 +21,7 @@ beforeEach(() => {
 });
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-const write = (name: string, v: unknown) =>
-  fs.writeFileSync(path.join(dir, name), typeof v === 'string' ? v : JSON.stringify(v));
+const write = (name: string, v: unknown) => fs.writeFileSync(path.join(dir, name), typeof v === 'string' ? v : JSON.stringify(v));
 
 test('the example targets file loads, with its shared calendar file read into the target', async () => {
   const f = await loadTargetsFile(path.resolve(__dirname, '../../examples/targets.json'));
@@ -56,9 +55,7 @@ test('a calendar file relative to the targets file; shared by two targets; error
   const err = await loadTargetsFile(path.join(dir, 'targets.json')).catch((e: unknown) => e);
   expect(err).toBeInstanceOf(TargetConfigError);
   const problems = (err as TargetConfigError).problems;
-  expect(problems).toContain(
-    `targets.a.calendarFile (${path.join(dir, 'bad.json')}): holidays.0.date: expected a date YYYY-MM-DD`,
-  );
+  expect(problems).toContain(`targets.a.calendarFile (${path.join(dir, 'bad.json')}): holidays.0.date: expected a date YYYY-MM-DD`);
   expect(problems).toContain(`targets.b.calendarFile (${path.join(dir, 'missing.json')}): cannot read: ENOENT`);
   expect(problems).toContain('targets.c: give calendar or calendarFile, not both');
 });

@@ -1,6 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { canonicalJson, entriesHalted, faultRequestSchema, FAULT_NAMES, parseTargetsFile, targetNameSchema, type TargetConfigInput } from '../../src/domain/target';
+import {
+  canonicalJson,
+  entriesHalted,
+  faultRequestSchema,
+  FAULT_NAMES,
+  parseTargetsFile,
+  targetNameSchema,
+  type TargetConfigInput,
+} from '../../src/domain/target';
 import { parseTargets, pickTarget, UnknownTargetError, TargetConfigError } from '../../src/io/targets';
 import { parseSandboxConfig, SandboxConfigError } from '../../src/sandbox/config';
 
@@ -32,11 +40,15 @@ describe('targets file', () => {
 
   test('errors name their path', () => {
     expect(errorsOf({ targets: { 'paper-1': { ...good, gatewayUrl: 'ftp://x' } } })).toEqual(['targets.paper-1.gatewayUrl: expected an http(s) URL']);
-    expect(errorsOf({ targets: { 'paper-1': { ...good, broker: { ...good.broker, wsUrl: 'http://x' } } } })).toEqual(['targets.paper-1.broker.wsUrl: expected a ws(s) URL']);
+    expect(errorsOf({ targets: { 'paper-1': { ...good, broker: { ...good.broker, wsUrl: 'http://x' } } } })).toEqual([
+      'targets.paper-1.broker.wsUrl: expected a ws(s) URL',
+    ]);
     expect(errorsOf({ targets: { 'paper-1': { ...good, mode: 'prod' } } })).toEqual(['targets.paper-1.mode: expected paper or live']);
     expect(errorsOf({ targets: { 'paper-1': { ...good, runId: '../x' } } })[0]).toMatch(/^targets\.paper-1\.runId: run id may hold only/);
     expect(errorsOf({ targets: { 'paper-1': { ...good, symbols: ['AAPL', 'A/B'] } } })[0]).toMatch(/^targets\.paper-1\.symbols\.1: symbol must be/);
-    expect(errorsOf({ targets: { 'paper-1': { ...good, process: { adapter: 'shell', stop: 'x', start: '', health: 'y' } } } })).toEqual(['targets.paper-1.process.start: start must not be empty']);
+    expect(errorsOf({ targets: { 'paper-1': { ...good, process: { adapter: 'shell', stop: 'x', start: '', health: 'y' } } } })).toEqual([
+      'targets.paper-1.process.start: start must not be empty',
+    ]);
     expect(errorsOf({ targets: { 'paper-1': { ...good, process: { adapter: 'ssh' } } } })[0]).toMatch(/^targets\.paper-1\.process(\.adapter)?: /);
     const { stateFile: _s, ...noState } = good;
     expect(errorsOf({ targets: { 'paper-1': noState } })).toEqual(['targets.paper-1.stateFile: stateFile is required']);

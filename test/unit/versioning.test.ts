@@ -27,7 +27,7 @@ test('every registered workflow type has a versioning behaviour, attached to the
   }
 });
 
-test('drills, incidents and their children are pinned; only the long-lived workflows (watcher, halt registry, a drill\'s days-long sign-off) auto-upgrade', () => {
+test("drills, incidents and their children are pinned; only the long-lived workflows (watcher, halt registry, a drill's days-long sign-off) auto-upgrade", () => {
   expect(VERSIONING_BEHAVIOR).toMatchObject({
     weeklyDrillWorkflow: 'PINNED',
     incidentWorkflow: 'PINNED',

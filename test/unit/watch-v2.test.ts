@@ -5,8 +5,10 @@ import { decideCycleV2, initialCarried, watcherIncidentIdAt, type CycleInputV2, 
 
 const T0 = Date.parse('2026-11-25T10:00:00Z');
 const at = (s: number) => new Date(T0 + s * 1000).toISOString();
-const open = (id: string, s: number, extra: Record<string, unknown> = {}): IncidentEvent => ({ event_type: 'incident_open', incident_id: id, ts: at(s), severity: 'critical', ...extra }) as IncidentEvent;
-const resolved = (id: string, s: number, extra: Record<string, unknown> = {}): IncidentEvent => ({ event_type: 'incident_resolved', incident_id: id, ts: at(s), ...extra }) as IncidentEvent;
+const open = (id: string, s: number, extra: Record<string, unknown> = {}): IncidentEvent =>
+  ({ event_type: 'incident_open', incident_id: id, ts: at(s), severity: 'critical', ...extra }) as IncidentEvent;
+const resolved = (id: string, s: number, extra: Record<string, unknown> = {}): IncidentEvent =>
+  ({ event_type: 'incident_resolved', incident_id: id, ts: at(s), ...extra }) as IncidentEvent;
 
 function input(over: Partial<CycleInputV2> = {}): CycleInputV2 {
   return {
@@ -43,7 +45,16 @@ function run(cycles: Array<Partial<CycleInputV2>>, from: WatchCarried = initialC
       opened.push(o.incidentId);
       incidents[o.incidentId] = { source: o.source, openedAt: o.openedAt, workflowId: `incident~run-1~${o.incidentId}`, outcome: 'started' };
     }
-    c = { ...c, incidents, breachStreaks: d.breachStreaks, selfOpened: d.selfOpened, breaching: d.breaching, resolved: d.resolved, windows: d.windows, attributed: d.attributed };
+    c = {
+      ...c,
+      incidents,
+      breachStreaks: d.breachStreaks,
+      selfOpened: d.selfOpened,
+      breaching: d.breaching,
+      resolved: d.resolved,
+      windows: d.windows,
+      attributed: d.attributed,
+    };
   }
   return { c, opened, decisions };
 }
@@ -59,7 +70,7 @@ test('resolved stays resolved: opens whose incident_resolved is anywhere in the 
   expect(decisions[1]!.skipped).toEqual([{ incidentId: 'inc-1', why: 'resolved' }]);
 });
 
-test('a resolution written elsewhere for a started incident is passed on; drill-runner\'s own is not', () => {
+test("a resolution written elsewhere for a started incident is passed on; drill-runner's own is not", () => {
   const { decisions } = run([
     { incidentEvents: [open('inc-1', 1), open('inc-2', 2)] },
     { incidentEvents: [resolved('inc-1', 10, { source: 'drill-runner' }), resolved('inc-2', 11, { resolution: 'manual', resolved_by: 'alice' })] },
@@ -89,8 +100,22 @@ test('audit logs: risk_limit_breach → critical, risk_warning → warning, dedu
   ]);
 });
 
-const win = (id: string, s: number, target = 'paper-1'): MaintenanceEvent => ({ ts: at(s), event_type: 'maintenance_window_open', window_id: id, kind: 'drill', target, workflow_id: `drill~${target}~${id}` });
-const close = (id: string, s: number, attributed: string[] = [], target = 'paper-1'): MaintenanceEvent => ({ ts: at(s), event_type: 'maintenance_window_close', window_id: id, kind: 'drill', target, attributed_incidents: attributed });
+const win = (id: string, s: number, target = 'paper-1'): MaintenanceEvent => ({
+  ts: at(s),
+  event_type: 'maintenance_window_open',
+  window_id: id,
+  kind: 'drill',
+  target,
+  workflow_id: `drill~${target}~${id}`,
+});
+const close = (id: string, s: number, attributed: string[] = [], target = 'paper-1'): MaintenanceEvent => ({
+  ts: at(s),
+  event_type: 'maintenance_window_close',
+  window_id: id,
+  kind: 'drill',
+  target,
+  attributed_incidents: attributed,
+});
 
 test('maintenance window: incidents inside are attributed; resolved by the drill → never opened; unresolved → opened after the close', () => {
   const { opened, c, decisions } = run([
@@ -110,16 +135,22 @@ test('maintenance window: incidents inside are attributed; resolved by the drill
 
 test("another target's window attributes nothing; a window never closed expires after its maximum", () => {
   expect(run([{ maintenance: [win('d-9', 0, 'other')], incidentEvents: [open('inc-x', 5)] }]).opened).toEqual(['inc-x']);
-  const { opened } = run([
-    { maintenance: [win('d-2', 0)], incidentEvents: [open('inc-y', 5)], now: at(10) },
-    { now: at(7300) },
-    { now: at(7330) },
-  ]);
+  const { opened } = run([{ maintenance: [win('d-2', 0)], incidentEvents: [open('inc-y', 5)], now: at(10) }, { now: at(7300) }, { now: at(7330) }]);
   expect(opened).toEqual(['inc-y']);
 });
 
 test('no self-opened incident while a window is open; self-opened ids are unique per breach episode start', () => {
-  const breach = { id: 'data_quality_errors', label: 'dq', value: 2, threshold: 0, comparator: '<=', ok: false, severity: 'critical', unit: 'count', evidence: '' } as const;
+  const breach = {
+    id: 'data_quality_errors',
+    label: 'dq',
+    value: 2,
+    threshold: 0,
+    comparator: '<=',
+    ok: false,
+    severity: 'critical',
+    unit: 'count',
+    evidence: '',
+  } as const;
   const during = run([
     { maintenance: [win('d-3', 0)], evaluation: { breaches: [breach] } },
     { evaluation: { breaches: [breach] } },

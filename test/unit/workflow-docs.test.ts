@@ -19,14 +19,17 @@ test.each(WORKFLOW_DOCS.map((d) => [d.type, d] as const))('%s: the example input
   expect(r.success ? [] : r.error.issues).toEqual([]);
 });
 
-test.each(WORKFLOW_DOCS.map((d) => [d.type, d] as const))('%s: the JSON Schema lists the required fields the example has, and rejects an empty input', (_type, d) => {
-  const js = inputJsonSchema(d.schema) as { type: string; required?: string[]; properties: Record<string, unknown> };
-  expect(js.type).toBe('object');
-  expect(js.required?.length).toBeGreaterThan(0);
-  for (const k of js.required ?? []) expect(d.example).toHaveProperty(k);
-  for (const k of Object.keys(d.example)) expect(js.properties).toHaveProperty(k);
-  expect(d.schema.safeParse({}).success).toBe(false);
-});
+test.each(WORKFLOW_DOCS.map((d) => [d.type, d] as const))(
+  '%s: the JSON Schema lists the required fields the example has, and rejects an empty input',
+  (_type, d) => {
+    const js = inputJsonSchema(d.schema) as { type: string; required?: string[]; properties: Record<string, unknown> };
+    expect(js.type).toBe('object');
+    expect(js.required?.length).toBeGreaterThan(0);
+    for (const k of js.required ?? []) expect(d.example).toHaveProperty(k);
+    for (const k of Object.keys(d.example)) expect(js.properties).toHaveProperty(k);
+    expect(d.schema.safeParse({}).success).toBe(false);
+  },
+);
 
 test('the doc carries each example and schema as the generator renders them', () => {
   const text = renderWorkflowsDoc();

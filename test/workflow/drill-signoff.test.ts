@@ -63,13 +63,27 @@ async function start(taskQueue: string, over: Partial<DrillSignOffInput> = {}) {
   const target = uniqueId('t');
   const { drillId, reportSha256 } = drillOnDisk(target);
   const now = await env.currentTimeMs();
-  const input: DrillSignOffInput = { drillId, target, drillResult: 'fail', approver: 'alice', backupApprover: 'bob', dueAt: new Date(now + 2 * DAY).toISOString(), expiresAt: new Date(now + 30 * DAY).toISOString(), ...over };
+  const input: DrillSignOffInput = {
+    drillId,
+    target,
+    drillResult: 'fail',
+    approver: 'alice',
+    backupApprover: 'bob',
+    dueAt: new Date(now + 2 * DAY).toISOString(),
+    expiresAt: new Date(now + 30 * DAY).toISOString(),
+    ...over,
+  };
   const handle = await env.client.workflow.start('drillSignOffWorkflow', { taskQueue, workflowId: workflowIds.drillSignOff(target, drillId), args: [input] });
   return { handle, drillId, target, reportSha256 };
 }
 
 const pagesFor = (drillId: string) => receiver.delivered().filter((r) => JSON.stringify(r.body).includes(drillId));
-const auditLines = () => fs.readFileSync(path.join(resultsDir, 'audit', 'drill-runner.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+const auditLines = () =>
+  fs
+    .readFileSync(path.join(resultsDir, 'audit', 'drill-runner.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 
 test('nobody signs in 2 days: the backup approver is paged once; a late sign-off is recorded with the report hash; a second one is refused', async () => {
   await withWorker(async (taskQueue) => {
@@ -84,11 +98,23 @@ test('nobody signs in 2 days: the backup approver is paged once; a late sign-off
     expect(pages[0]!.body).toMatchObject({ class: 'dr_drill_signoff_overdue', level: 2 });
     expect(JSON.stringify(pages[0]!.body)).toMatch(/bob, please review and sign/);
 
-    const record: SignOffRecord = await handle.executeUpdate(signOffUpdate, { args: [{ by: 'carol', role: 'DR test owner', decision: 'accepted-with-findings', notes: 'RPO finding owned by storage team' }] });
-    expect(record).toMatchObject({ state: 'signed', drillId, target, late: true, reportSha256, signOff: { by: 'carol', decision: 'accepted-with-findings' }, backupPage: { to: 'bob', outcome: 'delivered' } });
+    const record: SignOffRecord = await handle.executeUpdate(signOffUpdate, {
+      args: [{ by: 'carol', role: 'DR test owner', decision: 'accepted-with-findings', notes: 'RPO finding owned by storage team' }],
+    });
+    expect(record).toMatchObject({
+      state: 'signed',
+      drillId,
+      target,
+      late: true,
+      reportSha256,
+      signOff: { by: 'carol', decision: 'accepted-with-findings' },
+      backupPage: { to: 'bob', outcome: 'delivered' },
+    });
     const onDisk = JSON.parse(fs.readFileSync(path.join(resultsDir, 'drills', drillId, 'signoff.json'), 'utf8')) as SignOffRecord;
     expect(onDisk).toEqual(record);
-    expect(auditLines().filter((l) => l.drill_id === drillId)).toEqual([expect.objectContaining({ event_type: 'dr_drill_signed_off', by: 'carol', report_sha256: reportSha256, late: true })]);
+    expect(auditLines().filter((l) => l.drill_id === drillId)).toEqual([
+      expect.objectContaining({ event_type: 'dr_drill_signed_off', by: 'carol', report_sha256: reportSha256, late: true }),
+    ]);
 
     // The workflow has ended with the sign-off: a second one cannot be accepted.
     await expect(handle.executeUpdate(signOffUpdate, { args: [{ by: 'dave', role: 'auditor', decision: 'rejected' }] })).rejects.toThrow();
@@ -102,7 +128,9 @@ test('signed within the SLA: nobody is paged, the record is on time; malformed a
   await withWorker(async (taskQueue) => {
     const { handle, drillId } = await start(taskQueue);
     await env.sleep('3 hours');
-    const bad = await handle.executeUpdate(signOffUpdate, { args: [{ by: 'alice', role: 'DR test owner', decision: 'maybe' } as never] }).catch((e: unknown) => e);
+    const bad = await handle
+      .executeUpdate(signOffUpdate, { args: [{ by: 'alice', role: 'DR test owner', decision: 'maybe' } as never] })
+      .catch((e: unknown) => e);
     expect(bad).toBeInstanceOf(WorkflowUpdateFailedError);
     expect(String((bad as WorkflowUpdateFailedError).cause?.message)).toMatch(/decision: expected one of accepted, accepted-with-findings, rejected/);
     const record = await handle.executeUpdate(signOffUpdate, { args: [{ by: 'alice', role: 'DR test owner', decision: 'accepted' }] });

@@ -29,7 +29,11 @@ test('a registry that never answers for 3 days: the holder asks again with back-
   await worker.runUntil(async () => {
     const target = uniqueId('t');
     const silent = await env.client.workflow.start('silentRegistryWorkflow', { taskQueue, workflowId: workflowIds.haltRegistry(target) });
-    const holder = await env.client.workflow.start('holderWorkflow', { taskQueue, workflowId: uniqueId('holder-silent'), args: [{ target, holder: { kind: 'incident', id: 'run/inc-silent' }, reason: 'incident inc-silent' }] });
+    const holder = await env.client.workflow.start('holderWorkflow', {
+      taskQueue,
+      workflowId: uniqueId('holder-silent'),
+      args: [{ target, holder: { kind: 'incident', id: 'run/inc-silent' }, reason: 'incident inc-silent' }],
+    });
     await env.sleep('3 days');
     expect((await holder.describe()).status.name).toBe('RUNNING');
     const events = (await holder.fetchHistory()).events!;

@@ -130,13 +130,25 @@ async function updateAcrossRuns<T>(send: () => Promise<T>): Promise<T> {
   }
 }
 
-test('released behind the holders\' back → halted again; hostile payloads dropped; holders carried through continue-as-new', async () => {
+test("released behind the holders' back → halted again; hostile payloads dropped; holders carried through continue-as-new", async () => {
   const { gw, activities } = gateway();
   await withWorker(activities, async (taskQueue) => {
     const target = uniqueId('t');
-    const h = await env.client.workflow.start('haltRegistryWorkflow', { taskQueue, workflowId: workflowIds.haltRegistry(target), args: [{ target, opsPerRun: 6, watchSeconds: 60 }] });
+    const h = await env.client.workflow.start('haltRegistryWorkflow', {
+      taskQueue,
+      workflowId: workflowIds.haltRegistry(target),
+      args: [{ target, opsPerRun: 6, watchSeconds: 60 }],
+    });
     await updateAcrossRuns(() => h.executeUpdate(holdUpdate, { args: [op('keeper')], updateId: 'hold-keeper' }));
-    for (const bad of [null, 42, 'x', { op: 'hold' }, { op: 'explode', requestId: 'r' }, { op: 'hold', requestId: 'r', holder: { kind: 'god', id: 'x' }, reason: 'r' }, { op: 'hold', requestId: 'r', holder: { kind: 'operator', id: 'a\u0000' }, reason: 'r' }]) {
+    for (const bad of [
+      null,
+      42,
+      'x',
+      { op: 'hold' },
+      { op: 'explode', requestId: 'r' },
+      { op: 'hold', requestId: 'r', holder: { kind: 'god', id: 'x' }, reason: 'r' },
+      { op: 'hold', requestId: 'r', holder: { kind: 'operator', id: 'a\u0000' }, reason: 'r' },
+    ]) {
       await h.signal(haltRequestSignal, bad as never);
     }
     for (let round = 0; round < 4; round++) {
@@ -146,7 +158,12 @@ test('released behind the holders\' back → halted again; hostile payloads drop
       expect(gw.halted).toBe(true);
       // Extra holders come and go: each is one operation.
       await updateAcrossRuns(() => h.executeUpdate(holdUpdate, { args: [op(`extra-${round}`)], updateId: `hold-extra-${round}` }));
-      await updateAcrossRuns(() => h.executeUpdate(releaseUpdate, { args: [{ holder: { kind: 'operator', id: `extra-${round}` }, by: 'alice', reason: 'done' }], updateId: `release-extra-${round}` }));
+      await updateAcrossRuns(() =>
+        h.executeUpdate(releaseUpdate, {
+          args: [{ holder: { kind: 'operator', id: `extra-${round}` }, by: 'alice', reason: 'done' }],
+          updateId: `release-extra-${round}`,
+        }),
+      );
     }
     const s = await h.query(haltRegistryStatusQuery);
     expect(s.rehalts).toBe(4);
@@ -154,7 +171,9 @@ test('released behind the holders\' back → halted again; hostile payloads drop
     expect(s.continuedAsNew).toBeGreaterThanOrEqual(2);
     expect(gw).toMatchObject({ halted: true, resumes: 0 });
     // A retried update after continue-as-new still answers; the last holder's release resumes.
-    const r = await updateAcrossRuns(() => h.executeUpdate(releaseUpdate, { args: [{ holder: { kind: 'operator', id: 'keeper' }, by: 'alice', reason: 'done' }], updateId: 'release-keeper' }));
+    const r = await updateAcrossRuns(() =>
+      h.executeUpdate(releaseUpdate, { args: [{ holder: { kind: 'operator', id: 'keeper' }, by: 'alice', reason: 'done' }], updateId: 'release-keeper' }),
+    );
     expect(r.resumed).toBe(true);
     expect(gw.halted).toBe(false);
     // Every run's history stays small.
@@ -169,10 +188,15 @@ test('two workflows hold one target through the workflow API: the registry start
   await withWorker(activities, async (taskQueue) => {
     const target = uniqueId('t');
     const start = (id: string) =>
-      env.client.workflow.start('holderWorkflow', { taskQueue, workflowId: uniqueId(`holder-${id}`), args: [{ target, holder: { kind: 'incident', id: `run/${id}` }, reason: `incident ${id}` }] });
+      env.client.workflow.start('holderWorkflow', {
+        taskQueue,
+        workflowId: uniqueId(`holder-${id}`),
+        args: [{ target, holder: { kind: 'incident', id: `run/${id}` }, reason: `incident ${id}` }],
+      });
     const [one, two] = await Promise.all([start('inc-1'), start('inc-2')]);
     const registry = env.client.workflow.getHandle(workflowIds.haltRegistry(target));
-    for (let i = 0; i < 100 && (await registry.query(haltRegistryStatusQuery).catch(() => ({ holders: [] }))).holders.length < 2; i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 100 && (await registry.query(haltRegistryStatusQuery).catch(() => ({ holders: [] }))).holders.length < 2; i++)
+      await new Promise((r) => setTimeout(r, 50));
     expect(gw.halted).toBe(true);
     await one.signal('letGo');
     const r1 = (await one.result()) as { hold: HaltOpResult; release: HaltOpResult };

@@ -103,7 +103,14 @@ test('unacknowledged: pages at 15:00 of workflow time, not before', async () => 
     expect(Date.parse(status.pages[0]!.at) - opened).toBeGreaterThanOrEqual(900_000);
     expect(Date.parse(status.pages[0]!.at) - opened).toBeLessThan(901_000);
     expect(status.pages[0]!.outcome).toBe('delivered');
-    expect(page!.body).toMatchObject({ type: 'incident_escalation', event_action: 'trigger', class: 'incident_ack_sla', incident_id: 'inc-1', level: 1, severity: 'critical' });
+    expect(page!.body).toMatchObject({
+      type: 'incident_escalation',
+      event_action: 'trigger',
+      class: 'incident_ack_sla',
+      incident_id: 'inc-1',
+      level: 1,
+      severity: 'critical',
+    });
     expect(page!.body.dedup_key).toBe(status.dedupKey);
     expect(status.pages[0]!.dedupKey).toBe(status.dedupKey);
     expect(page!.headers['idempotency-key']).toBe(`${status.dedupKey}#trigger-L1-R0`);
@@ -183,7 +190,13 @@ test('an invalid acknowledge is rejected by the validator and never reaches hist
 test('multi-level policy with repeats: each level at its offset, one page per level and round', async () => {
   await withWorker(async (tq) => {
     const handle = await start(tq, {
-      escalation: { levels: [{ name: 'primary', afterSeconds: 900 }, { name: 'secondary', afterSeconds: 600 }], repeats: 1 },
+      escalation: {
+        levels: [
+          { name: 'primary', afterSeconds: 900 },
+          { name: 'secondary', afterSeconds: 600 },
+        ],
+        repeats: 1,
+      },
       keepOpenAfterAckSeconds: 0,
     });
     const runId = (await handle.query(incidentAckStatusQuery)).runId;
@@ -210,7 +223,10 @@ test('multi-level policy with repeats: each level at its offset, one page per le
     // One dedup key for the incident; each trigger carries its level and round.
     expect(new Set(delivered.map((d) => d.body.dedup_key))).toEqual(new Set([status.dedupKey]));
     expect(delivered.map((d) => [d.body.event_action, d.body.level, d.body.round])).toEqual([
-      ['trigger', 1, 0], ['trigger', 2, 0], ['trigger', 1, 1], ['trigger', 2, 1],
+      ['trigger', 1, 0],
+      ['trigger', 2, 0],
+      ['trigger', 1, 1],
+      ['trigger', 2, 1],
     ]);
     expect(status.nextEscalationAt).toBeUndefined();
     // Past the last level it still waits for an owner.
@@ -218,11 +234,21 @@ test('multi-level policy with repeats: each level at its offset, one page per le
     expect(ack.slaMet).toBe(false);
     // The receivers that were paged hear of the ack, under the same key.
     await receiver.waitForDelivered(5);
-    expect(receiver.delivered().filter((d) => d.body.run_id === runId).at(-1)!.body).toMatchObject({ event_action: 'acknowledge', type: 'incident_acknowledged', ack_by: 'dave', dedup_key: status.dedupKey });
+    expect(
+      receiver
+        .delivered()
+        .filter((d) => d.body.run_id === runId)
+        .at(-1)!.body,
+    ).toMatchObject({ event_action: 'acknowledge', type: 'incident_acknowledged', ack_by: 'dave', dedup_key: status.dedupKey });
     await handle.signal(resolveIncidentSignal, { resolution: 'recovered' });
     const result = await handle.result();
     expect(result.resolved).toMatchObject({ source: 'signal', resolution: 'recovered' });
-    expect(receiver.delivered().filter((d) => d.body.run_id === runId).map((d) => d.body.event_action)).toEqual(['trigger', 'trigger', 'trigger', 'trigger', 'acknowledge', 'resolve']);
+    expect(
+      receiver
+        .delivered()
+        .filter((d) => d.body.run_id === runId)
+        .map((d) => d.body.event_action),
+    ).toEqual(['trigger', 'trigger', 'trigger', 'trigger', 'acknowledge', 'resolve']);
   });
 });
 
@@ -261,18 +287,24 @@ function runFile(runId: string): string {
   return path.join(dir, 'incident_events.jsonl');
 }
 
-test('an incident_ack line in the run file acks the timer: no page at 15:00, the line\'s time is the ack time', async () => {
+test("an incident_ack line in the run file acks the timer: no page at 15:00, the line's time is the ack time", async () => {
   await withWorker(async (tq) => {
     const runId = uniqueId('run');
     const file = runFile(runId);
     // The watch looks every minute here: it finds the line long before the SLA.
     const handle = await start(tq, { runId, incidentId: 'inc-file', keepOpenAfterAckSeconds: 0, fileWatch: { holdSeconds: 0, pauseSeconds: 60 } });
     const opened = Date.parse((await handle.query(incidentAckStatusQuery)).openedAt);
-    fs.writeFileSync(file, `${JSON.stringify({ ts: new Date(opened).toISOString(), event_type: 'incident_open', incident_id: 'inc-file', severity: 'critical' })}\n`);
+    fs.writeFileSync(
+      file,
+      `${JSON.stringify({ ts: new Date(opened).toISOString(), event_type: 'incident_open', incident_id: 'inc-file', severity: 'critical' })}\n`,
+    );
     await env.sleep(300_000);
     // What the runbook's incident_ack.py writes (no latency, no source): acked 5 minutes in.
     const ackTs = new Date(opened + 300_000).toISOString();
-    fs.appendFileSync(file, `${JSON.stringify({ ts: ackTs, event_type: 'incident_ack', incident_id: 'inc-file', run_id: runId, ack_by: 'grace', notes: 'halted' })}\n`);
+    fs.appendFileSync(
+      file,
+      `${JSON.stringify({ ts: ackTs, event_type: 'incident_ack', incident_id: 'inc-file', run_id: runId, ack_by: 'grace', notes: 'halted' })}\n`,
+    );
     const result: IncidentAckResult = await handle.result();
     expect(result.ack).toMatchObject({ ackBy: 'grace', notes: 'halted', ackedAt: ackTs, latencySeconds: 300, slaMet: true, source: 'run-file' });
     expect(result.pages).toEqual([]);
@@ -305,7 +337,13 @@ test('resolve SLA: acknowledged but unresolved at the deadline → escalates aga
     const handle = await start(tq, {
       incidentId: 'inc-rs',
       resolveSlaSeconds: 3600,
-      escalation: { levels: [{ name: 'primary', afterSeconds: 900 }, { name: 'manager', afterSeconds: 600 }], repeats: 0 },
+      escalation: {
+        levels: [
+          { name: 'primary', afterSeconds: 900 },
+          { name: 'manager', afterSeconds: 600 },
+        ],
+        repeats: 0,
+      },
     });
     const { runId, openedAt } = await handle.query(incidentAckStatusQuery);
     const opened = Date.parse(openedAt);
@@ -362,7 +400,7 @@ test('days unacknowledged with repeats: every run stays far below 10,000 events;
     expect(result.pages).toHaveLength(33);
     // Walk the chain of runs: each one's history is small.
     const lengths: number[] = [];
-    for (let run: string | undefined = firstRun; run; ) {
+    for (let run: string | undefined = firstRun; run;) {
       const history = await env.client.workflow.getHandle(handle.workflowId, run).fetchHistory();
       const events: Array<{ workflowExecutionContinuedAsNewEventAttributes?: { newExecutionRunId?: string | null } | null }> = history.events ?? [];
       lengths.push(events.length);

@@ -27,7 +27,12 @@ afterAll(async () => {
 });
 
 async function withWorker<T>(sim: SimulatedTarget, fn: (taskQueue: string) => Promise<T>): Promise<T> {
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: uniqueId('tq'), workflowBundle: await workflowBundle(), activities: sim.activities });
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue: uniqueId('tq'),
+    workflowBundle: await workflowBundle(),
+    activities: sim.activities,
+  });
   return worker.runUntil(fn(worker.options.taskQueue));
 }
 
@@ -35,7 +40,9 @@ function start(taskQueue: string, target: string, incidentId: string, over: Part
   return env.client.workflow.start('incidentWorkflow', {
     taskQueue,
     workflowId: workflowIds.incident('paper-1', incidentId),
-    args: [{ runId: 'paper-1', incidentId, target, severity: 'critical', cycleSeconds: 30, maxWaitSeconds: 1800, ackTimer: false, ...over } satisfies IncidentInput],
+    args: [
+      { runId: 'paper-1', incidentId, target, severity: 'critical', cycleSeconds: 30, maxWaitSeconds: 1800, ackTimer: false, ...over } satisfies IncidentInput,
+    ],
   });
 }
 
@@ -45,7 +52,12 @@ test('escalated for 3 days: entries held (a manual release halted again), update
   await withWorker(sim, async (taskQueue) => {
     const handle = await start(taskQueue, target, 'inc-esc');
     await env.sleep('29m');
-    expect(await handle.query(incidentStatusQuery)).toMatchObject({ phase: 'recovering', incidentClass: 'reconciliation', escalated: false, hold: { state: 'held', entriesHalted: true } });
+    expect(await handle.query(incidentStatusQuery)).toMatchObject({
+      phase: 'recovering',
+      incidentClass: 'reconciliation',
+      escalated: false,
+      hold: { state: 'held', entriesHalted: true },
+    });
     expect(sim.gw.halted).toBe(true);
     expect(sim.calls.page).toBe(0);
 
@@ -73,14 +85,18 @@ test('escalated for 3 days: entries held (a manual release halted again), update
     expect(result.timeline.map((t) => t.step)).toEqual(expect.arrayContaining(['entries halted', 'entries resumed', 'incident_resolved written']));
     expect(sim.gw).toMatchObject({ halted: false, halts: 2, resumes: 1 });
     expect(sim.calls.page).toBe(1);
-    expect(sim.calls.resolved).toEqual([expect.objectContaining({ incidentId: 'inc-esc', resolution: 'forced', detail: 'force resume by alice: broker confirmed positions by phone' })]);
+    expect(sim.calls.resolved).toEqual([
+      expect.objectContaining({ incidentId: 'inc-esc', resolution: 'forced', detail: 'force resume by alice: broker confirmed positions by phone' }),
+    ]);
 
     // The incident's own history does not grow while it waits; the registry's runs stay bounded.
     expect((await handle.describe()).historyLength).toBeLessThan(150);
     const lengths = await runChain(env.client, workflowIds.haltRegistry(target), await firstRunOf(workflowIds.haltRegistry(target)));
     expect(lengths.length).toBeGreaterThanOrEqual(2);
     expect(Math.max(...lengths)).toBeLessThan(3000);
-    console.log(`3-day escalated incident: incident history ${(await handle.describe()).historyLength} events; halt registry runs ${lengths.join(', ')} events`);
+    console.log(
+      `3-day escalated incident: incident history ${(await handle.describe()).historyLength} events; halt registry runs ${lengths.join(', ')} events`,
+    );
     await registry.terminate('test done').catch(() => undefined);
   });
 });
@@ -111,7 +127,10 @@ test('two incidents of different classes on one target: entries stay halted unti
     expect(reconResult).toMatchObject({ resolution: 'recovered', incidentClass: 'reconciliation' });
     expect(reconResult.timeline.some((t) => t.step === 'entries resumed')).toBe(true);
     expect(sim.gw).toMatchObject({ halted: false, halts: 1, resumes: 1 });
-    await env.client.workflow.getHandle(workflowIds.haltRegistry(target)).terminate('test done').catch(() => undefined);
+    await env.client.workflow
+      .getHandle(workflowIds.haltRegistry(target))
+      .terminate('test done')
+      .catch(() => undefined);
   });
 });
 
@@ -122,7 +141,9 @@ test('escalated reconciliation reclassified as data quality: the new recovery pa
     const handle = await start(taskQueue, target, 'inc-re');
     await env.sleep('32m');
     expect(await handle.query(incidentStatusQuery)).toMatchObject({ phase: 'escalated', incidentClass: 'reconciliation' });
-    await handle.executeUpdate(reclassifyUpdate, { args: [{ incidentClass: 'data_quality', reason: 'recon is clean at the broker; bars are stale', by: 'bob' }] });
+    await handle.executeUpdate(reclassifyUpdate, {
+      args: [{ incidentClass: 'data_quality', reason: 'recon is clean at the broker; bars are stale', by: 'bob' }],
+    });
     const result: IncidentResult = await handle.result();
     expect(result).toMatchObject({ resolution: 'recovered', incidentClass: 'data_quality', escalated: true });
     expect(result.recoveries.map((r) => [r.incidentClass, r.outcome, r.attempt])).toEqual([
@@ -132,7 +153,10 @@ test('escalated reconciliation reclassified as data quality: the new recovery pa
     expect(sim.calls.refresh).toBe(1);
     expect(sim.calls.page).toBe(1);
     expect(sim.gw).toMatchObject({ halted: false, resumes: 1 });
-    await env.client.workflow.getHandle(workflowIds.haltRegistry(target)).terminate('test done').catch(() => undefined);
+    await env.client.workflow
+      .getHandle(workflowIds.haltRegistry(target))
+      .terminate('test done')
+      .catch(() => undefined);
   });
 });
 
@@ -149,6 +173,9 @@ test('resolved elsewhere (the run file): ends without a second incident_resolved
     expect(result.resolution).toBe('external');
     expect(sim.calls.resolved).toEqual([]);
     expect(sim.gw).toMatchObject({ halted: false, resumes: 1 });
-    await env.client.workflow.getHandle(workflowIds.haltRegistry(target)).terminate('test done').catch(() => undefined);
+    await env.client.workflow
+      .getHandle(workflowIds.haltRegistry(target))
+      .terminate('test done')
+      .catch(() => undefined);
   });
 });

@@ -43,7 +43,14 @@ async function withWorker<T>(fn: (taskQueue: string) => Promise<T>, dir = result
     connection: env.nativeConnection,
     taskQueue,
     workflowBundle: bundle,
-    activities: createActivities({ config: { paging: { enabled: false, minSeverity: 'critical', format: 'json', timeoutMs: 1000 }, runsDir: path.join(dir, 'runs'), resultsDir: dir, kpiDir: path.join(dir, 'kpi') } }),
+    activities: createActivities({
+      config: {
+        paging: { enabled: false, minSeverity: 'critical', format: 'json', timeoutMs: 1000 },
+        runsDir: path.join(dir, 'runs'),
+        resultsDir: dir,
+        kpiDir: path.join(dir, 'kpi'),
+      },
+    }),
   });
   return worker.runUntil(fn(taskQueue));
 }
@@ -94,7 +101,11 @@ test('status query answers through the run; a failing gate completes with its ve
   writeRunFolder(runsDir, runId, { dataQuality: null });
   writeDrillReport(resultsDir, drillReport({ drillId: 'drill-wf' }));
   await withWorker(async (tq) => {
-    const handle = await plain.workflow.start('promotionGateWorkflow', { taskQueue: tq, workflowId: workflowIds.promotion('exp-s', runId), args: [{ experimentId: 'exp-s', runId } satisfies PromotionGateInput] });
+    const handle = await plain.workflow.start('promotionGateWorkflow', {
+      taskQueue: tq,
+      workflowId: workflowIds.promotion('exp-s', runId),
+      args: [{ experimentId: 'exp-s', runId } satisfies PromotionGateInput],
+    });
     const r: PromotionGateResult = await handle.result();
     expect(r.verdict.result).toBe('fail');
     // No KPI file for exp-s: missing evidence too (strict).

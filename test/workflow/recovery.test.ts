@@ -35,7 +35,12 @@ const input = (over: Partial<RecoveryInput> = {}): RecoveryInput => ({
 
 test('30-minute maximum wait, still dirty: escalates with one page, never touching the kill switch', async () => {
   const sim = simulatedTarget();
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: uniqueId('tq'), workflowBundle: await workflowBundle(), activities: sim.activities });
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue: uniqueId('tq'),
+    workflowBundle: await workflowBundle(),
+    activities: sim.activities,
+  });
   const result: RecoveryResult = await worker.runUntil(
     env.client.workflow.execute('recoveryWorkflow', { taskQueue: worker.options.taskQueue, workflowId: uniqueId('recovery'), args: [input()] }),
   );
@@ -51,7 +56,12 @@ test('30-minute maximum wait, still dirty: escalates with one page, never touchi
 
 test('clean after 20 minutes: two consecutive clean cycles recover before the deadline', async () => {
   const sim = simulatedTarget();
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: uniqueId('tq'), workflowBundle: await workflowBundle(), activities: sim.activities });
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue: uniqueId('tq'),
+    workflowBundle: await workflowBundle(),
+    activities: sim.activities,
+  });
   const result: RecoveryResult = await worker.runUntil(async () => {
     const h = await env.client.workflow.start('recoveryWorkflow', { taskQueue: worker.options.taskQueue, workflowId: uniqueId('recovery'), args: [input()] });
     await env.sleep('20m');
@@ -68,10 +78,19 @@ test('clean after 20 minutes: two consecutive clean cycles recover before the de
 
 test('a 7-day wait: continue-as-new keeps every run far below 10,000 events; status answers across it', async () => {
   const sim = simulatedTarget();
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: uniqueId('tq'), workflowBundle: await workflowBundle(), activities: sim.activities });
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue: uniqueId('tq'),
+    workflowBundle: await workflowBundle(),
+    activities: sim.activities,
+  });
   const workflowId = uniqueId('recovery');
   const { result, firstRunId } = await worker.runUntil(async () => {
-    const h = await env.client.workflow.start('recoveryWorkflow', { taskQueue: worker.options.taskQueue, workflowId, args: [input({ maxWaitSeconds: 7 * 86400, batchSeconds: 3600, batchesPerRun: 24 })] });
+    const h = await env.client.workflow.start('recoveryWorkflow', {
+      taskQueue: worker.options.taskQueue,
+      workflowId,
+      args: [input({ maxWaitSeconds: 7 * 86400, batchSeconds: 3600, batchesPerRun: 24 })],
+    });
     await env.sleep('3d');
     const mid = await h.query(recoveryStatusQuery);
     expect(mid.continuedAsNew).toBeGreaterThanOrEqual(2);
@@ -92,10 +111,19 @@ test('a 7-day wait: continue-as-new keeps every run far below 10,000 events; sta
 
 test('defaults (30 s cycles, 5-minute batches, 100 batches a run) over a day: bounded runs', async () => {
   const sim = simulatedTarget();
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: uniqueId('tq'), workflowBundle: await workflowBundle(), activities: sim.activities });
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue: uniqueId('tq'),
+    workflowBundle: await workflowBundle(),
+    activities: sim.activities,
+  });
   const workflowId = uniqueId('recovery');
   const { result, firstRunId } = await worker.runUntil(async () => {
-    const h = await env.client.workflow.start('recoveryWorkflow', { taskQueue: worker.options.taskQueue, workflowId, args: [input({ maxWaitSeconds: 86400 })] });
+    const h = await env.client.workflow.start('recoveryWorkflow', {
+      taskQueue: worker.options.taskQueue,
+      workflowId,
+      args: [input({ maxWaitSeconds: 86400 })],
+    });
     return { result: (await h.result()) as RecoveryResult, firstRunId: h.firstExecutionRunId };
   });
   expect(result.outcome).toBe('escalated');

@@ -86,14 +86,10 @@ test('two levels, one repeat, no ack: pages at 15, 30, 45 and 60 minutes, each l
   expect(r.ended).toContain('no further escalation scheduled');
   expect(text).toEqual(
     expect.arrayContaining([
-      expect.stringMatching(
-        /^\s+15:00 {2}PAGE {3}primary \(level 1\) via \/paging\/webhookUrl {2}dedup drill-runner\/rehearsal\/rehearsal-/,
-      ),
+      expect.stringMatching(/^\s+15:00 {2}PAGE {3}primary \(level 1\) via \/paging\/webhookUrl {2}dedup drill-runner\/rehearsal\/rehearsal-/),
     ]),
   );
-  expect(text).toEqual(
-    expect.arrayContaining([expect.stringMatching(/^\s+1:00:00 {2}PAGE {3}secondary \(level 2\), repeat 1 /)]),
-  );
+  expect(text).toEqual(expect.arrayContaining([expect.stringMatching(/^\s+1:00:00 {2}PAGE {3}secondary \(level 2\), repeat 1 /)]));
 });
 
 test('the same policy acknowledged at 20 minutes: one page (15:00), the ack, then no page for the rest', async () => {
@@ -138,10 +134,7 @@ test('a recovery branch that never recovers escalates at its maximum wait (the p
   expect(never.timeline.at(-1)?.step).toBe('escalated: maximum wait passed; entries stay halted');
   expect(renderRecoveryRehearsal(never)[1]).toContain('offline: nothing left this machine');
 
-  const recovers = await rehearseRecoveryCommand(
-    { class: 'data-quality', maxWait: '20m', recoverAt: '5m' },
-    await deps(),
-  );
+  const recovers = await rehearseRecoveryCommand({ class: 'data-quality', maxWait: '20m', recoverAt: '5m' }, await deps());
   expect(recovers.outcome).toBe('recovered');
   expect(recovers.pages).toEqual([]);
   const passed = recovers.timeline.find((t) => t.step === 'recovery criteria passed')!;

@@ -72,11 +72,7 @@ function target(calendar: MarketCalendarInput): TargetConfigInput {
   };
 }
 
-async function withDrill<T>(
-  name: string,
-  calendar: MarketCalendarInput,
-  fn: (h: WorkflowHandle) => Promise<T>,
-): Promise<T> {
+async function withDrill<T>(name: string, calendar: MarketCalendarInput, fn: (h: WorkflowHandle) => Promise<T>): Promise<T> {
   const targets = parseTargets({ targets: { [name]: target(calendar) } }, dir);
   const taskQueue = uniqueId('tq');
   const worker = await Worker.create({
@@ -105,8 +101,7 @@ async function withDrill<T>(
   );
 }
 
-const runDrill = (name: string, calendar: MarketCalendarInput) =>
-  withDrill(name, calendar, (h) => h.result() as Promise<WeeklyDrillResult>);
+const runDrill = (name: string, calendar: MarketCalendarInput) => withDrill(name, calendar, (h) => h.result() as Promise<WeeklyDrillResult>);
 
 test('inside a blackout: refused before any call to the target, naming the window and the next allowed start', async () => {
   const now = Date.now();
@@ -159,16 +154,12 @@ test('inside a trading session (every day 00:00-24:00, tomorrow a holiday): refu
 
 test('outside every window: the calendar lets the drill through to the target', async () => {
   hits.length = 0;
-  await withDrill(
-    uniqueId('clear'),
-    { timezone: 'UTC', blackouts: [{ name: 'far away', start: '2099-01-01T00:00', end: '2099-01-02T00:00' }] },
-    async (h) => {
-      // The drill's own preflight asks the target (a stub here): the calendar did not stop it.
-      for (let i = 0; i < 100 && hits.length === 0; i++) await new Promise((r) => setTimeout(r, 100));
-      expect(hits.length).toBeGreaterThan(0);
-      const status = await h.query(weeklyDrillStatusQuery);
-      expect(status.failures.join('\n')).not.toContain('market calendar');
-      await h.terminate('test done');
-    },
-  );
+  await withDrill(uniqueId('clear'), { timezone: 'UTC', blackouts: [{ name: 'far away', start: '2099-01-01T00:00', end: '2099-01-02T00:00' }] }, async (h) => {
+    // The drill's own preflight asks the target (a stub here): the calendar did not stop it.
+    for (let i = 0; i < 100 && hits.length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(hits.length).toBeGreaterThan(0);
+    const status = await h.query(weeklyDrillStatusQuery);
+    expect(status.failures.join('\n')).not.toContain('market calendar');
+    await h.terminate('test done');
+  });
 });

@@ -44,7 +44,21 @@ function fakeTarget(o: { comesBack: boolean; stopHangs?: boolean }) {
       },
       async drillPreflight() {
         calls.push('preflight');
-        return { checkedAt: now(), mode: 'paper', runId: 'fake-run', healthy: true, healthDetail: 'ok', bootId: 'b1', entriesHalted: false, haltReason: null, openCriticalIncidents: [], activeFaults: [], lastSave: null, brokerHealthy: true, cursors: {} };
+        return {
+          checkedAt: now(),
+          mode: 'paper',
+          runId: 'fake-run',
+          healthy: true,
+          healthDetail: 'ok',
+          bootId: 'b1',
+          entriesHalted: false,
+          haltReason: null,
+          openCriticalIncidents: [],
+          activeFaults: [],
+          lastSave: null,
+          brokerHealthy: true,
+          cursors: {},
+        };
       },
       async drillArtifactCursors() {
         return { at: now(), cursors: {} };
@@ -83,7 +97,8 @@ function fakeTarget(o: { comesBack: boolean; stopHangs?: boolean }) {
       },
       async processStop(i: { stopSeconds?: number }) {
         calls.push('stop');
-        if (o.stopHangs) throw ApplicationFailure.nonRetryable(`fake: stop did not complete: pid 42 still running (bound ${i.stopSeconds} s)`, 'ProcessStopIncomplete');
+        if (o.stopHangs)
+          throw ApplicationFailure.nonRetryable(`fake: stop did not complete: pid 42 still running (bound ${i.stopSeconds} s)`, 'ProcessStopIncomplete');
         up = false;
         return { adapter: 'sandbox', alreadyDone: false, stopRequestedAt: now(), stoppedAt: now(), wasRunning: true };
       },
@@ -109,7 +124,16 @@ function fakeTarget(o: { comesBack: boolean; stopHangs?: boolean }) {
         return { done: false, unhealthyStreakMs: 0, polls: 1 };
       },
       async runtimeStateLastSave() {
-        return { exists: true, checkedAt: now(), savedAt: now(), ageSeconds: 0, seq: 1, digest: `sha256:${'0'.repeat(64)}`, computedDigest: `sha256:${'0'.repeat(64)}`, digestValid: true };
+        return {
+          exists: true,
+          checkedAt: now(),
+          savedAt: now(),
+          ageSeconds: 0,
+          seq: 1,
+          digest: `sha256:${'0'.repeat(64)}`,
+          computedDigest: `sha256:${'0'.repeat(64)}`,
+          digestValid: true,
+        };
       },
       async runtimeStateVerifyRestore() {
         return { checkedAt: now(), restored: true, restoredDigest: null, restoredSeq: 1, restoreError: null, matches: true, reason: 'ok' };
@@ -139,7 +163,11 @@ async function runDrill(input: Partial<WeeklyDrillInput>, comesBack: boolean, st
   const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: fake.activities });
   const drillId = uniqueId('d');
   const result = await worker.runUntil(async () => {
-    return env.client.workflow.execute('weeklyDrillWorkflow', { taskQueue, workflowId: uniqueId('drill-wf'), args: [{ target: 'fake', drillId, pollMs: 30_000, ...NO_SIGN_OFF, ...input }] });
+    return env.client.workflow.execute('weeklyDrillWorkflow', {
+      taskQueue,
+      workflowId: uniqueId('drill-wf'),
+      args: [{ target: 'fake', drillId, pollMs: 30_000, ...NO_SIGN_OFF, ...input }],
+    });
   });
   return { result: result as WeeklyDrillResult, calls: fake.calls };
 }
@@ -178,7 +206,11 @@ test('bounded history: a 30-minute restart wait polled every 20 ms, then a 30-mi
   const taskQueue = uniqueId('tq');
   const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: fake.activities });
   const drillId = uniqueId('d');
-  const handle = await env.client.workflow.start('weeklyDrillWorkflow', { taskQueue, workflowId: uniqueId('drill-wf'), args: [{ target: 'fake', drillId, scenarios: [], restartSeconds: 1800, maxDrillSeconds: 7200, pollMs: 20, ...NO_SIGN_OFF } satisfies WeeklyDrillInput] });
+  const handle = await env.client.workflow.start('weeklyDrillWorkflow', {
+    taskQueue,
+    workflowId: uniqueId('drill-wf'),
+    args: [{ target: 'fake', drillId, scenarios: [], restartSeconds: 1800, maxDrillSeconds: 7200, pollMs: 20, ...NO_SIGN_OFF } satisfies WeeklyDrillInput],
+  });
   const t0 = await env.currentTimeMs();
   const result = (await worker.runUntil(handle.result())) as WeeklyDrillResult;
   expect(result.result).toBe('fail');
@@ -211,9 +243,17 @@ test('one drill per target across a 30-minute drill: a second one, 10 minutes in
   const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: fake.activities });
   await worker.runUntil(async () => {
     const firstId = uniqueId('first');
-    const first = await env.client.workflow.start('weeklyDrillWorkflow', { taskQueue, workflowId: workflowIds.drill(target, firstId), args: [{ target, drillId: firstId, scenarios: [], maxDrillSeconds: 1800, restartSeconds: 7200, pollMs: 30_000, ...NO_SIGN_OFF }] });
+    const first = await env.client.workflow.start('weeklyDrillWorkflow', {
+      taskQueue,
+      workflowId: workflowIds.drill(target, firstId),
+      args: [{ target, drillId: firstId, scenarios: [], maxDrillSeconds: 1800, restartSeconds: 7200, pollMs: 30_000, ...NO_SIGN_OFF }],
+    });
     await env.sleep('10 minutes');
-    const second = (await env.client.workflow.execute('weeklyDrillWorkflow', { taskQueue, workflowId: uniqueId('second'), args: [{ target, drillId: uniqueId('second'), scenarios: [], pollMs: 30_000 }] })) as WeeklyDrillResult;
+    const second = (await env.client.workflow.execute('weeklyDrillWorkflow', {
+      taskQueue,
+      workflowId: uniqueId('second'),
+      args: [{ target, drillId: uniqueId('second'), scenarios: [], pollMs: 30_000 }],
+    })) as WeeklyDrillResult;
     expect(second.result).toBe('error');
     expect(second.failures).toEqual([expect.stringContaining(`another drill is running on target ${target}: drill ${firstId} (workflow ${first.workflowId}`)]);
     // Refused before the target: one preflight (the first drill's), no second halt or stop, no page.

@@ -84,25 +84,35 @@ export async function alertWatchWorkflowV1(input: AlertWatchInput): Promise<Aler
     state = 'stopping';
   };
 
-  setHandler(alertWatchStatusQuery, status, { description: 'Cycle count, lines read per file, data quality errors (corrupt lines), recorded breaches, incidents opened, continue-as-new count.' });
-  // The one change to v1: a bad payload is dropped (it used to throw and wedge the watcher; no command changes).
-  setHandler(stopWatchSignal, (req) => {
-    if (!stopWatchSchema.safeParse(req ?? {}).success) {
-      log.warn('stop signal dropped: invalid payload');
-      return;
-    }
-    requestStop(req);
-  }, { description: 'Stop watching after the current cycle: { "reason": "...", "by": "..." } (both optional).' });
-  setHandler(stopWatchUpdate, (req) => {
-    requestStop(req);
-    return status();
-  }, {
-    description: 'Stop watching after the current cycle and answer with the status: { "reason": "...", "by": "..." }.',
-    validator: (req) => {
-      const r = stopWatchSchema.safeParse(req ?? {});
-      if (!r.success) throw ApplicationFailure.nonRetryable(`invalid stop: ${describeIssues(r.error)}`, FAILURE.invalidInput);
-    },
+  setHandler(alertWatchStatusQuery, status, {
+    description: 'Cycle count, lines read per file, data quality errors (corrupt lines), recorded breaches, incidents opened, continue-as-new count.',
   });
+  // The one change to v1: a bad payload is dropped (it used to throw and wedge the watcher; no command changes).
+  setHandler(
+    stopWatchSignal,
+    (req) => {
+      if (!stopWatchSchema.safeParse(req ?? {}).success) {
+        log.warn('stop signal dropped: invalid payload');
+        return;
+      }
+      requestStop(req);
+    },
+    { description: 'Stop watching after the current cycle: { "reason": "...", "by": "..." } (both optional).' },
+  );
+  setHandler(
+    stopWatchUpdate,
+    (req) => {
+      requestStop(req);
+      return status();
+    },
+    {
+      description: 'Stop watching after the current cycle and answer with the status: { "reason": "...", "by": "..." }.',
+      validator: (req) => {
+        const r = stopWatchSchema.safeParse(req ?? {});
+        if (!r.success) throw ApplicationFailure.nonRetryable(`invalid stop: ${describeIssues(r.error)}`, FAILURE.invalidInput);
+      },
+    },
+  );
   upsertSearchAttributes([
     { key: SA.runId, value: p.runId },
     { key: SA.target, value: p.target },
@@ -151,15 +161,34 @@ export async function alertWatchWorkflowV1(input: AlertWatchInput): Promise<Aler
   let cyclesThisRun = 0;
   while (!stop) {
     const now = new Date(Date.now()).toISOString();
-    const r = await watchCycle({ runId: p.runId, target: p.target, cursors: c.cursors, state: c.state, now, ...(p.thresholds ? { thresholds: p.thresholds } : {}) });
+    const r = await watchCycle({
+      runId: p.runId,
+      target: p.target,
+      cursors: c.cursors,
+      state: c.state,
+      now,
+      ...(p.thresholds ? { thresholds: p.thresholds } : {}),
+    });
     cyclesThisRun++;
     lastCycleAt = now;
     c.cursors = r.cursors as Record<string, unknown>;
     c.state = r.state;
-    c.counters = addCounts({ ...c.counters, cycles: c.counters.cycles + 1 }, { files: r.files, incidentEvents: r.incidentEvents.length, sloBreaches: r.sloBreaches.length, auditEvents: r.auditEvents });
+    c.counters = addCounts(
+      { ...c.counters, cycles: c.counters.cycles + 1 },
+      { files: r.files, incidentEvents: r.incidentEvents.length, sloBreaches: r.sloBreaches.length, auditEvents: r.auditEvents },
+    );
     lastEvaluation = r.criteria.map((x) => ({ id: x.id, value: x.value, ok: x.ok, severity: x.severity }));
 
-    for (const b of r.sloBreaches) record({ at: b.ts, source: 'target', slo: b.slo, value: b.value, threshold: b.threshold, severity: b.severity, ...(b.incident_id ? { incidentId: b.incident_id } : {}) });
+    for (const b of r.sloBreaches)
+      record({
+        at: b.ts,
+        source: 'target',
+        slo: b.slo,
+        value: b.value,
+        threshold: b.threshold,
+        severity: b.severity,
+        ...(b.incident_id ? { incidentId: b.incident_id } : {}),
+      });
     if (r.corrupt > 0) record({ at: now, source: 'artifacts', slo: 'corrupt_artifact_lines', value: r.corrupt, threshold: 0, severity: 'warning' });
     const d = decideCycle(c, {
       now,

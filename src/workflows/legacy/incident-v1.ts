@@ -107,7 +107,14 @@ class Incident {
       classification: this.classification,
       recoveryAttempt: this.attempt,
       recoveryWorkflowId: this.recoveryId,
-      recoveries: this.recoveries.map((r) => ({ outcome: r.outcome, incidentClass: r.incidentClass, attempt: r.attempt, cycles: r.cycles, dirtyResets: r.dirtyResets, rehalts: r.rehalts })),
+      recoveries: this.recoveries.map((r) => ({
+        outcome: r.outcome,
+        incidentClass: r.incidentClass,
+        attempt: r.attempt,
+        cycles: r.cycles,
+        dirtyResets: r.dirtyResets,
+        rehalts: r.rehalts,
+      })),
       rehalts: this.rehalts + this.recoveries.reduce((n, r) => n + r.rehalts, 0),
       escalated: this.escalated,
       operatorActions: [...this.operatorActions],
@@ -194,7 +201,16 @@ class Incident {
     const message = failure instanceof Error ? failure.message : String(failure);
     if (!isCancellation(failure)) log.error('recovery workflow failed', { error: message });
     this.note(`recovery attempt ${this.attempt} failed`, message);
-    const failed: RecoveryResult = { outcome: 'escalated', incidentClass: cls, attempt: this.attempt, cycles: 0, dirtyResets: 0, rehalts: 0, timeline: [], evidence: { failure: message } };
+    const failed: RecoveryResult = {
+      outcome: 'escalated',
+      incidentClass: cls,
+      attempt: this.attempt,
+      cycles: 0,
+      dirtyResets: 0,
+      rehalts: 0,
+      timeline: [],
+      evidence: { failure: message },
+    };
     this.recoveries.push(failed);
     return failed;
   }
@@ -208,23 +224,30 @@ export async function incidentWorkflowV1(input: IncidentInput): Promise<Incident
   inc.openedAtMs = p.openedAt ? Date.parse(p.openedAt) : workflowInfo().runStartTime.getTime();
 
   setHandler(incidentStatusQuery, () => inc.status(), {
-    description: 'Phase (triage / halting / recovering / escalated / resuming / resolved), class with reasons, recovery attempt and its workflow id, re-halts, operator actions, timeline.',
+    description:
+      'Phase (triage / halting / recovering / escalated / resuming / resolved), class with reasons, recovery attempt and its workflow id, re-halts, operator actions, timeline.',
   });
-  setHandler(triageQuery, () => inc.triage, { description: 'The triage report (runbook "First 5 Minutes"): kill switch, last SLO breach, ack status, reconciliation, data quality, broker, class.' });
+  setHandler(triageQuery, () => inc.triage, {
+    description: 'The triage report (runbook "First 5 Minutes"): kill switch, last SLO breach, ack status, reconciliation, data quality, broker, class.',
+  });
   setHandler(forceResumeUpdate, (req) => inc.forceResume(req), {
-    description: 'Resume entries without the recovery criteria: { "reason": "<why>", "by": "<identity>" }. Audited in the timeline, the result and incident_resolved.',
+    description:
+      'Resume entries without the recovery criteria: { "reason": "<why>", "by": "<identity>" }. Audited in the timeline, the result and incident_resolved.',
     validator: (req) => {
       const r = forceResumeSchema.safeParse(req);
       if (!r.success) throw ApplicationFailure.nonRetryable(`invalid forceResume: ${describeIssues(r.error)}`, FAILURE.invalidInput);
-      if (inc.phase === 'resuming' || inc.phase === 'resolved') throw ApplicationFailure.nonRetryable(`incident is already ${inc.phase}`, FAILURE.incidentClosed);
+      if (inc.phase === 'resuming' || inc.phase === 'resolved')
+        throw ApplicationFailure.nonRetryable(`incident is already ${inc.phase}`, FAILURE.incidentClosed);
     },
   });
   setHandler(reclassifyUpdate, (req) => inc.reclassify(req), {
-    description: 'Change the incident class and restart recovery for it: { "incidentClass": "data_quality|reconciliation|broker_connectivity", "reason": "<why>", "by": "<identity>" }.',
+    description:
+      'Change the incident class and restart recovery for it: { "incidentClass": "data_quality|reconciliation|broker_connectivity", "reason": "<why>", "by": "<identity>" }.',
     validator: (req) => {
       const r = reclassifySchema.safeParse(req);
       if (!r.success) throw ApplicationFailure.nonRetryable(`invalid reclassify: ${describeIssues(r.error)}`, FAILURE.invalidInput);
-      if (inc.phase === 'resuming' || inc.phase === 'resolved' || inc.forced) throw ApplicationFailure.nonRetryable(`incident is already ${inc.forced ? 'being force-resumed' : inc.phase}`, FAILURE.incidentClosed);
+      if (inc.phase === 'resuming' || inc.phase === 'resolved' || inc.forced)
+        throw ApplicationFailure.nonRetryable(`incident is already ${inc.forced ? 'being force-resumed' : inc.phase}`, FAILURE.incidentClosed);
     },
   });
   upsertSearchAttributes([
@@ -255,7 +278,16 @@ export async function incidentWorkflowV1(input: IncidentInput): Promise<Incident
         workflowId: ackId,
         // The timer ends with the incident.
         parentClosePolicy: ParentClosePolicy.TERMINATE,
-        args: [{ runId: p.runId, incidentId: p.incidentId, severity: p.severity, openedAt: new Date(inc.openedAtMs).toISOString(), ...(p.ackSlaSeconds ? { ackSlaSeconds: p.ackSlaSeconds } : {}), ...(p.summary ? { summary: p.summary } : {}) }],
+        args: [
+          {
+            runId: p.runId,
+            incidentId: p.incidentId,
+            severity: p.severity,
+            openedAt: new Date(inc.openedAtMs).toISOString(),
+            ...(p.ackSlaSeconds ? { ackSlaSeconds: p.ackSlaSeconds } : {}),
+            ...(p.summary ? { summary: p.summary } : {}),
+          },
+        ],
       });
       inc.note('ack timer started', ackId);
     } catch (err) {

@@ -101,7 +101,11 @@ class Recovery {
     if (r.gateway.entriesHalted) return;
     this.rehalts++;
     log.warn('entries found released before the recovery criteria passed; halting again', { incidentId: this.p.incidentId, rehalts: this.rehalts });
-    await gatewayHalt({ target: this.p.target, reason: this.p.haltReason ?? 'entries halted by drill-runner until recovery', idempotencyKey: `rehalt-${this.p.incidentId}-${this.p.attempt}-${this.rehalts}` });
+    await gatewayHalt({
+      target: this.p.target,
+      reason: this.p.haltReason ?? 'entries halted by drill-runner until recovery',
+      idempotencyKey: `rehalt-${this.p.incidentId}-${this.p.attempt}-${this.rehalts}`,
+    });
     this.note('entries found released early: halted again', `halt_reason was ${JSON.stringify(r.gateway.haltReason)}, checked at ${r.checkedAt}`);
   }
 
@@ -136,7 +140,12 @@ class Recovery {
       const o = base.reconciliation.lastOrder;
       this.evidence.mismatchedOrderIds = o?.mismatched_order_ids ?? [];
       this.evidence.brokerStatus = o?.broker_status ?? {};
-      this.note('inspected reconciliation', o ? `latest order cycle ${o.cycle} ${o.status}${o.mismatched_order_ids.length ? `: ${o.mismatched_order_ids.slice(0, 5).join(', ')}` : ''}${o.stuck_transitions ? `; ${o.stuck_transitions} stuck lifecycle transition(s)` : ''}` : 'no reconciliation events yet');
+      this.note(
+        'inspected reconciliation',
+        o
+          ? `latest order cycle ${o.cycle} ${o.status}${o.mismatched_order_ids.length ? `: ${o.mismatched_order_ids.slice(0, 5).join(', ')}` : ''}${o.stuck_transitions ? `; ${o.stuck_transitions} stuck lifecycle transition(s)` : ''}`
+          : 'no reconciliation events yet',
+      );
     }
     await sleep(this.p.cycleSeconds * 1000);
     return this.everyCycle(async () => {
@@ -148,7 +157,10 @@ class Recovery {
       const stuck = moved ? (r.reconciliation.lastOrder?.stuck_transitions ?? 0) : 0;
       const v = reconciliationVerdict(before, after, stuck);
       this.recon = { cursors: r.reconciliation.cursors, state: r.reconciliation.state };
-      this.verdict(v, `${after.orderCycles - before.orderCycles} order / ${after.positionCycles - before.positionCycles} position check(s), ${after.orderCycles - before.orderCycles - (after.orderPasses - before.orderPasses)} / ${after.positionCycles - before.positionCycles - (after.positionPasses - before.positionPasses)} mismatched${stuck ? `, ${stuck} stuck transition(s)` : ''}`);
+      this.verdict(
+        v,
+        `${after.orderCycles - before.orderCycles} order / ${after.positionCycles - before.positionCycles} position check(s), ${after.orderCycles - before.orderCycles - (after.orderPasses - before.orderPasses)} / ${after.positionCycles - before.positionCycles - (after.positionPasses - before.positionPasses)} mismatched${stuck ? `, ${stuck} stuck transition(s)` : ''}`,
+      );
       this.cleanStreak = nextCleanStreak(this.cleanStreak, v);
       if (v === 'clean' && stuck === 0) this.evidence.lifecycleTransitionsRecovered = true;
       return this.cleanStreak >= this.p.cleanCyclesRequired;
@@ -158,7 +170,10 @@ class Recovery {
   async dataQuality(): Promise<boolean> {
     this.phase = 'refresh-data-source';
     const refresh = await refreshDataSource({ target: this.p.target });
-    this.note('refreshed data source connectivity', refresh.reachable ? `bars of ${refresh.symbols.length} symbol(s) reachable` : `unreachable: ${refresh.issues.slice(0, 3).join('; ')}`);
+    this.note(
+      'refreshed data source connectivity',
+      refresh.reachable ? `bars of ${refresh.symbols.length} symbol(s) reachable` : `unreachable: ${refresh.issues.slice(0, 3).join('; ')}`,
+    );
     this.phase = 'quality-cycles';
     let progress: DataQualityProgress = { cleanFromCycle: null };
     return this.everyCycle(async () => {
@@ -179,7 +194,12 @@ class Recovery {
     this.phase = 'verify-broker';
     const first = await this.probe({ broker: true });
     this.evidence.brokerHealthBefore = first.broker;
-    this.note('verified broker health', first.broker ? `api ${first.broker.apiOk ? 'ok' : 'down'}, websocket ${first.broker.websocketOk ? 'ok' : 'down'}${first.broker.detail ? ` (${first.broker.detail})` : ''}` : undefined);
+    this.note(
+      'verified broker health',
+      first.broker
+        ? `api ${first.broker.apiOk ? 'ok' : 'down'}, websocket ${first.broker.websocketOk ? 'ok' : 'down'}${first.broker.detail ? ` (${first.broker.detail})` : ''}`
+        : undefined,
+    );
     if (this.p.restartBroker) {
       this.phase = 'restart-broker-session';
       const key = `recovery-${this.p.incidentId}-${this.p.attempt}`.slice(0, 120);
@@ -246,7 +266,8 @@ export async function recoveryWorkflowV1(input: RecoveryInput): Promise<Recovery
   ]);
   r.note(`recovery started: ${p.incidentClass}`, RECOVERY_CRITERIA[p.incidentClass]);
 
-  const passed = p.incidentClass === 'data_quality' ? await r.dataQuality() : p.incidentClass === 'reconciliation' ? await r.reconciliationCycles() : await r.broker();
+  const passed =
+    p.incidentClass === 'data_quality' ? await r.dataQuality() : p.incidentClass === 'reconciliation' ? await r.reconciliationCycles() : await r.broker();
   const base = { incidentClass: p.incidentClass, attempt: p.attempt, cycles: r.cycles, dirtyResets: r.dirtyResets, rehalts: r.rehalts };
   if (passed) {
     r.phase = 'recovered';
