@@ -37,7 +37,7 @@ import { ConfigError, loadConfig, type Config } from './config';
 import { describeSettings, formatSettings } from './commands/config-report';
 import { writeDrillIndex } from './activities/reports';
 import { describeConformance } from './domain/conformance';
-import { renderVerdictTable } from './domain/promotion';
+import { renderVerdictTable } from './report/promotion-verdict';
 import { renderAckRehearsal, renderRecoveryRehearsal } from './domain/rehearsal';
 import { describeTriage } from './domain/triage';
 import { createLogger } from './logger';

@@ -13,7 +13,6 @@ import {
   experimentIdSchema,
   PROMOTIONS_DIR,
   promotionVerdictSchema,
-  renderVerdictMarkdown,
   type PromotionBundleInfo,
   type PromotionEvidence,
   type PromotionVerdict,
@@ -21,6 +20,7 @@ import {
 } from '../domain/promotion';
 import { DRILL_REPORT_FILE, DRILLS_DIR, drillEvidenceSchema, pickLatestDrill, type FoundDrill } from '../domain/promotion-drill';
 import { runIdSchema, targetNameSchema } from '../domain/ids';
+import { renderVerdictMarkdown } from '../report/promotion-verdict';
 import {
   foldKpiSource,
   initialKpiFold,

@@ -7,14 +7,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { gatherKpiEvidence } from '../../src/activities/promotion';
-import {
-  evaluatePromotion,
-  promotionVerdictSchema,
-  PROMOTION_CRITERIA,
-  renderVerdictTable,
-  resolvePromotionThresholds,
-  type EvaluateContext,
-} from '../../src/domain/promotion';
+import { renderVerdictTable } from '../../src/report/promotion-verdict';
+import { evaluatePromotion, promotionVerdictSchema, PROMOTION_CRITERIA, resolvePromotionThresholds, type EvaluateContext } from '../../src/domain/promotion';
 import {
   foldKpiSource,
   initialKpiFold,

@@ -6,14 +6,13 @@ import {
   PROMOTION_CRITERIA,
   promotionGateInputSchema,
   promotionVerdictSchema,
-  renderVerdictMarkdown,
-  renderVerdictTable,
   resolvePromotionThresholds,
   type EvaluateContext,
   type PromotionCriterionId,
   type PromotionEvidence,
 } from '../../src/domain/promotion';
 import { pickLatestDrill } from '../../src/domain/promotion-drill';
+import { renderVerdictMarkdown, renderVerdictTable } from '../../src/report/promotion-verdict';
 import { buildEvidence, DAY, dqCycles, drillReport, incident, MIN, NOW, opsSnapshots, recon } from '../fixtures/promotion/evidence';
 
 function ctx(over: Partial<EvaluateContext> = {}): EvaluateContext {
