@@ -6,16 +6,15 @@ import { type AckRecord } from '../domain/incident-ack';
 import { initialSloState } from '../domain/slo';
 import { PathEscapeError } from '../io/files';
 import { appendIncidentAck, InvalidRunIdError, runDir, runDirExists } from '../io/run-artifacts';
+import { readLatestJson, type LatestJson } from '../io/tail';
 import {
   foldRunArtifacts,
-  readLatestJson,
   snapshotRunArtifacts,
   tailRunArtifactsInputSchema,
   type FoldRunResult,
-  type LatestJson,
   type RunSnapshot,
   type TailRunArtifactsInput,
-} from '../io/tail';
+} from '../io/run-artifact-fold';
 import { FAILURE } from '../domain/failure-types';
 
 export interface RecordAckInput {

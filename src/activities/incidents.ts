@@ -18,18 +18,8 @@ import { maintenanceEventSchema, MAINTENANCE_EVENTS_FILE, type MaintenanceEvent 
 import { type ResolvedLine, type RiskAuditEvent } from '../domain/watch';
 import { appendJsonlOnce, PathEscapeError, readJsonl, resolveInside, writeFileAtomic } from '../io/files';
 import { InvalidRunIdError, runDir } from '../io/run-artifacts';
-import {
-  foldRunArtifacts,
-  listAuditFiles,
-  readLastRecords,
-  readNew,
-  runArtifactCursorsSchema,
-  snapshotRunArtifacts,
-  tailCursorSchema,
-  type TailCursor,
-  type FileReadStats,
-  type RunArtifactCursors,
-} from '../io/tail';
+import { listAuditFiles, readLastRecords, readNew, tailCursorSchema, type TailCursor } from '../io/tail';
+import { foldRunArtifacts, runArtifactCursorsSchema, snapshotRunArtifacts, type FileReadStats, type RunArtifactCursors } from '../io/run-artifact-fold';
 import { createBrokerActivities } from './broker';
 import { createGatewayActivities } from './gateway';
 import { withHeartbeat } from './heartbeat';

@@ -18,7 +18,7 @@ import {
   type TimelineEntry,
 } from '../domain/recovery';
 import { initialSloState, type SloState } from '../domain/slo';
-import { foldRunArtifacts, runArtifactCursorsSchema, snapshotRunArtifacts } from '../io/tail';
+import { foldRunArtifacts, runArtifactCursorsSchema, snapshotRunArtifacts } from '../io/run-artifact-fold';
 import { createBrokerActivities } from './broker';
 import { pause, withHeartbeat } from './heartbeat';
 import { targetRunDir } from './incidents';

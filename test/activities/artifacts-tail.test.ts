@@ -4,7 +4,7 @@ import path from 'node:path';
 import { createArtifactActivities } from '../../src/activities/artifacts';
 import { ARTIFACT_FILES } from '../../src/domain/artifacts';
 import { evaluateSlos, initialSloState, type SloState } from '../../src/domain/slo';
-import { type RunArtifactCursors } from '../../src/io/tail';
+import { type RunArtifactCursors } from '../../src/io/run-artifact-fold';
 
 const ts = (s: number) => new Date(Date.UTC(2025, 0, 6, 9, 0, s)).toISOString();
 const j = (o: object) => `${JSON.stringify(o)}\n`;

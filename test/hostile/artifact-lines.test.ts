@@ -17,7 +17,8 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { ARTIFACT_FILES, orderReconciliationEventSchema } from '../../src/domain/artifacts';
 import { initialSloState, type SloState } from '../../src/domain/slo';
-import { foldRunArtifacts, readNew, type RunArtifactCursors, type TailCursor } from '../../src/io/tail';
+import { readNew, type TailCursor } from '../../src/io/tail';
+import { foldRunArtifacts, type RunArtifactCursors } from '../../src/io/run-artifact-fold';
 import { checkHostile } from '../helpers/hostile';
 
 let root: string;
@@ -269,7 +270,8 @@ test('foldRunArtifacts over a whole run folder: folded in pieces equals folded o
   const keys = Object.keys(FILES) as Array<keyof typeof FILES>;
   await checkHostile({
     boundary: 'artifact-lines/foldRunArtifacts',
-    through: 'foldRunArtifacts (src/io/tail.ts) with the SLO folds (src/domain/slo.ts): the watcher cycle, triage, recovery probes, the promotion gate',
+    through:
+      'foldRunArtifacts (src/io/run-artifact-fold.ts) with the SLO folds (src/domain/slo.ts): the watcher cycle, triage, recovery probes, the promotion gate',
     checks: [
       'never throws',
       'folded in pieces (cut anywhere) gives the same SLO state, incident events, SLO breaches, audit events and corrupt count as folded once',
