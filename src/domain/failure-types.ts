@@ -65,6 +65,8 @@ export const FAILURE = {
   // Workflow outcomes
   /** An update to an incident that is already resuming, resolved or closed elsewhere (incidentWorkflow). Never retried. */
   incidentClosed: 'IncidentClosed',
+  /** A sign-off sent to a drill already signed off, or past its expiry (drillSignOffWorkflow's validator). Never retried. */
+  signOffClosed: 'SignOffClosed',
   /** An incident out of recovery attempts (incidentWorkflow). Never retried. */
   tooManyAttempts: 'TooManyAttempts',
   /** The drill ran and failed a check (weeklyDrillWorkflow). Never retried. */

@@ -7,6 +7,7 @@
  * its audit event are written once, when it is signed or expires. History: a handful of events.
  */
 import {
+  ApplicationFailure,
   allHandlersFinished,
   condition,
   log,
@@ -28,6 +29,7 @@ import {
   type SignOffRecord,
   type SignOffState,
 } from '../domain/drill-signoff';
+import { FAILURE } from '../domain/failure-types';
 import { SA } from '../search-attributes';
 import { paging, shortIo } from './activity-profiles';
 import { drillSignOffStatusQuery, signOffUpdate } from './definitions';
@@ -87,7 +89,7 @@ export async function drillSignOffWorkflow(input: DrillSignOffInput): Promise<Si
       validator: (raw) => {
         parseOrFail(signOffRequestSchema, raw, 'signOff');
         const refused = signOffRefusal({ state, ...(signOff ? { signOff } : {}) });
-        if (refused) throw new Error(refused);
+        if (refused) throw ApplicationFailure.nonRetryable(refused, FAILURE.signOffClosed);
       },
       description:
         'Sign the drill\'s test record off: {"by": "...", "role": "...", "decision": "accepted" | "accepted-with-findings" | "rejected", "notes": "..."}. Answers with the written record (signoff.json, with the SHA-256 of the report signed).',

@@ -52,7 +52,7 @@ import {
 import { SA } from '../search-attributes';
 import { haltCall } from './activity-profiles';
 import { haltRegistryStatusQuery, haltReplySignal, haltRequestSignal, holdUpdate, releaseUpdate } from './definitions';
-import { describeIssues, parseOrFail } from './validation';
+import { describeIssues, parseOrFail, validatorFor } from './validation';
 import { FAILURE } from '../domain/failure-types';
 
 const { registryApply } = proxyActivities<Activities>(haltCall);
@@ -327,17 +327,13 @@ export async function haltRegistryWorkflow(input: HaltRegistryInput): Promise<vo
   setHandler(holdUpdate, (req) => viaUpdate({ op: 'hold', requestId: uuid4(), ...holdRequestSchema.parse(req) }), {
     description:
       'Hold entries halted: { "holder": { "kind": "operator", "id": "<name or ticket>" }, "reason": "<why>", "by": "<identity>" }. Answers when the kill switch is halted.',
-    validator: (req) => {
-      const r = holdRequestSchema.safeParse(req);
-      if (!r.success) throw ApplicationFailure.nonRetryable(`invalid hold: ${describeIssues(r.error)}`, FAILURE.invalidInput);
-    },
+    validator: validatorFor(holdRequestSchema, 'hold'),
   });
   setHandler(releaseUpdate, (req) => viaUpdate({ op: 'release', requestId: uuid4(), ...releaseRequestSchema.parse(req) }), {
     description: 'Release a hold: { "holder": { "kind", "id" }, "by": "<identity>", "reason": "<why>" }. Entries resume only when no holder is left.',
     validator: (req) => {
-      const r = releaseRequestSchema.safeParse(req);
-      if (!r.success) throw ApplicationFailure.nonRetryable(`invalid release: ${describeIssues(r.error)}`, FAILURE.invalidInput);
-      if (!r.data.by || !r.data.reason)
+      const r = parseOrFail(releaseRequestSchema, req, 'release');
+      if (!r.by || !r.reason)
         throw ApplicationFailure.nonRetryable('invalid release: by and reason are required (who lets go of the hold, and why)', FAILURE.invalidInput);
     },
   });
