@@ -17,6 +17,7 @@ import { describeCalendarSpec, placementMemo, placementSpec, placementSummary, t
 import { SA } from '../search-attributes';
 import { workflowIds } from '../shared';
 import { describeIssues } from '../domain/validation-kit';
+import { scheduleDetails } from './start-details';
 
 export class ScheduleInputError extends Error {
   constructor(message: string) {
@@ -51,6 +52,12 @@ function optionsFor(raw: DrillScheduleOptions, taskQueue: string, placed?: Place
       args: [input],
       typedSearchAttributes: [{ key: SA.target, value: o.target }],
       staticSummary: `Weekly DR drill of ${o.target}`,
+      staticDetails: scheduleDetails(drillScheduleId(o.target), [
+        ['target', o.target],
+        ['RTO / RPO targets', `${checked.data.rtoSeconds} s / ${checked.data.rpoSeconds} s`],
+        ['chaos scenarios', checked.data.scenarios.join(', ') || 'none'],
+        ['placement', placed ? 'market calendar (see the memo)' : `weekly, ${o.timezone}`],
+      ]),
       ...(placed ? { memo: placementMemo(placed.placement, placed.calendar, placed.placedAtMs) } : {}),
     },
     state: { note: o.note ?? `weekly DR drill of ${o.target} (drill-runner)` },

@@ -15,6 +15,7 @@ import { checkFlag } from './flags';
 import { CommandError } from './output';
 import { describeIssues } from '../domain/validation-kit';
 import type { incidentAckWorkflow } from '../workflows';
+import { startDetails } from '../client/start-details';
 
 type Deps = { config: Pick<Config, 'temporal' | 'taskQueue'>; now?: () => number };
 
@@ -37,6 +38,11 @@ export async function ackTimerStart(input: IncidentAckInput, deps: Deps): Promis
       args: [input],
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
       staticSummary: `Ack timer: incident ${parsed.data.incidentId} (run ${parsed.data.runId}, ${parsed.data.severity})`,
+      staticDetails: startDetails('drill ack-timer start', [
+        ['run id', parsed.data.runId],
+        ['incident id', parsed.data.incidentId],
+        ['severity', parsed.data.severity],
+      ]),
     });
     return { workflowId, runId: handle.firstExecutionRunId };
   } finally {

@@ -14,6 +14,7 @@ import { haltRegistryStatusQuery, holdUpdate, releaseUpdate } from '../workflows
 import { CommandError } from './output';
 import { describeIssues } from '../domain/validation-kit';
 import type { haltRegistryWorkflow } from '../workflows';
+import { startDetails } from '../client/start-details';
 
 type Deps = { config: Pick<Config, 'temporal' | 'taskQueue'>; timeoutMs?: number };
 
@@ -50,6 +51,7 @@ async function update(
       args: [{ target: t }],
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
       staticSummary: `Halt registry of ${t}: who holds its entries halted`,
+      staticDetails: startDetails(`drill halt ${what}`, [['target', t]]),
     });
     return await withTimeout(conn.connection, deps.timeoutMs ?? 30000, `${what} at ${workflowId}`, () => run(conn.client.workflow.getHandle(workflowId)));
   } catch (err) {

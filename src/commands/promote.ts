@@ -25,6 +25,7 @@ import { checkNumberFlag } from './flags';
 import { promotionGateStatusQuery } from '../workflows/definitions';
 import { CommandError, type Output } from './output';
 import type { promotionGateWorkflow } from '../workflows';
+import { startDetails } from '../client/start-details';
 
 export interface PromoteOptions {
   experiment: string;
@@ -188,6 +189,13 @@ async function promote(
         workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
         workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
         staticSummary: `Promotion gate: experiment ${input.experimentId}, run ${input.runId} (${input.strict === false ? 'lenient' : 'strict'})`,
+        staticDetails: startDetails('drill promote', [
+          ['experiment', input.experimentId],
+          ['run id', input.runId],
+          ['target', input.target],
+          ['gate', input.strict === false ? 'lenient' : 'strict'],
+          ['CI run', env.GITHUB_RUN_ID ? `${env.GITHUB_REPOSITORY ?? ''} #${env.GITHUB_RUN_ID}` : undefined],
+        ]),
       });
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError)

@@ -16,6 +16,7 @@ import { refuseOutsideCalendar } from './calendar-check';
 import { CommandError, type Output } from './output';
 import { findTargetsFile } from './targets-file';
 import type { weeklyDrillWorkflow } from '../workflows';
+import { startDetails } from '../client/start-details';
 
 export interface RunWeeklyOptions {
   target?: string;
@@ -132,6 +133,16 @@ export async function runWeeklyCommand(o: RunWeeklyOptions, deps: RunWeeklyDeps)
       workflowId,
       args: [input],
       staticSummary: `DR drill ${drillId} of ${target}`,
+      staticDetails: startDetails('drill run weekly', [
+        ['target', target],
+        ['drill id', drillId],
+        ['RTO / RPO targets', `${parsed.data.rtoSeconds} s / ${parsed.data.rpoSeconds} s`],
+        ['chaos scenarios', parsed.data.scenarios.join(', ') || 'none'],
+        ['seed', parsed.data.seed],
+        ['live target allowed', parsed.data.allowLive],
+        ['maximum duration', `${parsed.data.maxDrillSeconds} s`],
+        ['sign-off', parsed.data.audit.signOff ? `${parsed.data.audit.approver}, within ${parsed.data.audit.signOffSeconds} s` : 'off'],
+      ]),
     });
     deps.output.out(`drill ${drillId} started on ${target}: workflow ${workflowId}`);
     let done = false;

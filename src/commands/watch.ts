@@ -12,6 +12,7 @@ import { checkFlag } from './flags';
 import { CommandError } from './output';
 import { targetForRun } from './triage';
 import type { alertWatchWorkflow } from '../workflows';
+import { startDetails } from '../client/start-details';
 
 type Deps = { config: Pick<Config, 'temporal' | 'taskQueue'>; targetsFile?: string };
 
@@ -84,6 +85,10 @@ export async function watchStart(
       // One watcher per run: starting it again returns the running one.
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
       staticSummary: `Alert watcher: run ${o.runId} (target ${t.name})`,
+      staticDetails: startDetails('drill watch start', [
+        ['run id', o.runId],
+        ['target', t.name],
+      ]),
     });
     return { workflowId, runId: handle.firstExecutionRunId, target: t.name };
   } finally {

@@ -26,6 +26,8 @@ export interface WorkflowDoc {
   startedBy: string;
   schema: z.ZodType;
   example: Record<string, unknown>;
+  /** What the CLI and the parents put in the UI's Summary: the form's Summary field, filled the same way. */
+  formSummary: string;
 }
 
 const RUN = 'paper-2026-11-25';
@@ -39,6 +41,7 @@ export const WORKFLOW_DOCS: readonly WorkflowDoc[] = [
     startedBy: '`drill run weekly`, the weekly schedule (`drill schedule`), the Web UI form',
     schema: weeklyDrillInputSchema,
     example: { target: TARGET },
+    formSummary: `DR drill drill-2026-11-25 of ${TARGET}`,
   },
   {
     type: 'promotionGateWorkflow',
@@ -48,6 +51,7 @@ export const WORKFLOW_DOCS: readonly WorkflowDoc[] = [
     startedBy: '`drill promote` (CI), the Web UI form',
     schema: promotionGateInputSchema,
     example: { experimentId: 'momentum-v3', runId: RUN, target: TARGET },
+    formSummary: `Promotion gate: experiment momentum-v3, run ${RUN} (strict)`,
   },
   {
     type: 'alertWatchWorkflow',
@@ -56,6 +60,7 @@ export const WORKFLOW_DOCS: readonly WorkflowDoc[] = [
     startedBy: '`drill watch start`',
     schema: alertWatchInputSchema,
     example: { runId: RUN, target: TARGET },
+    formSummary: `Alert watcher: run ${RUN} (target ${TARGET})`,
   },
   {
     type: 'incidentWorkflow',
@@ -64,6 +69,7 @@ export const WORKFLOW_DOCS: readonly WorkflowDoc[] = [
     startedBy: 'the alert watcher',
     schema: incidentInputSchema,
     example: { runId: RUN, incidentId: 'inc-0001', target: TARGET },
+    formSummary: `Incident inc-0001 (critical, from ops_slo_events) on ${TARGET}`,
   },
   {
     type: 'incidentAckWorkflow',
@@ -72,6 +78,7 @@ export const WORKFLOW_DOCS: readonly WorkflowDoc[] = [
     startedBy: 'the incident workflow (child), `drill ack-timer start`',
     schema: incidentAckInputSchema,
     example: { runId: RUN, incidentId: 'inc-0001', severity: 'critical' },
+    formSummary: `Ack timer: incident inc-0001 (run ${RUN}, critical)`,
   },
   {
     type: 'recoveryWorkflow',
@@ -80,6 +87,7 @@ export const WORKFLOW_DOCS: readonly WorkflowDoc[] = [
     startedBy: 'the incident workflow (child)',
     schema: recoveryInputSchema,
     example: { runId: RUN, incidentId: 'inc-0001', target: TARGET, incidentClass: 'data_quality', openedAt: '2026-11-25T14:30:00Z' },
+    formSummary: `Recovery of inc-0001 (data_quality), attempt 1`,
   },
   {
     type: 'haltRegistryWorkflow',
@@ -88,6 +96,7 @@ export const WORKFLOW_DOCS: readonly WorkflowDoc[] = [
     startedBy: 'incidents, drills and operators holding a halt (`drill halt hold`)',
     schema: haltRegistryInputSchema,
     example: { target: TARGET },
+    formSummary: `Halt registry of ${TARGET}: who holds its entries halted`,
   },
   {
     type: 'drillTargetLockWorkflow',
@@ -104,6 +113,7 @@ export const WORKFLOW_DOCS: readonly WorkflowDoc[] = [
         startedAt: '2026-11-29T03:00:00Z',
       },
     },
+    formSummary: `Drill lock of ${TARGET}: held by drill drill-2026-11-29`,
   },
   {
     type: 'drillSignOffWorkflow',
@@ -121,6 +131,7 @@ export const WORKFLOW_DOCS: readonly WorkflowDoc[] = [
       dueAt: '2026-12-01T03:00:00Z',
       expiresAt: '2026-12-29T03:00:00Z',
     },
+    formSummary: `Sign-off of DR drill drill-2026-11-29 on ${TARGET} (PASS): dr-approver, due 2026-12-01T03:00:00Z`,
   },
 ];
 
@@ -144,6 +155,11 @@ export function renderWorkflowsDoc(docs: readonly WorkflowDoc[] = WORKFLOW_DOCS)
     `\`${DEFAULT_TASK_QUEUE}\`, the workflow id by the convention below, and the example as the input (JSON). From a`,
     'shell: `temporal workflow start --type <type> --task-queue ' + DEFAULT_TASK_QUEUE + " --workflow-id <id> --input '<example>'`.",
     '',
+    "Fill the form's **Summary** (the workflow list shows it) with the line given for each workflow below,",
+    'the same text the CLI sets where the CLI starts that workflow. Put who starts it and why in **Details**',
+    "(Markdown, shown on the workflow's page). The CLI writes there who started the run, from which host,",
+    "when, and the input's key facts. Both are kept with the run, like the input.",
+    '',
     '| Workflow type | Started by | Workflow id |',
     '|---|---|---|',
     ...docs.map((d) => `| [\`${d.type}\`](#${d.type.toLowerCase()}) | ${d.startedBy} | \`${d.workflowId}\` |`),
@@ -158,6 +174,7 @@ export function renderWorkflowsDoc(docs: readonly WorkflowDoc[] = WORKFLOW_DOCS)
       `- Task queue: \`${DEFAULT_TASK_QUEUE}\``,
       `- Workflow id: \`${d.workflowId}\``,
       `- Started by: ${d.startedBy}`,
+      `- Summary (for the form): \`${d.formSummary}\``,
       '',
       'Example input:',
       '',

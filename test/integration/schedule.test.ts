@@ -110,6 +110,13 @@ test('trigger starts a drill; a second trigger while it runs is skipped (overlap
   );
   // Collision-free ids: the schedule's prefix, then the scheduled time the server appends.
   expect(running.startsWith(`${workflowIds.scheduledDrill(sbx.targetName)}-`)).toBe(true);
+  // The Web UI shows what started it: a summary, and details naming the schedule and the drill's key facts.
+  const desc = await env.client.workflow.getHandle(running).describe();
+  expect(await desc.staticSummary()).toBe(`Weekly DR drill of ${sbx.targetName}`);
+  const details = await desc.staticDetails();
+  expect(details).toContain('Started by the schedule `');
+  expect(details).toContain('- **RTO / RPO targets**: 900 s / 60 s');
+  expect(details).toContain('- **chaos scenarios**: none');
   await triggerDrillSchedule(env.client, sbx.targetName);
   const d = await waitFor(
     'the overlapping trigger to be skipped',

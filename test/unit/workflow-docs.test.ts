@@ -43,3 +43,8 @@ test('the doc carries each example and schema as the generator renders them', ()
 test('the committed docs/workflows.md is up to date (else: npm run docs:workflows)', () => {
   expect(fs.readFileSync(DOC, 'utf8')).toBe(renderWorkflowsDoc());
 });
+
+test('every workflow documents the Summary to give it in the Start Workflow form', () => {
+  for (const d of WORKFLOW_DOCS) expect(d.formSummary.length).toBeGreaterThan(10);
+  expect(renderWorkflowsDoc()).toContain("Fill the form's **Summary**");
+});
