@@ -101,3 +101,14 @@ export function servingReached(
   if (until === 'legacy') return !h.bootId || h.bootId !== preflight.bootId;
   return restartEvidence(preflight, h) !== 'same';
 }
+
+/**
+ * The rollback's wait before it starts a still-draining target again, after `starts` starts: 5 s,
+ * then doubling. Capped at one minute for drills recorded before `rollback-backoff-cap`; after it,
+ * at one slice (30 min), so a target that drains for days costs a few hundred starts and history
+ * events, not one per minute.
+ */
+export function rollbackRestartDelayMs(starts: number, capped: boolean): number {
+  const cap = capped ? MAX_WAIT_SLICE_MS : 60_000;
+  return Math.min(cap, 5000 * 2 ** Math.max(0, starts - 1));
+}

@@ -72,7 +72,7 @@ import { attributeIncidents, chaosCause, stillOpen, stopCause, type AttributedIn
 import { calendarRefusal } from '../domain/market-calendar';
 import { SA } from '../search-attributes';
 import { workflowIds } from '../shared';
-import { nextSliceMs } from '../domain/drill-wait';
+import { nextSliceMs, rollbackRestartDelayMs } from '../domain/drill-wait';
 import { chaosFault, drillProbe, drillProcess, drillWait, paging, shortIo } from './activity-profiles';
 import { drillLockHolderSignal, drillLockReleaseSignal, drillLockWhoSignal, weeklyDrillStatusQuery } from './definitions';
 import { drillTargetLockWorkflow } from './drill-lock';
@@ -115,6 +115,11 @@ export const DRILL_STATE_DONE_PATCH = 'drill-state-done';
  * procedure version) and the drill starts its sign-off workflow (an abandoned child: never waited for).
  */
 export const SIGN_OFF_PATCH = 'drill-signoff';
+/**
+ * Patch id (landing check): the rollback's restarts of a still-draining target back off to 30 min, not
+ * 1 min, so a drain of days is a few hundred starts in history, not one a minute (~10,000 a week).
+ */
+export const ROLLBACK_BACKOFF_PATCH = 'rollback-backoff-cap';
 
 const iso = () => new Date().toISOString();
 const ms = (s: number) => Math.round(s * 1000);
@@ -799,10 +804,12 @@ class WeeklyDrill {
       const bound = Date.now() + ms(p.restartSeconds);
       let lastStart = Date.now();
       if (this.bounded) {
-        // Long polls; a drained stop that exits later is started again, 5 s after the start, then 10, 20 … 60 s apart.
+        // Long polls; a drained stop that exits later is started again, 5 s after the start, then 10, 20 … s apart
+        // (up to 30 min since `rollback-backoff-cap`: a target draining for days stays a bounded history).
+        const backoffCapped = patched(ROLLBACK_BACKOFF_PATCH);
         while (!healthy && Date.now() < bound) {
           const again = this.truth && alreadyRunning;
-          const sliceMs = nextSliceMs(Math.min(bound - Date.now(), again ? Math.min(60_000, 5000 * 2 ** (starts - 1)) : Number.POSITIVE_INFINITY));
+          const sliceMs = nextSliceMs(Math.min(bound - Date.now(), again ? rollbackRestartDelayMs(starts, backoffCapped) : Number.POSITIVE_INFINITY));
           const sliceEnd = Date.now() + sliceMs;
           const w = await waitCall('rollback: wait until serving (long poll)')
             .drillWaitServing({ target: p.target, sliceMs, pollMs: p.pollMs, until: 'healthy' })

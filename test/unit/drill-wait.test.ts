@@ -1,5 +1,5 @@
 /** The drill's long-poll waits, the pure part: when a health answer ends a serving wait, slice and inner-poll bounds. */
-import { innerPollMs, MAX_WAIT_SLICE_MS, nextSliceMs, servingReached, waitChaosRecoveryInputSchema } from '../../src/domain/drill-wait';
+import { innerPollMs, MAX_WAIT_SLICE_MS, nextSliceMs, rollbackRestartDelayMs, servingReached, waitChaosRecoveryInputSchema } from '../../src/domain/drill-wait';
 
 test('serving: a new boot (or no boot evidence, which the drill then fails on) ends a drill-truth wait; the same boot never does', () => {
   const pre = { bootId: 'b1', startedAt: '2026-12-01T10:00:00.000Z' };
@@ -41,4 +41,11 @@ test('inputs: a chaos-recovery wait names the bad field', () => {
   });
   expect(r.success).toBe(false);
   expect(r.error!.issues.map((i) => i.path.join('.'))).toEqual(['scenario']);
+});
+
+test('the rollback restarts a draining target 5 s, 10 s, 20 s … apart, capped at 30 min (1 min before the patch)', () => {
+  expect([1, 2, 3, 4, 5].map((n) => rollbackRestartDelayMs(n, true))).toEqual([5000, 10000, 20000, 40000, 80000]);
+  expect(rollbackRestartDelayMs(20, true)).toBe(MAX_WAIT_SLICE_MS);
+  expect(rollbackRestartDelayMs(5, false)).toBe(60_000);
+  expect(rollbackRestartDelayMs(0, true)).toBe(5000);
 });

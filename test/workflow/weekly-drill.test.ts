@@ -30,7 +30,7 @@ afterAll(async () => {
 });
 
 /** A target that is healthy, never detects a fault, and (optionally) never comes back after a stop, or never completes one. */
-function fakeTarget(o: { comesBack: boolean; stopHangs?: boolean }) {
+function fakeTarget(o: { comesBack: boolean; stopHangs?: boolean; stillDraining?: boolean }) {
   const calls: string[] = [];
   let up = true;
   const now = () => new Date().toISOString();
@@ -105,7 +105,7 @@ function fakeTarget(o: { comesBack: boolean; stopHangs?: boolean }) {
       async processStart(i: { idempotencyKey: string }) {
         calls.push(`start:${i.idempotencyKey.split('.').pop()}`);
         if (o.comesBack) up = true;
-        return { adapter: 'sandbox', alreadyDone: false, startRequestedAt: now(), startReturnedAt: now(), alreadyRunning: false };
+        return { adapter: 'sandbox', alreadyDone: false, startRequestedAt: now(), startReturnedAt: now(), alreadyRunning: o.stillDraining === true };
       },
       async processHealth() {
         return { adapter: 'sandbox', healthy: up, checkedAt: now(), detail: up ? 'ok' : 'unreachable', bootId: 'b2' };
@@ -268,4 +268,33 @@ test('one drill per target across a 30-minute drill: a second one, 10 minutes in
     const history = await lock.fetchHistory();
     expect(history.events!.length).toBeLessThan(30);
   });
+});
+
+test('a target that keeps draining for 3 days: the rollback starts it again with back-off up to 30 min, and the history stays bounded', async () => {
+  const fake = fakeTarget({ comesBack: false, stillDraining: true });
+  const taskQueue = uniqueId('tq');
+  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: fake.activities });
+  const handle = await env.client.workflow.start('weeklyDrillWorkflow', {
+    taskQueue,
+    workflowId: uniqueId('drill-wf'),
+    args: [
+      {
+        target: 'fake',
+        drillId: uniqueId('d'),
+        scenarios: [],
+        restartSeconds: 3 * 86400,
+        maxDrillSeconds: 3600,
+        pollMs: 1000,
+        ...NO_SIGN_OFF,
+      } satisfies WeeklyDrillInput,
+    ],
+  });
+  const result = (await worker.runUntil(handle.result())) as WeeklyDrillResult;
+  expect(result.result).not.toBe('pass');
+  // The rollback's starts: its first (`rollback-start`), then `rollback-start.<n>` (the fake logs the key's last part).
+  const rollbackStarts = fake.calls.filter((c) => c === 'start:rollback-start' || /^start:\d+$/.test(c)).length;
+  // A one-minute cap would have been ~4,300 starts over 3 days; a 30-minute cap is ~150.
+  expect(rollbackStarts).toBeGreaterThan(100);
+  expect(rollbackStarts).toBeLessThan(300);
+  expect((await handle.fetchHistory()).events!.length).toBeLessThan(3000);
 });
