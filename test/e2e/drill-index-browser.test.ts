@@ -6,12 +6,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { writeDrillIndex, writeDrillReportFiles } from '../../src/activities/reports';
+import { launchChromium, SHOTS } from '../helpers/browser';
 import { drillReportSchema, type DrillReport } from '../../src/domain/drill-report';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SHOTS = path.resolve(__dirname, '../../test-output/screenshots');
 
 let browser: Browser;
 let dir: string;
@@ -43,11 +41,7 @@ function report(
 }
 
 beforeAll(async () => {
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: install Debian's chromium (apt-get install chromium) or set CHROMIUM_PATH`);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'drill-index-browser-'));
   fs.mkdirSync(SHOTS, { recursive: true });
   // Two targets: one where RTO and RPO span decades (log scale), one where both targets are close (labels must not collide).

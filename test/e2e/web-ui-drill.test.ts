@@ -8,20 +8,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { NativeConnection, Worker } from '@temporalio/worker';
-import { Client, Connection } from '@temporalio/client';
 import type { Browser } from 'playwright-core';
 import { createActivities } from '../../src/activities';
 import { withTimeout } from '../../src/client/connection';
-import { startDevServer, type DevServer } from '../../src/client/dev-server';
 import type { WeeklyDrillResult } from '../../src/domain/drill';
 import { drillReportSchema } from '../../src/domain/drill-report';
 import { workflowIds } from '../../src/shared';
-import { requireTool } from '../../src/tools/provision';
-import { fillJson, launchChromium, screenshot } from '../helpers/browser';
-import { freePort } from '../helpers/process';
+import { fillJson, launchChromium, screenshot, startUiStack, type UiStack } from '../helpers/browser';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox';
-import { installTestRuntime, workflowBundle } from '../helpers/temporal';
 import { eventually } from '../helpers/webhook-receiver';
 
 const TASK_QUEUE = 'web-ui-drill-e2e';
@@ -50,30 +44,19 @@ const DRILL_BOUND_MS = 120000;
 const UI_BOUND_MS = 45000;
 
 let sbx: TestSandbox;
-let server: DevServer;
 let browser: Browser;
-let worker: Worker;
-let workerDone: Promise<void>;
-let nativeConnection: NativeConnection;
-let connection: Connection;
-let client: Client;
+let stack: UiStack;
+let client: UiStack['client'];
 let ui: string;
 let resultsDir: string;
 
 beforeAll(async () => {
   browser = await launchChromium();
-  installTestRuntime();
   resultsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'drill-ui-'));
   // The real sandbox process, named as the doc's example names its target.
   sbx = await startTestSandbox({ targetName: 'paper-sandbox' });
-  const [port, uiPort] = [await freePort(), await freePort()];
-  server = await startDevServer({ cliPath: requireTool('temporal').path, host: '127.0.0.1', port, uiPort, namespace: 'default' });
-  ui = server.uiUrl!;
-  nativeConnection = await NativeConnection.connect({ address: server.address });
-  worker = await Worker.create({
-    connection: nativeConnection,
+  stack = await startUiStack({
     taskQueue: TASK_QUEUE,
-    workflowBundle: await workflowBundle(),
     activities: createActivities({
       config: {
         paging: { enabled: false, minSeverity: 'critical', format: 'json', timeoutMs: 1000 },
@@ -84,18 +67,12 @@ beforeAll(async () => {
       targets: sbx.deps.targets,
     }),
   });
-  workerDone = worker.run();
-  connection = await Connection.connect({ address: server.address });
-  client = new Client({ connection });
+  ({ client, ui } = stack);
 });
 
 afterAll(async () => {
   await browser?.close();
-  worker?.shutdown();
-  await workerDone;
-  await connection?.close();
-  await nativeConnection?.close();
-  await server?.stop();
+  await stack?.close();
   await sbx?.cleanup();
   if (resultsDir && !process.env.KEEP_SANDBOX_DIRS) fs.rmSync(resultsDir, { recursive: true, force: true });
 });
@@ -119,7 +96,7 @@ test('a weekly drill started from Start Workflow with the documented example pas
   const handle = client.workflow.getHandle(workflowId);
   const described = await eventually(() => handle.describe(), `the drill ${workflowId} started from the UI`, UI_BOUND_MS);
   expect(described).toMatchObject({ type: 'weeklyDrillWorkflow', taskQueue: TASK_QUEUE });
-  const result = await withTimeout(connection, DRILL_BOUND_MS, `the drill ${workflowId} to finish`, () => handle.result() as Promise<WeeklyDrillResult>);
+  const result = await withTimeout(stack.connection, DRILL_BOUND_MS, `the drill ${workflowId} to finish`, () => handle.result() as Promise<WeeklyDrillResult>);
   expect(result.failures).toEqual([]);
   expect(result.result).toBe('pass');
   expect(result.target).toBe('paper-sandbox');

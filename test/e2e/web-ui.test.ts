@@ -3,56 +3,33 @@
  * starts `incidentAckWorkflow` from **Start Workflow** and acknowledges it from **Send an Update**,
  * where the handler's description is shown. Needs Debian's chromium (`.ci/run` installs it).
  */
-import { NativeConnection, Worker } from '@temporalio/worker';
-import { Client, Connection } from '@temporalio/client';
 import type { Browser } from 'playwright-core';
 import { createActivities } from '../../src/activities';
-import { startDevServer, type DevServer } from '../../src/client/dev-server';
-import { requireTool } from '../../src/tools/provision';
-import { installTestRuntime, workflowBundle } from '../helpers/temporal';
-import { eventually } from '../helpers/webhook-receiver';
 import type { IncidentAckStatus } from '../../src/domain/incident-ack';
-import { freePort } from '../helpers/process';
-import { fillJson, launchChromium } from '../helpers/browser';
+import { fillJson, launchChromium, startUiStack, type UiStack } from '../helpers/browser';
+import { eventually } from '../helpers/webhook-receiver';
 
 const TASK_QUEUE = 'web-ui-e2e';
 
-let server: DevServer;
 let browser: Browser;
-let worker: Worker;
-let workerDone: Promise<void>;
-let nativeConnection: NativeConnection;
-let connection: Connection;
-let client: Client;
+let stack: UiStack;
+let client: UiStack['client'];
 let ui: string;
 
 beforeAll(async () => {
   browser = await launchChromium();
-  installTestRuntime();
-  const [port, uiPort] = [await freePort(), await freePort()];
-  server = await startDevServer({ cliPath: requireTool('temporal').path, host: '127.0.0.1', port, uiPort, namespace: 'default' });
-  ui = server.uiUrl!;
-  nativeConnection = await NativeConnection.connect({ address: server.address });
-  worker = await Worker.create({
-    connection: nativeConnection,
+  stack = await startUiStack({
     taskQueue: TASK_QUEUE,
-    workflowBundle: await workflowBundle(),
     activities: createActivities({
       config: { paging: { enabled: false, minSeverity: 'critical', format: 'json', timeoutMs: 1000 }, runsDir: '/nonexistent-runs' },
     }),
   });
-  workerDone = worker.run();
-  connection = await Connection.connect({ address: server.address });
-  client = new Client({ connection });
+  ({ client, ui } = stack);
 });
 
 afterAll(async () => {
   await browser?.close();
-  worker?.shutdown();
-  await workerDone;
-  await connection?.close();
-  await nativeConnection?.close();
-  await server?.stop();
+  await stack?.close();
 });
 
 test('start the ack timer from Start Workflow, acknowledge it from Send an Update', async () => {

@@ -4,7 +4,13 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { startDevServer } from '../../src/client/dev-server';
+import { requireTool } from '../../src/tools/provision';
+import { freePort } from './process';
+import { installTestRuntime, workflowBundle } from './temporal';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** Where browser tests keep their screenshots (`test-output/` is not committed). */
@@ -37,4 +43,40 @@ export async function fillJson(page: Page, json: object, thenClick: string): Pro
 export async function screenshot(page: Page, name: string): Promise<void> {
   fs.mkdirSync(SHOTS, { recursive: true });
   await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+/** The embedded dev server with its Web UI, one worker on `taskQueue`, and a client: what a Web UI test drives. */
+export interface UiStack {
+  /** The Web UI's base URL. */
+  ui: string;
+  client: Client;
+  connection: Connection;
+  close(): Promise<void>;
+}
+
+export async function startUiStack(o: { taskQueue: string; activities: object }): Promise<UiStack> {
+  installTestRuntime();
+  const [port, uiPort] = [await freePort(), await freePort()];
+  const server = await startDevServer({ cliPath: requireTool('temporal').path, host: '127.0.0.1', port, uiPort, namespace: 'default' });
+  const nativeConnection = await NativeConnection.connect({ address: server.address });
+  const worker = await Worker.create({
+    connection: nativeConnection,
+    taskQueue: o.taskQueue,
+    workflowBundle: await workflowBundle(),
+    activities: o.activities,
+  });
+  const workerDone = worker.run();
+  const connection = await Connection.connect({ address: server.address });
+  return {
+    ui: server.uiUrl!,
+    client: new Client({ connection }),
+    connection,
+    async close() {
+      worker.shutdown();
+      await workerDone;
+      await connection.close();
+      await nativeConnection.close();
+      await server.stop();
+    },
+  };
 }
