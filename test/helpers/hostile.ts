@@ -151,3 +151,28 @@ export const nastyJson: fc.Arbitrary<unknown> = fc.oneof(
   fc.constantFrom(null, undefined, 0, -0, NaN, Infinity, -Infinity, 2 ** 53, -1, 1.5, true, false, [], {}),
   fc.constant(JSON.parse('{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}}}') as unknown),
 );
+
+/**
+ * `<dir>/targets.json` with one shell-driven target `paper-1` whose gateway and broker point at
+ * `port` (a refusing or silent loopback server): for CLI tests that must never reach a real target.
+ */
+export function writeUnreachableTargetsFile(dir: string, port: number): void {
+  fs.writeFileSync(
+    path.join(dir, 'targets.json'),
+    JSON.stringify({
+      targets: {
+        'paper-1': {
+          mode: 'paper',
+          artifactsRoot: 'results/runs',
+          runId: 'paper-1',
+          auditLogsDir: 'audit_logs',
+          gatewayUrl: `http://127.0.0.1:${port}`,
+          process: { adapter: 'shell', stop: 'false', start: 'false', health: 'false' },
+          stateFile: 'state.json',
+          broker: { apiUrl: `http://127.0.0.1:${port}`, wsUrl: `ws://127.0.0.1:${port}` },
+          symbols: ['AAPL'],
+        },
+      },
+    }),
+  );
+}

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { main } from '../../src/cli';
-import { checkHostile } from '../helpers/hostile';
+import { checkHostile, writeUnreachableTargetsFile } from '../helpers/hostile';
 
 let dir: string;
 let server: net.Server;
@@ -28,24 +28,7 @@ beforeAll(async () => {
   const port = (server.address() as net.AddressInfo).port;
   fs.mkdirSync(path.join(dir, 'results'), { recursive: true });
   fs.mkdirSync(path.join(dir, 'state'), { recursive: true });
-  fs.writeFileSync(
-    path.join(dir, 'targets.json'),
-    JSON.stringify({
-      targets: {
-        'paper-1': {
-          mode: 'paper',
-          artifactsRoot: 'results/runs',
-          runId: 'paper-1',
-          auditLogsDir: 'audit_logs',
-          gatewayUrl: `http://127.0.0.1:${port}`,
-          process: { adapter: 'shell', stop: 'false', start: 'false', health: 'false' },
-          stateFile: 'state.json',
-          broker: { apiUrl: `http://127.0.0.1:${port}`, wsUrl: `ws://127.0.0.1:${port}` },
-          symbols: ['AAPL'],
-        },
-      },
-    }),
-  );
+  writeUnreachableTargetsFile(dir, port);
   const env: Record<string, string | undefined> = {
     TEMPORAL_ADDRESS: `127.0.0.1:${port}`,
     TEMPORAL_NAMESPACE: 'default',
