@@ -14,11 +14,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
-import { startDevServer, type DevServer } from '../../src/client/dev-server';
-import { requireTool } from '../../src/tools/provision';
+import type { DevServer } from '../../src/client/dev-server';
 import { freePort } from './process';
 import { startTestSandbox, type TestSandbox } from './sandbox';
-import { installTestRuntime, uniqueId } from './temporal';
+import { installTestRuntime, startRestartableDevServer, uniqueId } from './temporal';
 import { startWebhookReceiver, type WebhookReceiver } from './webhook-receiver';
 import { startWorkerProcess, writeWorkflowBundle, type CrashPoint, type WorkerProcess, type WorkerProcessOptions } from './worker-process';
 
@@ -212,17 +211,7 @@ export class FaultLab {
   }
 
   private static startServer(dir: string, port: number): Promise<DevServer> {
-    return startDevServer({
-      cliPath: requireTool('temporal').path,
-      host: '127.0.0.1',
-      port,
-      uiPort: 0,
-      namespace: 'default',
-      headless: true,
-      dbFile: path.join(dir, 'temporal.db'),
-      logFile: path.join(dir, 'server.log'),
-      readyTimeoutMs: 60000,
-    });
+    return startRestartableDevServer(dir, port, 60000);
   }
 
   /** SIGKILL the dev server, wait `downMs`, start it again on the same SQLite file and port. */

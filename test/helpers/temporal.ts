@@ -8,6 +8,7 @@ import { Runtime, DefaultLogger, bundleWorkflowCode, type WorkflowBundleWithSour
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { ConnectionPlugin } from '@temporalio/client';
 import { requireTool } from '../../src/tools/provision';
+import { startDevServer, type DevServer } from '../../src/client/dev-server';
 import { SA } from '../../src/search-attributes';
 
 let runtimeInstalled = false;
@@ -80,4 +81,22 @@ let counter = 0;
 export function uniqueId(prefix: string): string {
   counter += 1;
   return `${prefix}-${process.pid}-${Date.now().toString(36)}-${counter}`;
+}
+
+/**
+ * A dev server whose state is a SQLite file in `dir`, on a fixed `port`: it can be killed and started
+ * again (the same call) with its workflows intact, as the fault tests do.
+ */
+export function startRestartableDevServer(dir: string, port: number, readyTimeoutMs?: number): Promise<DevServer> {
+  return startDevServer({
+    cliPath: requireTool('temporal').path,
+    host: '127.0.0.1',
+    port,
+    uiPort: 0,
+    namespace: 'default',
+    headless: true,
+    dbFile: path.join(dir, 'temporal.db'),
+    logFile: path.join(dir, 'server.log'),
+    ...(readyTimeoutMs ? { readyTimeoutMs } : {}),
+  });
 }

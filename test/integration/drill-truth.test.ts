@@ -10,20 +10,19 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { startDevServer, type DevServer } from '../../src/client/dev-server';
+import type { DevServer } from '../../src/client/dev-server';
 import { describeDrillResult } from '../../src/commands/run';
 import type { WeeklyDrillInput, WeeklyDrillResult } from '../../src/domain/drill';
 import { drillReportSchema, type DrillReport } from '../../src/domain/drill-report';
 import type { GroundTruthEvent, TargetConfig } from '../../src/domain/target';
 import { writeFileAtomic } from '../../src/io/files';
-import { requireTool } from '../../src/tools/provision';
 import { SA } from '../../src/search-attributes';
 import { workflowIds } from '../../src/shared';
 import { weeklyDrillStatusQuery } from '../../src/workflows/definitions';
 import { sandboxMainPath } from '../../src/sandbox/control';
 import { freePort, recordHistory } from '../helpers/process';
 import { startTestSandbox, waitFor, type TestSandbox, type TestSandboxOptions } from '../helpers/sandbox';
-import { installTestRuntime, uniqueId } from '../helpers/temporal';
+import { installTestRuntime, startRestartableDevServer, uniqueId } from '../helpers/temporal';
 import { startWorkerProcess, writeWorkflowBundle, type WorkerProcess, type WorkerProcessOptions } from '../helpers/worker-process';
 
 let dir: string;
@@ -70,16 +69,7 @@ afterAll(async () => {
 
 /** A dev server whose state is a SQLite file, so it can be killed and started again. */
 function startServer(): Promise<DevServer> {
-  return startDevServer({
-    cliPath: requireTool('temporal').path,
-    host: '127.0.0.1',
-    port,
-    uiPort: 0,
-    namespace: 'default',
-    headless: true,
-    dbFile: path.join(dir, 'temporal.db'),
-    logFile: path.join(dir, 'server.log'),
-  });
+  return startRestartableDevServer(dir, port);
 }
 
 async function sandbox(o: TestSandboxOptions = {}): Promise<TestSandbox> {

@@ -15,17 +15,16 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { startDevServer, type DevServer } from '../../src/client/dev-server';
+import type { DevServer } from '../../src/client/dev-server';
 import type { GroundTruthEvent } from '../../src/domain/target';
 import type { IncidentInput, IncidentResult } from '../../src/domain/incident';
 import { incidentEventSchema } from '../../src/domain/incident-events';
 import { opsSloEventSchema } from '../../src/domain/artifacts';
-import { requireTool } from '../../src/tools/provision';
 import { workflowIds } from '../../src/shared';
 import { haltRegistryStatusQuery, triageQuery } from '../../src/workflows/definitions';
 import { freePort, recordHistory, runDrillCli } from '../helpers/process';
 import { startTestSandbox, waitFor, type TestSandbox } from '../helpers/sandbox';
-import { installTestRuntime, uniqueId } from '../helpers/temporal';
+import { installTestRuntime, startRestartableDevServer, uniqueId } from '../helpers/temporal';
 import { startWorkerProcess, writeWorkflowBundle, type WorkerProcess, type WorkerProcessOptions } from '../helpers/worker-process';
 
 let dir: string;
@@ -39,17 +38,8 @@ let workerOpts: WorkerProcessOptions;
 let worker: WorkerProcess | undefined;
 const taskQueue = uniqueId('safety');
 
-async function startServer(): Promise<DevServer> {
-  return startDevServer({
-    cliPath: requireTool('temporal').path,
-    host: '127.0.0.1',
-    port,
-    uiPort: 0,
-    namespace: 'default',
-    headless: true,
-    dbFile: path.join(dir, 'temporal.db'),
-    logFile: path.join(dir, 'server.log'),
-  });
+function startServer(): Promise<DevServer> {
+  return startRestartableDevServer(dir, port);
 }
 
 let crashMarker = '';
