@@ -1,18 +1,16 @@
 import { z } from 'zod';
 import { typeError } from './text';
+import { SAFE_ID, safeIdMessage } from './safe-id';
 
-/**
- * Ids that become path segments (`results/runs/<run_id>/`) or workflow ids. One safe alphabet, no
- * dots at the start (so `.` and `..` are impossible), no separators: nothing can escape a root.
- */
-export const SAFE_ID = /^[A-Za-z0-9_][A-Za-z0-9_.:-]*$/;
+/** The safe alphabet (one home: `safe-id.ts`, zod-free for workflow code). */
+export { SAFE_ID };
 
 function safeId(what: string) {
   return z
     .string({ error: typeError(what, 'a string') })
     .min(1, { error: `${what} must not be empty` })
     .max(128, { error: `${what} must be at most 128 characters` })
-    .regex(SAFE_ID, { error: `${what} may hold only letters, digits and _ . : - (not starting with . or -), and no path separators` });
+    .regex(SAFE_ID, { error: safeIdMessage(what) });
 }
 
 export const runIdSchema = safeId('run id');

@@ -8,7 +8,8 @@
 import { z } from 'zod';
 import { incidentIdSchema, runIdSchema } from './ids';
 import { severitySchema, type Severity } from './severity';
-import { sha256Hex } from './sha256';
+
+export { boundDedupKey, incidentDedupKey, MAX_DEDUP_KEY } from './dedup-key';
 
 /** Why a page goes out: PagerDuty's `class`, the JSON webhook's `class`. */
 export const PAGE_KINDS = ['incident_ack_sla', 'incident_resolve_sla', 'dr_drill_failed', 'recovery_max_wait', 'dr_drill_signoff_overdue'] as const;
@@ -20,9 +21,6 @@ export type PageAction = (typeof PAGE_ACTIONS)[number];
 
 export const PAGE_FORMATS = ['json', 'pagerduty', 'slack'] as const;
 export type PageFormat = (typeof PAGE_FORMATS)[number];
-
-/** PagerDuty's limit for `dedup_key`; we hold every key to it. */
-export const MAX_DEDUP_KEY = 255;
 
 /** A single escalation page (drill failures, recovery max wait, and the ack timer before its lifecycle). */
 export const pageRequestSchema = z.object({
@@ -59,26 +57,6 @@ export interface PageEvent {
   ackBy?: string;
   /** When the event happened (the ack's or the resolution's time; the escalation's for triggers). */
   at: string;
-}
-
-/**
- * One dedup key per incident (per run and incident id), at most 255 characters, the same in every
- * run of the timer: `drill-runner/<run>/<incident>` (ids cannot hold `/`), or, when that would be
- * too long, shortened ids plus the SHA-256 of the full pair. `variant` keys a second lifecycle of
- * the same incident (the resolve-SLA escalation, which must page again after an ack).
- */
-export function incidentDedupKey(runId: string, incidentId: string, variant?: 'resolve-sla'): string {
-  const suffix = variant ? `/${variant}` : '';
-  const plain = `drill-runner/${runId}/${incidentId}${suffix}`;
-  if (plain.length <= MAX_DEDUP_KEY) return plain;
-  const digest = sha256Hex(`${runId}\n${incidentId}`);
-  return `drill-runner/${runId.slice(0, 72)}/${incidentId.slice(0, 72)}/${digest}${suffix}`;
-}
-
-/** Any key held to {@link MAX_DEDUP_KEY}: kept when short enough, else a prefix plus its SHA-256. */
-export function boundDedupKey(key: string): string {
-  if (key.length <= MAX_DEDUP_KEY) return key;
-  return `${key.slice(0, MAX_DEDUP_KEY - 72)}~sha256:${sha256Hex(key)}`;
 }
 
 /** The kind of a legacy single page, from the level name its callers give. */

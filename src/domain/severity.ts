@@ -1,11 +1,7 @@
 import { z } from 'zod';
+import { SEVERITIES } from './severity-levels';
 
-/** The runbook's severities, lowest first. */
-export const SEVERITIES = ['warning', 'critical'] as const;
+export { SEVERITIES, severityReaches, type Severity } from './severity-levels';
+
+/** The runbook's severities as a schema (the levels themselves: `severity-levels.ts`). */
 export const severitySchema = z.enum(SEVERITIES, { error: 'expected critical or warning' });
-export type Severity = z.infer<typeof severitySchema>;
-
-/** True when `severity` is at least `minimum` (`SLO_PAGING_MIN_SEVERITY`). */
-export function severityReaches(severity: Severity, minimum: Severity): boolean {
-  return SEVERITIES.indexOf(severity) >= SEVERITIES.indexOf(minimum);
-}

@@ -28,6 +28,7 @@
  *   (re-emitted). A lower cycle number is taken as a counter reset (restart) and counted, not dropped.
  */
 import { z } from 'zod';
+import { RUNBOOK_THRESHOLDS } from './runbook-thresholds';
 import { type Severity } from './severity';
 import { secondsBetween } from './durations';
 
@@ -51,16 +52,7 @@ export const sloThresholdsSchema = z.object({
 export type SloThresholds = z.infer<typeof sloThresholdsSchema>;
 
 /** The runbook's numbers. */
-export const DEFAULT_THRESHOLDS: Readonly<SloThresholds> = Object.freeze({
-  maxConsecutiveMismatchRuns: 3,
-  maxDataQualityErrorsPerCycle: 0,
-  maxStaleWarningsPerCycle: 0,
-  ackSlaSeconds: 900,
-  minReconciliationPassRate: 0.995,
-  maxOperationalErrorRate: 0.02,
-  rtoSeconds: 900,
-  rpoSeconds: 60,
-});
+export const DEFAULT_THRESHOLDS: Readonly<SloThresholds> = RUNBOOK_THRESHOLDS;
 
 /** Overrides (config file, workflow input): any subset, unknown keys rejected. */
 export const sloThresholdOverridesSchema = sloThresholdsSchema.partial().strict();

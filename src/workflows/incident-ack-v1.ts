@@ -10,10 +10,8 @@
 import { allHandlersFinished, condition, log, proxyActivities, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import {
-  acknowledgeSchema,
   defaultPolicy,
   escalationSchedule,
-  incidentAckInputSchema,
   makeAckRecord,
   pageDedupKey,
   slaVerdict,
@@ -26,7 +24,8 @@ import {
   type IncidentAckResult,
   type IncidentAckStatus,
   type PageRecord,
-} from '../domain/incident-ack';
+} from '../domain/ack-timer';
+import { acknowledgeCheck, ackTimerInputCheck } from '../domain/ack-timer-check';
 import { SA } from '../search-attributes';
 import { paging as pagingProfile, shortIo } from './activity-profiles';
 import { acknowledgeUpdate, incidentAckStatusQuery } from './definitions';
@@ -76,7 +75,7 @@ class AckTimer {
   /** Idempotent: the first ack is recorded; every later one gets the first back. */
   async acknowledge(req: AcknowledgeRequest): Promise<AckRecord> {
     if (this.ack) return this.ack;
-    const parsed = parseOrFail(acknowledgeSchema, req, 'acknowledge');
+    const parsed = parseOrFail(acknowledgeCheck, req, 'acknowledge');
     const ack = makeAckRecord(parsed, this.openedAtMs, Date.now(), this.params.ackSlaSeconds);
     this.ack = ack;
     publishState(this.phase);
@@ -126,7 +125,7 @@ function publishState(state: AckPhase): void {
 }
 
 export async function incidentAckWorkflowV1(input: IncidentAckInput): Promise<IncidentAckResult> {
-  const params = parseOrFail(incidentAckInputSchema, input, 'incidentAckWorkflow input');
+  const params = parseOrFail(ackTimerInputCheck, input, 'incidentAckWorkflow input');
   const openedAtMs = params.openedAt ? Date.parse(params.openedAt) : workflowInfo().runStartTime.getTime();
   const steps = escalationSchedule(params.escalation ?? defaultPolicy(params.ackSlaSeconds));
   const timer = new AckTimer(params, openedAtMs, steps);
@@ -137,7 +136,7 @@ export async function incidentAckWorkflowV1(input: IncidentAckInput): Promise<In
   setHandler(acknowledgeUpdate, (req) => timer.acknowledge(req), {
     description:
       'Acknowledge the incident: { "ackBy": "<on-call>", "notes": "<mitigation status>" }. Returns the recorded ack with its latency and SLA verdict; a second ack returns the first.',
-    validator: validatorFor(acknowledgeSchema, 'acknowledge'),
+    validator: validatorFor(acknowledgeCheck, 'acknowledge'),
   });
   upsertSearchAttributes([
     { key: SA.runId, value: params.runId },

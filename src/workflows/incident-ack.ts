@@ -33,16 +33,13 @@ import {
 import type { Activities } from '../activities';
 import type { IncidentLifecycleInput } from '../activities/paging';
 import {
-  acknowledgeSchema,
   ackFromFileLine,
   defaultPolicy,
   escalationSchedule,
-  incidentAckInputSchema,
   makeAckRecord,
   nextMove,
   openedAtProblem,
   resolveSchedule,
-  resolveMessageSchema,
   resolveStartMs,
   slaVerdict,
   type AckPhase,
@@ -57,9 +54,11 @@ import {
   type LifecycleRecord,
   type PageRecord,
   type ResolvedRecord,
-} from '../domain/incident-ack';
-import { incidentDedupKey, type PageKind } from '../domain/paging';
-import { sanitizeText } from '../domain/text';
+} from '../domain/ack-timer';
+import { acknowledgeCheck, ackTimerInputCheck, resolveMessageCheck } from '../domain/ack-timer-check';
+import { incidentDedupKey } from '../domain/dedup-key';
+import type { PageKind } from '../domain/paging';
+import { sanitizeText } from '../domain/printable';
 import { SA } from '../search-attributes';
 import { fileWatch, pageDelivery, pageLifecycle, shortIo } from './activity-profiles';
 import { acknowledgeUpdate, incidentAckStatusQuery, resolveIncidentSignal } from './definitions';
@@ -196,7 +195,7 @@ class AckTimer {
   /** The `acknowledge` update. Idempotent: the first ack stands and every later one gets it back. */
   async acknowledge(req: AcknowledgeRequest): Promise<AckRecord> {
     if (this.s.ack) return this.s.ack;
-    const ack = makeAckRecord(parseOrFail(acknowledgeSchema, req, 'acknowledge'), this.openedAtMs, Date.now(), this.p.ackSlaSeconds, 'update');
+    const ack = makeAckRecord(parseOrFail(acknowledgeCheck, req, 'acknowledge'), this.openedAtMs, Date.now(), this.p.ackSlaSeconds, 'update');
     this.setAck(ack);
     const recorded = recordIncidentAck({ runId: this.p.runId, incidentId: this.p.incidentId, ack }).then(
       (r) => r,
@@ -240,7 +239,7 @@ class AckTimer {
   /** The `resolve` signal: never throws (a signal handler that throws would wedge the timer). */
   resolveSignal(req: unknown): void {
     // A payload that does not parse is dropped: a malformed message must not end the escalation.
-    const r = parseMessage(resolveMessageSchema, req);
+    const r = parseMessage(resolveMessageCheck, req);
     if (!r.ok) {
       log.warn('resolve signal with an invalid payload dropped', { problems: r.error });
       return;
@@ -507,7 +506,7 @@ class AckTimer {
 
 export async function incidentAckWorkflow(input: IncidentAckInput): Promise<IncidentAckResult> {
   if (!patched(ACK_TIMER_LIFECYCLE_PATCH)) return incidentAckWorkflowV1(input);
-  const params = parseOrFail(incidentAckInputSchema, input, 'incidentAckWorkflow input');
+  const params = parseOrFail(ackTimerInputCheck, input, 'incidentAckWorkflow input');
   const openedAtMs = params.openedAt ? Date.parse(params.openedAt) : workflowInfo().runStartTime.getTime();
   if (!params.carried) {
     const problem = openedAtProblem(openedAtMs, Date.now());
@@ -521,7 +520,7 @@ export async function incidentAckWorkflow(input: IncidentAckInput): Promise<Inci
   setHandler(acknowledgeUpdate, (req) => timer.acknowledge(req), {
     description:
       'Acknowledge the incident: { "ackBy": "<on-call>", "notes": "<mitigation status>" }. Stops every page still being delivered; returns the recorded ack with its latency and SLA verdict; a second ack returns the first.',
-    validator: validatorFor(acknowledgeSchema, 'acknowledge'),
+    validator: validatorFor(acknowledgeCheck, 'acknowledge'),
   });
   setHandler(resolveIncidentSignal, (req) => timer.resolveSignal(req), {
     description:

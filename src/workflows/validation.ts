@@ -10,10 +10,19 @@
  * a message that says so. Errors name the field, path first: `reason: expected string`.
  */
 import { ApplicationFailure, log } from '@temporalio/workflow';
-import { type z } from 'zod';
 import { isUndecodable } from '../payload-converter';
 import { FAILURE } from '../domain/failure-types';
-import { describeIssues } from '../domain/validation-kit';
+import { describeIssues, type IssueSource } from '../domain/validation-kit';
+
+/**
+ * What these helpers call on a schema: a zod schema, or a zod-free one from `domain/light-schema.ts`
+ * (for workflows that must not load zod in every run).
+ */
+export interface Parser<T = unknown> {
+  safeParse(value: unknown): { success: true; data: T } | { success: false; error: IssueSource };
+}
+/** The value a parser gives on success. */
+export type Parsed<S extends Parser> = Extract<ReturnType<S['safeParse']>, { success: true }>['data'];
 
 /** Error type of every invalid workflow input or message payload (never retried). */
 export const INVALID_INPUT = FAILURE.invalidInput;
@@ -39,7 +48,7 @@ function preCheck(value: unknown): string | undefined {
 }
 
 /** Parses a payload; never throws. */
-export function parseMessage<S extends z.ZodType>(schema: S, value: unknown): MessageParse<z.output<S>> {
+export function parseMessage<S extends Parser>(schema: S, value: unknown): MessageParse<Parsed<S>> {
   const problem = preCheck(value);
   if (problem) return { ok: false, error: problem };
   const r = schema.safeParse(value);
@@ -47,7 +56,7 @@ export function parseMessage<S extends z.ZodType>(schema: S, value: unknown): Me
 }
 
 /** Parses a workflow input or update payload; a bad one fails without retry, naming the field. */
-export function parseOrFail<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
+export function parseOrFail<S extends Parser>(schema: S, value: unknown, what: string): Parsed<S> {
   const r = parseMessage(schema, value);
   if (r.ok) return r.data;
   throw ApplicationFailure.nonRetryable(`invalid ${what}: ${r.error}`, INVALID_INPUT);
@@ -57,7 +66,7 @@ export function parseOrFail<S extends z.ZodType>(schema: S, value: unknown, what
  * An update `validator` for `schema`: a bad payload is rejected before the update is accepted, so it
  * never enters history. Call it first inside a validator that also checks the workflow's state.
  */
-export function validatorFor<S extends z.ZodType>(schema: S, what: string): (value: unknown) => void {
+export function validatorFor<S extends Parser>(schema: S, what: string): (value: unknown) => void {
   return (value) => {
     parseOrFail(schema, value, what);
   };
@@ -67,10 +76,10 @@ export function validatorFor<S extends z.ZodType>(schema: S, what: string): (val
  * A signal handler that parses its payload with `schema` and hands the data to `handle`; a bad
  * payload is logged (`onRejected`, default: the workflow logger) and dropped, never thrown.
  */
-export function signalHandlerFor<S extends z.ZodType>(
+export function signalHandlerFor<S extends Parser>(
   schema: S,
   what: string,
-  handle: (data: z.output<S>) => void,
+  handle: (data: Parsed<S>) => void,
   onRejected: (message: string, error: string) => void = (message, error) => log.warn(message, { signal: what, error }),
 ): (value: unknown) => void {
   return (value) => {
