@@ -35,7 +35,9 @@ import {
 import { type DrillCalendarReview } from './drill-placement';
 import { type IncidentSummary } from './incident-events';
 import { DRILL_REPORT_FILE, DRILLS_DIR, type DrillEvidence } from './promotion-drill';
-import { compare, DEFAULT_THRESHOLDS, evaluateSlos, sloThresholdsSchema, type SloCriterion, type SloState } from './slo';
+import { DEFAULT_THRESHOLDS, sloThresholdsSchema } from './slo';
+import { type SloState } from './slo-fold';
+import { compare, evaluateSlos, type SloCriterion } from './slo-evaluation';
 import { secondsBetween } from './durations';
 
 // ---------------------------------------------------------------------------------------------------
