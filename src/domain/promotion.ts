@@ -1,6 +1,7 @@
 /**
  * The runbook's "Promotion Readiness (Operational)" gate as pure functions: input and thresholds,
- * the evidence an activity gathers, the verdict over it, and its Markdown / text renderings.
+ * the evidence an activity gathers, the verdict over it, and the gate workflow's status and result.
+ * The verdict's Markdown / text renderings are in `src/report/promotion-verdict.ts`.
  *
  * Criteria (each with measured value, threshold, comparator and verdict; thresholds default to the
  * runbook's numbers in `slo.ts`, overridable per gate):
