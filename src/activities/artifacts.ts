@@ -3,7 +3,7 @@ import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/activity';
 import { ARTIFACT_FILES, dataQualityLatestSchema, type DataQualityEvent } from '../domain/artifacts';
 import { type AckRecord } from '../domain/incident-ack';
-import { initialSloState } from '../domain/slo';
+import { initialSloState } from '../domain/slo-fold';
 import { PathEscapeError } from '../io/files';
 import { appendIncidentAck, InvalidRunIdError, runDir, runDirExists } from '../io/run-artifacts';
 import { readLatestJson, type LatestJson } from '../io/tail';

@@ -10,7 +10,9 @@ import { ARTIFACT_FILES, auditEventSchema, opsSloEventSchema, type OrderReconcil
 import { incidentIdSchema, runIdSchema, targetNameSchema } from '../domain/ids';
 import { INCIDENT_EVENTS_FILE, incidentEventSchema, summarizeIncidents, type IncidentEvent } from '../domain/incident-events';
 import { type DataQualityProbe } from '../domain/recovery';
-import { evaluateSlos, initialSloState, resolveThresholds, sloThresholdOverridesSchema, type SloCriterion, type SloState } from '../domain/slo';
+import { resolveThresholds, sloThresholdOverridesSchema } from '../domain/slo';
+import { initialSloState, type SloState } from '../domain/slo-fold';
+import { evaluateSlos, type SloCriterion } from '../domain/slo-evaluation';
 import { type TargetConfig } from '../domain/target';
 import { buildTriageReport, type TriageEvidence, type TriageReport } from '../domain/triage';
 import { createHash } from 'node:crypto';

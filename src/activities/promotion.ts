@@ -33,7 +33,7 @@ import {
   type KpiSourceFileState,
   type PromotionExtraEvidence,
 } from '../domain/promotion-kpi';
-import { initialSloState } from '../domain/slo';
+import { initialSloState } from '../domain/slo-fold';
 import { BUNDLE_AUDIT_HEAD_FILE } from '../io/audit-anchors';
 import { readAuditHead } from '../io/audit-log';
 import { PathEscapeError, resolveInside } from '../io/files';

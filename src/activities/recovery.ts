@@ -17,7 +17,7 @@ import {
   type StepOutcome,
   type TimelineEntry,
 } from '../domain/recovery';
-import { initialSloState, type SloState } from '../domain/slo';
+import { initialSloState, type SloState } from '../domain/slo-fold';
 import { foldRunArtifacts, runArtifactCursorsSchema, snapshotRunArtifacts } from '../io/run-artifact-fold';
 import { createBrokerActivities } from './broker';
 import { pause, withHeartbeat } from './heartbeat';

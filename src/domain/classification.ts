@@ -61,7 +61,7 @@ export interface ClassificationEvidence {
   orderReconciliation?: ReadonlyArray<{ cycle?: number; status: 'ok' | 'mismatch'; mismatched_order_ids?: readonly string[] }>;
   positionReconciliation?: ReadonlyArray<{ cycle?: number; status: 'ok' | 'mismatch'; mismatched_symbols?: readonly string[] }>;
   broker?: { apiOk?: boolean; websocketOk?: boolean; detail?: string } | null;
-  /** Names of breached SLOs (criterion ids from `slo.ts` or `slo` of `slo_breach` events). */
+  /** Names of breached SLOs (criterion ids from `slo-evaluation.ts` or `slo` of `slo_breach` events). */
   sloBreaches?: readonly string[];
   /** Recent audit events. */
   auditEvents?: ReadonlyArray<{ event_type: string; detail?: string }>;

@@ -15,7 +15,7 @@
  */
 import { z } from 'zod';
 import { experimentIdSchema } from './promotion-ids';
-import { compare } from './slo';
+import { compare } from './slo-evaluation';
 import { issueLines } from './validation-kit';
 
 // ---------------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 /**
  * The runbook's "Promotion Readiness (Operational)" gate as pure functions: input and thresholds,
- * the evidence an activity gathers, the verdict over it, and its Markdown / text renderings.
+ * the evidence an activity gathers, the verdict over it, and the gate workflow's status and result.
+ * The verdict's Markdown / text renderings are in `src/report/promotion-verdict.ts`.
  *
  * Criteria (each with measured value, threshold, comparator and verdict; thresholds default to the
  * runbook's numbers in `slo.ts`, overridable per gate):
@@ -35,7 +36,9 @@ import {
 import { type DrillCalendarReview } from './drill-placement';
 import { type IncidentSummary } from './incident-events';
 import { DRILL_REPORT_FILE, DRILLS_DIR, type DrillEvidence } from './promotion-drill';
-import { compare, DEFAULT_THRESHOLDS, evaluateSlos, sloThresholdsSchema, type SloCriterion, type SloState } from './slo';
+import { DEFAULT_THRESHOLDS, sloThresholdsSchema } from './slo';
+import { type SloState } from './slo-fold';
+import { compare, evaluateSlos, type SloCriterion } from './slo-evaluation';
 import { secondsBetween } from './durations';
 
 // ---------------------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ import { z } from 'zod';
 import { incidentClassSchema } from './classification';
 import { incidentIdSchema, runIdSchema, targetNameSchema } from './ids';
 import { severitySchema } from './severity';
-import { type SloState } from './slo';
+import { type SloState } from './slo-fold';
 
 export const recoveryInputSchema = z.object({
   runId: runIdSchema,

@@ -10,7 +10,9 @@ import { incidentIdSchema, runIdSchema, targetNameSchema } from './ids';
 import { anyWindowOpen, expireWindows, foldMaintenance, windowCovering, type MaintenanceEvent, type MaintenanceWindow } from './maintenance-windows';
 import { type IncidentEvent } from './incident-events';
 import { severitySchema, type Severity } from './severity';
-import { sloThresholdOverridesSchema, type SloEvaluation, type SloState } from './slo';
+import { sloThresholdOverridesSchema } from './slo';
+import { type SloState } from './slo-fold';
+import { type SloEvaluation } from './slo-evaluation';
 
 /** Per-incident tuning handed to each incident workflow the watcher starts. */
 export const incidentTuningSchema = z.object({

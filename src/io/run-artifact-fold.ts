@@ -1,6 +1,6 @@
 /**
  * A run's artifact folder (`<runsDir>/<run_id>/`), read for the alert watcher's cycles: each tailed
- * file read from its cursor (src/io/tail.ts) and folded into the SLO state (src/domain/slo.ts), and a
+ * file read from its cursor (src/io/tail.ts) and folded into the SLO state (src/domain/slo-fold.ts), and a
  * snapshot of the latest records for triage.
  */
 import path from 'node:path';
@@ -21,18 +21,8 @@ import {
   type SloBreachEvent,
 } from '../domain/artifacts';
 import { incidentEventSchema, type IncidentEvent } from '../domain/incident-events';
-import {
-  dataQualityFoldLineSchema,
-  foldDataQuality,
-  foldIncidents,
-  foldOpsSlo,
-  foldOrderRecon,
-  foldPositionRecon,
-  reconFoldLineSchema,
-  type DataQualityFoldEvent,
-  type ReconFoldEvent,
-  type SloState,
-} from '../domain/slo';
+import { dataQualityFoldLineSchema, reconFoldLineSchema, type DataQualityFoldEvent, type ReconFoldEvent } from '../domain/slo-events';
+import { foldDataQuality, foldIncidents, foldOpsSlo, foldOrderRecon, foldPositionRecon, type SloState } from '../domain/slo-fold';
 import {
   multiTailCursorSchema,
   readLastRecords,
@@ -69,7 +59,7 @@ export const runArtifactCursorsSchema = z.object({
 export const tailRunArtifactsInputSchema = z.object({
   runId: z.string(),
   cursors: runArtifactCursorsSchema.optional(),
-  /** Opaque to this schema (produced by domain/slo.ts); must be version 1. */
+  /** Opaque to this schema (produced by domain/slo-fold.ts); must be version 1. */
   state: z
     .custom<SloState>((v) => typeof v === 'object' && v !== null && (v as { v?: unknown }).v === 1, { error: 'state must be an SloState (v: 1)' })
     .optional(),
@@ -142,7 +132,7 @@ function stats(r: {
 
 /**
  * Reads what was appended to a run's artifacts since `cursors` and folds it into `state`
- * (`domain/slo.ts`). High-volume files (reconciliation, data quality) are streamed and folded with
+ * (`domain/slo-fold.ts`). High-volume files (reconciliation, data quality) are streamed and folded with
  * light schemas, never returned; the events a watcher acts on (incidents, SLO breaches, audit events)
  * are returned in full, capped by `maxEvents` with the cursor stopping at the cap. The result is small
  * whatever the file sizes, so it fits an activity result.

@@ -8,7 +8,7 @@ import { Context } from '@temporalio/activity';
 import type { Activities } from '../activities';
 import type { RecoveryCyclesInput, RecoveryCyclesResult } from '../activities/recovery';
 import { brokerHealthStep, dataQualityRecoveryStep, reconciliationStep, type RecoveryProgress, type StepOutcome, type TimelineEntry } from '../domain/recovery';
-import { initialSloState, type SloState } from '../domain/slo';
+import { initialSloState, type SloState } from '../domain/slo-fold';
 
 type Simulated = Pick<
   Activities,

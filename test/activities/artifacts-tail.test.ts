@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { createArtifactActivities } from '../../src/activities/artifacts';
 import { ARTIFACT_FILES } from '../../src/domain/artifacts';
-import { evaluateSlos, initialSloState, type SloState } from '../../src/domain/slo';
+import { initialSloState, type SloState } from '../../src/domain/slo-fold';
+import { evaluateSlos } from '../../src/domain/slo-evaluation';
 import { type RunArtifactCursors } from '../../src/io/run-artifact-fold';
 
 const ts = (s: number) => new Date(Date.UTC(2025, 0, 6, 9, 0, s)).toISOString();

@@ -17,7 +17,7 @@ import {
   type StepOutcome,
   type TimelineEntry,
 } from '../../src/domain/recovery';
-import { initialSloState, type SloState } from '../../src/domain/slo';
+import { initialSloState, type SloState } from '../../src/domain/slo-fold';
 
 export interface SimulatedTarget {
   gw: { halted: boolean; reason: string | null; halts: number; resumes: number; haltCalls: number };

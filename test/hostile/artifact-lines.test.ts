@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { ARTIFACT_FILES, orderReconciliationEventSchema } from '../../src/domain/artifacts';
-import { initialSloState, type SloState } from '../../src/domain/slo';
+import { initialSloState, type SloState } from '../../src/domain/slo-fold';
 import { readNew, type TailCursor } from '../../src/io/tail';
 import { foldRunArtifacts, type RunArtifactCursors } from '../../src/io/run-artifact-fold';
 import { checkHostile } from '../helpers/hostile';
@@ -271,7 +271,7 @@ test('foldRunArtifacts over a whole run folder: folded in pieces equals folded o
   await checkHostile({
     boundary: 'artifact-lines/foldRunArtifacts',
     through:
-      'foldRunArtifacts (src/io/run-artifact-fold.ts) with the SLO folds (src/domain/slo.ts): the watcher cycle, triage, recovery probes, the promotion gate',
+      'foldRunArtifacts (src/io/run-artifact-fold.ts) with the SLO folds (src/domain/slo-fold.ts): the watcher cycle, triage, recovery probes, the promotion gate',
     checks: [
       'never throws',
       'folded in pieces (cut anywhere) gives the same SLO state, incident events, SLO breaches, audit events and corrupt count as folded once',

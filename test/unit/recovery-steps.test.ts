@@ -1,7 +1,7 @@
 /** v2 recovery steps (pure): the baseline, clean streaks and resets, batch sizing and pacing; halts domain helpers. */
 import { haltReasonFor, holderKey, incidentHolder, isRegistryReason, parseHolderKey, registryCallKey } from '../../src/domain/halts';
 import { cyclesPerBatch, initialProgress, pauseAfterBatch, reconciliationStep } from '../../src/domain/recovery';
-import { initialSloState, type SloState } from '../../src/domain/slo';
+import { initialSloState, type SloState } from '../../src/domain/slo-fold';
 import { fitKey } from '../../src/domain/stable-hash';
 
 const state = (orders: number, passes: number): SloState => {

@@ -1,25 +1,9 @@
 import fc from 'fast-check';
 import { dataQualityEventSchema, orderReconciliationEventSchema, positionReconciliationEventSchema } from '../../src/domain/artifacts';
-import {
-  DEFAULT_THRESHOLDS,
-  evaluateSlos,
-  foldDataQuality,
-  foldIncidents,
-  foldOpsSlo,
-  foldOrderRecon,
-  foldPositionRecon,
-  dataQualityFoldLineSchema,
-  initialSloState,
-  reconFoldLineSchema,
-  recoveryCriteria,
-  resolveThresholds,
-  SloConfigError,
-  sloVerdict,
-  thresholdsFromEnv,
-  type ReconFoldEvent,
-  type SloEvaluation,
-  type SloId,
-} from '../../src/domain/slo';
+import { DEFAULT_THRESHOLDS, resolveThresholds, SloConfigError, thresholdsFromEnv } from '../../src/domain/slo';
+import { dataQualityFoldLineSchema, reconFoldLineSchema, type ReconFoldEvent } from '../../src/domain/slo-events';
+import { foldDataQuality, foldIncidents, foldOpsSlo, foldOrderRecon, foldPositionRecon, initialSloState } from '../../src/domain/slo-fold';
+import { evaluateSlos, recoveryCriteria, sloVerdict, type SloEvaluation, type SloId } from '../../src/domain/slo-evaluation';
 
 const ts = (s: number) => new Date(Date.UTC(2025, 0, 6, 9, 0, s)).toISOString();
 

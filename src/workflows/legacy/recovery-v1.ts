@@ -26,7 +26,7 @@ import {
   type RecoveryStatus,
   type TimelineEntry,
 } from '../../domain/recovery';
-import { type SloState } from '../../domain/slo';
+import { type SloState } from '../../domain/slo-fold';
 import { SA } from '../../search-attributes';
 import { paging, probe, processOps } from '../activity-profiles';
 import { recoveryStatusQuery } from '../definitions';
