@@ -6,7 +6,9 @@
  *
  * Each watch holds an activity slot while it waits. So that watches can never starve paging of slots,
  * at most `maxWatchers` hold per worker process; beyond that a watch looks once and returns `busy`,
- * and the timer looks again a little later (and before every page anyway).
+ * and the timer looks again later (and before every page anyway). How much later scales with how
+ * many timers are turned away ({@link busyRetrySeconds}): 10,000 open timers on one worker must not
+ * become 10,000 looks a minute.
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { z } from 'zod';
@@ -38,6 +40,8 @@ export interface WatchIncidentFileResult {
   hit?: IncidentLineHit;
   /** Too many watches hold slots on this worker: looked once, returned at once. */
   busy?: boolean;
+  /** With `busy`: when to look again, so the worker's busy looks stay within its budget. */
+  retryAfterSeconds?: number;
   /** The file does not exist (yet) where this worker looks. */
   missing?: boolean;
   /** Bytes read by this call (stays small: reads start at the cursor). */
@@ -49,6 +53,22 @@ export interface AckFileOptions {
   maxWatchers?: number;
   /** How often the shared poller stats a watched file. */
   pollMs?: number;
+  /** Looks per second the turned-away watches of this process may cost together (default 5). */
+  busyLooksPerSecond?: number;
+}
+
+/** The shortest and longest pause a turned-away watch is told to take. */
+export const BUSY_RETRY_MIN_SECONDS = 60;
+export const BUSY_RETRY_MAX_SECONDS = 1800;
+
+/**
+ * The pause for a turned-away watch: `timersTurnedAway` of them, each looking once per pause, cost
+ * `timersTurnedAway / pause` looks a second; held to `looksPerSecond`, between 1 and 30 minutes,
+ * spread by up to a tenth (`jitter` in 0..1) so they do not come back together.
+ */
+export function busyRetrySeconds(timersTurnedAway: number, looksPerSecond: number, jitter: number): number {
+  const base = Math.min(BUSY_RETRY_MAX_SECONDS, Math.max(BUSY_RETRY_MIN_SECONDS, timersTurnedAway / looksPerSecond));
+  return Math.round(base * (1 - 0.1 * Math.min(1, Math.max(0, jitter))));
 }
 
 /** Default cap: a worker with the SDK's default 100 activity slots keeps half for everything else. */
@@ -57,7 +77,20 @@ export const DEFAULT_MAX_FILE_WATCHERS = 50;
 export function createAckFileActivities(runsDir: string, opts: AckFileOptions = {}) {
   const maxWatchers = opts.maxWatchers ?? DEFAULT_MAX_FILE_WATCHERS;
   const pollMs = opts.pollMs ?? 250;
+  const busyLooksPerSecond = opts.busyLooksPerSecond ?? 5;
   let holding = 0;
+  /** Timers turned away lately (incident key → when), to size their pause; pruned past the longest pause. */
+  const turnedAway = new Map<string, number>();
+  const noteTurnedAway = (key: string): number => {
+    const now = Date.now();
+    turnedAway.delete(key);
+    turnedAway.set(key, now);
+    for (const [k, at] of turnedAway) {
+      if (now - at <= BUSY_RETRY_MAX_SECONDS * 1000) break;
+      turnedAway.delete(k);
+    }
+    return busyRetrySeconds(turnedAway.size, busyLooksPerSecond, Math.random());
+  };
 
   return {
     /** Long-polls the run file for this incident's ack or resolution (see the module comment). */
@@ -89,7 +122,7 @@ export function createAckFileActivities(runsDir: string, opts: AckFileOptions = 
           bytesRead += scan.bytesRead;
           const base = { ...(cursor ? { cursor } : {}), ...(scan.missing ? { missing: true } : {}), bytesRead };
           if (scan.hit) return { ...base, hit: scan.hit };
-          if (i.holdSeconds > 0 && !hold) return { ...base, busy: true };
+          if (i.holdSeconds > 0 && !hold) return { ...base, busy: true, retryAfterSeconds: noteTurnedAway(`${i.runId}/${i.incidentId}`) };
           const left = deadline - Date.now();
           if (left <= 0) return base;
           ctx.heartbeat({ cursor });

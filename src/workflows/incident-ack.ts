@@ -418,7 +418,7 @@ class AckTimer {
         );
         if (r.cursor) this.s.cursor = r.cursor;
         if (r.hit) this.adoptFileLine(r.hit);
-        if (r.busy) pause = Math.max(pause, MIN_WATCH_PAUSE_SECONDS);
+        if (r.busy) pause = Math.max(pause, MIN_WATCH_PAUSE_SECONDS, r.retryAfterSeconds ?? 0);
       } catch (err) {
         if (this.stopWatching) return;
         if (!isCancellation(err)) log.warn('run-file watch failed; looking again later', { error: messageOf(err) });

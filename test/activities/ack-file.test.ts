@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { createAckFileActivities, type WatchIncidentFileResult } from '../../src/activities/ack-file';
+import { busyRetrySeconds, createAckFileActivities, type WatchIncidentFileResult } from '../../src/activities/ack-file';
 import { makeAckRecord } from '../../src/domain/incident-ack';
 import { activeFilePollers } from '../../src/io/incident-file-watch';
 import { appendIncidentEventOnce, forgetIncidentIndexes, incidentFromLog } from '../../src/io/incident-log';
@@ -87,8 +87,42 @@ test('beyond the per-process cap a watch looks once and returns busy (slots stay
     holdSeconds: 30,
   })) as WatchIncidentFileResult;
   expect(busy.busy).toBe(true);
+  expect(busy.retryAfterSeconds).toBeGreaterThanOrEqual(54);
+  expect(busy.retryAfterSeconds).toBeLessThanOrEqual(60);
   env.cancel();
   await holding;
+});
+
+test('the more timers are turned away, the longer they pause: their looks stay within the budget', async () => {
+  runFile();
+  const acts = createAckFileActivities(runsDir, { maxWatchers: 0, busyLooksPerSecond: 5 });
+  let last: WatchIncidentFileResult | undefined;
+  for (let n = 0; n < 2000; n++) {
+    last = (await new MockActivityEnvironment().run(acts.watchIncidentFile, {
+      runId: 'run-1',
+      incidentId: `i-${n}`,
+      holdSeconds: 30,
+    })) as WatchIncidentFileResult;
+  }
+  // 2,000 timers at 5 looks a second: 400 s each (less up to a tenth of jitter).
+  expect(last!.busy).toBe(true);
+  expect(last!.retryAfterSeconds).toBeGreaterThanOrEqual(360);
+  expect(last!.retryAfterSeconds).toBeLessThanOrEqual(400);
+  // The same timer again is not counted twice.
+  const again = (await new MockActivityEnvironment().run(acts.watchIncidentFile, {
+    runId: 'run-1',
+    incidentId: 'i-0',
+    holdSeconds: 30,
+  })) as WatchIncidentFileResult;
+  expect(again.retryAfterSeconds).toBeLessThanOrEqual(400);
+});
+
+test('busyRetrySeconds: one to thirty minutes, by timers over the budget', () => {
+  expect(busyRetrySeconds(1, 5, 0)).toBe(60);
+  expect(busyRetrySeconds(1000, 5, 0)).toBe(200);
+  expect(busyRetrySeconds(1000, 5, 1)).toBe(180);
+  expect(busyRetrySeconds(10_000, 5, 0)).toBe(1800);
+  expect(busyRetrySeconds(1_000_000, 5, 0.5)).toBe(1710);
 });
 
 test('a retried watch resumes from its last heartbeat, not from the top of the file', async () => {
