@@ -9,6 +9,7 @@ import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/clie
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
+import type { AckFileOptions } from '../../src/activities/ack-file';
 import type { PagingConfig } from '../../src/config';
 import type { IncidentAckInput, IncidentAckResult } from '../../src/domain/incident-ack';
 import { workflowIds } from '../../src/shared';
@@ -51,13 +52,13 @@ function paging(overrides: Partial<PagingConfig> = {}): PagingConfig {
   return { enabled: true, webhookUrl: receiver.url, minSeverity: 'critical', format: 'json', timeoutMs: 2000, ...overrides };
 }
 
-async function withWorker<T>(fn: (taskQueue: string) => Promise<T>, pagingConfig: PagingConfig = paging()): Promise<T> {
+async function withWorker<T>(fn: (taskQueue: string) => Promise<T>, pagingConfig: PagingConfig = paging(), ackFile?: AckFileOptions): Promise<T> {
   const taskQueue = uniqueId('tq');
   const worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue,
     workflowBundle: await workflowBundle(),
-    activities: createActivities({ config: { paging: pagingConfig, runsDir } }),
+    activities: createActivities({ config: { paging: pagingConfig, runsDir }, ...(ackFile ? { ackFile } : {}) }),
   });
   return worker.runUntil(fn(taskQueue));
 }
@@ -422,4 +423,23 @@ test('openedAt in the future (beyond the clock skew) fails the timer at once, sa
     expect(cause.type).toBe('InvalidInput');
     expect(cause.message).toMatch(/openedAt: must not be in the future \(it is \d+ s ahead of the server's clock; at most 120 s of clock skew is allowed\)/);
   });
+});
+
+test('a watch turned away by a full worker looks again when the worker says, not every minute', async () => {
+  // No watch may hold on this worker, and its turned-away looks have a budget of one per 1,000 s:
+  // the one timer is told to come back in 900–1,000 s. Over two hours of workflow time that is at
+  // most 8 looks; a timer that ignored the advice would look every minute (120).
+  await withWorker(
+    async (tq) => {
+      const handle = await start(tq, { fileWatch: { holdSeconds: 30, pauseSeconds: 0 } });
+      await env.sleep('2h');
+      const history = await handle.fetchHistory();
+      const watches = (history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'watchIncidentFile');
+      expect(watches.length).toBeGreaterThanOrEqual(7);
+      expect(watches.length).toBeLessThanOrEqual(9);
+      await handle.cancel();
+    },
+    paging({ enabled: false }),
+    { maxWatchers: 0, busyLooksPerSecond: 0.001 },
+  );
 });
