@@ -4,7 +4,12 @@
  *
  * The Temporal connection is read the ecosystem's way, through `@temporalio/envconfig`
  * (`TEMPORAL_ADDRESS`, `TEMPORAL_NAMESPACE`, `TEMPORAL_API_KEY`, `TEMPORAL_TLS*`, `TEMPORAL_PROFILE`,
- * `TEMPORAL_CONFIG_FILE`); the rest are drill-runner's own names and the runbook's `SLO_PAGING_*`.
+ * `TEMPORAL_CONFIG_FILE`); the rest are drill-runner's own names and the runbook's `SLO_*`.
+ *
+ * This is the one list of variables: {@link CONFIG_VARIABLES} (`drill config`, the README's table)
+ * is derived from the schema, and code that reads a variable where the config is not at hand (the
+ * targets file, the sandbox config, `SLO_*` thresholds with an injected environment, the tools)
+ * reads it through {@link readVariable} or {@link sloThresholdsFromEnv}, checked by the same schema.
  */
 import path from 'node:path';
 import { loadClientConnectConfig, type ClientConnectConfig } from '@temporalio/envconfig';
@@ -13,6 +18,10 @@ import { DEFAULT_ADDRESS, DEFAULT_DEPLOYMENT_NAME, DEFAULT_NAMESPACE, DEFAULT_TA
 import { severitySchema } from './domain/severity';
 import { envAllowVariableSchema } from './domain/target-env';
 import { PAGE_FORMATS, type PageFormat } from './domain/paging';
+import { DEFAULT_THRESHOLDS, sloThresholdsSchema, type SloThresholds } from './domain/slo';
+
+/** The targets file when `DRILL_TARGETS_FILE` is not set (relative to the working directory). */
+export const DEFAULT_TARGETS_FILE = 'targets.json';
 
 const boolFromEnv = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'expected true or false' })
@@ -76,55 +85,192 @@ const MAX_PAGING_LEVELS = 20;
  */
 export const DEFAULT_MAX_CACHED_WORKFLOWS = 500;
 
-/** Each key is the environment variable's own name, so an issue's path is the variable. */
-const envSchema = z
-  .object({
-    TEMPORAL_ADDRESS: hostPort.optional(),
-    TEMPORAL_NAMESPACE: z.string().min(1, { error: 'must not be empty' }).optional(),
-    DRILL_TASK_QUEUE: z
+/** What `drill config` (and the README's table) says about a variable. */
+export interface VariableDoc {
+  /** The default as shown (`—`: unset). */
+  default: string;
+  meaning: string;
+  /** Never printed or echoed in an error, only whether it is set. */
+  secret?: boolean;
+}
+
+/** The docs of the variables, keyed by their schema (zod's registry: the schema carries its doc). */
+const variableDocs = z.registry<VariableDoc>();
+function documented<T extends z.ZodType>(schema: T, doc: VariableDoc): T {
+  variableDocs.add(schema as z.ZodType, doc);
+  return schema;
+}
+
+/** Set-or-not strings whose meaning is elsewhere (envconfig, the tools): the schema only declares them. */
+const anyString = () => z.string();
+
+/**
+ * An `SLO_*` threshold: a number (a rate also as a percentage, `99.5%`), checked by the threshold's
+ * own rule in `sloThresholdsSchema`. Blank is unset.
+ */
+function sloThreshold(key: keyof SloThresholds, meaning: string) {
+  const rate = RATE_KEYS.has(key);
+  const number = z
+    .string()
+    .transform((raw, ctx) => {
+      const pct = rate && raw.endsWith('%');
+      const n = Number(pct ? raw.slice(0, -1) : raw);
+      if (Number.isFinite(n)) return pct ? n / 100 : n;
+      ctx.addIssue({ code: 'custom', message: `expected a number${rate ? ' (0.995 or 99.5%)' : ''}` });
+      return z.NEVER;
+    })
+    .pipe(sloThresholdsSchema.shape[key]);
+  return documented(
+    z.preprocess((v) => (typeof v === 'string' ? v.trim() || undefined : v), number.optional()),
+    {
+      default: String(DEFAULT_THRESHOLDS[key]),
+      meaning,
+    },
+  );
+}
+const RATE_KEYS = new Set<keyof SloThresholds>(['minReconciliationPassRate', 'maxOperationalErrorRate']);
+
+/** The `SLO_*` threshold variables and the threshold each sets. */
+export const SLO_THRESHOLD_VARIABLES = {
+  SLO_MAX_CONSECUTIVE_MISMATCH_RUNS: 'maxConsecutiveMismatchRuns',
+  SLO_MAX_DATA_QUALITY_ERRORS: 'maxDataQualityErrorsPerCycle',
+  SLO_MAX_STALE_WARNINGS: 'maxStaleWarningsPerCycle',
+  SLO_ACK_SLA_SECONDS: 'ackSlaSeconds',
+  SLO_MIN_RECONCILIATION_PASS_RATE: 'minReconciliationPassRate',
+  SLO_MAX_OPERATIONAL_ERROR_RATE: 'maxOperationalErrorRate',
+  SLO_RTO_SECONDS: 'rtoSeconds',
+  SLO_RPO_SECONDS: 'rpoSeconds',
+} as const satisfies Record<string, keyof SloThresholds>;
+type SloVariable = keyof typeof SLO_THRESHOLD_VARIABLES;
+
+const sloShape = {
+  SLO_MAX_CONSECUTIVE_MISMATCH_RUNS: sloThreshold('maxConsecutiveMismatchRuns', 'breach when the order mismatch streak reaches it (runbook)'),
+  SLO_MAX_DATA_QUALITY_ERRORS: sloThreshold('maxDataQualityErrorsPerCycle', 'data quality errors allowed per cycle (runbook)'),
+  SLO_MAX_STALE_WARNINGS: sloThreshold('maxStaleWarningsPerCycle', 'stale warnings allowed per cycle (runbook)'),
+  SLO_ACK_SLA_SECONDS: sloThreshold('ackSlaSeconds', 'critical incident ack SLA, seconds (runbook)'),
+  SLO_MIN_RECONCILIATION_PASS_RATE: sloThreshold('minReconciliationPassRate', 'minimum reconciliation pass rate, 0.995 or 99.5% (runbook)'),
+  SLO_MAX_OPERATIONAL_ERROR_RATE: sloThreshold('maxOperationalErrorRate', 'maximum operational error rate, 0.02 or 2% (runbook)'),
+  SLO_RTO_SECONDS: sloThreshold('rtoSeconds', 'recovery time objective, seconds (runbook)'),
+  SLO_RPO_SECONDS: sloThreshold('rpoSeconds', 'recovery point objective (runtime state age), seconds (runbook)'),
+} satisfies Record<SloVariable, z.ZodType>;
+
+/**
+ * The one list of variables drill-runner reads: each key is the variable's own name (so an issue's
+ * path is the variable), each schema checks it and carries its doc. `drill config`, the README's
+ * table (held to it by test/unit/config-variables.test.ts) and every read outside this file
+ * ({@link readVariable}) come from here.
+ */
+const envShape = {
+  TEMPORAL_ADDRESS: documented(hostPort.optional(), { default: DEFAULT_ADDRESS, meaning: 'Temporal frontend host:port (envconfig)' }),
+  TEMPORAL_NAMESPACE: documented(z.string().min(1, { error: 'must not be empty' }).optional(), {
+    default: DEFAULT_NAMESPACE,
+    meaning: 'Temporal namespace (envconfig)',
+  }),
+  TEMPORAL_API_KEY: documented(anyString().optional(), { default: '—', meaning: 'API key, e.g. Temporal Cloud (envconfig; secret)', secret: true }),
+  TEMPORAL_TLS: documented(anyString().optional(), { default: '—', meaning: 'mTLS on (envconfig)' }),
+  TEMPORAL_TLS_CLIENT_CERT_PATH: documented(anyString().optional(), { default: '—', meaning: 'mTLS client certificate (envconfig)' }),
+  TEMPORAL_TLS_CLIENT_KEY_PATH: documented(anyString().optional(), { default: '—', meaning: 'mTLS client key (envconfig)' }),
+  TEMPORAL_TLS_SERVER_CA_CERT_PATH: documented(anyString().optional(), { default: '—', meaning: 'mTLS server CA (envconfig)' }),
+  TEMPORAL_PROFILE: documented(anyString().optional(), { default: '—', meaning: 'envconfig TOML profile' }),
+  TEMPORAL_CONFIG_FILE: documented(anyString().optional(), { default: '—', meaning: 'envconfig TOML file' }),
+  DRILL_TASK_QUEUE: documented(
+    z
       .string()
       .regex(/^[A-Za-z0-9._-]{1,200}$/, { error: 'expected letters, digits, . _ - (at most 200)' })
       .default(DEFAULT_TASK_QUEUE),
-    DRILL_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    DRILL_LOG_PRETTY: boolFromEnv.optional(),
-    DRILL_METRICS_ADDRESS: hostPort.optional(),
-    DRILL_HEALTH_ADDRESS: hostPort.optional(),
-    DRILL_WORKER_VERSIONING: boolFromEnv.default(false),
-    DRILL_DEPLOYMENT_NAME: deploymentPart.default(DEFAULT_DEPLOYMENT_NAME),
-    DRILL_BUILD_ID: deploymentPart.optional(),
-    DRILL_STATE_DIR: z.string().min(1).default('.drill-runner'),
-    DRILL_RESULTS_DIR: z.string().min(1).default('results'),
-    DRILL_KPI_DIR: z.string().min(1).default('kpi'),
-    DRILL_UI_PORT: port.default(8233),
-    DRILL_MAX_CACHED_WORKFLOWS: z.coerce
+    { default: DEFAULT_TASK_QUEUE, meaning: 'task queue of the worker fleet' },
+  ),
+  DRILL_LOG_LEVEL: documented(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'), {
+    default: 'info',
+    meaning: 'pino level',
+  }),
+  DRILL_LOG_PRETTY: documented(boolFromEnv.optional(), {
+    default: 'on a TTY',
+    meaning: 'pretty logs (on stderr) instead of JSON lines; colour unless NO_COLOR is set',
+  }),
+  DRILL_METRICS_ADDRESS: documented(hostPort.optional(), { default: '—', meaning: "host:port for the worker's Prometheus metrics" }),
+  DRILL_HEALTH_ADDRESS: documented(hostPort.optional(), { default: '—', meaning: "host:port for the worker's GET /healthz" }),
+  DRILL_WORKER_VERSIONING: documented(boolFromEnv.default(false), { default: 'false', meaning: 'Worker Deployment Versioning (pinned drills)' }),
+  DRILL_DEPLOYMENT_NAME: documented(deploymentPart.default(DEFAULT_DEPLOYMENT_NAME), {
+    default: DEFAULT_DEPLOYMENT_NAME,
+    meaning: 'Worker Deployment name (versioning)',
+  }),
+  DRILL_BUILD_ID: documented(deploymentPart.optional(), { default: '—', meaning: "build id of this worker's code; required with versioning" }),
+  DRILL_STATE_DIR: documented(z.string().min(1).default('.drill-runner'), {
+    default: '.drill-runner',
+    meaning: 'dev server SQLite, local state; shared by a fleet',
+  }),
+  DRILL_RESULTS_DIR: documented(z.string().min(1).default('results'), { default: 'results', meaning: 'run artifacts (`runs/<run_id>/`) and evidence' }),
+  DRILL_KPI_DIR: documented(z.string().min(1).default('kpi'), {
+    default: 'kpi',
+    meaning: 'paper KPI criteria of the promotion gate (`<experiment>.json`, docs/promotion-gate.md)',
+  }),
+  DRILL_TARGETS_FILE: documented(z.string().trim().optional(), { default: DEFAULT_TARGETS_FILE, meaning: 'named targets (docs/target-contract.md)' }),
+  DRILL_SANDBOX_CONFIG: documented(anyString().optional(), { default: '<state>/sandbox/config.json', meaning: 'config of the paper-trading sandbox' }),
+  DRILL_UI_PORT: documented(port.default(8233), { default: '8233', meaning: 'Web UI port of the embedded dev server' }),
+  DRILL_MAX_CACHED_WORKFLOWS: documented(
+    z.coerce
       .number({ error: 'expected a whole number' })
       .int({ error: 'expected a whole number' })
       .refine((n) => n === 0 || (n >= 2 && n <= 100_000), { error: 'expected 0 (no cache) or 2..100000' })
       .default(DEFAULT_MAX_CACHED_WORKFLOWS),
-    SLO_PAGING_ENABLED: boolFromEnv.default(false),
-    SLO_PAGING_WEBHOOK_URL: webhookUrlSchema.optional(),
-    SLO_PAGING_MIN_SEVERITY: severitySchema.default('critical'),
-    SLO_PAGING_FORMAT: pageFormatSchema.default('json'),
-    SLO_PAGING_ROUTING_KEY: z.string().min(1).optional(),
-    SLO_PAGING_TIMEOUT_MS: z.coerce.number({ error: 'expected milliseconds' }).int().min(100).max(120000).default(10000),
-    DRILL_TARGET_ENV_ALLOW: envAllowVariableSchema.optional(),
-  })
-  .superRefine((v, ctx) => {
-    if (v.SLO_PAGING_ENABLED && !v.SLO_PAGING_WEBHOOK_URL) {
-      ctx.addIssue({ code: 'custom', path: ['SLO_PAGING_WEBHOOK_URL'], message: 'required when SLO_PAGING_ENABLED=true' });
-    }
-    if (v.DRILL_WORKER_VERSIONING && !v.DRILL_BUILD_ID) {
-      const message = "required when DRILL_WORKER_VERSIONING=true (the build id of this worker's code)";
-      ctx.addIssue({ code: 'custom', path: ['DRILL_BUILD_ID'], message });
-    }
-    if (v.DRILL_DEPLOYMENT_NAME.includes('.')) {
-      const message = 'must not contain "." (the server joins name and build id with it)';
-      ctx.addIssue({ code: 'custom', path: ['DRILL_DEPLOYMENT_NAME'], message });
-    }
-    if (v.SLO_PAGING_ENABLED && v.SLO_PAGING_FORMAT === 'pagerduty' && !v.SLO_PAGING_ROUTING_KEY) {
-      ctx.addIssue({ code: 'custom', path: ['SLO_PAGING_ROUTING_KEY'], message: 'required when SLO_PAGING_FORMAT=pagerduty' });
-    }
-  });
+    { default: String(DEFAULT_MAX_CACHED_WORKFLOWS), meaning: "workflow runs cached per worker (0: none); bounds the worker's memory" },
+  ),
+  DRILL_COMMIT: documented(anyString().optional(), {
+    default: '$GITHUB_SHA, else git',
+    meaning: 'commit recorded in drill reports (a container build sets it)',
+  }),
+  SLO_PAGING_ENABLED: documented(boolFromEnv.default(false), { default: 'false', meaning: 'page the webhook on escalation (runbook)' }),
+  SLO_PAGING_WEBHOOK_URL: documented(webhookUrlSchema.optional(), { default: '—', meaning: 'paging webhook (runbook; secret)', secret: true }),
+  SLO_PAGING_MIN_SEVERITY: documented(severitySchema.default('critical'), { default: 'critical', meaning: 'critical or warning (runbook)' }),
+  SLO_PAGING_FORMAT: documented(pageFormatSchema.default('json'), {
+    default: 'json',
+    meaning: 'json, pagerduty (Events API v2) or slack (incoming webhook)',
+  }),
+  SLO_PAGING_ROUTING_KEY: documented(z.string().min(1).optional(), { default: '—', meaning: 'PagerDuty routing key (secret)', secret: true }),
+  SLO_PAGING_TIMEOUT_MS: documented(z.coerce.number({ error: 'expected milliseconds' }).int().min(100).max(120000).default(10000), {
+    default: '10000',
+    meaning: 'timeout of one webhook POST',
+  }),
+  ...sloShape,
+  DRILL_TARGET_ENV_ALLOW: documented(envAllowVariableSchema.optional(), {
+    default: '—',
+    meaning: 'extra variables target commands get (names or PREFIX*; docs/target-contract.md)',
+  }),
+  DRILL_RUNNER_CACHE: documented(anyString().optional(), { default: '~/.cache/drill-runner', meaning: 'where the pinned Temporal tools are cached' }),
+  TEMPORAL_CLI_PATH: documented(anyString().optional(), { default: '—', meaning: 'use this Temporal CLI instead of the cache' }),
+  TEMPORAL_TEST_SERVER_PATH: documented(anyString().optional(), { default: '—', meaning: 'use this time-skipping test server instead of the cache' }),
+};
+export type ConfigVariable = keyof typeof envShape;
+
+/** Variables named by a pattern (`<n>`), read by their own parser below; documented beside the shape. */
+const PATTERN_VARIABLES: ReadonlyArray<VariableDoc & { name: string; pattern: RegExp; after: ConfigVariable }> = [
+  {
+    name: 'SLO_PAGING_LEVEL_<n>_WEBHOOK_URL, _ROUTING_KEY, _FORMAT',
+    pattern: /^SLO_PAGING_LEVEL_\d+_/,
+    after: 'SLO_PAGING_ROUTING_KEY',
+    default: 'the default route',
+    meaning: 'where escalation level n (1..20) pages (secrets)',
+    secret: true,
+  },
+];
+
+const envSchema = z.object(envShape).superRefine((v, ctx) => {
+  if (v.SLO_PAGING_ENABLED && !v.SLO_PAGING_WEBHOOK_URL) {
+    ctx.addIssue({ code: 'custom', path: ['SLO_PAGING_WEBHOOK_URL'], message: 'required when SLO_PAGING_ENABLED=true' });
+  }
+  if (v.DRILL_WORKER_VERSIONING && !v.DRILL_BUILD_ID) {
+    const message = "required when DRILL_WORKER_VERSIONING=true (the build id of this worker's code)";
+    ctx.addIssue({ code: 'custom', path: ['DRILL_BUILD_ID'], message });
+  }
+  if (v.DRILL_DEPLOYMENT_NAME.includes('.')) {
+    const message = 'must not contain "." (the server joins name and build id with it)';
+    ctx.addIssue({ code: 'custom', path: ['DRILL_DEPLOYMENT_NAME'], message });
+  }
+  if (v.SLO_PAGING_ENABLED && v.SLO_PAGING_FORMAT === 'pagerduty' && !v.SLO_PAGING_ROUTING_KEY) {
+    ctx.addIssue({ code: 'custom', path: ['SLO_PAGING_ROUTING_KEY'], message: 'required when SLO_PAGING_FORMAT=pagerduty' });
+  }
+});
 
 /** Where one escalation level pages; unset fields fall back to the default route. */
 export interface PagingRoute {
@@ -178,6 +324,8 @@ export interface Config {
   paging: PagingConfig;
   /** Variables passed to target commands beyond the defaults (`domain/target-env.ts`). */
   targetEnvAllow: readonly string[];
+  /** The `SLO_*` thresholds that are set (the rest are the runbook's, `DEFAULT_THRESHOLDS`). */
+  sloOverrides: Partial<SloThresholds>;
 }
 
 export class ConfigError extends Error {
@@ -189,18 +337,9 @@ export class ConfigError extends Error {
 
 /** Parses the environment. Throws {@link ConfigError} listing every bad variable by name. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): Readonly<Config> {
-  const raw = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== '')) as Record<string, string>;
+  const raw = presentValues(env);
   const parsed = envSchema.safeParse(raw);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((i) => {
-        const name = String(i.path[0] ?? '(environment)');
-        const value = raw[name];
-        const shown = value === undefined || /KEY|URL|SECRET|TOKEN/.test(name) ? '' : ` (got "${value}")`;
-        return `${name}: ${i.message}${shown}`;
-      }),
-    );
-  }
+  if (!parsed.success) throw new ConfigError(problemLines(parsed.error, raw));
   const v = parsed.data;
   const levels = parsePagingLevels(raw, v.SLO_PAGING_FORMAT, v.SLO_PAGING_ENABLED);
   let connect: ClientConnectConfig;
@@ -242,8 +381,62 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
       ...(Object.keys(levels).length ? { levels } : {}),
     },
     targetEnvAllow: v.DRILL_TARGET_ENV_ALLOW ?? [],
+    sloOverrides: sloOverridesOf(v),
   };
   return deepFreeze(config);
+}
+
+/** The variables that are set and not empty. */
+function presentValues(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== '')) as Record<string, string>;
+}
+
+/** One line per issue, the variable first: `DRILL_UI_PORT: expected a port number (got "x")`; a secret's value is never shown. */
+function problemLines(error: z.ZodError, raw: Readonly<Record<string, string>>, name?: string): string[] {
+  return error.issues.map((i) => {
+    const variable = String(i.path[0] ?? name ?? '(environment)');
+    const value = raw[variable];
+    const shown = value === undefined || /KEY|URL|SECRET|TOKEN/.test(variable) ? '' : ` (got "${value}")`;
+    return `${variable}: ${i.message}${shown}`;
+  });
+}
+
+/**
+ * One variable, checked by its schema: for code that reads it where the loaded config is not at hand
+ * (the environment is injected in tests). Empty is unset. Throws {@link ConfigError} naming it.
+ */
+export function readVariable<K extends ConfigVariable>(
+  name: K,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): z.output<(typeof envShape)[K]> {
+  const raw = presentValues({ [name]: env[name] });
+  const r = envShape[name].safeParse(raw[name]);
+  if (!r.success) throw new ConfigError(problemLines(r.error, raw, name));
+  return r.data as z.output<(typeof envShape)[K]>;
+}
+
+const sloSchema = z.object(sloShape);
+
+function sloOverridesOf(v: Partial<Record<SloVariable, number | undefined>>): Partial<SloThresholds> {
+  const out: Partial<SloThresholds> = {};
+  for (const [name, key] of Object.entries(SLO_THRESHOLD_VARIABLES) as Array<[SloVariable, keyof SloThresholds]>) {
+    const n = v[name];
+    if (n !== undefined) out[key] = n;
+  }
+  return out;
+}
+
+/** The `SLO_*` thresholds that are set in `env`; throws {@link ConfigError} naming every bad one. */
+export function sloOverridesFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): Partial<SloThresholds> {
+  const raw = presentValues(Object.fromEntries(Object.keys(SLO_THRESHOLD_VARIABLES).map((k) => [k, env[k]])));
+  const r = sloSchema.safeParse(raw);
+  if (!r.success) throw new ConfigError(problemLines(r.error, raw));
+  return sloOverridesOf(r.data);
+}
+
+/** The runbook thresholds (or `base`) with the `SLO_*` variables set in `env` applied. */
+export function sloThresholdsFromEnv(env: Readonly<Record<string, string | undefined>> = process.env, base: SloThresholds = DEFAULT_THRESHOLDS): SloThresholds {
+  return { ...base, ...sloOverridesFromEnv(env) };
 }
 
 /** Reads `SLO_PAGING_LEVEL_<n>_*`; every bad one is reported by name (the URL and key are never echoed). */
@@ -300,46 +493,20 @@ function deepFreeze<T>(o: T): T {
   return o;
 }
 
-/** The variables `drill config` documents (and the README's table mirrors). */
-export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; meaning: string }> = [
-  { name: 'TEMPORAL_ADDRESS', default: DEFAULT_ADDRESS, meaning: 'Temporal frontend host:port (envconfig)' },
-  { name: 'TEMPORAL_NAMESPACE', default: DEFAULT_NAMESPACE, meaning: 'Temporal namespace (envconfig)' },
-  { name: 'TEMPORAL_API_KEY', default: '—', meaning: 'API key, e.g. Temporal Cloud (envconfig; secret)' },
-  {
-    name: 'TEMPORAL_TLS, TEMPORAL_TLS_CLIENT_CERT_PATH, TEMPORAL_TLS_CLIENT_KEY_PATH, TEMPORAL_TLS_SERVER_CA_CERT_PATH',
-    default: '—',
-    meaning: 'mTLS (envconfig)',
-  },
-  { name: 'TEMPORAL_PROFILE, TEMPORAL_CONFIG_FILE', default: '—', meaning: 'envconfig TOML profile' },
-  { name: 'DRILL_TASK_QUEUE', default: DEFAULT_TASK_QUEUE, meaning: 'task queue of the worker fleet' },
-  { name: 'DRILL_LOG_LEVEL', default: 'info', meaning: 'pino level' },
-  { name: 'DRILL_LOG_PRETTY', default: 'on a TTY', meaning: 'pretty logs (on stderr) instead of JSON lines; colour unless NO_COLOR is set' },
-  { name: 'DRILL_METRICS_ADDRESS', default: '—', meaning: "host:port for the worker's Prometheus metrics" },
-  { name: 'DRILL_HEALTH_ADDRESS', default: '—', meaning: "host:port for the worker's GET /healthz" },
-  { name: 'DRILL_WORKER_VERSIONING', default: 'false', meaning: 'Worker Deployment Versioning (pinned drills)' },
-  { name: 'DRILL_DEPLOYMENT_NAME', default: DEFAULT_DEPLOYMENT_NAME, meaning: 'Worker Deployment name (versioning)' },
-  { name: 'DRILL_BUILD_ID', default: '—', meaning: "build id of this worker's code; required with versioning" },
-  { name: 'DRILL_STATE_DIR', default: '.drill-runner', meaning: 'dev server SQLite, local state; shared by a fleet' },
-  { name: 'DRILL_RESULTS_DIR', default: 'results', meaning: 'run artifacts (`runs/<run_id>/`) and evidence' },
-  { name: 'DRILL_KPI_DIR', default: 'kpi', meaning: 'paper KPI criteria of the promotion gate (`<experiment>.json`, docs/promotion-gate.md)' },
-  { name: 'DRILL_TARGETS_FILE', default: 'targets.json', meaning: 'named targets (docs/target-contract.md)' },
-  { name: 'DRILL_SANDBOX_CONFIG', default: '<state>/sandbox/config.json', meaning: 'config of the paper-trading sandbox' },
-  { name: 'DRILL_UI_PORT', default: '8233', meaning: 'Web UI port of the embedded dev server' },
-  {
-    name: 'DRILL_MAX_CACHED_WORKFLOWS',
-    default: String(DEFAULT_MAX_CACHED_WORKFLOWS),
-    meaning: "workflow runs cached per worker (0: none); bounds the worker's memory",
-  },
-  { name: 'SLO_PAGING_ENABLED', default: 'false', meaning: 'page the webhook on escalation (runbook)' },
-  { name: 'SLO_PAGING_WEBHOOK_URL', default: '—', meaning: 'paging webhook (runbook; secret)' },
-  { name: 'SLO_PAGING_MIN_SEVERITY', default: 'critical', meaning: 'critical or warning (runbook)' },
-  { name: 'SLO_PAGING_FORMAT', default: 'json', meaning: 'json, pagerduty (Events API v2) or slack (incoming webhook)' },
-  { name: 'SLO_PAGING_ROUTING_KEY', default: '—', meaning: 'PagerDuty routing key (secret)' },
-  {
-    name: 'SLO_PAGING_LEVEL_<n>_WEBHOOK_URL, _ROUTING_KEY, _FORMAT',
-    default: 'the default route',
-    meaning: 'where escalation level n (1..20) pages (secrets)',
-  },
-  { name: 'SLO_PAGING_TIMEOUT_MS', default: '10000', meaning: 'timeout of one webhook POST' },
-  { name: 'DRILL_TARGET_ENV_ALLOW', default: '—', meaning: 'extra variables target commands get (names or PREFIX*; docs/target-contract.md)' },
-];
+/** A row of `drill config` and of the README's table: one variable, or a pattern of them. */
+export interface ConfigVariableRow extends VariableDoc {
+  name: string;
+  /** For a pattern row: the variables it stands for. */
+  pattern?: RegExp;
+}
+
+/** The variables `drill config` documents (and the README's table mirrors), derived from the schema. */
+export const CONFIG_VARIABLES: readonly ConfigVariableRow[] = (Object.keys(envShape) as ConfigVariable[]).flatMap((name) => {
+  const doc = variableDocs.get(envShape[name]);
+  if (!doc) throw new Error(`config: ${name} has no doc`);
+  const row: ConfigVariableRow = { name, ...doc };
+  return [row, ...PATTERN_VARIABLES.filter((p) => p.after === name).map(({ after: _after, ...p }) => p)];
+});
+
+/** The names the schema declares (pattern rows by their pattern). */
+export const CONFIG_VARIABLE_NAMES: readonly ConfigVariable[] = Object.keys(envShape) as ConfigVariable[];

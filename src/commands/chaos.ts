@@ -9,7 +9,7 @@ import type { Config } from '../config';
 import { runChaosDrill } from '../activities/chaos';
 import { chaosScenarioSchema, type ChaosDrillReport } from '../domain/drill';
 import { writeFileAtomic } from '../io/files';
-import { fileTargetResolver, targetsFilePath } from '../io/targets';
+import { configuredTargetsFile, fileTargetResolver, targetsFilePath } from '../io/targets';
 import { CHAOS_LATEST_FILE } from '../activities/reports';
 import { targetNameSchema } from '../domain/ids';
 import { checkFlag, checkNumberFlag } from './flags';
@@ -46,7 +46,7 @@ export async function chaosCommand(
       return r.data;
     });
   const env = deps.env ?? process.env;
-  const file = env.DRILL_TARGETS_FILE
+  const file = configuredTargetsFile(env)
     ? targetsFilePath(env)
     : ([targetsFilePath({}), path.join(deps.config.stateDir, 'targets.json')].find((f) => fs.existsSync(f)) ?? targetsFilePath({}));
   const report = await runChaosDrill(

@@ -3,7 +3,7 @@
  * (the environment, a Temporal envconfig profile, or the default). Secrets are never printed: only
  * whether they are set.
  */
-import { CONFIG_VARIABLES, type Config } from '../config';
+import { CONFIG_VARIABLES, type Config, type ConfigVariableRow } from '../config';
 import { DEFAULT_ADDRESS, DEFAULT_NAMESPACE } from '../shared';
 
 export type SettingSource = 'env' | 'profile' | 'default';
@@ -16,23 +16,18 @@ export interface SettingRow {
   meaning: string;
 }
 
-/** Environment variables a row covers: `A, B` lists several; `<n>` stands for a number. */
-function matchingNames(name: string, env: NodeJS.ProcessEnv): string[] {
+/** The variables a row covers that are set: its own name, or those its pattern matches. */
+function setNames(row: ConfigVariableRow, env: NodeJS.ProcessEnv): string[] {
   const present = (k: string) => env[k] !== undefined && env[k] !== '';
-  return name.split(/,\s*/).flatMap((part) => {
-    if (!part.includes('<n>')) return present(part) ? [part] : [];
-    // "SLO_PAGING_LEVEL_<n>_WEBHOOK_URL" also stands for its siblings listed after it ("_ROUTING_KEY").
-    const prefix = part.slice(0, part.indexOf('<n>'));
-    return Object.keys(env)
-      .filter((k) => k.startsWith(prefix) && /^\d+_/.test(k.slice(prefix.length)) && present(k))
-      .sort();
-  });
+  if (!row.pattern) return present(row.name) ? [row.name] : [];
+  return Object.keys(env)
+    .filter((k) => row.pattern!.test(k) && present(k))
+    .sort();
 }
 
 export function describeSettings(env: NodeJS.ProcessEnv, config: Pick<Config, 'temporal'>): SettingRow[] {
   return CONFIG_VARIABLES.map((v) => {
-    const secret = /secret/.test(v.meaning);
-    const set = matchingNames(v.name, env);
+    const set = setNames(v, env);
     if (v.name === 'TEMPORAL_ADDRESS' || v.name === 'TEMPORAL_NAMESPACE') {
       const inForce = v.name === 'TEMPORAL_ADDRESS' ? config.temporal.address : config.temporal.namespace;
       const dflt = v.name === 'TEMPORAL_ADDRESS' ? DEFAULT_ADDRESS : DEFAULT_NAMESPACE;
@@ -40,11 +35,11 @@ export function describeSettings(env: NodeJS.ProcessEnv, config: Pick<Config, 't
       return { name: v.name, source, value: inForce, meaning: v.meaning };
     }
     if (!set.length) return { name: v.name, source: 'default', value: v.default, meaning: v.meaning };
-    const value = secret
-      ? `(set, hidden)${set.length > 1 || v.name.includes(',') || v.name.includes('<n>') ? `: ${set.join(', ')}` : ''}`
-      : set.length === 1 && !v.name.includes(',') && !v.name.includes('<n>')
-        ? String(env[set[0]!])
-        : set.map((k) => `${k}=${env[k]}`).join(' ');
+    const value = v.secret
+      ? `(set, hidden)${v.pattern ? `: ${set.join(', ')}` : ''}`
+      : v.pattern
+        ? set.map((k) => `${k}=${env[k]}`).join(' ')
+        : String(env[set[0]!]);
     return { name: v.name, source: 'env', value, meaning: v.meaning };
   });
 }

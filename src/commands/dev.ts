@@ -7,11 +7,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import type { Config } from '../config';
+import { readVariable, type Config } from '../config';
 import type { WeeklyDrillResult } from '../domain/drill';
 import { createActivities } from '../activities';
 import { startDevServer, type DevServer } from '../client/dev-server';
-import { fileTargetResolver, targetsFilePath } from '../io/targets';
+import { configuredTargetsFile, fileTargetResolver, targetsFilePath } from '../io/targets';
 import { loadSandboxConfig } from '../sandbox/config';
 import { sandboxTargetEntry, startSandbox, stopSandbox, writeSandboxConfig } from '../sandbox/control';
 import { ensureTool } from '../tools/provision';
@@ -71,7 +71,7 @@ export async function startDevSandbox(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<{ targetsFile: string; target?: string; sandbox: DevSandbox; stopSandbox?: () => Promise<void> }> {
   const defaultConfig = path.join(config.stateDir, 'sandbox', 'config.json');
-  if (!env.DRILL_SANDBOX_CONFIG && !fs.existsSync(defaultConfig)) {
+  if (!readVariable('DRILL_SANDBOX_CONFIG', env) && !fs.existsSync(defaultConfig)) {
     await writeSandboxConfig(defaultConfig, {
       runId: 'sandbox-paper',
       stateDir: '.',
@@ -86,7 +86,7 @@ export async function startDevSandbox(
   // One we started stops with `drill dev`; one that was already running is left alone.
   const stop = r.alreadyRunning ? undefined : async () => void (await stopSandbox({ configFile, timeoutMs: 20000 }));
   const sandbox: DevSandbox = { pid: r.pid, alreadyRunning: r.alreadyRunning, ...(r.info ? { gatewayUrl: r.info.gateway_url } : {}) };
-  const configured = env.DRILL_TARGETS_FILE ? targetsFilePath(env) : fs.existsSync(targetsFilePath({})) ? targetsFilePath({}) : undefined;
+  const configured = configuredTargetsFile(env) ? targetsFilePath(env) : fs.existsSync(targetsFilePath({})) ? targetsFilePath({}) : undefined;
   if (configured) {
     output.out(`targets from ${configured}`);
     return { targetsFile: configured, sandbox, ...(stop ? { stopSandbox: stop } : {}) };

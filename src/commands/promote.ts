@@ -7,7 +7,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/client';
 import { TemporalFailure } from '@temporalio/common';
-import type { Config } from '../config';
+import { ConfigError, SLO_THRESHOLD_VARIABLES, sloOverridesFromEnv, type Config } from '../config';
 import { connectClient, withTimeout, type ConnectedClient } from '../client/connection';
 import { causeChain } from '../domain/failure-chain';
 import {
@@ -17,7 +17,7 @@ import {
   type PromotionGateStatus,
   type PromotionThresholdOverrides,
 } from '../domain/promotion';
-import { DEFAULT_THRESHOLDS, SLO_ENV_VARIABLES, SloConfigError, thresholdsFromEnv, type SloThresholds } from '../domain/slo';
+import { DEFAULT_THRESHOLDS, type SloThresholds } from '../domain/slo';
 import { verifyBundle, type BundleVerification } from '../io/evidence-bundle';
 import { writeFileAtomic } from '../io/files';
 import { workflowIds } from '../shared';
@@ -70,7 +70,7 @@ const THRESHOLD_FLAG: Record<string, string> = {
   rtoRegressionFactor: '--rto-regression-factor',
   rtoRegressionWindow: '--rto-regression-window',
 };
-const ENV_OF = Object.fromEntries(Object.entries(SLO_ENV_VARIABLES).map(([name, key]) => [key, name])) as Record<string, string>;
+const ENV_OF = Object.fromEntries(Object.entries(SLO_THRESHOLD_VARIABLES).map(([name, key]) => [key, name])) as Record<string, string>;
 
 /** `SLO_*` overrides that differ from the runbook's numbers. */
 function thresholdOverrides(
@@ -78,15 +78,18 @@ function thresholdOverrides(
   drillMaxAgeDays?: number,
   regression: Pick<PromoteOptions, 'rtoRegressionFactor' | 'rtoRegressionWindow'> = {},
 ): PromotionThresholdOverrides {
-  let t: SloThresholds;
+  let set: Partial<SloThresholds>;
   try {
-    t = thresholdsFromEnv(env);
+    set = sloOverridesFromEnv(env);
   } catch (err) {
-    if (err instanceof SloConfigError) throw new CommandError(err.message);
+    if (err instanceof ConfigError) throw new CommandError(err.message);
     throw err;
   }
   const out: Record<string, number> = {};
-  for (const k of Object.keys(t) as Array<keyof SloThresholds>) if (t[k] !== DEFAULT_THRESHOLDS[k]) out[k] = t[k];
+  for (const k of Object.keys(DEFAULT_THRESHOLDS) as Array<keyof SloThresholds>) {
+    const v = set[k];
+    if (v !== undefined && v !== DEFAULT_THRESHOLDS[k]) out[k] = v;
+  }
   if (drillMaxAgeDays !== undefined) {
     checkNumberFlag('--drill-max-age', drillMaxAgeDays, { min: 0, exclusiveMin: true, max: 3650, unit: 'days' });
     out.maxDrillAgeSeconds = drillMaxAgeDays * 86400;

@@ -6,12 +6,11 @@
 import fs from 'node:fs';
 import { makeTelemetryFilterString, Runtime } from '@temporalio/worker';
 import { z } from 'zod';
-import type { Config } from '../config';
+import { sloThresholdsFromEnv, type Config } from '../config';
 import { normalizeIncidentClass, INCIDENT_CLASSES } from '../domain/classification';
 import { formatOffset, parseDuration, type AckRehearsal, type RecoveryRehearsal } from '../domain/rehearsal';
 import { incidentAckInputSchema } from '../domain/incident-ack';
 import { severitySchema } from '../domain/severity';
-import { thresholdsFromEnv } from '../domain/slo';
 import { createLogger, temporalLoggerFor } from '../logger';
 import { rehearseAck } from '../rehearsal/ack';
 import { rehearseRecovery } from '../rehearsal/recovery';
@@ -87,7 +86,7 @@ export async function rehearseAckCommand(o: RehearseAckOptions, deps: RehearseDe
   const watchSeconds = duration(o.watch, '--watch', { min: 60 });
   let sla: number;
   try {
-    sla = thresholdsFromEnv(deps.env ?? process.env).ackSlaSeconds;
+    sla = sloThresholdsFromEnv(deps.env ?? process.env).ackSlaSeconds;
   } catch (err) {
     throw new CommandError((err as Error).message);
   }

@@ -9,7 +9,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import type { Config } from '../config';
 import { connectClient } from '../client/connection';
 import { weeklyDrillInputSchema, type DrillStepRecord, type WeeklyDrillInput, type WeeklyDrillResult, type WeeklyDrillStatus } from '../domain/drill';
-import { loadTargetsFile, targetsFilePath } from '../io/targets';
+import { configuredTargetsFile, loadTargetsFile, targetsFilePath } from '../io/targets';
 import { workflowIds } from '../shared';
 import { weeklyDrillStatusQuery } from '../workflows/definitions';
 import { refuseOutsideCalendar } from './calendar-check';
@@ -44,9 +44,11 @@ export interface RunWeeklyOutcome {
 export async function defaultTarget(flag: string | undefined, deps: Pick<RunWeeklyDeps, 'config' | 'env'>): Promise<string> {
   if (flag !== undefined) return flag;
   const env = deps.env ?? process.env;
-  const candidates = [env.DRILL_TARGETS_FILE ? targetsFilePath(env) : undefined, targetsFilePath({}), path.join(deps.config.stateDir, 'targets.json')].filter(
-    (f): f is string => !!f,
-  );
+  const candidates = [
+    configuredTargetsFile(env) ? targetsFilePath(env) : undefined,
+    targetsFilePath({}),
+    path.join(deps.config.stateDir, 'targets.json'),
+  ].filter((f): f is string => !!f);
   const file = candidates.find((f) => fs.existsSync(f));
   if (!file) throw new CommandError('--target is required (no targets file found)');
   const names = Object.keys((await loadTargetsFile(file)).targets);

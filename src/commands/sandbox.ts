@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Config } from '../config';
+import { readVariable, type Config } from '../config';
 import { faultNameSchema, type ActiveFault, type FaultName, type TargetConfigInput } from '../domain/target';
 import { loadSandboxConfig, SandboxConfigError } from '../sandbox/config';
 import {
@@ -31,7 +31,7 @@ export interface SandboxCommandDeps {
 
 /** The config file to use; writes the default one when neither a flag nor the env names one. */
 export async function resolveSandboxConfigFile(flag: string | undefined, deps: SandboxCommandDeps): Promise<string> {
-  const named = flag ?? (deps.env ?? process.env).DRILL_SANDBOX_CONFIG;
+  const named = flag ?? readVariable('DRILL_SANDBOX_CONFIG', deps.env ?? process.env);
   if (named) {
     if (!fs.existsSync(named)) throw new CommandError(`--config: ${named} does not exist`);
     return path.resolve(named);

@@ -1,8 +1,8 @@
 /** `drill watch start|stop --run-id R`: the run's alert watcher (one per run, idempotent start). */
 import { WorkflowIdConflictPolicy } from '@temporalio/client';
-import type { Config } from '../config';
 import { connectClient } from '../client/connection';
-import { SLO_ENV_VARIABLES, SloConfigError, thresholdsFromEnv, type SloThresholds } from '../domain/slo';
+import { ConfigError, sloOverridesFromEnv, type Config } from '../config';
+import { DEFAULT_THRESHOLDS, type SloThresholds } from '../domain/slo';
 import { runIdSchema } from '../domain/ids';
 import { alertWatchInputSchema, stopWatchSchema, type AlertWatchInput } from '../domain/watch';
 import { targetsFilePath } from '../io/targets';
@@ -18,11 +18,11 @@ type Deps = { config: Pick<Config, 'temporal' | 'taskQueue'>; targetsFile?: stri
 
 /** The runbook thresholds with any `SLO_*` overrides from the environment, or nothing when none is set. */
 function thresholdOverrides(env: NodeJS.ProcessEnv): SloThresholds | undefined {
-  if (!Object.keys(SLO_ENV_VARIABLES).some((name) => env[name]?.trim())) return undefined;
   try {
-    return thresholdsFromEnv(env);
+    const overrides = sloOverridesFromEnv(env);
+    return Object.keys(overrides).length ? { ...DEFAULT_THRESHOLDS, ...overrides } : undefined;
   } catch (err) {
-    if (err instanceof SloConfigError) throw new CommandError(err.message);
+    if (err instanceof ConfigError) throw new CommandError(err.message);
     throw err;
   }
 }

@@ -7,6 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { readVariable } from '../config';
 import { RUNBOOK_SECTION, type ProcedureVersion } from '../domain/drill-record';
 
 /** The project root: this file sits in src/io or dist/io. */
@@ -23,7 +24,7 @@ function packageVersion(): string {
 }
 
 function gitCommit(): string | null {
-  const fromEnv = process.env.DRILL_COMMIT ?? process.env.GITHUB_SHA;
+  const fromEnv = readVariable('DRILL_COMMIT') ?? process.env.GITHUB_SHA;
   if (fromEnv && /^[0-9a-f]{7,64}$/i.test(fromEnv.trim())) return fromEnv.trim().toLowerCase();
   const r = spawnSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, encoding: 'utf8', timeout: 3000, stdio: ['ignore', 'pipe', 'ignore'] });
   const out = r.status === 0 ? r.stdout.trim() : '';

@@ -7,8 +7,9 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { parseMarketCalendar, type MarketCalendar } from '../domain/market-calendar';
 import { parseTargetsFile, targetNameSchema, type TargetConfig, type TargetsFile } from '../domain/target';
+import { DEFAULT_TARGETS_FILE, readVariable } from '../config';
 
-export const DEFAULT_TARGETS_FILE = 'targets.json';
+export { DEFAULT_TARGETS_FILE };
 
 export class TargetConfigError extends Error {
   constructor(
@@ -27,9 +28,14 @@ export class UnknownTargetError extends Error {
   }
 }
 
-/** Where the targets file is: `DRILL_TARGETS_FILE` (read here, not in config.ts), else `targets.json`. */
+/** Where the targets file is: `DRILL_TARGETS_FILE` (declared in config.ts), else `targets.json`. */
 export function targetsFilePath(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): string {
-  return path.resolve(cwd, env.DRILL_TARGETS_FILE?.trim() || DEFAULT_TARGETS_FILE);
+  return path.resolve(cwd, configuredTargetsFile(env) ?? DEFAULT_TARGETS_FILE);
+}
+
+/** `DRILL_TARGETS_FILE` when it is set (not blank), else undefined. */
+export function configuredTargetsFile(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return readVariable('DRILL_TARGETS_FILE', env) || undefined;
 }
 
 function resolvePaths(file: TargetsFile, baseDir: string): TargetsFile {

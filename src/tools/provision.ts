@@ -13,6 +13,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { readVariable } from '../config';
 import { TOOL_VERSIONS } from './versions';
 
 export type ToolName = 'temporal' | 'test-server';
@@ -35,7 +36,8 @@ export class ToolNotFoundError extends Error {
 }
 
 export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.DRILL_RUNNER_CACHE) return path.resolve(env.DRILL_RUNNER_CACHE);
+  const configured = readVariable('DRILL_RUNNER_CACHE', env);
+  if (configured) return path.resolve(configured);
   const base = env.XDG_CACHE_HOME ? path.resolve(env.XDG_CACHE_HOME) : path.join(os.homedir(), '.cache');
   return path.join(base, 'drill-runner');
 }
@@ -91,11 +93,12 @@ export function locateTool(tool: ToolName, env: NodeJS.ProcessEnv = process.env)
   const c = cachePaths(env);
   if (tool === 'temporal') {
     const v = TOOL_VERSIONS.temporalCli;
-    if (env.TEMPORAL_CLI_PATH) {
-      if (!isExecutable(env.TEMPORAL_CLI_PATH)) {
-        throw new ToolNotFoundError(`TEMPORAL_CLI_PATH=${env.TEMPORAL_CLI_PATH} is not an executable file`);
+    const cliPath = readVariable('TEMPORAL_CLI_PATH', env);
+    if (cliPath) {
+      if (!isExecutable(cliPath)) {
+        throw new ToolNotFoundError(`TEMPORAL_CLI_PATH=${cliPath} is not an executable file`);
       }
-      return { tool, path: env.TEMPORAL_CLI_PATH, source: 'TEMPORAL_CLI_PATH', version: 'user-provided' };
+      return { tool, path: cliPath, source: 'TEMPORAL_CLI_PATH', version: 'user-provided' };
     }
     const fromPath = onPath('temporal', env);
     if (fromPath) return { tool, path: fromPath, source: 'PATH', version: 'user-provided' };
@@ -106,11 +109,12 @@ export function locateTool(tool: ToolName, env: NodeJS.ProcessEnv = process.env)
     return undefined;
   }
   const v = TOOL_VERSIONS.testServer;
-  if (env.TEMPORAL_TEST_SERVER_PATH) {
-    if (!isExecutable(env.TEMPORAL_TEST_SERVER_PATH)) {
-      throw new ToolNotFoundError(`TEMPORAL_TEST_SERVER_PATH=${env.TEMPORAL_TEST_SERVER_PATH} is not an executable file`);
+  const testServerPath = readVariable('TEMPORAL_TEST_SERVER_PATH', env);
+  if (testServerPath) {
+    if (!isExecutable(testServerPath)) {
+      throw new ToolNotFoundError(`TEMPORAL_TEST_SERVER_PATH=${testServerPath} is not an executable file`);
     }
-    return { tool, path: env.TEMPORAL_TEST_SERVER_PATH, source: 'TEMPORAL_TEST_SERVER_PATH', version: 'user-provided' };
+    return { tool, path: testServerPath, source: 'TEMPORAL_TEST_SERVER_PATH', version: 'user-provided' };
   }
   if (isExecutable(c.testServerPypi)) return { tool, path: c.testServerPypi, source: `cache (PyPI ${v.pypi.package})`, version: v.pypi.version };
   if (isExecutable(c.testServerJava)) return { tool, path: c.testServerJava, source: 'cache (Maven, Java)', version: v.maven.version };

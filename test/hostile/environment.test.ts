@@ -3,15 +3,14 @@
  * README lists, the `SLO_*` thresholds) and the targets file (`parseTargetsFile`). Each case starts
  * from a valid configuration and makes one variable or field hostile. Either it is accepted, or the
  * error names the variable (or the file path of the field), start-up stops with `ConfigError` /
- * `SloConfigError` / `TargetConfigError`, never another exception, and a secret's value is never
+ * `TargetConfigError`, never another exception, and a secret's value is never
  * echoed in the message.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
-import { ConfigError, loadConfig } from '../../src/config';
-import { SLO_ENV_VARIABLES, SloConfigError, thresholdsFromEnv } from '../../src/domain/slo';
+import { ConfigError, loadConfig, SLO_THRESHOLD_VARIABLES, sloThresholdsFromEnv as thresholdsFromEnv } from '../../src/config';
 import { parseTargets, TargetConfigError } from '../../src/io/targets';
 import { checkHostile, nastyJson, nastyString } from '../helpers/hostile';
 
@@ -121,11 +120,11 @@ test('environment: one hostile variable on top of a valid configuration', async 
 });
 
 test('SLO threshold variables: one hostile value each', async () => {
-  const names = Object.keys(SLO_ENV_VARIABLES);
+  const names = Object.keys(SLO_THRESHOLD_VARIABLES);
   await checkHostile({
     boundary: 'environment/slo-thresholds',
-    through: 'thresholdsFromEnv (src/domain/slo.ts), read by drill watch and drill promote',
-    checks: ['only SloConfigError', 'the variable is named with the value it got', 'accepted values are finite and in range'],
+    through: 'sloThresholdsFromEnv (src/config.ts), read by drill watch, drill promote and drill rehearse ack',
+    checks: ['only ConfigError', 'the variable is named with the value it got', 'accepted values are finite and in range'],
     test: 'test/hostile/environment.test.ts',
     arbitrary: fc.record({
       name: fc.constantFrom(...names),
@@ -142,7 +141,7 @@ test('SLO threshold variables: one hostile value each', async () => {
         expect(t.minReconciliationPassRate).toBeLessThanOrEqual(1);
         return 'accepted';
       } catch (err) {
-        if (!(err instanceof SloConfigError)) throw new Error(`${name}=${JSON.stringify(value)}: not an SloConfigError: ${String(err)}`);
+        if (!(err instanceof ConfigError)) throw new Error(`${name}=${JSON.stringify(value)}: not a ConfigError: ${String(err)}`);
         expect(err.problems.every((p) => p.startsWith(`${name}: `))).toBe(true);
         return 'refused';
       }

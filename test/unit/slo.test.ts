@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { dataQualityEventSchema, orderReconciliationEventSchema, positionReconciliationEventSchema } from '../../src/domain/artifacts';
-import { DEFAULT_THRESHOLDS, resolveThresholds, SloConfigError, thresholdsFromEnv } from '../../src/domain/slo';
+import { DEFAULT_THRESHOLDS, resolveThresholds } from '../../src/domain/slo';
+import { ConfigError, sloThresholdsFromEnv as thresholdsFromEnv } from '../../src/config';
 import { dataQualityFoldLineSchema, reconFoldLineSchema, type ReconFoldEvent } from '../../src/domain/slo-events';
 import { foldDataQuality, foldIncidents, foldOpsSlo, foldOrderRecon, foldPositionRecon, initialSloState } from '../../src/domain/slo-fold';
 import { evaluateSlos, recoveryCriteria, sloVerdict, type SloEvaluation, type SloId } from '../../src/domain/slo-evaluation';
@@ -72,8 +73,8 @@ describe('thresholds', () => {
     } catch (e) {
       err = e;
     }
-    expect(err).toBeInstanceOf(SloConfigError);
-    const problems = (err as SloConfigError).problems.join('\n');
+    expect(err).toBeInstanceOf(ConfigError);
+    const problems = (err as ConfigError).problems.join('\n');
     expect(problems).toMatch(/SLO_RTO_SECONDS: expected a number/);
     expect(problems).toMatch(/SLO_MAX_CONSECUTIVE_MISMATCH_RUNS/);
     expect(problems).toMatch(/SLO_MIN_RECONCILIATION_PASS_RATE/);
