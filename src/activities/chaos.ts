@@ -11,27 +11,13 @@
  * `injected_at` when it reports one (the HTTP API does; a shell command may print it), else the
  * first attempt's request time. So a detection window is measured from the real injection.
  *
- * Also `runChaosDrill`, the runbook's `chaos_drill.py` as a plain function for `drill chaos --output ...`.
+ * `drill chaos` (the runbook's `chaos_drill.py`) runs these through the drill's engine: `commands/chaos-drill.ts`.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/activity';
 import { z } from 'zod';
-import {
-  chaosDrillReport,
-  chaosOrder,
-  chaosScenarioSchema,
-  chaosSkipReason,
-  DEFAULT_SCENARIOS,
-  detectScenario,
-  detectedFields,
-  emptyObserved,
-  foldObserved,
-  scenarioRecovered,
-  type ChaosDrillReport,
-  type ChaosScenario,
-  type ChaosScenarioResult,
-} from '../domain/drill';
+import { chaosScenarioSchema, type ChaosScenario } from '../domain/drill';
 import {
   declaredFaults,
   faultNameSchema,
@@ -42,7 +28,6 @@ import {
   type TargetConfig,
 } from '../domain/target';
 import { resolveInside, writeFileAtomic } from '../io/files';
-import { createDrillActivities } from './drill';
 import { idempotencyKeySchema, runShell } from './process-control';
 import { errorKind, getJson, heartbeat, parseInput, resolveTarget, type TargetActivityDeps } from './target-input';
 import { FAILURE } from '../domain/failure-types';
@@ -250,93 +235,4 @@ export function createChaosActivities(deps: TargetActivityDeps) {
       return { adapter: f?.adapter ?? 'none', supported, unsupported: i.scenarios.filter((s) => !supported.includes(s)) };
     },
   };
-}
-
-export interface ChaosDrillOptions {
-  target: string;
-  scenarios?: ChaosScenario[];
-  seed?: number;
-  detectionSeconds?: number;
-  recoverySeconds?: number;
-  pollMs?: number;
-  drillId?: string;
-}
-
-/**
- * Runs the chaos drill directly (no workflow): per scenario in seeded order, inject, wait for the
- * target's detection within the bound, clear, wait for recovery. Always clears what it injected.
- */
-export async function runChaosDrill(deps: TargetActivityDeps, o: ChaosDrillOptions): Promise<ChaosDrillReport> {
-  const chaos = createChaosActivities(deps);
-  const drill = createDrillActivities(deps);
-  const seed = o.seed ?? 42;
-  const bound = o.detectionSeconds ?? 120;
-  const recoveryBound = o.recoverySeconds ?? 120;
-  const pollMs = o.pollMs ?? 250;
-  const results: ChaosScenarioResult[] = [];
-  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-  const order = chaosOrder(o.scenarios ?? [...DEFAULT_SCENARIOS], seed);
-  const caps = await chaos.chaosCapabilities({ target: o.target, scenarios: order });
-  const skipped = caps.unsupported.map((scenario) => ({ scenario, reason: chaosSkipReason(caps.adapter) }));
-  for (const scenario of order.filter((s) => caps.supported.includes(s))) {
-    const key = o.drillId ? `chaos.${o.drillId.slice(-90)}.${scenario}` : undefined;
-    const start = await drill.drillArtifactCursors({ target: o.target });
-    let cursors = start.cursors;
-    let obs = emptyObserved();
-    const injected = await chaos.chaosInject({ target: o.target, fault: scenario, ...(key ? { idempotencyKey: `${key}.inject` } : {}) });
-    const sinceMs = Date.parse(injected.at);
-    const res: ChaosScenarioResult = { scenario, injectedAt: injected.at, detected: false };
-    try {
-      const deadline = Date.now() + bound * 1000;
-      for (;;) {
-        const r = await drill.drillObserve({ target: o.target, cursors });
-        cursors = r.cursors;
-        obs = foldObserved(obs, r.events);
-        const d = detectScenario(scenario, obs, sinceMs);
-        if (d) {
-          Object.assign(res, detectedFields(d, sinceMs));
-          break;
-        }
-        if (Date.now() > deadline) break;
-        heartbeat({ scenario });
-        await sleep(pollMs);
-      }
-    } finally {
-      const cleared = await chaos.chaosClear({ target: o.target, fault: scenario, ...(key ? { idempotencyKey: `${key}.clear` } : {}) });
-      res.clearedAt = cleared.at;
-    }
-    if (!res.detected) {
-      results.push(res);
-      continue;
-    }
-    const clearedMs = Date.parse(res.clearedAt);
-    const deadline = Date.now() + recoveryBound * 1000;
-    for (;;) {
-      const at = scenarioRecovered(scenario, obs, clearedMs);
-      if (at) {
-        Object.assign(res, { recovered: true, recoveredAt: at });
-        break;
-      }
-      if (Date.now() > deadline) {
-        res.recovered = false;
-        break;
-      }
-      await sleep(pollMs);
-      const r = await drill.drillObserve({ target: o.target, cursors });
-      cursors = r.cursors;
-      obs = foldObserved(obs, r.events);
-    }
-    results.push(res);
-  }
-  return chaosDrillReport({
-    generatedAt: new Date().toISOString(),
-    target: o.target,
-    ...(o.drillId ? { drillId: o.drillId } : {}),
-    seed,
-    detectionBoundSeconds: bound,
-    recoveryBoundSeconds: recoveryBound,
-    results,
-    skipped,
-    faultAdapter: caps.adapter,
-  });
 }

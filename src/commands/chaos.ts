@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config';
-import { runChaosDrill } from '../activities/chaos';
+import { runChaosDrill } from './chaos-drill';
 import { chaosScenarioSchema, type ChaosDrillReport } from '../domain/drill';
 import { writeFileAtomic } from '../io/files';
 import { configuredTargetsFile, fileTargetResolver, targetsFilePath } from '../io/targets';

@@ -6,7 +6,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createChaosActivities, runChaosDrill } from '../../src/activities/chaos';
+import { createChaosActivities } from '../../src/activities/chaos';
+import { runChaosDrill } from '../../src/commands/chaos-drill';
 import { chaosCommand } from '../../src/commands/chaos';
 import { parseTargets, staticTargetResolver } from '../../src/io/targets';
 import type { TargetActivityDeps } from '../../src/activities/target-input';
