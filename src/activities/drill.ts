@@ -27,6 +27,8 @@ const OBSERVED_FILES = {
   position: ARTIFACT_FILES.positionReconciliation,
 } as const;
 type ObservedKey = keyof typeof OBSERVED_FILES;
+/** The artifact files the drill reads (all in the target's run directory). */
+export const OBSERVED_FILE_NAMES: readonly string[] = Object.values(OBSERVED_FILES);
 
 export const drillCursorsSchema = z.object({
   slo: tailCursorSchema.optional(),
@@ -61,7 +63,8 @@ const incidentLine = z.looseObject({ ts, event_type: z.string(), incident_id: z.
 const dqLine = z.looseObject({ ts, errors: z.number(), stale_warnings: z.number(), issues: z.array(z.looseObject({ kind: z.string() })).default([]) });
 const reconLine = z.looseObject({ ts, cycle: z.number(), status: z.string() });
 
-function runDirOf(t: TargetConfig): string {
+/** The target's run directory, where its artifact files are. */
+export function runDirOf(t: TargetConfig): string {
   return resolveInside(t.artifactsRoot, t.runId);
 }
 
