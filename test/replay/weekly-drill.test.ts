@@ -45,7 +45,7 @@ test("the fast-* histories run the drill-fast-orchestration path: its patch mark
     const markers = events.flatMap((e) => (e.markerRecordedEventAttributes ? [e.markerRecordedEventAttributes] : []));
     const patches = markers
       .filter((m) => m.markerName === 'core_patch')
-      .map((m) => (JSON.parse(Buffer.from(m.details!['patch-data'].payloads[0].data, 'base64').toString('utf8')) as { id: string }).id);
+      .map((m) => (JSON.parse(Buffer.from(m.details?.['patch-data']?.payloads[0]?.data ?? '', 'base64').toString('utf8')) as { id: string }).id);
     expect(patches).toContain('drill-fast-orchestration');
     expect(markers.filter((m) => m.markerName === 'core_local_activity').length).toBeGreaterThan(10);
   }
