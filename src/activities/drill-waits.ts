@@ -1,14 +1,16 @@
 /**
  * The weekly drill's waits, each one heartbeating long poll (see `domain/drill-wait.ts`): the same
  * health check and artifact reads as the one-shot activities, repeated every ≤ 250 ms inside one
- * activity until the condition holds or the slice ends. A retried slice (worker crash, heartbeat
+ * activity until the condition holds or the slice ends (sooner at first, and at once when the target
+ * writes to an observed artifact file: see `longPoll`). A retried slice (worker crash, heartbeat
  * timeout) starts over from the same input: the reads are by cursor from a fixed mark, so a retry
  * sees the same events. Cancellation (the drill's deadline or the user) ends the poll at once.
  */
-import { createDrillActivities, type DrillCursors } from './drill';
+import { watch, type FSWatcher } from 'node:fs';
+import { createDrillActivities, OBSERVED_FILE_NAMES, runDirOf, type DrillCursors } from './drill';
 import { pause, withHeartbeat } from './heartbeat';
 import { createProcessControlActivities, type ProcessHealthResult } from './process-control';
-import { parseInput, type TargetActivityDeps } from './target-input';
+import { parseInput, resolveTarget, type TargetActivityDeps } from './target-input';
 import {
   detectScenario,
   detectedFields,
@@ -22,6 +24,7 @@ import {
 } from '../domain/drill';
 import {
   innerPollMs,
+  pollDelayMs,
   servingReached,
   waitChaosRecoveryInputSchema,
   waitDetectionInputSchema,
@@ -65,30 +68,108 @@ export interface WaitChaosRecoveryResult {
   polls: number;
 }
 
+/** After a change is seen, the poll waits this long so the target's writes of one cycle (several files) are read together. */
+const WAKE_SETTLE_MS = 5;
+
+/** Wakes a long poll when something may have changed; `next` resolves at the next change (or never). */
+interface Wake {
+  next(): Promise<void>;
+  close(): void;
+}
+
+const NO_WAKE: Wake = { next: () => new Promise<void>(() => undefined), close: () => undefined };
+
+/**
+ * Wakes a long poll when the target appends to one of its observed artifact files (a directory watch:
+ * inotify on Linux). Only a hint: the poll still reads by cursor and still runs on its own cadence,
+ * so a platform or file system without watch support (or a run directory not yet there) just polls.
+ */
+function artifactWake(dir: string): Wake {
+  let changed = false;
+  let wake: (() => void) | undefined;
+  let w: FSWatcher | undefined;
+  try {
+    w = watch(dir, { persistent: false }, (_event, name) => {
+      if (name && !OBSERVED_FILE_NAMES.includes(String(name))) return;
+      changed = true;
+      wake?.();
+    });
+    w.on('error', () => {
+      w?.close();
+      w = undefined;
+    });
+  } catch {
+    return NO_WAKE;
+  }
+  return {
+    next: () => {
+      // A change seen while the last poll was reading: poll again at once (the read may have missed it).
+      if (changed) {
+        changed = false;
+        return Promise.resolve();
+      }
+      return new Promise<void>((resolve) => {
+        wake = () => {
+          wake = undefined;
+          changed = false;
+          resolve();
+        };
+      });
+    },
+    close: () => {
+      wake = undefined;
+      w?.close();
+    },
+  };
+}
+
 export function createDrillWaitActivities(deps: TargetActivityDeps) {
   const proc = createProcessControlActivities(deps);
   const drill = createDrillActivities(deps);
 
+  /** A wake on the target's artifact files; none when the target cannot be resolved (the poll's own read reports that). */
+  async function artifactsOf(target: string): Promise<Wake> {
+    try {
+      return artifactWake(runDirOf(await resolveTarget(deps, target)));
+    } catch {
+      return NO_WAKE;
+    }
+  }
+
   /**
    * Polls `check` until it returns a value or `sliceMs` passes (then `onEnd`), heartbeating the poll
-   * count; the pause between polls ends early when the activity is cancelled.
+   * count. The pause between polls grows with the time waited (`pollDelayMs`: 20 ms at first, then up
+   * to the inner poll interval), ends early when `wake` reports a change of the target's artifacts,
+   * and ends at once when the activity is cancelled.
    */
-  async function longPoll<T>(sliceMs: number, pollMs: number, check: (polls: number) => Promise<T | undefined>, onEnd: (polls: number) => T): Promise<T> {
-    const end = Date.now() + sliceMs;
+  async function longPoll<T>(
+    sliceMs: number,
+    pollMs: number,
+    check: (polls: number) => Promise<T | undefined>,
+    onEnd: (polls: number) => T,
+    wake: Wake = NO_WAKE,
+  ): Promise<T> {
+    const start = Date.now();
+    const end = start + sliceMs;
     let polls = 0;
-    return withHeartbeat(
-      async () => {
-        for (;;) {
-          polls++;
-          const r = await check(polls);
-          if (r !== undefined) return r;
-          if (Date.now() >= end) return onEnd(polls);
-          await pause(Math.min(innerPollMs(pollMs), Math.max(0, end - Date.now())));
-        }
-      },
-      1000,
-      () => ({ polls }),
-    );
+    try {
+      return await withHeartbeat(
+        async () => {
+          for (;;) {
+            polls++;
+            const r = await check(polls);
+            if (r !== undefined) return r;
+            if (Date.now() >= end) return onEnd(polls);
+            const delay = Math.min(pollDelayMs(pollMs, Date.now() - start), Math.max(0, end - Date.now()));
+            await Promise.race([pause(delay), wake.next().then(() => pause(WAKE_SETTLE_MS))]);
+          }
+        },
+        1000,
+        () => ({ polls }),
+      );
+    } finally {
+      wake.close();
+    }
   }
 
   /** Everything the target wrote since `from`, read to the current end (several reads when a file is long). */
@@ -141,6 +222,7 @@ export function createDrillWaitActivities(deps: TargetActivityDeps) {
           return s.firstCleanReconciliationAt && s.firstSloSnapshotAt ? s : undefined;
         },
         (polls) => summary(false, polls),
+        await artifactsOf(i.target),
       );
     },
 
@@ -157,6 +239,7 @@ export function createDrillWaitActivities(deps: TargetActivityDeps) {
           return d ? { done: true, detection: detectedFields(d, i.sinceMs), polls } : undefined;
         },
         (polls) => ({ done: false, polls }),
+        await artifactsOf(i.target),
       );
     },
 
@@ -168,7 +251,7 @@ export function createDrillWaitActivities(deps: TargetActivityDeps) {
       const i = parseInput(waitChaosRecoveryInputSchema, input, 'drillWaitChaosRecovery input');
       const acc = { cursors: i.cursors as DrillCursors, obs: emptyObserved() };
       let streak = i.unhealthyStreakMs;
-      let lastPoll = Date.now();
+      let lastHealth: number | undefined;
       return longPoll<WaitChaosRecoveryResult>(
         i.sliceMs,
         i.pollMs,
@@ -176,14 +259,17 @@ export function createDrillWaitActivities(deps: TargetActivityDeps) {
           await observeAll(i.target, acc);
           const at = scenarioRecovered(i.scenario, acc.obs, i.clearedMs);
           if (at) return { done: true, recoveredAt: at, unhealthyStreakMs: 0, polls };
+          // Health at the inner poll's cadence, whatever wakes the artifact reads in between.
+          if (lastHealth !== undefined && Date.now() - lastHealth < innerPollMs(i.pollMs)) return undefined;
           const h = await proc.processHealth({ target: i.target, timeoutMs: 2000 });
           const now = Date.now();
-          streak = h.healthy ? 0 : streak + (polls === 1 ? 0 : now - lastPoll);
-          lastPoll = now;
+          streak = h.healthy ? 0 : streak + (lastHealth === undefined ? 0 : now - lastHealth);
+          lastHealth = now;
           if (!h.healthy && streak >= i.unhealthyMs) return { done: false, unhealthy: h.detail, unhealthyStreakMs: streak, polls };
           return undefined;
         },
         (polls) => ({ done: false, unhealthyStreakMs: streak, polls }),
+        await artifactsOf(i.target),
       );
     },
   };

@@ -27,6 +27,8 @@ const OBSERVED_FILES = {
   position: ARTIFACT_FILES.positionReconciliation,
 } as const;
 type ObservedKey = keyof typeof OBSERVED_FILES;
+/** The artifact files the drill reads (all in the target's run directory). */
+export const OBSERVED_FILE_NAMES: readonly string[] = Object.values(OBSERVED_FILES);
 
 export const drillCursorsSchema = z.object({
   slo: tailCursorSchema.optional(),
@@ -61,7 +63,8 @@ const incidentLine = z.looseObject({ ts, event_type: z.string(), incident_id: z.
 const dqLine = z.looseObject({ ts, errors: z.number(), stale_warnings: z.number(), issues: z.array(z.looseObject({ kind: z.string() })).default([]) });
 const reconLine = z.looseObject({ ts, cycle: z.number(), status: z.string() });
 
-function runDirOf(t: TargetConfig): string {
+/** The target's run directory, where its artifact files are. */
+export function runDirOf(t: TargetConfig): string {
   return resolveInside(t.artifactsRoot, t.runId);
 }
 
@@ -119,18 +122,23 @@ export function createDrillActivities(deps: TargetActivityDeps) {
         cursors,
       };
       if (!health.healthy) return snap;
-      const stats = await gateway.gatewayStats({ target: i.target });
-      const s = stats.stats as Record<string, unknown>;
-      // The target's own word on its mode wins over the targets file.
-      if (s.mode === 'live' || s.mode === 'paper') snap.mode = s.mode;
-      snap.entriesHalted = stats.entriesHalted;
-      snap.haltReason = stats.haltReason;
-      snap.openCriticalIncidents = await openCriticalIncidents(t, s.open_breaches as Record<string, string> | undefined);
-      snap.activeFaults = Array.isArray(s.faults) ? (s.faults as Array<{ fault?: string }>).map((f) => String(f.fault)) : [];
-      if (s.loops && typeof s.loops === 'object') snap.loops = s.loops as Record<string, boolean>;
-      const save = await state.runtimeStateLastSave({ target: i.target });
+      // Independent reads, together: the gateway (then the incident log), the last save, the broker.
+      const [, save, brokerHealth] = await Promise.all([
+        gateway.gatewayStats({ target: i.target }).then(async (stats) => {
+          const s = stats.stats as Record<string, unknown>;
+          // The target's own word on its mode wins over the targets file.
+          if (s.mode === 'live' || s.mode === 'paper') snap.mode = s.mode;
+          snap.entriesHalted = stats.entriesHalted;
+          snap.haltReason = stats.haltReason;
+          snap.openCriticalIncidents = await openCriticalIncidents(t, s.open_breaches as Record<string, string> | undefined);
+          snap.activeFaults = Array.isArray(s.faults) ? (s.faults as Array<{ fault?: string }>).map((f) => String(f.fault)) : [];
+          if (s.loops && typeof s.loops === 'object') snap.loops = s.loops as Record<string, boolean>;
+        }),
+        state.runtimeStateLastSave({ target: i.target }),
+        broker.brokerHealth({ target: i.target, timeoutMs: 2000 }),
+      ]);
       if (save.exists) snap.lastSave = { savedAt: save.savedAt, seq: save.seq, ageSeconds: save.ageSeconds };
-      snap.brokerHealthy = (await broker.brokerHealth({ target: i.target, timeoutMs: 2000 })).healthy;
+      snap.brokerHealthy = brokerHealth.healthy;
       return snap;
     },
 

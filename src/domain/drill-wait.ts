@@ -85,6 +85,19 @@ export function innerPollMs(pollMs: number): number {
   return Math.max(20, Math.min(pollMs, MAX_INNER_POLL_MS));
 }
 
+/** The first polls of a wait come this fast: a target that answers soon is seen within ~20 ms. */
+export const MIN_INNER_POLL_MS = 20;
+
+/**
+ * The pause before the next poll of a wait that has run `elapsedMs`: an eighth of the time waited so
+ * far, from {@link MIN_INNER_POLL_MS} up to {@link innerPollMs}. A wait that ends soon (a restart of a
+ * few hundred ms) is seen within a few tens of ms; a long one costs ~25 more polls than at the full
+ * interval, then polls every `innerPollMs` as before.
+ */
+export function pollDelayMs(pollMs: number, elapsedMs: number): number {
+  return Math.min(innerPollMs(pollMs), Math.max(MIN_INNER_POLL_MS, Math.round(elapsedMs / 8)));
+}
+
 /** The next slice of a wait that has `remainingMs` left (at least 1 ms, at most {@link MAX_WAIT_SLICE_MS}). */
 export function nextSliceMs(remainingMs: number): number {
   return Math.max(1, Math.min(Math.round(remainingMs), MAX_WAIT_SLICE_MS));

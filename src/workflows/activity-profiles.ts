@@ -1,5 +1,5 @@
 /** Activity options as a few named profiles, declared once. */
-import { ActivityCancellationType, type ActivityOptions } from '@temporalio/workflow';
+import { ActivityCancellationType, type ActivityOptions, type LocalActivityOptions } from '@temporalio/workflow';
 import { FAILURE } from '../domain/failure-types';
 
 /** A short call to a local file or loopback service. */
@@ -197,3 +197,14 @@ export const crashFastProcess: ActivityOptions = {
     nonRetryableErrorTypes: TARGET_ERRORS,
   },
 };
+
+/**
+ * The weekly drill's short reads and keyed or overwriting writes as local activities (since
+ * `patched('drill-fast-orchestration')`): they run on the worker inside the workflow task that needs
+ * them, so a drill no longer pays one server round trip (an activity task and a workflow task) for
+ * each. Same timeouts and retries as the profile they replace. Crash-safe only for calls that may run
+ * again: a local activity whose workflow task is lost is executed again by the next worker.
+ */
+export const drillProbeLocal: LocalActivityOptions = { startToCloseTimeout: drillProbe.startToCloseTimeout, retry: drillProbe.retry };
+/** {@link shortIo} as a local activity (see {@link drillProbeLocal}). */
+export const shortIoLocal: LocalActivityOptions = { startToCloseTimeout: shortIo.startToCloseTimeout, retry: shortIo.retry };

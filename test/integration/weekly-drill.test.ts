@@ -170,6 +170,8 @@ test('passing drill: chaos detected, stop/restart verified, RTO and RPO within 1
     return found.length === 1 ? found : undefined;
   }, 'visibility to show the passing drill');
   await recordHistory(handle, 'weekly-drill-pass');
+  // The same drill since patched('drill-fast-orchestration') (local activities); weekly-drill-pass.json stays the older command sequence.
+  await recordHistory(handle, 'weekly-drill-fast-pass');
 });
 
 test('the test record an auditor reads: scope, objectives, preconditions, findings and procedure version in the report; sign-off through the CLI; evidence export verified', async () => {
@@ -335,4 +337,5 @@ test('cancel mid-drill: the rollback runs and the target is up, faults cleared, 
   expect(report.abortReason).toMatch(/cancelled during step restart/);
   expect(report.rollback.join('\n')).toMatch(/resume entries: resumed/);
   await expectTargetUp(sbx);
+  await recordHistory(handle, 'weekly-drill-fast-cancelled');
 });

@@ -1,5 +1,13 @@
 /** The drill's long-poll waits, the pure part: when a health answer ends a serving wait, slice and inner-poll bounds. */
-import { innerPollMs, MAX_WAIT_SLICE_MS, nextSliceMs, rollbackRestartDelayMs, servingReached, waitChaosRecoveryInputSchema } from '../../src/domain/drill-wait';
+import {
+  innerPollMs,
+  MAX_WAIT_SLICE_MS,
+  nextSliceMs,
+  pollDelayMs,
+  rollbackRestartDelayMs,
+  servingReached,
+  waitChaosRecoveryInputSchema,
+} from '../../src/domain/drill-wait';
 
 test('serving: a new boot (or no boot evidence, which the drill then fails on) ends a drill-truth wait; the same boot never does', () => {
   const pre = { bootId: 'b1', startedAt: '2026-12-01T10:00:00.000Z' };
@@ -27,6 +35,17 @@ test('slices: at most 30 minutes, at least 1 ms; inner poll between 20 and 250 m
   expect(innerPollMs(5)).toBe(20);
   // A 7-day wait in slices: far below Temporal's 10,000-event warning even at ~10 events per slice.
   expect(Math.ceil((7 * 86400_000) / MAX_WAIT_SLICE_MS) * 10).toBeLessThan(10_000);
+});
+
+test('poll delay: an eighth of the time waited, from 20 ms up to the inner poll; a 30-minute wait costs ~25 polls more than at 250 ms', () => {
+  expect(pollDelayMs(500, 0)).toBe(20);
+  expect(pollDelayMs(500, 400)).toBe(50);
+  expect(pollDelayMs(500, 1000)).toBe(125);
+  expect(pollDelayMs(500, 60_000)).toBe(250);
+  expect(pollDelayMs(100, 60_000)).toBe(100);
+  let polls = 0;
+  for (let t = 0; t < 30 * 60_000; t += pollDelayMs(60_000, t)) polls++;
+  expect(polls - (30 * 60_000) / 250).toBeLessThan(30);
 });
 
 test('inputs: a chaos-recovery wait names the bad field', () => {
