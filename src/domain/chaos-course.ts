@@ -45,7 +45,7 @@ export async function runChaosScenario<C>(ports: ChaosCoursePorts<C>, scenario: 
   o.onInjected?.(res);
   let detection: ChaosDetection | undefined;
   try {
-    detection = await ports.awaitDetection(scenario, cursors, Date.parse(injected.at), ports.now() + o.detectionSeconds * 1000);
+    detection = await ports.awaitDetection(scenario, cursors, Date.parse(injected.at), ports.now() + Math.round(o.detectionSeconds * 1000));
   } catch (err) {
     if (o.clearOnError) res.clearedAt = (await ports.clear(scenario)).at;
     throw err;
@@ -55,7 +55,7 @@ export async function runChaosScenario<C>(ports: ChaosCoursePorts<C>, scenario: 
   const cleared = await ports.clear(scenario);
   res.clearedAt = cleared.at;
   if (!res.detected) return res;
-  const recoveredAt = await ports.awaitRecovery(scenario, cursors, Date.parse(cleared.at), ports.now() + o.recoverySeconds * 1000);
+  const recoveredAt = await ports.awaitRecovery(scenario, cursors, Date.parse(cleared.at), ports.now() + Math.round(o.recoverySeconds * 1000));
   if (recoveredAt) Object.assign(res, { recovered: true, recoveredAt });
   else res.recovered = false;
   return res;

@@ -69,6 +69,7 @@ import type { DrillIncidentsReport, DrillReportInput } from '../domain/drill-rep
 import { buildDrillRecord } from '../domain/drill-record';
 import type { DrillSignOffInput } from '../domain/drill-signoff';
 import type { drillSignOffWorkflow } from './drill-signoff';
+import { runChaosScenarios, type ChaosCoursePorts } from '../domain/chaos-course';
 import { attributeIncidents, chaosCause, stillOpen, stopCause, type AttributedIncident } from '../domain/drill-incidents';
 import { calendarRefusal } from '../domain/market-calendar';
 import { SA } from '../search-attributes';
@@ -576,14 +577,8 @@ class WeeklyDrill {
     return w.freshReconciliations;
   }
 
-  /** A chaos scenario's recovery after its clear (bounded waits): from the target's artifacts, with the unhealthy stop condition. */
-  private async awaitChaosRecovery(
-    scenario: ChaosScenario,
-    res: ChaosScenarioResult,
-    cursors: ObservedCursors,
-    clearedMs: number,
-    boundAt: number,
-  ): Promise<void> {
+  /** A chaos scenario's recovery after its clear (bounded waits): its time, from the target's artifacts; throws on the unhealthy stop condition. */
+  private async awaitChaosRecovery(scenario: ChaosScenario, cursors: ObservedCursors, clearedMs: number, boundAt: number): Promise<string | undefined> {
     const p = this.p;
     let streak = 0;
     const w = await this.slices(
@@ -608,8 +603,34 @@ class WeeklyDrill {
       this.failures.push(`target unhealthy for ${p.unhealthySeconds} s during the chaos drill (${w.unhealthy})`);
       throw ApplicationFailure.nonRetryable(`stop condition: target unhealthy past ${p.unhealthySeconds} s after ${scenario}`, FAILURE.drillStopCondition);
     }
-    if (w.done && w.recoveredAt) Object.assign(res, { recovered: true, recoveredAt: w.recoveredAt });
-    else res.recovered = false;
+    return w.done && w.recoveredAt ? w.recoveredAt : undefined;
+  }
+
+  /** The chaos engine's ports in this workflow: keyed inject and clear, long-poll waits in slices, workflow time. */
+  private chaosPorts(): ChaosCoursePorts<ObservedCursors> {
+    const p = this.p;
+    return {
+      mark: async (scenario) => (await this.read(`1 chaos: mark the artifact files before ${scenario}`).drillArtifactCursors({ target: p.target })).cursors,
+      inject: (scenario) =>
+        faultCall(`1 chaos: inject ${scenario} (keyed)`).chaosInject({ target: p.target, fault: scenario, idempotencyKey: this.chaosKey('inject', scenario) }),
+      awaitDetection: async (scenario, cursors, sinceMs, boundAt) => {
+        const w = await this.slices(boundAt, (sliceMs) =>
+          waitCall(`1 chaos: wait for the target to detect ${scenario} (long poll)`).drillWaitDetection({
+            target: p.target,
+            scenario,
+            cursors,
+            sinceMs,
+            sliceMs,
+            pollMs: p.pollMs,
+          }),
+        );
+        return w.detection;
+      },
+      clear: (scenario) =>
+        faultCall(`1 chaos: clear ${scenario} (keyed)`).chaosClear({ target: p.target, fault: scenario, idempotencyKey: this.chaosKey('clear', scenario) }),
+      awaitRecovery: (scenario, cursors, clearedMs, boundAt) => this.awaitChaosRecovery(scenario, cursors, clearedMs, boundAt),
+      now: () => Date.now(),
+    };
   }
 
   /**
@@ -696,11 +717,22 @@ class WeeklyDrill {
     ]);
     this.faultAdapter = caps.adapter;
     this.chaosSkipped = caps.unsupported.map((scenario) => ({ scenario, reason: chaosSkipReason(caps.adapter) }));
-    let mark = firstMark;
-    for (const scenario of order) {
-      if (!caps.supported.includes(scenario)) continue;
-      await this.chaosScenario(scenario, true, mark);
-      mark = undefined;
+    const supported = order.filter((scenario) => caps.supported.includes(scenario));
+    if (this.bounded) {
+      // The one chaos engine (`domain/chaos-course.ts`), which `drill chaos` runs too.
+      await runChaosScenarios(this.chaosPorts(), supported, {
+        detectionSeconds: p.detectionSeconds,
+        recoverySeconds: p.recoverySeconds,
+        ...(firstMark ? { firstMark: firstMark.cursors } : {}),
+        results: this.chaos,
+      });
+    } else {
+      // Drills begun before drill-bounded-waits replay on the per-poll loop.
+      let mark = firstMark;
+      for (const scenario of supported) {
+        await this.chaosScenario(scenario, true, mark);
+        mark = undefined;
+      }
     }
     const report = chaosDrillReport({
       generatedAt: iso(),
@@ -789,7 +821,12 @@ class WeeklyDrill {
     if (!res.detected) return;
     const clearedMs = Date.parse(cleared.at);
     const recoverBound = Date.now() + ms(p.recoverySeconds);
-    if (this.bounded) return this.awaitChaosRecovery(scenario, res, mark.cursors, clearedMs, recoverBound);
+    if (this.bounded) {
+      const recoveredAt = await this.awaitChaosRecovery(scenario, mark.cursors, clearedMs, recoverBound);
+      if (recoveredAt) Object.assign(res, { recovered: true, recoveredAt });
+      else res.recovered = false;
+      return;
+    }
     let unhealthySince: number | undefined;
     for (;;) {
       const at = scenarioRecovered(scenario, obs, clearedMs);
