@@ -67,7 +67,7 @@ async function child(mode, runsDir, rounds) {
     return r;
   };
   const read = [];
-  const ack = (i) => makeAckRecord({ ackBy: 'alice' }, opened, opened + 60000, 900);
+  const ack = (_i) => makeAckRecord({ ackBy: 'alice' }, opened, opened + 60000, 900);
   const ms = [];
   const open = (i) => fs.appendFileSync(file, `${JSON.stringify({ ts: new Date(opened).toISOString(), event_type: 'incident_open', incident_id: `new-${i}`, run_id: 'bench', severity: 'critical' })}\n`);
   if (mode === 'cold') {
