@@ -50,7 +50,7 @@ async function main() {
       }
       const mem = process.memoryUsage();
       const cpu = process.cpuUsage();
-      process.send({ stats: { cpuUs: cpu.user + cpu.system, rss: mem.rss, heapUsed: mem.heapUsed } });
+      process.send({ stats: { cpuUs: cpu.user + cpu.system, rss: mem.rss, maxRss: process.resourceUsage().maxRSS * 1024, heapUsed: mem.heapUsed } });
     } else if (m === 'stop') {
       worker.shutdown();
     }

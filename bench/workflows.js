@@ -81,19 +81,31 @@ function spawnWorker(kind, address, taskQueue, resultsDir, source) {
   });
   const waiters = [];
   let ready;
+  let exited; // the worker's exit, once it has exited (a crash, an out-of-memory kill)
   const readyP = new Promise((resolve, reject) => {
     ready = resolve;
     child.once('exit', (code) => reject(new Error(`${kind} worker exited (${code}) before it was ready`)));
   });
+  readyP.catch(() => undefined);
+  child.on('exit', (code, signal) => {
+    exited = `${kind} worker exited (${signal ?? code})`;
+    for (const w of waiters.splice(0)) w.reject(new Error(exited));
+  });
   child.on('message', (m) => {
     if (m.ready) ready(m.startMs);
-    if (m.stats) waiters.shift()?.(m.stats);
+    if (m.stats) waiters.shift()?.resolve(m.stats);
+  });
+  const ask = (what) => new Promise((resolve, reject) => {
+    if (exited) return reject(new Error(exited));
+    waiters.push({ resolve, reject });
+    child.send(what);
   });
   return {
     ready: readyP,
-    stats: () => new Promise((resolve) => { waiters.push(resolve); child.send('stats'); }),
-    cpu: () => new Promise((resolve) => { waiters.push(resolve); child.send('cpu'); }),
+    stats: () => ask('stats'),
+    cpu: () => ask('cpu'),
     stop: () => new Promise((resolve) => {
+      if (exited) return resolve();
       const t = setTimeout(() => child.kill('SIGKILL'), 20000);
       child.once('exit', () => { clearTimeout(t); resolve(); });
       child.send('stop');
@@ -160,7 +172,12 @@ async function main() {
     const report = ({ rounds }) => writeReport({ R, ratios, rounds, seconds: (Date.now() - started) / 1000, maxCached: Number(process.env.DRILL_MAX_CACHED_WORKFLOWS ?? DEFAULT_MAX_CACHED_WORKFLOWS), check });
     await runRounds(env, { baselineBundle, resultsDir, runsDir, report });
     if (OPEN_COUNTS.length) {
-      for (const kind of ['baseline', 'ack']) SWEEP[kind] = await sweep(env, kind, { baselineBundle, resultsDir, runsDir });
+      for (const kind of ['baseline', 'ack']) {
+        SWEEP[kind] = await sweep(env, kind, { baselineBundle, resultsDir, runsDir }).catch((err) => {
+          say(`sweep ${kind}: failed: ${err.stack ?? err}`);
+          return [{ count: OPEN_COUNTS[0], acks: [], error: String(err.message ?? err).slice(0, 300), open: 0 }];
+        });
+      }
       report({ rounds: ROUNDS });
     }
   } finally {
@@ -192,6 +209,23 @@ async function sweep(env, kind, { baselineBundle, resultsDir, runsDir }) {
   let seq = 0;
   try {
     for (const count of OPEN_COUNTS) {
+      try {
+        await sweepPoint(count);
+      } catch (err) {
+        // A worker that dies (out of memory) or a server that stops answering: the point says so.
+        say(`sweep ${kind} @${count}: failed: ${err.message ?? err}`);
+        points.push({ count, maxCached, acks: [], error: String(err.message ?? err).slice(0, 300), open: open.length });
+        break;
+      }
+    }
+  } finally {
+    await w.stop();
+  }
+  // The open workflows are left to the dev server, which the benchmark tears down next.
+  return points;
+
+  async function sweepPoint(count) {
+    {
       const need = count - open.length;
       const t0 = Date.now();
       let lastSay = t0;
@@ -248,13 +282,9 @@ async function sweep(env, kind, { baselineBundle, resultsDir, runsDir }) {
       const ev = acks.filter((a) => a.evicted).map((a) => a.ms);
       const bad = acks.filter((a) => a.timedOut || a.error);
       say(`sweep ${kind} @${count}: update p50 ${pctOf(lat, 50)?.toFixed(0)} ms, p99 ${pctOf(lat, 99)?.toFixed(0)} ms (${ev.length} evicted, p99 ${pctOf(ev, 99)?.toFixed(0) ?? 'n/a'} ms)${bad.length ? `; ${bad.length} timed out or failed: ${bad[0].error ?? 'timeout'}` : ''}`);
-      points.push({ count, rss: m.rss, rssIdle: idle.rss, startSeconds, settleSeconds, maxCached, acks });
+      points.push({ count, rss: m.rss, peakRss: m.maxRss, rssIdle: idle.rss, startSeconds, settleSeconds, maxCached, acks });
     }
-  } finally {
-    await w.stop();
   }
-  // The open workflows are left to the dev server, which the benchmark tears down next.
-  return points;
 }
 
 const R = { start: { ack: [], baseline: [], ackFromSource: [] }, tput: { ack: [], baseline: [] }, cpu: { ack: [], baseline: [] }, mem: { ack: [], baseline: [] }, rssOpen: { ack: [], baseline: [] }, replay: { ack: [], baseline: [] }, ackP99: [], ackP50: [] };
@@ -439,6 +469,7 @@ function sweepLines(maxCached) {
     '| open | ack worker RSS, MiB | baseline RSS, MiB | ratio | ack update p50 / p99, ms | of them evicted: n, p99 ms | baseline update p50 / p99, ms | timed out / failed (ack) | start + settle, s (ack) |',
     '|---|---|---|---|---|---|---|---|---|',
     ...SWEEP.ack.map((p) => {
+      if (p.error) return `| ${p.count.toLocaleString('en-US')} | failed with ${p.open} open: ${p.error.replace(/\|/g, '/')} | | | | | | | |`;
       const b = base(p.count);
       const l = lats(p);
       const e = lats(p, true);
@@ -488,6 +519,14 @@ function writeJson({ R, ratios, rounds, maxCached, bundleMiB, mapMiB }) {
   for (const p of SWEEP.ack) {
     const b = base(p.count);
     const isTarget = p.count === TARGETS.openTimers;
+    if (p.error) {
+      const why = `failed with ${p.open.toLocaleString('en-US')} of ${p.count.toLocaleString('en-US')} open: ${p.error}`;
+      figures.push(
+        figure({ group: S, name: `worker RSS with ${p.count.toLocaleString('en-US')} open ack timers`, unit: 'MiB', samples: [], target: isTarget ? `≤ ${TARGETS.openRssMiB} MiB (1.5 GiB)` : null, met: false, reason: why, note: isTarget ? undefined : why }),
+        figure({ group: S, name: `acknowledge p99 with ${p.count.toLocaleString('en-US')} open, including evicted runs`, unit: 'ms', samples: [], target: isTarget ? `≤ ${TARGETS.openAckP99Ms} ms including evicted runs` : null, met: false, reason: why, note: isTarget ? undefined : why }),
+      );
+      continue;
+    }
     const l = lats(p);
     const e = lats(p, true);
     const p99 = pctOf(l, 99);
@@ -495,6 +534,7 @@ function writeJson({ R, ratios, rounds, maxCached, bundleMiB, mapMiB }) {
     figures.push(
       figure({
         group: S, name: `worker RSS with ${p.count.toLocaleString('en-US')} open ack timers (one worker, maxCachedWorkflows ${p.maxCached})`, unit: 'MiB', samples: [p.rss / MiB],
+        note: `after settling and a full GC; peak ${f0(p.peakRss / MiB)} MiB${b ? `, baseline peak ${f0(b.peakRss / MiB)} MiB` : ''}`,
         ...(b ? { baseline: { label: `${p.count.toLocaleString('en-US')} open 1-day sleeps`, samples: [b.rss / MiB] } } : {}),
         target: isTarget ? `≤ ${TARGETS.openRssMiB} MiB (1.5 GiB)` : null, ...(isTarget ? ok(p.rss / MiB <= TARGETS.openRssMiB, `${f0(p.rss / MiB)} MiB`) : {}),
       }),
@@ -518,7 +558,7 @@ function writeJson({ R, ratios, rounds, maxCached, bundleMiB, mapMiB }) {
       figure({ group: S, name: `acknowledge p99 with ${TARGETS.openTimers.toLocaleString('en-US')} open, including evicted runs`, unit: 'ms', samples: [], target: `≤ ${TARGETS.openAckP99Ms} ms including evicted runs`, met: null, reason: why }),
     );
   }
-  const curve = (kind) => SWEEP[kind].map((p) => [p.count, Number((p.rss / MiB).toFixed(1))]);
+  const curve = (kind) => SWEEP[kind].filter((p) => !p.error).map((p) => [p.count, Number((p.rss / MiB).toFixed(1))]);
   const curves = SWEEP.ack.length || SWEEP.baseline.length
     ? [{
       id: 'memory', title: 'Worker RSS vs open workflows (one worker)', x: 'open workflows', y: 'worker RSS, MiB',
