@@ -27,7 +27,8 @@
 // BENCH_WF_REPLAYS (20), DRILL_MAX_CACHED_WORKFLOWS (the worker default), BENCH_OPEN_COUNTS
 // (150,1000,10000; empty or 0 skips the sweep), BENCH_OPEN_ACKS (100), BENCH_OPEN_CONCURRENCY (32),
 // BENCH_OPEN_ACK_CONCURRENCY (4), BENCH_OPEN_ACK_TIMEOUT_MS (30000: an update slower than this counts
-// as timed out, at this value). Also writes bench/out/workflows.json.
+// as timed out, at this value), BENCH_OPEN_RSS_ABORT_MIB (6144: a sweep worker past this RSS ends the
+// sweep, its point failed with the RSS reached). Also writes bench/out/workflows.json.
 const { fork, execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
@@ -48,8 +49,10 @@ const OPEN_ACKS = Number(process.env.BENCH_OPEN_ACKS ?? 100);
 const OPEN_C = Number(process.env.BENCH_OPEN_CONCURRENCY ?? 32);
 const ACK_C = Number(process.env.BENCH_OPEN_ACK_CONCURRENCY ?? 4);
 const ACK_TIMEOUT_MS = Number(process.env.BENCH_OPEN_ACK_TIMEOUT_MS ?? 30000);
+// The machine is shared: a worker past this RSS ends the sweep (the point then fails, with the figure).
+const RSS_ABORT_MIB = Number(process.env.BENCH_OPEN_RSS_ABORT_MIB ?? 6144);
 const OUT = path.join(__dirname, 'workflows.md');
-const ENV_KEYS = ['BENCH_WF_ROUNDS', 'BENCH_WF_N', 'BENCH_WF_CONCURRENCY', 'BENCH_WF_OPEN', 'BENCH_WF_REPLAYS', 'DRILL_MAX_CACHED_WORKFLOWS', 'BENCH_OPEN_COUNTS', 'BENCH_OPEN_ACKS', 'BENCH_OPEN_CONCURRENCY', 'BENCH_OPEN_ACK_CONCURRENCY', 'BENCH_OPEN_ACK_TIMEOUT_MS'];
+const ENV_KEYS = ['BENCH_WF_ROUNDS', 'BENCH_WF_N', 'BENCH_WF_CONCURRENCY', 'BENCH_WF_OPEN', 'BENCH_WF_REPLAYS', 'DRILL_MAX_CACHED_WORKFLOWS', 'BENCH_OPEN_COUNTS', 'BENCH_OPEN_ACKS', 'BENCH_OPEN_CONCURRENCY', 'BENCH_OPEN_ACK_CONCURRENCY', 'BENCH_OPEN_ACK_TIMEOUT_MS', 'BENCH_OPEN_RSS_ABORT_MIB'];
 const SETTINGS = ENV_KEYS
   .filter((k) => process.env[k] !== undefined)
   .map((k) => `${k}=${process.env[k]} `)
@@ -117,13 +120,14 @@ function spawnWorker(kind, address, taskQueue, resultsDir, source) {
  * Waits until the worker has been idle (< 5% of a core) for a second: every open run's first task
  * done; then its stats after a full GC. The idle checks themselves force no GC (that would be 5%).
  */
-async function settle(w, minMs = 2000, maxMs = 120000) {
+async function settle(w, minMs = 2000, maxMs = 120000, guard = () => undefined) {
   const t0 = Date.now();
   let prev = await w.cpu();
   let prevAt = Date.now();
   for (;;) {
     await new Promise((r) => setTimeout(r, 1000));
     const s = await w.cpu();
+    guard(s);
     const busy = (s.cpuUs - prev.cpuUs) / 1000 / (Date.now() - prevAt);
     prev = s;
     prevAt = Date.now();
@@ -207,14 +211,22 @@ async function sweep(env, kind, { baselineBundle, resultsDir, runsDir }) {
   const open = []; // handles, in start order (= the worker's LRU order: nothing wakes an open timer)
   const points = [];
   let seq = 0;
+  let acked = 0;
+  let aborted = false;
+  const guard = (st) => {
+    if (aborted) throw new Error('sweep stopped');
+    if (st.rss / MiB > RSS_ABORT_MIB) aborted = true;
+    if (aborted) throw new Error(`worker RSS ${(st.rss / MiB).toFixed(0)} MiB passed ${RSS_ABORT_MIB} MiB (BENCH_OPEN_RSS_ABORT_MIB): sweep stopped to spare the shared machine`);
+  };
   try {
     for (const count of OPEN_COUNTS) {
       try {
         await sweepPoint(count);
       } catch (err) {
+        aborted = true;
         // A worker that dies (out of memory) or a server that stops answering: the point says so.
         say(`sweep ${kind} @${count}: failed: ${err.message ?? err}`);
-        points.push({ count, maxCached, acks: [], error: String(err.message ?? err).slice(0, 300), open: open.length });
+        points.push({ count, maxCached, acks: [], error: String(err.message ?? err).slice(0, 300), open: seq - acked });
         break;
       }
     }
@@ -232,6 +244,7 @@ async function sweep(env, kind, { baselineBundle, resultsDir, runsDir }) {
       let done = 0;
       const batch = new Array(Math.max(0, need));
       await pool(Math.max(0, need), OPEN_C, async (j) => {
+        if (aborted) throw new Error('sweep stopped');
         const i = seq++;
         let h;
         if (kind === 'baseline') {
@@ -247,6 +260,7 @@ async function sweep(env, kind, { baselineBundle, resultsDir, runsDir }) {
         }
         batch[j] = h;
         done++;
+        if (done % 500 === 0) guard(await w.cpu());
         if (Date.now() - lastSay > 5000) {
           lastSay = Date.now();
           say(`sweep ${kind}: ${open.length + done}/${count} open, ${(done / ((Date.now() - t0) / 1000)).toFixed(1)} starts/s`);
@@ -255,7 +269,7 @@ async function sweep(env, kind, { baselineBundle, resultsDir, runsDir }) {
       open.push(...batch.filter(Boolean));
       const startSeconds = (Date.now() - t0) / 1000;
       const t1 = Date.now();
-      const m = await settle(w, 3000, 15 * 60000);
+      const m = await settle(w, 3000, 15 * 60000, guard);
       const settleSeconds = (Date.now() - t1) / 1000;
       say(`sweep ${kind}: ${open.length} open (started in ${startSeconds.toFixed(0)} s, worker settled in ${settleSeconds.toFixed(0)} s): RSS ${(m.rss / MiB).toFixed(0)} MiB`);
       // Updates while `count` are open, on runs picked at random; evicted = outside the last maxCached started.
@@ -273,6 +287,7 @@ async function sweep(env, kind, { baselineBundle, resultsDir, runsDir }) {
       });
       // Acked ack timers complete (keepOpenAfterAckSeconds 0): no longer open. Poked baselines stay open.
       if (kind === 'ack') {
+        acked += chosen.length;
         const gone = new Set(chosen.map((c) => c.k));
         const keep = open.filter((_, k) => !gone.has(k));
         open.length = 0;
