@@ -15,11 +15,12 @@
 //            first call reads the whole file once; reported, not a target.
 //   check  - the ack timer's look at the file before a page (scanForIncident from the timer's cursor,
 //            which is at most a watch cycle behind): bytes since the cursor only.
-// Env: BENCH_ACK_ROUNDS (default 200), BENCH_KEEP=1 keeps the files.
+// Env: BENCH_ACK_ROUNDS (default 200), BENCH_KEEP=1 keeps the files. Also writes bench/out/ack-append.json.
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+const { figure, writeResult, settingsOf } = require('./lib/result');
 
 const dist = path.join(__dirname, '..', 'dist');
 const SIZES = [100, 1000, 10000, 100000];
@@ -67,7 +68,7 @@ async function child(mode, runsDir, rounds) {
     return r;
   };
   const read = [];
-  const ack = (i) => makeAckRecord({ ackBy: 'alice' }, opened, opened + 60000, 900);
+  const ack = (_i) => makeAckRecord({ ackBy: 'alice' }, opened, opened + 60000, 900);
   const ms = [];
   const open = (i) => fs.appendFileSync(file, `${JSON.stringify({ ts: new Date(opened).toISOString(), event_type: 'incident_open', incident_id: `new-${i}`, run_id: 'bench', severity: 'critical' })}\n`);
   if (mode === 'cold') {
@@ -208,6 +209,34 @@ ${rows.map((r) => `| ${r.n.toLocaleString('en-US')} | ${f(pct(r.cold, 50), 1)} |
 ${rows.map((r) => `| ${r.n.toLocaleString('en-US')} | ${f(pct(r.check, 50), 3)} | ${f(pct(r.check, 99), 3)} |`).join('\n')}
 `;
   fs.writeFileSync(path.join(__dirname, 'ack-append.md'), md);
+  const settings = settingsOf(['BENCH_ACK_ROUNDS']);
+  const first = rows[0];
+  const last = rows[rows.length - 1];
+  const nf = (n) => n.toLocaleString('en-US');
+  const figures = [
+    ...rows.map((r) =>
+      figure({
+        group: 'ack append', name: `recording an ack (warm index) at ${nf(r.n)} lines`, unit: 'ms', samples: r.warm,
+        baseline: { label: `before: whole-file read + validate (${BEFORE_ROUNDS} appends)`, samples: r.before },
+        note: `p99 ${f(pct(r.warm, 99))} ms`,
+      }),
+    ),
+    figure({
+      group: 'ack append', name: `ack append p99 at ${nf(last.n)} lines`, unit: 'ms', samples: [pct(last.warm, 99)],
+      baseline: { label: `p99 at ${nf(first.n)} lines`, samples: [pct(first.warm, 99)] },
+      target: `flat from ${nf(first.n)} to ${nf(last.n)} lines: ≤ 2× the p99 at ${nf(first.n)} + 1 ms`, met: flat,
+      reason: flat ? undefined : `p99 ${f(p99s[0])} → ${f(p99s[p99s.length - 1])} ms`,
+    }),
+    figure({
+      group: 'ack append', name: `bytes read per ack append at ${nf(last.n)} lines (max)`, unit: 'bytes', samples: [Math.max(...last.read)],
+      baseline: { label: `at ${nf(first.n)} lines`, samples: [Math.max(...first.read)] },
+      target: `independent of the file: ≤ 2× the max at ${nf(first.n)} lines`, met: readFlat,
+      reason: readFlat ? undefined : `${Math.max(...first.read)} → ${Math.max(...last.read)} bytes`,
+    }),
+    ...rows.map((r) => figure({ group: 'ack append', name: `first ack of a fresh process (reads the file once) at ${nf(r.n)} lines`, unit: 'ms', samples: r.cold })),
+    figure({ group: 'ack append', name: `ack timer's look at the run file before a page, ${nf(last.n)} lines`, unit: 'ms', samples: last.check, note: `p99 ${f(pct(last.check, 99), 3)} ms` }),
+  ];
+  writeResult('ack-append', { title: 'Ack append stays O(1)', command: `${Object.entries(settings).map(([k, v]) => `${k}=${v} `).join('')}npm run bench:ack`, settings, startedAt: started, report: 'bench/ack-append.md', figures });
   console.error(md);
   if (!flat || !readFlat) process.exitCode = 1;
 }

@@ -14,10 +14,15 @@
 // Baseline, same run: the drill's pre-patch wait loop (one activity per poll, a `pollMs` workflow
 // timer between polls) as a minimal workflow waiting for the sandbox's next reconciliation line
 // (bench/baseline/poll-workflow.js); its lag is measured the same way.
+// Also: the overhead per step (step wall time minus the target's own time inside it; the gaps between
+// steps apart), and the RTO/RPO the drill reported against the sandbox's ground truth
+// (<state>/sandbox/ground_truth.jsonl: stop_requested → the next boot's first_clean_reconciliation;
+// the save whose digest the next boot restored → stop_requested). Writes bench/out/drill-timing.json.
 const fs = require('node:fs');
 const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
+const { figure, writeResult, settingsOf } = require('./lib/result');
 
 const DIST = path.join(__dirname, '..', 'dist');
 const N = Number(process.env.BENCH_DRILLS ?? 3);
@@ -84,7 +89,67 @@ function overhead(report) {
   const wall = ms(first.startedAt, record.finishedAt);
   const targetOwn = own.reduce((a, b) => a + b, 0);
   const rollback = report.steps.find((s) => s.name === 'rollback');
-  return { wall: wall / 1000, targetOwn: targetOwn / 1000, overhead: (wall - targetOwn) / 1000, rollback: rollback?.finishedAt ? ms(rollback.startedAt, rollback.finishedAt) / 1000 : NaN };
+  return { wall: wall / 1000, targetOwn: targetOwn / 1000, overhead: (wall - targetOwn) / 1000, rollback: rollback?.finishedAt ? ms(rollback.startedAt, rollback.finishedAt) / 1000 : NaN, breakdown: breakdown(report) };
+}
+
+/** The target's own intervals (ms since epoch), as in overhead(). */
+function ownIntervals(report) {
+  const t = report.timeline;
+  const iv = [];
+  const add = (a, b) => a && b && Date.parse(b) > Date.parse(a) && iv.push([Date.parse(a), Date.parse(b)]);
+  for (const c of report.chaos) {
+    add(c.injectedAt, c.detectedAt);
+    add(c.clearedAt, c.recoveredAt);
+  }
+  add(t.stopRequestedAt, t.stoppedAt);
+  add(t.stoppedAt, t.restartCompleteAt);
+  add(t.restartCompleteAt, [t.firstCleanReconciliationAt, t.firstSloSnapshotAt].filter(Boolean).sort().at(-1));
+  return iv;
+}
+
+/** Overhead per step from preflight to record (seconds): step wall minus the target's own time inside it; gaps between steps apart. */
+function breakdown(report) {
+  const iv = ownIntervals(report);
+  const overlap = (a, b) => iv.reduce((sum, [x, y]) => sum + Math.max(0, Math.min(b, y) - Math.max(a, x)), 0);
+  const order = ['preflight', 'chaos', 'stop', 'restart', 'record'];
+  const steps = report.steps.filter((s) => order.includes(s.name) && s.finishedAt);
+  const out = { between: 0 };
+  let prevEnd;
+  for (const s of steps) {
+    const a = Date.parse(s.startedAt);
+    const b = Date.parse(s.finishedAt);
+    out[s.name] = (out[s.name] ?? 0) + (b - a - overlap(a, b)) / 1000;
+    if (prevEnd !== undefined) out.between += (a - prevEnd - overlap(prevEnd, a)) / 1000;
+    prevEnd = b;
+  }
+  return out;
+}
+
+/** RTO and RPO as the sandbox's ground truth has them, for the drill's window. */
+function truthMeasures(gt, report) {
+  const first = report.steps.find((s) => s.name === 'preflight');
+  const last = report.steps.find((s) => s.name === 'record');
+  const from = first.startedAt;
+  const to = last.finishedAt ?? new Date().toISOString();
+  const stop = gt.filter((e) => e.event === 'stop_requested' && e.ts >= from && e.ts <= to).at(-1);
+  if (!stop) return {};
+  const clean = gt.find((e) => e.event === 'first_clean_reconciliation' && e.boot_id !== stop.boot_id && e.ts > stop.ts);
+  const restored = gt.find((e) => e.event === 'state_restored' && e.boot_id !== stop.boot_id && e.ts > stop.ts);
+  const saved =
+    (restored?.digest && gt.filter((e) => e.event === 'state_saved' && e.digest === restored.digest && e.ts <= (restored?.ts ?? to)).at(-1)) ||
+    gt.filter((e) => e.event === 'state_saved' && e.ts <= stop.ts).at(-1);
+  return {
+    rto: clean ? ms(stop.ts, clean.ts) / 1000 : undefined,
+    rpo: saved ? Math.max(0, ms(saved.ts, stop.ts) / 1000) : undefined,
+  };
+}
+
+function readJsonl(file) {
+  try {
+    return fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  } catch {
+    return [];
+  }
 }
 
 async function main() {
@@ -121,9 +186,11 @@ async function main() {
       const result = await handle.result();
       const report = JSON.parse(fs.readFileSync(result.reportPath, 'utf8'));
       const events = (await handle.fetchHistory()).events;
-      const row = { result: result.result, events: events.length, lags: waitLags(events), ...overhead(report) };
+      const truth = truthMeasures(readJsonl(path.join(config.stateDir, 'sandbox', 'ground_truth.jsonl')), report);
+      const err = (m, t) => (typeof report[m]?.seconds === 'number' && typeof t === 'number' ? report[m].seconds - t : NaN);
+      const row = { result: result.result, events: events.length, lags: waitLags(events), ...overhead(report), rto: report.rto?.seconds, rpo: report.rpo?.seconds, truth, rtoError: err('rto', truth.rto), rpoError: err('rpo', truth.rpo) };
       rows.push(row);
-      console.error(`drill ${i + 1}/${N}: ${row.result}, wall ${f(row.wall)} s, target's own ${f(row.targetOwn)} s, overhead ${f(row.overhead)} s, ${row.events} events`);
+      console.error(`drill ${i + 1}/${N}: ${row.result}, wall ${f(row.wall)} s, target's own ${f(row.targetOwn)} s, overhead ${f(row.overhead)} s, ${row.events} events; RTO ${f(row.rto)} s (truth ${f(truth.rto)}), RPO ${f(row.rpo)} s (truth ${f(truth.rpo)})`);
     }
     const baseline = await runBaselinePolls({ client, config, runId: 'sandbox-paper', pollMs: INPUT.pollMs, rounds: Math.max(5, 3 * N) });
     console.error(`baseline: lag ${baseline.lags.map((x) => f(x)).join(', ')} s`);
@@ -157,11 +224,48 @@ async function main() {
       ...rows.map((r, i) => `| ${i + 1} | ${r.result} | ${f(r.wall)} | ${f(r.targetOwn)} | ${f(r.overhead)} | ${f(r.rollback)} | ${r.events} |`),
       '',
       `Overhead median ${f(median(ov))} s (max ${f(max(ov))} s); target ≤ ${TARGETS.overheadSeconds} s per drill: ${max(ov) <= TARGETS.overheadSeconds ? 'met' : '**not met**'}.`,
+      '',
+      'Overhead by step (step wall time minus the target\'s own time inside it), s:',
+      '',
+      '| drill | preflight | chaos | stop | restart | record | between steps |',
+      '|---|---|---|---|---|---|---|',
+      ...rows.map((r, i) => `| ${i + 1} | ${['preflight', 'chaos', 'stop', 'restart', 'record', 'between'].map((k) => f(r.breakdown[k])).join(' | ')} |`),
+      '',
+      'RTO and RPO as reported against the sandbox\'s ground truth (`ground_truth.jsonl`), s:',
+      '',
+      '| drill | RTO reported | RTO truth | error | RPO reported | RPO truth | error |',
+      '|---|---|---|---|---|---|---|',
+      ...rows.map((r, i) => `| ${i + 1} | ${f(r.rto)} | ${f(r.truth.rto)} | ${f(r.rtoError)} | ${f(r.rpo)} | ${f(r.truth.rpo)} | ${f(r.rpoError)} |`),
       'The rollback (faults cleared, entries resumed, the drill\'s incidents waited for and closed) is reported apart: most of it is the target resolving',
       'the incidents the drill caused, which is its own work.',
       '',
     ].join('\n');
     fs.writeFileSync(path.join(__dirname, 'drill-timing.md'), md);
+    const G = 'drill timing';
+    const figures = [
+      ...lagKeys.map(([k, label]) => {
+        const xs = allLags(k);
+        const ok = xs.length > 0 && max(xs) <= TARGETS.lagSeconds;
+        return figure({
+          group: G, name: `lag: ${label}`, unit: 's', samples: xs, baseline: { label: `timer-polled wait, pollMs ${INPUT.pollMs}`, samples: baseline.lags },
+          target: `every sample ≤ ${TARGETS.lagSeconds} s`, met: ok, reason: ok ? undefined : xs.length ? `max ${f(max(xs))} s` : 'no samples',
+        });
+      }),
+      figure({
+        group: G, name: 'orchestration overhead per drill (preflight → record, minus the target\'s own durations)', unit: 's', samples: ov,
+        target: `≤ ${TARGETS.overheadSeconds} s per drill`, met: ov.length > 0 && max(ov) <= TARGETS.overheadSeconds,
+        reason: ov.length && max(ov) <= TARGETS.overheadSeconds ? undefined : `max ${f(max(ov))} s, median ${f(median(ov))} s`,
+      }),
+      ...['preflight', 'chaos', 'stop', 'restart', 'record', 'between'].map((k) =>
+        figure({ group: G, name: `overhead breakdown: ${k === 'between' ? 'between steps' : `${k} step`}`, unit: 's', samples: rows.map((r) => r.breakdown[k]).filter((x) => x !== undefined) }),
+      ),
+      figure({ group: G, name: 'drill wall time (preflight → record)', unit: 's', samples: rows.map((r) => r.wall) }),
+      figure({ group: G, name: 'rollback step (reported apart)', unit: 's', samples: rows.map((r) => r.rollback) }),
+      figure({ group: G, name: 'RTO error: reported − ground truth (stop_requested → next boot\'s first_clean_reconciliation)', unit: 's', samples: rows.map((r) => r.rtoError), note: `reported ${rows.map((r) => f(r.rto)).join(', ')} s; truth ${rows.map((r) => f(r.truth.rto)).join(', ')} s; no target in the issue` }),
+      figure({ group: G, name: 'RPO error: reported − ground truth (restored save → stop_requested)', unit: 's', samples: rows.map((r) => r.rpoError), note: `reported ${rows.map((r) => f(r.rpo)).join(', ')} s; truth ${rows.map((r) => f(r.truth.rpo)).join(', ')} s; no target in the issue` }),
+    ];
+    const settings = settingsOf(['BENCH_DRILLS']);
+    writeResult('drill-timing', { title: 'Drill timing', command: `BENCH_DRILLS=${N} npm run bench:drill`, settings, startedAt: started, report: 'bench/drill-timing.md', figures, notes: [`drill input ${JSON.stringify(INPUT)}`, `results: ${rows.map((r) => r.result).join(', ')}`] });
     console.log(md);
   } finally {
     await connection.close().catch(() => undefined);

@@ -9,7 +9,7 @@ const path = require('node:path');
 const { makeLines } = require('./gen');
 
 const dist = path.join(__dirname, '..', 'dist');
-const { foldRunArtifacts } = require(path.join(dist, 'io', 'tail.js'));
+const { foldRunArtifacts } = require(path.join(dist, 'io', 'run-artifact-fold.js'));
 const { initialSloState } = require(path.join(dist, 'domain', 'slo.js'));
 
 const [roundsArg, ...targets] = process.argv.slice(2);
@@ -51,7 +51,7 @@ const MIB = 1024 * 1024;
       if (out.more) throw new Error('one cycle should read the whole MiB');
     }
     ms.sort((a, b) => a - b);
-    results.push({ fileBytes: st.size + MIB, rounds, medianMs: ms[Math.floor(ms.length / 2)], minMs: ms[0], maxMs: ms[ms.length - 1], recordsPerRound: records / rounds, bytesPerRound: bytes / rounds });
+    results.push({ fileBytes: st.size + MIB, rounds, medianMs: ms[Math.floor(ms.length / 2)], minMs: ms[0], maxMs: ms[ms.length - 1], samples: ms, recordsPerRound: records / rounds, bytesPerRound: bytes / rounds });
   }
   process.stdout.write(`${JSON.stringify({ results, peakRssMb: process.resourceUsage().maxRSS / 1024 })}\n`);
 })().catch((err) => {

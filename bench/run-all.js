@@ -11,11 +11,13 @@
 //    tail-full - our reader + the full zod artifact schema per line (for comparison)
 // 3. One incremental watcher cycle after 1 MiB is appended to files of 10 MB, 100 MB and 1 GiB.
 // Env: BENCH_ROUNDS (default 3), BENCH_GIB (file size in GiB, default 1), BENCH_KEEP=1 keeps files.
+// Also writes bench/out/scan.json (the figures for docs/BENCHMARKS.md). `npm run bench:scan` runs this alone.
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { writeFile } = require('./gen');
+const { figure, writeResult, settingsOf } = require('./lib/result');
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const GIB = Number(process.env.BENCH_GIB ?? 1);
@@ -84,7 +86,7 @@ function main() {
     const cpus = os.cpus();
     const md = `# Benchmark: incremental JSONL tail of run artifacts
 
-Reproduce: \`npm run bench\` (= \`npm run build && node bench/run-all.js\`). Written by \`bench/run-all.js\`;
+Reproduce: \`npm run bench:scan\` (= \`npm run build && node bench/run-all.js\`; \`npm run bench\` runs it too). Written by \`bench/run-all.js\`;
 do not edit by hand. Rounds: ${ROUNDS}, interleaved; each reader in its own child process.
 
 Machine: ${os.cpus().length} CPUs (\`nproc\` ${os.availableParallelism?.() ?? cpus.length}), ${cpus[0]?.model ?? 'unknown CPU'},
@@ -123,6 +125,33 @@ The first file measured (the smallest) still carries some JIT warm-up.
 Flat (slowest median <= 2x fastest + 5 ms, i.e. no rescan): ${yes(flat)}. Peak RSS of that process (which also generates the appended lines): ${fmt(inc.peakRssMb)} MB.
 `;
     fs.writeFileSync(path.join(__dirname, 'results.md'), md);
+    const settings = settingsOf(['BENCH_ROUNDS', 'BENCH_GIB']);
+    const why = (ok, text) => (ok ? undefined : text);
+    const figures = [
+      figure({
+        group: 'artifact scan', name: `full scan of a ${fmt(bigBytes / MB)} MB run file: tail reader (light validation + SLO fold)`, unit: 'MB/s',
+        samples: runs.tail.map((x) => x.mbPerSec), baseline: { label: 'naive readline + JSON.parse', samples: runs.naive.map((x) => x.mbPerSec) }, ratioSamples: ratioRounds,
+        target: `≥ ${TARGETS.mbPerSec} MB/s and ≥ ${TARGETS.ratioToNaive}× naive`, met: tail.mbPerSec >= TARGETS.mbPerSec && ratio >= TARGETS.ratioToNaive,
+        reason: why(tail.mbPerSec >= TARGETS.mbPerSec && ratio >= TARGETS.ratioToNaive, `median ${fmt(tail.mbPerSec)} MB/s, ${fmt(ratio, 2)}× naive`),
+      }),
+      figure({ group: 'artifact scan', name: 'full scan: raw newline count (the ceiling, no parse)', unit: 'MB/s', samples: runs.raw.map((x) => x.mbPerSec) }),
+      figure({ group: 'artifact scan', name: 'full scan: tail reader with the full zod schema per line', unit: 'MB/s', samples: runs['tail-full'].map((x) => x.mbPerSec), baseline: { label: 'naive readline + JSON.parse', samples: runs.naive.map((x) => x.mbPerSec) }, ratioSamples: runs['tail-full'].map((x, i) => x.mbPerSec / runs.naive[i].mbPerSec) }),
+      figure({
+        group: 'artifact scan', name: 'full scan: tail reader peak RSS', unit: 'MB', samples: runs.tail.map((x) => x.peakRssMb), baseline: { label: 'naive', samples: runs.naive.map((x) => x.peakRssMb) },
+        target: `≤ ${TARGETS.peakRssMb} MB`, met: tail.peakRssMb <= TARGETS.peakRssMb, reason: why(tail.peakRssMb <= TARGETS.peakRssMb, `peak ${fmt(tail.peakRssMb)} MB`),
+      }),
+      ...inc.results.map((r) => {
+        // The target sits on the largest file (the 1 GiB one by default; smaller with BENCH_GIB < 0.1).
+        const last = r.fileBytes === Math.max(...inc.results.map((x) => x.fileBytes));
+        return figure({
+          group: 'artifact scan', name: `one incremental cycle after 1 MiB appended to a ${fmt(r.fileBytes / MB)} MB file`, unit: 'ms', samples: r.samples,
+          ...(last ? { baseline: { label: `same cycle on the ${fmt(inc.results[0].fileBytes / MB)} MB file`, samples: inc.results[0].samples } } : {}),
+          target: last ? 'flat in the file size: slowest median ≤ 2× fastest + 5 ms' : null, met: last ? flat : null,
+          reason: last ? why(flat, `medians ${inc.results.map((x) => fmt(x.medianMs, 1)).join(' / ')} ms`) : undefined,
+        });
+      }),
+    ];
+    writeResult('scan', { title: 'Artifact scan (incremental JSONL tail)', command: `${Object.entries(settings).map(([k, v]) => `${k}=${v} `).join('')}npm run bench:scan`, settings, startedAt: started, report: 'bench/results.md', figures });
     console.error(md);
     const ok = tail.mbPerSec >= TARGETS.mbPerSec && ratio >= TARGETS.ratioToNaive && tail.peakRssMb <= TARGETS.peakRssMb && flat;
     if (!ok) process.exitCode = 1;

@@ -34,7 +34,7 @@ async function naive() {
 async function tail() {
   // The watcher's path: the artifact fold (light schema: cycle + status, folded into SloState),
   // called repeatedly with the activity's default per-call byte bound, as the workflow would.
-  const { foldRunArtifacts } = require(path.join(dist, 'io', 'tail.js'));
+  const { foldRunArtifacts } = require(path.join(dist, 'io', 'run-artifact-fold.js'));
   const { initialSloState } = require(path.join(dist, 'domain', 'slo.js'));
   let cursors = {};
   let state = initialSloState();

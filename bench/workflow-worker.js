@@ -4,7 +4,7 @@
 // source: prebuilt (dist/workflow-bundle.js via workflowSource(), as `node dist/worker.js` does),
 // source (bundle dist/workflows at start), or a path to a bundle file (baseline).
 // Sends { ready, startMs } (process start → worker RUNNING) over IPC, then answers
-// { stats } (cpu µs, rss, heap) to 'stats' (after a full GC) and stops on 'stop'.
+// { stats } (cpu µs, rss, heap) to 'stats' (after a full GC) or 'cpu' (no GC), and stops on 'stop'.
 const fs = require('node:fs');
 const path = require('node:path');
 const { NativeConnection, Runtime, DefaultLogger, Worker } = require('@temporalio/worker');
@@ -42,12 +42,15 @@ async function main() {
   // The benchmark went away (crashed, killed): stop instead of polling forever.
   process.on('disconnect', () => worker.getState() === 'RUNNING' && worker.shutdown());
   process.on('message', (m) => {
-    if (m === 'stats') {
-      global.gc?.();
-      global.gc?.();
+    if (m === 'stats' || m === 'cpu') {
+      // 'cpu': no GC (settle() polls it every second; two full GCs a second would be its own load).
+      if (m === 'stats') {
+        global.gc?.();
+        global.gc?.();
+      }
       const mem = process.memoryUsage();
       const cpu = process.cpuUsage();
-      process.send({ stats: { cpuUs: cpu.user + cpu.system, rss: mem.rss, heapUsed: mem.heapUsed } });
+      process.send({ stats: { cpuUs: cpu.user + cpu.system, rss: mem.rss, maxRss: process.resourceUsage().maxRSS * 1024, heapUsed: mem.heapUsed } });
     } else if (m === 'stop') {
       worker.shutdown();
     }

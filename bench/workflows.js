@@ -16,12 +16,24 @@
 // and once per round: ack worker start bundling from source (no prebuilt bundle), and replay of a
 // committed history (ack: test/replay/histories/incident-ack-v2-acknowledged.json on the prebuilt
 // bundle; baseline: bench/baseline/history.json, recorded from this benchmark's baseline workflow).
+// After the rounds, once: the open-timer sweep. One worker per kind (baseline, then ack), in its own
+// process; for each count of BENCH_OPEN_COUNTS (ascending) the open workflows are topped up to the
+// count (started at BENCH_OPEN_CONCURRENCY, progress on stderr), the worker settles, its RSS is read
+// after a full GC, then BENCH_OPEN_ACKS runs picked at random among the open ones get an update while
+// that many are open: ack = `acknowledge` (the run then completes: keepOpenAfterAckSeconds 0),
+// baseline = `poke` (returns at once). Runs started before the last maxCachedWorkflows are out of the
+// worker's LRU cache (nothing wakes an open timer), so most acks at 10,000 hit evicted runs and replay.
 // Env: BENCH_WF_ROUNDS (3), BENCH_WF_N (200), BENCH_WF_CONCURRENCY (20), BENCH_WF_OPEN (300),
-// BENCH_WF_REPLAYS (20), DRILL_MAX_CACHED_WORKFLOWS (the worker default).
+// BENCH_WF_REPLAYS (20), DRILL_MAX_CACHED_WORKFLOWS (the worker default), BENCH_OPEN_COUNTS
+// (150,1000,10000; empty or 0 skips the sweep), BENCH_OPEN_ACKS (100), BENCH_OPEN_CONCURRENCY (32),
+// BENCH_OPEN_ACK_CONCURRENCY (4), BENCH_OPEN_ACK_TIMEOUT_MS (30000: an update slower than this counts
+// as timed out, at this value), BENCH_OPEN_RSS_ABORT_MIB (6144: a sweep worker past this RSS ends the
+// sweep, its point failed with the RSS reached). Also writes bench/out/workflows.json.
 const { fork, execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+const { figure, writeResult, pct: pctOf } = require('./lib/result');
 
 const ROOT = path.join(__dirname, '..');
 const DIST = path.join(ROOT, 'dist');
@@ -32,14 +44,23 @@ const OPEN = Number(process.env.BENCH_WF_OPEN ?? 300);
 const REPLAYS = Number(process.env.BENCH_WF_REPLAYS ?? 20);
 const ACK_HISTORY = path.join(ROOT, 'test', 'replay', 'histories', 'incident-ack-v2-acknowledged.json');
 const BASELINE_HISTORY = path.join(__dirname, 'baseline', 'history.json');
+const OPEN_COUNTS = (process.env.BENCH_OPEN_COUNTS ?? '150,1000,10000').split(',').map(Number).filter((n) => n > 0).sort((a, b) => a - b);
+const OPEN_ACKS = Number(process.env.BENCH_OPEN_ACKS ?? 100);
+const OPEN_C = Number(process.env.BENCH_OPEN_CONCURRENCY ?? 32);
+const ACK_C = Number(process.env.BENCH_OPEN_ACK_CONCURRENCY ?? 4);
+const ACK_TIMEOUT_MS = Number(process.env.BENCH_OPEN_ACK_TIMEOUT_MS ?? 30000);
+// The machine is shared: a worker past this RSS ends the sweep (the point then fails, with the figure).
+const RSS_ABORT_MIB = Number(process.env.BENCH_OPEN_RSS_ABORT_MIB ?? 6144);
 const OUT = path.join(__dirname, 'workflows.md');
-const SETTINGS = ['BENCH_WF_ROUNDS', 'BENCH_WF_N', 'BENCH_WF_CONCURRENCY', 'BENCH_WF_OPEN', 'BENCH_WF_REPLAYS', 'DRILL_MAX_CACHED_WORKFLOWS']
+const ENV_KEYS = ['BENCH_WF_ROUNDS', 'BENCH_WF_N', 'BENCH_WF_CONCURRENCY', 'BENCH_WF_OPEN', 'BENCH_WF_REPLAYS', 'DRILL_MAX_CACHED_WORKFLOWS', 'BENCH_OPEN_COUNTS', 'BENCH_OPEN_ACKS', 'BENCH_OPEN_CONCURRENCY', 'BENCH_OPEN_ACK_CONCURRENCY', 'BENCH_OPEN_ACK_TIMEOUT_MS', 'BENCH_OPEN_RSS_ABORT_MIB'];
+const SETTINGS = ENV_KEYS
   .filter((k) => process.env[k] !== undefined)
   .map((k) => `${k}=${process.env[k]} `)
   .join('');
 const COMMAND = `${SETTINGS}npm run bench:workflows`;
+const STARTED = Date.now();
 // The issue's targets (issue 12, Build 1 and 3): never loosened here.
-const TARGETS = { throughputRatio: 0.8, ackPerSec: 35, memoryRatio: 1.5, replayRatio: 2, startMs: 1000 };
+const TARGETS = { throughputRatio: 0.8, ackPerSec: 35, memoryRatio: 1.5, replayRatio: 2, startMs: 1000, openTimers: 10000, openRssMiB: 1536, openAckP99Ms: 200 };
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -63,18 +84,31 @@ function spawnWorker(kind, address, taskQueue, resultsDir, source) {
   });
   const waiters = [];
   let ready;
+  let exited; // the worker's exit, once it has exited (a crash, an out-of-memory kill)
   const readyP = new Promise((resolve, reject) => {
     ready = resolve;
     child.once('exit', (code) => reject(new Error(`${kind} worker exited (${code}) before it was ready`)));
   });
+  readyP.catch(() => undefined);
+  child.on('exit', (code, signal) => {
+    exited = `${kind} worker exited (${signal ?? code})`;
+    for (const w of waiters.splice(0)) w.reject(new Error(exited));
+  });
   child.on('message', (m) => {
     if (m.ready) ready(m.startMs);
-    if (m.stats) waiters.shift()?.(m.stats);
+    if (m.stats) waiters.shift()?.resolve(m.stats);
+  });
+  const ask = (what) => new Promise((resolve, reject) => {
+    if (exited) return reject(new Error(exited));
+    waiters.push({ resolve, reject });
+    child.send(what);
   });
   return {
     ready: readyP,
-    stats: () => new Promise((resolve) => { waiters.push(resolve); child.send('stats'); }),
+    stats: () => ask('stats'),
+    cpu: () => ask('cpu'),
     stop: () => new Promise((resolve) => {
+      if (exited) return resolve();
       const t = setTimeout(() => child.kill('SIGKILL'), 20000);
       child.once('exit', () => { clearTimeout(t); resolve(); });
       child.send('stop');
@@ -82,20 +116,32 @@ function spawnWorker(kind, address, taskQueue, resultsDir, source) {
   };
 }
 
-/** Waits until the worker has been idle (< 5% of a core) for a second: every open run's first task done. */
-async function settle(w, minMs = 2000) {
+/**
+ * Waits until the worker has been idle (< 5% of a core) for a second: every open run's first task
+ * done; then its stats after a full GC. The idle checks themselves force no GC (that would be 5%).
+ */
+async function settle(w, minMs = 2000, maxMs = 120000, guard = () => undefined) {
   const t0 = Date.now();
-  let prev = await w.stats();
+  let prev = await w.cpu();
   let prevAt = Date.now();
+  let last = 1;
+  let saidAt = t0;
   for (;;) {
     await new Promise((r) => setTimeout(r, 1000));
-    const s = await w.stats();
+    const s = await w.cpu();
+    guard(s);
     const busy = (s.cpuUs - prev.cpuUs) / 1000 / (Date.now() - prevAt);
     prev = s;
     prevAt = Date.now();
-    if (busy < 0.05 && Date.now() - t0 >= minMs) return s;
-    if (Date.now() - t0 > 120000) return s;
+    last = busy;
+    if (busy < 0.05 && Date.now() - t0 >= minMs) break;
+    if (maxMs > 120000 && Date.now() - saidAt >= 30000 && (saidAt = Date.now())) say(`settle: worker ${(busy * 100).toFixed(0)}% busy after ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+    if (Date.now() - t0 > maxMs) {
+      say(`settle: worker still ${(busy * 100).toFixed(0)}% busy after ${(maxMs / 1000).toFixed(0)} s; measuring anyway`);
+      break;
+    }
   }
+  return { ...(await w.stats()), busyAtEnd: last };
 }
 
 async function main() {
@@ -109,7 +155,7 @@ async function main() {
   if (!check.ok) throw new Error(`prebuilt bundle not usable (${check.reason}): run \`npm run build\``);
   // No shutdown signals of the SDK's own: they would swallow Ctrl-C here (no worker in this process).
   Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
-  const started = Date.now();
+  const started = STARTED;
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'drill-bench-wf-'));
   const resultsDir = path.join(tmp, 'results');
   const runsDir = path.join(resultsDir, 'runs');
@@ -132,9 +178,133 @@ async function main() {
   try {
     const report = ({ rounds }) => writeReport({ R, ratios, rounds, seconds: (Date.now() - started) / 1000, maxCached: Number(process.env.DRILL_MAX_CACHED_WORKFLOWS ?? DEFAULT_MAX_CACHED_WORKFLOWS), check });
     await runRounds(env, { baselineBundle, resultsDir, runsDir, report });
+    if (OPEN_COUNTS.length) {
+      for (const kind of ['baseline', 'ack']) {
+        SWEEP[kind] = await sweep(env, kind, { baselineBundle, resultsDir, runsDir }).catch((err) => {
+          say(`sweep ${kind}: failed: ${err.stack ?? err}`);
+          return [{ count: OPEN_COUNTS[0], acks: [], error: String(err.message ?? err).slice(0, 300), open: 0 }];
+        });
+      }
+      report({ rounds: ROUNDS });
+    }
   } finally {
+    // Updates that timed out in the sweep may still be retrying inside the client: once the server is
+    // gone their next retry throws 'Channel has been shut down' from a timer. Expected, not a failure.
+    tearingDown = true;
     await env.teardown();
     fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** The open-timer sweep per kind: [{ count, rss, startSeconds, settleSeconds, acks: [{ ms, evicted, timedOut }] }]. */
+const SWEEP = { baseline: [], ack: [] };
+
+/** Races a promise against a timeout; the loser is left to settle on its own (errors swallowed). */
+function withTimeout(p, ms) {
+  let t;
+  const timeout = new Promise((resolve) => { t = setTimeout(() => resolve('timeout'), ms); });
+  return Promise.race([p.then(() => 'ok', (err) => ({ err })), timeout]).finally(() => clearTimeout(t));
+}
+
+async function sweep(env, kind, { baselineBundle, resultsDir, runsDir }) {
+  const client = env.client;
+  const tq = `bench-sweep-${kind}`;
+  const { DEFAULT_MAX_CACHED_WORKFLOWS } = require(path.join(DIST, 'config'));
+  const maxCached = Number(process.env.DRILL_MAX_CACHED_WORKFLOWS ?? DEFAULT_MAX_CACHED_WORKFLOWS);
+  const w = spawnWorker(kind, env.address, tq, resultsDir, kind === 'ack' ? 'prebuilt' : baselineBundle);
+  await w.ready;
+  const idle = await settle(w);
+  const open = []; // handles, in start order (= the worker's LRU order: nothing wakes an open timer)
+  const points = [];
+  let seq = 0;
+  let acked = 0;
+  let aborted = false;
+  const guard = (st) => {
+    if (aborted) throw new Error('sweep stopped');
+    if (st.rss / MiB > RSS_ABORT_MIB) aborted = true;
+    if (aborted) throw new Error(`worker RSS ${(st.rss / MiB).toFixed(0)} MiB passed ${RSS_ABORT_MIB} MiB (BENCH_OPEN_RSS_ABORT_MIB): sweep stopped to spare the shared machine`);
+  };
+  try {
+    for (const count of OPEN_COUNTS) {
+      try {
+        await sweepPoint(count);
+      } catch (err) {
+        aborted = true;
+        // A worker that dies (out of memory) or a server that stops answering: the point says so.
+        say(`sweep ${kind} @${count}: failed: ${err.message ?? err}`);
+        points.push({ count, maxCached, acks: [], error: String(err.message ?? err).slice(0, 300), open: seq - acked });
+        break;
+      }
+    }
+  } finally {
+    await w.stop();
+  }
+  // The open workflows are left to the dev server, which the benchmark tears down next.
+  return points;
+
+  async function sweepPoint(count) {
+    {
+      const need = count - open.length;
+      const t0 = Date.now();
+      let lastSay = t0;
+      let done = 0;
+      const batch = new Array(Math.max(0, need));
+      await pool(Math.max(0, need), OPEN_C, async (j) => {
+        if (aborted) throw new Error('sweep stopped');
+        const i = seq++;
+        let h;
+        if (kind === 'baseline') {
+          h = await client.workflow.start('baselineTimerWorkflow', { taskQueue: tq, workflowId: `bench-sweep-base-${i}`, args: [86400] });
+        } else {
+          const runId = `bench-sweep-${i}`;
+          fs.mkdirSync(path.join(runsDir, runId), { recursive: true });
+          h = await client.workflow.start('incidentAckWorkflow', {
+            taskQueue: tq,
+            workflowId: `bench-sweep-ack-${i}`,
+            args: [{ runId, incidentId: 'inc-1', severity: 'critical', ackSlaSeconds: 86400, keepOpenAfterAckSeconds: 0 }],
+          });
+        }
+        batch[j] = h;
+        done++;
+        if (done % 500 === 0) guard(await w.cpu());
+        if (Date.now() - lastSay > 5000) {
+          lastSay = Date.now();
+          say(`sweep ${kind}: ${open.length + done}/${count} open, ${(done / ((Date.now() - t0) / 1000)).toFixed(1)} starts/s`);
+        }
+      });
+      open.push(...batch.filter(Boolean));
+      const startSeconds = (Date.now() - t0) / 1000;
+      const t1 = Date.now();
+      const m = await settle(w, 3000, 15 * 60000, guard);
+      const settleSeconds = (Date.now() - t1) / 1000;
+      say(`sweep ${kind}: ${open.length} open (started in ${startSeconds.toFixed(0)} s, worker settled in ${settleSeconds.toFixed(0)} s): RSS ${(m.rss / MiB).toFixed(0)} MiB`);
+      // Updates while `count` are open, on runs picked at random; evicted = outside the last maxCached started.
+      const picks = new Set();
+      while (picks.size < Math.min(OPEN_ACKS, open.length)) picks.add(Math.floor(Math.random() * open.length));
+      const cutoff = open.length - maxCached;
+      const chosen = [...picks].map((k) => ({ h: open[k], evicted: k < cutoff, k }));
+      const acks = [];
+      await pool(chosen.length, ACK_C, async (j) => {
+        const { h, evicted } = chosen[j];
+        const a0 = performance.now();
+        const r = kind === 'ack' ? await withTimeout(h.executeUpdate('acknowledge', { args: [{ ackBy: 'bench' }] }), ACK_TIMEOUT_MS) : await withTimeout(h.executeUpdate('poke'), ACK_TIMEOUT_MS);
+        const ms = Math.min(performance.now() - a0, ACK_TIMEOUT_MS);
+        acks.push({ ms, evicted, timedOut: r === 'timeout', error: r.err ? String(r.err.message ?? r.err) : undefined });
+      });
+      // Acked ack timers complete (keepOpenAfterAckSeconds 0): no longer open. Poked baselines stay open.
+      if (kind === 'ack') {
+        acked += chosen.length;
+        const gone = new Set(chosen.map((c) => c.k));
+        const keep = open.filter((_, k) => !gone.has(k));
+        open.length = 0;
+        open.push(...keep);
+      }
+      const lat = acks.map((a) => a.ms);
+      const ev = acks.filter((a) => a.evicted).map((a) => a.ms);
+      const bad = acks.filter((a) => a.timedOut || a.error);
+      say(`sweep ${kind} @${count}: update p50 ${pctOf(lat, 50)?.toFixed(0)} ms, p99 ${pctOf(lat, 99)?.toFixed(0)} ms (${ev.length} evicted, p99 ${pctOf(ev, 99)?.toFixed(0) ?? 'n/a'} ms)${bad.length ? `; ${bad.length} timed out or failed: ${bad[0].error ?? 'timeout'}` : ''}`);
+      points.push({ count, rss: m.rss, peakRss: m.maxRss, rssIdle: idle.rss, startSeconds, settleSeconds, busyAtEnd: m.busyAtEnd, maxCached, acks });
+    }
   }
 }
 
@@ -277,7 +447,6 @@ function writeReport({ R, ratios, rounds, seconds, maxCached, check }) {
     'open ack timers are unacknowledged with a 1-day SLA. Memory is worker RSS after a full GC (workflows run in',
     "the SDK's worker threads, so the main thread's heap figure would miss them); the ack figure includes its",
     'run-file watch activities, as every open ack timer has them in production.',
-    'Not measured here: 10,000 open ack timers and acknowledge p99 with evicted runs (issue 12 Build 1, second half).',
     '',
     '| figure | incidentAckWorkflow | minimal baseline | ratio (median of per-round) | target | |',
     '|---|---|---|---|---|---|',
@@ -293,12 +462,147 @@ function writeReport({ R, ratios, rounds, seconds, maxCached, check }) {
     `Prebuilt bundle: dist/workflow-bundle.js ${bundleMiB.toFixed(2)} MiB + external map ${mapMiB.toFixed(2)} MiB; its manifest guards ${check.files} files.`,
     `Histories replayed: ack ${path.relative(ROOT, ACK_HISTORY)}, baseline ${path.relative(ROOT, BASELINE_HISTORY)}.`,
     '',
+    ...sweepLines(maxCached),
   ];
   fs.writeFileSync(OUT, `${lines.join('\n')}\n`);
   say(lines.join('\n'));
+  writeJson({ R, ratios, rounds, maxCached, bundleMiB, mapMiB });
 }
 
-main().catch((err) => {
+const f0 = (x, d = 0) => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(d) : 'n/a');
+const lats = (p, evictedOnly) => p.acks.filter((a) => !evictedOnly || a.evicted).map((a) => a.ms);
+const failed = (p) => p.acks.filter((a) => a.timedOut || a.error).length;
+
+function sweepLines(maxCached) {
+  if (!SWEEP.ack.length && !SWEEP.baseline.length) {
+    return [`Open-timer sweep: ${OPEN_COUNTS.length ? 'not finished' : 'skipped (BENCH_OPEN_COUNTS empty)'}.`, ''];
+  }
+  const base = (count) => SWEEP.baseline.find((p) => p.count === count);
+  return [
+    `## Open timers on one worker (maxCachedWorkflows ${maxCached})`,
+    '',
+    `One worker per kind, in its own process; open workflows topped up to each count (started at concurrency ${OPEN_C}); RSS after the worker`,
+    `settled and a full GC; then ${OPEN_ACKS} updates (at concurrency ${ACK_C}) on open runs picked at random while that many were open —`,
+    'ack: `acknowledge` (the run then completes), baseline: `poke` (returns at once). "Evicted": started before the last',
+    `${maxCached} (the worker's cache is LRU and nothing wakes an open timer), so its update replays the history first. An update`,
+    `slower than ${ACK_TIMEOUT_MS} ms counts as timed out at ${ACK_TIMEOUT_MS} ms.`,
+    '',
+    '| open | ack worker RSS, MiB | baseline RSS, MiB | ratio | ack update p50 / p99, ms | of them evicted: n, p99 ms | baseline update p50 / p99, ms | timed out / failed (ack) | start + settle, s (ack) |',
+    '|---|---|---|---|---|---|---|---|---|',
+    ...SWEEP.ack.map((p) => {
+      if (p.error) return `| ${p.count.toLocaleString('en-US')} | failed with ${p.open} open: ${p.error.replace(/\|/g, '/')} | | | | | | | |`;
+      const b = base(p.count);
+      const l = lats(p);
+      const e = lats(p, true);
+      const bl = b ? lats(b) : [];
+      return `| ${p.count.toLocaleString('en-US')} | ${f0(p.rss / MiB)} | ${b ? f0(b.rss / MiB) : 'n/a'} | ${b ? f0(p.rss / b.rss, 2) : 'n/a'} | ${f0(pctOf(l, 50))} / ${f0(pctOf(l, 99))} | ${e.length}, ${f0(pctOf(e, 99))} | ${f0(pctOf(bl, 50))} / ${f0(pctOf(bl, 99))} | ${failed(p)} | ${f0(p.startSeconds)} + ${f0(p.settleSeconds)} |`;
+    }),
+    '',
+    `Targets (issue 12 Build 1): ${TARGETS.openTimers.toLocaleString('en-US')} open ack timers on one worker with RSS ≤ ${TARGETS.openRssMiB} MiB (1.5 GiB) and acknowledge p99 ≤ ${TARGETS.openAckP99Ms} ms including evicted runs — see docs/BENCHMARKS.md.`,
+    '',
+  ];
+}
+
+function writeJson({ R, ratios, rounds, maxCached, bundleMiB, mapMiB }) {
+  const G = 'workflows';
+  const ok = (b, why) => ({ met: b, reason: b ? undefined : why });
+  const mib = (xs) => xs.map((x) => x / MiB);
+  const tputR = median(ratios.tput);
+  const ackTput = median(R.tput.ack);
+  const figures = [
+    figure({
+      group: G, name: `incidentAckWorkflow throughput (start → acknowledge → complete), ${N} at concurrency ${C}`, unit: 'wf/s', samples: R.tput.ack,
+      baseline: { label: 'one no-op activity', samples: R.tput.baseline }, ratioSamples: ratios.tput,
+      target: `≥ ${TARGETS.throughputRatio}× baseline and ≥ ${TARGETS.ackPerSec} ack wf/s`,
+      ...ok(tputR >= TARGETS.throughputRatio && ackTput >= TARGETS.ackPerSec, `${f0(ackTput, 1)} wf/s, ${f0(tputR, 2)}× baseline`),
+    }),
+    figure({ group: G, name: 'worker CPU per workflow', unit: 'ms', samples: R.cpu.ack, baseline: { label: 'one no-op activity', samples: R.cpu.baseline }, ratioSamples: ratios.cpu }),
+    figure({
+      group: G, name: `memory per cached run (worker RSS / ${OPEN} open)`, unit: 'MiB', samples: mib(R.mem.ack), baseline: { label: 'open 1-day sleep', samples: mib(R.mem.baseline) }, ratioSamples: ratios.mem,
+      target: `≤ ${TARGETS.memoryRatio}× baseline`, ...ok(median(ratios.mem) <= TARGETS.memoryRatio, `${f0(median(ratios.mem), 2)}× baseline`),
+    }),
+    figure({ group: G, name: `worker RSS with ${OPEN} open`, unit: 'MiB', samples: mib(R.rssOpen.ack), baseline: { label: 'open 1-day sleep', samples: mib(R.rssOpen.baseline) } }),
+    figure({
+      group: G, name: 'replay of a committed history', unit: 'ms', samples: R.replay.ack, baseline: { label: 'baseline history', samples: R.replay.baseline }, ratioSamples: ratios.replay,
+      target: `≤ ${TARGETS.replayRatio}× baseline`, ...ok(median(ratios.replay) <= TARGETS.replayRatio, `${f0(median(ratios.replay), 2)}× baseline`),
+    }),
+    figure({
+      group: G, name: 'worker start (process → polling), prebuilt bundle', unit: 'ms', samples: R.start.ack, baseline: { label: 'baseline worker', samples: R.start.baseline }, ratioSamples: ratios.start,
+      target: `≤ ${TARGETS.startMs} ms`, ...ok(median(R.start.ack) <= TARGETS.startMs, `median ${f0(median(R.start.ack))} ms`),
+    }),
+    figure({ group: G, name: 'worker start bundling from source (no prebuilt bundle)', unit: 'ms', samples: R.start.ackFromSource }),
+    figure({ group: G, name: `acknowledge update latency p50 during the throughput phase (concurrency ${C})`, unit: 'ms', samples: R.ackP50 }),
+    figure({ group: G, name: `acknowledge update latency p99 during the throughput phase (concurrency ${C})`, unit: 'ms', samples: R.ackP99 }),
+    figure({ group: G, name: 'prebuilt workflow bundle size (map external)', unit: 'MiB', samples: [bundleMiB], note: `external map ${f0(mapMiB, 2)} MiB` }),
+  ];
+  const S = 'open timers';
+  const base = (count) => SWEEP.baseline.find((p) => p.count === count);
+  for (const p of SWEEP.ack) {
+    const b = base(p.count);
+    const isTarget = p.count === TARGETS.openTimers;
+    if (p.error) {
+      const why = `failed with ${p.open.toLocaleString('en-US')} of ${p.count.toLocaleString('en-US')} open: ${p.error}`;
+      figures.push(
+        figure({ group: S, name: `worker RSS with ${p.count.toLocaleString('en-US')} open ack timers`, unit: 'MiB', samples: [], target: isTarget ? `≤ ${TARGETS.openRssMiB} MiB (1.5 GiB)` : null, met: false, reason: why, note: isTarget ? undefined : why }),
+        figure({ group: S, name: `acknowledge p99 with ${p.count.toLocaleString('en-US')} open, including evicted runs`, unit: 'ms', samples: [], target: isTarget ? `≤ ${TARGETS.openAckP99Ms} ms including evicted runs` : null, met: false, reason: why, note: isTarget ? undefined : why }),
+      );
+      continue;
+    }
+    const l = lats(p);
+    const e = lats(p, true);
+    const p99 = pctOf(l, 99);
+    const bad = failed(p);
+    figures.push(
+      figure({
+        group: S, name: `worker RSS with ${p.count.toLocaleString('en-US')} open ack timers (one worker, maxCachedWorkflows ${p.maxCached})`, unit: 'MiB', samples: [p.rss / MiB],
+        note: `${p.busyAtEnd >= 0.05 ? `worker still ${f0(p.busyAtEnd * 100)}% busy after ${f0(p.settleSeconds)} s (settle cap), then` : 'after settling and'} a full GC; peak ${f0(p.peakRss / MiB)} MiB${b ? `, baseline peak ${f0(b.peakRss / MiB)} MiB` : ''}`,
+        ...(b ? { baseline: { label: `${p.count.toLocaleString('en-US')} open 1-day sleeps`, samples: [b.rss / MiB] } } : {}),
+        target: isTarget ? `≤ ${TARGETS.openRssMiB} MiB (1.5 GiB)` : null, ...(isTarget ? ok(p.rss / MiB <= TARGETS.openRssMiB, `${f0(p.rss / MiB)} MiB`) : {}),
+      }),
+      figure({
+        group: S, name: `acknowledge latency with ${p.count.toLocaleString('en-US')} open, ${l.length} random runs (${e.length} evicted)`, unit: 'ms', samples: l,
+        ...(b ? { baseline: { label: 'baseline `poke` update', samples: lats(b) } } : {}),
+        note: `p99 ${f0(p99)} ms; evicted p99 ${f0(pctOf(e, 99))} ms${bad ? `; ${bad} timed out (≥ ${ACK_TIMEOUT_MS} ms) or failed` : ''}`,
+      }),
+      figure({
+        group: S, name: `acknowledge p99 with ${p.count.toLocaleString('en-US')} open, including evicted runs`, unit: 'ms', samples: [p99],
+        ...(b ? { baseline: { label: 'baseline `poke` update p99', samples: [pctOf(lats(b), 99)] } } : {}),
+        target: isTarget ? `≤ ${TARGETS.openAckP99Ms} ms including evicted runs` : null,
+        ...(isTarget ? ok(p99 <= TARGETS.openAckP99Ms && e.length > 0 && bad === 0, `p99 ${f0(p99)} ms over ${l.length} acks (${e.length} evicted)${bad ? `, ${bad} timed out or failed` : ''}`) : {}),
+      }),
+    );
+  }
+  if (!SWEEP.ack.some((p) => p.count === TARGETS.openTimers)) {
+    const why = `not run: BENCH_OPEN_COUNTS=${OPEN_COUNTS.join(',') || '(empty)'}${OPEN_COUNTS.length && !SWEEP.ack.length ? ' (sweep not finished)' : ''}`;
+    figures.push(
+      figure({ group: S, name: `worker RSS with ${TARGETS.openTimers.toLocaleString('en-US')} open ack timers`, unit: 'MiB', samples: [], target: `≤ ${TARGETS.openRssMiB} MiB (1.5 GiB)`, met: null, reason: why }),
+      figure({ group: S, name: `acknowledge p99 with ${TARGETS.openTimers.toLocaleString('en-US')} open, including evicted runs`, unit: 'ms', samples: [], target: `≤ ${TARGETS.openAckP99Ms} ms including evicted runs`, met: null, reason: why }),
+    );
+  }
+  const curve = (kind) => SWEEP[kind].filter((p) => !p.error).map((p) => [p.count, Number((p.rss / MiB).toFixed(1))]);
+  const curves = SWEEP.ack.length || SWEEP.baseline.length
+    ? [{
+      id: 'memory', title: 'Worker RSS vs open workflows (one worker)', x: 'open workflows', y: 'worker RSS, MiB',
+      series: [{ label: 'incidentAckWorkflow (open ack timers)', points: curve('ack') }, { label: 'baseline (open 1-day sleep)', points: curve('baseline') }],
+      limit: { label: `target: ≤ ${TARGETS.openRssMiB} MiB at ${TARGETS.openTimers.toLocaleString('en-US')}`, y: TARGETS.openRssMiB },
+      note: `maxCachedWorkflows ${maxCached}`,
+    }]
+    : undefined;
+  const settings = Object.fromEntries(ENV_KEYS.filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]]));
+  writeResult('workflows', {
+    title: 'Workflows beside a minimal baseline', command: COMMAND, settings, startedAt: STARTED, report: 'bench/workflows.md', figures, curves,
+    notes: [`${rounds} of ${ROUNDS} rounds; ${N} workflows at concurrency ${C}; ${OPEN} open for memory per cached run; ${REPLAYS} replays per history; maxCachedWorkflows ${maxCached}`, `open-timer sweep: ${OPEN_COUNTS.join(', ') || 'skipped'}; ${OPEN_ACKS} updates per point at concurrency ${ACK_C}`],
+  });
+}
+
+let tearingDown = false;
+process.on('uncaughtException', (err) => {
+  if (tearingDown && /Channel has been shut down/.test(String(err?.message))) return;
+  say(`bench/workflows: ${err?.stack ?? err}`);
+  process.exit(1);
+});
+
+main().then(() => process.exit(process.exitCode ?? 0), (err) => {
   say(`bench/workflows: ${err.stack ?? err}`);
   process.exit(1);
 });

@@ -1,6 +1,6 @@
 'use strict';
 // Minimal baseline workflows for bench/workflows.js: what any Temporal app pays, nothing of ours.
-const { proxyActivities, sleep } = require('@temporalio/workflow');
+const { proxyActivities, sleep, defineUpdate, setHandler } = require('@temporalio/workflow');
 
 const { noop } = proxyActivities({ startToCloseTimeout: '10 seconds' });
 
@@ -9,8 +9,12 @@ async function baselineWorkflow() {
   await noop();
 }
 
-/** An open timer (the memory-per-cached-run baseline). */
+/** `poke`: an update that returns at once (the baseline for the acknowledge update on open timers). */
+const pokeUpdate = defineUpdate('poke');
+
+/** An open timer (the memory-per-cached-run baseline); `poke` answers while it sleeps. */
 async function baselineTimerWorkflow(seconds) {
+  setHandler(pokeUpdate, () => true);
   await sleep(seconds * 1000);
 }
 
