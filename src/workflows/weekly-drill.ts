@@ -16,8 +16,6 @@ import {
   log,
   ParentClosePolicy,
   patched,
-  proxyActivities,
-  proxyLocalActivities,
   setCurrentDetails,
   setHandler,
   sleep,
@@ -36,13 +34,11 @@ import {
   detectScenario,
   detectedFields,
   drillIdFromWorkflowId,
-  drillVerdict,
   emptyObserved,
   firstAfter,
   firstCleanReconciliation,
   foldObserved,
   preflightProblems,
-  RECOVERY_DEFINITIONS,
   recoveryBreakdown,
   recoveryMeasures,
   restartEvidence,
@@ -65,90 +61,51 @@ import {
   type WeeklyDrillStatus,
 } from '../domain/drill';
 import { drillBusyMessage, drillLockHolderSchema, type DrillLockHolder } from '../domain/drill-lock';
-import type { DrillIncidentsReport, DrillReportInput } from '../domain/drill-report';
-import { buildDrillRecord } from '../domain/drill-record';
-import type { DrillSignOffInput } from '../domain/drill-signoff';
-import type { drillSignOffWorkflow } from './drill-signoff';
+import type { DrillIncidentsReport } from '../domain/drill-report';
 import { runChaosScenarios, type ChaosCoursePorts } from '../domain/chaos-course';
-import { attributeIncidents, chaosCause, stillOpen, stopCause, type AttributedIncident } from '../domain/drill-incidents';
 import { calendarRefusal } from '../domain/market-calendar';
 import { SA } from '../search-attributes';
 import { workflowIds } from '../shared';
-import { nextSliceMs, rollbackRestartDelayMs } from '../domain/drill-wait';
-import { chaosFault, drillProbe, drillProbeLocal, drillProcess, drillWait, paging, shortIo, shortIoLocal } from './activity-profiles';
+import { nextSliceMs } from '../domain/drill-wait';
 import { drillLockHolderSignal, drillLockReleaseSignal, drillLockWhoSignal, weeklyDrillStatusQuery } from './definitions';
 import { drillTargetLockWorkflow } from './drill-lock';
-import * as metrics from './product-metrics';
 import { parseMessage, parseOrFail } from './validation';
 import { FAILURE } from '../domain/failure-types';
 import { failureTypeOf, innermostMessage } from '../domain/failure-chain';
 
-const probe = (summary: string) => proxyActivities<Activities>({ ...drillProbe, summary });
-const processCall = (summary: string) => proxyActivities<Activities>({ ...drillProcess, summary });
-const io = (summary: string) => proxyActivities<Activities>({ ...shortIo, summary });
-const pager = (summary: string) => proxyActivities<Activities>({ ...paging, summary });
-const faultCall = (summary: string) => proxyActivities<Activities>({ ...chaosFault, summary });
-const waitCall = (summary: string) => proxyActivities<Activities>({ ...drillWait, summary });
-const localProbe = (summary: string) => proxyLocalActivities<Activities>({ ...drillProbeLocal, summary });
-const localIo = (summary: string) => proxyLocalActivities<Activities>({ ...shortIoLocal, summary });
+import { faultCall, io, iso, localIo, localProbe, ms, probe, processCall, waitCall } from './drill-calls';
+import { drillEvidence, publishMeasures } from './drill-evidence';
+import {
+  BOUNDED_WAITS_PATCH,
+  CHAOS_CONTRACT_PATCH,
+  DRILL_STATE_DONE_PATCH,
+  DRILL_TRUTH_PATCH,
+  DRILL_WINDOW_PATCH,
+  FAST_ORCHESTRATION_PATCH,
+  LATER_PATCHES,
+  MARKET_CALENDAR_PATCH,
+  ROLLBACK_BACKOFF_PATCH,
+  SIGN_OFF_PATCH,
+} from './drill-patches';
+import { rollbackDrill } from './drill-rollback';
+
+/** The patch ids, where tests and tools have always found them. */
+export {
+  BOUNDED_WAITS_PATCH,
+  CHAOS_CONTRACT_PATCH,
+  DRILL_STATE_DONE_PATCH,
+  DRILL_TRUTH_PATCH,
+  DRILL_WINDOW_PATCH,
+  FAST_ORCHESTRATION_PATCH,
+  MARKET_CALENDAR_PATCH,
+  ROLLBACK_BACKOFF_PATCH,
+  SIGN_OFF_PATCH,
+};
 
 const STEP_INDEX: Record<DrillStepName, number> = { preflight: 0, chaos: 1, stop: 2, restart: 3, record: 4, evidence: 5, rollback: 6 };
 
-/** Patch id: the market-calendar check at the start of the preflight (issue 15). */
-export const MARKET_CALENDAR_PATCH = 'market-calendar-preflight';
-/**
- * Patch id (issue 9, "drill truth"): the per-target drill lock at the start of the preflight, a
- * restart that counts only with a new boot (a target without boot evidence fails the check at once),
- * and a rollback that starts the target again when a drained stop exits after the drill gave up on it.
- */
-export const DRILL_TRUTH_PATCH = 'drill-truth-core';
-/** Patch id: chaos through the target contract (declared faults, keyed inject/clear, skipped when none) (issue 9). */
-export const CHAOS_CONTRACT_PATCH = 'chaos-through-contract';
-/** Patch id: the drill is a maintenance window; its own incidents are attributed and closed by the rollback (issue 9). */
-export const DRILL_WINDOW_PATCH = 'drill-maintenance-window';
-/**
- * Patch id (issues 11 and 12): the drill's waits are long polls — one heartbeating activity per slice
- * of up to 30 minutes instead of one activity and one timer per poll — so a drill's history stays
- * bounded whatever its waits last, and the runner sees the target's evidence within ~0.25 s.
- */
-export const BOUNDED_WAITS_PATCH = 'drill-bounded-waits';
-/** Patch id (issue 13): `DrillState` ends at `done` (it stayed at `evidence` after a drill). */
-export const DRILL_STATE_DONE_PATCH = 'drill-state-done';
-/**
- * Patch id (issue 13): the report carries the test record (scope, objectives, preconditions, findings,
- * procedure version) and the drill starts its sign-off workflow (an abandoned child: never waited for).
- */
-export const SIGN_OFF_PATCH = 'drill-signoff';
-/**
- * Patch id (landing check): the rollback's restarts of a still-draining target back off to 30 min, not
- * 1 min, so a drain of days is a few hundred starts in history, not one a minute (~10,000 a week).
- */
-export const ROLLBACK_BACKOFF_PATCH = 'rollback-backoff-cap';
-/**
- * Patch id (issue 12, item 2): the drill's short reads (preflight, calendar, capabilities, artifact
- * marks, outage check, last save, restore check, rollback reads) and its keyed or overwriting writes
- * (maintenance window, chaos report, incident resolutions, report, audit event) run as local
- * activities, inside the workflow task that needs them: ~12 fewer server round trips per drill.
- * Target actions (inject, clear, halt, stop, start, resume), the waits and the page stay activities.
- */
-export const FAST_ORCHESTRATION_PATCH = 'drill-fast-orchestration';
-/** The patches a drill decides after its first await; a fast drill decides them all at its start (see `runSteps`). */
-const LATER_PATCHES = [
-  MARKET_CALENDAR_PATCH,
-  DRILL_TRUTH_PATCH,
-  BOUNDED_WAITS_PATCH,
-  DRILL_WINDOW_PATCH,
-  CHAOS_CONTRACT_PATCH,
-  ROLLBACK_BACKOFF_PATCH,
-  SIGN_OFF_PATCH,
-  DRILL_STATE_DONE_PATCH,
-] as const;
-
-const iso = () => new Date().toISOString();
-const ms = (s: number) => Math.round(s * 1000);
-
 /** State and steps of one drill; the workflow function only wires them. */
-class WeeklyDrill {
+export class WeeklyDrill {
   readonly startedAt = iso();
   readonly steps: DrillStepRecord[] = [];
   readonly timeline: DrillTimeline = {};
@@ -517,7 +474,7 @@ class WeeklyDrill {
   }
 
   /** Waits out the rest of a slice that ended early (at least `pollMs`). */
-  private async restOfSlice(sliceEnd: number): Promise<void> {
+  async restOfSlice(sliceEnd: number): Promise<void> {
     await sleep(Math.max(this.p.pollMs, sliceEnd - Date.now()));
   }
 
@@ -760,7 +717,7 @@ class WeeklyDrill {
   }
 
   /** Keys of one scenario's inject and clear (within the 128-character key alphabet). */
-  private chaosKey(what: 'inject' | 'clear', scenario: string): string {
+  chaosKey(what: 'inject' | 'clear', scenario: string): string {
     return `chaos.${this.drillId.slice(-90)}.${what}.${scenario}`;
   }
 
@@ -855,302 +812,18 @@ class WeeklyDrill {
 
   // -------------------------------------------------------------------------------------------
 
-  /** Always runs (non-cancellable): target up, faults cleared, entries resumed if the drill halted them. */
-  async rollback(): Promise<void> {
-    const p = this.p;
-    const s = this.begin('rollback');
-    const note = (x: string) => this.rollbackLog.push(x);
-    const attempt = async (what: string, fn: () => Promise<string>) => {
-      try {
-        note(`${what}: ${await fn()}`);
-      } catch (err) {
-        note(`${what}: FAILED (${innermostMessage(err)})`);
-      }
-    };
-    if (!this.preflight) {
-      this.end(s, 'skipped', 'nothing to roll back: preflight did not complete');
-      return;
-    }
-    let healthy = (
-      await this.read('rollback: is the target up')
-        .processHealth({ target: p.target, timeoutMs: 2000 })
-        .catch(() => ({ healthy: false }))
-    ).healthy;
-    if (!healthy) {
-      let alreadyRunning = false;
-      let starts = 0;
-      const start = async () => {
-        starts++;
-        await attempt(starts === 1 ? 'start target' : `start target (again, #${starts})`, async () => {
-          const r = await processCall('rollback: start the target').processStart({
-            target: p.target,
-            idempotencyKey: this.key(starts === 1 ? 'rollback-start' : `rollback-start.${starts}`),
-          });
-          alreadyRunning = r.alreadyRunning;
-          return r.alreadyRunning ? 'already running' : `started (${r.detail ?? 'spawned'})`;
-        });
-      };
-      await start();
-      const bound = Date.now() + ms(p.restartSeconds);
-      let lastStart = Date.now();
-      if (this.bounded) {
-        // Long polls; a drained stop that exits later is started again, 5 s after the start, then 10, 20 … s apart
-        // (up to 30 min since `rollback-backoff-cap`: a target draining for days stays a bounded history).
-        const backoffCapped = patched(ROLLBACK_BACKOFF_PATCH);
-        while (!healthy && Date.now() < bound) {
-          const again = this.truth && alreadyRunning;
-          const sliceMs = nextSliceMs(Math.min(bound - Date.now(), again ? rollbackRestartDelayMs(starts, backoffCapped) : Number.POSITIVE_INFINITY));
-          const sliceEnd = Date.now() + sliceMs;
-          const w = await waitCall('rollback: wait until serving (long poll)')
-            .drillWaitServing({ target: p.target, sliceMs, pollMs: p.pollMs, until: 'healthy' })
-            .catch(() => undefined);
-          healthy = w?.done ?? false;
-          if (healthy || Date.now() >= bound) break;
-          if (Date.now() < sliceEnd) await this.restOfSlice(sliceEnd);
-          if (again && Date.now() < bound) await start();
-        }
-      }
-      while (!healthy && Date.now() < bound) {
-        await sleep(p.pollMs);
-        healthy = (
-          await probe('rollback: wait until serving')
-            .processHealth({ target: p.target, timeoutMs: 1000 })
-            .catch(() => ({ healthy: false }))
-        ).healthy;
-        // A stop that outlived the drill (a long drain) exits later: start it again once it is gone.
-        if (this.truth && !healthy && alreadyRunning && Date.now() - lastStart >= 5000) {
-          lastStart = Date.now();
-          await start();
-        }
-      }
-      note(healthy ? 'target serving again' : `target NOT serving within ${p.restartSeconds} s`);
-    }
-    // Through the contract: only a target that declares faults is cleared (a shell one only if the drill injected).
-    const clearFaults = !this.chaosContract || this.faultAdapter === 'http' || (this.faultAdapter === 'shell' && this.chaos.length > 0);
-    if (healthy && clearFaults) {
-      await attempt('clear faults', async () => {
-        const r = this.chaosContract
-          ? await faultCall('rollback: clear all faults (keyed)').chaosClear({
-              target: p.target,
-              fault: 'all',
-              idempotencyKey: this.chaosKey('clear', 'rollback'),
-            })
-          : await probe('rollback: clear all faults').chaosClear({ target: p.target, fault: 'all' });
-        return r.changed ? 'cleared' : 'none active';
-      });
-    }
-    if (healthy) {
-      if (this.haltedByDrill) {
-        await attempt('resume entries', async () => {
-          const r = await processCall('rollback: resume entries halted by the drill').gatewayResume({ target: p.target, idempotencyKey: this.key('resume') });
-          return r.entriesHalted ? 'still halted' : r.changed ? 'resumed' : 'already open';
-        });
-      }
-    }
-    if (this.window) await attempt('drill incidents', () => this.closeWindow());
-    this.end(s, healthy ? 'ok' : 'failed', this.rollbackLog.join('; '));
+  /** Always runs (non-cancellable): target up, faults cleared, entries resumed if the drill halted them (`drill-rollback.ts`). */
+  rollback(): Promise<void> {
+    return rollbackDrill(this);
   }
 
-  /**
-   * The end of the drill's maintenance window: the incidents its chaos and stop opened are
-   * attributed to it; those the target still reports open after the rollback plus `recoverySeconds`
-   * are real (left open, the watcher opens them); the others get `incident_resolved` (keyed per
-   * incident), then the window's close line lists them.
-   */
-  private async closeWindow(): Promise<string> {
-    const p = this.p;
-    const w = this.window!;
-    const cause = stopCause(this.timeline);
-    const causes = [...this.chaos.map((c) => chaosCause(c)), ...(cause ? [cause] : [])];
-    const bound = Date.now() + ms(p.recoverySeconds);
-    let attributed: AttributedIncident[] = [];
-    let open: AttributedIncident[] = [];
-    let resolvedAlready: string[] = [];
-    for (;;) {
-      const r = await this.read('rollback: incidents opened during the drill').drillIncidentsSince({ target: p.target, since: w.openedAt });
-      attributed = attributeIncidents(r.opens, causes, { untilIso: r.checkedAt, graceSeconds: p.recoverySeconds });
-      resolvedAlready = r.resolved;
-      open = stillOpen(attributed, causes, r.openAtTarget).filter((a) => !r.resolved.includes(a.incidentId));
-      if (!open.length || Date.now() >= bound) break;
-      // Bounded waits: the interval grows with the wait (a quarter of it, from pollMs to 30 minutes).
-      await sleep(this.bounded ? Math.min(30 * 60_000, Math.max(p.pollMs, Math.round((Date.now() - (bound - ms(p.recoverySeconds))) / 4))) : p.pollMs);
-    }
-    const openIds = new Set(open.map((a) => a.incidentId));
-    const toResolve = attributed.filter((a) => !openIds.has(a.incidentId) && !resolvedAlready.includes(a.incidentId));
-    const res = toResolve.length
-      ? await this.write('rollback: resolve the incidents the drill caused (incident_resolved)').drillResolveIncidents({
-          target: p.target,
-          drillId: this.drillId,
-          incidents: toResolve.map((a) => ({ incidentId: a.incidentId, cause: a.cause })),
-        })
-      : { resolved: [] };
-    const resolvedAt = new Map(res.resolved.map((x) => [x.incidentId, x.ts]));
-    const closed = attributed.filter((a) => !openIds.has(a.incidentId));
-    const c = await this.write('rollback: close the drill maintenance window').drillMaintenanceWindow({
-      target: p.target,
-      windowId: this.drillId,
-      action: 'close',
-      attributedIncidents: closed.map((a) => a.incidentId),
-    });
-    this.incidents = {
-      windowId: this.drillId,
-      openedAt: w.openedAt,
-      closedAt: c.ts,
-      attributed: closed.map((a) => ({ ...a, ...(resolvedAt.has(a.incidentId) ? { resolvedAt: resolvedAt.get(a.incidentId)! } : {}) })),
-      outlived: open,
-    };
-    // Outlived ones are real incidents now (the watcher opens them once the window closes); the drill's verdict stays its own.
-    return `${closed.length} drill incident(s) closed${open.length ? `; ${open.length} still open ${p.recoverySeconds} s after the rollback, real: ${open.map((a) => `${a.incidentId} (${a.cause})`).join(', ')}` : ''}`;
-  }
-
-  async evidence(cancelledByUser: boolean, errored: boolean): Promise<void> {
-    const p = this.p;
-    const s = this.begin('evidence');
-    const m = this.rto && this.rpo ? { rto: this.rto, rpo: this.rpo } : recoveryMeasures(this.timeline, p);
-    this.rto = m.rto;
-    this.rpo = m.rpo;
-    const v = drillVerdict({ ran: this.ran && !this.abortReason, aborted: !!this.abortReason, errored, failures: this.failures, rto: m.rto, rpo: m.rpo });
-    this.result = v.result;
-    this.failures.splice(0, this.failures.length, ...v.failures);
-    publishMeasures(m.rto, m.rpo);
-    upsertSearchAttributes([{ key: SA.result, value: v.result }]);
-    metrics.drillFinished({ target: p.target, result: v.result, rtoSeconds: m.rto.seconds, rpoSeconds: m.rpo.seconds });
-    const info = workflowInfo();
-    const b = recoveryBreakdown(this.timeline);
-    const finishedAt = iso();
-    const recorded = patched(SIGN_OFF_PATCH);
-    const signOffId = recorded && p.audit.signOff && !this.busy ? workflowIds.drillSignOff(p.target, this.drillId) : undefined;
-    const record = recorded
-      ? buildDrillRecord({
-          drillId: this.drillId,
-          target: p.target,
-          mode: this.preflight?.mode ?? p.mode ?? 'paper',
-          finishedAt,
-          bounds: p,
-          scenarios: p.scenarios,
-          ...(this.preflight ? { preflight: this.preflight } : {}),
-          allowLive: p.allowLive,
-          ...(this.faultAdapter ? { faultAdapter: this.faultAdapter } : {}),
-          steps: this.steps,
-          chaos: this.chaos,
-          chaosSkipped: this.chaosSkipped,
-          checks: this.checks,
-          rto: m.rto,
-          rpo: m.rpo,
-          failures: v.failures,
-          audit: p.audit,
-          ...(signOffId ? { signOffWorkflowId: signOffId } : {}),
-        })
-      : undefined;
-    const report: DrillReportInput = {
-      schemaVersion: 1,
-      drillId: this.drillId,
-      target: p.target,
-      mode: this.preflight?.mode ?? p.mode ?? 'paper',
-      startedAt: this.startedAt,
-      finishedAt: recorded ? finishedAt : iso(),
-      result: v.result,
-      rto: m.rto,
-      rpo: m.rpo,
-      timeline: this.timeline,
-      failures: v.failures,
-      workflowId: info.workflowId,
-      runId: info.runId,
-      seed: p.seed,
-      ...(this.abortReason ? { abortReason: this.abortReason } : {}),
-      steps: [...this.steps.filter((x) => x !== s).map((x) => ({ ...x })), { ...s, status: 'ok' as const, finishedAt: iso() }],
-      chaos: this.chaos,
-      ...(this.chaosStatus ? { chaosStatus: this.chaosStatus, chaosSkipped: this.chaosSkipped } : {}),
-      ...(this.incidents ? { incidents: this.incidents } : {}),
-      checks: this.checks,
-      rollback: this.rollbackLog,
-      recovery: { definitions: { ...RECOVERY_DEFINITIONS }, ...b },
-      ...(record ? { record } : {}),
-    };
-    try {
-      const paths = await this.write('5 evidence: report.json, report.md, report.html').writeDrillReport({ report });
-      this.reportPath = paths.json;
-    } catch (err) {
-      log.error('drill report not written', { error: innermostMessage(err) });
-      this.end(s, 'failed', `report not written: ${innermostMessage(err)}`);
-    }
-    try {
-      await this.write('5 evidence: audit event').appendDrillAudit({
-        drillId: this.drillId,
-        event: {
-          target: p.target,
-          result: v.result,
-          rto_seconds: m.rto.seconds,
-          rpo_seconds: m.rpo.seconds,
-          report: this.reportPath ?? null,
-          failures: v.failures,
-        },
-      });
-    } catch (err) {
-      log.warn('drill audit event not written', { error: innermostMessage(err) });
-    }
-    // A drill refused because another one holds the target changed nothing: no page.
-    if (v.result !== 'pass' && !cancelledByUser && !this.busy) {
-      try {
-        const r = await pager('5 evidence: page on-call (drill did not pass)').pageEscalation({
-          runId: this.preflight?.runId ?? 'drill',
-          incidentId: `drill-${this.drillId}`.slice(0, 128),
-          severity: 'critical',
-          level: 1,
-          round: 0,
-          levelName: 'dr-drill',
-          openedAt: this.startedAt,
-          summary: `DR drill ${this.drillId} on ${p.target}: ${v.result.toUpperCase()}: ${v.failures.slice(0, 3).join('; ')}`.slice(0, 500),
-          dedupKey: `drill:${this.drillId}`,
-        });
-        log.info('drill failure paged', { outcome: r.outcome });
-      } catch (err) {
-        log.error('drill failure page not delivered', { error: innermostMessage(err) });
-      }
-    }
-    if (record?.signOff) await this.startSignOff(record.signOff, v.result);
-    if (s.status === 'running') this.end(s, 'ok', this.reportPath ?? '');
-    this.current = 'done';
-    if (patched(DRILL_STATE_DONE_PATCH)) upsertSearchAttributes([{ key: SA.state, value: 'done' }]);
-    this.publishDetails();
-  }
-
-  /** The sign-off workflow of this drill's record: abandoned, so the drill's result never waits for it. */
-  async startSignOff(s: NonNullable<NonNullable<DrillReportInput['record']>['signOff']>, result: DrillResult): Promise<void> {
-    const input: DrillSignOffInput = {
-      drillId: this.drillId,
-      target: this.p.target,
-      drillResult: result,
-      approver: s.approver,
-      backupApprover: s.backupApprover,
-      dueAt: s.dueAt,
-      expiresAt: s.expiresAt,
-      ...(this.preflight?.runId ? { runId: this.preflight.runId } : {}),
-    };
-    try {
-      await startChild<typeof drillSignOffWorkflow>('drillSignOffWorkflow', {
-        workflowId: s.workflowId,
-        args: [input],
-        parentClosePolicy: ParentClosePolicy.ABANDON,
-        staticSummary: `Sign-off of DR drill ${this.drillId} on ${this.p.target} (${result.toUpperCase()}): ${s.approver}, due ${s.dueAt}`,
-      });
-    } catch (err) {
-      // Already started (the same drill id ran before) or refused: the drill's own result stands.
-      log.warn('drill sign-off workflow not started', { workflowId: s.workflowId, error: innermostMessage(err) });
-    }
+  /** The evidence step: RTO/RPO, the verdict, the report and the audit event, the page on failure (`drill-evidence.ts`). */
+  evidence(cancelledByUser: boolean, errored: boolean): Promise<void> {
+    return drillEvidence(this, cancelledByUser, errored);
   }
 }
 
 type ObservedCursors = DrillCursors;
-
-function publishMeasures(rto: RecoveryMeasure, rpo: RecoveryMeasure): void {
-  const updates = [
-    ...(rto.seconds !== null ? [{ key: SA.rtoSeconds, value: rto.seconds }] : []),
-    ...(rpo.seconds !== null ? [{ key: SA.rpoSeconds, value: rpo.seconds }] : []),
-  ];
-  // An empty upsert is rejected by the server (and would fail the workflow task forever).
-  if (updates.length) upsertSearchAttributes(updates);
-}
 
 export async function weeklyDrillWorkflow(input: WeeklyDrillInput): Promise<WeeklyDrillResult> {
   const p = parseOrFail(weeklyDrillInputSchema, input, 'weeklyDrillWorkflow input');
