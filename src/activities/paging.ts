@@ -168,6 +168,8 @@ export function createPagingActivities(paging: PagingConfig, runsDir?: string, o
       clearInterval(beat);
     }
     if (res.ok) return res.status;
+    // Stopped while the receiver answered with an error (an ack landed): a cancellation, not a failure.
+    await stopIfCancelled();
     if (isRetryableStatus(res.status))
       throw ApplicationFailure.retryable(`paging webhook answered ${res.status} on route ${route.name}`, FAILURE.pageUndelivered);
     throw ApplicationFailure.nonRetryable(`paging webhook rejected the page with ${res.status} on route ${route.name}`, FAILURE.pageRejected);

@@ -70,6 +70,8 @@ import { deepestMessage } from '../domain/failure-chain';
 
 /** Guards the paging lifecycle version of the timer (histories recorded before it replay on v1). */
 export const ACK_TIMER_LIFECYCLE_PATCH = 'ack-timer-lifecycle';
+/** A page stopped by the ack whose last attempt failed meanwhile counts as cancelled, not failed. */
+export const PAGE_STOPPED_PATCH = 'ack-page-stopped-is-cancelled';
 
 const { deliverIncidentPage } = proxyActivities<Activities>(pageDelivery);
 const { sendIncidentPageEvent } = proxyActivities<Activities>(pageLifecycle);
@@ -323,7 +325,9 @@ class AckTimer {
           if (r.outcome === 'suppressed') this.adoptFileLine(r.hit);
         },
         (err: unknown) => {
-          if (isCancellation(err)) rec.outcome = 'cancelled';
+          // Stopped by an ack or the resolution: cancelled, even when the attempt under way ended in
+          // the receiver's error before the activity heard of the cancellation.
+          if (isCancellation(err) || (d.scope.consideredCancelled && patched(PAGE_STOPPED_PATCH))) rec.outcome = 'cancelled';
           else {
             // A receiver that rejects the page for good must not stop the timer: record it and go on.
             rec.outcome = 'failed';

@@ -1,6 +1,8 @@
 /** The paging adapter against a real HTTP receiver on loopback (one activity: MockActivityEnvironment). */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createPagingActivities } from '../../src/activities/paging';
 import type { PagingConfig } from '../../src/config';
@@ -111,4 +113,30 @@ test('the logger redacts webhook URLs, routing keys and API keys', () => {
   expect(parsed.runId).toBe('r1');
   expect(lines.join('')).not.toMatch(/secret-[1-4]/);
   expect((parsed.paging as Record<string, unknown>).webhookUrl).toBe('[redacted]');
+});
+
+test('cancelled while the receiver answers an error: the page ends cancelled, not failed', async () => {
+  // The receiver sends a 503's head at once and its body half a second later; the ack cancels the
+  // activity in between. The error must not be reported as the page's failure.
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(503, { 'content-type': 'application/json' });
+      res.write('{"status":');
+      setTimeout(() => res.end('"error"}'), 500);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const { port } = server.address() as AddressInfo;
+    const env = new MockActivityEnvironment();
+    const running = env
+      .run(createPagingActivities(config({ webhookUrl: `http://127.0.0.1:${port}/hooks/x` })).pageEscalation, request)
+      .catch((e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 200));
+    env.cancel();
+    expect(await running).toBeInstanceOf(CancelledFailure);
+  } finally {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
 });
