@@ -28,11 +28,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities';
 import type { DrillCursors } from '../activities/drill';
 import {
-  chaosDrillReport,
   chaosOrder,
-  chaosSkipReason,
-  detectScenario,
-  detectedFields,
   drillIdFromWorkflowId,
   emptyObserved,
   firstAfter,
@@ -42,7 +38,6 @@ import {
   recoveryBreakdown,
   recoveryMeasures,
   restartEvidence,
-  scenarioRecovered,
   weeklyDrillInputSchema,
   type ChaosDrillReport,
   type ChaosDrillStatus,
@@ -62,7 +57,6 @@ import {
 } from '../domain/drill';
 import { drillBusyMessage, drillLockHolderSchema, type DrillLockHolder } from '../domain/drill-lock';
 import type { DrillIncidentsReport } from '../domain/drill-report';
-import { runChaosScenarios, type ChaosCoursePorts } from '../domain/chaos-course';
 import { calendarRefusal } from '../domain/market-calendar';
 import { SA } from '../search-attributes';
 import { workflowIds } from '../shared';
@@ -73,7 +67,7 @@ import { parseMessage, parseOrFail } from './validation';
 import { FAILURE } from '../domain/failure-types';
 import { failureTypeOf, innermostMessage } from '../domain/failure-chain';
 
-import { faultCall, io, iso, localIo, localProbe, ms, probe, processCall, waitCall } from './drill-calls';
+import { io, iso, localIo, localProbe, ms, probe, processCall, waitCall } from './drill-calls';
 import { drillEvidence, publishMeasures } from './drill-evidence';
 import {
   BOUNDED_WAITS_PATCH,
@@ -87,6 +81,7 @@ import {
   ROLLBACK_BACKOFF_PATCH,
   SIGN_OFF_PATCH,
 } from './drill-patches';
+import { chaosScenario, chaosThroughContract } from './drill-chaos';
 import { rollbackDrill } from './drill-rollback';
 
 /** The patch ids, where tests and tools have always found them. */
@@ -279,11 +274,11 @@ export class WeeklyDrill {
       }
       if (patched(CHAOS_CONTRACT_PATCH)) {
         this.chaosContract = true;
-        return this.chaosThroughContract(s, opening);
+        return chaosThroughContract(this, s, opening);
       }
       await opening;
       const order = chaosOrder(p.scenarios, p.seed);
-      for (const scenario of order) await this.chaosScenario(scenario);
+      for (const scenario of order) await chaosScenario(this, scenario);
       const undetected = this.chaos.filter((c) => !c.detected).map((c) => c.scenario);
       const unrecovered = this.chaos.filter((c) => c.detected && c.recovered === false).map((c) => c.scenario);
       const report: ChaosDrillReport = {
@@ -463,7 +458,7 @@ export class WeeklyDrill {
    * without the condition (a stand-in in the time-skipping tests) is followed by a timer to that end,
    * so the history grows per slice, never per poll, whoever answers.
    */
-  private async slices<R extends { done: boolean }>(boundAt: number, slice: (sliceMs: number) => Promise<R>, stop?: (r: R) => boolean): Promise<R> {
+  async slices<R extends { done: boolean }>(boundAt: number, slice: (sliceMs: number) => Promise<R>, stop?: (r: R) => boolean): Promise<R> {
     for (;;) {
       const sliceMs = nextSliceMs(boundAt - Date.now());
       const sliceEnd = Date.now() + sliceMs;
@@ -534,62 +529,6 @@ export class WeeklyDrill {
     return w.freshReconciliations;
   }
 
-  /** A chaos scenario's recovery after its clear (bounded waits): its time, from the target's artifacts; throws on the unhealthy stop condition. */
-  private async awaitChaosRecovery(scenario: ChaosScenario, cursors: ObservedCursors, clearedMs: number, boundAt: number): Promise<string | undefined> {
-    const p = this.p;
-    let streak = 0;
-    const w = await this.slices(
-      boundAt,
-      async (sliceMs) => {
-        const r = await waitCall(`1 chaos: wait for recovery from ${scenario} (long poll)`).drillWaitChaosRecovery({
-          target: p.target,
-          scenario,
-          cursors,
-          clearedMs,
-          sliceMs,
-          pollMs: p.pollMs,
-          unhealthyMs: ms(p.unhealthySeconds),
-          unhealthyStreakMs: streak,
-        });
-        streak = r.unhealthyStreakMs;
-        return r;
-      },
-      (r) => r.unhealthy !== undefined,
-    );
-    if (w.unhealthy !== undefined) {
-      this.failures.push(`target unhealthy for ${p.unhealthySeconds} s during the chaos drill (${w.unhealthy})`);
-      throw ApplicationFailure.nonRetryable(`stop condition: target unhealthy past ${p.unhealthySeconds} s after ${scenario}`, FAILURE.drillStopCondition);
-    }
-    return w.done && w.recoveredAt ? w.recoveredAt : undefined;
-  }
-
-  /** The chaos engine's ports in this workflow: keyed inject and clear, long-poll waits in slices, workflow time. */
-  private chaosPorts(): ChaosCoursePorts<ObservedCursors> {
-    const p = this.p;
-    return {
-      mark: async (scenario) => (await this.read(`1 chaos: mark the artifact files before ${scenario}`).drillArtifactCursors({ target: p.target })).cursors,
-      inject: (scenario) =>
-        faultCall(`1 chaos: inject ${scenario} (keyed)`).chaosInject({ target: p.target, fault: scenario, idempotencyKey: this.chaosKey('inject', scenario) }),
-      awaitDetection: async (scenario, cursors, sinceMs, boundAt) => {
-        const w = await this.slices(boundAt, (sliceMs) =>
-          waitCall(`1 chaos: wait for the target to detect ${scenario} (long poll)`).drillWaitDetection({
-            target: p.target,
-            scenario,
-            cursors,
-            sinceMs,
-            sliceMs,
-            pollMs: p.pollMs,
-          }),
-        );
-        return w.detection;
-      },
-      clear: (scenario) =>
-        faultCall(`1 chaos: clear ${scenario} (keyed)`).chaosClear({ target: p.target, fault: scenario, idempotencyKey: this.chaosKey('clear', scenario) }),
-      awaitRecovery: (scenario, cursors, clearedMs, boundAt) => this.awaitChaosRecovery(scenario, cursors, clearedMs, boundAt),
-      now: () => Date.now(),
-    };
-  }
-
   /**
    * Market calendar (issue 15): refused inside a trading session or blackout, before any call to the
    * target, whoever started the drill (UI, schedule, trigger, backfill, CLI).
@@ -655,159 +594,9 @@ export class WeeklyDrill {
     if (!ok) this.failures.push(`${name}: ${detail}`);
   }
 
-  /**
-   * The chaos step through the target contract: the scenarios the target declares are injected
-   * (keyed: a retried inject returns the first injection time) and detected from its artifacts; the
-   * others are reported as skipped. A target that declares no fault injection gets a skipped step,
-   * and `chaos_drill_latest.json` says `status: "skipped"`, `passed: false`.
-   */
-  private async chaosThroughContract(s: DrillStepRecord, opening?: Promise<void>): Promise<void> {
-    const p = this.p;
-    const order = chaosOrder(p.scenarios, p.seed);
-    // Since drill-fast-orchestration the first scenario's mark is taken with the capabilities (and the window's opening).
-    const [caps, , firstMark] = await Promise.all([
-      this.read('1 chaos: fault injection the target declares').chaosCapabilities({ target: p.target, scenarios: order }),
-      opening,
-      this.fast && order.length
-        ? this.read('1 chaos: mark the artifact files before the first scenario').drillArtifactCursors({ target: p.target })
-        : undefined,
-    ]);
-    this.faultAdapter = caps.adapter;
-    this.chaosSkipped = caps.unsupported.map((scenario) => ({ scenario, reason: chaosSkipReason(caps.adapter) }));
-    const supported = order.filter((scenario) => caps.supported.includes(scenario));
-    if (this.bounded) {
-      // The one chaos engine (`domain/chaos-course.ts`), which `drill chaos` runs too.
-      await runChaosScenarios(this.chaosPorts(), supported, {
-        detectionSeconds: p.detectionSeconds,
-        recoverySeconds: p.recoverySeconds,
-        ...(firstMark ? { firstMark: firstMark.cursors } : {}),
-        results: this.chaos,
-      });
-    } else {
-      // Drills begun before drill-bounded-waits replay on the per-poll loop.
-      let mark = firstMark;
-      for (const scenario of supported) {
-        await this.chaosScenario(scenario, true, mark);
-        mark = undefined;
-      }
-    }
-    const report = chaosDrillReport({
-      generatedAt: iso(),
-      target: p.target,
-      drillId: this.drillId,
-      seed: p.seed,
-      detectionBoundSeconds: p.detectionSeconds,
-      recoveryBoundSeconds: p.recoverySeconds,
-      results: this.chaos,
-      skipped: this.chaosSkipped,
-      faultAdapter: caps.adapter,
-    });
-    this.chaosStatus = report.status;
-    await this.write('1 chaos: write results/chaos_drill_latest.json').writeChaosReport({ report });
-    if (report.failures.length) {
-      this.failures.push(...report.failures);
-      throw ApplicationFailure.nonRetryable(report.failures.join('; '), FAILURE.drillFailed);
-    }
-    const skipped = this.chaosSkipped.length ? `skipped ${this.chaosSkipped.map((x) => x.scenario).join(', ')}: ${chaosSkipReason(caps.adapter)}` : '';
-    if (report.status === 'skipped') {
-      this.end(s, 'skipped', order.length ? skipped : 'no scenarios asked for');
-      return;
-    }
-    s.detail = [this.chaos.map((c) => `${c.scenario} ${c.detectionSeconds?.toFixed(2)} s via ${c.signal}`).join('; '), skipped].filter(Boolean).join('; ');
-  }
-
   /** Keys of one scenario's inject and clear (within the 128-character key alphabet). */
   chaosKey(what: 'inject' | 'clear', scenario: string): string {
     return `chaos.${this.drillId.slice(-90)}.${what}.${scenario}`;
-  }
-
-  private async chaosScenario(scenario: ChaosScenario, keyed = false, marked?: { cursors: ObservedCursors }): Promise<void> {
-    const p = this.p;
-    const mark = marked ?? (await this.read(`1 chaos: mark the artifact files before ${scenario}`).drillArtifactCursors({ target: p.target }));
-    let cursors = mark.cursors;
-    const injected = keyed
-      ? await faultCall(`1 chaos: inject ${scenario} (keyed)`).chaosInject({
-          target: p.target,
-          fault: scenario,
-          idempotencyKey: this.chaosKey('inject', scenario),
-        })
-      : await probe(`1 chaos: inject ${scenario}`).chaosInject({ target: p.target, fault: scenario });
-    const res: ChaosScenarioResult = { scenario, injectedAt: injected.at, detected: false };
-    this.chaos.push(res);
-    const sinceMs = Date.parse(injected.at);
-    let obs = emptyObserved();
-    const bound = Date.now() + ms(p.detectionSeconds);
-    for (;;) {
-      if (this.bounded) {
-        const w = await this.slices(bound, (sliceMs) =>
-          waitCall(`1 chaos: wait for the target to detect ${scenario} (long poll)`).drillWaitDetection({
-            target: p.target,
-            scenario,
-            cursors,
-            sinceMs,
-            sliceMs,
-            pollMs: p.pollMs,
-          }),
-        );
-        if (w.detection) Object.assign(res, w.detection);
-        else res.detail = `not detected within ${p.detectionSeconds} s`;
-        break;
-      }
-      const r = await this.observe(cursors, `1 chaos: wait for the target to detect ${scenario}`);
-      cursors = r.cursors;
-      obs = foldObserved(obs, r.events);
-      const d = detectScenario(scenario, obs, sinceMs);
-      if (d) {
-        Object.assign(res, detectedFields(d, sinceMs));
-        break;
-      }
-      if (Date.now() >= bound) {
-        res.detail = `not detected within ${p.detectionSeconds} s`;
-        break;
-      }
-      await sleep(p.pollMs);
-    }
-    const cleared = keyed
-      ? await faultCall(`1 chaos: clear ${scenario} (keyed)`).chaosClear({
-          target: p.target,
-          fault: scenario,
-          idempotencyKey: this.chaosKey('clear', scenario),
-        })
-      : await probe(`1 chaos: clear ${scenario}`).chaosClear({ target: p.target, fault: scenario });
-    res.clearedAt = cleared.at;
-    if (!res.detected) return;
-    const clearedMs = Date.parse(cleared.at);
-    const recoverBound = Date.now() + ms(p.recoverySeconds);
-    if (this.bounded) {
-      const recoveredAt = await this.awaitChaosRecovery(scenario, mark.cursors, clearedMs, recoverBound);
-      if (recoveredAt) Object.assign(res, { recovered: true, recoveredAt });
-      else res.recovered = false;
-      return;
-    }
-    let unhealthySince: number | undefined;
-    for (;;) {
-      const at = scenarioRecovered(scenario, obs, clearedMs);
-      if (at) {
-        Object.assign(res, { recovered: true, recoveredAt: at });
-        return;
-      }
-      if (Date.now() >= recoverBound) {
-        res.recovered = false;
-        return;
-      }
-      await sleep(p.pollMs);
-      const h = await probe(`1 chaos: target healthy after clearing ${scenario}`).processHealth({ target: p.target, timeoutMs: 2000 });
-      if (!h.healthy) {
-        unhealthySince ??= Date.now();
-        if (Date.now() - unhealthySince >= ms(p.unhealthySeconds)) {
-          this.failures.push(`target unhealthy for ${p.unhealthySeconds} s during the chaos drill (${h.detail})`);
-          throw ApplicationFailure.nonRetryable(`stop condition: target unhealthy past ${p.unhealthySeconds} s after ${scenario}`, FAILURE.drillStopCondition);
-        }
-      } else unhealthySince = undefined;
-      const r = await this.observe(cursors, `1 chaos: wait for recovery from ${scenario}`);
-      cursors = r.cursors;
-      obs = foldObserved(obs, r.events);
-    }
   }
 
   // -------------------------------------------------------------------------------------------
