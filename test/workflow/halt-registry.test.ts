@@ -117,13 +117,15 @@ test("someone else's halt is never overwritten nor resumed", async () => {
 
 /**
  * An update sent while the registry continues as new can be lost on the time-skipping test server
- * (it never reaches the new run, and the call waits forever). Each attempt gets 15 s, then the same
- * update (same id: the registry runs it once) is sent again, up to 12 times: on 2 loaded CI cores the
- * server has let 5 attempts (75 s) pass unanswered; this test's own time limit allows for 12.
+ * (it never reaches the new run, and the call waits forever); sent again with the same update id, it
+ * stayed lost (the server held the id as in flight: 12 attempts over 3 minutes went unanswered in CI).
+ * So each attempt gets 15 s and a fresh update id. The operations are idempotent by holder (a second
+ * hold by the same holder changes nothing; a second release finds none), which the checks below see:
+ * the holders and the number of re-halts come out the same however many attempts it took.
  */
-async function updateAcrossRuns<T>(send: () => Promise<T>): Promise<T> {
+async function updateAcrossRuns<T>(send: (updateId: string) => Promise<T>, id: string): Promise<T> {
   for (let attempt = 1; ; attempt++) {
-    const call = send();
+    const call = send(`${id}-${attempt}`);
     call.catch(() => undefined);
     const r = await Promise.race([call.then((v) => ({ v })), new Promise<undefined>((res) => setTimeout(() => res(undefined), 15_000))]);
     if (r) return r.v;
@@ -140,7 +142,7 @@ test("released behind the holders' back → halted again; hostile payloads dropp
       workflowId: workflowIds.haltRegistry(target),
       args: [{ target, opsPerRun: 6, watchSeconds: 60 }],
     });
-    await updateAcrossRuns(() => h.executeUpdate(holdUpdate, { args: [op('keeper')], updateId: 'hold-keeper' }));
+    await updateAcrossRuns((updateId) => h.executeUpdate(holdUpdate, { args: [op('keeper')], updateId }), 'hold-keeper');
     for (const bad of [
       null,
       42,
@@ -158,12 +160,14 @@ test("released behind the holders' back → halted again; hostile payloads dropp
       await env.sleep('2m');
       expect(gw.halted).toBe(true);
       // Extra holders come and go: each is one operation.
-      await updateAcrossRuns(() => h.executeUpdate(holdUpdate, { args: [op(`extra-${round}`)], updateId: `hold-extra-${round}` }));
-      await updateAcrossRuns(() =>
-        h.executeUpdate(releaseUpdate, {
-          args: [{ holder: { kind: 'operator', id: `extra-${round}` }, by: 'alice', reason: 'done' }],
-          updateId: `release-extra-${round}`,
-        }),
+      await updateAcrossRuns((updateId) => h.executeUpdate(holdUpdate, { args: [op(`extra-${round}`)], updateId }), `hold-extra-${round}`);
+      await updateAcrossRuns(
+        (updateId) =>
+          h.executeUpdate(releaseUpdate, {
+            args: [{ holder: { kind: 'operator', id: `extra-${round}` }, by: 'alice', reason: 'done' }],
+            updateId,
+          }),
+        `release-extra-${round}`,
       );
     }
     const s = await h.query(haltRegistryStatusQuery);
@@ -172,8 +176,9 @@ test("released behind the holders' back → halted again; hostile payloads dropp
     expect(s.continuedAsNew).toBeGreaterThanOrEqual(2);
     expect(gw).toMatchObject({ halted: true, resumes: 0 });
     // A retried update after continue-as-new still answers; the last holder's release resumes.
-    const r = await updateAcrossRuns(() =>
-      h.executeUpdate(releaseUpdate, { args: [{ holder: { kind: 'operator', id: 'keeper' }, by: 'alice', reason: 'done' }], updateId: 'release-keeper' }),
+    const r = await updateAcrossRuns(
+      (updateId) => h.executeUpdate(releaseUpdate, { args: [{ holder: { kind: 'operator', id: 'keeper' }, by: 'alice', reason: 'done' }], updateId }),
+      'release-keeper',
     );
     expect(r.resumed).toBe(true);
     expect(gw.halted).toBe(false);
