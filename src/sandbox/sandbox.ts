@@ -121,8 +121,9 @@ export class Sandbox {
       started_at: this.startedAt.toISOString(),
       serving_at: this.servingAt.toISOString(),
     };
-    await writeFileAtomic(this.paths.infoFile, `${JSON.stringify(this.info, null, 2)}\n`);
+    // The truth line before the info file: whoever sees the file (a test, the adapter) finds the line too.
     this.truth.record('serving', {}, this.servingAt);
+    await writeFileAtomic(this.paths.infoFile, `${JSON.stringify(this.info, null, 2)}\n`);
     if (!this.stopping) this.startLoops();
     this.log.info({ ready: true, ...this.info }, 'sandbox serving');
     return this.info;
