@@ -25,6 +25,20 @@ import type { WeeklyDrill } from './weekly-drill';
 
 type ObservedCursors = DrillCursors;
 
+/** The target's detection of a fault (bounded waits): long polls in slices until `boundAt`. */
+function awaitDetection(d: WeeklyDrill, scenario: ChaosScenario, cursors: ObservedCursors, sinceMs: number, boundAt: number) {
+  return d.slices(boundAt, (sliceMs) =>
+    waitCall(`1 chaos: wait for the target to detect ${scenario} (long poll)`).drillWaitDetection({
+      target: d.p.target,
+      scenario,
+      cursors,
+      sinceMs,
+      sliceMs,
+      pollMs: d.p.pollMs,
+    }),
+  );
+}
+
 /** A chaos scenario's recovery after its clear (bounded waits): its time, from the target's artifacts; throws on the unhealthy stop condition. */
 async function awaitChaosRecovery(
   d: WeeklyDrill,
@@ -68,17 +82,7 @@ function chaosPorts(d: WeeklyDrill): ChaosCoursePorts<ObservedCursors> {
     inject: (scenario) =>
       faultCall(`1 chaos: inject ${scenario} (keyed)`).chaosInject({ target: p.target, fault: scenario, idempotencyKey: d.chaosKey('inject', scenario) }),
     awaitDetection: async (scenario, cursors, sinceMs, boundAt) => {
-      const w = await d.slices(boundAt, (sliceMs) =>
-        waitCall(`1 chaos: wait for the target to detect ${scenario} (long poll)`).drillWaitDetection({
-          target: p.target,
-          scenario,
-          cursors,
-          sinceMs,
-          sliceMs,
-          pollMs: p.pollMs,
-        }),
-      );
-      return w.detection;
+      return (await awaitDetection(d, scenario, cursors, sinceMs, boundAt)).detection;
     },
     clear: (scenario) =>
       faultCall(`1 chaos: clear ${scenario} (keyed)`).chaosClear({ target: p.target, fault: scenario, idempotencyKey: d.chaosKey('clear', scenario) }),
@@ -164,16 +168,7 @@ export async function chaosScenario(d: WeeklyDrill, scenario: ChaosScenario, key
   const bound = Date.now() + ms(p.detectionSeconds);
   for (;;) {
     if (d.bounded) {
-      const w = await d.slices(bound, (sliceMs) =>
-        waitCall(`1 chaos: wait for the target to detect ${scenario} (long poll)`).drillWaitDetection({
-          target: p.target,
-          scenario,
-          cursors,
-          sinceMs,
-          sliceMs,
-          pollMs: p.pollMs,
-        }),
-      );
+      const w = await awaitDetection(d, scenario, cursors, sinceMs, bound);
       if (w.detection) Object.assign(res, w.detection);
       else res.detail = `not detected within ${p.detectionSeconds} s`;
       break;
