@@ -20,6 +20,7 @@ import { InvalidRunIdError, runDir } from '../io/run-artifacts';
 import { tailCursorSchema, type TailCursor } from '../io/tail';
 import { FAILURE } from '../domain/failure-types';
 import { describeIssues } from '../domain/validation-kit';
+import { SAFE_ID } from '../domain/safe-id';
 
 export const watchIncidentFileSchema = z.object({
   runId: runIdSchema,
@@ -32,6 +33,12 @@ export const watchIncidentFileSchema = z.object({
     .array(z.enum(['ack', 'resolved']))
     .min(1)
     .default(['ack', 'resolved']),
+  /**
+   * The watching timer's first run id: an `incident_ack` line it wrote itself (`timer_run_id`) is no
+   * news to it and does not end the watch. Without this, the watch would return on the timer's own
+   * ack line while the ack's workflow task is still being completed.
+   */
+  skipAckOfTimer: z.string().max(100).regex(SAFE_ID).optional(),
 });
 export type WatchIncidentFileInput = z.input<typeof watchIncidentFileSchema>;
 
@@ -117,7 +124,7 @@ export function createAckFileActivities(runsDir: string, opts: AckFileOptions = 
       if (hold) holding++;
       try {
         for (;;) {
-          const scan = await scanForIncident(file, cursor, i.incidentId, i.want);
+          const scan = await scanForIncident(file, cursor, i.incidentId, i.want, i.skipAckOfTimer);
           cursor = scan.cursor;
           bytesRead += scan.bytesRead;
           const base = { ...(cursor ? { cursor } : {}), ...(scan.missing ? { missing: true } : {}), bytesRead };

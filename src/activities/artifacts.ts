@@ -16,11 +16,14 @@ import {
   type TailRunArtifactsInput,
 } from '../io/run-artifact-fold';
 import { FAILURE } from '../domain/failure-types';
+import { SAFE_ID } from '../domain/safe-id';
 
 export interface RecordAckInput {
   runId: string;
   incidentId: string;
   ack: AckRecord;
+  /** The timer's first run id, written as `timer_run_id`: the timer's own watch skips its own line. */
+  timerRunId?: string;
 }
 
 export type RecordAckOutcome =
@@ -39,7 +42,9 @@ export function createArtifactActivities(runsDir: string) {
       try {
         // No folder means this worker does not see that run's artifacts: do not create a stray one.
         if (!(await runDirExists(runsDir, input.runId))) return { written: false, reason: 'run-directory-missing' };
-        const r = await appendIncidentAck(runsDir, { ...input, source: 'drill-runner' });
+        const { timerRunId, ...rest } = input;
+        const writer = typeof timerRunId === 'string' && timerRunId.length <= 100 && SAFE_ID.test(timerRunId) ? { timerRunId } : {};
+        const r = await appendIncidentAck(runsDir, { ...rest, ...writer, source: 'drill-runner' });
         if (r.appended) return { written: true };
         const e = r.existing;
         return {

@@ -29,6 +29,8 @@ export const incidentAckEventSchema = z.looseObject({
   ack_latency_seconds: z.number().nonnegative().optional(),
   sla_met: z.boolean().optional(),
   source: z.string().optional(),
+  /** Written by an ack timer's `acknowledge`: the timer's first run id (its own file watch skips the line). */
+  timer_run_id: z.string().optional(),
 });
 
 export const incidentResolvedEventSchema = z.looseObject({

@@ -37,6 +37,8 @@ export async function scanForIncident(
   cursor: TailCursor | undefined,
   incidentId: string,
   want: ReadonlyArray<IncidentLineHit['kind']> = ['ack', 'resolved'],
+  /** Skip `incident_ack` lines written by this ack timer (`timer_run_id`): its own ack is no news to it. */
+  skipAckOfTimer?: string,
 ): Promise<IncidentScan> {
   let hit: IncidentLineHit | undefined;
   const r = await readNew(file, cursor, anyObject, {
@@ -45,6 +47,7 @@ export async function scanForIncident(
       if (line.incident_id !== incidentId) return undefined;
       const kind = line.event_type === 'incident_ack' ? 'ack' : line.event_type === 'incident_resolved' ? 'resolved' : undefined;
       if (!kind || !want.includes(kind)) return undefined;
+      if (kind === 'ack' && skipAckOfTimer !== undefined && line.timer_run_id === skipAckOfTimer) return undefined;
       hit = { kind, line };
       return 'stop';
     },

@@ -50,6 +50,8 @@ export interface AckLine {
   incidentId: string;
   ack: AckRecord;
   source: string;
+  /** The ack timer that writes the line (its first run id), so that its own file watch skips it. */
+  timerRunId?: string;
   /** Leave `ack_latency_seconds` and `sla_met` out (the writer does not know when the incident opened). */
   withoutLatency?: boolean;
   /** Leave `sla_met` out (the writer does not know the timer's SLA; the timer has the verdict). */
@@ -72,6 +74,7 @@ export async function appendIncidentAck(runsDir: string, line: AckLine): Promise
     ...(line.withoutLatency ? {} : { ack_latency_seconds: line.ack.latencySeconds }),
     ...(line.withoutLatency || line.withoutVerdict ? {} : { sla_met: line.ack.slaMet }),
     source: line.source,
+    ...(line.timerRunId !== undefined ? { timer_run_id: line.timerRunId } : {}),
   };
   const r = await appendIncidentEventOnce(file, record);
   return { appended: r.appended, existing: r.existing as IncidentAckEvent | undefined };

@@ -26,6 +26,7 @@ import {
   log,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -60,7 +61,7 @@ import { incidentDedupKey } from '../domain/dedup-key';
 import type { PageKind } from '../domain/paging';
 import { sanitizeText } from '../domain/printable';
 import { SA } from '../search-attributes';
-import { fileWatch, pageDelivery, pageLifecycle, shortIo } from './activity-profiles';
+import { fileWatch, pageDelivery, pageLifecycle, shortIo, shortIoLocal } from './activity-profiles';
 import { acknowledgeUpdate, incidentAckStatusQuery, resolveIncidentSignal } from './definitions';
 import { incidentAckWorkflowV1 } from './incident-ack-v1';
 import * as metrics from './product-metrics';
@@ -72,11 +73,22 @@ import { deepestMessage } from '../domain/failure-chain';
 export const ACK_TIMER_LIFECYCLE_PATCH = 'ack-timer-lifecycle';
 /** A page stopped by the ack whose last attempt failed meanwhile counts as cancelled, not failed. */
 export const PAGE_STOPPED_PATCH = 'ack-page-stopped-is-cancelled';
+/**
+ * The `acknowledge` update appends its `incident_ack` line in a local activity: no trip through the
+ * activity task queue (where up to thousands of run-file watches wait), one workflow task for the ack.
+ * The append is idempotent (one line per incident), so a retry after a worker crash writes nothing twice.
+ * The line names the timer (`timer_run_id`) and the timer's own watch skips it: a watch returning on
+ * it while the ack's task completes the timer would fail that task, and the server would then drop
+ * the update it carried (the client sees "unexpected workflow task failure"). Decided once per run, at
+ * its start.
+ */
+export const ACK_RECORD_LOCAL_PATCH = 'ack-record-local';
 
 const { deliverIncidentPage } = proxyActivities<Activities>(pageDelivery);
 const { sendIncidentPageEvent } = proxyActivities<Activities>(pageLifecycle);
 const { watchIncidentFile } = proxyActivities<Activities>(fileWatch);
 const { recordIncidentAck } = proxyActivities<Activities>(shortIo);
+const { recordIncidentAck: recordIncidentAckLocal } = proxyLocalActivities<Activities>({ ...shortIoLocal, summary: 'record the ack in incident_events.jsonl' });
 
 /** A watch that may not hold (too many on its worker, or hold 0) looks again after at least this long. */
 const MIN_WATCH_PAUSE_SECONDS = 60;
@@ -102,6 +114,8 @@ class AckTimer {
   private watchScope?: CancellationScope;
   private stopWatching = false;
   private published?: AckPhase;
+  /** {@link ACK_RECORD_LOCAL_PATCH}: the ack's line is written by a local activity and tagged with the timer. */
+  private readonly localRecord: boolean;
 
   constructor(
     readonly p: IncidentAckParams,
@@ -112,6 +126,7 @@ class AckTimer {
     this.resolveSteps = resolveSchedule(policy);
     this.dedupKey = incidentDedupKey(p.runId, p.incidentId);
     this.resolveDedupKey = incidentDedupKey(p.runId, p.incidentId, 'resolve-sla');
+    this.localRecord = patched(ACK_RECORD_LOCAL_PATCH);
     this.s = p.carried ?? {
       v: 2,
       runs: 0,
@@ -199,7 +214,10 @@ class AckTimer {
     if (this.s.ack) return this.s.ack;
     const ack = makeAckRecord(parseOrFail(acknowledgeCheck, req, 'acknowledge'), this.openedAtMs, Date.now(), this.p.ackSlaSeconds, 'update');
     this.setAck(ack);
-    const recorded = recordIncidentAck({ runId: this.p.runId, incidentId: this.p.incidentId, ack }).then(
+    const target = { runId: this.p.runId, incidentId: this.p.incidentId, ack };
+    const recorded = (
+      this.localRecord ? recordIncidentAckLocal({ ...target, timerRunId: workflowInfo().firstExecutionRunId }) : recordIncidentAck(target)
+    ).then(
       (r) => r,
       (err: unknown) => err as Error,
     );
@@ -418,6 +436,7 @@ class AckTimer {
             ...(this.s.cursor ? { cursor: this.s.cursor as never } : {}),
             holdSeconds: fw.holdSeconds,
             want: this.s.ack ? ['resolved'] : ['ack', 'resolved'],
+            ...(this.localRecord ? { skipAckOfTimer: workflowInfo().firstExecutionRunId } : {}),
           }),
         );
         if (r.cursor) this.s.cursor = r.cursor;

@@ -65,6 +65,37 @@ test("the watch holds until this incident's ack is appended, returns it with the
   expect(again.bytesRead).toBe(Buffer.byteLength(filler));
 });
 
+test("a timer's own ack line (timer_run_id) does not end its watch; another timer's or a person's does", async () => {
+  const file = runFile();
+  fs.writeFileSync(file, line({ ts: '2026-11-25T03:00:00Z', event_type: 'incident_open', incident_id: 'inc-1' }));
+  const acts = createAckFileActivities(runsDir, { pollMs: 50 });
+  const watching = new MockActivityEnvironment().run(acts.watchIncidentFile, {
+    runId: 'run-1',
+    incidentId: 'inc-1',
+    holdSeconds: 30,
+    skipAckOfTimer: 'run-a',
+  }) as Promise<WatchIncidentFileResult>;
+  let settled = false;
+  void watching.then(() => (settled = true));
+  await new Promise((r) => setTimeout(r, 200));
+  const own = { ts: '2026-11-25T03:05:00Z', event_type: 'incident_ack', incident_id: 'inc-1', ack_by: 'alice', source: 'drill-runner', timer_run_id: 'run-a' };
+  fs.appendFileSync(file, line(own));
+  await new Promise((r) => setTimeout(r, 400));
+  expect(settled).toBe(false);
+  const other = { ts: '2026-11-25T03:06:00Z', event_type: 'incident_ack', incident_id: 'inc-1', ack_by: 'bob', source: 'drill-runner', timer_run_id: 'run-b' };
+  fs.appendFileSync(file, line(other));
+  const r = await watching;
+  expect(r.hit).toEqual({ kind: 'ack', line: other });
+  // Without the tag to skip (an older timer's watch, the check before a page) the own line counts.
+  const plain = (await new MockActivityEnvironment().run(acts.watchIncidentFile, {
+    runId: 'run-1',
+    incidentId: 'inc-1',
+    holdSeconds: 0,
+  })) as WatchIncidentFileResult;
+  expect(plain.hit).toEqual({ kind: 'ack', line: own });
+  expect(activeFilePollers()).toBe(0);
+});
+
 test('a missing run file is waited for; a cancelled watch stops at once and leaves no poller behind', async () => {
   const acts = createAckFileActivities(runsDir, { pollMs: 50 });
   const env = new MockActivityEnvironment();

@@ -168,6 +168,8 @@ test('`drill incident-ack` as a child process acks the timer and writes one inci
   const afterFirst = lines(file);
   expect(afterFirst.map((l) => l.event_type)).toEqual(['incident_open', 'incident_ack']);
   expect(afterFirst[1]).toMatchObject({ incident_id: 'inc-cli', ack_by: 'alice', notes: 'entries halted; reconciling', sla_met: true });
+  // Written by the timer's local activity, tagged with the timer, so its own watch skips it.
+  expect(afterFirst[1]).toMatchObject({ source: 'drill-runner', timer_run_id: handle.firstExecutionRunId });
 
   const rerun = await drill(['incident-ack', '--run-id', runId, '--incident-id', 'inc-cli', '--ack-by', 'bob']);
   expect(rerun.code).toBe(0);
@@ -184,7 +186,7 @@ test('`drill incident-ack` as a child process acks the timer and writes one inci
 
   expect((await handle.query(incidentAckStatusQuery)).ackLine).toBe('written');
   await handle.terminate('test done');
-  await recordHistory(handle, 'incident-ack-v2-acknowledged');
+  await recordHistory(handle, 'incident-ack-v3-acknowledged');
 });
 
 test('bad input from the CLI: nothing written, clear message, non-zero exit', async () => {
