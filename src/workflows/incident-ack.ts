@@ -66,6 +66,7 @@ import { acknowledgeUpdate, incidentAckStatusQuery, resolveIncidentSignal } from
 import { incidentAckWorkflowV1 } from './incident-ack-v1';
 import * as metrics from './product-metrics';
 import { parseMessage, parseOrFail, validatorFor } from './validation';
+import { conditionNow, conditionWithin } from './light-wait';
 import { FAILURE } from '../domain/failure-types';
 import { deepestMessage } from '../domain/failure-chain';
 
@@ -74,15 +75,19 @@ export const ACK_TIMER_LIFECYCLE_PATCH = 'ack-timer-lifecycle';
 /** A page stopped by the ack whose last attempt failed meanwhile counts as cancelled, not failed. */
 export const PAGE_STOPPED_PATCH = 'ack-page-stopped-is-cancelled';
 /**
+ * The light ack path (issue 12), decided once per run at its start; timers begun before keep the old path.
+ *
  * The `acknowledge` update appends its `incident_ack` line in a local activity: no trip through the
  * activity task queue (where up to thousands of run-file watches wait), one workflow task for the ack.
  * The append is idempotent (one line per incident), so a retry after a worker crash writes nothing twice.
  * The line names the timer (`timer_run_id`) and the timer's own watch skips it: a watch returning on
  * it while the ack's task completes the timer would fail that task, and the server would then drop
- * the update it carried (the client sees "unexpected workflow task failure"). Decided once per run, at
- * its start.
+ * the update it carried (the client sees "unexpected workflow task failure").
+ *
+ * Its waits create few promises (`light-wait.ts`): a timed wait is one timer and one plain condition,
+ * and a wait whose condition already holds, or a lifecycle message with nothing paged, costs nothing.
  */
-export const ACK_RECORD_LOCAL_PATCH = 'ack-record-local';
+export const ACK_LIGHT_PATCH = 'ack-light-path';
 
 const { deliverIncidentPage } = proxyActivities<Activities>(pageDelivery);
 const { sendIncidentPageEvent } = proxyActivities<Activities>(pageLifecycle);
@@ -114,8 +119,8 @@ class AckTimer {
   private watchScope?: CancellationScope;
   private stopWatching = false;
   private published?: AckPhase;
-  /** {@link ACK_RECORD_LOCAL_PATCH}: the ack's line is written by a local activity and tagged with the timer. */
-  private readonly localRecord: boolean;
+  /** {@link ACK_LIGHT_PATCH}: the ack's line is written by a local activity, tagged with the timer; light waits. */
+  private readonly light: boolean;
 
   constructor(
     readonly p: IncidentAckParams,
@@ -126,7 +131,7 @@ class AckTimer {
     this.resolveSteps = resolveSchedule(policy);
     this.dedupKey = incidentDedupKey(p.runId, p.incidentId);
     this.resolveDedupKey = incidentDedupKey(p.runId, p.incidentId, 'resolve-sla');
-    this.localRecord = patched(ACK_RECORD_LOCAL_PATCH);
+    this.light = patched(ACK_LIGHT_PATCH);
     this.s = p.carried ?? {
       v: 2,
       runs: 0,
@@ -215,14 +220,13 @@ class AckTimer {
     const ack = makeAckRecord(parseOrFail(acknowledgeCheck, req, 'acknowledge'), this.openedAtMs, Date.now(), this.p.ackSlaSeconds, 'update');
     this.setAck(ack);
     const target = { runId: this.p.runId, incidentId: this.p.incidentId, ack };
-    const recorded = (
-      this.localRecord ? recordIncidentAckLocal({ ...target, timerRunId: workflowInfo().firstExecutionRunId }) : recordIncidentAck(target)
-    ).then(
+    const recorded = (this.light ? recordIncidentAckLocal({ ...target, timerRunId: workflowInfo().firstExecutionRunId }) : recordIncidentAck(target)).then(
       (r) => r,
       (err: unknown) => err as Error,
     );
     // When this returns, no page is being delivered and none will start.
-    await this.settleDeliveries();
+    const settling = this.settled();
+    if (settling) await settling;
     const r = await recorded;
     if (r instanceof Error) {
       // The ack stands in history either way; the line is evidence, not the truth.
@@ -286,6 +290,16 @@ class AckTimer {
 
   private async settleDeliveries(): Promise<void> {
     await condition(() => this.deliveries.size === 0);
+  }
+
+  /** {@link settleDeliveries}, with no promise at all when nothing is being delivered (light path). */
+  private settled(): Promise<void> | undefined {
+    return this.light ? conditionNow(() => this.deliveries.size === 0) : this.settleDeliveries();
+  }
+
+  /** `condition(fn, ms)`, or its light equivalent ({@link ACK_LIGHT_PATCH}). */
+  private within(fn: () => boolean, ms: number): Promise<boolean> {
+    return this.light ? conditionWithin(fn, ms) : condition(fn, ms);
   }
 
   /** Fires one escalation step: the page is delivered in the background, the timer goes on. */
@@ -371,6 +385,8 @@ class AckTimer {
   private queueLifecycle(action: 'acknowledge' | 'resolve'): void {
     const kinds: Array<'incident_ack_sla' | 'incident_resolve_sla'> =
       action === 'acknowledge' ? ['incident_ack_sla'] : ['incident_ack_sla', 'incident_resolve_sla'];
+    // Nothing paged and nothing being delivered: no receiver to tell, and none can appear for these kinds.
+    if (this.light && this.deliveries.size === 0 && this.lifecyclePending === 0 && kinds.every((k) => this.levelsPaged(k).length === 0)) return;
     this.lifecyclePending++;
     this.lifecycle = this.lifecycle
       .then(async () => {
@@ -436,7 +452,7 @@ class AckTimer {
             ...(this.s.cursor ? { cursor: this.s.cursor as never } : {}),
             holdSeconds: fw.holdSeconds,
             want: this.s.ack ? ['resolved'] : ['ack', 'resolved'],
-            ...(this.localRecord ? { skipAckOfTimer: workflowInfo().firstExecutionRunId } : {}),
+            ...(this.light ? { skipAckOfTimer: workflowInfo().firstExecutionRunId } : {}),
           }),
         );
         if (r.cursor) this.s.cursor = r.cursor;
@@ -447,7 +463,7 @@ class AckTimer {
         if (!isCancellation(err)) log.warn('run-file watch failed; looking again later', { error: messageOf(err) });
         pause = Math.max(pause, MIN_WATCH_PAUSE_SECONDS);
       }
-      if (pause > 0 && !this.stopWatching) await condition(() => this.stopWatching, pause * 1000);
+      if (pause > 0 && !this.stopWatching) await this.within(() => this.stopWatching, pause * 1000);
     }
   }
 
@@ -504,15 +520,17 @@ class AckTimer {
       const seen = key();
       const woken = () => key() !== seen || this.shouldContinueAsNew();
       if (m.untilMs === undefined) await condition(woken);
-      else await condition(woken, Math.max(1, m.untilMs - Date.now()));
+      else await this.within(woken, Math.max(1, m.untilMs - Date.now()));
       if (this.shouldContinueAsNew()) await this.continueAsNewNow();
     }
     this.stopWatch();
     this.cancelDeliveries();
-    await this.settleDeliveries();
+    const settling = this.settled();
+    if (settling) await settling;
     if (this.s.resolved) this.queueLifecycle('resolve');
-    await this.lifecycle;
-    await condition(allHandlersFinished);
+    if (!this.light || this.lifecyclePending > 0) await this.lifecycle;
+    const handlers = this.light ? conditionNow(allHandlersFinished) : condition(allHandlersFinished);
+    if (handlers) await handlers;
     const s = this.s;
     return {
       runId: this.p.runId,

@@ -29,7 +29,7 @@ test('recorded incident-ack histories exist: before the paging lifecycle (v1) an
     'incident-ack-v2-continued-as-new.json',
     'incident-ack-v2-escalated-resolved.json',
     'incident-ack-v2-file-ack-outage.json',
-    // `ack-record-local`: the ack's line written by a local activity, tagged for the timer's own watch.
+    // `ack-light-path`: the ack's line written by a local activity, tagged for the timer's own watch; light waits.
     'incident-ack-v3-acknowledged.json',
   ]);
 });
