@@ -5,10 +5,13 @@
  * shared `stat` poller per file (`io/incident-file-watch.ts`).
  *
  * Each watch holds an activity slot while it waits. So that watches can never starve paging of slots,
- * at most `maxWatchers` hold per worker process; beyond that a watch looks once and returns `busy`,
- * and the timer looks again later (and before every page anyway). How much later scales with how
- * many timers are turned away ({@link busyRetrySeconds}): 10,000 open timers on one worker must not
- * become 10,000 looks a minute.
+ * at most `maxWatchers` hold per worker process; beyond that a watch looks once and fails with
+ * `WatchBusy`, a retryable failure that says when to look again (`nextRetryDelay`): the server retries
+ * the same activity then, from the cursor it heartbeated. A retry is one activity task — no workflow
+ * task, no event, no replay of the timer's history on a worker that no longer caches it — so 10,000
+ * open timers looking in turn cost the worker activity tasks only (and the timer reads the file before
+ * every page anyway). How much later scales with how many timers are turned away
+ * ({@link busyRetrySeconds}): 10,000 open timers on one worker must not become 10,000 looks a minute.
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { z } from 'zod';
@@ -45,7 +48,10 @@ export type WatchIncidentFileInput = z.input<typeof watchIncidentFileSchema>;
 export interface WatchIncidentFileResult {
   cursor?: TailCursor;
   hit?: IncidentLineHit;
-  /** Too many watches hold slots on this worker: looked once, returned at once. */
+  /**
+   * Too many watches hold slots on this worker: looked once, returned at once. Workers before the
+   * `WatchBusy` retry returned this; the timer still reads it from their results in its history.
+   */
   busy?: boolean;
   /** With `busy`: when to look again, so the worker's busy looks stay within its budget. */
   retryAfterSeconds?: number;
@@ -62,6 +68,8 @@ export interface AckFileOptions {
   pollMs?: number;
   /** Looks per second the turned-away watches of this process may cost together (default 5). */
   busyLooksPerSecond?: number;
+  /** The shortest pause of a turned-away watch (default {@link BUSY_RETRY_MIN_SECONDS}; tests shorten it). */
+  busyRetryMinSeconds?: number;
 }
 
 /** The shortest and longest pause a turned-away watch is told to take. */
@@ -73,8 +81,8 @@ export const BUSY_RETRY_MAX_SECONDS = 1800;
  * `timersTurnedAway / pause` looks a second; held to `looksPerSecond`, between 1 and 30 minutes,
  * spread by up to a tenth (`jitter` in 0..1) so they do not come back together.
  */
-export function busyRetrySeconds(timersTurnedAway: number, looksPerSecond: number, jitter: number): number {
-  const base = Math.min(BUSY_RETRY_MAX_SECONDS, Math.max(BUSY_RETRY_MIN_SECONDS, timersTurnedAway / looksPerSecond));
+export function busyRetrySeconds(timersTurnedAway: number, looksPerSecond: number, jitter: number, minSeconds = BUSY_RETRY_MIN_SECONDS): number {
+  const base = Math.min(BUSY_RETRY_MAX_SECONDS, Math.max(minSeconds, timersTurnedAway / looksPerSecond));
   return Math.round(base * (1 - 0.1 * Math.min(1, Math.max(0, jitter))));
 }
 
@@ -96,7 +104,7 @@ export function createAckFileActivities(runsDir: string, opts: AckFileOptions = 
       if (now - at <= BUSY_RETRY_MAX_SECONDS * 1000) break;
       turnedAway.delete(k);
     }
-    return busyRetrySeconds(turnedAway.size, busyLooksPerSecond, Math.random());
+    return busyRetrySeconds(turnedAway.size, busyLooksPerSecond, Math.random(), opts.busyRetryMinSeconds);
   };
 
   return {
@@ -129,7 +137,16 @@ export function createAckFileActivities(runsDir: string, opts: AckFileOptions = 
           bytesRead += scan.bytesRead;
           const base = { ...(cursor ? { cursor } : {}), ...(scan.missing ? { missing: true } : {}), bytesRead };
           if (scan.hit) return { ...base, hit: scan.hit };
-          if (i.holdSeconds > 0 && !hold) return { ...base, busy: true, retryAfterSeconds: noteTurnedAway(`${i.runId}/${i.incidentId}`) };
+          if (i.holdSeconds > 0 && !hold) {
+            const retryAfterSeconds = noteTurnedAway(`${i.runId}/${i.incidentId}`);
+            // The next attempt resumes from here (heartbeat details travel with the failure).
+            if (cursor) ctx.heartbeat({ cursor });
+            throw ApplicationFailure.create({
+              type: FAILURE.watchBusy,
+              message: `run-file watch turned away: ${holding} of ${maxWatchers} watches hold on this worker; looking again in ${retryAfterSeconds} s`,
+              nextRetryDelay: retryAfterSeconds * 1000,
+            });
+          }
           const left = deadline - Date.now();
           if (left <= 0) return base;
           ctx.heartbeat({ cursor });

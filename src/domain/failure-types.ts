@@ -53,6 +53,11 @@ export const FAILURE = {
   pageUndelivered: 'PageUndelivered',
   /** The paging webhook rejected the page with a final 4xx (paging activities). Never retried. */
   pageRejected: 'PageRejected',
+  /**
+   * A run-file watch turned away by a worker whose watch slots are full (ack timer's watch activity).
+   * Retryable, with the failure's own delay: the look is repeated as a retry of the same activity.
+   */
+  watchBusy: 'WatchBusy',
 
   // Evidence and reports
   /** The audit log's hash chain is broken (report and sign-off activities). Never retried. */

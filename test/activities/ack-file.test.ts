@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CancelledFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { busyRetrySeconds, createAckFileActivities, type WatchIncidentFileResult } from '../../src/activities/ack-file';
 import { makeAckRecord } from '../../src/domain/incident-ack';
@@ -106,20 +106,36 @@ test('a missing run file is waited for; a cancelled watch stops at once and leav
   expect(activeFilePollers()).toBe(0);
 });
 
-test('beyond the per-process cap a watch looks once and returns busy (slots stay free for pages)', async () => {
-  runFile();
+/** A turned-away watch: its `WatchBusy` failure, the delay it asks for, and the cursor it heartbeated. */
+async function turnedAway(acts: ReturnType<typeof createAckFileActivities>, incidentId: string) {
+  const env = new MockActivityEnvironment();
+  const beats: unknown[] = [];
+  env.on('heartbeat', (d: unknown) => beats.push(d));
+  const err = await env.run(acts.watchIncidentFile, { runId: 'run-1', incidentId, holdSeconds: 30 }).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(ApplicationFailure);
+  const f = err as ApplicationFailure;
+  expect(f.type).toBe('WatchBusy');
+  expect(f.nonRetryable).toBe(false);
+  return { seconds: Number(f.nextRetryDelay) / 1000, message: f.message, beats };
+}
+
+test('beyond the per-process cap a watch looks once and fails retryably with when to look again (slots stay free for pages)', async () => {
+  const file = runFile();
+  fs.writeFileSync(file, line({ ts: '2026-11-25T03:00:00Z', event_type: 'incident_open', incident_id: 'b' }));
   const acts = createAckFileActivities(runsDir, { maxWatchers: 1, pollMs: 50 });
   const env = new MockActivityEnvironment();
   const holding = env.run(acts.watchIncidentFile, { runId: 'run-1', incidentId: 'a', holdSeconds: 30 }).catch((e: unknown) => e);
   await new Promise((r) => setTimeout(r, 100));
-  const busy = (await new MockActivityEnvironment().run(acts.watchIncidentFile, {
-    runId: 'run-1',
-    incidentId: 'b',
-    holdSeconds: 30,
-  })) as WatchIncidentFileResult;
-  expect(busy.busy).toBe(true);
-  expect(busy.retryAfterSeconds).toBeGreaterThanOrEqual(54);
-  expect(busy.retryAfterSeconds).toBeLessThanOrEqual(60);
+  const busy = await turnedAway(acts, 'b');
+  // The server retries the same activity after this delay: no workflow task per look.
+  expect(busy.seconds).toBeGreaterThanOrEqual(54);
+  expect(busy.seconds).toBeLessThanOrEqual(60);
+  expect(busy.message).toMatch(/turned away: 1 of 1 watches hold/);
+  // The retry resumes after what this look read.
+  expect(busy.beats).toEqual([{ cursor: expect.objectContaining({ offset: fs.statSync(file).size }) }]);
   env.cancel();
   await holding;
 });
@@ -127,25 +143,14 @@ test('beyond the per-process cap a watch looks once and returns busy (slots stay
 test('the more timers are turned away, the longer they pause: their looks stay within the budget', async () => {
   runFile();
   const acts = createAckFileActivities(runsDir, { maxWatchers: 0, busyLooksPerSecond: 5 });
-  let last: WatchIncidentFileResult | undefined;
-  for (let n = 0; n < 2000; n++) {
-    last = (await new MockActivityEnvironment().run(acts.watchIncidentFile, {
-      runId: 'run-1',
-      incidentId: `i-${n}`,
-      holdSeconds: 30,
-    })) as WatchIncidentFileResult;
-  }
+  let last: { seconds: number } | undefined;
+  for (let n = 0; n < 2000; n++) last = await turnedAway(acts, `i-${n}`);
   // 2,000 timers at 5 looks a second: 400 s each (less up to a tenth of jitter).
-  expect(last!.busy).toBe(true);
-  expect(last!.retryAfterSeconds).toBeGreaterThanOrEqual(360);
-  expect(last!.retryAfterSeconds).toBeLessThanOrEqual(400);
+  expect(last!.seconds).toBeGreaterThanOrEqual(360);
+  expect(last!.seconds).toBeLessThanOrEqual(400);
   // The same timer again is not counted twice.
-  const again = (await new MockActivityEnvironment().run(acts.watchIncidentFile, {
-    runId: 'run-1',
-    incidentId: 'i-0',
-    holdSeconds: 30,
-  })) as WatchIncidentFileResult;
-  expect(again.retryAfterSeconds).toBeLessThanOrEqual(400);
+  const again = await turnedAway(acts, 'i-0');
+  expect(again.seconds).toBeLessThanOrEqual(400);
 });
 
 test('busyRetrySeconds: one to thirty minutes, by timers over the budget', () => {

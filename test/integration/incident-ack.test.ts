@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
+import type { AckFileOptions } from '../../src/activities/ack-file';
 import type { PagingConfig } from '../../src/config';
 import type { IncidentAckInput, IncidentAckResult } from '../../src/domain/incident-ack';
 import { workflowIds } from '../../src/shared';
@@ -76,14 +77,14 @@ function triggers(r: WebhookReceiver, runId: string, incidentId: string) {
   return r.requests.filter((q) => q.body.run_id === runId && q.body.incident_id === incidentId && q.body.event_action === 'trigger');
 }
 
-/** A worker on its own task queue with its own paging config (routes, formats). */
-async function extraWorker(paging: PagingConfig): Promise<{ taskQueue: string; stop: () => Promise<void> }> {
+/** A worker on its own task queue with its own paging config (routes, formats) and run-file watch options. */
+async function extraWorker(paging: PagingConfig, ackFile?: AckFileOptions): Promise<{ taskQueue: string; stop: () => Promise<void> }> {
   const tq = uniqueId('tq-extra');
   const w = await Worker.create({
     connection: env.nativeConnection,
     taskQueue: tq,
     workflowBundle: await workflowBundle(),
-    activities: createActivities({ config: { paging, runsDir } }),
+    activities: createActivities({ config: { paging, runsDir }, ...(ackFile ? { ackFile } : {}) }),
   });
   const done = w.run();
   return {
@@ -187,6 +188,46 @@ test('`drill incident-ack` as a child process acks the timer and writes one inci
   expect((await handle.query(incidentAckStatusQuery)).ackLine).toBe('written');
   await handle.terminate('test done');
   await recordHistory(handle, 'incident-ack-v3-acknowledged');
+});
+
+test('a watch turned away by a full worker looks again as retries of one activity: no workflow task per look; a file ack is still found', async () => {
+  const w = await extraWorker(pagingConfig, { maxWatchers: 0, busyRetryMinSeconds: 1, busyLooksPerSecond: 1000 });
+  try {
+    const runId = uniqueId('run');
+    const file = openIncident(runId, 'inc-busy');
+    const handle = await start({ runId, incidentId: 'inc-busy', ackSlaSeconds: 900 }, { taskQueue: w.taskQueue });
+    // Looks once a second, each a retry of the same activity that fails with WatchBusy.
+    const pending = await eventually(
+      async () => {
+        const d = await handle.describe();
+        const a = d.raw.pendingActivities?.find((p) => p.activityType?.name === 'watchIncidentFile');
+        return a && (a.attempt ?? 0) >= 4 ? a : undefined;
+      },
+      'four looks of the turned-away watch',
+      30000,
+    );
+    expect(pending.lastFailure?.applicationFailureInfo?.type).toBe('WatchBusy');
+    const before = (await handle.fetchHistory()).events ?? [];
+    const count = (evs: typeof before, key: string) =>
+      evs.filter((e) => (e as Record<string, unknown>)[key] !== undefined && (e as Record<string, unknown>)[key] !== null).length;
+    expect(count(before, 'workflowTaskCompletedEventAttributes')).toBe(1);
+    expect(count(before, 'activityTaskScheduledEventAttributes')).toBe(1);
+    // A person acks in the file: the next look finds the line, and the timer is acknowledged from it.
+    fs.appendFileSync(file, `${JSON.stringify({ ts: new Date().toISOString(), event_type: 'incident_ack', incident_id: 'inc-busy', ack_by: 'carol' })}\n`);
+    const st = await eventually(
+      async () => {
+        const s = await handle.query(incidentAckStatusQuery);
+        return s.state === 'acknowledged' ? s : undefined;
+      },
+      'the file ack to be found',
+      30000,
+    );
+    expect(st.ack?.ackBy).toBe('carol');
+    expect(st.ackLine).toBe('from-file');
+    await handle.terminate('test done');
+  } finally {
+    await w.stop();
+  }
 });
 
 test('bad input from the CLI: nothing written, clear message, non-zero exit', async () => {
