@@ -43,7 +43,7 @@ function guarded(root, file) {
 async function main() {
   const root = path.resolve(__dirname, '..');
   const dist = path.resolve(process.argv[2] || path.join(root, 'dist'));
-  const { BUNDLE_FILE, MAP_FILE, MANIFEST_FILE, sha256, splitInlineSourceMap } = require(path.join(dist, 'prebuilt-bundle'));
+  const { BUNDLE_FILE, MAP_FILE, MANIFEST_FILE, sha256, splitInlineSourceMap, leanSourceMap } = require(path.join(dist, 'prebuilt-bundle'));
   const workflowsPath = require.resolve(path.join(dist, 'workflows'));
   // The same payload converter as src/worker.ts (PAYLOAD_CONVERTER_PATH): it must be built into the bundle.
   const payloadConverterPath = require.resolve(path.join(dist, 'payload-converter'));
@@ -67,7 +67,8 @@ async function main() {
       ],
     }),
   });
-  const split = splitInlineSourceMap(code);
+  const whole = splitInlineSourceMap(code);
+  const split = { code: whole.code, map: leanSourceMap(whole.map) };
   const manifest = {
     version: 1,
     createdAt: new Date().toISOString(),

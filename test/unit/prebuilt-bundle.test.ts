@@ -13,6 +13,7 @@ import {
   checkPrebuiltBundle,
   externalMapTrailer,
   joinSourceMap,
+  leanSourceMap,
   sha256,
   splitInlineSourceMap,
   type BundleManifest,
@@ -50,6 +51,11 @@ test('split keeps the map out of the bundle file; join gives back the inline for
   expect(split.map).toBe(MAP);
   expect(joinSourceMap(split.code, split.map)).toBe(INLINE);
   expect(() => splitInlineSourceMap('var x = 1;\n')).toThrow(/no inline source map/);
+});
+
+test('the lean map keeps every position and drops the sources text a worker never reads', () => {
+  const map = JSON.stringify({ version: 3, file: 'b.js', sources: ['a.ts'], sourcesContent: ['const a = 1;'], names: ['a'], mappings: 'AAAA' });
+  expect(JSON.parse(leanSourceMap(map))).toEqual({ version: 3, file: 'b.js', sources: ['a.ts'], names: ['a'], mappings: 'AAAA' });
 });
 
 test('a current bundle is used, with its map inlined again in memory', () => {
