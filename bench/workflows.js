@@ -14,7 +14,7 @@
 //               of the main thread does not include. The ack figure includes its run-file watch
 //               activities (up to the activity slots), which every open ack timer has in production.
 // and once per round: ack worker start bundling from source (no prebuilt bundle), and replay of a
-// committed history (ack: test/replay/histories/incident-ack-v2-acknowledged.json on the prebuilt
+// committed history (ack: test/replay/histories/incident-ack-v3-acknowledged.json, today's path, on the prebuilt
 // bundle; baseline: bench/baseline/history.json, recorded from this benchmark's baseline workflow).
 // After the rounds, once: the open-timer sweep. One worker per kind (baseline, then ack), in its own
 // process; for each count of BENCH_OPEN_COUNTS (ascending) the open workflows are topped up to the
@@ -42,7 +42,7 @@ const N = Number(process.env.BENCH_WF_N ?? 200);
 const C = Number(process.env.BENCH_WF_CONCURRENCY ?? 20);
 const OPEN = Number(process.env.BENCH_WF_OPEN ?? 300);
 const REPLAYS = Number(process.env.BENCH_WF_REPLAYS ?? 20);
-const ACK_HISTORY = path.join(ROOT, 'test', 'replay', 'histories', 'incident-ack-v2-acknowledged.json');
+const ACK_HISTORY = path.join(ROOT, 'test', 'replay', 'histories', 'incident-ack-v3-acknowledged.json');
 const BASELINE_HISTORY = path.join(__dirname, 'baseline', 'history.json');
 const OPEN_COUNTS = (process.env.BENCH_OPEN_COUNTS ?? '150,1000,10000').split(',').map(Number).filter((n) => n > 0).sort((a, b) => a - b);
 const OPEN_ACKS = Number(process.env.BENCH_OPEN_ACKS ?? 100);

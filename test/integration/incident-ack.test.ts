@@ -148,7 +148,7 @@ test('short SLA: receiver down for a while → the page arrives once it recovers
     ['trigger', status.dedupKey],
     ['resolve', status.dedupKey],
   ]);
-  await recordHistory(handle, 'incident-ack-v2-escalated-resolved');
+  await recordHistory(handle, 'incident-ack-v3-escalated-resolved');
 });
 
 test('`drill incident-ack` as a child process acks the timer and writes one incident_ack line; a rerun adds nothing', async () => {

@@ -18,7 +18,7 @@ function load(file: string) {
 
 beforeAll(() => installTestRuntime());
 
-test('recorded incident-ack histories exist: before the paging lifecycle (v1) and after it (v2)', () => {
+test('recorded incident-ack histories exist: before the paging lifecycle (v1), after it (v2), on the light path (v3)', () => {
   expect(recorded.sort()).toEqual([
     // Timers begun before the `ack-timer-lifecycle` patch: they must keep replaying on the old path.
     'incident-ack-acknowledged.json',
@@ -31,6 +31,7 @@ test('recorded incident-ack histories exist: before the paging lifecycle (v1) an
     'incident-ack-v2-file-ack-outage.json',
     // `ack-light-path`: the ack's line written by a local activity, tagged for the timer's own watch; light waits.
     'incident-ack-v3-acknowledged.json',
+    'incident-ack-v3-escalated-resolved.json',
   ]);
 });
 
@@ -38,7 +39,7 @@ test.each(recorded)('%s replays against the current workflow code', async (file)
   await Worker.runReplayHistory({ workflowsPath: require.resolve('../../src/workflows') }, load(file), `replay-${file}`);
 });
 
-test.each(['incident-ack-escalated.json', 'incident-ack-v2-escalated-resolved.json'])(
+test.each(['incident-ack-escalated.json', 'incident-ack-v2-escalated-resolved.json', 'incident-ack-v3-escalated-resolved.json'])(
   'a change made without patched() is caught as a determinism violation (%s)',
   async (file) => {
     const err = await Worker.runReplayHistory({ workflowsPath: require.resolve('./fixtures/incident-ack-changed') }, load(file), 'replay-negative').catch(
