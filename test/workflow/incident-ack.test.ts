@@ -428,18 +428,22 @@ test('openedAt in the future (beyond the clock skew) fails the timer at once, sa
   });
 });
 
-test('a watch turned away by a full worker looks again when the worker says, not every minute', async () => {
+test('a watch turned away by a full worker looks again when the worker says, not every minute, as retries of one activity', async () => {
   // No watch may hold on this worker, and its turned-away looks have a budget of one per 1,000 s:
   // the one timer is told to come back in 900–1,000 s. Over two hours of workflow time that is at
-  // most 8 looks; a timer that ignored the advice would look every minute (120).
+  // most 8 looks; a timer that ignored the advice would look every minute (120). Each look is an
+  // attempt of the same activity (WatchBusy's retry delay): one scheduled watch in the history.
   await withWorker(
     async (tq) => {
       const handle = await start(tq, { fileWatch: { holdSeconds: 30, pauseSeconds: 0 } });
       await env.sleep('2h');
       const history = await handle.fetchHistory();
       const watches = (history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'watchIncidentFile');
-      expect(watches.length).toBeGreaterThanOrEqual(7);
-      expect(watches.length).toBeLessThanOrEqual(9);
+      expect(watches).toHaveLength(1);
+      const pending = (await handle.describe()).raw.pendingActivities?.find((a) => a.activityType?.name === 'watchIncidentFile');
+      expect(pending?.lastFailure?.applicationFailureInfo?.type).toBe('WatchBusy');
+      expect(pending?.attempt).toBeGreaterThanOrEqual(7);
+      expect(pending?.attempt).toBeLessThanOrEqual(9);
       await handle.cancel();
     },
     paging({ enabled: false }),
