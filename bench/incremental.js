@@ -10,7 +10,7 @@ const { makeLines } = require('./gen');
 
 const dist = path.join(__dirname, '..', 'dist');
 const { foldRunArtifacts } = require(path.join(dist, 'io', 'run-artifact-fold.js'));
-const { initialSloState } = require(path.join(dist, 'domain', 'slo.js'));
+const { initialSloState } = require(path.join(dist, 'domain', 'slo-fold.js'));
 
 const [roundsArg, ...targets] = process.argv.slice(2);
 const rounds = Number(roundsArg);

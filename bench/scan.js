@@ -35,7 +35,7 @@ async function tail() {
   // The watcher's path: the artifact fold (light schema: cycle + status, folded into SloState),
   // called repeatedly with the activity's default per-call byte bound, as the workflow would.
   const { foldRunArtifacts } = require(path.join(dist, 'io', 'run-artifact-fold.js'));
-  const { initialSloState } = require(path.join(dist, 'domain', 'slo.js'));
+  const { initialSloState } = require(path.join(dist, 'domain', 'slo-fold.js'));
   let cursors = {};
   let state = initialSloState();
   let lines = 0;

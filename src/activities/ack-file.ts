@@ -14,6 +14,7 @@
  * ({@link busyRetrySeconds}): 10,000 open timers on one worker must not become 10,000 looks a minute.
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailureCategory } from '@temporalio/common';
 import { z } from 'zod';
 import { incidentIdSchema, runIdSchema } from '../domain/ids';
 import { PathEscapeError } from '../io/files';
@@ -145,6 +146,9 @@ export function createAckFileActivities(runsDir: string, opts: AckFileOptions = 
               type: FAILURE.watchBusy,
               message: `run-file watch turned away: ${holding} of ${maxWatchers} watches hold on this worker; looking again in ${retryAfterSeconds} s`,
               nextRetryDelay: retryAfterSeconds * 1000,
+              // Expected, not an error: the worker logs it at debug (not a warning with a stack per
+              // look: 10,000 turned-away timers made thousands) and counts no activity failure.
+              category: ApplicationFailureCategory.BENIGN,
             });
           }
           const left = deadline - Date.now();

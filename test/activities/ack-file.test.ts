@@ -119,6 +119,7 @@ async function turnedAway(acts: ReturnType<typeof createAckFileActivities>, inci
   const f = err as ApplicationFailure;
   expect(f.type).toBe('WatchBusy');
   expect(f.nonRetryable).toBe(false);
+  expect(f.category).toBe('BENIGN');
   return { seconds: Number(f.nextRetryDelay) / 1000, message: f.message, beats };
 }
 
