@@ -18,6 +18,7 @@
 // steps apart), and the RTO/RPO the drill reported against the sandbox's ground truth
 // (<state>/sandbox/ground_truth.jsonl: stop_requested → the next boot's first_clean_reconciliation;
 // the save whose digest the next boot restored → stop_requested). Writes bench/out/drill-timing.json.
+// BENCH_DRILL_DUMP=<dir> also writes each drill's report and history there (drill-<n>.json), to read its timeline.
 const fs = require('node:fs');
 const net = require('node:net');
 const os = require('node:os');
@@ -61,12 +62,20 @@ function waitLags(events) {
     if (!r.done) continue;
     const at = new Date(Number(e.eventTime.seconds) * 1000 + Math.floor(e.eventTime.nanos / 1e6)).toISOString();
     const evidence =
-      type === 'drillWaitDetection' ? r.detection?.detectedAt
-      : type === 'drillWaitChaosRecovery' ? r.recoveredAt
-      : type === 'drillWaitServing' ? r.health?.servingAt
-      : [r.firstCleanReconciliationAt, r.firstSloSnapshotAt].filter(Boolean).sort().at(-1);
+      type === 'drillWaitDetection'
+        ? r.detection?.detectedAt
+        : type === 'drillWaitChaosRecovery'
+          ? r.recoveredAt
+          : type === 'drillWaitServing'
+            ? r.health?.servingAt
+            : [r.firstCleanReconciliationAt, r.firstSloSnapshotAt].filter(Boolean).sort().at(-1);
     if (!evidence) continue;
-    const key = { drillWaitDetection: 'detection', drillWaitChaosRecovery: 'chaosRecovery', drillWaitServing: 'serving', drillWaitRecoveryEvidence: 'recoveryEvidence' }[type];
+    const key = {
+      drillWaitDetection: 'detection',
+      drillWaitChaosRecovery: 'chaosRecovery',
+      drillWaitServing: 'serving',
+      drillWaitRecoveryEvidence: 'recoveryEvidence',
+    }[type];
     lags[key].push(ms(evidence, at) / 1000);
   }
   return lags;
@@ -89,7 +98,13 @@ function overhead(report) {
   const wall = ms(first.startedAt, record.finishedAt);
   const targetOwn = own.reduce((a, b) => a + b, 0);
   const rollback = report.steps.find((s) => s.name === 'rollback');
-  return { wall: wall / 1000, targetOwn: targetOwn / 1000, overhead: (wall - targetOwn) / 1000, rollback: rollback?.finishedAt ? ms(rollback.startedAt, rollback.finishedAt) / 1000 : NaN, breakdown: breakdown(report) };
+  return {
+    wall: wall / 1000,
+    targetOwn: targetOwn / 1000,
+    overhead: (wall - targetOwn) / 1000,
+    rollback: rollback?.finishedAt ? ms(rollback.startedAt, rollback.finishedAt) / 1000 : NaN,
+    breakdown: breakdown(report),
+  };
 }
 
 /** The target's own intervals (ms since epoch), as in overhead(). */
@@ -146,7 +161,11 @@ function truthMeasures(gt, report) {
 
 function readJsonl(file) {
   try {
-    return fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    return fs
+      .readFileSync(file, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
   } catch {
     return [];
   }
@@ -182,61 +201,89 @@ async function main() {
   try {
     for (let i = 0; i < N; i++) {
       const drillId = `bench-${Date.now().toString(36)}-${i}`;
-      const handle = await client.workflow.start('weeklyDrillWorkflow', { taskQueue: config.taskQueue, workflowId: workflowIds.drill(session.target, drillId), args: [{ target: session.target, drillId, ...INPUT }] });
+      const handle = await client.workflow.start('weeklyDrillWorkflow', {
+        taskQueue: config.taskQueue,
+        workflowId: workflowIds.drill(session.target, drillId),
+        args: [{ target: session.target, drillId, ...INPUT }],
+      });
       const result = await handle.result();
       const report = JSON.parse(fs.readFileSync(result.reportPath, 'utf8'));
       const events = (await handle.fetchHistory()).events;
+      if (process.env.BENCH_DRILL_DUMP) {
+        fs.mkdirSync(process.env.BENCH_DRILL_DUMP, { recursive: true });
+        fs.writeFileSync(path.join(process.env.BENCH_DRILL_DUMP, `drill-${i + 1}.json`), JSON.stringify({ report, events }, null, 1));
+      }
       const truth = truthMeasures(readJsonl(path.join(config.stateDir, 'sandbox', 'ground_truth.jsonl')), report);
       const err = (m, t) => (typeof report[m]?.seconds === 'number' && typeof t === 'number' ? report[m].seconds - t : NaN);
-      const row = { result: result.result, events: events.length, lags: waitLags(events), ...overhead(report), rto: report.rto?.seconds, rpo: report.rpo?.seconds, truth, rtoError: err('rto', truth.rto), rpoError: err('rpo', truth.rpo) };
+      const row = {
+        result: result.result,
+        events: events.length,
+        lags: waitLags(events),
+        ...overhead(report),
+        rto: report.rto?.seconds,
+        rpo: report.rpo?.seconds,
+        truth,
+        rtoError: err('rto', truth.rto),
+        rpoError: err('rpo', truth.rpo),
+      };
       rows.push(row);
-      console.error(`drill ${i + 1}/${N}: ${row.result}, wall ${f(row.wall)} s, target's own ${f(row.targetOwn)} s, overhead ${f(row.overhead)} s, ${row.events} events; RTO ${f(row.rto)} s (truth ${f(truth.rto)}), RPO ${f(row.rpo)} s (truth ${f(truth.rpo)})`);
+      console.error(
+        `drill ${i + 1}/${N}: ${row.result}, wall ${f(row.wall)} s, target's own ${f(row.targetOwn)} s, overhead ${f(row.overhead)} s, ${row.events} events; RTO ${f(row.rto)} s (truth ${f(truth.rto)}), RPO ${f(row.rpo)} s (truth ${f(truth.rpo)})`,
+      );
     }
     const baseline = await runBaselinePolls({ client, config, runId: 'sandbox-paper', pollMs: INPUT.pollMs, rounds: Math.max(5, 3 * N) });
     console.error(`baseline: lag ${baseline.lags.map((x) => f(x)).join(', ')} s`);
     const allLags = (k) => rows.flatMap((r) => r.lags[k]);
-    const lagKeys = [['detection', 'chaos detection (target detectedAt → runner)'], ['chaosRecovery', 'chaos recovery (target recoveredAt → runner)'], ['serving', 'serving again (target serving_at → runner)'], ['recoveryEvidence', 'first clean cycle + SLO snapshot (target ts → runner)']];
+    const lagKeys = [
+      ['detection', 'chaos detection (target detectedAt → runner)'],
+      ['chaosRecovery', 'chaos recovery (target recoveredAt → runner)'],
+      ['serving', 'serving again (target serving_at → runner)'],
+      ['recoveryEvidence', 'first clean cycle + SLO snapshot (target ts → runner)'],
+    ];
     const lagRows = lagKeys.map(([k, label]) => {
       const xs = allLags(k);
       return `| ${label} | ${xs.length} | ${f(median(xs))} | ${f(max(xs))} | ${f(median(baseline.lags))} | ≤ ${TARGETS.lagSeconds} s | ${max(xs) <= TARGETS.lagSeconds ? 'met' : '**not met**'} |`;
     });
     const ov = rows.map((r) => r.overhead);
-    const load = os.loadavg().map((x) => x.toFixed(1)).join(' / ');
+    const load = os
+      .loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' / ');
     const md = [
-      '# Drill timing: the runner against the target\'s own records',
+      "# Drill timing: the runner against the target's own records",
       '',
       `Written by \`BENCH_DRILLS=${N} npm run bench:drill\` on ${new Date().toISOString()}, ${Math.round((Date.now() - started) / 1000)} s.`,
       `Machine: ${os.cpus().length} × ${os.cpus()[0]?.model.split(' ').slice(0, 2).join(' ')}, ${(os.totalmem() / 1024 ** 3).toFixed(1)} GiB, Node ${process.version}; load average at the end ${load}.`,
       '',
       `Set-up: \`drill dev\` headless in a temp dir (embedded dev server, one worker, the sandbox with the dev intervals: reconciliation and SLO monitor every 1 s);`,
       `${N} weekly drills in a row with the default chaos scenarios and \`${JSON.stringify(INPUT)}\`.`,
-      'Lag: the wait activity\'s completion event time (the server\'s clock) minus the target\'s record it returned. Overhead: preflight start → record',
-      'end, minus the target\'s own durations in it (per scenario inject → detected and clear → recovered; stop request → stopped; stopped → serving; serving → first clean cycle and SLO snapshot).',
-      'Baseline (same run, bench/baseline/poll-workflow.js): a minimal workflow waiting for the sandbox\'s next reconciliation line with one activity per',
+      "Lag: the wait activity's completion event time (the server's clock) minus the target's record it returned. Overhead: preflight start → record",
+      "end, minus the target's own durations in it (per scenario inject → detected and clear → recovered; stop request → stopped; stopped → serving; serving → first clean cycle and SLO snapshot).",
+      "Baseline (same run, bench/baseline/poll-workflow.js): a minimal workflow waiting for the sandbox's next reconciliation line with one activity per",
       `poll and a \`${INPUT.pollMs} ms\` workflow timer between polls — the drill's loop before \`patched('drill-bounded-waits')\` — lag measured the same way.`,
       '',
       '| wait | samples | lag median, s | lag max, s | baseline lag median, s | target | |',
       '|---|---|---|---|---|---|---|',
       ...lagRows,
       '',
-      '| drill | result | wall (preflight → record), s | target\'s own, s | overhead, s | rollback, s | history events |',
+      "| drill | result | wall (preflight → record), s | target's own, s | overhead, s | rollback, s | history events |",
       '|---|---|---|---|---|---|---|',
       ...rows.map((r, i) => `| ${i + 1} | ${r.result} | ${f(r.wall)} | ${f(r.targetOwn)} | ${f(r.overhead)} | ${f(r.rollback)} | ${r.events} |`),
       '',
       `Overhead median ${f(median(ov))} s (max ${f(max(ov))} s); target ≤ ${TARGETS.overheadSeconds} s per drill: ${max(ov) <= TARGETS.overheadSeconds ? 'met' : '**not met**'}.`,
       '',
-      'Overhead by step (step wall time minus the target\'s own time inside it), s:',
+      "Overhead by step (step wall time minus the target's own time inside it), s:",
       '',
       '| drill | preflight | chaos | stop | restart | record | between steps |',
       '|---|---|---|---|---|---|---|',
       ...rows.map((r, i) => `| ${i + 1} | ${['preflight', 'chaos', 'stop', 'restart', 'record', 'between'].map((k) => f(r.breakdown[k])).join(' | ')} |`),
       '',
-      'RTO and RPO as reported against the sandbox\'s ground truth (`ground_truth.jsonl`), s:',
+      "RTO and RPO as reported against the sandbox's ground truth (`ground_truth.jsonl`), s:",
       '',
       '| drill | RTO reported | RTO truth | error | RPO reported | RPO truth | error |',
       '|---|---|---|---|---|---|---|',
       ...rows.map((r, i) => `| ${i + 1} | ${f(r.rto)} | ${f(r.truth.rto)} | ${f(r.rtoError)} | ${f(r.rpo)} | ${f(r.truth.rpo)} | ${f(r.rpoError)} |`),
-      'The rollback (faults cleared, entries resumed, the drill\'s incidents waited for and closed) is reported apart: most of it is the target resolving',
+      "The rollback (faults cleared, entries resumed, the drill's incidents waited for and closed) is reported apart: most of it is the target resolving",
       'the incidents the drill caused, which is its own work.',
       '',
     ].join('\n');
@@ -247,25 +294,60 @@ async function main() {
         const xs = allLags(k);
         const ok = xs.length > 0 && max(xs) <= TARGETS.lagSeconds;
         return figure({
-          group: G, name: `lag: ${label}`, unit: 's', samples: xs, baseline: { label: `timer-polled wait, pollMs ${INPUT.pollMs}`, samples: baseline.lags },
-          target: `every sample ≤ ${TARGETS.lagSeconds} s`, met: ok, reason: ok ? undefined : xs.length ? `max ${f(max(xs))} s` : 'no samples',
+          group: G,
+          name: `lag: ${label}`,
+          unit: 's',
+          samples: xs,
+          baseline: { label: `timer-polled wait, pollMs ${INPUT.pollMs}`, samples: baseline.lags },
+          target: `every sample ≤ ${TARGETS.lagSeconds} s`,
+          met: ok,
+          reason: ok ? undefined : xs.length ? `max ${f(max(xs))} s` : 'no samples',
         });
       }),
       figure({
-        group: G, name: 'orchestration overhead per drill (preflight → record, minus the target\'s own durations)', unit: 's', samples: ov,
-        target: `≤ ${TARGETS.overheadSeconds} s per drill`, met: ov.length > 0 && max(ov) <= TARGETS.overheadSeconds,
+        group: G,
+        name: "orchestration overhead per drill (preflight → record, minus the target's own durations)",
+        unit: 's',
+        samples: ov,
+        target: `≤ ${TARGETS.overheadSeconds} s per drill`,
+        met: ov.length > 0 && max(ov) <= TARGETS.overheadSeconds,
         reason: ov.length && max(ov) <= TARGETS.overheadSeconds ? undefined : `max ${f(max(ov))} s, median ${f(median(ov))} s`,
       }),
       ...['preflight', 'chaos', 'stop', 'restart', 'record', 'between'].map((k) =>
-        figure({ group: G, name: `overhead breakdown: ${k === 'between' ? 'between steps' : `${k} step`}`, unit: 's', samples: rows.map((r) => r.breakdown[k]).filter((x) => x !== undefined) }),
+        figure({
+          group: G,
+          name: `overhead breakdown: ${k === 'between' ? 'between steps' : `${k} step`}`,
+          unit: 's',
+          samples: rows.map((r) => r.breakdown[k]).filter((x) => x !== undefined),
+        }),
       ),
       figure({ group: G, name: 'drill wall time (preflight → record)', unit: 's', samples: rows.map((r) => r.wall) }),
       figure({ group: G, name: 'rollback step (reported apart)', unit: 's', samples: rows.map((r) => r.rollback) }),
-      figure({ group: G, name: 'RTO error: reported − ground truth (stop_requested → next boot\'s first_clean_reconciliation)', unit: 's', samples: rows.map((r) => r.rtoError), note: `reported ${rows.map((r) => f(r.rto)).join(', ')} s; truth ${rows.map((r) => f(r.truth.rto)).join(', ')} s; no target in the issue` }),
-      figure({ group: G, name: 'RPO error: reported − ground truth (restored save → stop_requested)', unit: 's', samples: rows.map((r) => r.rpoError), note: `reported ${rows.map((r) => f(r.rpo)).join(', ')} s; truth ${rows.map((r) => f(r.truth.rpo)).join(', ')} s; no target in the issue` }),
+      figure({
+        group: G,
+        name: "RTO error: reported − ground truth (stop_requested → next boot's first_clean_reconciliation)",
+        unit: 's',
+        samples: rows.map((r) => r.rtoError),
+        note: `reported ${rows.map((r) => f(r.rto)).join(', ')} s; truth ${rows.map((r) => f(r.truth.rto)).join(', ')} s; no target in the issue`,
+      }),
+      figure({
+        group: G,
+        name: 'RPO error: reported − ground truth (restored save → stop_requested)',
+        unit: 's',
+        samples: rows.map((r) => r.rpoError),
+        note: `reported ${rows.map((r) => f(r.rpo)).join(', ')} s; truth ${rows.map((r) => f(r.truth.rpo)).join(', ')} s; no target in the issue`,
+      }),
     ];
     const settings = settingsOf(['BENCH_DRILLS']);
-    writeResult('drill-timing', { title: 'Drill timing', command: `BENCH_DRILLS=${N} npm run bench:drill`, settings, startedAt: started, report: 'bench/drill-timing.md', figures, notes: [`drill input ${JSON.stringify(INPUT)}`, `results: ${rows.map((r) => r.result).join(', ')}`] });
+    writeResult('drill-timing', {
+      title: 'Drill timing',
+      command: `BENCH_DRILLS=${N} npm run bench:drill`,
+      settings,
+      startedAt: started,
+      report: 'bench/drill-timing.md',
+      figures,
+      notes: [`drill input ${JSON.stringify(INPUT)}`, `results: ${rows.map((r) => r.result).join(', ')}`],
+    });
     console.log(md);
   } finally {
     await connection.close().catch(() => undefined);

@@ -105,6 +105,17 @@ function documented<T extends z.ZodType>(schema: T, doc: VariableDoc): T {
 const anyString = () => z.string();
 
 /**
+ * An envconfig profile name. envconfig looks the name up as `profile[name]` on the parsed TOML and then
+ * writes the environment's values onto what it found, so `__proto__` (or `constructor`, `toString`…)
+ * would write `address`, `namespace`, `api_key`… onto `Object.prototype` of the whole process. A name
+ * every object inherits is refused here, before envconfig sees it.
+ */
+const profileName = () =>
+  z.string().refine((name) => !(name in Object.prototype), {
+    error: (i) => `${JSON.stringify(i.input)} is not a profile name (every object has it): name the profile's own table, e.g. "default"`,
+  });
+
+/**
  * An `SLO_*` threshold: a number (a rate also as a percentage, `99.5%`), checked by the threshold's
  * own rule in `sloThresholdsSchema`. Blank is unset.
  */
@@ -171,7 +182,7 @@ const envShape = {
   TEMPORAL_TLS_CLIENT_CERT_PATH: documented(anyString().optional(), { default: '—', meaning: 'mTLS client certificate (envconfig)' }),
   TEMPORAL_TLS_CLIENT_KEY_PATH: documented(anyString().optional(), { default: '—', meaning: 'mTLS client key (envconfig)' }),
   TEMPORAL_TLS_SERVER_CA_CERT_PATH: documented(anyString().optional(), { default: '—', meaning: 'mTLS server CA (envconfig)' }),
-  TEMPORAL_PROFILE: documented(anyString().optional(), { default: '—', meaning: 'envconfig TOML profile' }),
+  TEMPORAL_PROFILE: documented(profileName().optional(), { default: '—', meaning: 'envconfig TOML profile' }),
   TEMPORAL_CONFIG_FILE: documented(anyString().optional(), { default: '—', meaning: 'envconfig TOML file' }),
   DRILL_TASK_QUEUE: documented(
     z

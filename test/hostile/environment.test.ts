@@ -80,6 +80,16 @@ const envValue: fc.Arbitrary<string> = fc.oneof(
   fc.constant('<garbage-file>'),
 );
 
+/**
+ * No case may leave keys on `Object.prototype`: envconfig once wrote a profile's fields there for
+ * `TEMPORAL_PROFILE=__proto__`, and every later `for…in` in the process (zod's among them) saw them.
+ */
+function expectNothingInherited(input: string): void {
+  const inherited: string[] = [];
+  for (const k in {}) inherited.push(k);
+  if (inherited.length) throw new Error(`${input}: left ${inherited.join(', ')} on Object.prototype`);
+}
+
 test('environment: one hostile variable on top of a valid configuration', async () => {
   await checkHostile({
     boundary: 'environment/loadConfig',
@@ -101,6 +111,7 @@ test('environment: one hostile variable on top of a valid configuration', async 
       try {
         config = loadConfig(env, dir);
       } catch (err) {
+        expectNothingInherited(`${name}=${JSON.stringify(v)}`);
         if (!(err instanceof ConfigError)) throw new Error(`${name}=${JSON.stringify(v)}: not a ConfigError: ${String(err)}`);
         for (const p of err.problems) expect(p).toMatch(/^[A-Z][A-Z0-9_]*(, [A-Z][A-Z0-9_]*)*( \/ [A-Z][A-Z0-9_*]*)*:/);
         const named = err.problems.some(
@@ -113,6 +124,7 @@ test('environment: one hostile variable on top of a valid configuration', async 
         expect(err.message).not.toContain('MARKER-9f2c');
         return 'refused';
       }
+      expectNothingInherited(`${name}=${JSON.stringify(v)}`);
       expect(Object.isFrozen(config)).toBe(true);
       return 'accepted';
     },
@@ -212,7 +224,8 @@ test('targets file: one hostile field (or target name) in a valid file', async (
         }
         return 'accepted';
       } catch (err) {
-        if (!(err instanceof TargetConfigError)) throw new Error(`${at.join('.')}: not a TargetConfigError: ${String(err)}`);
+        if (!(err instanceof TargetConfigError))
+          throw new Error(`${at.join('.')}: not a TargetConfigError: ${err instanceof Error ? (err.stack ?? String(err)) : String(err)}`);
         const prefix = at.length > 2 ? `targets.${String(at[1])}.${String(at[2])}` : 'targets';
         for (const p of err.problems)
           if (!p.startsWith(prefix) && !p.startsWith('targets.')) throw new Error(`${at.join('.')}: problem does not name the path: ${p}`);

@@ -78,6 +78,27 @@ test('several bad variables are all reported at once; secrets are never echoed',
   expect(p.join('\n')).not.toMatch(/s3cr3t/);
 });
 
+test.each(['__proto__', 'constructor', 'toString'])('TEMPORAL_PROFILE=%s is refused before envconfig writes onto what every object inherits', (name) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'config-profile-'));
+  try {
+    const file = path.join(dir, 'temporal.toml');
+    fs.writeFileSync(file, '[profile.default]\naddress = "127.0.0.1:7233"\n');
+    const p = problems({ TEMPORAL_CONFIG_FILE: file, TEMPORAL_PROFILE: name, TEMPORAL_ADDRESS: '127.0.0.1:7299' });
+    expect(p).toEqual([expect.stringMatching(new RegExp(`^TEMPORAL_PROFILE: "${name}" is not a profile name`))]);
+    // Before the check, `__proto__` left address, namespace, api_key, tls and codec on Object.prototype.
+    const inherited: string[] = [];
+    for (const k in {}) inherited.push(k);
+    expect(inherited).toEqual([]);
+    expect(Object.getOwnPropertyNames(Object.prototype)).not.toContain('address');
+    // An ordinary profile name still reads its table.
+    expect(loadConfig({ HOME: '/nonexistent', TEMPORAL_CONFIG_FILE: file, TEMPORAL_PROFILE: 'default' }, '/work').temporal.connectionOptions.address).toBe(
+      '127.0.0.1:7233',
+    );
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('mTLS from files loads (the certificate bytes are not frozen: typed arrays cannot be); DRILL_TARGET_ENV_ALLOW is read', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'config-tls-'));
   try {
