@@ -7,6 +7,7 @@
  * sees the same events. Cancellation (the drill's deadline or the user) ends the poll at once.
  */
 import { watch, type FSWatcher } from 'node:fs';
+import { createChaosActivities, type ChaosFaultResult } from './chaos';
 import { createDrillActivities, OBSERVED_FILE_NAMES, runDirOf, type DrillCursors } from './drill';
 import { pause, withHeartbeat } from './heartbeat';
 import { createProcessControlActivities, type ProcessHealthResult } from './process-control';
@@ -23,6 +24,7 @@ import {
   type ObservedEvents,
 } from '../domain/drill';
 import {
+  injectDetectClearInputSchema,
   innerPollMs,
   pollDelayMs,
   servingReached,
@@ -30,6 +32,7 @@ import {
   waitDetectionInputSchema,
   waitRecoveryEvidenceInputSchema,
   waitServingInputSchema,
+  type InjectDetectClearInput,
   type WaitChaosRecoveryInput,
   type WaitDetectionInput,
   type WaitRecoveryEvidenceInput,
@@ -57,6 +60,13 @@ export interface WaitDetectionResult {
   done: boolean;
   detection?: Pick<ChaosScenarioResult, 'detected' | 'detectedAt' | 'signal' | 'detectionSeconds'>;
   polls: number;
+}
+
+export interface InjectDetectClearResult extends WaitDetectionResult {
+  /** The inject (its `at` is the target's own time of it; a retried attempt returns the first one). */
+  injected: ChaosFaultResult;
+  /** The clear, made as soon as the detection was seen; absent when the slice ended first. */
+  cleared?: ChaosFaultResult;
 }
 
 export interface WaitChaosRecoveryResult {
@@ -126,6 +136,7 @@ function artifactWake(dir: string): Wake {
 export function createDrillWaitActivities(deps: TargetActivityDeps) {
   const proc = createProcessControlActivities(deps);
   const drill = createDrillActivities(deps);
+  const chaos = createChaosActivities(deps);
 
   /** A wake on the target's artifact files; none when the target cannot be resolved (the poll's own read reports that). */
   async function artifactsOf(target: string): Promise<Wake> {
@@ -241,6 +252,34 @@ export function createDrillWaitActivities(deps: TargetActivityDeps) {
         (polls) => ({ done: false, polls }),
         await artifactsOf(i.target),
       );
+    },
+
+    /**
+     * A chaos scenario's inject, the wait for its detection and its clear in one call (since
+     * `drill-chaos-one-call`): no workflow task between the target's fault and the runner's wait, or
+     * between the detection and the clear. Both target calls are keyed, so a retried attempt (a dead
+     * worker) injects nothing new, reads the same detection from the same cursors, and clears once.
+     * When the slice ends before a detection, the fault stays in and the workflow waits on.
+     */
+    async drillInjectDetectClear(input: InjectDetectClearInput): Promise<InjectDetectClearResult> {
+      const i = parseInput(injectDetectClearInputSchema, input, 'drillInjectDetectClear input');
+      const injected = await chaos.chaosInject({ target: i.target, fault: i.scenario, idempotencyKey: i.injectKey });
+      const sinceMs = Date.parse(injected.at);
+      const acc = { cursors: i.cursors as DrillCursors, obs: emptyObserved() };
+      const w = await longPoll<WaitDetectionResult>(
+        i.sliceMs,
+        i.pollMs,
+        async (polls) => {
+          await observeAll(i.target, acc);
+          const d = detectScenario(i.scenario, acc.obs, sinceMs);
+          return d ? { done: true, detection: detectedFields(d, sinceMs), polls } : undefined;
+        },
+        (polls) => ({ done: false, polls }),
+        await artifactsOf(i.target),
+      );
+      if (!w.done) return { ...w, injected };
+      const cleared = await chaos.chaosClear({ target: i.target, fault: i.scenario, idempotencyKey: i.clearKey });
+      return { ...w, injected, cleared };
     },
 
     /**

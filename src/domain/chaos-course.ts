@@ -21,6 +21,12 @@ export interface ChaosCoursePorts<C> {
   awaitDetection(scenario: ChaosScenario, cursors: C, sinceMs: number, boundAtMs: number): Promise<ChaosDetection | undefined>;
   /** Clears the fault; `at` is the target's own time of the clear. */
   clear(scenario: ChaosScenario): Promise<{ at: string }>;
+  /**
+   * Optional: inject, wait for the detection and clear as soon as it is seen, in one call that may end
+   * before `boundAtMs` (the workflow's, since `drill-chaos-one-call`). Without `detection` the course
+   * waits on with {@link awaitDetection}, then clears with {@link clear}, as when this port is absent.
+   */
+  injectDetectClear?(scenario: ChaosScenario, cursors: C, boundAtMs: number): Promise<{ at: string; detection?: ChaosDetection; clearedAt?: string }>;
   /** Waits until `boundAtMs` for the target's recovery after the clear; its time, or undefined. Throws on a stop condition. */
   awaitRecovery(scenario: ChaosScenario, cursors: C, clearedMs: number, boundAtMs: number): Promise<string | undefined>;
   now(): number;
@@ -40,22 +46,35 @@ export interface ChaosCourseOptions<C> {
 /** One scenario's course; the result says what the target did and when, by its own records. */
 export async function runChaosScenario<C>(ports: ChaosCoursePorts<C>, scenario: ChaosScenario, o: ChaosCourseOptions<C>): Promise<ChaosScenarioResult> {
   const cursors = o.marked ?? (await ports.mark(scenario));
-  const injected = await ports.inject(scenario);
-  const res: ChaosScenarioResult = { scenario, injectedAt: injected.at, detected: false };
-  o.onInjected?.(res);
+  const detectionMs = Math.round(o.detectionSeconds * 1000);
+  let injectedAt: string;
   let detection: ChaosDetection | undefined;
-  try {
-    detection = await ports.awaitDetection(scenario, cursors, Date.parse(injected.at), ports.now() + Math.round(o.detectionSeconds * 1000));
-  } catch (err) {
-    if (o.clearOnError) res.clearedAt = (await ports.clear(scenario)).at;
-    throw err;
+  let clearedAt: string | undefined;
+  let boundAt: number;
+  if (ports.injectDetectClear) {
+    boundAt = ports.now() + detectionMs;
+    const first = await ports.injectDetectClear(scenario, cursors, boundAt);
+    ({ at: injectedAt, detection, clearedAt } = first);
+  } else {
+    injectedAt = (await ports.inject(scenario)).at;
+    boundAt = ports.now() + detectionMs;
+  }
+  const res: ChaosScenarioResult = { scenario, injectedAt, detected: false };
+  o.onInjected?.(res);
+  // The one call waited for a first slice; past the bound there is nothing left to wait for.
+  if (!detection && (!ports.injectDetectClear || ports.now() < boundAt)) {
+    try {
+      detection = await ports.awaitDetection(scenario, cursors, Date.parse(injectedAt), boundAt);
+    } catch (err) {
+      if (o.clearOnError) res.clearedAt = (await ports.clear(scenario)).at;
+      throw err;
+    }
   }
   if (detection) Object.assign(res, detection);
   else res.detail = `not detected within ${o.detectionSeconds} s`;
-  const cleared = await ports.clear(scenario);
-  res.clearedAt = cleared.at;
+  res.clearedAt = clearedAt ?? (await ports.clear(scenario)).at;
   if (!res.detected) return res;
-  const recoveredAt = await ports.awaitRecovery(scenario, cursors, Date.parse(cleared.at), ports.now() + Math.round(o.recoverySeconds * 1000));
+  const recoveredAt = await ports.awaitRecovery(scenario, cursors, Date.parse(res.clearedAt), ports.now() + Math.round(o.recoverySeconds * 1000));
   if (recoveredAt) Object.assign(res, { recovered: true, recoveredAt });
   else res.recovered = false;
   return res;

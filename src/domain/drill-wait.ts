@@ -80,6 +80,21 @@ export const waitChaosRecoveryInputSchema = z.object({
 });
 export type WaitChaosRecoveryInput = z.input<typeof waitChaosRecoveryInputSchema>;
 
+/**
+ * A chaos scenario's first half in one activity (since `drill-chaos-one-call`): inject (keyed), wait
+ * for the target's detection for one slice, and clear (keyed) the moment it is seen. The keys are
+ * checked in full by the inject and the clear themselves.
+ */
+export const injectDetectClearInputSchema = z.object({
+  ...slice,
+  scenario: chaosScenarioSchema,
+  /** Cursors marked before the inject: every attempt reads from here, so a retry sees the same detection. */
+  cursors,
+  injectKey: z.string().min(1).max(128),
+  clearKey: z.string().min(1).max(128),
+});
+export type InjectDetectClearInput = z.input<typeof injectDetectClearInputSchema>;
+
 /** The inner poll interval of a long poll. */
 export function innerPollMs(pollMs: number): number {
   return Math.max(20, Math.min(pollMs, MAX_INNER_POLL_MS));

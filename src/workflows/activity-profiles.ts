@@ -143,6 +143,16 @@ export const drillWait: ActivityOptions = {
   retry: { ...drillProbe.retry, maximumAttempts: 6 },
 };
 
+/**
+ * A chaos scenario's inject, detection wait and clear in one heartbeating call (`drill-chaos-one-call`):
+ * room for a keyed inject and a keyed clear at their longest (a shell fault command may take up to an
+ * hour each) around one wait slice; a dead worker's call is retried within 10 s, keyed.
+ */
+export const chaosCourse: ActivityOptions = {
+  ...drillWait,
+  startToCloseTimeout: '155 minutes',
+};
+
 /** The weekly drill's graceful stop and start (keyed by drill id): heartbeats while waiting for the process. */
 export const drillProcess: ActivityOptions = {
   startToCloseTimeout: '15 minutes',

@@ -3,7 +3,7 @@
  * chaos engine (`domain/chaos-course.ts`) with the drill's activities as its ports; drills recorded
  * before `drill-bounded-waits` (or before the contract) replay on the per-poll loop kept here.
  */
-import { ApplicationFailure, sleep } from '@temporalio/workflow';
+import { ApplicationFailure, patched, sleep } from '@temporalio/workflow';
 import type { DrillCursors } from '../activities/drill';
 import {
   chaosDrillReport,
@@ -20,7 +20,9 @@ import {
 } from '../domain/drill';
 import { runChaosScenarios, type ChaosCoursePorts } from '../domain/chaos-course';
 import { FAILURE } from '../domain/failure-types';
-import { faultCall, iso, ms, probe, waitCall } from './drill-calls';
+import { courseCall, faultCall, iso, ms, probe, waitCall } from './drill-calls';
+import { CHAOS_ONE_CALL_PATCH } from './drill-patches';
+import { nextSliceMs } from '../domain/drill-wait';
 import type { WeeklyDrill } from './weekly-drill';
 
 type ObservedCursors = DrillCursors;
@@ -77,7 +79,25 @@ async function awaitChaosRecovery(
 /** The chaos engine's ports in this workflow: keyed inject and clear, long-poll waits in slices, workflow time. */
 function chaosPorts(d: WeeklyDrill): ChaosCoursePorts<ObservedCursors> {
   const p = d.p;
+  // Since drill-chaos-one-call (decided at the drill's start, with the other patches of a fast drill).
+  const oneCall = d.fast && patched(CHAOS_ONE_CALL_PATCH);
   return {
+    ...(oneCall
+      ? {
+          injectDetectClear: async (scenario: ChaosScenario, cursors: ObservedCursors, boundAt: number) => {
+            const r = await courseCall(`1 chaos: inject ${scenario}, wait for its detection, clear it (keyed, long poll)`).drillInjectDetectClear({
+              target: p.target,
+              scenario,
+              cursors,
+              sliceMs: nextSliceMs(boundAt - Date.now()),
+              pollMs: p.pollMs,
+              injectKey: d.chaosKey('inject', scenario),
+              clearKey: d.chaosKey('clear', scenario),
+            });
+            return { at: r.injected.at, ...(r.detection ? { detection: r.detection } : {}), ...(r.cleared ? { clearedAt: r.cleared.at } : {}) };
+          },
+        }
+      : {}),
     mark: async (scenario) => (await d.read(`1 chaos: mark the artifact files before ${scenario}`).drillArtifactCursors({ target: p.target })).cursors,
     inject: (scenario) =>
       faultCall(`1 chaos: inject ${scenario} (keyed)`).chaosInject({ target: p.target, fault: scenario, idempotencyKey: d.chaosKey('inject', scenario) }),

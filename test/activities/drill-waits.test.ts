@@ -63,6 +63,77 @@ test("detection: the wait returns the target's own detection of an injected faul
   }
 });
 
+test("one call (drill-chaos-one-call): keyed inject, the target's own detection and a keyed clear at once; a retried attempt changes nothing at the target", async () => {
+  const mark = await drill.drillArtifactCursors({ target: sbx.targetName });
+  const key = `t${Date.now().toString(36)}`;
+  const input = {
+    target: sbx.targetName,
+    scenario: 'stale_data' as const,
+    cursors: mark.cursors,
+    sliceMs: 60_000,
+    pollMs: 100,
+    injectKey: `${key}.inject`,
+    clearKey: `${key}.clear`,
+  };
+  const before = sbx.groundTruth().length;
+  const r = await waits.drillInjectDetectClear(input);
+  expect(r.done).toBe(true);
+  expect(r.detection).toMatchObject({ detected: true });
+  expect(r.cleared).toBeDefined();
+  const truth = sbx
+    .groundTruth()
+    .slice(before)
+    .filter((e) => e.fault === 'stale_data');
+  const injected = truth.filter((e) => e.event === 'fault_injected');
+  const cleared = truth.filter((e) => e.event === 'fault_cleared');
+  expect(injected).toHaveLength(1);
+  expect(cleared).toHaveLength(1);
+  // Times are the target's own: the inject's as it recorded it, the detection after it, the clear after that.
+  expect(Math.abs(Date.parse(r.injected.at) - Date.parse(injected[0]!.ts))).toBeLessThan(1000);
+  expect(Date.parse(r.detection!.detectedAt!)).toBeGreaterThanOrEqual(Date.parse(r.injected.at));
+  expect(Date.parse(r.cleared!.at)).toBeGreaterThanOrEqual(Date.parse(r.detection!.detectedAt!) - 1000);
+  // A second attempt (a worker died before the result reached the server): same keys, same cursors.
+  const again = await waits.drillInjectDetectClear(input);
+  expect(again.injected.at).toBe(r.injected.at);
+  expect(again.detection).toEqual(r.detection);
+  expect(again.cleared!.at).toBe(r.cleared!.at);
+  expect(again.injected.alreadyDone).toBe(true);
+  expect(again.cleared!.alreadyDone).toBe(true);
+  const after = sbx
+    .groundTruth()
+    .slice(before)
+    .filter((e) => e.fault === 'stale_data');
+  expect(after.filter((e) => e.event === 'fault_injected')).toHaveLength(1);
+  expect(after.filter((e) => e.event === 'fault_cleared')).toHaveLength(1);
+});
+
+test('one call whose slice ends first: the fault stays in (no clear), the inject is returned for the wait that follows', async () => {
+  const mark = await drill.drillArtifactCursors({ target: sbx.targetName });
+  const key = `u${Date.now().toString(36)}`;
+  const before = sbx.groundTruth().length;
+  // A slice far shorter than the target's detection of an order drift.
+  const r = await waits.drillInjectDetectClear({
+    target: sbx.targetName,
+    scenario: 'order_drift',
+    cursors: mark.cursors,
+    sliceMs: 1,
+    pollMs: 100,
+    injectKey: `${key}.inject`,
+    clearKey: `${key}.clear`,
+  });
+  try {
+    expect(r.done).toBe(false);
+    expect(r.cleared).toBeUndefined();
+    const truth = sbx
+      .groundTruth()
+      .slice(before)
+      .filter((e) => e.fault === 'order_drift');
+    expect(truth.map((e) => e.event)).toEqual(['fault_injected']);
+  } finally {
+    await sbx.clear('order_drift');
+  }
+});
+
 test('bad input is a non-retryable InvalidInput naming the field', async () => {
   const err = await waits.drillWaitServing({ target: sbx.targetName, sliceMs: 0, pollMs: 100, until: 'healthy' }).catch((e: unknown) => e);
   expect(err).toBeInstanceOf(ApplicationFailure);

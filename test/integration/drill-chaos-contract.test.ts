@@ -258,7 +258,7 @@ test("five sandbox drills in a row under a running watcher: their incidents are 
   await watcher.result();
 });
 
-test("worker kill -9 with the inject's reply in flight: the retried inject returns the first injectedAt, detection measured from it, one injection", async () => {
+test('worker kill -9 the moment the target records the inject (mid-call, before its detection and clear): the retried call injects nothing new, detection is measured from the first inject, one clear', async () => {
   const sbx: TestSandbox = await startTestSandbox({ targetName: uniqueId('sbx'), config: { runId: uniqueId('paper') } });
   closers.push(() => sbx.cleanup());
   const wdir = path.join(dir, uniqueId('crash'));
@@ -275,8 +275,7 @@ test("worker kill -9 with the inject's reply in flight: the retried inject retur
     bundle: await writeWorkflowBundle(path.join(wdir, 'workflows.js')),
     logFile: path.join(wdir, 'worker.log'),
   };
-  const marker = path.join(wdir, 'crashed');
-  let w: WorkerProcess = await startWorkerProcess(opts, { at: 'chaosInject', marker, when: 'after' });
+  let w: WorkerProcess = await startWorkerProcess(opts);
   closers.push(() => w.kill());
   const drillId = uniqueId('d');
   const handle = await env.client.workflow.start('weeklyDrillWorkflow', {
@@ -284,16 +283,22 @@ test("worker kill -9 with the inject's reply in flight: the retried inject retur
     workflowId: workflowIds.drill(sbx.targetName, drillId),
     args: [{ target: sbx.targetName, drillId, ...FAST, scenarios: ['stale_data'], detectionSeconds: 10 } satisfies WeeklyDrillInput],
   });
-  await waitFor('the worker killed after the inject', () => fs.existsSync(marker), { timeoutMs: 30000 });
-  await w.exited;
+  // Since drill-chaos-one-call the inject, the detection wait and the clear are one activity: the
+  // worker dies inside it, as soon as the target's ground truth shows the fault in.
+  await waitFor('the target to record the inject', () => sbx.groundTruth().some((e) => e.event === 'fault_injected' && e.fault === 'stale_data'), {
+    timeoutMs: 30000,
+    intervalMs: 5,
+  });
+  await w.kill();
+  const crashedAt = Date.now();
+  expect(sbx.groundTruth().filter((e) => e.event === 'fault_cleared' && e.fault === 'stale_data')).toHaveLength(0);
   w = await startWorkerProcess(opts);
   const result: WeeklyDrillResult = await handle.result();
   const report = drillReportSchema.parse(JSON.parse(fs.readFileSync(result.reportPath!, 'utf8')));
   const truth = sbx.groundTruth().filter((e) => e.fault === 'stale_data');
   const injected = truth.filter((e) => e.event === 'fault_injected');
-  // One injection, before the crash; the retry (a minute later) changed nothing at the target.
+  // One injection, before the crash; the retry changed nothing at the target.
   expect(injected).toHaveLength(1);
-  const crashedAt = Date.parse(fs.readFileSync(marker, 'utf8').split(' ')[0]!);
   expect(Date.parse(injected[0]!.ts)).toBeLessThanOrEqual(crashedAt);
   const c = report.chaos[0]!;
   expect(Math.abs(Date.parse(c.injectedAt) - Date.parse(injected[0]!.ts))).toBeLessThan(1000);
@@ -308,7 +313,15 @@ test("worker kill -9 with the inject's reply in flight: the retried inject retur
   expect(result.result).toBe('pass');
   const cleared = truth.filter((e) => e.event === 'fault_cleared');
   expect(cleared).toHaveLength(1);
-  // The keyed call heartbeats: the dead worker's inject was retried within seconds, so the fault was
-  // not left active for the old minute-long activity timeout (ground truth: crash → clear).
+  // The call heartbeats: the dead worker's call was retried within seconds (heartbeat timeout 10 s),
+  // so the fault was not left active for long (ground truth: crash → clear).
   expect(Date.parse(cleared[0]!.ts) - crashedAt).toBeLessThan(45_000);
+  // The retried call is one activity with two attempts, not a second inject.
+  const events = (await handle.fetchHistory()).events ?? [];
+  const scheduled = events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'drillInjectDetectClear');
+  expect(scheduled).toHaveLength(1);
+  const started = events.find(
+    (e) => e.activityTaskStartedEventAttributes && Number(e.activityTaskStartedEventAttributes.scheduledEventId) === Number(scheduled[0]!.eventId),
+  );
+  expect(started?.activityTaskStartedEventAttributes?.attempt).toBe(2);
 });

@@ -112,7 +112,10 @@ function truth(events: GroundTruthEvent[]): { rto: number; rpo: number } {
 }
 
 async function recordHistory(handle: { fetchHistory(): Promise<Parameters<typeof historyToJSON>[0]> }, name: string): Promise<void> {
-  if (!process.env.RECORD_HISTORIES) return;
+  const only = process.env.RECORD_HISTORIES;
+  if (!only) return;
+  // RECORD_HISTORIES=1 writes them all; a name prefix writes only those (older ones keep their command sequence).
+  if (only !== '1' && !name.startsWith(only)) return;
   fs.writeFileSync(path.resolve(__dirname, `../replay/histories/${name}.json`), historyToJSON(await handle.fetchHistory()));
 }
 
@@ -172,6 +175,8 @@ test('passing drill: chaos detected, stop/restart verified, RTO and RPO within 1
   await recordHistory(handle, 'weekly-drill-pass');
   // The same drill since patched('drill-fast-orchestration') (local activities); weekly-drill-pass.json stays the older command sequence.
   await recordHistory(handle, 'weekly-drill-fast-pass');
+  // Since patched('drill-chaos-one-call'): each scenario's inject, detection wait and clear are one activity.
+  await recordHistory(handle, 'weekly-drill-one-call-pass');
 });
 
 test('the test record an auditor reads: scope, objectives, preconditions, findings and procedure version in the report; sign-off through the CLI; evidence export verified', async () => {
@@ -338,4 +343,5 @@ test('cancel mid-drill: the rollback runs and the target is up, faults cleared, 
   expect(report.rollback.join('\n')).toMatch(/resume entries: resumed/);
   await expectTargetUp(sbx);
   await recordHistory(handle, 'weekly-drill-fast-cancelled');
+  await recordHistory(handle, 'weekly-drill-one-call-cancelled');
 });

@@ -90,3 +90,56 @@ test('scenarios one after the other; the first may use a mark read earlier; each
   expect(calls.filter((c) => c.startsWith('mark'))).toEqual(['mark order_drift']);
   expect(calls[1]).toContain('from early');
 });
+
+test('one call (the workflow since drill-chaos-one-call): inject, detection and clear in one port; no separate inject, wait or clear', async () => {
+  const { p, calls } = ports({ recoveredAt: '2026-12-01T00:00:15.000Z' });
+  p.injectDetectClear = async (s, cursors, boundAtMs) => (
+    calls.push(`one call ${s} from ${cursors} until ${boundAtMs}`),
+    { at: '2026-12-01T00:00:00.000Z', detection: DETECTED, clearedAt: '2026-12-01T00:00:03.000Z' }
+  );
+  const seen: ChaosScenarioResult[] = [];
+  const r = await runChaosScenario(p, 'stale_data' as ChaosScenario, { ...opts, onInjected: (res) => seen.push(res) });
+  expect(calls).toEqual([
+    'mark stale_data',
+    `one call stale_data from cursor-stale_data until ${1_000_000 + 60_000}`,
+    `recover stale_data from cursor-stale_data since ${Date.parse('2026-12-01T00:00:03.000Z')} until ${1_000_000 + 30_000}`,
+  ]);
+  expect(r).toEqual({
+    scenario: 'stale_data',
+    injectedAt: '2026-12-01T00:00:00.000Z',
+    clearedAt: '2026-12-01T00:00:03.000Z',
+    ...DETECTED,
+    recovered: true,
+    recoveredAt: '2026-12-01T00:00:15.000Z',
+  });
+  expect(seen).toEqual([r]);
+});
+
+test('one call that ends before a detection: the course waits on to the same bound, then clears on its own', async () => {
+  const { p, calls } = ports({ detect: DETECTED, recoveredAt: '2026-12-01T00:00:15.000Z' });
+  p.injectDetectClear = async (s) => (calls.push(`one call ${s}`), { at: '2026-12-01T00:00:00.000Z' });
+  const r = await runChaosScenario(p, 'order_drift' as ChaosScenario, opts);
+  expect(calls.map((c) => c.split(' ').slice(0, 2).join(' '))).toEqual([
+    'mark order_drift',
+    'one call',
+    'detect order_drift',
+    'clear order_drift',
+    'recover order_drift',
+  ]);
+  expect(calls[2]).toBe(`detect order_drift from cursor-order_drift since ${Date.parse('2026-12-01T00:00:00.000Z')} until ${1_000_000 + 60_000}`);
+  expect(r).toMatchObject({ detected: true, clearedAt: '2026-12-01T00:00:10.000Z', recovered: true });
+});
+
+test('one call that used the whole bound without a detection: no further wait; cleared; not detected', async () => {
+  const { p, calls } = ports();
+  p.injectDetectClear = async (s) => {
+    calls.push(`one call ${s}`);
+    return { at: '2026-12-01T00:00:00.000Z' };
+  };
+  const clock = p.now;
+  let first = true;
+  p.now = () => (first ? ((first = false), clock()) : clock() + 61_000);
+  const r = await runChaosScenario(p, 'order_drift' as ChaosScenario, opts);
+  expect(calls.map((c) => c.split(' ')[0])).toEqual(['mark', 'one', 'clear']);
+  expect(r).toMatchObject({ detected: false, detail: 'not detected within 60 s', clearedAt: '2026-12-01T00:00:10.000Z' });
+});

@@ -120,6 +120,11 @@ function fakeTarget(o: { comesBack: boolean; stopHangs?: boolean; stillDraining?
       async drillWaitDetection() {
         return { done: false, polls: 1 };
       },
+      // Since drill-chaos-one-call: the inject and the first detection slice in one call (the fake never detects).
+      async drillInjectDetectClear(i: { scenario: string }) {
+        calls.push(`inject:${i.scenario}`);
+        return { done: false, polls: 1, injected: { at: now(), changed: true, active: [i.scenario] } };
+      },
       async drillWaitChaosRecovery() {
         return { done: false, unhealthyStreakMs: 0, polls: 1 };
       },
