@@ -77,8 +77,20 @@ export function deploymentOptions(d: Config['deployment']): Pick<WorkerOptions, 
   };
 }
 
+/**
+ * Node loads its HTTP client (undici) on the first `fetch`, ~35 ms on this machine: without this, the
+ * first page or target probe after a worker starts pays for it (bench/drill-timing.md: the first
+ * drill's preflight). A `data:` URL: no network, nothing sent.
+ */
+function warmHttpClient(): void {
+  fetch('data:,')
+    .then((r) => r.arrayBuffer())
+    .catch(() => undefined);
+}
+
 export async function buildWorker(opts: BuildWorkerOptions): Promise<Worker> {
   const { config } = opts;
+  warmHttpClient();
   const { bundleSha256, ...source } = opts.workflowBundle ? { workflowBundle: opts.workflowBundle, bundleSha256: undefined } : workflowSource(opts.logger);
   return Worker.create({
     connection: opts.connection,
