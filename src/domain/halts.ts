@@ -159,6 +159,11 @@ export interface HaltRegistryStatus {
   watching: boolean;
   pendingOps: number;
   continuedAsNew: number;
+  /**
+   * This run has done its share of operations (or the server suggested it): it continues as new once
+   * its kill-switch watch ends and every handler is done. Operations sent meanwhile still land.
+   */
+  renewDue: boolean;
   /** The last operations and re-halts, newest last. */
   recent: HaltRegistryEvent[];
 }

@@ -3,7 +3,7 @@
  * chaos engine (`domain/chaos-course.ts`) with the drill's activities as its ports; drills recorded
  * before `drill-bounded-waits` (or before the contract) replay on the per-poll loop kept here.
  */
-import { ApplicationFailure, patched, sleep } from '@temporalio/workflow';
+import { ApplicationFailure, sleep } from '@temporalio/workflow';
 import type { DrillCursors } from '../activities/drill';
 import {
   chaosDrillReport,
@@ -21,7 +21,6 @@ import {
 import { runChaosScenarios, type ChaosCoursePorts } from '../domain/chaos-course';
 import { FAILURE } from '../domain/failure-types';
 import { courseCall, faultCall, iso, ms, probe, waitCall } from './drill-calls';
-import { CHAOS_ONE_CALL_PATCH } from './drill-patches';
 import { nextSliceMs } from '../domain/drill-wait';
 import type { WeeklyDrill } from './weekly-drill';
 
@@ -79,10 +78,9 @@ async function awaitChaosRecovery(
 /** The chaos engine's ports in this workflow: keyed inject and clear, long-poll waits in slices, workflow time. */
 function chaosPorts(d: WeeklyDrill): ChaosCoursePorts<ObservedCursors> {
   const p = d.p;
-  // Since drill-chaos-one-call (decided at the drill's start, with the other patches of a fast drill).
-  const oneCall = d.fast && patched(CHAOS_ONE_CALL_PATCH);
   return {
-    ...(oneCall
+    // Since drill-chaos-one-call (decided at the drill's start, with the other patches of a fast drill).
+    ...(d.oneCall
       ? {
           injectDetectClear: async (scenario: ChaosScenario, cursors: ObservedCursors, boundAt: number) => {
             const r = await courseCall(`1 chaos: inject ${scenario}, wait for its detection, clear it (keyed, long poll)`).drillInjectDetectClear({

@@ -77,6 +77,8 @@ class Registry {
   readonly results = new Map<string, HaltOpResult>();
   current: Op | undefined;
   watching = false;
+  /** This run has done its share (or the server asked): it continues as new once its watch ends. */
+  renewDue = false;
   /** No holder left, but the last resume did not reach the gateway: try again. */
   resumePending = false;
 
@@ -109,6 +111,7 @@ class Registry {
       watching: this.watching,
       pendingOps: this.queue.length + (this.current ? 1 : 0),
       continuedAsNew: this.c.continuedAsNew,
+      renewDue: this.renewDue,
       recent: [...this.c.recent],
     };
   }
@@ -419,6 +422,7 @@ export async function haltRegistryWorkflow(input: HaltRegistryInput): Promise<vo
       continue;
     }
     const renew = workThisRun >= p.opsPerRun || workflowInfo().continueAsNewSuggested;
+    reg.renewDue = renew;
     // Continue-as-new between watches (a watch ends within watchSeconds), with every handler done.
     if (renew && !watch && allHandlersFinished()) {
       const c = reg.carried();

@@ -72,6 +72,7 @@ import { drillEvidence, publishMeasures } from './drill-evidence';
 import {
   BOUNDED_WAITS_PATCH,
   CHAOS_CONTRACT_PATCH,
+  CHAOS_ONE_CALL_PATCH,
   DRILL_STATE_DONE_PATCH,
   DRILL_TRUTH_PATCH,
   DRILL_WINDOW_PATCH,
@@ -123,6 +124,8 @@ export class WeeklyDrill {
   bounded = false;
   /** This drill's short reads and idempotent writes are local activities (patched). */
   fast = false;
+  /** A chaos scenario's inject, detection wait and clear are one activity (patched, decided at the start). */
+  oneCall = false;
   /** The per-target drill lock this drill holds (its child workflow). */
   lock?: ChildWorkflowHandle<typeof drillTargetLockWorkflow>;
   /** Refused because another drill holds the target: no page (nothing happened to the target). */
@@ -244,6 +247,9 @@ export class WeeklyDrill {
       // resolves inside the first task, before the next task's patch markers are known, and a patch decided there would
       // read false. So a fast drill decides every later patch here, before its first local activity (all are true).
       if (this.fast) for (const id of LATER_PATCHES) patched(id);
+      // Kept, not asked again in the chaos step: a drill begun before this patch reads false here on
+      // replay, and a second call after its replay caught up would read true in the middle of it.
+      this.oneCall = this.fast && patched(CHAOS_ONE_CALL_PATCH);
       if (patched(MARKET_CALENDAR_PATCH)) await this.calendarPreflight();
       this.truth = patched(DRILL_TRUTH_PATCH);
       this.bounded = patched(BOUNDED_WAITS_PATCH);

@@ -115,6 +115,20 @@ test("someone else's halt is never overwritten nor resumed", async () => {
   });
 });
 
+type RegistryHandle = { query: (q: typeof haltRegistryStatusQuery) => Promise<{ renewDue: boolean }> };
+
+/**
+ * Sends nothing while a run that has done its share is about to continue as new (`renewDue`, which the
+ * registry sets in the task that counted the operation): the update would race the continue-as-new.
+ */
+async function noRenewalDue(h: RegistryHandle): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (!(await h.query(haltRegistryStatusQuery)).renewDue) return;
+    await new Promise((res) => setTimeout(res, 50));
+  }
+  throw new Error('the registry stayed due to continue as new for 10 s');
+}
+
 /**
  * An update sent while the registry continues as new can be lost on the time-skipping test server
  * (it never reaches the new run, and the call waits forever); sent again with the same update id, it
@@ -123,7 +137,8 @@ test("someone else's halt is never overwritten nor resumed", async () => {
  * hold by the same holder changes nothing; a second release finds none), which the checks below see:
  * the holders and the number of re-halts come out the same however many attempts it took.
  */
-async function updateAcrossRuns<T>(send: (updateId: string) => Promise<T>, id: string): Promise<T> {
+async function updateAcrossRuns<T>(h: RegistryHandle, send: (updateId: string) => Promise<T>, id: string): Promise<T> {
+  await noRenewalDue(h);
   for (let attempt = 1; ; attempt++) {
     const call = send(`${id}-${attempt}`);
     call.catch(() => undefined);
@@ -142,7 +157,7 @@ test("released behind the holders' back → halted again; hostile payloads dropp
       workflowId: workflowIds.haltRegistry(target),
       args: [{ target, opsPerRun: 6, watchSeconds: 60 }],
     });
-    await updateAcrossRuns((updateId) => h.executeUpdate(holdUpdate, { args: [op('keeper')], updateId }), 'hold-keeper');
+    await updateAcrossRuns(h, (updateId) => h.executeUpdate(holdUpdate, { args: [op('keeper')], updateId }), 'hold-keeper');
     for (const bad of [
       null,
       42,
@@ -160,8 +175,9 @@ test("released behind the holders' back → halted again; hostile payloads dropp
       await env.sleep('2m');
       expect(gw.halted).toBe(true);
       // Extra holders come and go: each is one operation.
-      await updateAcrossRuns((updateId) => h.executeUpdate(holdUpdate, { args: [op(`extra-${round}`)], updateId }), `hold-extra-${round}`);
+      await updateAcrossRuns(h, (updateId) => h.executeUpdate(holdUpdate, { args: [op(`extra-${round}`)], updateId }), `hold-extra-${round}`);
       await updateAcrossRuns(
+        h,
         (updateId) =>
           h.executeUpdate(releaseUpdate, {
             args: [{ holder: { kind: 'operator', id: `extra-${round}` }, by: 'alice', reason: 'done' }],
@@ -177,6 +193,7 @@ test("released behind the holders' back → halted again; hostile payloads dropp
     expect(gw).toMatchObject({ halted: true, resumes: 0 });
     // A retried update after continue-as-new still answers; the last holder's release resumes.
     const r = await updateAcrossRuns(
+      h,
       (updateId) => h.executeUpdate(releaseUpdate, { args: [{ holder: { kind: 'operator', id: 'keeper' }, by: 'alice', reason: 'done' }], updateId }),
       'release-keeper',
     );
