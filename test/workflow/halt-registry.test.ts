@@ -115,6 +115,15 @@ test("someone else's halt is never overwritten nor resumed", async () => {
   });
 });
 
+/** Polls (real time: what it waits for needs no timer) until `ok`, for at most 30 s. */
+async function until(ok: () => Promise<boolean>, what: string): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    if (await ok()) return;
+    await new Promise((res) => setTimeout(res, 50));
+  }
+  throw new Error(`${what}: not seen within 30 s`);
+}
+
 type RegistryHandle = { query: (q: typeof haltRegistryStatusQuery) => Promise<{ renewDue: boolean }> };
 
 /**
@@ -174,6 +183,16 @@ test("released behind the holders' back → halted again; hostile payloads dropp
       gw.reason = null;
       await env.sleep('2m');
       expect(gw.halted).toBe(true);
+      // The registry has taken in its re-halt before an update comes: on the time-skipping server an
+      // update accepted in the task that also took the re-halt's result failed that task ("invalid
+      // history builder state"), and every later task was refused ("Already accepted update").
+      await until(
+        async () => {
+          const st = await h.query(haltRegistryStatusQuery);
+          return st.rehalts === round + 1 && st.pendingOps === 0 && !st.renewDue;
+        },
+        `re-halt ${round + 1} taken in`,
+      );
       // Extra holders come and go: each is one operation.
       await updateAcrossRuns(h, (updateId) => h.executeUpdate(holdUpdate, { args: [op(`extra-${round}`)], updateId }), `hold-extra-${round}`);
       await updateAcrossRuns(
