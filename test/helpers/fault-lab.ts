@@ -5,9 +5,9 @@
  * itself on one side of one activity boundary, restarted by a supervisor as a process manager would.
  *
  * A scenario is run undisturbed first (the baseline): its verdict and side-effect counts are what
- * every fault case must reproduce, and the activity types its workflows scheduled (every
- * ActivityTaskScheduled in the histories of the workflow and its children) are the kill points, so
- * the matrix grows with the code. Each case appends one JSON line to `test-output/faults/<suite>.jsonl`
+ * every fault case must reproduce, and the activity types its workflows ran (every
+ * ActivityTaskScheduled, and every local activity's marker, in the histories of the workflow and its
+ * children) are the kill points, so the matrix grows with the code. Each case appends one JSON line to `test-output/faults/<suite>.jsonl`
  * (ignored by git) that `scripts/reliability-report.js` turns into docs/RELIABILITY.md.
  */
 import fs from 'node:fs';
@@ -113,15 +113,35 @@ export interface CaseResult {
   finishedAt: string;
 }
 
-/** Every activity type scheduled in `workflowId`'s history and its children's (recursively), and the workflow types met. */
+/**
+ * The activity type of a local activity's marker (`core_local_activity`), or undefined. A local
+ * activity runs in the worker inside the workflow task: a kill on either side of it is a fault too
+ * (the task times out and is retried on the restarted worker, which runs the activity again unless
+ * its marker was recorded).
+ */
+function localActivityType(
+  m: { markerName?: string | null; details?: Record<string, { payloads?: Array<{ data?: Uint8Array | null }> | null }> | null } | null | undefined,
+): string | undefined {
+  if (m?.markerName !== 'core_local_activity') return undefined;
+  const data = m.details?.data?.payloads?.[0]?.data;
+  if (!data) return undefined;
+  try {
+    const t = (JSON.parse(Buffer.from(data).toString('utf8')) as { activity_type?: unknown }).activity_type;
+    return typeof t === 'string' && t ? t : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every activity type scheduled (or run as a local activity: `local`) in `workflowId`'s history and its children's (recursively), and the workflow types met. */
 export async function scheduledActivityTypes(
   client: Client,
   workflowId: string,
   runId?: string,
   seen = new Set<string>(),
   children = true,
-): Promise<{ activities: Set<string>; workflows: Set<string> }> {
-  const found = { activities: new Set<string>(), workflows: new Set<string>() };
+): Promise<{ activities: Set<string>; workflows: Set<string>; local: Set<string> }> {
+  const found = { activities: new Set<string>(), workflows: new Set<string>(), local: new Set<string>() };
   const key = `${workflowId}/${runId ?? ''}`;
   if (seen.has(key)) return found;
   seen.add(key);
@@ -131,6 +151,11 @@ export async function scheduledActivityTypes(
     if (type) found.workflows.add(type);
     const a = e.activityTaskScheduledEventAttributes;
     if (a?.activityType?.name) found.activities.add(a.activityType.name);
+    const local = localActivityType(e.markerRecordedEventAttributes);
+    if (local) {
+      found.activities.add(local);
+      found.local.add(local);
+    }
     const child = e.childWorkflowExecutionStartedEventAttributes;
     if (child?.workflowExecution?.workflowId) {
       if (!children) {
@@ -140,6 +165,7 @@ export async function scheduledActivityTypes(
       const sub = await scheduledActivityTypes(client, child.workflowExecution.workflowId, child.workflowExecution.runId ?? undefined, seen);
       for (const t of sub.activities) found.activities.add(t);
       for (const t of sub.workflows) found.workflows.add(t);
+      for (const t of sub.local) found.local.add(t);
     }
   }
   return found;
@@ -413,6 +439,7 @@ export class FaultLab {
       scenario: scenario.name,
       kind: 'kill-points',
       killPoints,
+      local: killPoints.filter((a) => found.local.has(a)),
       coveredByEarlierScenario: all.filter((a) => coveredElsewhere.has(a)),
       from: scenario.killPointsFrom ?? 'tree',
       workflows: [...found.workflows].sort(),
