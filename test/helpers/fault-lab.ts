@@ -7,8 +7,9 @@
  * A scenario is run undisturbed first (the baseline): its verdict and side-effect counts are what
  * every fault case must reproduce, and the activity types its workflows ran (every
  * ActivityTaskScheduled, and every local activity's marker, in the histories of the workflow and its
- * children) are the kill points, so the matrix grows with the code. Each case appends one JSON line to `test-output/faults/<suite>.jsonl`
- * (ignored by git) that `scripts/reliability-report.js` turns into docs/RELIABILITY.md.
+ * children) are the kill points, so the matrix grows with the code. Each case appends one JSON line
+ * to `test-output/faults/<suite>.jsonl` (ignored by git) that `scripts/reliability-report.js` turns
+ * into docs/RELIABILITY.md.
  */
 import fs from 'node:fs';
 import os from 'node:os';
