@@ -13,6 +13,7 @@ import type { Activities } from '../../src/activities';
 import { isRegistryReason, type HaltOpResult } from '../../src/domain/halts';
 import { workflowIds } from '../../src/shared';
 import { haltRegistryStatusQuery, haltRequestSignal, holdUpdate, releaseUpdate } from '../../src/workflows/definitions';
+import { waitFor } from '../helpers/sandbox';
 import { timeSkippingEnv, uniqueId } from '../helpers/temporal';
 
 let env: TestWorkflowEnvironment;
@@ -115,15 +116,6 @@ test("someone else's halt is never overwritten nor resumed", async () => {
   });
 });
 
-/** Polls (real time: what it waits for needs no timer) until `ok`, for at most 30 s. */
-async function until(ok: () => Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    if (await ok()) return;
-    await new Promise((res) => setTimeout(res, 50));
-  }
-  throw new Error(`${what}: not seen within 30 s`);
-}
-
 type RegistryHandle = { query: (q: typeof haltRegistryStatusQuery) => Promise<{ renewDue: boolean }> };
 
 /**
@@ -189,12 +181,14 @@ test("released behind the holders' back → halted again; hostile payloads dropp
       // The registry has taken in its re-halt before an update comes: on the time-skipping server an
       // update accepted in the task that also took the re-halt's result failed that task ("invalid
       // history builder state"), and every later task was refused ("Already accepted update").
-      await until(
+      // Polled in real time: what it waits for needs no timer.
+      await waitFor(
+        `re-halt ${round + 1} taken in`,
         async () => {
           const st = await h.query(haltRegistryStatusQuery);
           return st.rehalts === round + 1 && st.pendingOps === 0 && !st.renewDue;
         },
-        `re-halt ${round + 1} taken in`,
+        { timeoutMs: 30000 },
       );
       // Extra holders come and go: each is one operation.
       await updateAcrossRuns(h, (updateId) => h.executeUpdate(holdUpdate, { args: [op(`extra-${round}`)], updateId }), `hold-extra-${round}`);
