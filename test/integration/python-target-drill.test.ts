@@ -29,6 +29,7 @@ import type { TargetConfig } from '../../src/domain/target';
 import { parseTargets, pickTarget } from '../../src/io/targets';
 import { workflowIds } from '../../src/shared';
 import { PY_TARGET, startPythonTarget, type PythonScenario, type PythonTarget, type PythonTargetOptions } from '../helpers/python-target';
+import { waitFor } from '../helpers/sandbox';
 import { devServerEnv, uniqueId, workflowBundle } from '../helpers/temporal';
 
 let env: TestWorkflowEnvironment;
@@ -343,6 +344,19 @@ test('stop that hangs: the drill fails with "stop did not complete" within stopS
   // The fixture's cleanup killed it hard.
   for (let i = 0; i < 50 && alive(pid); i++) await new Promise((res) => setTimeout(res, 100));
   expect(alive(pid)).toBe(false);
+});
+
+test('a SIGTERM the kernel hands to one of its other threads still stops the target gracefully (CPython runs handlers on the main thread only)', async () => {
+  const t = await pyTarget();
+  const pid = Number(fs.readFileSync(path.join(t.dir, 'target.pid'), 'utf8'));
+  const tid = fs.readdirSync(`/proc/${pid}/task`).find((x) => Number(x) !== pid);
+  expect(tid).toBeDefined();
+  // tgkill: the signal to that thread alone, as a process-directed SIGTERM may land when the main thread is busy.
+  execFileSync('python3', ['-c', `import ctypes, sys; sys.exit(ctypes.CDLL(None).tgkill(${pid}, ${tid}, 15))`]);
+  await waitFor('the graceful stop', () => !alive(pid), { timeoutMs: 5000, intervalMs: 50 });
+  const gt = t.groundTruth();
+  expect(gt.filter((e) => e.event === 'stop_requested')).toHaveLength(1);
+  expect(gt.filter((e) => e.event === 'stopped')).toHaveLength(1);
 });
 
 test('slow restart (40 s): health unhealthy until the new boot serves; restart complete is its serving_at, the RTO matches the ground truth and fails a 30 s target', async () => {

@@ -189,8 +189,9 @@ class Target:
         except OSError:
             return set()
 
-    def truth(self, event, **extra):
-        append_line(os.path.join(self.dir, "ground_truth.jsonl"), {"ts": now(), "event": event, "pid": self.pid, "boot_id": self.boot_id, **extra})
+    def truth(self, event, at=None, **extra):
+        """One ground-truth line; `at` when the event happened before the line is written (a save's saved_at)."""
+        append_line(os.path.join(self.dir, "ground_truth.jsonl"), {"ts": at or now(), "event": event, "pid": self.pid, "boot_id": self.boot_id, **extra})
 
     # -- runtime state (contract §5) ----------------------------------------------------------
 
@@ -226,7 +227,8 @@ class Target:
             rec = {"saved_at": now(), "seq": self.seq, "digest": digest(self.body), "body": self.body}
             write_atomic(self.state_file, json.dumps(rec) + "\n")
             self.rs.update(last_save_at=rec["saved_at"], last_save_seq=rec["seq"], last_save_digest=rec["digest"])
-        self.truth("state_saved", seq=rec["seq"], digest=rec["digest"])
+        # The save happened at its saved_at (the time the state file carries), not after the fsync.
+        self.truth("state_saved", at=rec["saved_at"], seq=rec["seq"], digest=rec["digest"])
 
     # -- loops (contract §2) -------------------------------------------------------------------
 
@@ -372,6 +374,22 @@ def handler_for(t):
 # Commands
 
 
+def wait_for_stop(stop, seconds=None):
+    """Waits for the stop event, up to `seconds` (None: for ever); True once it is set.
+
+    In short slices: CPython runs signal handlers only in the main thread, and a SIGTERM the kernel
+    hands to another thread (the loops, the HTTP server) leaves a main thread blocked in a plain
+    Event.wait() asleep, the handler unrun, until another signal happens to wake it. Each slice
+    wakes the main thread, so the handler runs within 0.2 s whichever thread received the signal."""
+    until = None if seconds is None else time.monotonic() + seconds
+    while not stop.is_set():
+        left = 0.2 if until is None else min(0.2, until - time.monotonic())
+        if left <= 0:
+            return False
+        stop.wait(left)
+    return True
+
+
 def serve(d):
     t = Target(d)
     write_atomic(os.path.join(d, "target.pid"), str(t.pid))
@@ -384,7 +402,7 @@ def serve(d):
     server = ThreadingHTTPServer(("127.0.0.1", t.cfg["port"]), handler_for(t))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     # slow_restart: listening, but /health answers 503 "starting" and no loop runs for N s.
-    if t.boot_scenario != "slow_restart" or not stop.wait(t.boot_seconds):
+    if t.boot_scenario != "slow_restart" or not wait_for_stop(stop, t.boot_seconds):
         if t.boot_scenario != "recon_never_resumes":
             t.every(t.cfg.get("recon_ms", 200), t.reconcile)
         if t.boot_scenario != "slo_silent":
@@ -393,7 +411,7 @@ def serve(d):
         t.every(t.cfg.get("save_ms", 300), t.save)
         t.serving_at = now()
         t.truth("serving")
-    stop.wait()
+    wait_for_stop(stop)
     # Graceful stop (contract §7): no new work, save the state, exit 0. A second SIGTERM while it
     # drains changes nothing (the event is already set): one stop_requested line per life.
     t.truth("stop_requested", via="SIGTERM")
