@@ -92,6 +92,9 @@ export class SandboxHttp {
   }
 
   private onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+    // Node hands an upgraded socket over without its error listener: a client that dies mid-refusal
+    // (a worker killed while probing the feed) resets it, and an unheard ECONNRESET would end the process.
+    socket.on('error', () => socket.destroy());
     const url = new URL(req.url ?? '/', 'http://sandbox');
     if (url.pathname !== '/broker/ws' || this.host.hasFault('broker_disconnect') || this.host.isStopping()) {
       socket.end(`HTTP/1.1 ${url.pathname !== '/broker/ws' ? '404 Not Found' : '503 Service Unavailable'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);

@@ -3,6 +3,7 @@
  * bars it serves, every fault observable in files or endpoints, and its ground-truth log.
  */
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import {
   ARTIFACT_FILES,
@@ -152,6 +153,27 @@ test('broker_disconnect: reconciliation cannot run (no lines), a connectivity br
     await new Promise((r) => setTimeout(r, 350));
     expect(orders().length).toBe(n);
     expect((await get('/bars/AAPL')).status).toBe(503);
+  });
+});
+
+test('broker_disconnect: a feed client reset mid-refusal (a worker killed while probing) does not take the sandbox down', async () => {
+  await withFault('broker_disconnect', async () => {
+    const pid = sbx.info.pid;
+    for (let i = 0; i < 5; i++) {
+      // The upgrade is refused (503); the client then dies the hard way: an RST instead of a FIN.
+      const sock = net.connect(sbx.info.port, '127.0.0.1');
+      await new Promise<void>((resolve, reject) => sock.once('connect', resolve).once('error', reject));
+      sock.write(
+        'GET /broker/ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+      );
+      await new Promise((r) => sock.once('data', r));
+      sock.resetAndDestroy();
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    const h = await get('/health');
+    expect(h.status).toBe(200);
+    expect(h.body.pid).toBe(pid);
+    expect(sbx.groundTruth().filter((e) => e.event === 'process_start' && e.pid !== pid)).toEqual([]);
   });
 });
 
