@@ -197,6 +197,22 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 }
 
 /** Effects equal, key by key (a key missing on one side counts as 0). */
+/**
+ * Lives of the target that ended with neither a `stopped` nor a `crashed` line: the process died by
+ * itself (an unhandled error, say). Named apart, so it never passes for a difference in side effects.
+ * The last life is left out: the case's cleanup kills it.
+ */
+function unrecordedDeaths(sbx: TestSandbox): string[] {
+  const truth = sbx.groundTruth();
+  const boots = [...new Set(truth.filter((e) => e.event === 'process_start').map((e) => e.boot_id))].slice(0, -1);
+  const ended = new Set(truth.filter((e) => e.event === 'stopped' || e.event === 'crashed').map((e) => e.boot_id));
+  const log = fs.existsSync(sbx.paths.logFile) ? fs.readFileSync(sbx.paths.logFile, 'utf8') : '';
+  const why = log.match(/^(\w*Error[^\n]*)$/m)?.[1];
+  return boots
+    .filter((b) => !ended.has(b))
+    .map((b) => `target boot ${b} died without a stopped or crashed record${why ? ` (its log: ${why.slice(0, 200)})` : ''}`);
+}
+
 function diffEffects(expected: Record<string, number>, actual: Record<string, number>): string[] {
   const keys = new Set([...Object.keys(expected), ...Object.keys(actual)]);
   return [...keys].filter((k) => (expected[k] ?? 0) !== (actual[k] ?? 0)).map((k) => `${k}: expected ${expected[k] ?? 0}, got ${actual[k] ?? 0}`);
@@ -370,6 +386,7 @@ export class FaultLab {
         await (handle as WorkflowHandle | undefined)?.terminate('fault case over its time limit').catch(() => undefined);
         throw err;
       }
+      if (sbx) failures.push(...unrecordedDeaths(sbx));
     } catch (err) {
       failures.push(`error: ${(err as Error).message}`);
     } finally {
