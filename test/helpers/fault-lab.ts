@@ -196,7 +196,6 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   );
 }
 
-/** Effects equal, key by key (a key missing on one side counts as 0). */
 /**
  * Lives of the target that ended with neither a `stopped` nor a `crashed` line: the process died by
  * itself (an unhandled error, say). Named apart, so it never passes for a difference in side effects.
@@ -213,6 +212,7 @@ function unrecordedDeaths(sbx: TestSandbox): string[] {
     .map((b) => `target boot ${b} died without a stopped or crashed record${why ? ` (its log: ${why.slice(0, 200)})` : ''}`);
 }
 
+/** Effects equal, key by key (a key missing on one side counts as 0). */
 function diffEffects(expected: Record<string, number>, actual: Record<string, number>): string[] {
   const keys = new Set([...Object.keys(expected), ...Object.keys(actual)]);
   return [...keys].filter((k) => (expected[k] ?? 0) !== (actual[k] ?? 0)).map((k) => `${k}: expected ${expected[k] ?? 0}, got ${actual[k] ?? 0}`);
