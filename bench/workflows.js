@@ -21,7 +21,8 @@
 // count (started at BENCH_OPEN_CONCURRENCY, progress on stderr), the worker settles, its RSS is read
 // after a full GC, then BENCH_OPEN_ACKS runs picked at random among the open ones get an update while
 // that many are open: ack = `acknowledge` (the run then completes: keepOpenAfterAckSeconds 0),
-// baseline = `poke` (returns at once). Runs started before the last maxCachedWorkflows are out of the
+// baseline = `poke` (returns at once); the worker's and the dev server's CPU over those updates
+// (server: /proc, Linux only) is reported per update. Runs started before the last maxCachedWorkflows are out of the
 // worker's LRU cache (nothing wakes an open timer), so most acks at 10,000 hit evicted runs and replay.
 // Env: BENCH_WF_ROUNDS (3), BENCH_WF_N (200), BENCH_WF_CONCURRENCY (20), BENCH_WF_OPEN (300),
 // BENCH_WF_REPLAYS (20), DRILL_MAX_CACHED_WORKFLOWS (the worker default), BENCH_OPEN_COUNTS
@@ -206,6 +207,35 @@ function withTimeout(p, ms) {
   return Promise.race([p.then(() => 'ok', (err) => ({ err })), timeout]).finally(() => clearTimeout(t));
 }
 
+/**
+ * CPU time (user + sys, ms) the dev server listening on `address` has used so far, from /proc (Linux);
+ * undefined elsewhere or when the process is not found. The server shares the 2 cores with the worker,
+ * so an update's latency under load follows what both spend on it.
+ */
+function serverCpuMs(address) {
+  if (process.platform !== 'linux') return undefined;
+  const port = String(address).split(':').pop();
+  let ticks;
+  try {
+    ticks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    ticks = 100;
+  }
+  for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    let args;
+    try {
+      args = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    } catch {
+      continue;
+    }
+    if (!args.includes('start-dev') || args[args.indexOf('--port') + 1] !== port) continue;
+    // Fields after the command name: state is the 3rd field of /proc/pid/stat, utime the 14th, stime the 15th.
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticks;
+  }
+  return undefined;
+}
+
 async function sweep(env, kind, { baselineBundle, resultsDir, runsDir }) {
   const client = env.client;
   const tq = `bench-sweep-${kind}`;
@@ -284,6 +314,8 @@ async function sweep(env, kind, { baselineBundle, resultsDir, runsDir }) {
       const cutoff = open.length - maxCached;
       const chosen = [...picks].map((k) => ({ h: open[k], evicted: k < cutoff, k }));
       const acks = [];
+      const cpu0 = await w.cpu();
+      const srv0 = serverCpuMs(env.address);
       await pool(chosen.length, ACK_C, async (j) => {
         const { h, evicted } = chosen[j];
         const a0 = performance.now();
@@ -291,6 +323,13 @@ async function sweep(env, kind, { baselineBundle, resultsDir, runsDir }) {
         const ms = Math.min(performance.now() - a0, ACK_TIMEOUT_MS);
         acks.push({ ms, evicted, timedOut: r === 'timeout', error: r.err ? String(r.err.message ?? r.err) : undefined });
       });
+      // CPU per update over the update phase: the worker's and the dev server's (both on the same cores).
+      const cpu1 = await w.cpu();
+      const srv1 = serverCpuMs(env.address);
+      const cpuPerUpdate = {
+        worker: (cpu1.cpuUs - cpu0.cpuUs) / 1000 / chosen.length,
+        ...(srv0 !== undefined && srv1 !== undefined ? { server: (srv1 - srv0) / chosen.length } : {}),
+      };
       // Acked ack timers complete (keepOpenAfterAckSeconds 0): no longer open. Poked baselines stay open.
       if (kind === 'ack') {
         acked += chosen.length;
@@ -303,7 +342,7 @@ async function sweep(env, kind, { baselineBundle, resultsDir, runsDir }) {
       const ev = acks.filter((a) => a.evicted).map((a) => a.ms);
       const bad = acks.filter((a) => a.timedOut || a.error);
       say(`sweep ${kind} @${count}: update p50 ${pctOf(lat, 50)?.toFixed(0)} ms, p99 ${pctOf(lat, 99)?.toFixed(0)} ms (${ev.length} evicted, p99 ${pctOf(ev, 99)?.toFixed(0) ?? 'n/a'} ms)${bad.length ? `; ${bad.length} timed out or failed: ${bad[0].error ?? 'timeout'}` : ''}`);
-      points.push({ count, rss: m.rss, peakRss: m.maxRss, rssIdle: idle.rss, startSeconds, settleSeconds, busyAtEnd: m.busyAtEnd, maxCached, acks });
+      points.push({ count, rss: m.rss, peakRss: m.maxRss, rssIdle: idle.rss, startSeconds, settleSeconds, busyAtEnd: m.busyAtEnd, maxCached, acks, cpuPerUpdate });
     }
   }
 }
@@ -472,6 +511,8 @@ function writeReport({ R, ratios, rounds, seconds, maxCached, check }) {
 const f0 = (x, d = 0) => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(d) : 'n/a');
 const lats = (p, evictedOnly) => p.acks.filter((a) => !evictedOnly || a.evicted).map((a) => a.ms);
 const failed = (p) => p.acks.filter((a) => a.timedOut || a.error).length;
+/** `worker + server` CPU per update, ms (server n/a off Linux; older results have neither). */
+const cpuCell = (p) => (p.cpuPerUpdate ? `${f0(p.cpuPerUpdate.worker, 1)} + ${f0(p.cpuPerUpdate.server, 1)}` : 'n/a');
 
 function sweepLines(maxCached) {
   if (!SWEEP.ack.length && !SWEEP.baseline.length) {
@@ -485,17 +526,18 @@ function sweepLines(maxCached) {
     `settled and a full GC; then ${OPEN_ACKS} updates (at concurrency ${ACK_C}) on open runs picked at random while that many were open —`,
     'ack: `acknowledge` (the run then completes), baseline: `poke` (returns at once). "Evicted": started before the last',
     `${maxCached} (the worker's cache is LRU and nothing wakes an open timer), so its update replays the history first. An update`,
-    `slower than ${ACK_TIMEOUT_MS} ms counts as timed out at ${ACK_TIMEOUT_MS} ms.`,
+    `slower than ${ACK_TIMEOUT_MS} ms counts as timed out at ${ACK_TIMEOUT_MS} ms. CPU per update: the worker process's and the dev`,
+    'server\'s CPU time (user + sys) over the update phase, divided by the updates: the two share the same cores.',
     '',
-    '| open | ack worker RSS, MiB | baseline RSS, MiB | ratio | ack update p50 / p99, ms | of them evicted: n, p99 ms | baseline update p50 / p99, ms | timed out / failed (ack) | start + settle, s (ack) |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '| open | ack worker RSS, MiB | baseline RSS, MiB | ratio | ack update p50 / p99, ms | of them evicted: n, p99 ms | baseline update p50 / p99, ms | CPU per update, worker + server, ms: ack / baseline | timed out / failed (ack) | start + settle, s (ack) |',
+    '|---|---|---|---|---|---|---|---|---|---|',
     ...SWEEP.ack.map((p) => {
-      if (p.error) return `| ${p.count.toLocaleString('en-US')} | failed with ${p.open} open: ${p.error.replace(/\|/g, '/')} | | | | | | | |`;
+      if (p.error) return `| ${p.count.toLocaleString('en-US')} | failed with ${p.open} open: ${p.error.replace(/\|/g, '/')} | | | | | | | | |`;
       const b = base(p.count);
       const l = lats(p);
       const e = lats(p, true);
       const bl = b ? lats(b) : [];
-      return `| ${p.count.toLocaleString('en-US')} | ${f0(p.rss / MiB)} | ${b ? f0(b.rss / MiB) : 'n/a'} | ${b ? f0(p.rss / b.rss, 2) : 'n/a'} | ${f0(pctOf(l, 50))} / ${f0(pctOf(l, 99))} | ${e.length}, ${f0(pctOf(e, 99))} | ${f0(pctOf(bl, 50))} / ${f0(pctOf(bl, 99))} | ${failed(p)} | ${f0(p.startSeconds)} + ${f0(p.settleSeconds)} |`;
+      return `| ${p.count.toLocaleString('en-US')} | ${f0(p.rss / MiB)} | ${b ? f0(b.rss / MiB) : 'n/a'} | ${b ? f0(p.rss / b.rss, 2) : 'n/a'} | ${f0(pctOf(l, 50))} / ${f0(pctOf(l, 99))} | ${e.length}, ${f0(pctOf(e, 99))} | ${f0(pctOf(bl, 50))} / ${f0(pctOf(bl, 99))} | ${cpuCell(p)} / ${b ? cpuCell(b) : 'n/a'} | ${failed(p)} | ${f0(p.startSeconds)} + ${f0(p.settleSeconds)} |`;
     }),
     '',
     `Targets (issue 12 Build 1): ${TARGETS.openTimers.toLocaleString('en-US')} open ack timers on one worker with RSS ≤ ${TARGETS.openRssMiB} MiB (1.5 GiB) and acknowledge p99 ≤ ${TARGETS.openAckP99Ms} ms including evicted runs — see docs/BENCHMARKS.md.`,
