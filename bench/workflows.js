@@ -229,7 +229,7 @@ function serverCpuMs(address) {
       continue;
     }
     if (!args.includes('start-dev') || args[args.indexOf('--port') + 1] !== port) continue;
-    // Fields after the command name: state is the 3rd field of /proc/pid/stat, utime the 14th, stime the 15th.
+    // After the command name's ') ': [0] is field 3 (state) of /proc/pid/stat, so utime (14) is [11], stime (15) [12].
     const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticks;
   }
@@ -527,7 +527,8 @@ function sweepLines(maxCached) {
     'ack: `acknowledge` (the run then completes), baseline: `poke` (returns at once). "Evicted": started before the last',
     `${maxCached} (the worker's cache is LRU and nothing wakes an open timer), so its update replays the history first. An update`,
     `slower than ${ACK_TIMEOUT_MS} ms counts as timed out at ${ACK_TIMEOUT_MS} ms. CPU per update: the worker process's and the dev`,
-    'server\'s CPU time (user + sys) over the update phase, divided by the updates: the two share the same cores.',
+    'server\'s CPU time (user + sys) over the update phase, divided by the updates: the two share the same cores. It includes',
+    'whatever else each did meanwhile (for the ack worker and its server: the run-file watches\' heartbeats and turned-away looks).',
     '',
     '| open | ack worker RSS, MiB | baseline RSS, MiB | ratio | ack update p50 / p99, ms | of them evicted: n, p99 ms | baseline update p50 / p99, ms | CPU per update, worker + server, ms: ack / baseline | timed out / failed (ack) | start + settle, s (ack) |',
     '|---|---|---|---|---|---|---|---|---|---|',
