@@ -7,7 +7,9 @@
 // dir); BENCH_DRILLS (default 3) weekly drills with the default chaos scenarios, one after another.
 // Per drill, from the report (the target's and the adapter's own times) and the workflow history:
 //   lag      - for each wait (chaos detection, chaos recovery, serving again, recovery evidence): the
-//              wait activity's completion event time minus the target's record it returned
+//              wait activity's completion event time minus the target's record it returned; chaos
+//              detection in the one-call scenario (drillInjectDetectClear): the clear request's time
+//              minus the target's detectedAt (the call clears as soon as it sees the detection)
 //   target   - the target's own durations: inject → detected, clear → recovered per scenario, stop
 //              request → stopped, stopped → serving, serving → first clean cycle and SLO snapshot
 //   overhead - (preflight … record) wall time minus the target's own durations in it
@@ -57,9 +59,18 @@ function waitLags(events) {
     const c = e.activityTaskCompletedEventAttributes;
     if (!c) continue;
     const type = scheduled.get(String(c.scheduledEventId));
-    if (!type || !type.startsWith('drillWait')) continue;
+    if (!type) continue;
     const r = payload(c.result.payloads[0]);
     if (!r.done) continue;
+    if (type === 'drillInjectDetectClear') {
+      // One call injects, waits and clears (since `drill-chaos-one-call`): the runner acts on the
+      // detection the moment it sees it, so the lag is the target's detectedAt → the clear request
+      // the call made next (\`cleared.at\`, the request's time on this machine). An upper bound: it
+      // includes whatever the call did between seeing the line and sending the clear.
+      if (r.detection?.detectedAt && r.cleared?.at) lags.detection.push(ms(r.detection.detectedAt, r.cleared.at) / 1000);
+      continue;
+    }
+    if (!type.startsWith('drillWait')) continue;
     const at = new Date(Number(e.eventTime.seconds) * 1000 + Math.floor(e.eventTime.nanos / 1e6)).toISOString();
     const evidence =
       type === 'drillWaitDetection'
@@ -257,7 +268,8 @@ async function main() {
       '',
       `Set-up: \`drill dev\` headless in a temp dir (embedded dev server, one worker, the sandbox with the dev intervals: reconciliation and SLO monitor every 1 s);`,
       `${N} weekly drills in a row with the default chaos scenarios and \`${JSON.stringify(INPUT)}\`.`,
-      "Lag: the wait activity's completion event time (the server's clock) minus the target's record it returned. Overhead: preflight start → record",
+      "Lag: the wait activity's completion event time (the server's clock) minus the target's record it returned; chaos detection, which one call",
+      "waits for and acts on (`drillInjectDetectClear`: inject, wait, clear), is the target's detectedAt → that call's clear request. Overhead: preflight start → record",
       "end, minus the target's own durations in it (per scenario inject → detected and clear → recovered; stop request → stopped; stopped → serving; serving → first clean cycle and SLO snapshot).",
       "Baseline (same run, bench/baseline/poll-workflow.js): a minimal workflow waiting for the sandbox's next reconciliation line with one activity per",
       `poll and a \`${INPUT.pollMs} ms\` workflow timer between polls — the drill's loop before \`patched('drill-bounded-waits')\` — lag measured the same way.`,
