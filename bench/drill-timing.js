@@ -65,7 +65,7 @@ function waitLags(events) {
     if (type === 'drillInjectDetectClear') {
       // One call injects, waits and clears (since `drill-chaos-one-call`): the runner acts on the
       // detection the moment it sees it, so the lag is the target's detectedAt → the clear request
-      // the call made next (\`cleared.at\`, the request's time on this machine). An upper bound: it
+      // the call made next (`cleared.at`, the request's time on this machine). An upper bound: it
       // includes whatever the call did between seeing the line and sending the clear.
       if (r.detection?.detectedAt && r.cleared?.at) lags.detection.push(ms(r.detection.detectedAt, r.cleared.at) / 1000);
       continue;

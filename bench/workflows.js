@@ -246,6 +246,7 @@ async function sweep(env, kind, { baselineBundle, resultsDir, runsDir }) {
   await w.ready;
   const idle = await settle(w);
   const open = []; // handles, in start order (= the worker's LRU order: nothing wakes an open timer)
+  const updated = new Set(); // handles already updated (a poked baseline stays open): not picked again
   const points = [];
   let seq = 0;
   let acked = 0;
@@ -310,20 +311,24 @@ async function sweep(env, kind, { baselineBundle, resultsDir, runsDir }) {
       const settleSeconds = (Date.now() - t1) / 1000;
       say(`sweep ${kind}: ${open.length} open (started in ${startSeconds.toFixed(0)} s, worker settled in ${settleSeconds.toFixed(0)} s): RSS ${(m.rss / MiB).toFixed(0)} MiB`);
       // Updates while `count` are open, on runs picked at random; evicted = outside the last maxCached
-      // started. First ACK_C at a time (the target's row), then one at a time (a person acking).
+      // started. First ACK_C at a time (the target's row), then one at a time (a person acking) on
+      // other runs. In the baseline's second phase "evicted" is approximate: the first phase's pokes
+      // brought up to OPEN_ACKS runs back into the cache (acked timers complete and leave it).
       const burst = await updatePhase(ACK_C);
       const single = await updatePhase(1);
       points.push({ count, rss: m.rss, peakRss: m.maxRss, rssIdle: idle.rss, startSeconds, settleSeconds, busyAtEnd: m.busyAtEnd, maxCached, ...burst, single });
     }
   }
 
-  /** OPEN_ACKS updates on distinct open runs picked at random, `concurrency` at a time. */
+  /** OPEN_ACKS updates on distinct open runs picked at random (none updated before), `concurrency` at a time. */
   async function updatePhase(concurrency) {
     const openAtStart = open.length;
+    const fresh = open.map((h, k) => k).filter((k) => !updated.has(open[k]));
     const picks = new Set();
-    while (picks.size < Math.min(OPEN_ACKS, open.length)) picks.add(Math.floor(Math.random() * open.length));
+    while (picks.size < Math.min(OPEN_ACKS, fresh.length)) picks.add(fresh[Math.floor(Math.random() * fresh.length)]);
     const cutoff = open.length - maxCached;
     const chosen = [...picks].map((k) => ({ h: open[k], evicted: k < cutoff, k }));
+    for (const c of chosen) updated.add(c.h);
     const acks = [];
     const cpu0 = await w.cpu();
     const srv0 = serverCpuMs(env.address);
