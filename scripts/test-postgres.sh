@@ -34,7 +34,19 @@ if [ ! -x "$bin/server" ] || [ ! -x "$bin/sql" ]; then
   tmp="$bin.tmp-$$"
   rm -rf "$tmp"
   mkdir -p "$tmp"
-  GOBIN="$tmp" GOTOOLCHAIN=local GOFLAGS=-buildvcs=false go install "$module/cmd/server@$version" "$module/cmd/tools/sql@$version"
+  # A module download cut off by the network (a reset connection to the proxy) fails the build; what
+  # was downloaded stays in Go's module cache, so a second attempt fetches only the rest.
+  for attempt in 1 2 3; do
+    if GOBIN="$tmp" GOTOOLCHAIN=local GOFLAGS=-buildvcs=false go install "$module/cmd/server@$version" "$module/cmd/tools/sql@$version"; then
+      break
+    fi
+    if [ "$attempt" = 3 ]; then
+      echo "test-postgres: building $module@$version failed 3 times" >&2
+      exit 1
+    fi
+    echo "test-postgres: building $module@$version failed (attempt $attempt of 3); trying again in 15 s" >&2
+    sleep 15
+  done
   rm -rf "$bin"
   mv "$tmp" "$bin"
 fi
