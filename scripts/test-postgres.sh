@@ -42,6 +42,7 @@ if [ ! -x "$bin/server" ] || [ ! -x "$bin/sql" ]; then
     fi
     if [ "$attempt" = 3 ]; then
       echo "test-postgres: building $module@$version failed 3 times" >&2
+      rm -rf "$tmp"
       exit 1
     fi
     echo "test-postgres: building $module@$version failed (attempt $attempt of 3); trying again in 15 s" >&2
