@@ -1,6 +1,6 @@
 'use strict';
 // Minimal baseline workflows for bench/workflows.js: what any Temporal app pays, nothing of ours.
-const { proxyActivities, sleep, defineUpdate, setHandler } = require('@temporalio/workflow');
+const { proxyActivities, proxyLocalActivities, sleep, condition, defineUpdate, setHandler } = require('@temporalio/workflow');
 
 const { noop } = proxyActivities({ startToCloseTimeout: '10 seconds' });
 
@@ -18,7 +18,26 @@ async function baselineTimerWorkflow(seconds) {
   await sleep(seconds * 1000);
 }
 
-module.exports = { baselineWorkflow, baselineTimerWorkflow };
+/** `ack`: records (a no-op local activity, the ack's append) and closes the timer. */
+const ackUpdate = defineUpdate('ack');
+const { noop: noopLocal } = proxyLocalActivities({ startToCloseTimeout: '10 seconds' });
+
+/**
+ * The open-timer sweep's baseline: an open timer that answers `poke` at once and closes on `ack`
+ * after a no-op local activity: the least any ack timer that records its ack and closes does.
+ */
+async function baselineAckTimerWorkflow(seconds) {
+  let acked = false;
+  setHandler(pokeUpdate, () => true);
+  setHandler(ackUpdate, async () => {
+    await noopLocal();
+    acked = true;
+    return true;
+  });
+  await condition(() => acked, seconds * 1000);
+}
+
+module.exports = { baselineWorkflow, baselineTimerWorkflow, baselineAckTimerWorkflow };
 
 const { lastRecordTs } = proxyActivities({ startToCloseTimeout: '10 seconds' });
 
