@@ -374,6 +374,8 @@ async function sweep(env, kind, { baselineBundle, resultsDir, runsDir }) {
 
 const R = { start: { ack: [], baseline: [], ackFromSource: [] }, tput: { ack: [], baseline: [] }, cpu: { ack: [], baseline: [] }, mem: { ack: [], baseline: [] }, rssOpen: { ack: [], baseline: [] }, replay: { ack: [], baseline: [] }, ackP99: [], ackP50: [] };
 const ratios = { tput: [], cpu: [], mem: [], replay: [], start: [] };
+/** Events in each replayed history (from bench/replay.js), for the replay row's reason. */
+const REPLAY_EVENTS = {};
 
 async function runRounds(env, { baselineBundle, resultsDir, runsDir, report }) {
   const address = env.address;
@@ -451,7 +453,9 @@ async function runRounds(env, { baselineBundle, resultsDir, runsDir, report }) {
 
   function replay(bundle, history) {
     const out = execFileSync(process.execPath, [path.join(__dirname, 'replay.js'), bundle, history, String(REPLAYS)], { encoding: 'utf8' });
-    return JSON.parse(out.trim().split('\n').pop()).msPerHistory;
+    const r = JSON.parse(out.trim().split('\n').pop());
+    REPLAY_EVENTS[history === ACK_HISTORY ? 'ack' : 'baseline'] = r.events;
+    return r.msPerHistory;
   }
 
   for (let round = 0; round < ROUNDS; round++) {
@@ -605,7 +609,10 @@ function writeJson({ R, ratios, rounds, maxCached, bundleMiB, mapMiB }) {
       group: G, name: `incidentAckWorkflow throughput (start → acknowledge → complete), ${N} at concurrency ${C}`, unit: 'wf/s', samples: R.tput.ack,
       baseline: { label: 'one no-op activity', samples: R.tput.baseline }, ratioSamples: ratios.tput,
       target: `≥ ${TARGETS.throughputRatio}× baseline and ≥ ${TARGETS.ackPerSec} ack wf/s`,
-      ...ok(tputR >= TARGETS.throughputRatio && ackTput >= TARGETS.ackPerSec, `${f0(ackTput, 1)} wf/s, ${f0(tputR, 2)}× baseline`),
+      ...ok(
+        tputR >= TARGETS.throughputRatio && ackTput >= TARGETS.ackPerSec,
+        `${f0(ackTput, 1)} wf/s, ${f0(tputR, 2)}× baseline${median(R.tput.baseline) < TARGETS.ackPerSec ? `; the minimal baseline itself ran ${f0(median(R.tput.baseline), 1)} wf/s on this machine` : ''}`,
+      ),
     }),
     figure({ group: G, name: 'worker CPU per workflow', unit: 'ms', samples: R.cpu.ack, baseline: { label: 'one no-op activity', samples: R.cpu.baseline }, ratioSamples: ratios.cpu }),
     figure({
@@ -615,11 +622,19 @@ function writeJson({ R, ratios, rounds, maxCached, bundleMiB, mapMiB }) {
     figure({ group: G, name: `worker RSS with ${OPEN} open`, unit: 'MiB', samples: mib(R.rssOpen.ack), baseline: { label: 'open 1-day sleep', samples: mib(R.rssOpen.baseline) } }),
     figure({
       group: G, name: 'replay of a committed history', unit: 'ms', samples: R.replay.ack, baseline: { label: 'baseline history', samples: R.replay.baseline }, ratioSamples: ratios.replay,
-      target: `≤ ${TARGETS.replayRatio}× baseline`, ...ok(median(ratios.replay) <= TARGETS.replayRatio, `${f0(median(ratios.replay), 2)}× baseline`),
+      target: `≤ ${TARGETS.replayRatio}× baseline`,
+      ...ok(
+        median(ratios.replay) <= TARGETS.replayRatio,
+        `${f0(median(ratios.replay), 2)}× baseline${REPLAY_EVENTS.ack ? `; a history of ${REPLAY_EVENTS.ack} events (two timed waits, the watch, the ack) against the baseline's ${REPLAY_EVENTS.baseline}` : ''}`,
+      ),
     }),
     figure({
       group: G, name: 'worker start (process → polling), prebuilt bundle', unit: 'ms', samples: R.start.ack, baseline: { label: 'baseline worker', samples: R.start.baseline }, ratioSamples: ratios.start,
-      target: `≤ ${TARGETS.startMs} ms`, ...ok(median(R.start.ack) <= TARGETS.startMs, `median ${f0(median(R.start.ack))} ms`),
+      target: `≤ ${TARGETS.startMs} ms`,
+      ...ok(
+        median(R.start.ack) <= TARGETS.startMs,
+        `median ${f0(median(R.start.ack))} ms${median(R.start.baseline) > TARGETS.startMs ? `; the minimal baseline worker itself took ${f0(median(R.start.baseline))} ms on this machine` : ''}`,
+      ),
     }),
     figure({ group: G, name: 'worker start bundling from source (no prebuilt bundle)', unit: 'ms', samples: R.start.ackFromSource }),
     figure({ group: G, name: `acknowledge update latency p50 during the throughput phase (concurrency ${C})`, unit: 'ms', samples: R.ackP50 }),
@@ -645,6 +660,7 @@ function writeJson({ R, ratios, rounds, maxCached, bundleMiB, mapMiB }) {
     const p99 = pctOf(l, 99);
     const bad = failed(ph);
     const open = ph.openAtUpdates.toLocaleString('en-US');
+    const blP99 = bl ? pctOf(lats(bl.phase), 99) : undefined;
     return [
       figure({
         group: S, name: `acknowledge latency with ${open} open, ${how}, ${l.length} random runs (${e.length} evicted)`, unit: 'ms', samples: l,
@@ -655,7 +671,12 @@ function writeJson({ R, ratios, rounds, maxCached, bundleMiB, mapMiB }) {
         group: S, name: `acknowledge p99 with ${open} open, ${how}, including evicted runs`, unit: 'ms', samples: [p99],
         ...(bl ? { baseline: { label: `${bl.label}, p99`, samples: [pctOf(lats(bl.phase), 99)] } } : {}),
         target: isTarget ? `≤ ${TARGETS.openAckP99Ms} ms including evicted runs` : null,
-        ...(isTarget ? ok(p99 <= TARGETS.openAckP99Ms && e.length > 0 && bad === 0, `p99 ${f0(p99)} ms over ${l.length} acks (${e.length} evicted)${bad ? `, ${bad} timed out or failed` : ''}`) : {}),
+        ...(isTarget
+          ? ok(
+              p99 <= TARGETS.openAckP99Ms && e.length > 0 && bad === 0,
+              `p99 ${f0(p99)} ms over ${l.length} acks (${e.length} evicted)${bad ? `, ${bad} timed out or failed` : ''}${blP99 !== undefined && blP99 > TARGETS.openAckP99Ms ? `; the minimal baseline misses it too: its p99 ${f0(blP99)} ms at the same count and load` : ''}`,
+            )
+          : {}),
       }),
     ];
   };
