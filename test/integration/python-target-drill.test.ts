@@ -217,7 +217,7 @@ test("chaos declared: the target's own shell fault commands inject stale_data an
   expect(injects.filter((e) => e.repeat)).toEqual([]);
   // The breach line and its incident line carry one timestamp but sit in two files: a read that falls
   // between the target's two appends sees the incident first, and that incident is as good a signal
-  // (contract §2) as long as it is the one the target opened for the scenario's own SLO.
+  // (contract, "Fault injection") as long as it is the one the target opened for the scenario's own SLO.
   const sloOf: Record<string, string> = { stale_data: 'data_stale_warnings', order_drift: 'order_reconciliation_consecutive_mismatch_runs' };
   const openedFor = (slo: string) =>
     jsonl<{ event_type: string; incident_id: string; slo?: string }>(path.join(t.runDir, 'incident_events.jsonl'))
