@@ -669,7 +669,7 @@ function writeJson({ R, ratios, rounds, maxCached, bundleMiB, mapMiB }) {
       }),
       figure({
         group: S, name: `acknowledge p99 with ${open} open, ${how}, including evicted runs`, unit: 'ms', samples: [p99],
-        ...(bl ? { baseline: { label: `${bl.label}, p99`, samples: [pctOf(lats(bl.phase), 99)] } } : {}),
+        ...(bl ? { baseline: { label: `${bl.label}, p99`, samples: [blP99] } } : {}),
         target: isTarget ? `≤ ${TARGETS.openAckP99Ms} ms including evicted runs` : null,
         ...(isTarget
           ? ok(

@@ -219,10 +219,10 @@ test("chaos declared: the target's own shell fault commands inject stale_data an
   // between the target's two appends sees the incident first, and that incident is as good a signal
   // (contract, "Fault injection") as long as it is the one the target opened for the scenario's own SLO.
   const sloOf: Record<string, string> = { stale_data: 'data_stale_warnings', order_drift: 'order_reconciliation_consecutive_mismatch_runs' };
-  const openedFor = (slo: string) =>
-    jsonl<{ event_type: string; incident_id: string; slo?: string }>(path.join(t.runDir, 'incident_events.jsonl'))
-      .filter((e) => e.event_type === 'incident_open' && e.slo === slo)
-      .map((e) => `incident_open:${e.incident_id}`);
+  const opens = jsonl<{ event_type: string; incident_id: string; slo?: string }>(path.join(t.runDir, 'incident_events.jsonl')).filter(
+    (e) => e.event_type === 'incident_open',
+  );
+  const openedFor = (slo: string) => opens.filter((e) => e.slo === slo).map((e) => `incident_open:${e.incident_id}`);
   for (const c of report.chaos) {
     const inj = injects.find((e) => e.fault === c.scenario)!;
     expect(inj.key).toBe(`chaos.${r.drillId}.inject.${c.scenario}`);
