@@ -25,8 +25,10 @@ async function main() {
     // source: bundle at start, as a worker does without (or with a stale) prebuilt bundle.
     worker = source === 'source' ? await Worker.create(await buildOptions(opts)) : await buildWorker(opts);
   } else {
-    const { DEFAULT_MAX_CACHED_WORKFLOWS } = require(path.join(dist, 'config'));
-    const max = Number(process.env.DRILL_MAX_CACHED_WORKFLOWS ?? DEFAULT_MAX_CACHED_WORKFLOWS);
+    // The cache size comes from bench/workflows.js: loading drill-runner's config (zod and its
+    // schemas) here would put part of our own start-up cost into the baseline's.
+    const max = Number(process.env.DRILL_MAX_CACHED_WORKFLOWS);
+    if (!Number.isInteger(max) || max < 1) throw new Error(`DRILL_MAX_CACHED_WORKFLOWS must be set to a positive integer (got ${process.env.DRILL_MAX_CACHED_WORKFLOWS})`);
     worker = await Worker.create({
       connection,
       taskQueue,
@@ -68,6 +70,7 @@ async function buildOptions(opts) {
     connection: opts.connection,
     taskQueue,
     workflowsPath: require.resolve(path.join(dist, 'workflows')),
+    bundlerOptions: { webpackConfigHook: require(path.join(dist, 'workflow-bundle-options')).workflowWebpackConfig },
     activities: createActivities({ config: opts.config }),
     dataConverter: { payloadConverterPath: PAYLOAD_CONVERTER_PATH },
     maxCachedWorkflows: opts.config.maxCachedWorkflows,

@@ -80,9 +80,16 @@ async function pool(count, conc, fn) {
   }));
 }
 
+/** The workers' cache size: DRILL_MAX_CACHED_WORKFLOWS, else drill-runner's default. */
+function workerCacheSize() {
+  return Number(process.env.DRILL_MAX_CACHED_WORKFLOWS ?? require(path.join(DIST, 'config')).DEFAULT_MAX_CACHED_WORKFLOWS);
+}
+
 function spawnWorker(kind, address, taskQueue, resultsDir, source) {
   const child = fork(path.join(__dirname, 'workflow-worker.js'), [kind, address, taskQueue, resultsDir, source], {
     execArgv: ['--expose-gc'],
+    // Both kinds get the same cache size from here (the baseline worker does not load our config).
+    env: { ...process.env, DRILL_MAX_CACHED_WORKFLOWS: String(workerCacheSize()) },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   const waiters = [];
@@ -153,7 +160,6 @@ async function main() {
   const { requireTool } = require(path.join(DIST, 'tools', 'provision'));
   const { SA } = require(path.join(DIST, 'search-attributes'));
   const { checkPrebuiltBundle } = require(path.join(DIST, 'prebuilt-bundle'));
-  const { DEFAULT_MAX_CACHED_WORKFLOWS } = require(path.join(DIST, 'config'));
   const check = checkPrebuiltBundle(DIST);
   if (!check.ok) throw new Error(`prebuilt bundle not usable (${check.reason}): run \`npm run build\``);
   // No shutdown signals of the SDK's own: they would swallow Ctrl-C here (no worker in this process).
@@ -179,7 +185,7 @@ async function main() {
   };
   process.once('SIGINT', stop).once('SIGTERM', stop);
   try {
-    const report = ({ rounds }) => writeReport({ R, ratios, rounds, seconds: (Date.now() - started) / 1000, maxCached: Number(process.env.DRILL_MAX_CACHED_WORKFLOWS ?? DEFAULT_MAX_CACHED_WORKFLOWS), check });
+    const report = ({ rounds }) => writeReport({ R, ratios, rounds, seconds: (Date.now() - started) / 1000, maxCached: workerCacheSize(), check });
     await runRounds(env, { baselineBundle, resultsDir, runsDir, report });
     if (OPEN_COUNTS.length) {
       for (const kind of ['baseline', 'ack']) {
@@ -241,8 +247,7 @@ function serverCpuMs(address) {
 async function sweep(env, kind, { baselineBundle, resultsDir, runsDir }) {
   const client = env.client;
   const tq = `bench-sweep-${kind}`;
-  const { DEFAULT_MAX_CACHED_WORKFLOWS } = require(path.join(DIST, 'config'));
-  const maxCached = Number(process.env.DRILL_MAX_CACHED_WORKFLOWS ?? DEFAULT_MAX_CACHED_WORKFLOWS);
+  const maxCached = workerCacheSize();
   const w = spawnWorker(kind, env.address, tq, resultsDir, kind === 'ack' ? 'prebuilt' : baselineBundle);
   await w.ready;
   const idle = await settle(w);

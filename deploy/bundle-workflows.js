@@ -44,6 +44,7 @@ async function main() {
   const root = path.resolve(__dirname, '..');
   const dist = path.resolve(process.argv[2] || path.join(root, 'dist'));
   const { BUNDLE_FILE, MAP_FILE, MANIFEST_FILE, sha256, splitInlineSourceMap, leanSourceMap } = require(path.join(dist, 'prebuilt-bundle'));
+  const { workflowWebpackConfig } = require(path.join(dist, 'workflow-bundle-options'));
   const workflowsPath = require.resolve(path.join(dist, 'workflows'));
   // The same payload converter as src/worker.ts (PAYLOAD_CONVERTER_PATH): it must be built into the bundle.
   const payloadConverterPath = require.resolve(path.join(dist, 'payload-converter'));
@@ -53,28 +54,29 @@ async function main() {
     workflowsPath,
     payloadConverterPath,
     logger: new DefaultLogger('WARN'),
-    webpackConfigHook: (config) => ({
-      ...config,
-      plugins: [
-        ...(config.plugins ?? []),
-        {
-          apply(compiler) {
-            compiler.hooks.done.tap('drill-bundle-inputs', (stats) => {
-              inputs = [...stats.compilation.fileDependencies];
-            });
-          },
+    // drill-runner's settings for every workflow bundle (src/workflow-bundle-options.ts), then the inputs listener.
+    webpackConfigHook: (sdkConfig) => {
+      const config = workflowWebpackConfig(sdkConfig);
+      const inputsListener = {
+        apply(compiler) {
+          compiler.hooks.done.tap('drill-bundle-inputs', (stats) => {
+            inputs = [...stats.compilation.fileDependencies];
+          });
         },
-      ],
-    }),
+      };
+      return { ...config, plugins: [...(config.plugins ?? []), inputsListener] };
+    },
   });
   const whole = splitInlineSourceMap(code);
   const split = { code: whole.code, map: leanSourceMap(whole.map) };
+  // The webpack options shape the bundle too, so they are guarded like webpack's inputs.
+  const guardedInputs = [...inputs, require.resolve(path.join(dist, 'workflow-bundle-options'))];
   const manifest = {
     version: 1,
     createdAt: new Date().toISOString(),
     bundleSha256: sha256(split.code),
     mapSha256: sha256(split.map),
-    inputs: [...new Set(inputs.filter((f) => path.isAbsolute(f)).map(packageJsonOf))]
+    inputs: [...new Set(guardedInputs.filter((f) => path.isAbsolute(f)).map(packageJsonOf))]
       .filter((f) => fs.existsSync(f) && fs.statSync(f).isFile() && guarded(root, f))
       .map((f) => ({ path: path.relative(root, f).split(path.sep).join('/'), sha256: sha256(fs.readFileSync(f)) }))
       .sort((a, b) => a.path.localeCompare(b.path)),

@@ -8,11 +8,13 @@
 import path from 'node:path';
 import { NativeConnection, Runtime, Worker, makeTelemetryFilterString, type WorkerOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
-import { createActivities } from './activities';
+import { ACTIVITY_NAMES } from './activities/names';
 import { DEFAULT_MAX_CACHED_WORKFLOWS, loadConfig, type Config } from './config';
+import { deferredActivities } from './deferred-activities';
 import { createLogger, temporalLoggerFor } from './logger';
 import { BUNDLE_FILE, checkPrebuiltBundle } from './prebuilt-bundle';
 import { startHealthServer } from './worker-health';
+import { workflowWebpackConfig } from './workflow-bundle-options';
 import { PRODUCT_HISTOGRAM_BUCKETS } from './workflows/product-metric-buckets';
 
 /** Where `npm run build` leaves the prebuilt workflow bundle (beside it: its .map and manifest). */
@@ -53,7 +55,9 @@ export interface BuildWorkerOptions {
  * The prebuilt bundle when it is there and current, else the workflow sources to bundle now. A
  * stale or missing bundle is never used: `logger` (when given) hears why start-up bundles instead.
  */
-export function workflowSource(logger?: Pick<Logger, 'warn' | 'debug'>): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> & { bundleSha256?: string } {
+export function workflowSource(
+  logger?: Pick<Logger, 'warn' | 'debug'>,
+): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath' | 'bundlerOptions'> & { bundleSha256?: string } {
   const check = checkPrebuiltBundle(path.dirname(PREBUILT_BUNDLE));
   if (check.ok) {
     logger?.debug({ bundle: PREBUILT_BUNDLE, guardedFiles: check.files }, 'prebuilt workflow bundle');
@@ -62,7 +66,7 @@ export function workflowSource(logger?: Pick<Logger, 'warn' | 'debug'>): Pick<Wo
   // From src/ (tests, ts-node) there is no prebuilt bundle by design: bundling is the normal path.
   const fromSource = path.extname(__filename) === '.ts';
   if (!fromSource) logger?.warn({ reason: check.reason }, 'not using the prebuilt workflow bundle: bundling at start-up (run `npm run build`)');
-  return { workflowsPath: require.resolve('./workflows') };
+  return { workflowsPath: require.resolve('./workflows'), bundlerOptions: { webpackConfigHook: workflowWebpackConfig } };
 }
 
 /**
@@ -92,13 +96,12 @@ export async function buildWorker(opts: BuildWorkerOptions): Promise<Worker> {
   const { config } = opts;
   warmHttpClient();
   const { bundleSha256, ...source } = opts.workflowBundle ? { workflowBundle: opts.workflowBundle, bundleSha256: undefined } : workflowSource(opts.logger);
-  return Worker.create({
+  const options = (activities: object): WorkerOptions => ({
     connection: opts.connection,
     namespace: config.temporal.namespace,
     taskQueue: opts.taskQueue ?? config.taskQueue,
     ...source,
-    // The drill report names the procedure that ran: the prebuilt bundle's hash (none when bundled at start).
-    activities: opts.activities ?? createActivities({ config, ...(bundleSha256 ? { workflowBundleSha256: bundleSha256 } : {}) }),
+    activities,
     dataConverter: { payloadConverterPath: PAYLOAD_CONVERTER_PATH },
     ...deploymentOptions(config.deployment),
     // Bounded: each cached run holds its own module cache in the workflow VM (bench/workflows.md).
@@ -109,6 +112,17 @@ export async function buildWorker(opts: BuildWorkerOptions): Promise<Worker> {
     // passes: short, so another worker takes over in seconds (it replays the history; cheap).
     stickyQueueScheduleToStartTimeout: '2 seconds',
   });
+  if (opts.activities) return Worker.create(options(opts.activities));
+  // The activities' code loads while the SDK starts its workflow thread (src/deferred-activities.ts);
+  // the worker only polls once `run()` is called, after they are in place.
+  const deferred = deferredActivities(ACTIVITY_NAMES);
+  const creating = Worker.create(options(deferred.activities));
+  creating.catch(() => undefined); // awaited below; a load failure first must not leave it unhandled
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  const { createActivities } = await import('./activities');
+  // The drill report names the procedure that ran: the prebuilt bundle's hash (none when bundled at start).
+  deferred.provide(createActivities({ config, ...(bundleSha256 ? { workflowBundleSha256: bundleSha256 } : {}) }));
+  return creating;
 }
 
 export async function connectWorker(config: Config): Promise<NativeConnection> {
@@ -164,7 +178,8 @@ export async function runWorker(config: Config, logger: Logger, onStarted?: (sta
     }
     logger.info('worker stopped');
   } finally {
-    await connection.close();
+    // A worker that failed before it ran still holds the connection: that must not hide its error.
+    await connection.close().catch((err: unknown) => logger.warn({ err }, 'could not close the server connection'));
   }
 }
 

@@ -22,6 +22,7 @@ import { createPromotionActivities } from './promotion';
 import { createRecoveryActivities } from './recovery';
 import { createReportActivities } from './reports';
 import { createRuntimeStateActivities } from './runtime-state';
+import type { ActivityName } from './names';
 
 export interface ActivityDeps {
   /** `resultsDir` (drills read, promotions written) defaults to the parent of `runsDir`. */
@@ -76,3 +77,8 @@ function targetActivities(deps: ActivityDeps & { targets: TargetResolver }) {
 }
 
 export type Activities = ReturnType<typeof createActivities>;
+
+/** Exactly the same keys (`never` otherwise: a compile error where it is used). */
+type SameKeys<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
+/** ACTIVITY_NAMES (./names.ts) lists exactly the activities `createActivities` builds. */
+export const ACTIVITY_NAMES_MATCH: SameKeys<keyof Activities, ActivityName> = true;

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { startDevServer, type DevServer } from '../../src/client/dev-server';
 import { requireTool } from '../../src/tools/provision';
 import { eventually } from '../helpers/webhook-receiver';
@@ -143,6 +143,19 @@ test('runs workflows, serves metrics, logs JSON without secrets, stops on SIGTER
   // Buckets in seconds (not the SDK's millisecond defaults): the runbook's 15-minute SLA is one.
   expect(sample('drill_ack_latency_seconds_bucket', 'le="900"')).toMatch(/ 1$/);
   expect(sample('drill_rto_seconds_bucket', `target="${sbx.targetName}",le="900"`)).toMatch(/ 1$/);
+
+  // The prebuilt bundle holds zod's English messages only (src/workflow-bundle-options.ts): zod's own
+  // message for bad workflow input still reads in English.
+  const refused = await client.workflow
+    .execute('promotionGateWorkflow', {
+      taskQueue: 'worker-e2e',
+      workflowId: `promotion-worker-e2e-${Date.now()}`,
+      args: [{ experimentId: 'exp', runId: 'worker-e2e', thresholds: { maxDrillAgeSeconds: 'soon' } }],
+    })
+    .catch((e: unknown) => e);
+  expect(refused).toBeInstanceOf(WorkflowFailedError);
+  expect((refused as WorkflowFailedError).cause?.message).toMatch(/maxDrillAgeSeconds: Invalid input: expected number, received string/);
+  expect(out).not.toContain('not using the prebuilt workflow bundle');
   await connection.close();
 
   child.kill('SIGTERM');

@@ -10,6 +10,7 @@ import type { ConnectionPlugin } from '@temporalio/client';
 import { requireTool } from '../../src/tools/provision';
 import { startDevServer, type DevServer } from '../../src/client/dev-server';
 import { SA } from '../../src/search-attributes';
+import { workflowWebpackConfig } from '../../src/workflow-bundle-options';
 
 let runtimeInstalled = false;
 
@@ -72,6 +73,7 @@ export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
     workflowsPath: path.resolve(__dirname, '../../src/workflows/index.ts'),
     payloadConverterPath: path.resolve(__dirname, '../../src/payload-converter.ts'),
     logger: new DefaultLogger('WARN'),
+    webpackConfigHook: workflowWebpackConfig,
   });
   return bundle;
 }

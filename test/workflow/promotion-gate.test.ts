@@ -124,6 +124,13 @@ test('status query answers through the run; a failing gate completes with its ve
 test.each([
   ['bad input', { experimentId: 'exp', runId: '../etc' }, 'InvalidInput', /invalid promotionGateWorkflow input: runId: run id may hold only/],
   ['unknown threshold', { experimentId: 'exp', runId: 'r1', thresholds: { bogus: 1 } }, 'InvalidInput', /thresholds/],
+  // zod's own message, in English.
+  [
+    'threshold of the wrong type',
+    { experimentId: 'exp', runId: 'r1', thresholds: { maxDrillAgeSeconds: 'soon' } },
+    'InvalidInput',
+    /maxDrillAgeSeconds: Invalid input: expected number, received string/,
+  ],
   ['unknown run', { experimentId: 'exp', runId: 'never-ran' }, 'RunNotFound', /run never-ran: folder .* not found/],
 ])('%s fails the workflow without retry, with its type', async (_name, input, type, message) => {
   await withWorker(async (tq) => {
