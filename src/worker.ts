@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import { ACTIVITY_NAMES } from './activities/names';
 import { DEFAULT_MAX_CACHED_WORKFLOWS, loadConfig, type Config } from './config';
 import { deferredActivities } from './deferred-activities';
+import type { TargetResolver } from './io/targets';
 import { createLogger, temporalLoggerFor } from './logger';
 import { BUNDLE_FILE, checkPrebuiltBundle } from './prebuilt-bundle';
 import { startHealthServer } from './worker-health';
@@ -48,6 +49,8 @@ export interface BuildWorkerOptions {
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Override or extend activities (tests). */
   activities?: object;
+  /** The targets the activities act on (default: the targets file; `drill dev`: the one it wrote). */
+  targets?: TargetResolver;
   taskQueue?: string;
 }
 
@@ -121,7 +124,9 @@ export async function buildWorker(opts: BuildWorkerOptions): Promise<Worker> {
   await new Promise<void>((resolve) => setImmediate(resolve));
   const { createActivities } = await import('./activities');
   // The drill report names the procedure that ran: the prebuilt bundle's hash (none when bundled at start).
-  deferred.provide(createActivities({ config, ...(bundleSha256 ? { workflowBundleSha256: bundleSha256 } : {}) }));
+  deferred.provide(
+    createActivities({ config, ...(opts.targets ? { targets: opts.targets } : {}), ...(bundleSha256 ? { workflowBundleSha256: bundleSha256 } : {}) }),
+  );
   return creating;
 }
 

@@ -9,7 +9,6 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { readVariable, type Config } from '../config';
 import type { WeeklyDrillResult } from '../domain/drill';
-import { createActivities } from '../activities';
 import { startDevServer, type DevServer } from '../client/dev-server';
 import { configuredTargetsFile, fileTargetResolver, targetsFilePath } from '../io/targets';
 import { loadSandboxConfig } from '../sandbox/config';
@@ -132,8 +131,13 @@ export async function startDev(opts: DevOptions, deps: { config: Config; logger:
   if (opts.worker !== false) {
     installRuntime(config, deps.logger);
     const connection = await connectWorker(config);
-    const activities = createActivities({ config, ...(targets.targetsFile ? { targets: fileTargetResolver(targets.targetsFile) } : {}) });
-    const worker = await buildWorker({ config, connection, activities, logger: deps.logger });
+    // The worker builds its activities (and names the prebuilt bundle in drill reports); the sandbox's targets file if one was written.
+    const worker = await buildWorker({
+      config,
+      connection,
+      logger: deps.logger,
+      ...(targets.targetsFile ? { targets: fileTargetResolver(targets.targetsFile) } : {}),
+    });
     workerDone = worker.run().finally(() => connection.close());
     stopWorker = async () => {
       if (worker.getState() === 'RUNNING') worker.shutdown();

@@ -1,6 +1,7 @@
 /**
  * `drill dev` as a user runs it: a real child process starting the embedded dev server (SQLite
  * state, Web UI) and a worker; Ctrl-C stops it; state survives a restart; a running server is reused.
+ * And the README's main job, `drill dev --drill --exit-after-drill`: one full drill on the sandbox.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -8,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { isListening } from '../../src/client/dev-server';
+import { drillReportSchema } from '../../src/domain/drill-report';
 import { eventually } from '../helpers/webhook-receiver';
 import { freePort } from '../helpers/process';
 
@@ -101,4 +103,36 @@ test('starts server + UI + worker, keeps state across a restart, reuses a runnin
   await c2.close();
   third.child.kill('SIGTERM');
   expect(await third.exited).toBe(0);
+});
+
+test("the README's main job: --drill runs one full drill on the sandbox, prints verdict, report and UI link, exits with its code", async () => {
+  const drillPort = await freePort();
+  const drillUiPort = await freePort();
+  const run = startDev(
+    {
+      ...env,
+      TEMPORAL_ADDRESS: `127.0.0.1:${drillPort}`,
+      DRILL_UI_PORT: String(drillUiPort),
+      DRILL_STATE_DIR: path.join(tmp, 'drill-state'),
+      DRILL_RESULTS_DIR: path.join(tmp, 'drill-results'),
+      DRILL_TASK_QUEUE: 'dev-e2e-drill',
+    },
+    ['--drill', '--exit-after-drill', '--json'],
+  );
+  running.push(run);
+  const code = await run.exited;
+  const out = run.output();
+  expect({ code, out }).toMatchObject({ code: 0 });
+  expect(out).toContain('verdict: PASS');
+  expect(out).toContain(`Web UI: http://127.0.0.1:${drillUiPort}/namespaces/default/workflows/`);
+  const summary = out
+    .split('\n')
+    .filter((l) => l.startsWith('{"address"'))
+    .map((l) => JSON.parse(l) as { drill?: { result: string; exitCode: number; reportPath?: string } })[0];
+  expect(summary?.drill).toMatchObject({ result: 'pass', exitCode: 0 });
+  // The report names the procedure that ran: the prebuilt bundle dev's worker loaded.
+  const manifest = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../dist/workflow-bundle.json'), 'utf8')) as { bundleSha256: string };
+  const report = drillReportSchema.parse(JSON.parse(fs.readFileSync(summary!.drill!.reportPath!, 'utf8')));
+  expect(report.record?.procedure?.workflowBundleSha256).toBe(manifest.bundleSha256);
+  expect(await isListening('127.0.0.1', drillPort)).toBe(false);
 });

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { startDevServer, type DevServer } from '../../src/client/dev-server';
+import { drillReportSchema } from '../../src/domain/drill-report';
 import { requireTool } from '../../src/tools/provision';
 import { eventually } from '../helpers/webhook-receiver';
 import { freePort } from '../helpers/process';
@@ -114,8 +115,12 @@ test('runs workflows, serves metrics, logs JSON without secrets, stops on SIGTER
       },
     ],
   });
-  const drilled = (await drill.result()) as { result: string; rto: { seconds: number } };
+  const drilled = (await drill.result()) as { result: string; rto: { seconds: number }; reportPath: string };
   expect(drilled.result).toBe('pass');
+  // The report names the procedure that ran: the prebuilt bundle this worker loaded.
+  const manifest = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../dist/workflow-bundle.json'), 'utf8')) as { bundleSha256: string };
+  const drillReport = drillReportSchema.parse(JSON.parse(fs.readFileSync(drilled.reportPath, 'utf8')));
+  expect(drillReport.record?.procedure?.workflowBundleSha256).toBe(manifest.bundleSha256);
   const ack = await client.workflow.start('incidentAckWorkflow', {
     taskQueue: 'worker-e2e',
     workflowId: `incident-ack-worker-e2e-acked-${Date.now()}`,
