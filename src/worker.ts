@@ -97,7 +97,6 @@ function warmHttpClient(): void {
 
 export async function buildWorker(opts: BuildWorkerOptions): Promise<Worker> {
   const { config } = opts;
-  warmHttpClient();
   const { bundleSha256, ...source } = opts.workflowBundle ? { workflowBundle: opts.workflowBundle, bundleSha256: undefined } : workflowSource(opts.logger);
   const options = (activities: object): WorkerOptions => ({
     connection: opts.connection,
@@ -115,13 +114,17 @@ export async function buildWorker(opts: BuildWorkerOptions): Promise<Worker> {
     // passes: short, so another worker takes over in seconds (it replays the history; cheap).
     stickyQueueScheduleToStartTimeout: '2 seconds',
   });
-  if (opts.activities) return Worker.create(options(opts.activities));
-  // The activities' code loads while the SDK starts its workflow thread (src/deferred-activities.ts);
-  // the worker only polls once `run()` is called, after they are in place.
+  if (opts.activities) {
+    warmHttpClient();
+    return Worker.create(options(opts.activities));
+  }
+  // The activities' code and Node's HTTP client load while the SDK starts its workflow thread
+  // (src/deferred-activities.ts); the worker only polls once `run()` is called, after they are in place.
   const deferred = deferredActivities(ACTIVITY_NAMES);
   const creating = Worker.create(options(deferred.activities));
   creating.catch(() => undefined); // awaited below; a load failure first must not leave it unhandled
   await new Promise<void>((resolve) => setImmediate(resolve));
+  warmHttpClient();
   const { createActivities } = await import('./activities');
   // The drill report names the procedure that ran: the prebuilt bundle's hash (none when bundled at start).
   deferred.provide(
