@@ -7,6 +7,8 @@
 //                                                                                  → bench/workflows.md
 //   drill-timing  bench/drill-timing.js  detection lag, overhead and its breakdown, RTO/RPO error
 //                                                                                  → bench/drill-timing.md
+//   worker-start  bench/worker-start.js  worker start phase by phase, ours beside the baseline's
+//                                                                                  → bench/worker-start.md
 // — each also writing bench/out/<name>.json; then writes docs/BENCHMARKS.md (machine, every figure's
 // median and spread, baseline, ratio, target, met or not and why) and docs/bench-memory.svg (worker
 // RSS vs open workflows). Every bench's own env settings pass through (see each script's header);
@@ -26,6 +28,7 @@ const BENCHES = [
   { name: 'ack-append', script: 'ack-append.js', title: 'Ack append' },
   { name: 'workflows', script: 'workflows.js', title: 'Workflows and open timers' },
   { name: 'drill-timing', script: 'drill-timing.js', title: 'Drill timing' },
+  { name: 'worker-start', script: 'worker-start.js', title: 'Worker start, phase by phase' },
 ];
 const ONLY = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',').map((s) => s.trim()) : null;
 const say = (s) => process.stderr.write(`${s}\n`);

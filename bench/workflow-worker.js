@@ -3,11 +3,15 @@
 //   node --expose-gc bench/workflow-worker.js <ack|baseline> <address> <taskQueue> <resultsDir> <source>
 // source: prebuilt (dist/workflow-bundle.js via workflowSource(), as `node dist/worker.js` does),
 // source (bundle dist/workflows at start), or a path to a bundle file (baseline).
-// Sends { ready, startMs } (process start → worker RUNNING) over IPC, then answers
-// { stats } (cpu µs, rss, heap) to 'stats' (after a full GC) or 'cpu' (no GC), and stops on 'stop'.
+// Sends { ready, startMs, phases } over IPC — startMs: process start → worker RUNNING; phases: the
+// start-up marks, ms since process start (bench/worker-start.js) — then answers { stats } (cpu µs,
+// rss, heap) to 'stats' (after a full GC) or 'cpu' (no GC), and stops on 'stop'.
+// First: when Node has booted and this file runs (before it loads anything).
+const marks = { scriptStart: performance.now() };
 const fs = require('node:fs');
 const path = require('node:path');
 const { NativeConnection, Runtime, DefaultLogger, Worker } = require('@temporalio/worker');
+marks.sdkLoaded = performance.now();
 
 const [kind, address, taskQueue, resultsDir, source] = process.argv.slice(2);
 const dist = path.join(__dirname, '..', 'dist');
@@ -15,11 +19,14 @@ const dist = path.join(__dirname, '..', 'dist');
 async function main() {
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const connection = await NativeConnection.connect({ address });
+  marks.connected = performance.now();
   let worker;
   if (kind === 'ack') {
     const { loadConfig } = require(path.join(dist, 'config'));
-    const { buildWorker } = require(path.join(dist, 'worker'));
     const config = loadConfig({ ...process.env, TEMPORAL_ADDRESS: address, DRILL_TASK_QUEUE: taskQueue, DRILL_RESULTS_DIR: resultsDir, DRILL_LOG_LEVEL: 'warn' });
+    marks.configLoaded = performance.now();
+    const { buildWorker } = require(path.join(dist, 'worker'));
+    marks.workerModuleLoaded = performance.now();
     const logger = { warn: (o, m) => process.stderr.write(`worker: ${m} ${JSON.stringify(o)}\n`), debug: () => undefined };
     const opts = { config, connection, logger };
     // source: bundle at start, as a worker does without (or with a stale) prebuilt bundle.
@@ -38,9 +45,11 @@ async function main() {
       shutdownGraceTime: '1 second',
     });
   }
+  marks.created = performance.now();
   const running = worker.run();
   while (worker.getState() !== 'RUNNING') await new Promise((r) => setTimeout(r, 2));
-  process.send({ ready: true, startMs: performance.now() });
+  marks.running = performance.now();
+  process.send({ ready: true, startMs: marks.running, phases: { nodeBootstrapped: performance.nodeTiming.bootstrapComplete, ...marks } });
   // The benchmark went away (crashed, killed): stop instead of polling forever.
   process.on('disconnect', () => worker.getState() === 'RUNNING' && worker.shutdown());
   process.on('message', (m) => {

@@ -32,11 +32,12 @@
 // BENCH_OPEN_ACK_CONCURRENCY (4), BENCH_OPEN_ACK_TIMEOUT_MS (30000: an update slower than this counts
 // as timed out, at this value), BENCH_OPEN_RSS_ABORT_MIB (6144: a sweep worker past this RSS ends the
 // sweep, its point failed with the RSS reached). Also writes bench/out/workflows.json.
-const { fork, execFileSync } = require('node:child_process');
+const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { figure, writeResult, pct: pctOf } = require('./lib/result');
+const { spawnWorker, workerCacheSize } = require('./lib/worker-process');
 
 const ROOT = path.join(__dirname, '..');
 const DIST = path.join(ROOT, 'dist');
@@ -78,52 +79,6 @@ async function pool(count, conc, fn) {
   await Promise.all(Array.from({ length: Math.min(conc, count) }, async () => {
     while (next < count) await fn(next++);
   }));
-}
-
-/** The workers' cache size: DRILL_MAX_CACHED_WORKFLOWS, else drill-runner's default. */
-function workerCacheSize() {
-  return Number(process.env.DRILL_MAX_CACHED_WORKFLOWS ?? require(path.join(DIST, 'config')).DEFAULT_MAX_CACHED_WORKFLOWS);
-}
-
-function spawnWorker(kind, address, taskQueue, resultsDir, source) {
-  const child = fork(path.join(__dirname, 'workflow-worker.js'), [kind, address, taskQueue, resultsDir, source], {
-    execArgv: ['--expose-gc'],
-    // Both kinds get the same cache size from here (the baseline worker does not load our config).
-    env: { ...process.env, DRILL_MAX_CACHED_WORKFLOWS: String(workerCacheSize()) },
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-  });
-  const waiters = [];
-  let ready;
-  let exited; // the worker's exit, once it has exited (a crash, an out-of-memory kill)
-  const readyP = new Promise((resolve, reject) => {
-    ready = resolve;
-    child.once('exit', (code) => reject(new Error(`${kind} worker exited (${code}) before it was ready`)));
-  });
-  readyP.catch(() => undefined);
-  child.on('exit', (code, signal) => {
-    exited = `${kind} worker exited (${signal ?? code})`;
-    for (const w of waiters.splice(0)) w.reject(new Error(exited));
-  });
-  child.on('message', (m) => {
-    if (m.ready) ready(m.startMs);
-    if (m.stats) waiters.shift()?.resolve(m.stats);
-  });
-  const ask = (what) => new Promise((resolve, reject) => {
-    if (exited) return reject(new Error(exited));
-    waiters.push({ resolve, reject });
-    child.send(what);
-  });
-  return {
-    ready: readyP,
-    stats: () => ask('stats'),
-    cpu: () => ask('cpu'),
-    stop: () => new Promise((resolve) => {
-      if (exited) return resolve();
-      const t = setTimeout(() => child.kill('SIGKILL'), 20000);
-      child.once('exit', () => { clearTimeout(t); resolve(); });
-      child.send('stop');
-    }),
-  };
 }
 
 /**
