@@ -16,17 +16,20 @@
 //   worker created        Worker.create (ours: buildWorker — the bundle's staleness check, activities
 //                         loaded while the SDK boots its workflow thread)
 //   running               worker.run() → RUNNING
-// Env: BENCH_START_ROUNDS (10).
+// Env: BENCH_START_ROUNDS (10); BENCH_QUIET_MAX_BUSY, BENCH_QUIET_MAX_WAIT_S (each start first waits
+// for a quiet machine: bench/lib/quiet.js).
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { figure, median, writeResult, settingsOf } = require('./lib/result');
 const { spawnWorker } = require('./lib/worker-process');
+const { waitForQuiet, quietSummary, ENV_KEYS: QUIET_KEYS } = require('./lib/quiet');
 
 const ROOT = path.join(__dirname, '..');
 const DIST = path.join(ROOT, 'dist');
 const ROUNDS = Number(process.env.BENCH_START_ROUNDS ?? 10);
-const SETTINGS = settingsOf(['BENCH_START_ROUNDS']);
+const SETTINGS = settingsOf(['BENCH_START_ROUNDS', ...QUIET_KEYS]);
+const QUIET = [];
 const COMMAND = `${Object.entries(SETTINGS).map(([k, v]) => `${k}=${v} `).join('')}npm run bench:worker-start`;
 const STARTED = Date.now();
 const say = (s) => process.stderr.write(`${s}\n`);
@@ -78,6 +81,7 @@ async function main() {
   try {
     for (let round = 0; round < ROUNDS; round++) {
       for (const kind of round % 2 ? ['ack', 'baseline'] : ['baseline', 'ack']) {
+        await waitForQuiet(`round ${round + 1} ${kind}`, QUIET);
         const w = spawnWorker(kind, env.address, `bench-start-${kind}-${round}`, resultsDir, kind === 'ack' ? 'prebuilt' : baselineBundle);
         try {
           await w.ready;
@@ -126,6 +130,7 @@ function report(runs, check, baselineBytes) {
     `included, ${(baselineBytes / 1048576).toFixed(2)} MiB) one after the other (order alternating) against one local dev server; each worker in its own process,`,
     'stopped before the next starts. Milliseconds, median (min–max) over the rounds; a phase ends at the mark named and starts',
     'where the one before it ended. The total is the worker-start figure of bench/workflows.md.',
+    quietSummary(QUIET),
     '',
     '| phase | drill-runner worker | minimal baseline worker | difference of medians |',
     '|---|---|---|---|',
@@ -141,7 +146,7 @@ function report(runs, check, baselineBytes) {
     '',
   ];
   fs.writeFileSync(path.join(__dirname, 'worker-start.md'), L.join('\n'));
-  writeResult('worker-start', { title: 'Worker start, phase by phase', command: COMMAND, settings: SETTINGS, startedAt: STARTED, report: 'bench/worker-start.md', figures });
+  writeResult('worker-start', { title: 'Worker start, phase by phase', command: COMMAND, settings: SETTINGS, startedAt: STARTED, report: 'bench/worker-start.md', figures, notes: [quietSummary(QUIET).replace(/\.$/, '')] });
   say(L.join('\n'));
 }
 

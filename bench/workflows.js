@@ -31,13 +31,16 @@
 // (150,1000,10000; empty or 0 skips the sweep), BENCH_OPEN_ACKS (100), BENCH_OPEN_CONCURRENCY (32),
 // BENCH_OPEN_ACK_CONCURRENCY (4), BENCH_OPEN_ACK_TIMEOUT_MS (30000: an update slower than this counts
 // as timed out, at this value), BENCH_OPEN_RSS_ABORT_MIB (6144: a sweep worker past this RSS ends the
-// sweep, its point failed with the RSS reached). Also writes bench/out/workflows.json.
+// sweep, its point failed with the RSS reached), BENCH_QUIET_MAX_BUSY and BENCH_QUIET_MAX_WAIT_S (each
+// repetition — a kind's round, a start from source, the replays, a sweep point's updates — first waits
+// for a quiet machine: bench/lib/quiet.js). Also writes bench/out/workflows.json.
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { figure, writeResult, pct: pctOf } = require('./lib/result');
 const { spawnWorker, workerCacheSize } = require('./lib/worker-process');
+const { waitForQuiet, quietSummary, ENV_KEYS: QUIET_KEYS } = require('./lib/quiet');
 
 const ROOT = path.join(__dirname, '..');
 const DIST = path.join(ROOT, 'dist');
@@ -56,7 +59,7 @@ const ACK_TIMEOUT_MS = Number(process.env.BENCH_OPEN_ACK_TIMEOUT_MS ?? 30000);
 // The machine is shared: a worker past this RSS ends the sweep (the point then fails, with the figure).
 const RSS_ABORT_MIB = Number(process.env.BENCH_OPEN_RSS_ABORT_MIB ?? 6144);
 const OUT = path.join(__dirname, 'workflows.md');
-const ENV_KEYS = ['BENCH_WF_ROUNDS', 'BENCH_WF_N', 'BENCH_WF_CONCURRENCY', 'BENCH_WF_OPEN', 'BENCH_WF_REPLAYS', 'DRILL_MAX_CACHED_WORKFLOWS', 'BENCH_OPEN_COUNTS', 'BENCH_OPEN_ACKS', 'BENCH_OPEN_CONCURRENCY', 'BENCH_OPEN_ACK_CONCURRENCY', 'BENCH_OPEN_ACK_TIMEOUT_MS', 'BENCH_OPEN_RSS_ABORT_MIB'];
+const ENV_KEYS = ['BENCH_WF_ROUNDS', 'BENCH_WF_N', 'BENCH_WF_CONCURRENCY', 'BENCH_WF_OPEN', 'BENCH_WF_REPLAYS', 'DRILL_MAX_CACHED_WORKFLOWS', 'BENCH_OPEN_COUNTS', 'BENCH_OPEN_ACKS', 'BENCH_OPEN_CONCURRENCY', 'BENCH_OPEN_ACK_CONCURRENCY', 'BENCH_OPEN_ACK_TIMEOUT_MS', 'BENCH_OPEN_RSS_ABORT_MIB', ...QUIET_KEYS];
 const SETTINGS = ENV_KEYS
   .filter((k) => process.env[k] !== undefined)
   .map((k) => `${k}=${process.env[k]} `)
@@ -275,6 +278,7 @@ async function sweep(env, kind, { baselineBundle, resultsDir, runsDir }) {
       // started. First ACK_C at a time (the target's row), then one at a time (a person acking) on
       // other runs. In the baseline's second phase "evicted" is approximate: the first phase's pokes
       // brought up to OPEN_ACKS runs back into the cache (acked timers complete and leave it).
+      await waitForQuiet(`sweep ${kind} @${count} updates`, QUIET);
       const burst = await updatePhase(ACK_C);
       const single = await updatePhase(1);
       // The baseline's closing ack (a no-op local activity, then the timer closes) on other runs:
@@ -334,6 +338,8 @@ async function sweep(env, kind, { baselineBundle, resultsDir, runsDir }) {
 
 const R = { start: { ack: [], baseline: [], ackFromSource: [] }, tput: { ack: [], baseline: [] }, cpu: { ack: [], baseline: [] }, mem: { ack: [], baseline: [] }, rssOpen: { ack: [], baseline: [] }, replay: { ack: [], baseline: [] }, ackP99: [], ackP50: [] };
 const ratios = { tput: [], cpu: [], mem: [], replay: [], start: [] };
+/** Each repetition's wait for a quiet machine (bench/lib/quiet.js), for the reports. */
+const QUIET = [];
 /** Events in each replayed history (from bench/replay.js), for the replay row's reason. */
 const REPLAY_EVENTS = {};
 
@@ -421,7 +427,10 @@ async function runRounds(env, { baselineBundle, resultsDir, runsDir, report }) {
   for (let round = 0; round < ROUNDS; round++) {
     const order = round % 2 ? ['ack', 'baseline'] : ['baseline', 'ack'];
     const got = {};
-    for (const kind of order) got[kind] = await phase(kind, round);
+    for (const kind of order) {
+      await waitForQuiet(`round ${round + 1} ${kind}`, QUIET);
+      got[kind] = await phase(kind, round);
+    }
     if (!fs.existsSync(BASELINE_HISTORY)) {
       // Record the baseline's committed history once (then commit bench/baseline/history.json).
       const h = await client.workflow.getHandle(`bench-base-0`).fetchHistory();
@@ -429,10 +438,12 @@ async function runRounds(env, { baselineBundle, resultsDir, runsDir, report }) {
       fs.writeFileSync(BASELINE_HISTORY, `${historyToJSON(h)}\n`);
     }
     // Worker start bundling from source (what `node dist/worker.js` did before the build made the bundle).
+    await waitForQuiet(`round ${round + 1} start from source`, QUIET);
     const src = spawnWorker('ack', address, `bench-src-${round}`, resultsDir, 'source');
     R.start.ackFromSource.push(await src.ready);
     await src.stop();
     const rp = {};
+    await waitForQuiet(`round ${round + 1} replays`, QUIET);
     for (const kind of order) rp[kind] = kind === 'ack' ? replay('prebuilt', ACK_HISTORY) : replay(baselineBundle, BASELINE_HISTORY);
     R.replay.ack.push(rp.ack);
     R.replay.baseline.push(rp.baseline);
@@ -467,6 +478,7 @@ function writeReport({ R, ratios, rounds, seconds, maxCached, check }) {
     'Shared machine: other sessions ran tests on the same 2 cores during the run, so absolute figures are',
     'noisy; each round runs baseline and ack back to back (order alternating), ratios are taken per round,',
     'and the tables give the median (min–max) over rounds.',
+    quietSummary(QUIET),
     '',
     `Settings: ${rounds} of ${ROUNDS} rounds done; ${N} workflows at concurrency ${C} (after ${C} warm-up); ${OPEN} open workflows for memory;`,
     `${REPLAYS} replays per history; maxCachedWorkflows ${maxCached}; each worker in its own process (CPU and RSS are the worker's).`,
@@ -688,7 +700,7 @@ function writeJson({ R, ratios, rounds, maxCached, bundleMiB, mapMiB }) {
   const settings = Object.fromEntries(ENV_KEYS.filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]]));
   writeResult('workflows', {
     title: 'Workflows beside a minimal baseline', command: COMMAND, settings, startedAt: STARTED, report: 'bench/workflows.md', figures, curves,
-    notes: [`${rounds} of ${ROUNDS} rounds; ${N} workflows at concurrency ${C}; ${OPEN} open for memory per cached run; ${REPLAYS} replays per history; maxCachedWorkflows ${maxCached}`, `open-timer sweep: ${OPEN_COUNTS.join(', ') || 'skipped'}; ${OPEN_ACKS} updates per point ${ACK_C} at a time, then ${OPEN_ACKS} one at a time`],
+    notes: [`${rounds} of ${ROUNDS} rounds; ${N} workflows at concurrency ${C}; ${OPEN} open for memory per cached run; ${REPLAYS} replays per history; maxCachedWorkflows ${maxCached}`, `open-timer sweep: ${OPEN_COUNTS.join(', ') || 'skipped'}; ${OPEN_ACKS} updates per point ${ACK_C} at a time, then ${OPEN_ACKS} one at a time`, quietSummary(QUIET).replace(/\.$/, '')],
   });
 }
 
