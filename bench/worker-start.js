@@ -23,6 +23,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { figure, median, writeResult, settingsOf } = require('./lib/result');
 const { spawnWorker } = require('./lib/worker-process');
+const { startBenchEnv } = require('./lib/bench-env');
 const { waitForQuiet, quietSummary, ENV_KEYS: QUIET_KEYS } = require('./lib/quiet');
 
 const ROOT = path.join(__dirname, '..');
@@ -60,23 +61,7 @@ function durations(marks) {
 
 async function main() {
   if (ROUNDS < 1 || !Number.isInteger(ROUNDS)) throw new Error(`BENCH_START_ROUNDS must be a positive integer (got ${process.env.BENCH_START_ROUNDS})`);
-  const { Runtime, DefaultLogger, bundleWorkflowCode } = require('@temporalio/worker');
-  const { TestWorkflowEnvironment } = require('@temporalio/testing');
-  const { requireTool } = require(path.join(DIST, 'tools', 'provision'));
-  const { SA } = require(path.join(DIST, 'search-attributes'));
-  const { checkPrebuiltBundle } = require(path.join(DIST, 'prebuilt-bundle'));
-  const check = checkPrebuiltBundle(DIST);
-  if (!check.ok) throw new Error(`prebuilt bundle not usable (${check.reason}): run \`npm run build\``);
-  Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'drill-bench-start-'));
-  const resultsDir = path.join(tmp, 'results');
-  fs.mkdirSync(resultsDir, { recursive: true });
-  const baselineBundle = path.join(tmp, 'baseline-bundle.js');
-  const b = await bundleWorkflowCode({ workflowsPath: require.resolve('./baseline/workflows.js'), logger: new DefaultLogger('WARN') });
-  fs.writeFileSync(baselineBundle, b.code);
-  const env = await TestWorkflowEnvironment.createLocal({
-    server: { executable: { type: 'existing-path', path: requireTool('temporal').path }, ui: false, searchAttributes: Object.values(SA) },
-  });
+  const { env, check, resultsDir, baselineBundle, baselineBytes, teardown } = await startBenchEnv('drill-bench-start-');
   const runs = { ack: [], baseline: [] };
   try {
     for (let round = 0; round < ROUNDS; round++) {
@@ -94,10 +79,9 @@ async function main() {
       }
     }
   } finally {
-    await env.teardown();
-    fs.rmSync(tmp, { recursive: true, force: true });
+    await teardown();
   }
-  report(runs, check, Buffer.byteLength(b.code));
+  report(runs, check, baselineBytes);
 }
 
 const mib = (file) => (fs.statSync(file).size / 1048576).toFixed(2);

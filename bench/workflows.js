@@ -40,6 +40,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { figure, writeResult, pct: pctOf } = require('./lib/result');
 const { spawnWorker, workerCacheSize } = require('./lib/worker-process');
+const { startBenchEnv } = require('./lib/bench-env');
 const { waitForQuiet, quietSummary, ENV_KEYS: QUIET_KEYS } = require('./lib/quiet');
 
 const ROOT = path.join(__dirname, '..');
@@ -113,35 +114,9 @@ async function settle(w, minMs = 2000, maxMs = 120000, guard = () => undefined) 
 }
 
 async function main() {
-  const { Runtime, DefaultLogger, bundleWorkflowCode } = require('@temporalio/worker');
-  const { TestWorkflowEnvironment } = require('@temporalio/testing');
-  const { requireTool } = require(path.join(DIST, 'tools', 'provision'));
-  const { SA } = require(path.join(DIST, 'search-attributes'));
-  const { checkPrebuiltBundle } = require(path.join(DIST, 'prebuilt-bundle'));
-  const check = checkPrebuiltBundle(DIST);
-  if (!check.ok) throw new Error(`prebuilt bundle not usable (${check.reason}): run \`npm run build\``);
-  // No shutdown signals of the SDK's own: they would swallow Ctrl-C here (no worker in this process).
-  Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
-  const started = STARTED;
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'drill-bench-wf-'));
-  const resultsDir = path.join(tmp, 'results');
+  const { env, check, resultsDir, baselineBundle, teardown } = await startBenchEnv('drill-bench-wf-');
   const runsDir = path.join(resultsDir, 'runs');
-  fs.mkdirSync(runsDir, { recursive: true });
-  const baselineBundle = path.join(tmp, 'baseline-bundle.js');
-  const b = await bundleWorkflowCode({ workflowsPath: require.resolve('./baseline/workflows.js'), logger: new DefaultLogger('WARN') });
-  fs.writeFileSync(baselineBundle, b.code);
-
-  const env = await TestWorkflowEnvironment.createLocal({
-    server: { executable: { type: 'existing-path', path: requireTool('temporal').path }, ui: false, searchAttributes: Object.values(SA) },
-  });
-  // Interrupted (Ctrl-C, a kill): the dev server and the tmp dir go with the benchmark.
-  const stop = () => {
-    env.teardown().finally(() => {
-      fs.rmSync(tmp, { recursive: true, force: true });
-      process.exit(130);
-    });
-  };
-  process.once('SIGINT', stop).once('SIGTERM', stop);
+  const started = STARTED;
   try {
     const report = ({ rounds }) => writeReport({ R, ratios, rounds, seconds: (Date.now() - started) / 1000, maxCached: workerCacheSize(), check });
     await runRounds(env, { baselineBundle, resultsDir, runsDir, report });
@@ -158,8 +133,7 @@ async function main() {
     // Updates that timed out in the sweep may still be retrying inside the client: once the server is
     // gone their next retry throws 'Channel has been shut down' from a timer. Expected, not a failure.
     tearingDown = true;
-    await env.teardown();
-    fs.rmSync(tmp, { recursive: true, force: true });
+    await teardown();
   }
 }
 
