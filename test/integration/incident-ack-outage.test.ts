@@ -40,6 +40,22 @@ function startServer(): Promise<DevServer> {
   });
 }
 
+/**
+ * The port was free when `freePort()` looked, but another process (or a port the dev server picks for
+ * its own services) can take it before the server binds: a server that exits before it is ready gets
+ * up to two more tries, each on a fresh port. The restart in the test reuses the port that worked.
+ */
+async function startFirstServer(): Promise<DevServer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startServer();
+    } catch (err) {
+      if (attempt >= 3 || !/exited with code/.test((err as Error).message)) throw err;
+      port = await freePort();
+    }
+  }
+}
+
 async function killServer(): Promise<void> {
   const child = server?.process;
   server = undefined;
@@ -56,7 +72,7 @@ beforeAll(async () => {
   runsDir = path.join(dir, 'results', 'runs');
   dbFile = path.join(dir, 'temporal.sqlite');
   port = await freePort();
-  [server, receiver] = await Promise.all([startServer(), startWebhookReceiver(), workflowBundle()]);
+  [server, receiver] = await Promise.all([startFirstServer(), startWebhookReceiver(), workflowBundle()]);
 });
 
 afterAll(async () => {
