@@ -15,7 +15,10 @@
 //               activities (up to the activity slots), which every open ack timer has in production.
 // and once per round: ack worker start bundling from source (no prebuilt bundle), and replay of a
 // committed history (ack: test/replay/histories/incident-ack-v3-acknowledged.json, today's path, on the prebuilt
-// bundle; baseline: bench/baseline/history.json, recorded from this benchmark's baseline workflow).
+// bundle; baseline: bench/baseline/history.json, recorded from this benchmark's baseline workflow),
+// BENCH_WF_REPLAYS times through one replay worker (bench/replay.js): the target is judged on each
+// history after the first, so the replay worker's creation (the same ~50 ms for either bundle) is not
+// spread over the replays; the creation and the whole call / BENCH_WF_REPLAYS are reported beside it.
 // After the rounds, once: the open-timer sweep. One worker per kind (baseline, then ack), in its own
 // process; for each count of BENCH_OPEN_COUNTS (ascending) the open workflows are topped up to the
 // count (started at BENCH_OPEN_CONCURRENCY, progress on stderr), the worker settles, its RSS is read
@@ -27,7 +30,7 @@
 // (server: /proc, Linux only) is reported per update. Runs started before the last maxCachedWorkflows are out of the
 // worker's LRU cache (nothing wakes an open timer), so most acks at 10,000 hit evicted runs and replay.
 // Env: BENCH_WF_ROUNDS (3), BENCH_WF_N (200), BENCH_WF_CONCURRENCY (20), BENCH_WF_OPEN (300),
-// BENCH_WF_REPLAYS (20), DRILL_MAX_CACHED_WORKFLOWS (the worker default), BENCH_OPEN_COUNTS
+// BENCH_WF_REPLAYS (50), DRILL_MAX_CACHED_WORKFLOWS (the worker default), BENCH_OPEN_COUNTS
 // (150,1000,10000; empty or 0 skips the sweep), BENCH_OPEN_ACKS (100), BENCH_OPEN_CONCURRENCY (32),
 // BENCH_OPEN_ACK_CONCURRENCY (4), BENCH_OPEN_ACK_TIMEOUT_MS (30000: an update slower than this counts
 // as timed out, at this value), BENCH_OPEN_RSS_ABORT_MIB (6144: a sweep worker past this RSS ends the
@@ -49,7 +52,7 @@ const ROUNDS = Number(process.env.BENCH_WF_ROUNDS ?? 3);
 const N = Number(process.env.BENCH_WF_N ?? 200);
 const C = Number(process.env.BENCH_WF_CONCURRENCY ?? 20);
 const OPEN = Number(process.env.BENCH_WF_OPEN ?? 300);
-const REPLAYS = Number(process.env.BENCH_WF_REPLAYS ?? 20);
+const REPLAYS = Number(process.env.BENCH_WF_REPLAYS ?? 50);
 const ACK_HISTORY = path.join(ROOT, 'test', 'replay', 'histories', 'incident-ack-v3-acknowledged.json');
 const BASELINE_HISTORY = path.join(__dirname, 'baseline', 'history.json');
 const OPEN_COUNTS = (process.env.BENCH_OPEN_COUNTS ?? '150,1000,10000').split(',').map(Number).filter((n) => n > 0).sort((a, b) => a - b);
@@ -310,7 +313,7 @@ async function sweep(env, kind, { baselineBundle, resultsDir, runsDir }) {
   }
 }
 
-const R = { start: { ack: [], baseline: [], ackFromSource: [] }, tput: { ack: [], baseline: [] }, cpu: { ack: [], baseline: [] }, mem: { ack: [], baseline: [] }, rssOpen: { ack: [], baseline: [] }, replay: { ack: [], baseline: [] }, ackP99: [], ackP50: [] };
+const R = { start: { ack: [], baseline: [], ackFromSource: [] }, tput: { ack: [], baseline: [] }, cpu: { ack: [], baseline: [] }, mem: { ack: [], baseline: [] }, rssOpen: { ack: [], baseline: [] }, replay: { ack: [], baseline: [] }, replayFirst: { ack: [], baseline: [] }, replayWall: { ack: [], baseline: [] }, ackP99: [], ackP50: [] };
 const ratios = { tput: [], cpu: [], mem: [], replay: [], start: [] };
 /** Each repetition's wait for a quiet machine (bench/lib/quiet.js), for the reports. */
 const QUIET = [];
@@ -395,7 +398,7 @@ async function runRounds(env, { baselineBundle, resultsDir, runsDir, report }) {
     const out = execFileSync(process.execPath, [path.join(__dirname, 'replay.js'), bundle, history, String(REPLAYS)], { encoding: 'utf8' });
     const r = JSON.parse(out.trim().split('\n').pop());
     REPLAY_EVENTS[history === ACK_HISTORY ? 'ack' : 'baseline'] = r.events;
-    return r.msPerHistory;
+    return r;
   }
 
   for (let round = 0; round < ROUNDS; round++) {
@@ -419,16 +422,19 @@ async function runRounds(env, { baselineBundle, resultsDir, runsDir, report }) {
     const rp = {};
     await waitForQuiet(`round ${round + 1} replays`, QUIET);
     for (const kind of order) rp[kind] = kind === 'ack' ? replay('prebuilt', ACK_HISTORY) : replay(baselineBundle, BASELINE_HISTORY);
-    R.replay.ack.push(rp.ack);
-    R.replay.baseline.push(rp.baseline);
+    for (const kind of order) {
+      R.replay[kind].push(rp[kind].msPerHistory);
+      R.replayFirst[kind].push(rp[kind].firstMs);
+      R.replayWall[kind].push(rp[kind].wallPerHistory);
+    }
     ratios.tput.push(got.ack.tput / got.baseline.tput);
     ratios.cpu.push(got.ack.cpu / got.baseline.cpu);
     ratios.mem.push(got.ack.mem / got.baseline.mem);
-    ratios.replay.push(rp.ack / rp.baseline);
+    ratios.replay.push(rp.ack.msPerHistory / rp.baseline.msPerHistory);
     ratios.start.push(R.start.ack.at(-1) / R.start.baseline.at(-1));
     // The report after every round: a run cut short still leaves its completed rounds.
     report({ rounds: round + 1 });
-    say(`round ${round + 1}: ack start from source ${R.start.ackFromSource.at(-1).toFixed(0)} ms; replay ack ${rp.ack.toFixed(1)} ms, baseline ${rp.baseline.toFixed(1)} ms`);
+    say(`round ${round + 1}: ack start from source ${R.start.ackFromSource.at(-1).toFixed(0)} ms; replay ack ${rp.ack.msPerHistory.toFixed(1)} ms, baseline ${rp.baseline.msPerHistory.toFixed(1)} ms per history`);
   }
 }
 
@@ -468,7 +474,9 @@ function writeReport({ R, ratios, rounds, seconds, maxCached, check }) {
     `| worker CPU per workflow, ms | ${m(R.cpu.ack)} | ${m(R.cpu.baseline)} | ${m(ratios.cpu, 2)} | — | |`,
     `| memory per cached run (RSS), MiB | ${m(mib(R.mem.ack), 3)} | ${m(mib(R.mem.baseline), 3)} | ${m(ratios.mem, 2)} | ≤ ${TARGETS.memoryRatio}× | ${ok(memRssR <= TARGETS.memoryRatio)} |`,
     `| worker RSS with ${OPEN} open, MiB | ${m(mib(R.rssOpen.ack), 0)} | ${m(mib(R.rssOpen.baseline), 0)} | — | — | |`,
-    `| replay of a committed history, ms | ${m(R.replay.ack)} | ${m(R.replay.baseline)} | ${m(ratios.replay, 2)} | ≤ ${TARGETS.replayRatio}× | ${ok(replayR <= TARGETS.replayRatio)} |`,
+    `| replay of a committed history, per history after the first through one replay worker, ms | ${m(R.replay.ack)} | ${m(R.replay.baseline)} | ${m(ratios.replay, 2)} | ≤ ${TARGETS.replayRatio}× | ${ok(replayR <= TARGETS.replayRatio)} |`,
+    `| replay: the replay worker's creation and the first history, ms | ${m(R.replayFirst.ack)} | ${m(R.replayFirst.baseline)} | — | — | |`,
+    `| replay: the whole call / ${REPLAYS} (creation included; the figure before stop 33), ms | ${m(R.replayWall.ack)} | ${m(R.replayWall.baseline)} | — | — | |`,
     `| worker start (process → polling), prebuilt bundle, ms | ${m(R.start.ack, 0)} | ${m(R.start.baseline, 0)} | ${m(ratios.start, 2)} | ≤ ${TARGETS.startMs} ms | ${ok(startAck <= TARGETS.startMs)} |`,
     `| worker start bundling from source, ms | ${m(R.start.ackFromSource, 0)} | — | — | — | |`,
     `| acknowledge update latency at concurrency ${C}, ms | p50 ${m(R.ackP50, 0)}, p99 ${m(R.ackP99, 0)} | — | — | — | |`,
@@ -567,13 +575,15 @@ function writeJson({ R, ratios, rounds, maxCached, bundleMiB, mapMiB }) {
     }),
     figure({ group: G, name: `worker RSS with ${OPEN} open`, unit: 'MiB', samples: mib(R.rssOpen.ack), baseline: { label: 'open 1-day sleep', samples: mib(R.rssOpen.baseline) } }),
     figure({
-      group: G, name: 'replay of a committed history', unit: 'ms', samples: R.replay.ack, baseline: { label: 'baseline history', samples: R.replay.baseline }, ratioSamples: ratios.replay,
+      group: G, name: 'replay of a committed history (each history after the first through one replay worker)', unit: 'ms', samples: R.replay.ack, baseline: { label: 'baseline history', samples: R.replay.baseline }, ratioSamples: ratios.replay,
       target: `≤ ${TARGETS.replayRatio}× baseline`,
       ...ok(
         median(ratios.replay) <= TARGETS.replayRatio,
         `${f0(median(ratios.replay), 2)}× baseline${REPLAY_EVENTS.ack ? `; a history of ${REPLAY_EVENTS.ack} events (two timed waits, the watch, the ack) against the baseline's ${REPLAY_EVENTS.baseline}` : ''}`,
       ),
     }),
+    figure({ group: G, name: "replay: the replay worker's creation and the first history", unit: 'ms', samples: R.replayFirst.ack, baseline: { label: 'baseline history', samples: R.replayFirst.baseline } }),
+    figure({ group: G, name: `replay: the whole call / ${REPLAYS} (creation included; the replay figure before stop 33)`, unit: 'ms', samples: R.replayWall.ack, baseline: { label: 'baseline history', samples: R.replayWall.baseline } }),
     figure({
       group: G, name: 'worker start (process → polling), prebuilt bundle', unit: 'ms', samples: R.start.ack, baseline: { label: 'baseline worker', samples: R.start.baseline }, ratioSamples: ratios.start,
       target: `≤ ${TARGETS.startMs} ms`,
