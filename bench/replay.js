@@ -3,7 +3,7 @@
 // Replays the history <reps> (≥ 2) times through one replay worker (runReplayHistories), after 3
 // warm-up replays through another, and prints:
 //   msPerHistory   each history after the first: (last result − first result) / (reps − 1); the
-//                  replay worker's creation is not in it (it is the same fixed cost for any bundle);
+//                  replay worker's creation is not in it (about 50 ms for either bundle here);
 //   firstMs        the call until the first result: the replay worker's creation and one replay;
 //   wallPerHistory the whole call / reps (the figure before stop 33: the creation spread over reps).
 // prebuilt: dist/workflow-bundle.js as a worker loads it (src/prebuilt-bundle.ts).

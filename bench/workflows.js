@@ -17,7 +17,7 @@
 // committed history (ack: test/replay/histories/incident-ack-v3-acknowledged.json, today's path, on the prebuilt
 // bundle; baseline: bench/baseline/history.json, recorded from this benchmark's baseline workflow),
 // BENCH_WF_REPLAYS times through one replay worker (bench/replay.js): the target is judged on each
-// history after the first, so the replay worker's creation (the same ~50 ms for either bundle) is not
+// history after the first, so the replay worker's creation (about 50 ms for either bundle) is not
 // spread over the replays; the creation and the whole call / BENCH_WF_REPLAYS are reported beside it.
 // After the rounds, once: the open-timer sweep. One worker per kind (baseline, then ack), in its own
 // process; for each count of BENCH_OPEN_COUNTS (ascending) the open workflows are topped up to the
