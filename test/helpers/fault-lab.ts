@@ -16,13 +16,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import type { DevServer } from '../../src/client/dev-server';
-import { freePort } from './process';
 import { startTestSandbox, type TestSandbox } from './sandbox';
-import { installTestRuntime, startRestartableDevServer, uniqueId } from './temporal';
+import { installTestRuntime, startRestartableDevServer, startRestartableDevServerOnFreePort, uniqueId } from './temporal';
 import { startWebhookReceiver, type WebhookReceiver } from './webhook-receiver';
 import { startWorkerProcess, writeWorkflowBundle, type CrashPoint, type WorkerProcess, type WorkerProcessOptions } from './worker-process';
 
 export const FAULT_OUTPUT_DIR = path.resolve(__dirname, '../../test-output/faults');
+/** A restarted dev server on a loaded machine can take a while to answer. */
+const SERVER_READY_MS = 60000;
 
 export type FaultKind = 'none' | 'worker-kill' | 'server-restart';
 
@@ -241,9 +242,12 @@ export class FaultLab {
   static async create(suite: string): Promise<FaultLab> {
     installTestRuntime();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), `faults-${suite}-`));
-    const port = await freePort();
     const bundle = path.join(dir, 'workflows.js');
-    const [server, receiver] = await Promise.all([FaultLab.startServer(dir, port), startWebhookReceiver(), writeWorkflowBundle(bundle)]);
+    const [{ server, port }, receiver] = await Promise.all([
+      startRestartableDevServerOnFreePort(dir, SERVER_READY_MS),
+      startWebhookReceiver(),
+      writeWorkflowBundle(bundle),
+    ]);
     const connection = await Connection.connect({ address: server.address });
     fs.mkdirSync(FAULT_OUTPUT_DIR, { recursive: true });
     const outFile = path.join(FAULT_OUTPUT_DIR, `${suite}.jsonl`);
@@ -254,7 +258,7 @@ export class FaultLab {
   }
 
   private static startServer(dir: string, port: number): Promise<DevServer> {
-    return startRestartableDevServer(dir, port, 60000);
+    return startRestartableDevServer(dir, port, SERVER_READY_MS);
   }
 
   /** SIGKILL the dev server, wait `downMs`, start it again on the same SQLite file and port. */

@@ -11,6 +11,7 @@ import { requireTool } from '../../src/tools/provision';
 import { startDevServer, type DevServer } from '../../src/client/dev-server';
 import { SA } from '../../src/search-attributes';
 import { workflowWebpackConfig } from '../../src/workflow-bundle-options';
+import { freePort } from './process';
 
 let runtimeInstalled = false;
 
@@ -101,4 +102,21 @@ export function startRestartableDevServer(dir: string, port: number, readyTimeou
     logFile: path.join(dir, 'server.log'),
     ...(readyTimeoutMs ? { readyTimeoutMs } : {}),
   });
+}
+
+/**
+ * The first start of {@link startRestartableDevServer}, on a port `freePort()` found free. Another
+ * process can take that port before the server binds it (seen once in CI: the server exited before
+ * it was ready): such a start is tried again on a fresh port, three tries in all. Restarts in the
+ * test reuse the port returned.
+ */
+export async function startRestartableDevServerOnFreePort(dir: string, readyTimeoutMs?: number): Promise<{ server: DevServer; port: number }> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    try {
+      return { server: await startRestartableDevServer(dir, port, readyTimeoutMs), port };
+    } catch (err) {
+      if (attempt >= 3 || !/exited with code/.test((err as Error).message)) throw err;
+    }
+  }
 }

@@ -20,9 +20,9 @@ import { SA } from '../../src/search-attributes';
 import { workflowIds } from '../../src/shared';
 import { weeklyDrillStatusQuery } from '../../src/workflows/definitions';
 import { sandboxMainPath } from '../../src/sandbox/control';
-import { freePort, recordHistory } from '../helpers/process';
+import { recordHistory } from '../helpers/process';
 import { startTestSandbox, waitFor, type TestSandbox, type TestSandboxOptions } from '../helpers/sandbox';
-import { installTestRuntime, startRestartableDevServer, uniqueId } from '../helpers/temporal';
+import { installTestRuntime, startRestartableDevServer, startRestartableDevServerOnFreePort, uniqueId } from '../helpers/temporal';
 import { startWorkerProcess, writeWorkflowBundle, type WorkerProcess, type WorkerProcessOptions } from '../helpers/worker-process';
 
 let dir: string;
@@ -40,9 +40,9 @@ const sandboxes: TestSandbox[] = [];
 beforeAll(async () => {
   installTestRuntime();
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'drill-truth-'));
-  port = await freePort();
   const bundle = path.join(dir, 'workflows.js');
-  [server] = await Promise.all([startServer(), writeWorkflowBundle(bundle)]);
+  const [started] = await Promise.all([startRestartableDevServerOnFreePort(dir), writeWorkflowBundle(bundle)]);
+  ({ server, port } = started);
   targetsFile = path.join(dir, 'targets.json');
   await writeFileAtomic(targetsFile, JSON.stringify({ targets }));
   workerOpts = {

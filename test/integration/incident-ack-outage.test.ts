@@ -11,49 +11,22 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
-import { startDevServer, type DevServer } from '../../src/client/dev-server';
+import type { DevServer } from '../../src/client/dev-server';
 import type { IncidentAckInput } from '../../src/domain/incident-ack';
-import { requireTool } from '../../src/tools/provision';
 import { workflowIds } from '../../src/shared';
 import { incidentAckStatusQuery } from '../../src/workflows/definitions';
-import { freePort, recordHistory, runDrillCli } from '../helpers/process';
-import { installTestRuntime, uniqueId, workflowBundle } from '../helpers/temporal';
+import { recordHistory, runDrillCli } from '../helpers/process';
+import { installTestRuntime, startRestartableDevServer, startRestartableDevServerOnFreePort, uniqueId, workflowBundle } from '../helpers/temporal';
 import { eventually, startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver';
 
 let dir: string;
 let runsDir: string;
-let dbFile: string;
 let port: number;
 let server: DevServer | undefined;
 let receiver: WebhookReceiver;
 
 function startServer(): Promise<DevServer> {
-  return startDevServer({
-    cliPath: requireTool('temporal').path,
-    host: '127.0.0.1',
-    port,
-    uiPort: port + 1,
-    namespace: 'default',
-    dbFile,
-    headless: true,
-    logFile: path.join(dir, 'server.log'),
-  });
-}
-
-/**
- * The port was free when `freePort()` looked, but another process (or a port the dev server picks for
- * its own services) can take it before the server binds: a server that exits before it is ready gets
- * up to two more tries, each on a fresh port. The restart in the test reuses the port that worked.
- */
-async function startFirstServer(): Promise<DevServer> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await startServer();
-    } catch (err) {
-      if (attempt >= 3 || !/exited with code/.test((err as Error).message)) throw err;
-      port = await freePort();
-    }
-  }
+  return startRestartableDevServer(dir, port);
 }
 
 async function killServer(): Promise<void> {
@@ -70,9 +43,9 @@ beforeAll(async () => {
   installTestRuntime();
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ack-outage-'));
   runsDir = path.join(dir, 'results', 'runs');
-  dbFile = path.join(dir, 'temporal.sqlite');
-  port = await freePort();
-  [server, receiver] = await Promise.all([startFirstServer(), startWebhookReceiver(), workflowBundle()]);
+  let started: { server: DevServer; port: number };
+  [started, receiver] = await Promise.all([startRestartableDevServerOnFreePort(dir), startWebhookReceiver(), workflowBundle()]);
+  ({ server, port } = started);
 });
 
 afterAll(async () => {

@@ -22,9 +22,9 @@ import { incidentEventSchema } from '../../src/domain/incident-events';
 import { opsSloEventSchema } from '../../src/domain/artifacts';
 import { workflowIds } from '../../src/shared';
 import { haltRegistryStatusQuery, triageQuery } from '../../src/workflows/definitions';
-import { freePort, recordHistory, runDrillCli } from '../helpers/process';
+import { recordHistory, runDrillCli } from '../helpers/process';
 import { startTestSandbox, waitFor, type TestSandbox } from '../helpers/sandbox';
-import { installTestRuntime, startRestartableDevServer, uniqueId } from '../helpers/temporal';
+import { installTestRuntime, startRestartableDevServer, startRestartableDevServerOnFreePort, uniqueId } from '../helpers/temporal';
 import { startWorkerProcess, writeWorkflowBundle, type WorkerProcess, type WorkerProcessOptions } from '../helpers/worker-process';
 
 let dir: string;
@@ -56,14 +56,15 @@ const crashedAt = () => Date.parse(fs.readFileSync(crashMarker, 'utf8').split(' 
 beforeAll(async () => {
   installTestRuntime();
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'incident-safety-'));
-  port = await freePort();
   const bundle = path.join(dir, 'workflows.js');
-  [server, a, b] = await Promise.all([
-    startServer(),
+  let started: { server: DevServer; port: number };
+  [started, a, b] = await Promise.all([
+    startRestartableDevServerOnFreePort(dir),
     startTestSandbox({ targetName: 'paper-a', config: { runId: 'paper-safety-a' } }),
     startTestSandbox({ targetName: 'paper-b', config: { runId: 'paper-safety-b' } }),
     writeWorkflowBundle(bundle),
   ]);
+  ({ server, port } = started);
   const targetsFile = path.join(dir, 'targets.json');
   fs.writeFileSync(targetsFile, JSON.stringify({ targets: { ...a.targets.targets, ...b.targets.targets } }));
   workerOpts = {
