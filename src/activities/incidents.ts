@@ -6,10 +6,9 @@
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/activity';
 import { z } from 'zod';
-import { ARTIFACT_FILES, auditEventSchema, opsSloEventSchema, type OrderReconciliationEvent } from '../domain/artifacts';
+import { ARTIFACT_FILES, auditEventSchema, opsSloEventSchema } from '../domain/artifacts';
 import { incidentIdSchema, runIdSchema, targetNameSchema } from '../domain/ids';
 import { INCIDENT_EVENTS_FILE, incidentEventSchema, summarizeIncidents, type IncidentEvent } from '../domain/incident-events';
-import { type DataQualityProbe } from '../domain/recovery';
 import { resolveThresholds, sloThresholdOverridesSchema } from '../domain/slo';
 import { initialSloState, type SloState } from '../domain/slo-fold';
 import { evaluateSlos, type SloCriterion } from '../domain/slo-evaluation';
@@ -26,6 +25,7 @@ import { createBrokerActivities } from './broker';
 import { createGatewayActivities } from './gateway';
 import { withHeartbeat } from './heartbeat';
 import { checkMarketData, type MarketDataCheck } from './market-data';
+import { readDataQuality, readReconciliation, type DataQualityReading, type ReconciliationReading } from './recovery-readings';
 import { parseInput, resolveTarget, type TargetActivityDeps } from './target-input';
 import { FAILURE } from '../domain/failure-types';
 
@@ -102,13 +102,8 @@ export type RecoveryProbeInput = z.input<typeof recoveryProbeInputSchema>;
 export interface RecoveryProbeResult {
   checkedAt: string;
   gateway: { ok: true; entriesHalted: boolean; haltReason: string | null; tradingHaltedUntil: string | null } | { ok: false; error: string };
-  reconciliation?: {
-    cursors: RunArtifactCursors;
-    state: SloState;
-    lastOrder: Pick<OrderReconciliationEvent, 'cycle' | 'status' | 'mismatched_order_ids' | 'broker_status' | 'stuck_transitions'> | null;
-    corrupt: number;
-  };
-  dataQuality?: DataQualityProbe & { market: Pick<MarketDataCheck, 'reachable' | 'errors' | 'staleWarnings' | 'issues'> };
+  reconciliation?: ReconciliationReading;
+  dataQuality?: DataQualityReading;
   broker?: { healthy: boolean; apiOk: boolean; websocketOk: boolean; detail?: string };
 }
 
@@ -327,36 +322,8 @@ export function createIncidentActivities(deps: TargetActivityDeps) {
           (err: unknown) => ({ ok: false as const, error: err instanceof Error ? err.message : String(err) }),
         ),
       };
-      if (i.reconciliation) {
-        const r = await foldRunArtifacts(dir, i.reconciliation.cursors ?? {}, i.reconciliation.state ?? initialSloState(), { maxEvents: 1 });
-        const o = r.lastOrderReconciliation;
-        out.reconciliation = {
-          // Only the reconciliation cursors move: the other files are the watcher's business.
-          cursors: { orderReconciliation: r.cursors.orderReconciliation, positionReconciliation: r.cursors.positionReconciliation },
-          state: { ...r.state, incidents: initialSloState().incidents },
-          lastOrder: o
-            ? {
-                cycle: o.cycle,
-                status: o.status,
-                mismatched_order_ids: o.mismatched_order_ids,
-                ...(o.broker_status ? { broker_status: o.broker_status } : {}),
-                ...(o.stuck_transitions !== undefined ? { stuck_transitions: o.stuck_transitions } : {}),
-              }
-            : null,
-          corrupt: (r.files.orderReconciliation?.corrupt ?? 0) + (r.files.positionReconciliation?.corrupt ?? 0),
-        };
-      }
-      if (i.dataQuality) {
-        const [market, snap] = await Promise.all([checkMarketData(t), snapshotRunArtifacts(dir, { lines: 1 })]);
-        const l = snap.dataQualityLatest;
-        out.dataQuality = {
-          validation: market.reachable
-            ? { errors: market.errors, staleWarnings: market.staleWarnings, symbols: market.symbols.length, issues: market.issues }
-            : null,
-          latest: l.ok ? { cycle: l.value.cycle, errors: l.value.errors, stale_warnings: l.value.stale_warnings } : null,
-          market: { reachable: market.reachable, errors: market.errors, staleWarnings: market.staleWarnings, issues: market.issues },
-        };
-      }
+      if (i.reconciliation) out.reconciliation = await readReconciliation(dir, i.reconciliation.cursors ?? {}, i.reconciliation.state ?? initialSloState());
+      if (i.dataQuality) out.dataQuality = await readDataQuality(t, dir);
       if (i.broker) {
         const b = await br.brokerHealth({ target: i.target });
         const detail = [b.api.error, b.websocket.error].filter(Boolean).join('; ');

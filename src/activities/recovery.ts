@@ -18,11 +18,11 @@ import {
   type TimelineEntry,
 } from '../domain/recovery';
 import { initialSloState, type SloState } from '../domain/slo-fold';
-import { foldRunArtifacts, runArtifactCursorsSchema, snapshotRunArtifacts } from '../io/run-artifact-fold';
+import { runArtifactCursorsSchema } from '../io/run-artifact-fold';
 import { createBrokerActivities } from './broker';
 import { pause, withHeartbeat } from './heartbeat';
 import { targetRunDir } from './incidents';
-import { checkMarketData } from './market-data';
+import { readDataQuality, readReconciliation } from './recovery-readings';
 import { createProcessControlActivities, type ProcessKeyedInput, type ProcessStartResult, type ProcessStopResult } from './process-control';
 import { parseInput, resolveTarget, type TargetActivityDeps } from './target-input';
 
@@ -71,26 +71,9 @@ export function createRecoveryActivities(deps: TargetActivityDeps) {
     if (progress.branch === 'reconciliation') {
       const prev = progress.recon;
       const cursors = prev ? runArtifactCursorsSchema.parse(prev.cursors) : {};
-      const r = await foldRunArtifacts(dir, cursors, (prev?.state as SloState | undefined) ?? initialSloState(), { maxEvents: 1 });
-      const o = r.lastOrderReconciliation;
-      const step = reconciliationStep(
-        progress,
-        {
-          // Only the reconciliation cursors move: the other files are the watcher's business.
-          cursors: { orderReconciliation: r.cursors.orderReconciliation, positionReconciliation: r.cursors.positionReconciliation },
-          state: { ...r.state, incidents: initialSloState().incidents },
-          lastOrder: o
-            ? {
-                cycle: o.cycle,
-                status: o.status,
-                mismatched_order_ids: o.mismatched_order_ids,
-                ...(o.broker_status ? { broker_status: o.broker_status } : {}),
-                ...(o.stuck_transitions !== undefined ? { stuck_transitions: o.stuck_transitions } : {}),
-              }
-            : null,
-        },
-        i.cleanCyclesRequired,
-      );
+      const reading = await readReconciliation(dir, cursors, (prev?.state as SloState | undefined) ?? initialSloState());
+      const o = reading.lastOrder;
+      const step = reconciliationStep(progress, reading, i.cleanCyclesRequired);
       if (step.verdict === 'baseline') {
         evidence.mismatchedOrderIds = o?.mismatched_order_ids ?? [];
         evidence.brokerStatus = o?.broker_status ?? {};
@@ -99,15 +82,9 @@ export function createRecoveryActivities(deps: TargetActivityDeps) {
       return step;
     }
     if (progress.branch === 'data_quality') {
-      const [market, snap] = await Promise.all([checkMarketData(t), snapshotRunArtifacts(dir, { lines: 1 })]);
-      const l = snap.dataQualityLatest;
-      evidence.barValidation = { reachable: market.reachable, errors: market.errors, staleWarnings: market.staleWarnings, issues: market.issues };
-      return dataQualityRecoveryStep(progress, {
-        validation: market.reachable
-          ? { errors: market.errors, staleWarnings: market.staleWarnings, symbols: market.symbols.length, issues: market.issues }
-          : null,
-        latest: l.ok ? { cycle: l.value.cycle, errors: l.value.errors, stale_warnings: l.value.stale_warnings } : null,
-      });
+      const { market, ...probe } = await readDataQuality(t, dir);
+      evidence.barValidation = market;
+      return dataQualityRecoveryStep(progress, probe);
     }
     const h = await pc.processHealth({ target: i.target, timeoutMs: 3000 });
     if (!h.healthy) return brokerHealthStep(progress, { processHealthy: false, processDetail: h.detail, broker: null });
