@@ -10,6 +10,7 @@
  */
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { SA } from '../search-attributes';
+import { workflowIds } from '../shared';
 
 export interface FoundWorkflow {
   workflowId: string;
@@ -101,4 +102,25 @@ export function pickOne(found: FoundWorkflow[], what: string): FoundWorkflow | u
   if (running.length > 1) throw new AmbiguousWorkflowError(what, running);
   if (found.length > 1) throw new AmbiguousWorkflowError(what, found);
   return found[0];
+}
+
+const KINDS = {
+  incidentAckWorkflow: { what: 'ack timers', canonicalId: workflowIds.incidentAck },
+  incidentWorkflow: { what: 'incident workflows', canonicalId: workflowIds.incident },
+} as const;
+
+/**
+ * The incident's one workflow of that type ({@link pickOne} over {@link findIncidentWorkflows}, the
+ * id drill-runner would give it looked up too): undefined when there is none, an
+ * {@link AmbiguousWorkflowError} when two could be meant.
+ */
+export async function findIncidentWorkflow(
+  client: Client,
+  workflowType: FindIncidentWorkflowsOptions['workflowType'],
+  runId: string,
+  incidentId: string,
+): Promise<FoundWorkflow | undefined> {
+  const k = KINDS[workflowType];
+  const found = await findIncidentWorkflows(client, { workflowType, runId, incidentId, canonicalId: k.canonicalId(runId, incidentId) });
+  return pickOne(found, `${k.what} for incident ${incidentId} of run ${runId}`);
 }

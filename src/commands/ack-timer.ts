@@ -6,7 +6,7 @@
 import { WorkflowIdConflictPolicy } from '@temporalio/client';
 import type { Config } from '../config';
 import { connectClient, withTimeout, type ConnectedClient } from '../client/connection';
-import { AmbiguousWorkflowError, findIncidentWorkflows, pickOne } from '../client/find-workflows';
+import { AmbiguousWorkflowError, findIncidentWorkflow } from '../client/find-workflows';
 import { incidentIdSchema, runIdSchema } from '../domain/ids';
 import { incidentAckInputSchema, openedAtProblem, resolveSchema, type IncidentAckInput, type IncidentAckStatus } from '../domain/incident-ack';
 import { workflowIds } from '../shared';
@@ -66,15 +66,9 @@ function checkRef(o: TimerRef): void {
 async function locate(conn: ConnectedClient, o: TimerRef): Promise<string> {
   if (o.workflowId) return o.workflowId;
   try {
-    const found = await withTimeout(conn.connection, 10000, 'the Temporal server', () =>
-      findIncidentWorkflows(conn.client, {
-        workflowType: 'incidentAckWorkflow',
-        runId: o.runId,
-        incidentId: o.incidentId,
-        canonicalId: workflowIds.incidentAck(o.runId, o.incidentId),
-      }),
+    const one = await withTimeout(conn.connection, 10000, 'the Temporal server', () =>
+      findIncidentWorkflow(conn.client, 'incidentAckWorkflow', o.runId, o.incidentId),
     );
-    const one = pickOne(found, `ack timers for incident ${o.incidentId} of run ${o.runId}`);
     if (!one)
       throw new CommandError(
         `no ack timer found for incident ${o.incidentId} of run ${o.runId} (workflow type incidentAckWorkflow, DrillRunId and DrillIncidentId)`,

@@ -13,11 +13,10 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { Config } from '../config';
 import { connectClient, TemporalTimeoutError, withTimeout, type ConnectedClient } from '../client/connection';
-import { AmbiguousWorkflowError, findIncidentWorkflows, pickOne } from '../client/find-workflows';
+import { AmbiguousWorkflowError, findIncidentWorkflow } from '../client/find-workflows';
 import { acknowledgeSchema, DEFAULT_ACK_SLA_SECONDS, makeAckRecord, type AckRecord, type IncidentAckStatus } from '../domain/incident-ack';
 import { incidentIdSchema, runIdSchema } from '../domain/ids';
 import { appendIncidentAck, incidentFacts, runDir, runDirExists } from '../io/run-artifacts';
-import { workflowIds } from '../shared';
 import { acknowledgeUpdate, incidentAckStatusQuery } from '../workflows/definitions';
 import { CommandError, type Output } from './output';
 import { describeIssues } from '../domain/validation-kit';
@@ -91,15 +90,9 @@ async function askTimer(conn: ConnectedClient, o: IncidentAckOptions, timeoutMs:
   let workflowId = o.workflowId;
   let timerStatus = 'RUNNING';
   if (!workflowId) {
-    const found = await withTimeout(conn.connection, 10000, 'the Temporal server', () =>
-      findIncidentWorkflows(conn.client, {
-        workflowType: 'incidentAckWorkflow',
-        runId: o.runId,
-        incidentId: o.incidentId,
-        canonicalId: workflowIds.incidentAck(o.runId, o.incidentId),
-      }),
+    const one = await withTimeout(conn.connection, 10000, 'the Temporal server', () =>
+      findIncidentWorkflow(conn.client, 'incidentAckWorkflow', o.runId, o.incidentId),
     );
-    const one = pickOne(found, `ack timers for incident ${o.incidentId} of run ${o.runId}`);
     if (!one) return { kind: 'file', reason: 'no-timer' };
     workflowId = one.workflowId;
     timerStatus = one.status;

@@ -1,7 +1,7 @@
 /** `drill incident list|status`: incidents of a run (visibility) and one incident's live status. */
 import type { Config } from '../config';
-import { connectClient } from '../client/connection';
-import { AmbiguousWorkflowError, findIncidentWorkflows, pickOne } from '../client/find-workflows';
+import { connectClient, withTimeout } from '../client/connection';
+import { AmbiguousWorkflowError, findIncidentWorkflow } from '../client/find-workflows';
 import { incidentIdSchema, runIdSchema } from '../domain/ids';
 import { type IncidentStatus } from '../domain/incident';
 import { workflowIds } from '../shared';
@@ -65,19 +65,17 @@ export async function incidentStatus(o: { runId: string; incidentId: string }, d
   const conn = await connectClient(deps.config);
   try {
     // Found by search attributes (run id + incident id), so one started from the Web UI is found too.
-    const found = await findIncidentWorkflows(conn.client, {
-      workflowType: 'incidentWorkflow',
-      runId: o.runId,
-      incidentId: o.incidentId,
-      canonicalId: workflowIds.incident(o.runId, o.incidentId),
-    });
-    const one = pickOne(found, `incident workflows for incident ${o.incidentId} of run ${o.runId}`);
+    const one = await withTimeout(conn.connection, 10000, 'the Temporal server', () =>
+      findIncidentWorkflow(conn.client, 'incidentWorkflow', o.runId, o.incidentId),
+    );
     if (!one)
       throw new CommandError(
         `no incident workflow ${workflowIds.incident(o.runId, o.incidentId)} (nor any incidentWorkflow tagged DrillRunId=${o.runId}, DrillIncidentId=${o.incidentId})`,
         1,
       );
-    return await conn.client.workflow.getHandle(one.workflowId).query(incidentStatusQuery);
+    return await withTimeout(conn.connection, 15000, `incident workflow ${one.workflowId}`, () =>
+      conn.client.workflow.getHandle(one.workflowId).query(incidentStatusQuery),
+    );
   } catch (err) {
     if (err instanceof AmbiguousWorkflowError) throw new CommandError(err.message, 2);
     if ((err as Error).name === 'WorkflowNotFoundError') throw new CommandError(`no incident workflow ${workflowIds.incident(o.runId, o.incidentId)}`, 1);
