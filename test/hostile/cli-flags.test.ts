@@ -7,80 +7,20 @@
  * anything happens: no connection to Temporal (TEMPORAL_ADDRESS points at a loopback listener that
  * counts connections) and no file created or changed under the results and state folders.
  */
-import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
-import { main } from '../../src/cli';
-import { checkHostile, nastyString, writeUnreachableTargetsFile } from '../helpers/hostile';
+import { checkHostile, nastyString } from '../helpers/hostile';
+import { startOfflineCli, type OfflineCli } from '../helpers/offline-cli';
 
-let dir: string;
-let server: net.Server;
-let connections = 0;
-const saved: Record<string, string | undefined> = {};
-const ENV: Record<string, string | undefined> = {};
+let cli: OfflineCli;
 
 beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hostile-cli-'));
-  server = net.createServer((s) => {
-    connections++;
-    s.destroy();
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  fs.mkdirSync(path.join(dir, 'results', 'runs', 'paper-1'), { recursive: true });
-  fs.mkdirSync(path.join(dir, 'state', 'sandbox'), { recursive: true });
-  writeUnreachableTargetsFile(dir, port);
-  Object.assign(ENV, {
-    TEMPORAL_ADDRESS: `127.0.0.1:${port}`,
-    TEMPORAL_NAMESPACE: 'default',
-    DRILL_RESULTS_DIR: path.join(dir, 'results'),
-    DRILL_STATE_DIR: path.join(dir, 'state'),
-    DRILL_TARGETS_FILE: path.join(dir, 'targets.json'),
-    DRILL_SANDBOX_CONFIG: undefined,
-    DRILL_LOG_LEVEL: 'silent',
-    DRILL_LOG_PRETTY: 'false',
-    GITHUB_STEP_SUMMARY: undefined,
-    TEMPORAL_API_KEY: undefined,
-    TEMPORAL_PROFILE: undefined,
-    TEMPORAL_CONFIG_FILE: path.join(dir, 'no-such-profile.toml'),
-  });
-  for (const k of Object.keys(process.env)) if (k.startsWith('SLO_')) ENV[k] = undefined;
-  for (const [k, v] of Object.entries(ENV)) {
-    saved[k] = process.env[k];
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
+  cli = await startOfflineCli('hostile-cli-', [path.join('results', 'runs', 'paper-1'), path.join('state', 'sandbox')]);
 });
 
 afterAll(async () => {
-  for (const [k, v] of Object.entries(saved)) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
-  await new Promise((resolve) => server?.close(resolve));
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  await cli?.close();
 });
-
-/** Every file under the folder with its size and mtime. */
-function snapshot(root: string): string {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) {
-        out.push(`${p}/`);
-        walk(p);
-      } else {
-        const st = fs.statSync(p);
-        out.push(`${p} ${st.size} ${st.mtimeMs}`);
-      }
-    }
-  };
-  walk(root);
-  return out.sort().join('\n');
-}
 
 // Values that are wrong for a kind of flag, whatever else they are.
 const SAFE_ID = /^[A-Za-z0-9_][A-Za-z0-9_.:-]*$/;
@@ -310,21 +250,13 @@ test('every command: one hostile flag → exit 2 naming it, before any connectio
     arbitrary: caseArb,
     runs: 3000,
     run: async (c) => {
-      const out: string[] = [];
-      const err: string[] = [];
-      const conns = connections;
-      const before = snapshot(dir);
       const args = argv(c);
-      const code = await main(['node', 'drill', ...args], { out: (l) => out.push(l), err: (l) => err.push(l) });
-      const text = err.join('\n');
       const where = `drill ${args.map((a) => JSON.stringify(a)).join(' ')}`;
-      if (code !== 2) throw new Error(`${where}: exit ${code}, expected 2\n${text}\n${out.join('\n')}`);
+      const r = await cli.runTouchingNothing(args, where);
+      if (r.code !== 2) throw new Error(`${where}: exit ${r.code}, expected 2\n${r.err}\n${r.out}`);
       const flag = byName.get(c.command)!.flags.find((f) => f.flag === c.hostile);
       const names = [c.hostile, ...(flag?.field ? [flag.field] : [])];
-      if (!names.some((n) => text.includes(n))) throw new Error(`${where}: the error does not name ${names.join(' or ')}: ${text}`);
-      if (connections !== conns) throw new Error(`${where}: connected to Temporal before refusing the input`);
-      const after = snapshot(dir);
-      if (after !== before) throw new Error(`${where}: files changed:\n${after}\n---\n${before}`);
+      if (!names.some((n) => r.err.includes(n))) throw new Error(`${where}: the error does not name ${names.join(' or ')}: ${r.err}`);
       return `${c.command} ${c.hostile}`;
     },
   });

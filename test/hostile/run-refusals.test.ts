@@ -5,90 +5,26 @@
  * the real CLI entry (`main` of src/cli.ts): exit 2, a message naming the problem, no connection to
  * the Temporal address (a loopback listener counts them), no file created or changed.
  */
-import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
-import { main } from '../../src/cli';
-import { checkHostile, writeUnreachableTargetsFile } from '../helpers/hostile';
+import { checkHostile } from '../helpers/hostile';
+import { startOfflineCli, type OfflineCli } from '../helpers/offline-cli';
 
-let dir: string;
-let server: net.Server;
-let connections = 0;
-const saved: Record<string, string | undefined> = {};
+let cli: OfflineCli;
 
 beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'run-refusals-'));
-  server = net.createServer((s) => {
-    connections++;
-    s.destroy();
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  fs.mkdirSync(path.join(dir, 'results'), { recursive: true });
-  fs.mkdirSync(path.join(dir, 'state'), { recursive: true });
-  writeUnreachableTargetsFile(dir, port);
-  const env: Record<string, string | undefined> = {
-    TEMPORAL_ADDRESS: `127.0.0.1:${port}`,
-    TEMPORAL_NAMESPACE: 'default',
-    DRILL_RESULTS_DIR: path.join(dir, 'results'),
-    DRILL_STATE_DIR: path.join(dir, 'state'),
-    DRILL_TARGETS_FILE: path.join(dir, 'targets.json'),
-    DRILL_SANDBOX_CONFIG: undefined,
-    DRILL_LOG_LEVEL: 'silent',
-    DRILL_LOG_PRETTY: 'false',
-    GITHUB_STEP_SUMMARY: undefined,
-    TEMPORAL_API_KEY: undefined,
-    TEMPORAL_PROFILE: undefined,
-    TEMPORAL_CONFIG_FILE: path.join(dir, 'no-such-profile.toml'),
-  };
-  for (const [k, v] of Object.entries(env)) {
-    saved[k] = process.env[k];
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
+  cli = await startOfflineCli('run-refusals-');
 });
 
 afterAll(async () => {
-  for (const [k, v] of Object.entries(saved)) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
-  await new Promise((resolve) => server?.close(resolve));
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  await cli?.close();
 });
-
-function snapshot(root: string): string {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) {
-        out.push(`${p}/`);
-        walk(p);
-      } else {
-        const st = fs.statSync(p);
-        out.push(`${p} ${st.size} ${st.mtimeMs}`);
-      }
-    }
-  };
-  walk(root);
-  return out.sort().join('\n');
-}
 
 /** Runs the CLI; checks exit 2, no connection, no file change; returns the error text. */
 async function refused(args: string[]): Promise<string> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const conns = connections;
-  const before = snapshot(dir);
-  const code = await main(['node', 'drill', ...args], { out: (l) => out.push(l), err: (l) => err.push(l) });
-  const text = err.join('\n');
-  if (code !== 2) throw new Error(`drill ${args.join(' ')}: exit ${code}, expected 2\n${text}\n${out.join('\n')}`);
-  if (connections !== conns) throw new Error(`drill ${args.join(' ')}: connected to Temporal before refusing`);
-  if (snapshot(dir) !== before) throw new Error(`drill ${args.join(' ')}: files changed`);
-  return text;
+  const r = await cli.runTouchingNothing(args);
+  if (r.code !== 2) throw new Error(`drill ${args.join(' ')}: exit ${r.code}, expected 2\n${r.err}\n${r.out}`);
+  return r.err;
 }
 
 test('an unknown target is refused naming it and the targets the file has', async () => {
@@ -98,7 +34,7 @@ test('an unknown target is refused naming it and the targets the file has', asyn
 
 test('without any targets file, a named target is refused (it cannot be checked)', async () => {
   const file = process.env.DRILL_TARGETS_FILE;
-  process.env.DRILL_TARGETS_FILE = path.join(dir, 'missing.json');
+  process.env.DRILL_TARGETS_FILE = path.join(cli.dir, 'missing.json');
   try {
     expect(await refused(['run', 'weekly', '--target', 'paper-1'])).toMatch(/unknown target "paper-1": no targets file found/);
   } finally {

@@ -13,9 +13,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import { auditIncidentId } from '../../src/activities/incidents';
-import { createActivities } from '../../src/activities';
 import type { AlertWatchInput } from '../../src/domain/watch';
 import { parseTargets, staticTargetResolver } from '../../src/io/targets';
 import { workflowIds } from '../../src/shared';
@@ -23,11 +21,11 @@ import { alertWatchStatusQuery, incidentStatusQuery, stopWatchSignal } from '../
 import { startContractTarget, type ContractTarget } from '../helpers/contract-target';
 import { recordHistory } from '../helpers/process';
 import { waitFor } from '../helpers/sandbox';
-import { devServerEnv, uniqueId, workflowBundle } from '../helpers/temporal';
+import { devServerEnv } from '../helpers/temporal';
+import { PAGING_OFF, startProductWorker, type ProductWorker } from '../helpers/product-worker';
 
 let env: TestWorkflowEnvironment;
-let worker: Worker;
-let workerDone: Promise<void>;
+let pw: ProductWorker;
 let taskQueue: string;
 let dir: string;
 const t: Record<'fresh' | 'audit' | 'maint', ContractTarget> = {} as never;
@@ -37,17 +35,11 @@ beforeAll(async () => {
   env = await devServerEnv();
   for (const name of ['fresh', 'audit', 'maint'] as const) t[name] = await startContractTarget(dir, name, `run-${name}`);
   const targets = parseTargets({ targets: Object.fromEntries(Object.values(t).map((x) => [x.name, x.entry])) }, dir);
-  taskQueue = uniqueId('tq');
-  worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle: await workflowBundle(),
-    activities: createActivities({
-      config: { paging: { enabled: false, minSeverity: 'critical', format: 'json', timeoutMs: 1000 }, runsDir: path.join(dir, 'runs'), stateDir: dir },
-      targets: staticTargetResolver(targets),
-    }),
+  pw = await startProductWorker(env, {
+    config: { paging: PAGING_OFF, runsDir: path.join(dir, 'runs'), stateDir: dir },
+    targets: staticTargetResolver(targets),
   });
-  workerDone = worker.run();
+  taskQueue = pw.taskQueue;
 });
 
 afterAll(async () => {
@@ -59,8 +51,7 @@ afterAll(async () => {
         .terminate('test done')
         .catch(() => undefined);
   }
-  worker?.shutdown();
-  await workerDone;
+  await pw?.stop();
   await Promise.all(Object.values(t).map((x) => x.close()));
   await env?.teardown();
   if (dir) fs.rmSync(dir, { recursive: true, force: true });

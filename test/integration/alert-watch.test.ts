@@ -10,23 +10,21 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { Worker } from '@temporalio/worker';
-import { createActivities } from '../../src/activities';
 import type { IncidentResult } from '../../src/domain/incident';
 import type { AlertWatchInput, AlertWatchResult } from '../../src/domain/watch';
 import { parseTargets, staticTargetResolver } from '../../src/io/targets';
 import { workflowIds } from '../../src/shared';
 import { alertWatchStatusQuery, stopWatchSignal } from '../../src/workflows/definitions';
 import { startTestSandbox, waitFor, type TestSandbox } from '../helpers/sandbox';
-import { devServerEnv, uniqueId, workflowBundle } from '../helpers/temporal';
+import { devServerEnv, uniqueId } from '../helpers/temporal';
+import { PAGING_OFF, startProductWorker, type ProductWorker } from '../helpers/product-worker';
 
 const exec = promisify(execFile);
 const DRILL = path.resolve(__dirname, '../../bin/drill.js');
 
 let env: TestWorkflowEnvironment;
 let sbx: TestSandbox;
-let worker: Worker;
-let workerDone: Promise<void>;
+let pw: ProductWorker;
 let taskQueue: string;
 let dir: string;
 let targetsFile: string;
@@ -51,22 +49,15 @@ beforeAll(async () => {
   );
   targetsFile = path.join(dir, 'targets.json');
   fs.writeFileSync(targetsFile, JSON.stringify(files));
-  taskQueue = uniqueId('tq');
-  worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle: await workflowBundle(),
-    activities: createActivities({
-      config: { paging: { enabled: false, minSeverity: 'critical', format: 'json', timeoutMs: 1000 }, runsDir: path.join(dir, 'runs'), stateDir: dir },
-      targets: staticTargetResolver(files),
-    }),
+  pw = await startProductWorker(env, {
+    config: { paging: PAGING_OFF, runsDir: path.join(dir, 'runs'), stateDir: dir },
+    targets: staticTargetResolver(files),
   });
-  workerDone = worker.run();
+  taskQueue = pw.taskQueue;
 });
 
 afterAll(async () => {
-  worker?.shutdown();
-  await workerDone;
+  await pw?.stop();
   await sbx?.cleanup();
   await env?.teardown();
   if (dir) fs.rmSync(dir, { recursive: true, force: true });

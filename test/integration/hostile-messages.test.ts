@@ -34,33 +34,26 @@ import { recordBoundary } from '../helpers/hostile';
 import { startTestSandbox, waitFor, type TestSandbox } from '../helpers/sandbox';
 import { devServerEnv, uniqueId, workflowBundle } from '../helpers/temporal';
 import { temporalCli, workflowHandlers, type WorkflowHandlers } from '../helpers/temporal-cli';
+import { PAGING_OFF, startProductWorker, type ProductWorker } from '../helpers/product-worker';
 
 let env: TestWorkflowEnvironment;
 let sbx: TestSandbox;
-let worker: Worker;
-let workerDone: Promise<void>;
+let pw: ProductWorker;
 let taskQueue: string;
 let dir: string;
 
 beforeAll(async () => {
   [env, sbx] = await Promise.all([devServerEnv(), startTestSandbox({ config: { runId: 'paper-hostile' } })]);
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hostile-messages-'));
-  taskQueue = uniqueId('tq');
-  worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle: await workflowBundle(),
-    activities: createActivities({
-      config: { paging: { enabled: false, minSeverity: 'critical', format: 'json', timeoutMs: 1000 }, runsDir: sbx.config.artifactsRoot, stateDir: dir },
-      targets: sbx.deps.targets,
-    }),
+  pw = await startProductWorker(env, {
+    config: { paging: PAGING_OFF, runsDir: sbx.config.artifactsRoot, stateDir: dir },
+    targets: sbx.deps.targets,
   });
-  workerDone = worker.run();
+  taskQueue = pw.taskQueue;
 });
 
 afterAll(async () => {
-  worker?.shutdown();
-  await workerDone;
+  await pw?.stop();
   await sbx?.cleanup();
   await env?.teardown();
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
@@ -399,7 +392,7 @@ test('every signal and update of the running watcher, incident and ack timer: ho
     workflowBundle: await workflowBundle(),
     activities: createActivities({
       config: {
-        paging: { enabled: false, minSeverity: 'critical', format: 'json', timeoutMs: 1000 },
+        paging: PAGING_OFF,
         runsDir: drillSbx.config.artifactsRoot,
         stateDir: path.join(dir, 'drill-state'),
       },

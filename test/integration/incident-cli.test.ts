@@ -9,8 +9,6 @@ import os from 'node:os';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { Worker } from '@temporalio/worker';
-import { createActivities } from '../../src/activities';
 import type { IncidentInput, IncidentResult, IncidentStatus } from '../../src/domain/incident';
 import { type RecoveryStatus } from '../../src/domain/recovery';
 import type { AlertWatchResult } from '../../src/domain/watch';
@@ -18,12 +16,12 @@ import { workflowIds } from '../../src/shared';
 import { alertWatchStatusQuery, forceResumeUpdate, reclassifyUpdate, recoveryStatusQuery, stopWatchUpdate } from '../../src/workflows/definitions';
 import { runDrillCli } from '../helpers/process';
 import { startTestSandbox, waitFor, type TestSandbox } from '../helpers/sandbox';
-import { devServerEnv, uniqueId, workflowBundle } from '../helpers/temporal';
+import { devServerEnv, uniqueId } from '../helpers/temporal';
+import { PAGING_OFF, startProductWorker, type ProductWorker } from '../helpers/product-worker';
 
 let env: TestWorkflowEnvironment;
 let sbx: TestSandbox;
-let worker: Worker;
-let workerDone: Promise<void>;
+let pw: ProductWorker;
 let taskQueue: string;
 let dir: string;
 let targetsFile: string;
@@ -33,22 +31,15 @@ beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'incident-cli-'));
   targetsFile = path.join(dir, 'targets.json');
   fs.writeFileSync(targetsFile, JSON.stringify(sbx.targets));
-  taskQueue = uniqueId('tq');
-  worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle: await workflowBundle(),
-    activities: createActivities({
-      config: { paging: { enabled: false, minSeverity: 'critical', format: 'json', timeoutMs: 1000 }, runsDir: sbx.config.artifactsRoot, stateDir: dir },
-      targets: sbx.deps.targets,
-    }),
+  pw = await startProductWorker(env, {
+    config: { paging: PAGING_OFF, runsDir: sbx.config.artifactsRoot, stateDir: dir },
+    targets: sbx.deps.targets,
   });
-  workerDone = worker.run();
+  taskQueue = pw.taskQueue;
 });
 
 afterAll(async () => {
-  worker?.shutdown();
-  await workerDone;
+  await pw?.stop();
   await sbx?.cleanup();
   await env?.teardown();
   if (dir) fs.rmSync(dir, { recursive: true, force: true });

@@ -11,8 +11,6 @@ import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { Worker } from '@temporalio/worker';
-import { createActivities } from '../../src/activities';
 import type { PagingConfig } from '../../src/config';
 import type { IncidentInput, IncidentResult } from '../../src/domain/incident';
 import { incidentEventSchema } from '../../src/domain/incident-events';
@@ -28,34 +26,27 @@ import {
   triageQuery,
 } from '../../src/workflows/definitions';
 import { startTestSandbox, waitFor, type TestSandbox } from '../helpers/sandbox';
-import { devServerEnv, uniqueId, workflowBundle } from '../helpers/temporal';
+import { devServerEnv, uniqueId } from '../helpers/temporal';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver';
+import { startProductWorker, type ProductWorker } from '../helpers/product-worker';
 
 let env: TestWorkflowEnvironment;
 let receiver: WebhookReceiver;
 let sbx: TestSandbox;
-let worker: Worker;
-let workerDone: Promise<void>;
+let pw: ProductWorker;
 let taskQueue: string;
 let stateDir: string;
 
 beforeAll(async () => {
   [env, receiver, sbx] = await Promise.all([devServerEnv(), startWebhookReceiver(), startTestSandbox({ config: { runId: 'paper-incidents' } })]);
   stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'incident-int-'));
-  taskQueue = uniqueId('tq');
   const paging: PagingConfig = { enabled: true, webhookUrl: receiver.url, minSeverity: 'critical', format: 'json', timeoutMs: 2000 };
-  worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle: await workflowBundle(),
-    activities: createActivities({ config: { paging, runsDir: sbx.config.artifactsRoot, stateDir }, targets: sbx.deps.targets }),
-  });
-  workerDone = worker.run();
+  pw = await startProductWorker(env, { config: { paging, runsDir: sbx.config.artifactsRoot, stateDir }, targets: sbx.deps.targets });
+  taskQueue = pw.taskQueue;
 });
 
 afterAll(async () => {
-  worker?.shutdown();
-  await workerDone;
+  await pw?.stop();
   await receiver?.close();
   await sbx?.cleanup();
   await env?.teardown();

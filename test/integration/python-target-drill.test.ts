@@ -21,8 +21,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
-import { createActivities } from '../../src/activities';
 import type { WeeklyDrillInput, WeeklyDrillResult } from '../../src/domain/drill';
 import { drillReportSchema, type DrillReport } from '../../src/domain/drill-report';
 import type { TargetConfig } from '../../src/domain/target';
@@ -30,11 +28,11 @@ import { parseTargets, pickTarget } from '../../src/io/targets';
 import { workflowIds } from '../../src/shared';
 import { PY_TARGET, startPythonTarget, type PythonScenario, type PythonTarget, type PythonTargetOptions } from '../helpers/python-target';
 import { waitFor } from '../helpers/sandbox';
-import { devServerEnv, uniqueId, workflowBundle } from '../helpers/temporal';
+import { devServerEnv, uniqueId } from '../helpers/temporal';
+import { startProductWorker, type ProductWorker } from '../helpers/product-worker';
 
 let env: TestWorkflowEnvironment;
-let worker: Worker;
-let workerDone: Promise<void>;
+let pw: ProductWorker;
 let taskQueue: string;
 let resultsDir: string;
 const targets: Record<string, TargetConfig> = {};
@@ -43,27 +41,20 @@ const pyTargets: PythonTarget[] = [];
 beforeAll(async () => {
   env = await devServerEnv();
   resultsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'drill-py-'));
-  taskQueue = uniqueId('tq');
-  worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle: await workflowBundle(),
-    activities: createActivities({
-      config: {
-        paging: { enabled: false, minSeverity: 'critical', format: 'json', timeoutMs: 2000 },
-        runsDir: path.join(resultsDir, 'runs'),
-        resultsDir,
-        stateDir: path.join(resultsDir, 'state'),
-      },
-      targets: async (name) => pickTarget({ targets }, name),
-    }),
+  pw = await startProductWorker(env, {
+    config: {
+      paging: { enabled: false, minSeverity: 'critical', format: 'json', timeoutMs: 2000 },
+      runsDir: path.join(resultsDir, 'runs'),
+      resultsDir,
+      stateDir: path.join(resultsDir, 'state'),
+    },
+    targets: async (name) => pickTarget({ targets }, name),
   });
-  workerDone = worker.run();
+  taskQueue = pw.taskQueue;
 });
 
 afterAll(async () => {
-  worker?.shutdown();
-  await workerDone;
+  await pw?.stop();
   await Promise.all(pyTargets.map((t) => t.cleanup()));
   await env?.teardown();
   if (!process.env.KEEP_SANDBOX_DIRS) fs.rmSync(resultsDir, { recursive: true, force: true });

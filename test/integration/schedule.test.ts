@@ -7,8 +7,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
-import { createActivities } from '../../src/activities';
 import {
   createDrillSchedule,
   deleteDrillSchedule,
@@ -24,11 +22,11 @@ import { nextRunsUtc } from '../../src/domain/schedule';
 import { pickTarget } from '../../src/io/targets';
 import { workflowIds } from '../../src/shared';
 import { startTestSandbox, waitFor, type TestSandbox } from '../helpers/sandbox';
-import { devServerEnv, uniqueId, workflowBundle } from '../helpers/temporal';
+import { devServerEnv, uniqueId } from '../helpers/temporal';
+import { PAGING_OFF, startProductWorker, type ProductWorker } from '../helpers/product-worker';
 
 let env: TestWorkflowEnvironment;
-let worker: Worker;
-let workerDone: Promise<void>;
+let pw: ProductWorker;
 let taskQueue: string;
 let resultsDir: string;
 let sbx: TestSandbox;
@@ -38,27 +36,20 @@ beforeAll(async () => {
   [env, sbx] = await Promise.all([devServerEnv(), startTestSandbox({ targetName: uniqueId('sched') })]);
   Object.assign(targets, sbx.targets.targets);
   resultsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'drill-sched-'));
-  taskQueue = uniqueId('tq');
-  worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle: await workflowBundle(),
-    activities: createActivities({
-      config: {
-        paging: { enabled: false, minSeverity: 'critical', format: 'json', timeoutMs: 1000 },
-        runsDir: path.join(resultsDir, 'runs'),
-        resultsDir,
-        stateDir: path.join(resultsDir, 'state'),
-      },
-      targets: async (name) => pickTarget({ targets }, name),
-    }),
+  pw = await startProductWorker(env, {
+    config: {
+      paging: PAGING_OFF,
+      runsDir: path.join(resultsDir, 'runs'),
+      resultsDir,
+      stateDir: path.join(resultsDir, 'state'),
+    },
+    targets: async (name) => pickTarget({ targets }, name),
   });
-  workerDone = worker.run();
+  taskQueue = pw.taskQueue;
 });
 
 afterAll(async () => {
-  worker?.shutdown();
-  await workerDone;
+  await pw?.stop();
   await sbx?.cleanup();
   await env?.teardown();
   fs.rmSync(resultsDir, { recursive: true, force: true });

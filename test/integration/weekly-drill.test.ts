@@ -8,9 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { createActivities } from '../../src/activities';
 import type { PagingConfig } from '../../src/config';
 import type { WeeklyDrillInput, WeeklyDrillResult } from '../../src/domain/drill';
 import { drillReportSchema, type DrillReport } from '../../src/domain/drill-report';
@@ -21,13 +19,13 @@ import { drillSignOffStatusQuery, weeklyDrillStatusQuery } from '../../src/workf
 import { signOffRecordSchema } from '../../src/domain/drill-signoff';
 import { runDrillCli } from '../helpers/process';
 import { startTestSandbox, waitFor, type TestSandbox } from '../helpers/sandbox';
-import { devServerEnv, uniqueId, workflowBundle } from '../helpers/temporal';
+import { devServerEnv, uniqueId } from '../helpers/temporal';
 import { eventually, startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver';
+import { startProductWorker, type ProductWorker } from '../helpers/product-worker';
 
 let env: TestWorkflowEnvironment;
 let receiver: WebhookReceiver;
-let worker: Worker;
-let workerDone: Promise<void>;
+let pw: ProductWorker;
 let taskQueue: string;
 let resultsDir: string;
 const targets: Record<string, TargetConfig> = {};
@@ -36,23 +34,16 @@ const sandboxes: TestSandbox[] = [];
 beforeAll(async () => {
   [env, receiver] = await Promise.all([devServerEnv(), startWebhookReceiver()]);
   resultsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'drill-int-'));
-  taskQueue = uniqueId('tq');
   const paging: PagingConfig = { enabled: true, webhookUrl: receiver.url, minSeverity: 'critical', format: 'json', timeoutMs: 2000 };
-  worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle: await workflowBundle(),
-    activities: createActivities({
-      config: { paging, runsDir: path.join(resultsDir, 'runs'), resultsDir, stateDir: path.join(resultsDir, 'state') },
-      targets: async (name) => pickTarget({ targets }, name),
-    }),
+  pw = await startProductWorker(env, {
+    config: { paging, runsDir: path.join(resultsDir, 'runs'), resultsDir, stateDir: path.join(resultsDir, 'state') },
+    targets: async (name) => pickTarget({ targets }, name),
   });
-  workerDone = worker.run();
+  taskQueue = pw.taskQueue;
 });
 
 afterAll(async () => {
-  worker?.shutdown();
-  await workerDone;
+  await pw?.stop();
   await Promise.all(sandboxes.map((s) => s.cleanup()));
   await receiver?.close();
   await env?.teardown();
