@@ -100,6 +100,15 @@ function invalid(err: unknown): never {
   throw err;
 }
 
+/** The run's folder under `runsDir`; an id that would leave it fails without retry. */
+function runFolder(runsDir: string, runId: string): string {
+  try {
+    return runDir(runsDir, runId);
+  } catch (err) {
+    invalid(err);
+  }
+}
+
 function heartbeat(details?: unknown): void {
   try {
     Context.current().heartbeat(details);
@@ -190,12 +199,7 @@ export function createPromotionActivities(deps: PromotionActivityDeps) {
     async gatherPromotionEvidence(input: GatherEvidenceInput): Promise<PromotionEvidence> {
       const runId = checkId(runIdSchema, input.runId, 'runId');
       const target = input.target === undefined ? undefined : checkId(targetNameSchema, input.target, 'target');
-      let dir: string;
-      try {
-        dir = runDir(deps.runsDir, runId);
-      } catch (err) {
-        invalid(err);
-      }
+      const dir = runFolder(deps.runsDir, runId);
       const st = await fsp.stat(dir).catch(() => undefined);
       if (!st?.isDirectory())
         throw ApplicationFailure.nonRetryable(`run ${runId}: folder ${dir} not found (check --run-id and DRILL_RESULTS_DIR)`, FAILURE.runNotFound);
@@ -438,12 +442,7 @@ export async function gatherKpiEvidence(deps: PromotionActivityDeps, input: Gath
   const experimentId = checkId(experimentIdSchema, input.experimentId, 'experimentId');
   const runId = checkId(runIdSchema, input.runId, 'runId');
   const target = input.target === undefined ? undefined : checkId(targetNameSchema, input.target, 'target');
-  let dir: string;
-  try {
-    dir = runDir(deps.runsDir, runId);
-  } catch (err) {
-    invalid(err);
-  }
+  const dir = runFolder(deps.runsDir, runId);
   const kpiDir = deps.kpiDir ?? path.resolve('kpi');
   const read = await readKpiFile(kpiDir, experimentId);
   let kpi: KpiEvidence;
