@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/activity';
 import { z } from 'zod';
+import { evidenceWindowSecondsSchema } from '../domain/incident-tuning';
 import { ARTIFACT_FILES, auditEventSchema, opsSloEventSchema } from '../domain/artifacts';
 import { incidentIdSchema, runIdSchema, targetNameSchema } from '../domain/ids';
 import { INCIDENT_EVENTS_FILE, incidentEventSchema, summarizeIncidents, type IncidentEvent } from '../domain/incident-events';
@@ -25,7 +26,14 @@ import { createBrokerActivities } from './broker';
 import { createGatewayActivities } from './gateway';
 import { withHeartbeat } from './heartbeat';
 import { checkMarketData, type MarketDataCheck } from './market-data';
-import { readDataQuality, readReconciliation, type DataQualityReading, type ReconciliationReading } from './recovery-readings';
+import {
+  brokerHealthReading,
+  readDataQuality,
+  readReconciliation,
+  type BrokerHealthReading,
+  type DataQualityReading,
+  type ReconciliationReading,
+} from './recovery-readings';
 import { parseInput, resolveTarget, type TargetActivityDeps } from './target-input';
 import { FAILURE } from '../domain/failure-types';
 
@@ -80,12 +88,7 @@ export const triageInputSchema = z.object({
   /** When the incident opened: the evidence window ends there (default: now). */
   openedAt: z.iso.datetime({ offset: true }).optional(),
   /** Breaches older than this before the incident opened do not decide the class. */
-  evidenceWindowSeconds: z
-    .number()
-    .int()
-    .min(10)
-    .max(7 * 86400)
-    .optional(),
+  evidenceWindowSeconds: evidenceWindowSecondsSchema.optional(),
   lines: z.number().int().min(1).max(100).default(5),
 });
 export type TriageInput = z.input<typeof triageInputSchema>;
@@ -104,7 +107,7 @@ export interface RecoveryProbeResult {
   gateway: { ok: true; entriesHalted: boolean; haltReason: string | null; tradingHaltedUntil: string | null } | { ok: false; error: string };
   reconciliation?: ReconciliationReading;
   dataQuality?: DataQualityReading;
-  broker?: { healthy: boolean; apiOk: boolean; websocketOk: boolean; detail?: string };
+  broker?: BrokerHealthReading;
 }
 
 export const resolvedInputSchema = z.object({
@@ -324,11 +327,7 @@ export function createIncidentActivities(deps: TargetActivityDeps) {
       };
       if (i.reconciliation) out.reconciliation = await readReconciliation(dir, i.reconciliation.cursors ?? {}, i.reconciliation.state ?? initialSloState());
       if (i.dataQuality) out.dataQuality = await readDataQuality(t, dir);
-      if (i.broker) {
-        const b = await br.brokerHealth({ target: i.target });
-        const detail = [b.api.error, b.websocket.error].filter(Boolean).join('; ');
-        out.broker = { healthy: b.healthy, apiOk: b.api.ok, websocketOk: b.websocket.ok, ...(detail ? { detail } : {}) };
-      }
+      if (i.broker) out.broker = brokerHealthReading(await br.brokerHealth({ target: i.target }));
       return out;
     },
 

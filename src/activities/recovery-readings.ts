@@ -1,13 +1,15 @@
 /**
  * What one recovery cycle reads from a target, for the two places that read it: the recovery decision
- * tree's cycles (`recoveryCycles`) and the incident's one-off probe (`recoveryProbe`). The decision
- * itself is in domain/recovery.ts.
+ * tree's cycles (`recoveryCycles`) and the incident's one-off probe (`recoveryProbe`): the
+ * reconciliation files, the bar validation, the broker's health. The decision itself is in
+ * domain/recovery.ts.
  */
 import { type OrderReconciliationEvent } from '../domain/artifacts';
 import { type DataQualityProbe, type ReconciliationObservation } from '../domain/recovery';
 import { initialSloState, type SloState } from '../domain/slo-fold';
 import { type TargetConfig } from '../domain/target';
 import { foldRunArtifacts, snapshotRunArtifacts, type RunArtifactCursors } from '../io/run-artifact-fold';
+import { type BrokerHealthResult } from './broker';
 import { checkMarketData, type MarketDataCheck } from './market-data';
 
 export interface ReconciliationReading extends ReconciliationObservation {
@@ -52,4 +54,18 @@ export async function readDataQuality(t: TargetConfig, dir: string): Promise<Dat
     latest: l.ok ? { cycle: l.value.cycle, errors: l.value.errors, stale_warnings: l.value.stale_warnings } : null,
     market: { reachable: market.reachable, errors: market.errors, staleWarnings: market.staleWarnings, issues: market.issues },
   };
+}
+
+export interface BrokerHealthReading {
+  healthy: boolean;
+  apiOk: boolean;
+  websocketOk: boolean;
+  /** What failed, API then websocket. */
+  detail?: string;
+}
+
+/** The broker's API and websocket health in brief. */
+export function brokerHealthReading(b: BrokerHealthResult): BrokerHealthReading {
+  const detail = [b.api.error, b.websocket.error].filter(Boolean).join('; ');
+  return { healthy: b.healthy, apiOk: b.api.ok, websocketOk: b.websocket.ok, ...(detail ? { detail } : {}) };
 }

@@ -22,7 +22,7 @@ import { runArtifactCursorsSchema } from '../io/run-artifact-fold';
 import { createBrokerActivities } from './broker';
 import { pause, withHeartbeat } from './heartbeat';
 import { targetRunDir } from './incidents';
-import { readDataQuality, readReconciliation } from './recovery-readings';
+import { brokerHealthReading, readDataQuality, readReconciliation } from './recovery-readings';
 import { createProcessControlActivities, type ProcessKeyedInput, type ProcessStartResult, type ProcessStopResult } from './process-control';
 import { parseInput, resolveTarget, type TargetActivityDeps } from './target-input';
 
@@ -88,10 +88,13 @@ export function createRecoveryActivities(deps: TargetActivityDeps) {
     }
     const h = await pc.processHealth({ target: i.target, timeoutMs: 3000 });
     if (!h.healthy) return brokerHealthStep(progress, { processHealthy: false, processDetail: h.detail, broker: null });
-    const b = await br.brokerHealth({ target: i.target });
-    const detail = [b.api.error, b.websocket.error].filter(Boolean).join('; ');
-    evidence.brokerHealthAfter = { healthy: b.healthy, apiOk: b.api.ok, websocketOk: b.websocket.ok, ...(detail ? { detail } : {}) };
-    return brokerHealthStep(progress, { processHealthy: true, processDetail: h.detail, broker: { healthy: b.healthy, ...(detail ? { detail } : {}) } });
+    const b = brokerHealthReading(await br.brokerHealth({ target: i.target }));
+    evidence.brokerHealthAfter = b;
+    return brokerHealthStep(progress, {
+      processHealthy: true,
+      processDetail: h.detail,
+      broker: { healthy: b.healthy, ...(b.detail ? { detail: b.detail } : {}) },
+    });
   }
 
   return {

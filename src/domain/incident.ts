@@ -3,6 +3,7 @@
  * status it reports. Pure zod schemas and types.
  */
 import { z } from 'zod';
+import { ackSlaSecondsSchema, cycleSecondsSchema, evidenceWindowSecondsSchema, maxWaitSecondsSchema } from './incident-tuning';
 import { incidentClassSchema, type Classification, type IncidentClass } from './classification';
 import { incidentIdSchema, runIdSchema, targetNameSchema } from './ids';
 import { type RecoveryResult, type TimelineEntry } from './recovery';
@@ -20,27 +21,13 @@ export const incidentInputSchema = z.object({
   hint: z.string().max(100).optional(),
   /** Who opened it: the target's incident log, the watcher's own evaluation, or an operator. */
   source: z.enum(['target', 'watcher', 'audit', 'operator']).default('operator'),
-  cycleSeconds: z.number().positive().max(3600).default(30),
-  maxWaitSeconds: z
-    .number()
-    .positive()
-    .max(7 * 86400)
-    .default(1800),
-  ackSlaSeconds: z
-    .number()
-    .int()
-    .positive()
-    .max(7 * 86400)
-    .optional(),
+  cycleSeconds: cycleSecondsSchema.default(30),
+  maxWaitSeconds: maxWaitSecondsSchema.default(1800),
+  ackSlaSeconds: ackSlaSecondsSchema.optional(),
   /** Start the ack timer (`incidentAckWorkflow`) as a child. */
   ackTimer: z.boolean().default(true),
   /** v2: breaches older than this before the incident opened do not decide its class (triage). */
-  evidenceWindowSeconds: z
-    .number()
-    .int()
-    .min(10)
-    .max(7 * 86400)
-    .optional(),
+  evidenceWindowSeconds: evidenceWindowSecondsSchema.optional(),
 });
 export type IncidentInput = z.input<typeof incidentInputSchema>;
 export type IncidentParams = z.output<typeof incidentInputSchema>;

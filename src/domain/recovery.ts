@@ -13,6 +13,7 @@
  * - broker: API and websocket healthy, then the reconciliation criterion above.
  */
 import { z } from 'zod';
+import { cycleSecondsSchema, maxWaitSecondsSchema } from './incident-tuning';
 import { incidentClassSchema } from './classification';
 import { incidentIdSchema, runIdSchema, targetNameSchema } from './ids';
 import { severitySchema } from './severity';
@@ -28,13 +29,9 @@ export const recoveryInputSchema = z.object({
   /** 1 for the first recovery of the incident; +1 per reclassification. */
   attempt: z.number().int().min(1).default(1),
   /** Seconds between probes (one activity per cycle). */
-  cycleSeconds: z.number().positive().max(3600).default(30),
+  cycleSeconds: cycleSecondsSchema.default(30),
   /** Past this the branch escalates (pages) and stays halted. */
-  maxWaitSeconds: z
-    .number()
-    .positive()
-    .max(7 * 86400)
-    .default(1800),
+  maxWaitSeconds: maxWaitSecondsSchema.default(1800),
   cleanCyclesRequired: z.number().int().min(1).max(100).default(2),
   /** v1 only: the kill-switch reason used when entries had to be halted again (v2 leaves halts to the registry). */
   haltReason: z.string().min(1).max(500).optional(),

@@ -6,6 +6,7 @@
  * visible in the event files; opening at once would double every incident).
  */
 import { z } from 'zod';
+import { ackSlaSecondsSchema, cycleSecondsSchema, evidenceWindowSecondsSchema, maxWaitSecondsSchema } from './incident-tuning';
 import { incidentIdSchema, runIdSchema, targetNameSchema } from './ids';
 import { anyWindowOpen, expireWindows, foldMaintenance, windowCovering, type MaintenanceEvent, type MaintenanceWindow } from './maintenance-windows';
 import { type IncidentEvent } from './incident-events';
@@ -16,24 +17,10 @@ import { type SloEvaluation } from './slo-evaluation';
 
 /** Per-incident tuning handed to each incident workflow the watcher starts. */
 export const incidentTuningSchema = z.object({
-  cycleSeconds: z.number().positive().max(3600).optional(),
-  maxWaitSeconds: z
-    .number()
-    .positive()
-    .max(7 * 86400)
-    .optional(),
-  ackSlaSeconds: z
-    .number()
-    .int()
-    .positive()
-    .max(7 * 86400)
-    .optional(),
-  evidenceWindowSeconds: z
-    .number()
-    .int()
-    .min(10)
-    .max(7 * 86400)
-    .optional(),
+  cycleSeconds: cycleSecondsSchema.optional(),
+  maxWaitSeconds: maxWaitSecondsSchema.optional(),
+  ackSlaSeconds: ackSlaSecondsSchema.optional(),
+  evidenceWindowSeconds: evidenceWindowSecondsSchema.optional(),
 });
 export type IncidentTuning = z.infer<typeof incidentTuningSchema>;
 
