@@ -17,6 +17,7 @@ import { workflowIds } from '../../src/shared';
 import { fillJson, launchChromium, screenshot, startUiStack, type UiStack } from '../helpers/browser';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox';
 import { eventually } from '../helpers/webhook-receiver';
+import { PAGING_OFF } from '../helpers/product-worker';
 
 const TASK_QUEUE = 'web-ui-drill-e2e';
 const DOC = path.resolve(__dirname, '../../docs/workflows.md');
@@ -59,7 +60,7 @@ beforeAll(async () => {
     taskQueue: TASK_QUEUE,
     activities: createActivities({
       config: {
-        paging: { enabled: false, minSeverity: 'critical', format: 'json', timeoutMs: 1000 },
+        paging: PAGING_OFF,
         runsDir: path.join(resultsDir, 'runs'),
         resultsDir,
         stateDir: path.join(resultsDir, 'state'),

@@ -8,6 +8,7 @@ import { createActivities } from '../../src/activities';
 import type { IncidentAckStatus } from '../../src/domain/incident-ack';
 import { fillJson, launchChromium, startUiStack, type UiStack } from '../helpers/browser';
 import { eventually } from '../helpers/webhook-receiver';
+import { PAGING_OFF } from '../helpers/product-worker';
 
 const TASK_QUEUE = 'web-ui-e2e';
 
@@ -21,7 +22,7 @@ beforeAll(async () => {
   stack = await startUiStack({
     taskQueue: TASK_QUEUE,
     activities: createActivities({
-      config: { paging: { enabled: false, minSeverity: 'critical', format: 'json', timeoutMs: 1000 }, runsDir: '/nonexistent-runs' },
+      config: { paging: PAGING_OFF, runsDir: '/nonexistent-runs' },
     }),
   });
   ({ client, ui } = stack);

@@ -32,6 +32,7 @@ import {
   writeRunFile,
   writeRunFolder,
 } from '../fixtures/promotion/evidence';
+import { PAGING_OFF } from '../helpers/product-worker';
 
 let env: TestWorkflowEnvironment;
 let resultsDir: string;
@@ -64,7 +65,7 @@ beforeAll(async () => {
     taskQueue,
     workflowBundle,
     activities: createActivities({
-      config: { paging: { enabled: false, minSeverity: 'critical', format: 'json', timeoutMs: 1000 }, runsDir, resultsDir, kpiDir },
+      config: { paging: PAGING_OFF, runsDir, resultsDir, kpiDir },
     }),
   });
   workerDone = worker.run();

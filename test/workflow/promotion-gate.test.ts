@@ -16,6 +16,7 @@ import { workflowIds } from '../../src/shared';
 import { promotionGateStatusQuery } from '../../src/workflows/definitions';
 import { timeSkippingEnv, uniqueId } from '../helpers/temporal';
 import { DAY, drillReport, kpiFile, paperKpiLines, writeDrillReport, writeKpiFile, writeRunFile, writeRunFolder } from '../fixtures/promotion/evidence';
+import { PAGING_OFF } from '../helpers/product-worker';
 
 let env: TestWorkflowEnvironment;
 let bundle: WorkflowBundleWithSourceMap;
@@ -45,7 +46,7 @@ async function withWorker<T>(fn: (taskQueue: string) => Promise<T>, dir = result
     workflowBundle: bundle,
     activities: createActivities({
       config: {
-        paging: { enabled: false, minSeverity: 'critical', format: 'json', timeoutMs: 1000 },
+        paging: PAGING_OFF,
         runsDir: path.join(dir, 'runs'),
         resultsDir: dir,
         kpiDir: path.join(dir, 'kpi'),

@@ -25,6 +25,7 @@ import { workflowIds } from '../../src/shared';
 import { weeklyDrillStatusQuery } from '../../src/workflows/definitions';
 import { recordHistory } from '../helpers/process';
 import { timeSkippingEnv, uniqueId, workflowBundle } from '../helpers/temporal';
+import { PAGING_OFF } from '../helpers/product-worker';
 
 let env: TestWorkflowEnvironment;
 let dir: string;
@@ -81,7 +82,7 @@ async function withDrill<T>(name: string, calendar: MarketCalendarInput, fn: (h:
     workflowBundle: await workflowBundle(),
     activities: createActivities({
       config: {
-        paging: { enabled: false, minSeverity: 'critical', format: 'json', timeoutMs: 1000 },
+        paging: PAGING_OFF,
         runsDir: path.join(dir, 'runs'),
         resultsDir: dir,
         stateDir: path.join(dir, 'state'),
