@@ -4,6 +4,7 @@
  * errors to exit codes: 0 ok, 1 the thing checked failed (or is unknown), 2 error (bad input, no
  * server, misconfiguration).
  */
+import './zod-english-only';
 import { Command, CommanderError } from 'commander';
 import { TemporalTimeoutError } from './client/connection';
 import { CommandError, processOutput, type Output } from './commands/output';

@@ -11,6 +11,7 @@
  * targets file, the sandbox config, `SLO_*` thresholds with an injected environment, the tools)
  * reads it through {@link readVariable} or {@link sloThresholdsFromEnv}, checked by the same schema.
  */
+import './zod-english-only';
 import path from 'node:path';
 import { loadClientConnectConfig, type ClientConnectConfig } from '@temporalio/envconfig';
 import { z } from 'zod';

@@ -5,6 +5,7 @@
  * (src/prebuilt-bundle.ts); otherwise it is bundled from `./workflows` at start-up, with a warning
  * saying why (a `tsc` without the bundle step, or ts-node / tests running from src/).
  */
+import './zod-english-only';
 import path from 'node:path';
 import { NativeConnection, Runtime, Worker, makeTelemetryFilterString, type WorkerOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
@@ -12,7 +13,8 @@ import { ACTIVITY_NAMES } from './activities/names';
 import { DEFAULT_MAX_CACHED_WORKFLOWS, loadConfig, type Config } from './config';
 import { deferredActivities } from './deferred-activities';
 import type { TargetResolver } from './io/targets';
-import { createLogger, temporalLoggerFor } from './logger';
+import { createLogger } from './logger';
+import { temporalLoggerFor } from './temporal-logger';
 import { BUNDLE_FILE, checkPrebuiltBundle } from './prebuilt-bundle';
 import { startHealthServer } from './worker-health';
 import { workflowWebpackConfig } from './workflow-bundle-options';
