@@ -1,10 +1,10 @@
 /**
  * One root pino logger per process, on stderr (stdout is for a command's own output): JSON lines by
  * default, pretty only on a TTY (colour unless `NO_COLOR` is set); secrets redacted wherever they
- * appear in a log object. Temporal's SDK and Core logs are forwarded into it.
+ * appear in a log object. Temporal's SDK and Core logs are forwarded into it
+ * (src/temporal-logger.ts, apart: it needs the worker SDK, which most `drill` commands never load).
  */
 import pino, { type DestinationStream, type Logger } from 'pino';
-import { DefaultLogger, type LogEntry, type LogLevel } from '@temporalio/worker';
 
 /** Paths pino censors. Secrets only ever travel in fields with these names. */
 export const REDACT_PATHS = [
@@ -57,20 +57,4 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
     });
   }
   return pino(options, pino.destination({ fd: 2, sync: true }));
-}
-
-const levelMap: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {
-  TRACE: 'trace',
-  DEBUG: 'debug',
-  INFO: 'info',
-  WARN: 'warn',
-  ERROR: 'error',
-};
-
-/** A Temporal logger that writes into pino, keeping the SDK's metadata (workflow id, run id, ...). */
-export function temporalLoggerFor(logger: Logger, level: LogLevel = 'INFO'): DefaultLogger {
-  return new DefaultLogger(level, (entry: LogEntry) => {
-    const { meta, message } = entry;
-    logger[levelMap[entry.level]]({ ...(meta ?? {}), sdk: true }, message);
-  });
 }

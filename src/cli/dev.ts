@@ -2,7 +2,6 @@
  * `drill dev`: the embedded dev server with a worker and the sandbox target, optionally one full drill.
  */
 import { type Command } from 'commander';
-import { devSummary, runDevDrill, startDev } from '../commands/dev';
 import { type RunWeeklyOutcome } from '../commands/run';
 import { createLogger } from '../logger';
 import { type CliContext, examples } from './context';
@@ -35,6 +34,8 @@ export function registerDev(program: Command, ctx: CliContext): void {
     )
     .action(async (o: { headless?: boolean; worker: boolean; sandbox: boolean; drill?: boolean; exitAfterDrill?: boolean; json?: boolean }) => {
       const c = cfg();
+      // Loaded here, not with the CLI: it brings the worker SDK, which no other command needs (~0.3 s of every start).
+      const { devSummary, runDevDrill, startDev } = await import('../commands/dev');
       const logger = createLogger({ level: c.log.level, pretty: c.log.pretty });
       const say = progressTo(o.json);
       const session = await startDev({ headless: o.headless, worker: o.worker, sandbox: o.sandbox }, { config: c, logger, output: say });

@@ -2,7 +2,6 @@
  * `drill rehearse`: escalation rehearsals (ack, recovery) on a private time-skipping server.
  */
 import { type Command } from 'commander';
-import { rehearseAckCommand, rehearseRecoveryCommand } from '../commands/rehearse';
 import { renderAckRehearsal, renderRecoveryRehearsal } from '../domain/rehearsal';
 import { type CliContext, examples } from './context';
 
@@ -31,6 +30,7 @@ export function registerRehearse(program: Command, ctx: CliContext): void {
       examples('drill rehearse ack', 'drill rehearse ack --policy policy.json', 'drill rehearse ack --policy policy.json --ack-at 20m --json'),
     )
     .action(async (o: { policy?: string; ackAt?: string; severity?: string; watch?: string; json?: boolean }) => {
+      const { rehearseAckCommand } = await import('../commands/rehearse');
       const r = await rehearseAckCommand(o, { config: cfg() });
       if (o.json) output.out(JSON.stringify(r, null, 2));
       else for (const l of renderAckRehearsal(r)) output.out(l);
@@ -54,6 +54,7 @@ export function registerRehearse(program: Command, ctx: CliContext): void {
       ),
     )
     .action(async (o: { class: string; maxWait?: string; cycle?: string; recoverAt?: string; json?: boolean }) => {
+      const { rehearseRecoveryCommand } = await import('../commands/rehearse');
       const r = await rehearseRecoveryCommand(o, { config: cfg() });
       if (o.json) output.out(JSON.stringify(r, null, 2));
       else for (const l of renderRecoveryRehearsal(r)) output.out(l);

@@ -11,7 +11,8 @@ import { normalizeIncidentClass, INCIDENT_CLASSES } from '../domain/classificati
 import { formatOffset, parseDuration, type AckRehearsal, type RecoveryRehearsal } from '../domain/rehearsal';
 import { incidentAckInputSchema } from '../domain/incident-ack';
 import { severitySchema } from '../domain/severity';
-import { createLogger, temporalLoggerFor } from '../logger';
+import { createLogger } from '../logger';
+import { temporalLoggerFor } from '../temporal-logger';
 import { rehearseAck } from '../rehearsal/ack';
 import { rehearseRecovery } from '../rehearsal/recovery';
 import { CommandError } from './output';
