@@ -36,7 +36,8 @@
 // as timed out, at this value), BENCH_OPEN_RSS_ABORT_MIB (6144: a sweep worker past this RSS ends the
 // sweep, its point failed with the RSS reached), BENCH_QUIET_MAX_BUSY and BENCH_QUIET_MAX_WAIT_S (each
 // repetition — a kind's round, a start from source, the replays, a sweep point's updates — first waits
-// for a quiet machine: bench/lib/quiet.js). Also writes bench/out/workflows.json.
+// for a quiet machine: bench/lib/quiet.js), BENCH_SWEEP_QUIET_MAX_WAIT_S (300: a sweep point's
+// updates wait this long for it, not BENCH_QUIET_MAX_WAIT_S). Also writes bench/out/workflows.json.
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
@@ -63,7 +64,7 @@ const ACK_TIMEOUT_MS = Number(process.env.BENCH_OPEN_ACK_TIMEOUT_MS ?? 30000);
 // The machine is shared: a worker past this RSS ends the sweep (the point then fails, with the figure).
 const RSS_ABORT_MIB = Number(process.env.BENCH_OPEN_RSS_ABORT_MIB ?? 6144);
 const OUT = path.join(__dirname, 'workflows.md');
-const ENV_KEYS = ['BENCH_WF_ROUNDS', 'BENCH_WF_N', 'BENCH_WF_CONCURRENCY', 'BENCH_WF_OPEN', 'BENCH_WF_REPLAYS', 'DRILL_MAX_CACHED_WORKFLOWS', 'BENCH_OPEN_COUNTS', 'BENCH_OPEN_ACKS', 'BENCH_OPEN_CONCURRENCY', 'BENCH_OPEN_ACK_CONCURRENCY', 'BENCH_OPEN_ACK_TIMEOUT_MS', 'BENCH_OPEN_RSS_ABORT_MIB', ...QUIET_KEYS];
+const ENV_KEYS = ['BENCH_WF_ROUNDS', 'BENCH_WF_N', 'BENCH_WF_CONCURRENCY', 'BENCH_WF_OPEN', 'BENCH_WF_REPLAYS', 'DRILL_MAX_CACHED_WORKFLOWS', 'BENCH_OPEN_COUNTS', 'BENCH_OPEN_ACKS', 'BENCH_OPEN_CONCURRENCY', 'BENCH_OPEN_ACK_CONCURRENCY', 'BENCH_OPEN_ACK_TIMEOUT_MS', 'BENCH_OPEN_RSS_ABORT_MIB', 'BENCH_SWEEP_QUIET_MAX_WAIT_S', ...QUIET_KEYS];
 const SETTINGS = ENV_KEYS
   .filter((k) => process.env[k] !== undefined)
   .map((k) => `${k}=${process.env[k]} `)
@@ -80,6 +81,14 @@ const median = (xs) => {
 const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)];
 const MiB = 1048576;
 const say = (s) => process.stderr.write(`${s}\n`);
+/** Idle seconds in a row that make a worker settled (see settle). */
+const SETTLE_QUIET_SECONDS = 3;
+/**
+ * How long a sweep point's updates wait for a quiet machine (s): the dev server can still be working
+ * through the starts' visibility records after the worker settled. Longer than the rounds' wait.
+ */
+const SWEEP_QUIET_MAX_WAIT_S = Number(process.env.BENCH_SWEEP_QUIET_MAX_WAIT_S ?? 300);
+if (!(SWEEP_QUIET_MAX_WAIT_S >= 0)) throw new Error(`BENCH_SWEEP_QUIET_MAX_WAIT_S must be ≥ 0 (got ${process.env.BENCH_SWEEP_QUIET_MAX_WAIT_S})`);
 
 async function pool(count, conc, fn) {
   let next = 0;
@@ -89,8 +98,10 @@ async function pool(count, conc, fn) {
 }
 
 /**
- * Waits until the worker has been idle (< 5% of a core) for a second: every open run's first task
- * done; then its stats after a full GC. The idle checks themselves force no GC (that would be 5%).
+ * Waits until the worker has been idle (< 5% of a core) for SETTLE_QUIET_SECONDS seconds in a row:
+ * every open run's first task done; then its stats after a full GC. The idle checks themselves force
+ * no GC (that would be 5%). One idle second is not enough: with 10,000 timers just started, the worker
+ * can pause for a second while it is still minutes behind (a run on 2026-12-05 measured its acks then).
  */
 async function settle(w, minMs = 2000, maxMs = 120000, guard = () => undefined) {
   const t0 = Date.now();
@@ -98,6 +109,7 @@ async function settle(w, minMs = 2000, maxMs = 120000, guard = () => undefined) 
   let prevAt = Date.now();
   let last = 1;
   let saidAt = t0;
+  let quietFor = 0;
   for (;;) {
     await new Promise((r) => setTimeout(r, 1000));
     const s = await w.cpu();
@@ -106,7 +118,8 @@ async function settle(w, minMs = 2000, maxMs = 120000, guard = () => undefined) 
     prev = s;
     prevAt = Date.now();
     last = busy;
-    if (busy < 0.05 && Date.now() - t0 >= minMs) break;
+    quietFor = busy < 0.05 ? quietFor + 1 : 0;
+    if (quietFor >= SETTLE_QUIET_SECONDS && Date.now() - t0 >= minMs) break;
     if (maxMs > 120000 && Date.now() - saidAt >= 30000 && (saidAt = Date.now())) say(`settle: worker ${(busy * 100).toFixed(0)}% busy after ${((Date.now() - t0) / 1000).toFixed(0)} s`);
     if (Date.now() - t0 > maxMs) {
       say(`settle: worker still ${(busy * 100).toFixed(0)}% busy after ${(maxMs / 1000).toFixed(0)} s; measuring anyway`);
@@ -255,7 +268,7 @@ async function sweep(env, kind, { baselineBundle, resultsDir, runsDir }) {
       // started. First ACK_C at a time (the target's row), then one at a time (a person acking) on
       // other runs. In the baseline's second phase "evicted" is approximate: the first phase's pokes
       // brought up to OPEN_ACKS runs back into the cache (acked timers complete and leave it).
-      await waitForQuiet(`sweep ${kind} @${count} updates`, QUIET);
+      await waitForQuiet(`sweep ${kind} @${count} updates`, QUIET, { maxWaitS: SWEEP_QUIET_MAX_WAIT_S });
       const burst = await updatePhase(ACK_C);
       const single = await updatePhase(1);
       // The baseline's closing ack (a no-op local activity, then the timer closes) on other runs:

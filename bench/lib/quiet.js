@@ -35,21 +35,26 @@ async function busyOver(ms) {
   return b.total > a.total ? (b.busy - a.busy) / (b.total - a.total) : 0;
 }
 
-/** Waits for a quiet machine; returns (and keeps in `log`) { what, quiet, waitedS, busy }. */
-async function waitForQuiet(what, log) {
+/**
+ * Waits for a quiet machine; returns (and keeps in `log`) { what, quiet, waitedS, busy }.
+ * `opts.maxWaitS` replaces BENCH_QUIET_MAX_WAIT_S for this wait (0 included).
+ */
+async function waitForQuiet(what, log, opts = {}) {
+  const maxWaitS = opts.maxWaitS ?? MAX_WAIT_S;
+  if (!(maxWaitS >= 0)) throw new Error(`waitForQuiet: maxWaitS must be ≥ 0 (got ${opts.maxWaitS})`);
   const t0 = Date.now();
   let streak = 0;
   let busy = 0;
-  if (MAX_WAIT_S === 0) {
+  if (maxWaitS === 0) {
     busy = await busyOver(WINDOW_MS);
     streak = busy <= MAX_BUSY ? WINDOWS : 0;
   } else {
-    while (streak < WINDOWS && Date.now() - t0 < MAX_WAIT_S * 1000) {
+    while (streak < WINDOWS && Date.now() - t0 < maxWaitS * 1000) {
       busy = await busyOver(WINDOW_MS);
       streak = busy <= MAX_BUSY ? streak + 1 : 0;
     }
   }
-  const entry = { what, quiet: streak >= WINDOWS, waitedS: (Date.now() - t0) / 1000, busy };
+  const entry = { what, quiet: streak >= WINDOWS, waitedS: (Date.now() - t0) / 1000, busy, maxWaitS };
   log.push(entry);
   if (!entry.quiet) process.stderr.write(`quiet: ${what} starts with the machine ${(busy * 100).toFixed(0)}% busy (waited ${entry.waitedS.toFixed(0)} s)\n`);
   return entry;
@@ -64,7 +69,7 @@ function quietSummary(log) {
   const med = waits[Math.floor(waits.length / 2)];
   const rule = `≤ ${(MAX_BUSY * 100).toFixed(0)}% of the CPUs busy over ${WINDOWS} × ${WINDOW_MS / 1000} s`;
   const rest = loud.length
-    ? `; ${loud.length} began after ${MAX_WAIT_S} s anyway (${loud.map((e) => `${e.what} ${(e.busy * 100).toFixed(0)}%`).join(', ')} busy)`
+    ? `; ${loud.length} began anyway after waiting their longest (${loud.map((e) => `${e.what}: ${(e.busy * 100).toFixed(0)}% busy after ${e.maxWaitS} s`).join(', ')})`
     : '';
   return `Quiet starts: ${quiet.length} of ${log.length} repetitions began on a quiet machine (${rule}; waits median ${med.toFixed(0)} s, max ${waits.at(-1).toFixed(0)} s)${rest}.`;
 }
