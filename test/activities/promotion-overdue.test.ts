@@ -48,7 +48,9 @@ function targetsFile(blackout?: { start: string; end: string }): string {
 
 test("a freeze covering every slot since the last drill: the gate fails drill_age with the calendar's reason", async () => {
   const now = Date.parse(NOW);
-  const file = targetsFile({ start: wall(now - 20 * DAY), end: wall(now + 3 * DAY) });
+  // The freeze starts before the last drill finished (21 days ago): with a start after it, a weekly
+  // slot fell between the two on one day of the week, and that slot was allowed.
+  const file = targetsFile({ start: wall(now - 22 * DAY), end: wall(now + 3 * DAY) });
   writeRunFolder(path.join(root, 'runs'), 'r1');
   writeDrillReport(root, drillReport({ drillId: 'd-old', target: 'live-1', finishedMsAgo: 21 * DAY }));
   const acts = createPromotionActivities({
