@@ -84,8 +84,8 @@ const say = (s) => process.stderr.write(`${s}\n`);
 /** Idle seconds in a row that make a worker settled (see settle). */
 const SETTLE_QUIET_SECONDS = 3;
 /**
- * How long a sweep point's updates wait for a quiet machine (s): the dev server can still be working
- * through the starts' visibility records after the worker settled. Longer than the rounds' wait.
+ * How long a sweep point's updates wait for a quiet machine (s): after 10,000 starts the dev server
+ * can still be busy when the worker has settled. Longer than the rounds' wait.
  */
 const SWEEP_QUIET_MAX_WAIT_S = Number(process.env.BENCH_SWEEP_QUIET_MAX_WAIT_S ?? 300);
 if (!(SWEEP_QUIET_MAX_WAIT_S >= 0)) throw new Error(`BENCH_SWEEP_QUIET_MAX_WAIT_S must be ≥ 0 (got ${process.env.BENCH_SWEEP_QUIET_MAX_WAIT_S})`);
