@@ -9,7 +9,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
+import type { Client } from '@temporalio/client';
 import type { History } from '@temporalio/common/lib/proto-utils';
+import { temporal } from '@temporalio/proto';
 import { startDevServer } from '../../src/client/dev-server';
 import { requireTool } from '../../src/tools/provision';
 import { TOOL_VERSIONS } from '../../src/tools/versions';
@@ -187,6 +189,28 @@ export async function spawnWorker(name: string, env: Record<string, string>, tim
     },
     exited,
   };
+}
+
+/**
+ * Waits until the server lists every one of `identities` among the pollers of `taskQueue`, for both
+ * workflow and activity tasks. A worker's health endpoint answers once the worker runs, which can be
+ * before its first polls reach the server; work started before then can only go to the others.
+ */
+export async function waitForPollers(client: Client, taskQueue: string, identities: string[], timeoutMs = 30000): Promise<void> {
+  const { TASK_QUEUE_TYPE_WORKFLOW, TASK_QUEUE_TYPE_ACTIVITY } = temporal.api.enums.v1.TaskQueueType;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const seen = await Promise.all(
+      [TASK_QUEUE_TYPE_WORKFLOW, TASK_QUEUE_TYPE_ACTIVITY].map(async (taskQueueType) => {
+        const r = await client.workflowService.describeTaskQueue({ namespace: client.options.namespace, taskQueue: { name: taskQueue }, taskQueueType });
+        return new Set((r.pollers ?? []).map((p) => p.identity ?? ''));
+      }),
+    );
+    const missing = seen.flatMap((s, i) => identities.filter((id) => !s.has(id)).map((id) => `${id} (${i === 0 ? 'workflow' : 'activity'} tasks)`));
+    if (missing.length === 0) return;
+    if (Date.now() > deadline) throw new Error(`not polling ${taskQueue} after ${timeoutMs} ms: ${missing.join(', ')}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
 
 /** Identities of the workers that completed workflow tasks / started activities in a history. */

@@ -21,7 +21,16 @@ import type { IncidentInput, IncidentResult } from '../../src/domain/incident';
 import { incidentEventSchema } from '../../src/domain/incident-events';
 import { workflowIds } from '../../src/shared';
 import { acknowledgeUpdate, incidentAckStatusQuery, resolveIncidentSignal, recoveryStatusQuery, weeklyDrillStatusQuery } from '../../src/workflows/definitions';
-import { composeWorkerEnv, fleetMounts, spawnWorker, startFleetServer, workersInHistory, type FleetServer, type FleetWorker } from '../helpers/fleet';
+import {
+  composeWorkerEnv,
+  fleetMounts,
+  spawnWorker,
+  startFleetServer,
+  waitForPollers,
+  workersInHistory,
+  type FleetServer,
+  type FleetWorker,
+} from '../helpers/fleet';
 import { startTestSandbox, waitFor, type TestSandbox } from '../helpers/sandbox';
 import { uniqueId } from '../helpers/temporal';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver';
@@ -101,22 +110,38 @@ function startDrill(sbx: TestSandbox, input: Partial<WeeklyDrillInput> = {}): Pr
 
 const stops = (sbx: TestSandbox) => sbx.groundTruth().filter((e) => e.event === 'stop_requested').length;
 
-test('the fleet drills several targets in parallel: all pass, each target stopped once, both workers work', async () => {
+/** Rounds of parallel drills at most, until both workers have taken part (see the test below). */
+const MAX_DRILL_ROUNDS = 5;
+
+test('the fleet drills several targets in parallel: all pass, each target stopped once per drill, both workers work', async () => {
   for (const w of workers) expect(await w.healthcheck()).toBe(0);
-  const before = drillTargets.map(stops);
-  const handles = await Promise.all(drillTargets.map((s) => startDrill(s)));
-  const results: WeeklyDrillResult[] = await Promise.all(handles.map((h) => h.result()));
-  expect(results.map((r) => [r.result, r.failures])).toEqual(drillTargets.map(() => ['pass', []]));
-  expect(drillTargets.map(stops)).toEqual(before.map((n) => n + 1));
+  await waitForPollers(
+    client,
+    taskQueue,
+    workers.map((w) => w.identity),
+  );
+  // The server gives each new drill's first workflow task to a waiting poller; the drill's later
+  // workflow tasks follow on that worker's sticky queue, and so did all its activities in every
+  // history looked at (the dev server and the PostgreSQL-backed one). One round of three drills can
+  // then land wholly on one of two workers (seen once in CI), so the fleet drills in rounds until
+  // both workers have taken work, and every round must pass.
   const seen = new Set<string>();
-  for (const [i, h] of handles.entries()) {
-    const report = drillReportSchema.parse(JSON.parse(fs.readFileSync(results[i]!.reportPath!, 'utf8')));
-    expect(report.target).toBe(drillTargets[i]!.targetName);
-    expect(path.dirname(results[i]!.reportPath!).startsWith(path.join(resultsDir(), 'drills'))).toBe(true);
-    const w = workersInHistory(await h.fetchHistory());
-    for (const id of [...w.workflowTasks, ...w.activities]) seen.add(id);
+  let rounds = 0;
+  while (seen.size < workers.length && rounds < MAX_DRILL_ROUNDS) {
+    rounds++;
+    const before = drillTargets.map(stops);
+    const handles = await Promise.all(drillTargets.map((s) => startDrill(s)));
+    const results: WeeklyDrillResult[] = await Promise.all(handles.map((h) => h.result()));
+    expect(results.map((r) => [r.result, r.failures])).toEqual(drillTargets.map(() => ['pass', []]));
+    expect(drillTargets.map(stops)).toEqual(before.map((n) => n + 1));
+    for (const [i, h] of handles.entries()) {
+      const report = drillReportSchema.parse(JSON.parse(fs.readFileSync(results[i]!.reportPath!, 'utf8')));
+      expect(report.target).toBe(drillTargets[i]!.targetName);
+      expect(path.dirname(results[i]!.reportPath!).startsWith(path.join(resultsDir(), 'drills'))).toBe(true);
+      const w = workersInHistory(await h.fetchHistory());
+      for (const id of [...w.workflowTasks, ...w.activities]) seen.add(id);
+    }
   }
-  // Activities are not sticky: across three drills the work lands on both processes.
   expect([...seen].sort()).toEqual(workers.map((w) => w.identity).sort());
 }, 180_000);
 
