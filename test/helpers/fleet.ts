@@ -17,6 +17,7 @@ import { requireTool } from '../../src/tools/provision';
 import { TOOL_VERSIONS } from '../../src/tools/versions';
 import type { WorkerHealth } from '../../src/worker-health';
 import { freePort } from './process';
+import { waitFor } from './sandbox';
 import { startPostgresTemporal } from './temporal-postgres';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -198,19 +199,24 @@ export async function spawnWorker(name: string, env: Record<string, string>, tim
  */
 export async function waitForPollers(client: Client, taskQueue: string, identities: string[], timeoutMs = 30000): Promise<void> {
   const { TASK_QUEUE_TYPE_WORKFLOW, TASK_QUEUE_TYPE_ACTIVITY } = temporal.api.enums.v1.TaskQueueType;
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const seen = await Promise.all(
-      [TASK_QUEUE_TYPE_WORKFLOW, TASK_QUEUE_TYPE_ACTIVITY].map(async (taskQueueType) => {
-        const r = await client.workflowService.describeTaskQueue({ namespace: client.options.namespace, taskQueue: { name: taskQueue }, taskQueueType });
-        return new Set((r.pollers ?? []).map((p) => p.identity ?? ''));
-      }),
-    );
-    const missing = seen.flatMap((s, i) => identities.filter((id) => !s.has(id)).map((id) => `${id} (${i === 0 ? 'workflow' : 'activity'} tasks)`));
-    if (missing.length === 0) return;
-    if (Date.now() > deadline) throw new Error(`not polling ${taskQueue} after ${timeoutMs} ms: ${missing.join(', ')}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  const kinds = [
+    { type: TASK_QUEUE_TYPE_WORKFLOW, label: 'workflow' },
+    { type: TASK_QUEUE_TYPE_ACTIVITY, label: 'activity' },
+  ];
+  await waitFor(
+    `${identities.join(', ')} polling ${taskQueue}`,
+    async () => {
+      const missing: string[] = [];
+      for (const { type, label } of kinds) {
+        const r = await client.workflowService.describeTaskQueue({ namespace: client.options.namespace, taskQueue: { name: taskQueue }, taskQueueType: type });
+        const polling = new Set((r.pollers ?? []).map((p) => p.identity));
+        missing.push(...identities.filter((id) => !polling.has(id)).map((id) => `${id} (${label} tasks)`));
+      }
+      if (missing.length) throw new Error(`not polling yet: ${missing.join(', ')}`);
+      return true;
+    },
+    { timeoutMs, intervalMs: 200 },
+  );
 }
 
 /** Identities of the workers that completed workflow tasks / started activities in a history. */
