@@ -143,8 +143,27 @@ export interface FleetWorker {
   exited: Promise<number | null>;
 }
 
-/** Spawns `node dist/worker.js` and waits until its /healthz answers 200. */
+/**
+ * Spawns `node dist/worker.js` and waits until its /healthz answers 200. The health and metrics ports
+ * come from `freePort()`, which frees them before the worker binds them; a loopback connection can
+ * take one in between (seen in CI: EADDRINUSE on the health port). A worker that exits for that
+ * reason before it is healthy is started again on fresh ports, up to 3 times in all.
+ */
 export async function spawnWorker(name: string, env: Record<string, string>, timeoutMs = 90000): Promise<FleetWorker> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await spawnWorkerOnce(name, env, timeoutMs);
+    } catch (err) {
+      if (!(err instanceof PortTakenError) || attempt >= 3) throw err;
+      env = { ...env, DRILL_HEALTH_ADDRESS: `127.0.0.1:${await freePort()}`, DRILL_METRICS_ADDRESS: `127.0.0.1:${await freePort()}` };
+    }
+  }
+}
+
+/** A worker that exited before it was healthy because a port it was given was taken. */
+class PortTakenError extends Error {}
+
+async function spawnWorkerOnce(name: string, env: Record<string, string>, timeoutMs: number): Promise<FleetWorker> {
   const child: ChildProcess = spawn(process.execPath, [WORKER], {
     env: { ...process.env, DRILL_LOG_PRETTY: 'false', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -155,12 +174,15 @@ export async function spawnWorker(name: string, env: Record<string, string>, tim
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const healthUrl = `http://${env.DRILL_HEALTH_ADDRESS}/healthz`;
   const health = async () => {
-    const r = await fetch(healthUrl);
+    const r = await fetch(healthUrl, { signal: AbortSignal.timeout(5000) });
     return { status: r.status, body: (await r.json()) as WorkerHealth };
   };
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`worker ${name} exited ${child.exitCode} before it was healthy:\n${out.slice(-3000)}`);
+    if (child.exitCode !== null) {
+      const message = `worker ${name} exited ${child.exitCode} before it was healthy:\n${out.slice(-3000)}`;
+      throw /EADDRINUSE|address already in use/i.test(out) ? new PortTakenError(message) : new Error(message);
+    }
     const h = await health().catch(() => undefined);
     if (h?.status === 200) break;
     if (Date.now() > deadline) {
