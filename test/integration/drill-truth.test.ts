@@ -191,6 +191,9 @@ test('production-length stop and restart on the sandbox: a 20 s graceful drain a
   const sbx = await sandbox();
   await sbx.inject('slow_drain', 20);
   await sbx.inject('slow_restart', 40);
+  // The faults are cleared whatever happens; when the drill or a check fails, that failure is what
+  // the test reports (a target left down by it cannot take the clear, and that error would hide it).
+  let failed: unknown;
   try {
     const handle = await start(sbx, { stopSeconds: 60, restartSeconds: 90, maxDrillSeconds: 240, rtoSeconds: 120 });
     const r: WeeklyDrillResult = await handle.result();
@@ -208,10 +211,15 @@ test('production-length stop and restart on the sandbox: a 20 s graceful drain a
     // The drained stop flushed a final save; the new boot restored it.
     expect(t.restoredSeq).toBe(t.stoppedSeq);
     expect(stopRequests(sbx)).toBe(1);
-  } finally {
-    await sbx.clear('slow_restart');
-    await sbx.clear('slow_drain');
+  } catch (err) {
+    failed = err;
   }
+  for (const fault of ['slow_restart', 'slow_drain'] as const) {
+    await sbx.clear(fault).catch((err: unknown) => {
+      if (!failed) throw err;
+    });
+  }
+  if (failed) throw failed;
   await expectTargetUp(sbx);
 }, 300_000);
 
