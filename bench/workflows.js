@@ -389,8 +389,13 @@ async function runRounds(env, { baselineBundle, resultsDir, runsDir, report }) {
     }
     await h.executeUpdate('ack');
     await h.result();
+    await saveHistory(BASELINE_ACK_HISTORY, await h.fetchHistory());
+  }
+
+  /** Writes a recorded history to be committed, atomically: a run cut short leaves no half a file to be replayed later. */
+  async function saveHistory(file, history) {
     const { historyToJSON } = require('@temporalio/common/lib/proto-utils');
-    fs.writeFileSync(BASELINE_ACK_HISTORY, `${historyToJSON(await h.fetchHistory())}\n`);
+    await require(path.join(DIST, 'io', 'files')).writeFileAtomic(file, `${historyToJSON(history)}\n`);
   }
 
   async function phase(kind, round) {
@@ -445,9 +450,7 @@ async function runRounds(env, { baselineBundle, resultsDir, runsDir, report }) {
     }
     if (!fs.existsSync(BASELINE_HISTORY)) {
       // Record the baseline's committed history once (then commit bench/baseline/history.json).
-      const h = await client.workflow.getHandle(`bench-base-0`).fetchHistory();
-      const { historyToJSON } = require('@temporalio/common/lib/proto-utils');
-      fs.writeFileSync(BASELINE_HISTORY, `${historyToJSON(h)}\n`);
+      await saveHistory(BASELINE_HISTORY, await client.workflow.getHandle(`bench-base-0`).fetchHistory());
     }
     // Worker start bundling from source (what `node dist/worker.js` did before the build made the bundle).
     await waitForQuiet(`round ${round + 1} start from source`, QUIET);
