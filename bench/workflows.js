@@ -14,7 +14,7 @@
 //               of the main thread does not include. The ack figure includes its run-file watch
 //               activities (up to the activity slots), which every open ack timer has in production.
 // and once per round: ack worker start bundling from source (no prebuilt bundle), and replay of a
-// committed history (ack: test/replay/histories/incident-ack-v3-acknowledged.json, today's path, on the prebuilt
+// committed history (ack: test/replay/histories/incident-ack-v4-acknowledged.json, today's path, on the prebuilt
 // bundle; baseline: bench/baseline/history.json, recorded from this benchmark's baseline workflow),
 // BENCH_WF_REPLAYS times through one replay worker (bench/replay.js): the target is judged on each
 // history after the first, so the replay worker's creation (about 50 ms for either bundle) is not
@@ -57,7 +57,7 @@ const N = Number(process.env.BENCH_WF_N ?? 200);
 const C = Number(process.env.BENCH_WF_CONCURRENCY ?? 20);
 const OPEN = Number(process.env.BENCH_WF_OPEN ?? 300);
 const REPLAYS = Number(process.env.BENCH_WF_REPLAYS ?? 50);
-const ACK_HISTORY = path.join(ROOT, 'test', 'replay', 'histories', 'incident-ack-v3-acknowledged.json');
+const ACK_HISTORY = path.join(ROOT, 'test', 'replay', 'histories', 'incident-ack-v4-acknowledged.json');
 const BASELINE_HISTORY = path.join(__dirname, 'baseline', 'history.json');
 const BASELINE_ACK_HISTORY = path.join(__dirname, 'baseline', 'ack-history.json');
 const OPEN_COUNTS = (process.env.BENCH_OPEN_COUNTS ?? '150,1000,10000').split(',').map(Number).filter((n) => n > 0).sort((a, b) => a - b);

@@ -88,6 +88,16 @@ export const PAGE_STOPPED_PATCH = 'ack-page-stopped-is-cancelled';
  * and a wait whose condition already holds, or a lifecycle message with nothing paged, costs nothing.
  */
 export const ACK_LIGHT_PATCH = 'ack-light-path';
+/**
+ * One patch marker and one search-attribute upsert at a timer's start (issue 12): a timer begun
+ * since it records this marker alone and takes every path the three patches above guard (the paging
+ * lifecycle, the light path, a stopped page counted as cancelled) without asking for them, and tags
+ * itself (run, incident, state) in one upsert. Each `patched()` marker also brings an upsert of
+ * `TemporalChangeVersion`, so a timer's start wrote six such events (two markers, four search-attribute
+ * updates, each a visibility write) where it now writes three (one marker, two updates). Timers begun
+ * before decide as they did.
+ */
+export const ACK_COMPACT_START_PATCH = 'ack-compact-start';
 
 const { deliverIncidentPage } = proxyActivities<Activities>(pageDelivery);
 const { sendIncidentPageEvent } = proxyActivities<Activities>(pageLifecycle);
@@ -122,16 +132,18 @@ class AckTimer {
   /** {@link ACK_LIGHT_PATCH}: the ack's line is written by a local activity, tagged with the timer; light waits. */
   private readonly light: boolean;
 
+  /** `compact`: {@link ACK_COMPACT_START_PATCH} holds, and with it every patch this timer asks about. */
   constructor(
     readonly p: IncidentAckParams,
     readonly openedAtMs: number,
+    private readonly compact: boolean,
   ) {
     const policy = p.escalation ?? defaultPolicy(p.ackSlaSeconds);
     this.ackSteps = escalationSchedule(policy);
     this.resolveSteps = resolveSchedule(policy);
     this.dedupKey = incidentDedupKey(p.runId, p.incidentId);
     this.resolveDedupKey = incidentDedupKey(p.runId, p.incidentId, 'resolve-sla');
-    this.light = patched(ACK_LIGHT_PATCH);
+    this.light = compact || patched(ACK_LIGHT_PATCH);
     this.s = p.carried ?? {
       v: 2,
       runs: 0,
@@ -155,6 +167,12 @@ class AckTimer {
     if (this.published === this.phase) return;
     this.published = this.phase;
     upsertSearchAttributes([{ key: SA.state, value: this.phase }]);
+  }
+
+  /** The state's search attribute, for the timer's first upsert ({@link ACK_COMPACT_START_PATCH}); `publish()` then writes only changes. */
+  stateAttribute(): { key: typeof SA.state; value: AckPhase } {
+    this.published = this.phase;
+    return { key: SA.state, value: this.phase };
   }
 
   private get ackNoticedAtMs(): number | undefined {
@@ -359,7 +377,7 @@ class AckTimer {
         (err: unknown) => {
           // Stopped by an ack or the resolution: cancelled, even when the attempt under way ended in
           // the receiver's error before the activity heard of the cancellation.
-          if (isCancellation(err) || (d.scope.consideredCancelled && patched(PAGE_STOPPED_PATCH))) rec.outcome = 'cancelled';
+          if (isCancellation(err) || (d.scope.consideredCancelled && (this.compact || patched(PAGE_STOPPED_PATCH)))) rec.outcome = 'cancelled';
           else {
             // A receiver that rejects the page for good must not stop the timer: record it and go on.
             rec.outcome = 'failed';
@@ -546,14 +564,15 @@ class AckTimer {
 }
 
 export async function incidentAckWorkflow(input: IncidentAckInput): Promise<IncidentAckResult> {
-  if (!patched(ACK_TIMER_LIFECYCLE_PATCH)) return incidentAckWorkflowV1(input);
+  const compact = patched(ACK_COMPACT_START_PATCH);
+  if (!compact && !patched(ACK_TIMER_LIFECYCLE_PATCH)) return incidentAckWorkflowV1(input);
   const params = parseOrFail(ackTimerInputCheck, input, 'incidentAckWorkflow input');
   const openedAtMs = params.openedAt ? Date.parse(params.openedAt) : workflowInfo().runStartTime.getTime();
   if (!params.carried) {
     const problem = openedAtProblem(openedAtMs, Date.now());
     if (problem) throw ApplicationFailure.nonRetryable(`invalid incidentAckWorkflow input: ${problem}`, FAILURE.invalidInput);
   }
-  const timer = new AckTimer(params, openedAtMs);
+  const timer = new AckTimer(params, openedAtMs, compact);
 
   setHandler(incidentAckStatusQuery, () => timer.status(Date.now()), {
     description: 'State (open / escalated / acknowledged / resolve-overdue / resolved), level, times, pages and lifecycle events sent, the SLA verdict.',
@@ -572,6 +591,7 @@ export async function incidentAckWorkflow(input: IncidentAckInput): Promise<Inci
   upsertSearchAttributes([
     { key: SA.runId, value: params.runId },
     { key: SA.incidentId, value: params.incidentId },
+    ...(compact ? [timer.stateAttribute()] : []),
   ]);
   return timer.run();
 }

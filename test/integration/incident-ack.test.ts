@@ -148,7 +148,7 @@ test('short SLA: receiver down for a while → the page arrives once it recovers
     ['trigger', status.dedupKey],
     ['resolve', status.dedupKey],
   ]);
-  await recordHistory(handle, 'incident-ack-v3-escalated-resolved');
+  await recordHistory(handle, 'incident-ack-v4-escalated-resolved');
 });
 
 test('`drill incident-ack` as a child process acks the timer and writes one incident_ack line; a rerun adds nothing', async () => {
@@ -186,8 +186,16 @@ test('`drill incident-ack` as a child process acks the timer and writes one inci
   }, 'visibility to show the acknowledged incident');
 
   expect((await handle.query(incidentAckStatusQuery)).ackLine).toBe('written');
+  // `ack-compact-start`: the start records one patch marker and tags the timer in one upsert of its
+  // own (run, incident, state); the ack's upsert changes the state alone.
+  const events = (await handle.fetchHistory()).events ?? [];
+  expect(events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')).toHaveLength(1);
+  const ours = events
+    .map((e) => Object.keys(e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {}).sort())
+    .filter((keys) => keys.length > 0 && !keys.includes('TemporalChangeVersion'));
+  expect(ours).toEqual([['DrillIncidentId', 'DrillRunId', 'DrillState'], ['DrillState']]);
   await handle.terminate('test done');
-  await recordHistory(handle, 'incident-ack-v3-acknowledged');
+  await recordHistory(handle, 'incident-ack-v4-acknowledged');
 });
 
 test('a watch turned away by a full worker looks again as retries of one activity: no workflow task per look; a file ack is still found', async () => {

@@ -18,7 +18,7 @@ function load(file: string) {
 
 beforeAll(() => installTestRuntime());
 
-test('recorded incident-ack histories exist: before the paging lifecycle (v1), after it (v2), on the light path (v3)', () => {
+test('recorded incident-ack histories exist: before the paging lifecycle (v1), after it (v2), on the light path (v3), with the compact start (v4)', () => {
   expect(recorded.sort()).toEqual([
     // Timers begun before the `ack-timer-lifecycle` patch: they must keep replaying on the old path.
     'incident-ack-acknowledged.json',
@@ -32,6 +32,9 @@ test('recorded incident-ack histories exist: before the paging lifecycle (v1), a
     // `ack-light-path`: the ack's line written by a local activity, tagged for the timer's own watch; light waits.
     'incident-ack-v3-acknowledged.json',
     'incident-ack-v3-escalated-resolved.json',
+    // `ack-compact-start`: one patch marker for all of the above, and one search-attribute upsert at the start.
+    'incident-ack-v4-acknowledged.json',
+    'incident-ack-v4-escalated-resolved.json',
   ]);
 });
 
@@ -39,12 +42,14 @@ test.each(recorded)('%s replays against the current workflow code', async (file)
   await Worker.runReplayHistory({ workflowsPath: require.resolve('../../src/workflows') }, load(file), `replay-${file}`);
 });
 
-test.each(['incident-ack-escalated.json', 'incident-ack-v2-escalated-resolved.json', 'incident-ack-v3-escalated-resolved.json'])(
-  'a change made without patched() is caught as a determinism violation (%s)',
-  async (file) => {
-    const err = await Worker.runReplayHistory({ workflowsPath: require.resolve('./fixtures/incident-ack-changed') }, load(file), 'replay-negative').catch(
-      (e: unknown) => e,
-    );
-    expect(err).toBeInstanceOf(DeterminismViolationError);
-  },
-);
+test.each([
+  'incident-ack-escalated.json',
+  'incident-ack-v2-escalated-resolved.json',
+  'incident-ack-v3-escalated-resolved.json',
+  'incident-ack-v4-escalated-resolved.json',
+])('a change made without patched() is caught as a determinism violation (%s)', async (file) => {
+  const err = await Worker.runReplayHistory({ workflowsPath: require.resolve('./fixtures/incident-ack-changed') }, load(file), 'replay-negative').catch(
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(DeterminismViolationError);
+});

@@ -12,7 +12,14 @@ import { installTestRuntime } from '../helpers/temporal';
 
 const DIST = path.resolve(__dirname, '../../dist');
 const HISTORIES = path.join(__dirname, 'histories');
-const FILES = ['incident-ack-v2-acknowledged.json', 'incident-v2-broker.json', 'recovery-v2-broker.json', 'halt-registry.json', 'promotion-pass.json'];
+const FILES = [
+  'incident-ack-v2-acknowledged.json',
+  'incident-ack-v4-acknowledged.json',
+  'incident-v2-broker.json',
+  'recovery-v2-broker.json',
+  'halt-registry.json',
+  'promotion-pass.json',
+];
 
 beforeAll(() => installTestRuntime());
 
