@@ -142,7 +142,7 @@ test('ack via the CLI while the server is down → no page after it comes back; 
         .filter((l) => l.includes('"incident_ack"')),
     ).toHaveLength(1);
     await handle.terminate('test done');
-    await recordHistory(handle, 'incident-ack-v2-file-ack-outage');
+    await recordHistory(handle, 'incident-ack-v4-file-ack-outage');
   } finally {
     await connection.close();
     worker.shutdown();

@@ -34,8 +34,30 @@ test('recorded incident-ack histories exist: before the paging lifecycle (v1), a
     'incident-ack-v3-escalated-resolved.json',
     // `ack-compact-start`: one patch marker for all of the above, and one search-attribute upsert at the start.
     'incident-ack-v4-acknowledged.json',
+    'incident-ack-v4-continued-as-new.json',
     'incident-ack-v4-escalated-resolved.json',
+    'incident-ack-v4-file-ack-outage.json',
   ]);
+});
+
+test('the v4 histories run the ack-compact-start path: its patch marker alone, and the timer tagged in one upsert at its start', () => {
+  type Event = {
+    markerRecordedEventAttributes?: { markerName: string; details?: Record<string, { payloads: Array<{ data: string }> }> };
+    upsertWorkflowSearchAttributesEventAttributes?: { searchAttributes?: { indexedFields?: Record<string, unknown> } };
+  };
+  const v4 = recorded.filter((f) => f.startsWith('incident-ack-v4-'));
+  expect(v4).toHaveLength(4);
+  for (const f of v4) {
+    const events = JSON.parse(fs.readFileSync(path.join(HISTORIES, f), 'utf8')).events as Event[];
+    const patches = events
+      .flatMap((e) => (e.markerRecordedEventAttributes?.markerName === 'core_patch' ? [e.markerRecordedEventAttributes] : []))
+      .map((m) => (JSON.parse(Buffer.from(m.details?.['patch-data']?.payloads[0]?.data ?? '', 'base64').toString('utf8')) as { id: string }).id);
+    expect(patches).toEqual(['ack-compact-start']);
+    const first = events
+      .map((e) => Object.keys(e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {}).sort())
+      .find((keys) => keys.length > 0 && !keys.includes('TemporalChangeVersion'));
+    expect(first).toEqual(['DrillIncidentId', 'DrillRunId', 'DrillState']);
+  }
 });
 
 test.each(recorded)('%s replays against the current workflow code', async (file) => {

@@ -413,7 +413,7 @@ test('days unacknowledged with repeats: every run stays far below 10,000 events;
     expect(lengths.length).toBe(status.continuedRuns! + 1);
     expect(Math.max(...lengths)).toBeLessThan(1000);
     // The last run began from carried state: a history for the replay tests.
-    await recordHistory(handle, 'incident-ack-v2-continued-as-new');
+    await recordHistory(handle, 'incident-ack-v4-continued-as-new');
   });
 });
 
