@@ -164,12 +164,10 @@ class AckTimer {
   }
 
   publish(): void {
-    if (this.published === this.phase) return;
-    this.published = this.phase;
-    upsertSearchAttributes([{ key: SA.state, value: this.phase }]);
+    if (this.published !== this.phase) upsertSearchAttributes([this.stateAttribute()]);
   }
 
-  /** The state's search attribute, for the timer's first upsert ({@link ACK_COMPACT_START_PATCH}); `publish()` then writes only changes. */
+  /** The state's search attribute, marked as published: `publish()` writes it, and so does the first upsert ({@link ACK_COMPACT_START_PATCH}). */
   stateAttribute(): { key: typeof SA.state; value: AckPhase } {
     this.published = this.phase;
     return { key: SA.state, value: this.phase };
