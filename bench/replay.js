@@ -1,12 +1,18 @@
 'use strict';
-// Replay timing for bench/workflows.js: node bench/replay.js <bundle|prebuilt> <history.json> <reps>
+// Replay timing for bench/workflows.js: node bench/replay.js <bundle|prebuilt> <history.json> <reps> [hook=off]
 // Replays the history <reps> (≥ 2) times through one replay worker (runReplayHistories), after 3
 // warm-up replays through another, and prints:
 //   msPerHistory   each history after the first: (last result − first result) / (reps − 1); the
 //                  replay worker's creation is not in it (about 50 ms for either bundle here);
 //   firstMs        the call until the first result: the replay worker's creation and one replay;
 //   wallPerHistory the whole call / reps (the figure before stop 33: the creation spread over reps).
+//   promiseHook    whether the SDK's stack-trace promise hook was installed for these replays.
 // prebuilt: dist/workflow-bundle.js as a worker loads it (src/prebuilt-bundle.ts).
+// hook=off: a measurement, never a product setting: the SDK installs a promise hook that captures and
+// source-maps a stack for every promise workflow code makes (it feeds the Web UI's stack trace view;
+// the SDK has no switch for it). Replay runs workflows in this process (the replay worker's debug
+// mode), so taking the hook's installer out of the SDK's shared handlers here shows what a history
+// costs without it, for both bundles alike (docs/decisions.md, stop 38).
 const fs = require('node:fs');
 const path = require('node:path');
 const { Runtime, DefaultLogger, Worker } = require('@temporalio/worker');
@@ -23,8 +29,21 @@ async function replayAll(bundle, history, n) {
   return at;
 }
 
+/** The SDK's shared workflow handlers (promise hook, stack-trace mapping); throws if its internals moved. */
+function sdkGlobalHandlers() {
+  const { globalHandlers } = require('@temporalio/worker/lib/workflow/vm-shared');
+  if (!globalHandlers || typeof globalHandlers.setPromiseHook !== 'function' || typeof globalHandlers.promiseHookInstalled !== 'boolean') {
+    throw new Error("the SDK's workflow handlers (@temporalio/worker/lib/workflow/vm-shared globalHandlers) are not where this benchmark expects them");
+  }
+  return globalHandlers;
+}
+
 async function main() {
-  const [bundleArg, historyFile, repsArg] = process.argv.slice(2);
+  const [bundleArg, historyFile, repsArg, hookArg = 'hook=on'] = process.argv.slice(2);
+  if (hookArg !== 'hook=on' && hookArg !== 'hook=off') throw new Error(`the fourth argument is hook=on or hook=off (got ${hookArg})`);
+  const handlers = sdkGlobalHandlers();
+  if (handlers.installed) throw new Error("the SDK's workflow handlers were installed before this benchmark could choose the hook");
+  if (hookArg === 'hook=off') handlers.setPromiseHook = () => {};
   Runtime.install({ logger: new DefaultLogger('WARN') });
   let code;
   if (bundleArg === 'prebuilt') {
@@ -38,10 +57,12 @@ async function main() {
   await replayAll({ code }, history, 3);
   const t0 = performance.now();
   const at = await replayAll({ code }, history, reps);
+  const promiseHook = handlers.promiseHookInstalled;
+  if (promiseHook !== (hookArg === 'hook=on')) throw new Error(`asked ${hookArg}, but the SDK's promise hook installed: ${promiseHook}`);
   const first = at[0];
   const last = at[at.length - 1];
   process.stdout.write(
-    `${JSON.stringify({ msPerHistory: (last - first) / (reps - 1), firstMs: first - t0, wallPerHistory: (last - t0) / reps, events: history.events.length })}\n`,
+    `${JSON.stringify({ msPerHistory: (last - first) / (reps - 1), firstMs: first - t0, wallPerHistory: (last - t0) / reps, events: history.events.length, promiseHook })}\n`,
   );
 }
 

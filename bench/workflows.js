@@ -330,8 +330,8 @@ async function sweep(env, kind, { baselineBundle, resultsDir, runsDir }) {
   }
 }
 
-const R = { start: { ack: [], baseline: [], ackFromSource: [] }, tput: { ack: [], baseline: [] }, cpu: { ack: [], baseline: [] }, mem: { ack: [], baseline: [] }, rssOpen: { ack: [], baseline: [] }, replay: { ack: [], baseline: [], baselineAck: [] }, replayFirst: { ack: [], baseline: [] }, replayWall: { ack: [], baseline: [] }, ackP99: [], ackP50: [] };
-const ratios = { tput: [], cpu: [], mem: [], replay: [], replayVsAckShape: [], start: [] };
+const R = { start: { ack: [], baseline: [], ackFromSource: [] }, tput: { ack: [], baseline: [] }, cpu: { ack: [], baseline: [] }, mem: { ack: [], baseline: [] }, rssOpen: { ack: [], baseline: [] }, replay: { ack: [], baseline: [], baselineAck: [] }, replayNoHook: { ack: [], baseline: [] }, replayFirst: { ack: [], baseline: [] }, replayWall: { ack: [], baseline: [] }, ackP99: [], ackP50: [] };
+const ratios = { tput: [], cpu: [], mem: [], replay: [], replayVsAckShape: [], replayNoHook: [], start: [] };
 /** Each repetition's wait for a quiet machine (bench/lib/quiet.js), for the reports. */
 const QUIET = [];
 /** Events in each replayed history (from bench/replay.js), for the replay row's reason. */
@@ -434,8 +434,8 @@ async function runRounds(env, { baselineBundle, resultsDir, runsDir, report }) {
     return r;
   }
 
-  function replay(bundle, history) {
-    const out = execFileSync(process.execPath, [path.join(__dirname, 'replay.js'), bundle, history, String(REPLAYS)], { encoding: 'utf8' });
+  function replay(bundle, history, hook = 'on') {
+    const out = execFileSync(process.execPath, [path.join(__dirname, 'replay.js'), bundle, history, String(REPLAYS), `hook=${hook}`], { encoding: 'utf8' });
     const r = JSON.parse(out.trim().split('\n').pop());
     REPLAY_EVENTS[history === ACK_HISTORY ? 'ack' : history === BASELINE_ACK_HISTORY ? 'baselineAck' : 'baseline'] = r.events;
     return r;
@@ -463,6 +463,11 @@ async function runRounds(env, { baselineBundle, resultsDir, runsDir, report }) {
     const ackShape = replay(baselineBundle, BASELINE_ACK_HISTORY);
     R.replay.baselineAck.push(ackShape.msPerHistory);
     ratios.replayVsAckShape.push(rp.ack.msPerHistory / ackShape.msPerHistory);
+    // Not judged: both again with the SDK's stack-trace promise hook taken out (bench/replay.js hook=off).
+    const noHook = {};
+    for (const kind of order) noHook[kind] = kind === 'ack' ? replay('prebuilt', ACK_HISTORY, 'off') : replay(baselineBundle, BASELINE_HISTORY, 'off');
+    for (const kind of order) R.replayNoHook[kind].push(noHook[kind].msPerHistory);
+    ratios.replayNoHook.push(noHook.ack.msPerHistory / noHook.baseline.msPerHistory);
     for (const kind of order) {
       R.replay[kind].push(rp[kind].msPerHistory);
       R.replayFirst[kind].push(rp[kind].firstMs);
@@ -475,7 +480,7 @@ async function runRounds(env, { baselineBundle, resultsDir, runsDir, report }) {
     ratios.start.push(R.start.ack.at(-1) / R.start.baseline.at(-1));
     // The report after every round: a run cut short still leaves its completed rounds.
     report({ rounds: round + 1 });
-    say(`round ${round + 1}: ack start from source ${R.start.ackFromSource.at(-1).toFixed(0)} ms; replay ack ${rp.ack.msPerHistory.toFixed(1)} ms, baseline ${rp.baseline.msPerHistory.toFixed(1)} ms, ack-shaped baseline ${ackShape.msPerHistory.toFixed(1)} ms per history`);
+    say(`round ${round + 1}: ack start from source ${R.start.ackFromSource.at(-1).toFixed(0)} ms; replay ack ${rp.ack.msPerHistory.toFixed(1)} ms, baseline ${rp.baseline.msPerHistory.toFixed(1)} ms, ack-shaped baseline ${ackShape.msPerHistory.toFixed(1)} ms per history; without the SDK's promise hook ack ${noHook.ack.msPerHistory.toFixed(1)}, baseline ${noHook.baseline.msPerHistory.toFixed(1)} ms`);
   }
 }
 
@@ -517,6 +522,7 @@ function writeReport({ R, ratios, rounds, seconds, maxCached, check }) {
     `| worker RSS with ${OPEN} open, MiB | ${m(mib(R.rssOpen.ack), 0)} | ${m(mib(R.rssOpen.baseline), 0)} | — | — | |`,
     `| replay of a committed history, per history after the first through one replay worker, ms | ${m(R.replay.ack)} | ${m(R.replay.baseline)} | ${m(ratios.replay, 2)} | ≤ ${TARGETS.replayRatio}× | ${ok(replayR <= TARGETS.replayRatio)} |`,
     `| replay, beside the ack-shaped baseline's history (not the target's baseline; see below), ms | ${m(R.replay.ack)} | ${m(R.replay.baselineAck)} | ${m(ratios.replayVsAckShape, 2)} | — | |`,
+    `| replay with the SDK's stack-trace promise hook taken out of both (a measurement, not a product setting; see below), ms | ${m(R.replayNoHook.ack)} | ${m(R.replayNoHook.baseline)} | ${m(ratios.replayNoHook, 2)} | — | |`,
     `| replay: the replay worker's creation and the first history, ms | ${m(R.replayFirst.ack)} | ${m(R.replayFirst.baseline)} | — | — | |`,
     `| replay: the whole call / ${REPLAYS} (creation included; the figure before stop 33), ms | ${m(R.replayWall.ack)} | ${m(R.replayWall.baseline)} | — | — | |`,
     `| worker start (process → polling), prebuilt bundle, ms | ${m(R.start.ack, 0)} | ${m(R.start.baseline, 0)} | ${m(ratios.start, 2)} | ≤ ${TARGETS.startMs} ms | ${ok(startAck <= TARGETS.startMs)} |`,
@@ -528,6 +534,9 @@ function writeReport({ R, ratios, rounds, seconds, maxCached, check }) {
     `not judged, the baseline bundle on ${path.relative(ROOT, BASELINE_ACK_HISTORY)}: the least an ack timer does (a timer, an \`ack\``,
     `update in a later workflow task running a no-op local activity, done; ${REPLAY_EVENTS.baselineAck ?? '?'} events), to show how much of the replay`,
     'ratio is that shape, which any acknowledgeable timer has, and how much is ours.',
+    "Without the promise hook: the SDK captures and source-maps a stack for every promise workflow code makes (for the Web UI's",
+    "stack trace view) and has no switch for it; bench/replay.js hook=off takes it out of both replays, in the benchmark's process only,",
+    'to show how much of the replay ratio it is. The product keeps it (docs/decisions.md, stop 38).',
     '',
     ...sweepLines(maxCached),
   ];
@@ -624,8 +633,11 @@ function writeJson({ R, ratios, rounds, maxCached, bundleMiB, mapMiB }) {
       target: `≤ ${TARGETS.replayRatio}× baseline`,
       ...ok(
         median(ratios.replay) <= TARGETS.replayRatio,
-        `${f0(median(ratios.replay), 2)}× baseline${REPLAY_EVENTS.ack ? `; a history of ${REPLAY_EVENTS.ack} events (two timed waits, the watch, the ack) against the baseline's ${REPLAY_EVENTS.baseline}` : ''}${R.replay.baselineAck.length ? `; the ack timer's shape at its least (bench/baseline/ack-history.json) replays at ${f0(median(R.replay.baselineAck) / median(R.replay.baseline), 2)}× the baseline's, ours at ${f0(median(ratios.replayVsAckShape), 2)}× that` : ''}`,
+        `${f0(median(ratios.replay), 2)}× baseline${REPLAY_EVENTS.ack ? `; a history of ${REPLAY_EVENTS.ack} events (two timed waits, the watch, the ack) against the baseline's ${REPLAY_EVENTS.baseline}` : ''}${R.replay.baselineAck.length ? `; the ack timer's shape at its least (bench/baseline/ack-history.json) replays at ${f0(median(R.replay.baselineAck) / median(R.replay.baseline), 2)}× the baseline's, ours at ${f0(median(ratios.replayVsAckShape), 2)}× that` : ''}${R.replayNoHook.ack.length ? `; with the SDK's stack-trace promise hook taken out of both, ours at ${f0(median(ratios.replayNoHook), 2)}×` : ''}`,
       ),
+    }),
+    figure({
+      group: G, name: "replay with the SDK's stack-trace promise hook taken out of both (a measurement, not a product setting; not judged)", unit: 'ms', samples: R.replayNoHook.ack, baseline: { label: 'baseline history, hook out', samples: R.replayNoHook.baseline }, ratioSamples: ratios.replayNoHook,
     }),
     figure({
       group: G, name: "replay beside the ack-shaped baseline's history (a timer, an ack update with a no-op local activity; not judged)", unit: 'ms', samples: R.replay.ack, baseline: { label: 'ack-shaped baseline history', samples: R.replay.baselineAck }, ratioSamples: ratios.replayVsAckShape,
