@@ -21,7 +21,9 @@
 // spread over the replays; the creation and the whole call / BENCH_WF_REPLAYS are reported beside it.
 // Beside them, not judged: the baseline bundle replaying bench/baseline/ack-history.json, the ack
 // timer's shape at its least (baselineAckTimerWorkflow: a timer, an `ack` update in a later workflow
-// task running a no-op local activity, done), recorded by this benchmark when the file is missing.
+// task running a no-op local activity, done), recorded by this benchmark when the file is missing;
+// and both judged histories again with the SDK's stack-trace promise hook taken out of the replay
+// process (bench/replay.js hook=off; a measurement of the hook's share, not a product setting).
 // After the rounds, once: the open-timer sweep. One worker per kind (baseline, then ack), in its own
 // process; for each count of BENCH_OPEN_COUNTS (ascending) the open workflows are topped up to the
 // count (started at BENCH_OPEN_CONCURRENCY, progress on stderr), the worker settles, its RSS is read
