@@ -1,5 +1,5 @@
 'use strict';
-// Replay timing for bench/workflows.js: node bench/replay.js <bundle|prebuilt> <history.json> <reps> [hook=off]
+// Replay timing for bench/workflows.js: node bench/replay.js <bundle|prebuilt> <history.json> <reps> [hook=on|hook=off]
 // Replays the history <reps> (≥ 2) times through one replay worker (runReplayHistories), after 3
 // warm-up replays through another, and prints:
 //   msPerHistory   each history after the first: (last result − first result) / (reps − 1); the
