@@ -453,7 +453,12 @@ test("level 2 pages on its own schedule while level 1's receiver is down (a rout
     expect(l2!.at - opened).toBeLessThan(7500);
     expect(r1.delivered()).toHaveLength(0);
     expect(r1.requests.length).toBeGreaterThanOrEqual(2);
-    const status = await handle.query(incidentAckStatusQuery);
+    // The receiver answers before the worker reports the page activity's result and the timer records
+    // it: wait for level 2's page to leave `pending`, then check what it became.
+    const status = await eventually(async () => {
+      const s = await handle.query(incidentAckStatusQuery);
+      return s.pages[1] && s.pages[1].outcome !== 'pending' ? s : undefined;
+    }, "level 2's page to be recorded");
     expect(status.pages.map((p) => [p.level, p.outcome])).toEqual([
       [1, 'pending'],
       [2, 'delivered'],
