@@ -77,11 +77,54 @@ export function devServerArgs(o: DevServerOptions): string[] {
   return args;
 }
 
-async function waitReady(address: string, timeoutMs: number, child?: ChildProcess): Promise<void> {
+/**
+ * The server process ended before it answered. `output` is what this start printed (up to the last
+ * 64 KiB); the message carries the lines that say why ({@link whyItEnded}).
+ */
+export class DevServerExitedError extends Error {
+  constructor(
+    readonly exitCode: number | null,
+    readonly output: string,
+    readonly signal: NodeJS.Signals | null = null,
+  ) {
+    const why = whyItEnded(output);
+    const how = exitCode === null && signal ? `was killed by ${signal}` : `exited with code ${exitCode}`;
+    super(`temporal server ${how} before it was ready${why ? `; its output:\n${why}` : ''}`);
+    this.name = 'DevServerExitedError';
+  }
+}
+
+/**
+ * The dev server picks its internal services' ports and its HTTP API port itself (free when it
+ * looked) and binds them later; another process can take one in between, and the server then
+ * reports the failed listen and ends (a panic, exit code 2, or exit code 1). Such a start is worth
+ * trying again: the next one picks fresh ports.
+ */
+export function isPortTakenOutput(output: string): boolean {
+  return /address already in use|EADDRINUSE|failed to start grpc listener|failed assigning ephemeral port/i.test(output);
+}
+
+/**
+ * The lines of a server's output that say why it ended: a Go panic's message and its first frames
+ * with the error lines logged just before it (the panic's last lines are only goroutine frames),
+ * else the last lines. At most `maxLines` lines and `maxChars` characters.
+ */
+export function whyItEnded(output: string, maxLines = 20, maxChars = 4000): string {
+  const lines = output.trimEnd().split('\n');
+  const panicAt = lines.findIndex((l) => l.startsWith('panic: '));
+  if (panicAt < 0) return lines.slice(-maxLines).join('\n').slice(-maxChars);
+  const errorsBefore = lines
+    .slice(0, panicAt)
+    .filter((l) => /"level":"(ERROR|FATAL)"|^Error: /.test(l))
+    .slice(-3);
+  return [...errorsBefore, ...lines.slice(panicAt, panicAt + Math.max(1, maxLines - errorsBefore.length))].join('\n').slice(0, maxChars);
+}
+
+async function waitReady(address: string, timeoutMs: number, child?: ChildProcess, output?: () => string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastErr: unknown;
   while (Date.now() < deadline) {
-    if (child && child.exitCode !== null) throw new Error(`temporal server exited with code ${child.exitCode} before it was ready`);
+    if (child && (child.exitCode !== null || child.signalCode !== null)) throw new DevServerExitedError(child.exitCode, output?.() ?? '', child.signalCode);
     try {
       const c = await Connection.connect({ address, connectTimeout: 1000 });
       try {
@@ -127,27 +170,73 @@ export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
     return { address, uiUrl, reused: true, stop: async () => undefined };
   }
   if (o.dbFile) fs.mkdirSync(path.dirname(o.dbFile), { recursive: true });
-  const out = o.logFile ? fs.openSync(o.logFile, 'a') : 'ignore';
   if (o.logFile) fs.mkdirSync(path.dirname(o.logFile), { recursive: true });
-  say(`starting ${path.basename(o.cliPath)} server start-dev on ${address}${o.dbFile ? ` (state in ${o.dbFile})` : ''}`);
-  const child = spawn(o.cliPath, devServerArgs(o), {
-    stdio: ['ignore', out, out],
-    env: { ...process.env, TEMPORAL_VERSION_CHECK_DISABLED: '1' },
-  });
-  if (typeof out === 'number') fs.closeSync(out);
-  try {
-    await waitReady(address, o.readyTimeoutMs ?? 30000, child);
-  } catch (err) {
-    child.kill('SIGKILL');
-    throw err;
+  for (let attempt = 1; ; attempt++) {
+    say(`starting ${path.basename(o.cliPath)} server start-dev on ${address}${o.dbFile ? ` (state in ${o.dbFile})` : ''}`);
+    const child = spawnServer(o);
+    try {
+      await waitReady(address, o.readyTimeoutMs ?? 30000, child.process, child.output);
+    } catch (err) {
+      child.process.kill('SIGKILL');
+      if (err instanceof DevServerExitedError && attempt < START_ATTEMPTS && isPortTakenOutput(err.output)) {
+        say(`temporal server exited before it was ready (a port it picked was taken); starting it again (try ${attempt + 1} of ${START_ATTEMPTS})`);
+        await new Promise((r) => setTimeout(r, 250 * attempt));
+        continue;
+      }
+      throw err;
+    }
+    return {
+      address,
+      uiUrl,
+      reused: false,
+      process: child.process,
+      stop: () => stopChild(child.process),
+    };
   }
-  return {
-    address,
-    uiUrl,
-    reused: false,
-    process: child,
-    stop: () => stopChild(child),
-  };
+}
+
+const START_ATTEMPTS = 3;
+/** How much of a start's output is kept for its error. */
+const OUTPUT_KEPT = 64 * 1024;
+
+/**
+ * Starts the server process. Its output goes to the log file when there is one (appended: restarts
+ * share it), else through a pipe; `output()` gives what this process printed (the last
+ * {@link OUTPUT_KEPT} bytes), for an error when it ends early.
+ */
+function spawnServer(o: DevServerOptions): { process: ChildProcess; output: () => string } {
+  const env = { ...process.env, TEMPORAL_VERSION_CHECK_DISABLED: '1' };
+  if (o.logFile) {
+    const from = fs.existsSync(o.logFile) ? fs.statSync(o.logFile).size : 0;
+    const fd = fs.openSync(o.logFile, 'a');
+    const child = spawn(o.cliPath, devServerArgs(o), { stdio: ['ignore', fd, fd], env });
+    fs.closeSync(fd);
+    const logFile = o.logFile;
+    return { process: child, output: () => readFrom(logFile, from) };
+  }
+  const child = spawn(o.cliPath, devServerArgs(o), { stdio: ['ignore', 'pipe', 'pipe'], env });
+  let kept = '';
+  const keep = (d: Buffer) => void (kept = (kept + d.toString()).slice(-OUTPUT_KEPT));
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  return { process: child, output: () => kept };
+}
+
+function readFrom(file: string, from: number): string {
+  try {
+    const fd = fs.openSync(file, 'r');
+    try {
+      const size = fs.fstatSync(fd).size;
+      const start = Math.max(from, size - OUTPUT_KEPT);
+      const buf = Buffer.alloc(Math.max(0, size - start));
+      fs.readSync(fd, buf, 0, buf.length, start);
+      return buf.toString('utf8');
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return '';
+  }
 }
 
 /** SIGTERM, then SIGKILL after a grace period. */
