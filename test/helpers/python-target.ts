@@ -9,7 +9,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
+import { freePort } from './process';
 import os from 'node:os';
 import path from 'node:path';
 import type { TargetConfigInput } from '../../src/domain/target';
@@ -72,14 +72,6 @@ export interface PythonTarget {
   command(cmd: 'start' | 'stop' | 'health'): number;
   waitHealthy(timeoutMs?: number): Promise<void>;
   cleanup(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address() as net.AddressInfo;
-  await new Promise((r) => srv.close(r));
-  return port;
 }
 
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
