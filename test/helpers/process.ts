@@ -5,52 +5,18 @@ import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { pickPortBelowEphemeralRange } from '../../src/io/local-ports';
 
 const exec = promisify(execFile);
 export const DRILL_BIN = path.resolve(__dirname, '../../bin/drill.js');
 
 /**
- * A loopback port nothing holds right now, for a server a test starts. It is picked below the
- * kernel's ephemeral range: ports in that range are handed to every outgoing connection (the
- * workers', clients' and probes' of the tests running beside this one), and such a connection can
- * take a port between the moment we find it free and the moment the server binds it (CI saw a dev
- * server end on exactly that). Below the range only an explicit bind takes a port. Falls back to a
- * port the kernel picks when no port below the range is free after a few tries.
+ * A loopback port nothing holds right now, for a server a test starts: picked below the kernel's
+ * ephemeral range (src/io/local-ports.ts says why; CI saw a dev server end on a port an outgoing
+ * connection of another test took), else one the kernel picks.
  */
 export async function freePort(): Promise<number> {
-  const band = portsBelowEphemeralRange();
-  if (!band) return kernelPickedPort();
-  const [lowest, below] = band;
-  for (let tries = 0; tries < 20; tries++) {
-    const port = lowest + Math.floor(Math.random() * (below - lowest));
-    if (await canListen(port)) return port;
-  }
-  return kernelPickedPort();
-}
-
-const LOWEST_PICKED_PORT = 15000;
-
-/**
- * [LOWEST_PICKED_PORT, the first ephemeral port): Linux's range from /proc, else the IANA one's
- * start (49152); none when the range starts too low to leave 1,000 ports below it.
- */
-export function portsBelowEphemeralRange(rangeFile = '/proc/sys/net/ipv4/ip_local_port_range'): [number, number] | undefined {
-  let first = 49152;
-  try {
-    const parsed = Number(fs.readFileSync(rangeFile, 'utf8').trim().split(/\s+/)[0]);
-    if (Number.isInteger(parsed) && parsed > 0) first = parsed;
-  } catch {
-    // Not Linux: the IANA range.
-  }
-  return first >= LOWEST_PICKED_PORT + 1000 ? [LOWEST_PICKED_PORT, first] : undefined;
-}
-
-function canListen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.once('error', () => resolve(false));
-    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
-  });
+  return (await pickPortBelowEphemeralRange('127.0.0.1')) || kernelPickedPort();
 }
 
 function kernelPickedPort(): Promise<number> {
