@@ -20,7 +20,7 @@ export const sandboxConfigSchema = z.object({
   /** State file, faults file, ground truth, pid and info files. */
   stateDir: z.string().min(1).default('.drill-runner/sandbox'),
   host: z.string().min(1).default('127.0.0.1'),
-  /** 0: pick a free port on first start and keep it (stored in `<stateDir>/port`) across restarts. */
+  /** 0: pick a free port below the ephemeral range on first start and keep it (stored in `<stateDir>/port`) across restarts. */
   port: z.number().int().min(0).max(65535).default(0),
   symbols: z.array(symbolSchema).min(1).default(['AAPL', 'MSFT', 'SPY']),
   /** Seeds every pseudo-random choice: same seed, same orders, same drifted ids, same corrupt bars. */

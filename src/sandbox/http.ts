@@ -9,6 +9,8 @@ import type { Duplex } from 'node:stream';
 import { type Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { symbolSchema, type ActiveFault, type FaultName, type RuntimeStateReport } from '../domain/target';
+import { writeFileAtomic } from '../io/files';
+import { pickPortBelowEphemeralRange } from '../io/local-ports';
 
 /** An answer other than 200: its status, message and (invalid input) issue lines. */
 export class HttpError extends Error {
@@ -51,24 +53,45 @@ export class SandboxHttp {
 
   constructor(private readonly host: SandboxHttpHost) {}
 
-  /** Listens on `host:port`; port 0 reuses the port remembered in `portFile`, else takes a free one and remembers it. */
+  /**
+   * Listens on `host:port`. Port 0 reuses the port remembered in `portFile`, else picks one below the
+   * ephemeral range (src/io/local-ports.ts: a kernel-picked port can be taken by an outgoing
+   * connection while the sandbox is down between a drill's stop and start) and remembers it. A
+   * picked port lost to another process before the bind is picked again (5 tries).
+   */
   async listen(host: string, configuredPort: number, portFile: string): Promise<void> {
     let port = configuredPort;
+    let picked = false;
     if (port === 0) {
       const remembered = Number(fs.existsSync(portFile) ? fs.readFileSync(portFile, 'utf8').trim() : NaN);
       if (Number.isInteger(remembered) && remembered > 0) port = remembered;
+      else {
+        port = await pickPortBelowEphemeralRange(host);
+        picked = port !== 0;
+      }
     }
     const server = http.createServer((req, res) => void this.handle(req, res));
     this.wss = new WebSocketServer({ noServer: true, autoPong: false });
     this.wss.on('connection', (ws) => this.onSocket(ws));
     server.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket, head));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', (err) => reject(new Error(`cannot listen on ${host}:${port}: ${(err as NodeJS.ErrnoException).code ?? err.message}`)));
-      server.listen(port, host, () => resolve());
-    });
+    for (let attempt = 1; ; attempt++) {
+      const error = await new Promise<NodeJS.ErrnoException | undefined>((resolve) => {
+        server.once('error', resolve);
+        server.listen(port, host, () => {
+          server.off('error', resolve);
+          resolve(undefined);
+        });
+      });
+      if (!error) break;
+      if (picked && error.code === 'EADDRINUSE' && attempt < 5) {
+        port = (await pickPortBelowEphemeralRange(host)) || 0;
+        continue;
+      }
+      throw new Error(`cannot listen on ${host}:${port}: ${error.code ?? error.message}`);
+    }
     this.server = server;
     const actual = (server.address() as { port: number }).port;
-    if (configuredPort === 0) fs.writeFileSync(portFile, `${actual}\n`);
+    if (configuredPort === 0) await writeFileAtomic(portFile, `${actual}\n`);
   }
 
   /** The port listened on (after {@link listen}). */

@@ -18,6 +18,7 @@ import { incidentEventSchema } from '../../src/domain/incident-events';
 import { validateDailyBars } from '../../src/domain/market-data';
 import { groundTruthEventSchema, type FaultName } from '../../src/domain/target';
 import { parseJsonl } from '../../src/io/files';
+import { portsBelowEphemeralRange } from '../../src/io/local-ports';
 import { startTestSandbox, waitFor, type TestSandbox } from '../helpers/sandbox';
 
 let sbx: TestSandbox;
@@ -211,7 +212,14 @@ test('reconciliation_not_restarting and slo_monitor_silent_after_restart: loops 
 
 test('ground truth: one line per fact, every line in the schema, a restart reads as stop → start → serving → first clean reconciliation', async () => {
   const before = sbx.groundTruth().length;
+  // The port picked on the first start lies below the ephemeral range (no outgoing connection can take
+  // it while the sandbox is down) and is remembered; the restart listens on it again.
+  const port = sbx.info.port;
+  const band = portsBelowEphemeralRange();
+  if (band) expect(port >= band[0] && port < band[1]).toBe(true);
+  expect(fs.readFileSync(sbx.paths.portFile, 'utf8').trim()).toBe(String(port));
   await sbx.restart();
+  expect(sbx.info.port).toBe(port);
   await waitFor('first clean reconciliation after the restart', () =>
     sbx.groundTruth().some((e) => e.boot_id === sbx.info.boot_id && e.event === 'first_clean_reconciliation'),
   );
