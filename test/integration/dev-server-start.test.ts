@@ -42,6 +42,15 @@ function standInCli(failures: number, output: string, code: number): { cliPath: 
   return { cliPath, runs: () => (fs.existsSync(counter) ? fs.readFileSync(counter, 'utf8').trim().split('\n').length : 0) };
 }
 
+/** Starts a server with `cliPath` that is expected to fail before it is ready; returns the error. */
+async function failingStart(cliPath: string, extra: { logFile?: string; readyTimeoutMs?: number } = {}): Promise<DevServerExitedError> {
+  const err = await startDevServer({ cliPath, host: '127.0.0.1', port: await freePort(), uiPort: 0, namespace: 'default', headless: true, ...extra }).catch(
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(DevServerExitedError);
+  return err as DevServerExitedError;
+}
+
 const PANIC = [
   '{"level":"ERROR","msg":"Failed to start gRPC listener","error":"listen tcp 127.0.0.1:41234: bind: address already in use"}',
   'panic: runtime error: invalid memory address or nil pointer dereference',
@@ -81,37 +90,25 @@ test('a server that panics on a port taken under it is started again, and the re
 
 test('a port that stays taken: three tries, then the error carries the lines that say why', async () => {
   const cli = standInCli(99, PANIC, 2);
-  const err = await startDevServer({ cliPath: cli.cliPath, host: '127.0.0.1', port: await freePort(), uiPort: 0, namespace: 'default', headless: true }).catch(
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(DevServerExitedError);
+  const err = await failingStart(cli.cliPath);
   expect(cli.runs()).toBe(3);
-  expect((err as DevServerExitedError).exitCode).toBe(2);
-  expect((err as Error).message).toMatch(/^temporal server exited with code 2 before it was ready; its output:\n/);
+  expect(err.exitCode).toBe(2);
+  expect(err.message).toMatch(/^temporal server exited with code 2 before it was ready; its output:\n/);
   // The panic's own line, and the error logged before it, not just the trace's last frames.
-  expect((err as Error).message).toContain('bind: address already in use');
-  expect((err as Error).message).toContain('panic: runtime error');
+  expect(err.message).toContain('bind: address already in use');
+  expect(err.message).toContain('panic: runtime error');
 });
 
 test('any other early end is reported at once, with what the server printed', async () => {
   const cli = standInCli(99, 'Error: unknown flag: --no-such-flag', 1);
   const logFile = path.join(dir, 'server.log');
   fs.writeFileSync(logFile, 'a line from an earlier start\n');
-  const err = await startDevServer({
-    cliPath: cli.cliPath,
-    host: '127.0.0.1',
-    port: await freePort(),
-    uiPort: 0,
-    namespace: 'default',
-    headless: true,
-    logFile,
-  }).catch((e: unknown) => e);
-  expect(err).toBeInstanceOf(DevServerExitedError);
+  const err = await failingStart(cli.cliPath, { logFile });
   expect(cli.runs()).toBe(1);
-  expect((err as DevServerExitedError).exitCode).toBe(1);
+  expect(err.exitCode).toBe(1);
   // Only this start's lines: the earlier start's line in the shared log file is not this failure's cause.
-  expect((err as DevServerExitedError).output.trim()).toBe('Error: unknown flag: --no-such-flag');
-  expect((err as Error).message).toBe('temporal server exited with code 1 before it was ready; its output:\nError: unknown flag: --no-such-flag');
+  expect(err.output.trim()).toBe('Error: unknown flag: --no-such-flag');
+  expect(err.message).toBe('temporal server exited with code 1 before it was ready; its output:\nError: unknown flag: --no-such-flag');
 });
 
 test('a server killed by a signal before it is ready is reported at once, not waited out', async () => {
@@ -121,17 +118,8 @@ test('a server killed by a signal before it is ready is reported at once, not wa
     cli.cliPath,
     fs.readFileSync(cli.cliPath, 'utf8').replace('  exit 0', () => '  kill -KILL $$'),
   );
-  const err = await startDevServer({
-    cliPath: cli.cliPath,
-    host: '127.0.0.1',
-    port: await freePort(),
-    uiPort: 0,
-    namespace: 'default',
-    headless: true,
-    readyTimeoutMs: 20000,
-  }).catch((e: unknown) => e);
-  expect(err).toBeInstanceOf(DevServerExitedError);
-  expect((err as DevServerExitedError).signal).toBe('SIGKILL');
-  expect((err as Error).message).toBe('temporal server was killed by SIGKILL before it was ready; its output:\nabout to be killed');
+  const err = await failingStart(cli.cliPath, { readyTimeoutMs: 20000 });
+  expect(err.signal).toBe('SIGKILL');
+  expect(err.message).toBe('temporal server was killed by SIGKILL before it was ready; its output:\nabout to be killed');
   expect(cli.runs()).toBe(1);
 });
