@@ -9,7 +9,6 @@ import type { Duplex } from 'node:stream';
 import { type Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { symbolSchema, type ActiveFault, type FaultName, type RuntimeStateReport } from '../domain/target';
-import { writeFileAtomic } from '../io/files';
 import { pickPortBelowEphemeralRange } from '../io/local-ports';
 
 /** An answer other than 200: its status, message and (invalid input) issue lines. */
@@ -54,22 +53,11 @@ export class SandboxHttp {
   constructor(private readonly host: SandboxHttpHost) {}
 
   /**
-   * Listens on `host:port`. Port 0 reuses the port remembered in `portFile`, else picks one below the
-   * ephemeral range (src/io/local-ports.ts: a kernel-picked port can be taken by an outgoing
-   * connection while the sandbox is down between a drill's stop and start) and remembers it. A
-   * picked port lost to another process before the bind is picked again (5 tries).
+   * Listens on `host:port` (from {@link portToListenOn}). A port we `picked` that another process
+   * binds first is picked again (5 tries). Nothing is awaited after the bind: the caller marks the
+   * sandbox serving in the same turn, before /health can answer without `serving_at`.
    */
-  async listen(host: string, configuredPort: number, portFile: string): Promise<void> {
-    let port = configuredPort;
-    let picked = false;
-    if (port === 0) {
-      const remembered = Number(fs.existsSync(portFile) ? fs.readFileSync(portFile, 'utf8').trim() : NaN);
-      if (Number.isInteger(remembered) && remembered > 0) port = remembered;
-      else {
-        port = await pickPortBelowEphemeralRange(host);
-        picked = port !== 0;
-      }
-    }
+  async listen(host: string, port: number, picked = false): Promise<void> {
     const server = http.createServer((req, res) => void this.handle(req, res));
     this.wss = new WebSocketServer({ noServer: true, autoPong: false });
     this.wss.on('connection', (ws) => this.onSocket(ws));
@@ -84,14 +72,12 @@ export class SandboxHttp {
       });
       if (!error) break;
       if (picked && error.code === 'EADDRINUSE' && attempt < 5) {
-        port = (await pickPortBelowEphemeralRange(host)) || 0;
+        port = await pickPortBelowEphemeralRange(host);
         continue;
       }
       throw new Error(`cannot listen on ${host}:${port}: ${error.code ?? error.message}`);
     }
     this.server = server;
-    const actual = (server.address() as { port: number }).port;
-    if (configuredPort === 0) await writeFileAtomic(portFile, `${actual}\n`);
   }
 
   /** The port listened on (after {@link listen}). */
@@ -220,4 +206,18 @@ async function readJson(req: http.IncomingMessage): Promise<unknown> {
   } catch {
     throw new HttpError(400, 'body is not JSON');
   }
+}
+
+/**
+ * The port to listen on: the configured one; with 0, the one remembered in `portFile` from an
+ * earlier start, else one picked below the ephemeral range (src/io/local-ports.ts: a kernel-picked
+ * port can be taken by an outgoing connection while the sandbox is down between a drill's stop and
+ * start), or 0 (the kernel picks) when there is no such band. The caller remembers it once serving.
+ */
+export async function portToListenOn(host: string, configuredPort: number, portFile: string): Promise<{ port: number; picked: boolean }> {
+  if (configuredPort !== 0) return { port: configuredPort, picked: false };
+  const remembered = Number(fs.existsSync(portFile) ? fs.readFileSync(portFile, 'utf8').trim() : NaN);
+  if (Number.isInteger(remembered) && remembered > 0) return { port: remembered, picked: false };
+  const port = await pickPortBelowEphemeralRange(host);
+  return { port, picked: port !== 0 };
 }

@@ -16,7 +16,7 @@ import { readStateFile, stateDigest, writeStateFile } from '../io/runtime-state-
 import { sandboxPaths, type SandboxConfig } from './config';
 import { SandboxFaults } from './faults';
 import { GroundTruth } from './ground-truth';
-import { SandboxHttp, type SandboxHttpHost } from './http';
+import { portToListenOn, SandboxHttp, type SandboxHttpHost } from './http';
 import { Simulator } from './simulator';
 import { stateBodySchema } from './state';
 
@@ -99,9 +99,11 @@ export class Sandbox {
       if (this.stopping) throw new Error('stopped during slow restart');
     }
 
-    await this.http.listen(this.config.host, this.config.port, this.paths.portFile);
+    const { port: listenOn, picked } = await portToListenOn(this.config.host, this.config.port, this.paths.portFile);
+    await this.http.listen(this.config.host, listenOn, picked);
     // Serving = listening, info file written, loops started. The truth line goes before the loops
-    // so the first reconciliation (which runs right away) is never recorded before it.
+    // so the first reconciliation (which runs right away) is never recorded before it. Set in the
+    // turn the bind completed: /health must not answer before `serving_at` is known.
     this.servingAt = new Date();
     const port = this.http.port();
     const base = `http://${this.config.host}:${port}`;
@@ -124,6 +126,8 @@ export class Sandbox {
     // The truth line before the info file: whoever sees the file (a test, the adapter) finds the line too.
     this.truth.record('serving', {}, this.servingAt);
     await writeFileAtomic(this.paths.infoFile, `${JSON.stringify(this.info, null, 2)}\n`);
+    // Port 0: the port picked on the first start is kept for the restarts.
+    if (this.config.port === 0) await writeFileAtomic(this.paths.portFile, `${port}\n`);
     if (!this.stopping) this.startLoops();
     this.log.info({ ready: true, ...this.info }, 'sandbox serving');
     return this.info;

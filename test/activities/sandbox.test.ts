@@ -210,6 +210,34 @@ test('reconciliation_not_restarting and slo_monitor_silent_after_restart: loops 
   await waitFor('the SLO monitor to emit once cleared', () => slo().length > s);
 });
 
+test('/health never answers ok without its serving time: a probe asking without pause across a restart', async () => {
+  // A drill takes "restart complete" from `serving_at` (the target's own record) and falls back to
+  // when its probe looked only when the target gives none: an ok answer without it would move the
+  // drill's restart time off the ground truth.
+  const port = sbx.info.port;
+  const answers: Array<{ boot_id: string; serving_at: string | null }> = [];
+  let probing = true;
+  const probe = (async () => {
+    while (probing) {
+      const r = await fetch(`http://127.0.0.1:${port}/health`).catch(() => undefined);
+      if (r?.status === 200) answers.push((await r.json()) as { boot_id: string; serving_at: string | null });
+      else await r?.text();
+    }
+  })();
+  try {
+    await sbx.restart();
+    await waitFor('an answer from the new boot', () => answers.some((a) => a.boot_id === sbx.info.boot_id));
+  } finally {
+    probing = false;
+    await probe;
+  }
+  expect(answers.filter((a) => a.serving_at === null)).toEqual([]);
+  const serving = sbx.groundTruth().find((e) => e.event === 'serving' && e.boot_id === sbx.info.boot_id)!;
+  const newBoot = answers.filter((a) => a.boot_id === sbx.info.boot_id);
+  expect(newBoot.length).toBeGreaterThan(0);
+  expect(new Set(newBoot.map((a) => a.serving_at))).toEqual(new Set([serving.ts]));
+});
+
 test('ground truth: one line per fact, every line in the schema, a restart reads as stop → start → serving → first clean reconciliation', async () => {
   const before = sbx.groundTruth().length;
   // The port picked on the first start lies below the ephemeral range (no outgoing connection can take
