@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
+import { readFileTail } from '../io/files';
 import { searchAttributeCliArgs, SA } from '../search-attributes';
 
 export interface DevServerOptions {
@@ -120,11 +121,12 @@ export function whyItEnded(output: string, maxLines = 20, maxChars = 4000): stri
   return [...errorsBefore, ...lines.slice(panicAt, panicAt + Math.max(1, maxLines - errorsBefore.length))].join('\n').slice(0, maxChars);
 }
 
-async function waitReady(address: string, timeoutMs: number, child?: ChildProcess, output?: () => string): Promise<void> {
+async function waitReady(address: string, timeoutMs: number, child?: ChildProcess, output?: () => Promise<string>): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastErr: unknown;
   while (Date.now() < deadline) {
-    if (child && (child.exitCode !== null || child.signalCode !== null)) throw new DevServerExitedError(child.exitCode, output?.() ?? '', child.signalCode);
+    if (child && (child.exitCode !== null || child.signalCode !== null))
+      throw new DevServerExitedError(child.exitCode, (await output?.()) ?? '', child.signalCode);
     try {
       const c = await Connection.connect({ address, connectTimeout: 1000 });
       try {
@@ -204,7 +206,7 @@ const OUTPUT_KEPT = 64 * 1024;
  * share it), else through a pipe; `output()` gives what this process printed (the last
  * {@link OUTPUT_KEPT} bytes), for an error when it ends early.
  */
-function spawnServer(o: DevServerOptions): { process: ChildProcess; output: () => string } {
+function spawnServer(o: DevServerOptions): { process: ChildProcess; output: () => Promise<string> } {
   const env = { ...process.env, TEMPORAL_VERSION_CHECK_DISABLED: '1' };
   if (o.logFile) {
     const from = fs.existsSync(o.logFile) ? fs.statSync(o.logFile).size : 0;
@@ -212,31 +214,14 @@ function spawnServer(o: DevServerOptions): { process: ChildProcess; output: () =
     const child = spawn(o.cliPath, devServerArgs(o), { stdio: ['ignore', fd, fd], env });
     fs.closeSync(fd);
     const logFile = o.logFile;
-    return { process: child, output: () => readFrom(logFile, from) };
+    return { process: child, output: async () => (await readFileTail(logFile, { from, maxBytes: OUTPUT_KEPT }).catch(() => null))?.text ?? '' };
   }
   const child = spawn(o.cliPath, devServerArgs(o), { stdio: ['ignore', 'pipe', 'pipe'], env });
   let kept = '';
   const keep = (d: Buffer) => void (kept = (kept + d.toString()).slice(-OUTPUT_KEPT));
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
-  return { process: child, output: () => kept };
-}
-
-function readFrom(file: string, from: number): string {
-  try {
-    const fd = fs.openSync(file, 'r');
-    try {
-      const size = fs.fstatSync(fd).size;
-      const start = Math.max(from, size - OUTPUT_KEPT);
-      const buf = Buffer.alloc(Math.max(0, size - start));
-      fs.readSync(fd, buf, 0, buf.length, start);
-      return buf.toString('utf8');
-    } finally {
-      fs.closeSync(fd);
-    }
-  } catch {
-    return '';
-  }
+  return { process: child, output: async () => kept };
 }
 
 /** SIGTERM, then SIGKILL after a grace period. */

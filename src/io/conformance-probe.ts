@@ -36,7 +36,7 @@ import type { TargetConfig } from '../domain/target';
 import { targetCommandEnv } from '../domain/target-env';
 import { loadSandboxConfig } from '../sandbox/config';
 import { readStateFile } from './runtime-state-file';
-import { resolveInside } from './files';
+import { readFileTail, resolveInside } from './files';
 
 export interface ProbeOptions {
   /** `false` in a dry run without --allow-live: a live target fails the mode check. */
@@ -89,25 +89,12 @@ async function httpProbe(url: string, timeoutMs: number): Promise<HttpProbe> {
 
 /** The last complete lines of a file, at most `maxLines` within its last `maxBytes` (null: no such file). */
 export async function readLastLines(file: string, maxLines = 20, maxBytes = 64 * 1024): Promise<string[] | null> {
-  let h: fs.FileHandle;
-  try {
-    h = await fs.open(file, 'r');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw err;
-  }
-  try {
-    const { size } = await h.stat();
-    const start = Math.max(0, size - maxBytes);
-    const buf = Buffer.alloc(size - start);
-    await h.read(buf, 0, buf.length, start);
-    const pieces = buf.toString('utf8').split('\n');
-    pieces.pop(); // after the last newline: empty, or a line still being written
-    if (start > 0) pieces.shift(); // began mid-line
-    return pieces.filter((l) => l.trim() !== '').slice(-maxLines);
-  } finally {
-    await h.close();
-  }
+  const tail = await readFileTail(file, { maxBytes });
+  if (!tail) return null;
+  const pieces = tail.text.split('\n');
+  pieces.pop(); // after the last newline: empty, or a line still being written
+  if (tail.cut) pieces.shift(); // began mid-line
+  return pieces.filter((l) => l.trim() !== '').slice(-maxLines);
 }
 
 async function isDir(p: string): Promise<boolean> {

@@ -166,6 +166,29 @@ async function endsWithoutNewline(file: string): Promise<boolean> {
   }
 }
 
+/**
+ * The text of `file` from byte `from` on, at most its last `maxBytes`; `cut` when it starts later
+ * than `from` (possibly mid-line). Null when there is no such file.
+ */
+export async function readFileTail(file: string, { from = 0, maxBytes = 64 * 1024 } = {}): Promise<{ text: string; cut: boolean } | null> {
+  let h: fsp.FileHandle;
+  try {
+    h = await fsp.open(file, 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+  try {
+    const { size } = await h.stat();
+    const start = Math.max(from, size - maxBytes);
+    const buf = Buffer.alloc(Math.max(0, size - start));
+    await h.read(buf, 0, buf.length, start);
+    return { text: buf.toString('utf8'), cut: start > from };
+  } finally {
+    await h.close();
+  }
+}
+
 export function fileExists(p: string): boolean {
   return fs.existsSync(p);
 }

@@ -9,10 +9,10 @@
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import { freePort } from './process';
 import os from 'node:os';
 import path from 'node:path';
 import type { TargetConfigInput } from '../../src/domain/target';
+import { freePort } from './process';
 
 export const PY_TARGET = path.resolve(__dirname, '..', 'targets', 'python-target', 'target.py');
 
